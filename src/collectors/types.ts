@@ -1,0 +1,46 @@
+import type { SignalsPart } from '../signals.js';
+
+/** Context handed to a collector at start. */
+export interface CollectorContext {
+  /** Aborted when the collector must stop (window end, shutdown, supervisor teardown). */
+  signal: AbortSignal;
+  /**
+   * Report an asynchronous fault (an exception in a timer, a ring-buffer callback, a decode error storm).
+   * The supervisor tears the collector down and recreates it from its factory; the collector must not
+   * continue after calling this.
+   */
+  fault(err: unknown): void;
+  /** Structured log line (one JSON object per line on stderr in daemon mode). */
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Self-reported counters, read by the supervisor for coverage and metrics. */
+export interface CollectorStats {
+  programsLoaded: number;
+  programsTotal: number;
+  events: number;
+  eventsDropped: number;
+}
+
+/**
+ * One collector per signal. Lifecycle: factory() → start(ctx) → snapshot()* → stop(). A collector instance
+ * is never restarted: after a fault the supervisor stops it and builds a fresh one from the factory, so an
+ * instance never has to repair half-updated state.
+ */
+export interface Collector {
+  readonly name: string;
+  /** Load and attach BPF programs / open files. Throw with a contextual message on failure. */
+  start(ctx: CollectorContext): Promise<void>;
+  /**
+   * Read maps / files and return this collector's part of Signals for the window that began at start
+   * (or at the last reset). `windowNs` is the elapsed window. Must not mutate kernel state except resets.
+   */
+  snapshot(windowNs: number): Promise<SignalsPart>;
+  /** Begin a new window (continuous mode): clear or re-baseline counters. */
+  reset?(): Promise<void>;
+  stats(): CollectorStats;
+  /** Detach links, close maps and file handles. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export type CollectorFactory = () => Collector;

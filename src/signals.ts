@@ -1,0 +1,340 @@
+// The Signals snapshot: the single integration point between collectors and everything downstream
+// (rules, renderers, exporters). JSON conventions (design §6): camelCase, durations and latencies as integer
+// nanoseconds, timestamps as RFC 3339 strings. A missing sub-snapshot means "not observed" — rules skip it,
+// and `coverage` says why it is missing.
+
+export const SCHEMA_VERSION = 1;
+
+/** Latency distribution summary. All values are integer nanoseconds; `count` is the number of samples. */
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface HostInfo {
+  hostname: string;
+  kernelRelease: string;
+  arch: string;
+  bootId: string;
+}
+
+/** Canonical collector names (as used in config, coverage, metrics labels). */
+export const COLLECTOR_NAMES = [
+  'syscall',
+  'tcp',
+  'fd',
+  'memory',
+  'pressure',
+  'cgroup_memory',
+  'oom',
+  'sched',
+  'disk',
+  'kernel',
+] as const;
+export type CollectorName = (typeof COLLECTOR_NAMES)[number];
+
+/**
+ * What a collector could and could not see during the window. "no findings" must never be confused with
+ * "no data": renderers show every entry whose state is not `ok`, and any `eventsDropped > 0`.
+ */
+export interface CollectorCoverage {
+  name: string;
+  /** ok: ran for the window; failed: could not load/start; disabled: breaker open; off: disabled by config;
+   *  unsupported: this machine lacks the mechanism (e.g. no /proc/pressure). */
+  state: 'ok' | 'failed' | 'disabled' | 'off' | 'unsupported';
+  /** One-line plain-language reason and fix hint, when state is not ok. */
+  hint?: string;
+  error?: string;
+  programsLoaded: number;
+  programsTotal: number;
+  /** Events the collector aggregated during the window (best effort; in-kernel counts where possible). */
+  events: number;
+  /** Events lost (ring-buffer reserve failures, full queues, map-full updates), from BPF-side counters. */
+  eventsDropped: number;
+  restarts: number;
+  faults: number;
+}
+
+// ---------------------------------------------------------------------------------------------- syscall
+
+export interface ErrnoCount {
+  errno: number;
+  name: string;
+  count: number;
+}
+
+export interface SyscallEntry {
+  nr: number;
+  name: string;
+  /** Process name; "[other]" for the bounded-key overflow bucket. */
+  comm: string;
+  count: number;
+  errors: number;
+  /** Top errnos for this (syscall, comm), largest first. */
+  errnos: ErrnoCount[];
+  latency: Percentiles;
+  /** True for syscalls that block by design (poll, futex, nanosleep …); rules exclude them. */
+  blocking: boolean;
+}
+
+export interface SyscallSignals {
+  totalCount: number;
+  totalErrors: number;
+  /** Sorted by p99 descending, then count descending. Bounded; overflow folded into comm "[other]". */
+  entries: SyscallEntry[];
+  /** The blocking-syscall exclusion list (names), carried as data so rules and readers can see it. */
+  blockingSyscalls: string[];
+}
+
+// ---------------------------------------------------------------------------------------------- tcp
+
+export interface TcpConnection {
+  family: 4 | 6;
+  srcAddr: string;
+  dstAddr: string;
+  srcPort: number;
+  dstPort: number;
+  pid: number;
+  comm: string;
+  retransmits: number;
+  /** Smoothed RTT of the socket at its last retransmit, ns (0 = unknown). */
+  srttNs: number;
+}
+
+export interface TcpSignals {
+  /** Retransmit events seen by tcp_retransmit_skb during the window. */
+  retransmits: number;
+  /** Kernel counters from /proc/net/snmp (host netns), deltas over the window. */
+  segmentsOut: number;
+  retransSegs: number;
+  /** retransSegs ÷ segmentsOut × 100 over the window (0 when nothing was sent). */
+  retransmitRatePct: number;
+  rtt: Percentiles;
+  resetsSent: number;
+  resetsReceived: number;
+  stateChanges: number;
+  /** Connections that reached ESTABLISHED during the window plus those still established at its end. */
+  activeConnections: number;
+  /** Top retransmitting connections, by retransmits descending. */
+  topRetransmitters: TcpConnection[];
+}
+
+// ---------------------------------------------------------------------------------------------- fd
+
+export interface FdEntry {
+  pid: number;
+  comm: string;
+  opens: number;
+  closes: number;
+  netDelta: number;
+  growthRatePerSec: number;
+  /** From /proc/<pid>/fd for the top processes; -1 when unknown (process gone, not readable). */
+  currentFds: number;
+  /** Soft RLIMIT_NOFILE from /proc/<pid>/limits; 0 = unlimited, -1 = unknown. */
+  fdLimit: number;
+}
+
+export interface FdSignals {
+  totalOpens: number;
+  totalCloses: number;
+  netDelta: number;
+  growthRatePerSec: number;
+  /** By netDelta descending. */
+  entries: FdEntry[];
+}
+
+// ---------------------------------------------------------------------------------------------- memory / PSI
+
+/** Pressure stall over the window: the delta of the `total` counter (µs in the file, ns here). */
+export interface PsiWindow {
+  someStallNs: number;
+  /** someStallNs ÷ window × 100. */
+  somePct: number;
+  fullStallNs: number;
+  fullPct: number;
+  /** The kernel's own 10 s averages at the end of the window (percent). */
+  someAvg10: number;
+  fullAvg10: number;
+}
+
+export interface MemorySignals {
+  totalBytes: number;
+  availableBytes: number;
+  usedBytes: number;
+  usedPct: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+  /** Used-bytes growth between the first and last poll of the window, bytes per second (may be negative). */
+  growthRateBytesPerSec: number;
+  /** Memory PSI over the window when /proc/pressure/memory exists. */
+  psi?: PsiWindow;
+}
+
+export interface PressureSignals {
+  cpu?: PsiWindow;
+  memory?: PsiWindow;
+  io?: PsiWindow;
+}
+
+// ---------------------------------------------------------------------------------------------- cgroup memory
+
+export interface CgroupMemoryEvents {
+  low: number;
+  high: number;
+  max: number;
+  oom: number;
+  oomKill: number;
+}
+
+export interface CgroupMemoryEntry {
+  cgroupPath: string;
+  version: 1 | 2;
+  pod?: string;
+  podUid?: string;
+  namespace?: string;
+  containerId?: string;
+  /** systemd unit (e.g. nginx.service) for systemd-managed paths. */
+  unit?: string;
+  currentBytes: number;
+  limitBytes: number;
+  /** v2 memory.high; 0 = unset (always 0 on v1). */
+  highBytes: number;
+  usedPct: number;
+  growthRateBytesPerSec: number;
+  /** v2: rate of the memory.events `high` counter per second over the window. */
+  highEventRatePerSec: number;
+  /** v1: memory.failcnt and its growth per second over the window. */
+  failcnt: number;
+  failcntRatePerSec: number;
+  /** Cumulative counters; v1 fills oomKill from memory.oom_control. */
+  events: CgroupMemoryEvents;
+  /** v1 oom_control under_oom. */
+  underOom: boolean;
+  /** v2 memory.pressure over the window. */
+  psi?: PsiWindow;
+}
+
+export interface CgroupMemorySignals {
+  root: string;
+  /** Leaf cgroups with a memory limit (one per container, not one per hierarchy level). */
+  containers: CgroupMemoryEntry[];
+}
+
+// ---------------------------------------------------------------------------------------------- oom
+
+export interface OomEvent {
+  /** Wall-clock time of the kill, RFC 3339. */
+  timestamp: string;
+  pid: number;
+  comm: string;
+  cgroupId: number;
+  /** Resolved from the cgroup id; "" when it could not be resolved. */
+  cgroupPath: string;
+  rssBytes: number;
+  totalVmBytes: number;
+  oomScoreAdj: number;
+  /** Process that triggered the OOM (the allocating task). */
+  triggeredPid: number;
+  triggeredComm: string;
+}
+
+export interface OomSignals {
+  count: number;
+  events: OomEvent[];
+}
+
+// ---------------------------------------------------------------------------------------------- sched
+
+export interface SchedDelayed {
+  pid: number;
+  comm: string;
+  runqDelay: Percentiles;
+}
+
+export interface SchedSignals {
+  totalCount: number;
+  runqDelay: Percentiles;
+  topDelayed: SchedDelayed[];
+}
+
+// ---------------------------------------------------------------------------------------------- disk
+
+export interface DiskDevice {
+  /** "maj:min" */
+  dev: string;
+  /** From /sys/dev/block/<maj:min>/uevent DEVNAME; "" if unknown. */
+  name: string;
+  read: Percentiles;
+  write: Percentiles;
+  /** Flushes and sync/FUA writes. */
+  sync: Percentiles;
+  readBytes: number;
+  writeBytes: number;
+}
+
+export interface DiskSignals {
+  totalReads: number;
+  totalWrites: number;
+  totalSyncs: number;
+  readBytes: number;
+  writeBytes: number;
+  readLatency: Percentiles;
+  writeLatency: Percentiles;
+  syncLatency: Percentiles;
+  devices: DiskDevice[];
+}
+
+// ---------------------------------------------------------------------------------------------- kernel health
+
+export interface KernelMessage {
+  /** Wall-clock time, RFC 3339. */
+  timestamp: string;
+  seq: number;
+  level: number;
+  kind: 'oops' | 'bug' | 'warning' | 'hung_task' | 'soft_lockup' | 'hard_lockup' | 'rcu_stall' | 'mce' | 'panic' | 'gpf';
+  line: string;
+  context: string[];
+}
+
+export interface KernelHealthSignals {
+  oopsCount: number;
+  oopsDelta: number;
+  warnCount: number;
+  warnDelta: number;
+  /** /proc/sys/kernel/tainted */
+  taint: number;
+  taintFlags: { letter: string; bit: number; description: string }[];
+  messages: KernelMessage[];
+  /** Files found in /sys/fs/pstore (a previous boot's panic), when mounted. */
+  pstore: { file: string; firstLines: string[] }[];
+}
+
+// ---------------------------------------------------------------------------------------------- Signals
+
+export interface Signals {
+  schemaVersion: number;
+  /** Window start and end, RFC 3339. */
+  windowStart: string;
+  windowEnd: string;
+  durationNs: number;
+  host: HostInfo;
+  coverage: CollectorCoverage[];
+  syscall?: SyscallSignals;
+  tcp?: TcpSignals;
+  fd?: FdSignals;
+  memory?: MemorySignals;
+  pressure?: PressureSignals;
+  cgroupMemory?: CgroupMemorySignals;
+  oom?: OomSignals;
+  sched?: SchedSignals;
+  disk?: DiskSignals;
+  kernel?: KernelHealthSignals;
+}
+
+/** The part of Signals a collector contributes: exactly one key. */
+export type SignalsPart = Partial<Omit<Signals, 'schemaVersion' | 'windowStart' | 'windowEnd' | 'durationNs' | 'host' | 'coverage'>>;
+
+export const EMPTY_PERCENTILES: Percentiles = Object.freeze({ count: 0, p50: 0, p95: 0, p99: 0, max: 0 });
