@@ -26,6 +26,23 @@ export interface Finding {
   pid?: number;
 }
 
+/**
+ * Documentation of a rule for `kerno explain --rule` (additive). Methods, not function-valued properties,
+ * so a Rule over a subset of the thresholds stays assignable to a Rule over a wider set.
+ */
+export interface RuleDoc<T = Record<string, number>> {
+  /** Severities the rule can produce, e.g. "WARNING, CRITICAL". */
+  severity: string;
+  /** What makes it fire, in words, with the given thresholds filled in. */
+  trigger(thresholds: T): string;
+  /** Why an on-call engineer should care. */
+  why: string;
+  /** Generic fix steps (findings carry the same steps with the real pid / cgroup / device filled in). */
+  fix: string[];
+  /** `kerno chaos` scenario that induces the condition, when one exists. */
+  chaos?: string;
+}
+
 /** A rule: metadata plus a pure function of Signals and thresholds. Rules never touch the kernel or fs. */
 export interface Rule<T = Record<string, number>> {
   id: string;
@@ -33,6 +50,16 @@ export interface Rule<T = Record<string, number>> {
   description: string;
   defaults: T;
   evaluate(signals: Signals, thresholds: T): Finding[];
+  /** Additive: documentation for `kerno explain --rule`. */
+  doc?: RuleDoc<T>;
+  /** Additive: run only when every other rule produced no finding and none failed (healthy_system). */
+  onlyIfNoFindings?: boolean;
+}
+
+/** A rule that threw during evaluation: the run continues, the report says which rule could not judge. */
+export interface RuleError {
+  rule: string;
+  error: string;
 }
 
 export interface ReportSummary {
@@ -54,5 +81,7 @@ export interface Report {
   findings: Finding[];
   summary: ReportSummary;
   coverage: CollectorCoverage[];
+  /** Additive: rules that threw and therefore could not judge their signal (absent when none). */
+  ruleErrors?: RuleError[];
   signals: Signals;
 }

@@ -1,0 +1,23 @@
+// Entry point: the only place (with bin/bpf-verify.ts) allowed to exit the process. Unexpected errors end
+// in one crash-record line on stderr and a non-zero exit (systemd/Kubernetes restart the daemon).
+import { run } from '../src/cli/main.js';
+import { commands } from '../src/cli/commands.js';
+import { processIO, EXIT } from '../src/cli/io.js';
+import { VERSION } from '../src/version.js';
+
+function crash(kind: string, err: unknown): never {
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(
+    JSON.stringify({ time: new Date().toISOString(), level: 'fatal', kind, message: e.message, stack: e.stack, version: VERSION }) + '\n',
+  );
+  process.exit(EXIT.INTERNAL);
+}
+process.on('uncaughtException', (err) => crash('uncaughtException', err));
+process.on('unhandledRejection', (err) => crash('unhandledRejection', err));
+
+const ac = new AbortController();
+const io = processIO(ac.signal);
+run(process.argv.slice(2), io, commands(ac)).then(
+  (code) => process.exit(code),
+  (err: unknown) => crash('error', err),
+);

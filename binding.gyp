@@ -1,0 +1,20 @@
+{
+  "targets": [
+    {
+      "target_name": "kerno_native",
+      "sources": [
+        "native/binding.cc",
+        "native/log.cc",
+        "native/object.cc",
+        "native/map.cc",
+        "native/ringbuf.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "libraries": ["-lbpf", "-lelf", "-lz"]
+    }
+  ]
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Syscall latency and errors, aggregated in the kernel per (syscall, process).
+ *
+ * sys_enter stores {time, nr} for the thread; sys_exit turns it into one histogram sample. Nothing goes
+ * to user space per syscall: the collector reads `hists`, `overflow` and `errnos` at the end of its
+ * window. The hot path is a storage lookup and a per-CPU hash lookup; comm is read only when a key is
+ * inserted, and the errno map is touched only on the error path. Map layouts: syscall.h.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "common.bpf.h"
+#include "hist.bpf.h"
+#include "syscall.h"
+
+#define MAX_ERRNO	4095
+#define NR_EXIT		60  /* x86_64 exit: never returns */
+#define NR_EXIT_GROUP	231 /* x86_64 exit_group: never returns */
+
+struct start {
+	__u64 ts;
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct start);
+} start_task SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYSCALL_START_HASH_KEYS);
+	__type(key, __u32); /* tid */
+	__type(value, struct start);
+} start_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYSCALL_MAX_KEYS);
+	__type(key, struct syscall_key);
+	__type(value, struct syscall_value);
+} hists SEC(".maps");
+
+/*
+ * A hash rather than an array indexed by nr: an array of 512 per-CPU values would pin ~1.1 MiB per CPU
+ * for a bucket that is empty unless `hists` fills up.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYSCALL_OVERFLOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct syscall_value);
+} overflow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYSCALL_ERRNO_KEYS);
+	__type(key, struct syscall_errno_key);
+	__type(value, __u64);
+} errnos SEC(".maps");
+
+DEFINE_COUNTERS(SYSCALL_NR_COUNTERS);
+
+/* Inserted as the initial value of new keys (too large for the 512-byte stack). */
+static const struct syscall_value zero_value;
+
+static __always_inline struct syscall_value *lookup_or_insert(void *map, void *key, bool with_comm)
+{
+	struct syscall_value *v;
+
+	v = bpf_map_lookup_elem(map, key);
+	if (v)
+		return v;
+	/* Fails with -EEXIST if another CPU won the race (fine: look up again) or -E2BIG when full. */
+	bpf_map_update_elem(map, key, &zero_value, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (v && with_comm && !v->comm[0])
+		read_leader_comm(v->comm, bpf_get_current_task_btf());
+	return v;
+}
+
+static __always_inline void record_errno(__u32 nr, __u32 tgid, __u32 err)
+{
+	struct syscall_errno_key key = { .nr = nr, .tgid = tgid, .err = err };
+	__u64 one = 1, *c;
+
+	c = bpf_map_lookup_elem(&errnos, &key);
+	if (!c) {
+		if (!bpf_map_update_elem(&errnos, &key, &one, BPF_NOEXIST))
+			return;
+		c = bpf_map_lookup_elem(&errnos, &key);
+		if (!c) {
+			count(SYSCALL_CNT_ERRNO_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(c, 1);
+}
+
+static __always_inline void record(__u32 nr, __u32 tgid, __u64 delta, long ret)
+{
+	struct syscall_key key = { .nr = nr, .tgid = tgid };
+	struct syscall_value *v;
+
+	v = lookup_or_insert(&hists, &key, true);
+	if (!v) {
+		__u32 slot = nr < SYSCALL_OVERFLOW_SLOTS ? nr : SYSCALL_OVERFLOW_SLOTS - 1;
+
+		count(SYSCALL_CNT_HIST_FULL);
+		v = lookup_or_insert(&overflow, &slot, false);
+		if (!v)
+			return;
+	}
+	hist_record(&v->h, delta);
+	if (ret < 0 && ret >= -MAX_ERRNO) {
+		v->errors++;
+		record_errno(nr, tgid, -ret);
+	}
+	count(SYSCALL_CNT_EVENTS);
+}
+
+/* ---- task-storage pair (preferred) ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	struct start *s;
+
+	/* kerno's own threads are filtered at exit: that keeps this path free of a pid lookup. */
+	s = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count(SYSCALL_CNT_START_FAIL);
+		return 0;
+	}
+	s->ts = bpf_ktime_get_ns();
+	s->nr = id;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
+	struct start *s;
+	__u64 ts;
+
+	if (is_self(tgid))
+		return 0;
+	s = bpf_task_storage_get(&start_task, task, 0, 0);
+	if (!s || !s->ts) {
+		count(SYSCALL_CNT_NO_START);
+		return 0;
+	}
+	ts = s->ts;
+	/* Cleared so a later exit without a matching enter is not paired with a stale start. */
+	s->ts = 0;
+	record(s->nr, tgid, bpf_ktime_get_ns() - ts, ret);
+	return 0;
+}
+
+/* ---- tid-hash pair (fallback for kernels without task storage for tracing programs) ---- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_hash, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct start s = {};
+
+	/* exit and exit_group never reach sys_exit: their entries would never be deleted. */
+	if (is_self(pid_tgid >> 32) || id == NR_EXIT || id == NR_EXIT_GROUP)
+		return 0;
+	s.ts = bpf_ktime_get_ns();
+	s.nr = id;
+	if (bpf_map_update_elem(&start_hash, &tid, &s, BPF_ANY))
+		count(SYSCALL_CNT_START_FAIL);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_hash, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
+	struct start *s;
+	__u64 ts;
+	__u32 nr;
+
+	if (is_self(tgid))
+		return 0;
+	s = bpf_map_lookup_elem(&start_hash, &tid);
+	if (!s) {
+		count(SYSCALL_CNT_NO_START);
+		return 0;
+	}
+	ts = s->ts;
+	nr = s->nr;
+	bpf_map_delete_elem(&start_hash, &tid);
+	record(nr, tgid, bpf_ktime_get_ns() - ts, ret);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

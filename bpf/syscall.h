@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * syscall.bpf.c ↔ user space: per-(syscall, process) latency histograms, error and errno counts.
+ * All integers little-endian; sizes and offsets in bytes.
+ *
+ * Maps
+ *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
+ *             key struct syscall_key → value struct syscall_value (one copy per CPU)
+ *   overflow  PERCPU_HASH, BPF_F_NO_PREALLOC, max SYSCALL_OVERFLOW_SLOTS
+ *             key __u32 nr (nr >= 511 folded into 511) → value struct syscall_value
+ *             The "[other]" bucket: samples whose (nr, tgid) found `hists` full. comm is empty.
+ *   errnos    HASH (shared, atomic adds), max SYSCALL_ERRNO_KEYS
+ *             key struct syscall_errno_key → value __u64 count
+ *   counters  PERCPU_ARRAY __u32 → __u64, SYSCALL_NR_COUNTERS entries (indexes below)
+ *   start_task / start_hash: internal (enter timestamps), not for user space.
+ *
+ * Programs (attach type tp_btf; load exactly one pair, the other with autoload off):
+ *   sys_enter, sys_exit             start time in task storage (preferred, cheaper)
+ *   sys_enter_hash, sys_exit_hash   start time in a tid-keyed hash (fallback: no task storage).
+ *                                   Shrink start_hash (bpf_map__set_max_entries(…, 1)) when unused: it is
+ *                                   preallocated.
+ *
+ * Rodata: self_tgid (__u32, kerno's own tgid; its syscalls are ignored).
+ *
+ * Per-CPU values: sum errors/count/sum_ns/slots over CPUs, max of max_ns; comm is set only in the copy
+ * of the CPU that inserted the key: take the first non-empty one. Syscall numbers are the native x86_64
+ * ones (32-bit compat syscalls are recorded under their compat numbers).
+ */
+#ifndef __KERNO_SYSCALL_H
+#define __KERNO_SYSCALL_H
+
+#include "hist.h"
+
+#define SYSCALL_MAX_KEYS	  10240
+#define SYSCALL_OVERFLOW_SLOTS	  512
+#define SYSCALL_ERRNO_KEYS	  10240
+#define SYSCALL_START_HASH_KEYS	  32768
+
+/* hists key: 8 bytes */
+struct syscall_key {
+	__u32 nr;   /* off 0: syscall number */
+	__u32 tgid; /* off 4: process id */
+};
+
+/* hists / overflow value: 2224 bytes */
+struct syscall_value {
+	__u64 errors;	   /* off 0: returns in [-4095, -1] */
+	char comm[16];	   /* off 8: thread-group leader's comm, NUL-padded */
+	struct hist h;	   /* off 24: latency in ns, sys_enter → sys_exit (layout in hist.h) */
+};
+
+/* errnos key: 12 bytes, no padding */
+struct syscall_errno_key {
+	__u32 nr;   /* off 0 */
+	__u32 tgid; /* off 4 */
+	__u32 err;  /* off 8: positive errno, 1..4095 */
+};
+
+/* counters indexes */
+#define SYSCALL_CNT_EVENTS	 0 /* syscalls recorded (hists + overflow) */
+#define SYSCALL_CNT_HIST_FULL	 1 /* drop of detail: `hists` full, sample went to `overflow` */
+#define SYSCALL_CNT_START_FAIL	 2 /* drop: enter timestamp not stored (task storage busy / start_hash full) */
+#define SYSCALL_CNT_NO_START	 3 /* exit without a stored enter: in flight at attach time, or a START_FAIL */
+#define SYSCALL_CNT_ERRNO_FULL	 4 /* drop: `errnos` full, errno not counted (errors still are) */
+#define SYSCALL_NR_COUNTERS	 5
+
+#endif /* __KERNO_SYSCALL_H */

@@ -1,0 +1,68 @@
+import type { CgroupMemoryEntry, CgroupMemorySignals } from '../../src/signals.js';
+import { formatBytes } from '../../src/doctor/format.js';
+import { sh } from './shell.js';
+
+const MIB = 1024 * 1024;
+
+/** "ns/pod", "pod", "nginx.service", or the cgroup path: how an operator names the workload. */
+export function cgroupLabel(e: Pick<CgroupMemoryEntry, 'cgroupPath' | 'pod' | 'namespace' | 'unit'>): string {
+  if (e.pod !== undefined && e.pod !== '') return e.namespace ? `${e.namespace}/${e.pod}` : e.pod;
+  if (e.unit !== undefined && e.unit !== '') return e.unit;
+  return e.cgroupPath;
+}
+
+/**
+ * The cgroupfs directory of a cgroup. Collectors may report paths relative to their root ("/kubepods/…")
+ * or absolute ("/sys/fs/cgroup/…"); both become an absolute directory a shell command can read.
+ */
+export function cgroupDir(root: string | undefined, version: 1 | 2, path: string): string {
+  if (path.startsWith('/sys/')) return path;
+  const base = root !== undefined && root !== '' ? root : version === 1 ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup';
+  if (path.startsWith(base)) return path;
+  const rel = path === '/' ? '' : path.startsWith('/') ? path : `/${path}`;
+  return `${base.replace(/\/$/, '')}${rel}`;
+}
+
+/** Commands to inspect a cgroup's memory accounting, v1 or v2 file names. */
+export function cgroupInspectCommands(dir: string, version: 1 | 2): string[] {
+  const d = sh(dir);
+  if (version === 1) {
+    return [
+      `cat ${d}/memory.usage_in_bytes ${d}/memory.limit_in_bytes ${d}/memory.failcnt ${d}/memory.oom_control`,
+      `grep -E '^total_(rss|cache|inactive_file|active_file|swap) ' ${d}/memory.stat   # cache is reclaimable, rss is not`,
+    ];
+  }
+  return [
+    `cat ${d}/memory.current ${d}/memory.max ${d}/memory.high ${d}/memory.events`,
+    `grep -E '^(anon|file|inactive_file|active_file|shmem) ' ${d}/memory.stat   # file/inactive_file are reclaimable`,
+  ];
+}
+
+/** How to raise the limit for this kind of workload (Kubernetes, systemd, raw cgroup). */
+export function raiseLimitCommands(e: CgroupMemoryEntry, dir: string, file: 'max' | 'high'): string[] {
+  const base = file === 'high' ? (e.highBytes > 0 ? e.highBytes : e.limitBytes) : e.limitBytes;
+  const suggested = Math.ceil((base * 1.5) / MIB) * MIB;
+  const out: string[] = [];
+  if (e.pod !== undefined && e.pod !== '') {
+    const ns = e.namespace ? `-n ${sh(e.namespace)} ` : '';
+    out.push(`kubectl ${ns}describe pod ${sh(e.pod)}   # then raise resources.limits.memory in its workload spec`);
+  }
+  if (e.unit !== undefined && e.unit !== '') {
+    const prop = file === 'high' ? 'MemoryHigh' : e.version === 1 ? 'MemoryLimit' : 'MemoryMax';
+    out.push(`systemctl set-property ${sh(e.unit)} ${prop}=${suggested}   # +50% (${formatBytes(suggested)})`);
+  }
+  const f = e.version === 1 ? 'memory.limit_in_bytes' : file === 'high' ? 'memory.high' : 'memory.max';
+  out.push(`echo ${suggested} > ${sh(`${dir}/${f}`)}   # +50% (${formatBytes(suggested)}), until the next deploy`);
+  return out;
+}
+
+/** The cgroup-memory entry for a path (OOM events carry a path; the entry knows version and limits). */
+export function findCgroup(cm: CgroupMemorySignals | undefined, path: string): CgroupMemoryEntry | undefined {
+  if (cm === undefined || path === '' || path === '/') return undefined;
+  // One side may be absolute (/sys/fs/cgroup/memory/x) and the other relative (/x): match on a "/" boundary.
+  const suffixOf = (long: string, short: string): boolean =>
+    short.length > 1 && long.endsWith(short) && (short.startsWith('/') || long.endsWith(`/${short}`));
+  return cm.containers.find(
+    (c) => c.cgroupPath === path || suffixOf(c.cgroupPath, path) || suffixOf(path, c.cgroupPath),
+  );
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Compiles kerno's BPF programs (CO-RE) against a vmlinux.h generated from the running kernel's BTF.
+#
+#   scripts/build-bpf.sh           build what changed (make-like: compare timestamps)
+#   scripts/build-bpf.sh --force   rebuild every object
+#   scripts/build-bpf.sh --clean   remove build/bpf (keeps bpf/vmlinux.h)
+#
+# Sources → objects:
+#   bpf/*.bpf.c            → build/bpf/<name>.bpf.o
+#   bpf/probe/*.bpf.c      → build/bpf/probe/<name>.bpf.o
+#   test/fixtures/*.bpf.c  → build/bpf/fixtures/<name>.bpf.o
+# An object is rebuilt when it is older than its .c, any bpf/*.h (shared headers and boundary structs), or
+# bpf/vmlinux.h. Environment: CLANG (default clang), BPFTOOL (default bpftool), VMLINUX_BTF (default
+# /sys/kernel/btf/vmlinux), BPF_CFLAGS (extra flags appended).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLANG=${CLANG:-clang}
+BPFTOOL=${BPFTOOL:-bpftool}
+VMLINUX_BTF=${VMLINUX_BTF:-/sys/kernel/btf/vmlinux}
+OUT=build/bpf
+
+die() { echo "build-bpf: $*" >&2; exit 1; }
+
+force=0
+case "${1:-}" in
+  '') ;;
+  --force) force=1 ;;
+  --clean) rm -rf "$OUT"; exit 0 ;;
+  *) die "unknown argument '$1' (expected --force or --clean)" ;;
+esac
+
+command -v "$CLANG" >/dev/null || die "clang not found (set CLANG or install clang >= 14)"
+
+# vmlinux.h is generated once; delete it to regenerate (e.g. after a kernel upgrade).
+if [[ ! -s bpf/vmlinux.h ]]; then
+  command -v "$BPFTOOL" >/dev/null || die "bpftool not found (needed to generate bpf/vmlinux.h)"
+  [[ -r $VMLINUX_BTF ]] || die "no kernel BTF at $VMLINUX_BTF (kernel built without CONFIG_DEBUG_INFO_BTF?)"
+  tmp=$(mktemp bpf/.vmlinux.h.XXXXXX)
+  if ! "$BPFTOOL" btf dump file "$VMLINUX_BTF" format c >"$tmp" 2>"$tmp.err"; then
+    msg=$(head -n1 "$tmp.err"); rm -f "$tmp" "$tmp.err"
+    die "generating bpf/vmlinux.h from $VMLINUX_BTF failed: $msg"
+  fi
+  rm -f "$tmp.err"
+  mv "$tmp" bpf/vmlinux.h
+  echo "build-bpf: generated bpf/vmlinux.h"
+fi
+
+# The newest header mtime: any change to a shared header rebuilds every object.
+newest_dep=$(stat -c %Y bpf/vmlinux.h)
+for h in bpf/*.h; do
+  t=$(stat -c %Y "$h")
+  (( t > newest_dep )) && newest_dep=$t
+done
+
+CFLAGS=(-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ibpf -I"$OUT")
+# shellcheck disable=SC2206 # word splitting of user-supplied flags is intended
+[[ -n ${BPF_CFLAGS:-} ]] && CFLAGS+=($BPF_CFLAGS)
+
+built=0
+failed=0
+compile() { # src outdir
+  local src=$1 dir=$2 name obj
+  name=$(basename "$src" .bpf.c)
+  obj=$dir/$name.bpf.o
+  if (( !force )) && [[ -f $obj ]]; then
+    local to ts
+    to=$(stat -c %Y "$obj")
+    ts=$(stat -c %Y "$src")
+    if (( to >= ts && to >= newest_dep )); then return 0; fi
+  fi
+  mkdir -p "$dir"
+  local log
+  # Compile to a temporary name so an interrupted build never leaves a truncated object that looks fresh.
+  if log=$("$CLANG" "${CFLAGS[@]}" -c "$src" -o "$obj.tmp" 2>&1); then
+    mv "$obj.tmp" "$obj"
+    echo "build-bpf: $src → $obj"
+    built=$((built + 1))
+  else
+    rm -f "$obj.tmp"
+    # One line to find the failure, then the compiler's own output for the details.
+    echo "build-bpf: FAILED $src: $(grep -m1 -E 'error' <<<"$log" || head -n1 <<<"$log")" >&2
+    echo "$log" >&2
+    failed=$((failed + 1))
+  fi
+}
+
+shopt -s nullglob
+for src in bpf/*.bpf.c; do compile "$src" "$OUT"; done
+for src in bpf/probe/*.bpf.c; do compile "$src" "$OUT/probe"; done
+for src in test/fixtures/*.bpf.c; do compile "$src" "$OUT/fixtures"; done
+
+(( failed == 0 )) || die "$failed object(s) failed to compile"
+(( built == 0 )) && echo "build-bpf: up to date"
+exit 0

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Sets up everything kerno needs on a fresh Debian 12 machine, idempotently and fast when nothing changed:
+#   1. Debian packages (only the missing ones; needs root)      4. vmlinux.h + BPF objects (scripts/build-bpf.sh)
+#   2. npm ci (when package-lock.json changed)                   5. TypeScript → dist/
+#   3. native addon (node-gyp, offline against /usr headers)
+# Usage: scripts/setup.sh [--force]
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+force=0
+[[ ${1:-} == --force ]] && force=1
+say() { printf '==> setup: %s\n' "$*" >&2; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+# 1. Debian packages. Build: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++.
+#    Tests and chaos: nftables iproute2 util-linux procps jq. Daemon tests: prometheus. Bench: bpftrace.
+pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq prometheus bpftrace)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  [[ $(id -u) -eq 0 ]] || die "missing Debian packages (${missing[*]}); run scripts/setup.sh as root (or sudo) once"
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps package postinst scripts (prometheus) from starting system services.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  rm -f /usr/sbin/policy-rc.d
+  trap - EXIT
+fi
+
+newer() { # newer TARGET SRC... : true when TARGET is missing or any SRC is newer
+  local t=$1; shift
+  [[ $force -eq 1 || ! -e $t ]] && return 0
+  [[ -n $(find "$@" -newer "$t" -type f -print -quit 2>/dev/null) ]]
+}
+
+# 2. npm dependencies (exact versions from package-lock.json).
+if newer node_modules/.package-lock.json package-lock.json package.json; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >&2 || die "npm ci failed"
+  touch node_modules/.package-lock.json
+fi
+
+# 3. Native addon. --nodedir=/usr: build offline against the headers Debian/Node ship (no download).
+if newer build/Release/kerno_native.node native binding.gyp node_modules/.package-lock.json; then
+  say "building native addon"
+  npx --no-install node-gyp rebuild --nodedir=/usr >/tmp/kerno-node-gyp.log 2>&1 ||
+    { tail -30 /tmp/kerno-node-gyp.log >&2; die "native addon build failed (log: /tmp/kerno-node-gyp.log)"; }
+fi
+
+# 4. BPF objects (vmlinux.h from this kernel's BTF).
+scripts/build-bpf.sh || die "BPF build failed"
+
+# 5. TypeScript.
+mkdir -p dist
+if newer dist/.tsc-stamp src rules bin bench test tsconfig.json node_modules/.package-lock.json; then
+  say "compiling TypeScript"
+  npx --no-install tsc -p tsconfig.json >&2 || die "TypeScript compilation failed"
+  touch dist/.tsc-stamp
+fi
+# The launchers (bin/) compare sources against this stamp to decide whether to run setup again.
+touch dist/.stamp

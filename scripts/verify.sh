@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# kerno's full gate: the README's test command and what CI runs.
+#   scripts/verify.sh              all phases
+#   scripts/verify.sh bpf doctor   named phases only (setup always runs first)
+#   scripts/verify.sh --list       list phases
+# Each check prints PASS / FAIL / SKIP; the summary gives counts and time; exit 1 on any FAIL, 2 on an
+# unknown phase. SKIP is only for what this machine kind truly lacks, with the reason; under CI=true a
+# kernel check that would SKIP FAILS instead. The machine is left as it was found.
+set -uo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+
+PHASES=(setup quality bpf kernel smoke doctor chaos daemon manifests)
+declare -A PHASE_DOC=(
+  [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
+  [quality]="lint, format, typecheck, unit tests"
+  [bpf]="bpf-verify: every program loads and attaches (N/N), --read counts events"
+  [kernel]="real-kernel tests: native binding, collectors vs ground truth, runtime, kernel health"
+  [smoke]="every command's --help, --version, bad-input exit codes"
+  [doctor]="kerno doctor end to end on this machine"
+  [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
+  [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
+  [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart"
+)
+
+if [[ ${1:-} == --list ]]; then
+  for p in "${PHASES[@]}"; do printf '%-10s %s\n' "$p" "${PHASE_DOC[$p]}"; done
+  exit 0
+fi
+selected=()
+for a in "$@"; do
+  [[ -n ${PHASE_DOC[$a]:-} ]] || { echo "verify.sh: unknown phase '$a' (see --list)" >&2; exit 2; }
+  selected+=("$a")
+done
+((${#selected[@]})) || selected=("${PHASES[@]}")
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "verify.sh: must run as root (kernel tests load BPF programs): sudo scripts/verify.sh" >&2
+  exit 1
+fi
+
+logdir=$(mktemp -d /tmp/kerno-verify.XXXXXX)
+pass=0 fail=0 skip=0
+failed_checks=()
+start=$(date +%s)
+C_G=$'\e[32m' C_R=$'\e[31m' C_Y=$'\e[33m' C_0=$'\e[0m'
+[[ -t 1 && -z ${NO_COLOR:-} ]] || { C_G='' C_R='' C_Y='' C_0=''; }
+
+# check NAME CMD... : runs CMD, output to a log; prints the log tail on failure.
+check() {
+  local name=$1; shift
+  local log="$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
+  local t0=$SECONDS
+  if "$@" >"$log" 2>&1; then
+    printf '  %sPASS%s  %s (%ss)\n' "$C_G" "$C_0" "$name" $((SECONDS - t0))
+    pass=$((pass + 1))
+  else
+    printf '  %sFAIL%s  %s (%ss, log: %s)\n' "$C_R" "$C_0" "$name" $((SECONDS - t0)) "$log"
+    tail -40 "$log" | sed 's/^/        /'
+    fail=$((fail + 1))
+    failed_checks+=("$name")
+  fi
+}
+
+# skip NAME REASON [kernel] : a kernel check that would skip fails under CI=true.
+skip() {
+  if [[ ${3:-} == kernel && ${CI:-} == true ]]; then
+    printf '  %sFAIL%s  %s (would skip under CI: %s)\n' "$C_R" "$C_0" "$1" "$2"
+    fail=$((fail + 1))
+    failed_checks+=("$1")
+  else
+    printf '  %sSKIP%s  %s (%s)\n' "$C_Y" "$C_0" "$1" "$2"
+    skip=$((skip + 1))
+  fi
+}
+
+kerno() { "$root/bin/kerno" "$@"; }
+
+# expect_exit CODE CMD... : passes when CMD exits with CODE and its stderr is one line without a stack.
+expect_exit() {
+  local want=$1; shift
+  local errf="$logdir/stderr.$$"
+  "$@" >/dev/null 2>"$errf"
+  local got=$?
+  cat "$errf"
+  [[ $got -eq $want ]] || { echo "exit $got, want $want"; return 1; }
+  ! grep -qE '^\s+at ' "$errf" || { echo "stack trace on stderr"; return 1; }
+  [[ $(grep -c . "$errf") -le 2 ]] || { echo "more than one line of error"; return 1; }
+}
+
+phase_setup() {
+  check "kernel has BTF (/sys/kernel/btf/vmlinux)" test -r /sys/kernel/btf/vmlinux
+  check "scripts/setup.sh (packages, npm ci, native, BPF, TypeScript)" scripts/setup.sh
+  check "setup is idempotent and fast the second time" bash -c 't0=$(date +%s%N); scripts/setup.sh && t=$((($(date +%s%N)-t0)/1000000)); echo "${t} ms"; [ $t -lt 15000 ]'
+}
+
+phase_quality() {
+  check "typecheck (tsc --noEmit)" npx --no-install tsc -p tsconfig.json --noEmit
+  check "lint (eslint)" npx --no-install eslint .
+  check "format (prettier --check)" npx --no-install prettier --check .
+  check "unit tests" scripts/run-tests.sh unit
+}
+
+phase_bpf() {
+  check "bpf-verify: all programs load and attach" bash -c "'$root/bin/bpf-verify' | tee /dev/stderr | grep -E '^Result: ([0-9]+)/\\1 programs'"
+  check "bpf-verify --read 2s counts events on the syscall programs" bash -c "'$root/bin/bpf-verify' --read 2s --json | jq -e '[.programs[] | select(.program==\"sys_exit\") | .events] | max > 0'"
+  check "bpf-verify rejects a verifier-failing object with the log and a hint" bash -c "
+    out=\$('$root/bin/bpf-verify' --object build/bpf/fixtures/verifier_reject.bpf.o 2>&1); rc=\$?
+    echo \"\$out\"; [ \$rc -ne 0 ] && echo \"\$out\" | grep -q 'verifier log' && echo \"\$out\" | grep -q 'hint:'"
+  check "bpf-verify on a missing object: one line, non-zero" expect_exit 1 "$root/bin/bpf-verify" --object /nonexistent.bpf.o
+}
+
+phase_kernel() {
+  if [[ ! -r /sys/kernel/btf/vmlinux ]]; then skip "kernel tests" "no BTF" kernel; return; fi
+  check "kernel tests (real programs, real activity)" scripts/run-tests.sh kernel
+  check "no kerno BPF program left loaded" bash -c "! bpftool prog show 2>/dev/null | grep -E 'name (sys_enter|sys_exit|kerno)'"
+}
+
+phase_smoke() {
+  check "kerno --version" bash -c "'$root/bin/kerno' --version | grep -E '^[0-9]+\\.[0-9]+\\.[0-9]+'"
+  check "kerno --help" kerno --help
+  check "bpf-verify --help" "$root/bin/bpf-verify" --help
+  check "unknown flag: exit 2, one line" expect_exit 2 "$root/bin/kerno" --bogus
+  check "unknown command: exit 2, one line" expect_exit 2 "$root/bin/kerno" frobnicate
+  check "bpf-verify bad --read: exit 2" expect_exit 2 "$root/bin/bpf-verify" --read abc
+}
+
+phase_doctor() { skip "doctor end to end" "kerno doctor lands with issue #4"; }
+phase_chaos() { skip "chaos paired rules" "lands with issue #7"; }
+phase_daemon() { skip "daemon" "lands with issue #6"; }
+phase_manifests() { skip "manifests" "deploy/ lands with issue #6"; }
+
+for p in setup "${selected[@]}"; do
+  [[ $p == setup && ${done_setup:-} == 1 ]] && continue
+  [[ $p == setup ]] && done_setup=1
+  printf '\n== %s: %s\n' "$p" "${PHASE_DOC[$p]}"
+  "phase_$p"
+done
+
+elapsed=$(($(date +%s) - start))
+printf '\n== summary (%dm%02ds, logs in %s)\n' $((elapsed / 60)) $((elapsed % 60)) "$logdir"
+for f in "${failed_checks[@]}"; do printf '  failed: %s\n' "$f"; done
+echo "verify: $pass passed, $fail failed, $skip skipped"
+if ((fail)); then echo "OVERALL: FAIL"; exit 1; fi
+echo "OVERALL: PASS"

@@ -1,0 +1,113 @@
+// Typed map access. Per-CPU maps come back from the kernel as one 8-byte-aligned slot per possible CPU;
+// perCpu() splits them so decoders can sum in TypeScript (design: per-CPU values are summed in TS, maps are
+// read once per snapshot).
+import type { RawMap } from './native.js';
+import { native } from './native.js';
+import { toBpfError } from './errors.js';
+import type { BpfObject } from './object.js';
+
+const PER_CPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
+
+export interface MapEntry {
+  key: Buffer;
+  value: Buffer;
+}
+
+let cpuCount: number | undefined;
+export function possibleCpus(): number {
+  cpuCount ??= native().numPossibleCpus();
+  return cpuCount;
+}
+
+export class BpfMap {
+  readonly name: string;
+  readonly type: string;
+  readonly keySize: number;
+  /** Kernel-side value size (one CPU's slot for per-CPU maps). */
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly perCpu: boolean;
+
+  constructor(
+    private readonly owner: BpfObject,
+    info: RawMap,
+  ) {
+    this.name = info.name;
+    this.type = info.type;
+    this.keySize = info.keySize;
+    this.valueSize = info.valueSize;
+    this.maxEntries = info.maxEntries;
+    this.perCpu = PER_CPU_TYPES.has(info.type);
+  }
+
+  /** Bytes per value as user space sees it. */
+  get userValueSize(): number {
+    return this.perCpu ? this.slotSize * possibleCpus() : this.valueSize;
+  }
+
+  /** Aligned size of one CPU's value within a per-CPU buffer. */
+  get slotSize(): number {
+    return (this.valueSize + 7) & ~7;
+  }
+
+  lookup(key: Buffer): Buffer | null {
+    return this.call(() => this.owner.raw().mapLookup(this.name, key));
+  }
+
+  update(key: Buffer, value: Buffer, flags = 0): void {
+    this.call(() => this.owner.raw().mapUpdate(this.name, key, value, flags));
+  }
+
+  delete(key: Buffer): boolean {
+    return this.call(() => this.owner.raw().mapDelete(this.name, key));
+  }
+
+  /** Removes every entry (arrays: zeroes them). Returns how many were affected. */
+  clear(): number {
+    return this.call(() => this.owner.raw().mapClear(this.name));
+  }
+
+  /** Reads the whole map in one native call. Keys/values are views into two shared buffers. */
+  dump(): MapEntry[] {
+    const d = this.call(() => this.owner.raw().mapDump(this.name));
+    const out: MapEntry[] = new Array(d.count);
+    for (let i = 0; i < d.count; i++) {
+      out[i] = {
+        key: d.keys.subarray(i * d.keySize, (i + 1) * d.keySize),
+        value: d.values.subarray(i * d.valueSize, (i + 1) * d.valueSize),
+      };
+    }
+    return out;
+  }
+
+  /** Splits a per-CPU value into one view per CPU (each `valueSize` bytes). */
+  perCpuValues(value: Buffer): Buffer[] {
+    if (!this.perCpu) return [value];
+    const n = Math.floor(value.length / this.slotSize);
+    const out: Buffer[] = new Array(n);
+    for (let c = 0; c < n; c++) out[c] = value.subarray(c * this.slotSize, c * this.slotSize + this.valueSize);
+    return out;
+  }
+
+  /** Sums a per-CPU array of u64 counters (e.g. the `counters` map every kerno program has). */
+  readCounters(): bigint[] {
+    const out: bigint[] = [];
+    for (let i = 0; i < this.maxEntries; i++) {
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(i);
+      const v = this.lookup(key);
+      let sum = 0n;
+      if (v) for (const slot of this.perCpuValues(v)) sum += slot.readBigUInt64LE(0);
+      out.push(sum);
+    }
+    return out;
+  }
+
+  private call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw toBpfError(err, { object: this.owner.path, map: this.name });
+    }
+  }
+}

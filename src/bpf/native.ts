@@ -1,0 +1,116 @@
+// Loads the native addon and describes its raw surface. Everything here is deliberately untyped-ish
+// bytes; src/bpf/object.ts gives it a typed, validated face.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './paths.js';
+
+export interface RawProgram {
+  name: string;
+  section: string;
+  type: string;
+  attachType: string;
+  autoload: boolean;
+  insnCount: number;
+  fd: number;
+}
+
+export interface RawMap {
+  name: string;
+  type: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  fd: number;
+}
+
+export interface RawLoadedProgram {
+  name: string;
+  autoload: boolean;
+  loaded: boolean;
+  verifiedInsns: number;
+  xlatedBytes: number;
+  id: number;
+  verifierLog: string;
+}
+
+export interface RawLoadResult {
+  programs: RawLoadedProgram[];
+  loadNs: number;
+  libbpfLog: string;
+}
+
+export interface RawDump {
+  keys: Buffer;
+  values: Buffer;
+  count: number;
+  keySize: number;
+  valueSize: number;
+}
+
+export interface RawRingStats {
+  records: number;
+  batches: number;
+  droppedRecords: number;
+  droppedBatches: number;
+}
+
+export interface RawProgramInfo {
+  id: number;
+  verifiedInsns: number;
+  runTimeNs: number;
+  runCount: number;
+  recursionMisses: number;
+}
+
+export interface RawBpfObject {
+  programs(): RawProgram[];
+  maps(): RawMap[];
+  setAutoload(program: string, on: boolean): void;
+  setGlobal(name: string, value: Buffer): void;
+  load(): Promise<RawLoadResult>;
+  attach(program: string): number;
+  detach(linkId: number): void;
+  programInfo(program: string): RawProgramInfo | null;
+  mapLookup(map: string, key: Buffer): Buffer | null;
+  mapUpdate(map: string, key: Buffer, value: Buffer, flags?: number): void;
+  mapDelete(map: string, key: Buffer): boolean;
+  mapDump(map: string): RawDump;
+  mapClear(map: string): number;
+  ringOpen(
+    map: string,
+    cb: (batch: Buffer, count: number) => void,
+    opts: { intervalMs?: number; maxBatchRecords?: number; maxPending?: number },
+  ): number;
+  ringStats(id: number): RawRingStats | null;
+  ringClose(id: number): void;
+  close(): void;
+}
+
+export interface NativeAddon {
+  BpfObject: new (path: string) => RawBpfObject;
+  takeLog(): string;
+  setLogLevel(level: 0 | 1 | 2): void;
+  numPossibleCpus(): number;
+  enableStats(): number;
+  closeFd(fd: number): void;
+}
+
+let cached: NativeAddon | undefined;
+
+export function addonPath(): string {
+  return join(packageRoot(), 'build', 'Release', 'kerno_native.node');
+}
+
+/** Loads the addon once. Throws a one-line error naming the fix when it has not been built. */
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const p = addonPath();
+  if (!existsSync(p)) {
+    throw new Error(`native addon not built (${p} missing): run scripts/setup.sh`);
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(p) as NativeAddon;
+  return cached;
+}

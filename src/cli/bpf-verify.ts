@@ -1,0 +1,233 @@
+// bpf-verify: proves every kerno BPF program loads and attaches on this kernel. Each program is loaded in
+// its own object instance so one rejection cannot hide the others' results, and so load time and verified
+// instruction counts are per program. With --read, every attached program runs for the window and its
+// kernel run count (BPF_ENABLE_STATS, no global sysctl change) is the "events" column.
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import Table from 'cli-table3';
+import { BpfObject, attachKind, type Link } from '../bpf/object.js';
+import { bpfObjectDir } from '../bpf/paths.js';
+import { native } from '../bpf/native.js';
+import { toBpfError, type BpfError } from '../bpf/errors.js';
+import { parseDuration } from '../util/duration.js';
+import { checkBpfPrivileges } from '../util/privileges.js';
+import { classifyError } from '../runtime/hints.js';
+import { VERSION } from '../version.js';
+import { UsageError, type CliIO } from './io.js';
+
+export interface ProgramVerdict {
+  object: string;
+  program: string;
+  section: string;
+  attachType: string;
+  loaded: boolean;
+  attached: boolean;
+  loadMs: number;
+  verifiedInsns: number;
+  events: number | null;
+  error?: string;
+  hint?: string;
+  verifierTail?: string;
+}
+
+export interface VerifyResult {
+  programs: ProgramVerdict[];
+  loaded: number;
+  attached: number;
+  total: number;
+  readSeconds: number;
+}
+
+export function listObjects(dir = bpfObjectDir()): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.bpf.o'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Loads + attaches every program of every object; keeps them attached for `readNs` and counts runs. */
+export async function verifyObjects(paths: string[], readNs: number, signal?: AbortSignal): Promise<VerifyResult> {
+  const verdicts: ProgramVerdict[] = [];
+  const live: { obj: BpfObject; link: Link | null; verdict: ProgramVerdict }[] = [];
+  try {
+    for (const path of paths) {
+      let names: { name: string; section: string }[];
+      try {
+        const lister = BpfObject.open(path);
+        names = lister.programs().map((p) => ({ name: p.name, section: p.section }));
+        lister.close();
+      } catch (err) {
+        const e = toBpfError(err, { object: path });
+        verdicts.push(failed(path, '(object)', '', e));
+        continue;
+      }
+      for (const { name, section } of names) {
+        const verdict: ProgramVerdict = {
+          object: path,
+          program: name,
+          section,
+          attachType: attachKind(section),
+          loaded: false,
+          attached: false,
+          loadMs: 0,
+          verifiedInsns: 0,
+          events: null,
+        };
+        verdicts.push(verdict);
+        const obj = BpfObject.open(path);
+        live.push({ obj, link: null, verdict });
+        try {
+          obj.selectPrograms([name]);
+          trySetSelf(obj);
+          const r = await obj.load();
+          const p = r.programs.find((x) => x.name === name);
+          verdict.loaded = true;
+          verdict.loadMs = r.loadMs;
+          verdict.verifiedInsns = p?.verifiedInsns ?? 0;
+          live[live.length - 1]!.link = obj.attach(name);
+          verdict.attached = true;
+        } catch (err) {
+          Object.assign(verdict, describe(toBpfError(err, { object: path, program: name })));
+        }
+      }
+    }
+    if (readNs > 0) {
+      const statsFd = native().enableStats();
+      try {
+        const before = new Map(live.filter((l) => l.link).map((l) => [l, runCount(l.obj, l.verdict.program)]));
+        await sleep(readNs / 1e6, signal);
+        for (const [l, b] of before) l.verdict.events = runCount(l.obj, l.verdict.program) - b;
+      } finally {
+        native().closeFd(statsFd);
+      }
+    }
+  } finally {
+    for (const l of live) l.obj.close();
+  }
+  return {
+    programs: verdicts,
+    loaded: verdicts.filter((v) => v.loaded).length,
+    attached: verdicts.filter((v) => v.attached).length,
+    total: verdicts.length,
+    readSeconds: readNs / 1e9,
+  };
+}
+
+function runCount(obj: BpfObject, program: string): number {
+  return obj.programInfo(program)?.runCount ?? 0;
+}
+
+/** Programs filter kerno's own PID through a `self_tgid` rodata global; fixtures may not have it. */
+function trySetSelf(obj: BpfObject): void {
+  try {
+    obj.setGlobal('self_tgid', process.pid, 4);
+  } catch {
+    /* object without the global */
+  }
+}
+
+function failed(object: string, program: string, section: string, e: BpfError): ProgramVerdict {
+  return {
+    object,
+    program,
+    section,
+    attachType: attachKind(section),
+    loaded: false,
+    attached: false,
+    loadMs: 0,
+    verifiedInsns: 0,
+    events: null,
+    ...describe(e),
+  };
+}
+
+function describe(e: BpfError): Pick<ProgramVerdict, 'error' | 'hint' | 'verifierTail'> {
+  const cls = classifyError(e);
+  return { error: e.message, hint: cls.hint, verifierTail: e.verifierTail(12) || undefined };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+export function renderTable(r: VerifyResult): string {
+  const t = new Table({
+    head: ['program', 'object', 'attach', 'load ms', 'insns', 'verifier', 'attached', ...(r.readSeconds ? ['events'] : [])],
+    style: { head: [], border: [] },
+  });
+  for (const v of r.programs) {
+    t.push([
+      v.program,
+      v.object.split('/').pop()!.replace(/\.bpf\.o$/, ''),
+      v.attachType,
+      v.loaded ? v.loadMs.toFixed(1) : '-',
+      v.loaded ? String(v.verifiedInsns) : '-',
+      v.loaded ? 'OK' : 'REJECTED',
+      v.attached ? 'yes' : 'no',
+      ...(r.readSeconds ? [v.events === null ? '-' : String(v.events)] : []),
+    ]);
+  }
+  const lines = [t.toString()];
+  for (const v of r.programs.filter((x) => !x.attached)) {
+    lines.push('', `✗ ${v.program} (${v.object}): ${v.error ?? 'failed'}`);
+    if (v.hint) lines.push(`  hint: ${v.hint}`);
+    if (v.verifierTail) lines.push('  verifier log (tail):', ...v.verifierTail.split('\n').map((l) => `    ${l}`));
+  }
+  lines.push('', `Result: ${r.attached}/${r.total} programs loaded and attached`);
+  return lines.join('\n');
+}
+
+export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
+  const program = new Command('bpf-verify')
+    .description('Load and attach every kerno BPF program on this kernel and report the verifier result.')
+    .option('--read <duration>', 'keep programs attached for this long and count how often each ran (e.g. 5s)')
+    .option('--json', 'machine-readable output')
+    .option('--object <path...>', 'verify these object files instead of every object in build/bpf')
+    .option('-v, --verbose', 'print libbpf debug output on stderr')
+    .version(VERSION, '--version')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sudo bin/bpf-verify\n  sudo bin/bpf-verify --read 5s\n  sudo bin/bpf-verify --json\n\nExit status: 0 only when every program loads and attaches.',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  const opts = program.opts<{ read?: string; json?: boolean; object?: string[]; verbose?: boolean }>();
+  let readNs = 0;
+  if (opts.read !== undefined) {
+    try {
+      readNs = parseDuration(opts.read);
+    } catch (err) {
+      throw new UsageError(`--read: ${(err as Error).message}`);
+    }
+  }
+  const priv = checkBpfPrivileges();
+  if (!priv.ok) {
+    io.err(`bpf-verify: ${priv.reason}\n`);
+    return 1;
+  }
+  if (opts.verbose) native().setLogLevel(2);
+  const paths = opts.object ?? listObjects();
+  if (paths.length === 0) {
+    io.err(`bpf-verify: no BPF objects in ${bpfObjectDir()}: run scripts/setup.sh\n`);
+    return 1;
+  }
+  const result = await verifyObjects(paths, readNs, io.signal);
+  if (opts.verbose) io.err(native().takeLog());
+  if (opts.json) io.out(JSON.stringify(result, null, 2) + '\n');
+  else io.out(renderTable(result) + '\n');
+  return result.attached === result.total && result.total > 0 ? 0 : 1;
+}

@@ -1,0 +1,45 @@
+// What a command needs from the outside world, passed in so commands are testable without a terminal and
+// so only bin/ touches process.exit.
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Aborted on SIGINT/SIGTERM by the entry point. */
+  signal?: AbortSignal;
+  stdoutIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Documented exit codes (docs/exit-codes.md). */
+export const EXIT = {
+  OK: 0,
+  /** A critical finding with --exit-code, or a check that failed (bpf-verify, chaos). */
+  FAILURE: 1,
+  /** Bad command line: unknown flag/command, bad duration, unknown output format. */
+  USAGE: 2,
+  /** Unreadable or invalid configuration file / environment. */
+  CONFIG: 3,
+  /** Missing privileges or kernel features for a command that cannot degrade. */
+  PRIVILEGES: 4,
+  /** Internal error (a crash record was printed). */
+  INTERNAL: 70,
+} as const;
+
+/** A bad command line: one line on stderr, exit 2. */
+export class UsageError extends Error {
+  readonly exitCode = EXIT.USAGE;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function processIO(signal?: AbortSignal): CliIO {
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    signal,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    env: process.env,
+  };
+}

@@ -1,0 +1,250 @@
+// cgroup_memory: per-container memory pressure from cgroup files (no BPF, no root needed to read).
+//
+// Scans every memory hierarchy present (cgroup v1 `memory` and/or cgroup2 with the memory controller) to a
+// depth of 8, every 5 s plus at start and at snapshot, and reports limited cgroups leaf-only: a cgroup with
+// its own limit is reported only when none of its descendants has one, so a Kubernetes pod yields one entry
+// per container, not one per hierarchy level (kubepods → QoS → pod → container). The output is bounded to
+// the `maxEntries` (256) fullest cgroups by used%. Rates are deltas between a cgroup's first sample in the
+// window and the snapshot's sample.
+
+import type { CgroupMemoryEntry, CgroupMemorySignals, SignalsPart } from '../signals.js';
+import { identifyCgroup, type PodLookup } from './procfs/cgroup-paths.js';
+import { findMemoryHierarchies, type MemoryHierarchy } from './procfs/cgroup-mounts.js';
+import { readMemorySample, readOwnLimit, type CgroupMemorySample } from './procfs/cgroup-memory-files.js';
+import { IO_CONCURRENCY, mapBounded, walkCgroupTree } from './procfs/cgroup-walk.js';
+import { psiWindow, type PsiStats } from './procfs/psi.js';
+import { UnsupportedError } from './procfs/unsupported.js';
+import type { Collector, CollectorContext, CollectorStats } from './types.js';
+
+export const CGROUP_ROOT_ENV = 'KERNO_CGROUP_ROOT';
+
+export interface CgroupMemoryOptions {
+  /** Where to look for memory hierarchies; default: $KERNO_CGROUP_ROOT, else the mounts in mountinfo. */
+  root?: string;
+  pollIntervalMs?: number;
+  /** Directory depth bound below each hierarchy root. */
+  maxDepth?: number;
+  /** At most this many entries are reported, the highest used% first. */
+  maxEntries?: number;
+  podLookup?: PodLookup;
+  /** Monotonic clock in ns (tests). */
+  nowNs?: () => number;
+}
+
+export const CGROUP_MEMORY_DEFAULTS = { pollIntervalMs: 5000, maxDepth: 8, maxEntries: 256 } as const;
+
+interface LeafSample {
+  key: string;
+  hierarchy: MemoryHierarchy;
+  rel: string;
+  sample: CgroupMemorySample;
+  atNs: number;
+}
+
+interface Baseline {
+  atNs: number;
+  currentBytes: number;
+  failcnt: number;
+  eventsHigh: number;
+  psi?: PsiStats;
+}
+
+export class CgroupMemoryCollector implements Collector {
+  readonly name = 'cgroup_memory';
+  private readonly opts: Required<Omit<CgroupMemoryOptions, 'root' | 'podLookup'>> &
+    Pick<CgroupMemoryOptions, 'root' | 'podLookup'>;
+  private hierarchies: MemoryHierarchy[] = [];
+  private baselines = new Map<string, Baseline>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<LeafSample[]> | undefined;
+  private ctx: CollectorContext | undefined;
+  private samplesRead = 0;
+  private truncatedWarned = false;
+
+  constructor(opts: CgroupMemoryOptions = {}) {
+    this.opts = {
+      pollIntervalMs: opts.pollIntervalMs ?? CGROUP_MEMORY_DEFAULTS.pollIntervalMs,
+      maxDepth: opts.maxDepth ?? CGROUP_MEMORY_DEFAULTS.maxDepth,
+      maxEntries: opts.maxEntries ?? CGROUP_MEMORY_DEFAULTS.maxEntries,
+      nowNs: opts.nowNs ?? (() => performance.now() * 1e6),
+      root: opts.root ?? (process.env[CGROUP_ROOT_ENV] || undefined),
+      podLookup: opts.podLookup,
+    };
+  }
+
+  async start(ctx: CollectorContext): Promise<void> {
+    this.ctx = ctx;
+    const root = this.opts.root;
+    this.hierarchies = await findMemoryHierarchies(root);
+    if (this.hierarchies.length === 0) {
+      if (root !== undefined) {
+        throw new Error(
+          `cgroup_memory: no memory cgroup hierarchy at ${root} (looked for cgroup2 with memory in ` +
+            `cgroup.controllers, or v1 memory.usage_in_bytes, in ${root}, ${root}/unified and ${root}/memory)`,
+        );
+      }
+      throw new UnsupportedError(
+        'cgroup_memory: no memory cgroup controller is mounted (neither cgroup v1 memory nor cgroup2 ' +
+          'with memory enabled)',
+      );
+    }
+    ctx.log('debug', 'cgroup_memory: scanning', { hierarchies: this.hierarchies });
+    await this.poll();
+    this.timer = setInterval(() => {
+      this.poll().catch((err: unknown) => {
+        this.clearTimer();
+        ctx.fault(err);
+      });
+    }, this.opts.pollIntervalMs);
+    this.timer.unref();
+    ctx.signal.addEventListener('abort', () => this.clearTimer(), { once: true });
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    const leaves = await this.poll();
+    const containers = leaves.map((leaf) => this.entry(leaf));
+    containers.sort((a, b) => b.usedPct - a.usedPct || a.cgroupPath.localeCompare(b.cgroupPath));
+    const kept = containers.slice(0, this.opts.maxEntries);
+    await mapBounded(kept, IO_CONCURRENCY, async (e) => {
+      const id = await identifyCgroup(e.cgroupPath, this.opts.podLookup, (err) =>
+        this.ctx?.log('warn', 'cgroup_memory: pod lookup failed', { path: e.cgroupPath, error: String(err) }),
+      );
+      if (id.podUid !== undefined) e.podUid = id.podUid;
+      if (id.pod !== undefined) e.pod = id.pod;
+      if (id.namespace !== undefined) e.namespace = id.namespace;
+      if (id.containerId !== undefined) e.containerId = id.containerId;
+      if (id.unit !== undefined) e.unit = id.unit;
+    });
+    const cgroupMemory: CgroupMemorySignals = {
+      root: this.hierarchies.map((h) => h.root).join(', '),
+      containers: kept,
+    };
+    return { cgroupMemory };
+  }
+
+  async reset(): Promise<void> {
+    this.baselines.clear();
+    await this.poll();
+  }
+
+  stats(): CollectorStats {
+    return { programsLoaded: 0, programsTotal: 0, events: this.samplesRead, eventsDropped: 0 };
+  }
+
+  async stop(): Promise<void> {
+    this.clearTimer();
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private entry(leaf: LeafSample): CgroupMemoryEntry {
+    const s = leaf.sample;
+    const base = this.baselines.get(leaf.key);
+    const dtSec = base ? (leaf.atNs - base.atNs) / 1e9 : 0;
+    const rate = (now: number, then: number | undefined): number =>
+      dtSec > 0 && then !== undefined ? (now - then) / dtSec : 0;
+    const entry: CgroupMemoryEntry = {
+      cgroupPath: leaf.rel,
+      version: s.version,
+      currentBytes: s.currentBytes,
+      limitBytes: s.limitBytes,
+      highBytes: s.highBytes,
+      usedPct: s.limitBytes > 0 ? (s.currentBytes / s.limitBytes) * 100 : s.currentBytes > 0 ? 100 : 0,
+      growthRateBytesPerSec: rate(s.currentBytes, base?.currentBytes),
+      // Counters only grow; a drop means the cgroup was recreated under the same path, not negative events.
+      highEventRatePerSec: Math.max(0, rate(s.events.high, base?.eventsHigh)),
+      failcnt: s.failcnt,
+      failcntRatePerSec: Math.max(0, rate(s.failcnt, base?.failcnt)),
+      events: s.events,
+      underOom: s.underOom,
+    };
+    if (s.psi && base?.psi && dtSec > 0) entry.psi = psiWindow(base.psi, s.psi, dtSec * 1e9);
+    return entry;
+  }
+
+  /** One scan; concurrent callers (timer and snapshot) share it. */
+  private poll(): Promise<LeafSample[]> {
+    this.inFlight ??= this.scan().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async scan(): Promise<LeafSample[]> {
+    const perHierarchy = await Promise.all(this.hierarchies.map((h) => this.scanHierarchy(h)));
+    const leaves = perHierarchy.flat();
+    this.samplesRead += leaves.length;
+    const live = new Set<string>();
+    for (const leaf of leaves) {
+      live.add(leaf.key);
+      if (!this.baselines.has(leaf.key)) {
+        const s = leaf.sample;
+        const base: Baseline = {
+          atNs: leaf.atNs,
+          currentBytes: s.currentBytes,
+          failcnt: s.failcnt,
+          eventsHigh: s.events.high,
+        };
+        if (s.psi) base.psi = s.psi;
+        this.baselines.set(leaf.key, base);
+      }
+    }
+    // Forget cgroups that vanished or stopped being limited leaves: bounds the map under container churn.
+    for (const key of this.baselines.keys()) if (!live.has(key)) this.baselines.delete(key);
+    return leaves;
+  }
+
+  private async scanHierarchy(h: MemoryHierarchy): Promise<LeafSample[]> {
+    const walk = await walkCgroupTree(h.root, this.opts.maxDepth);
+    if (walk.truncated && !this.truncatedWarned) {
+      this.truncatedWarned = true;
+      this.ctx?.log('warn', 'cgroup_memory: cgroup tree too large, scanning a breadth-first prefix', {
+        root: h.root,
+        dirs: walk.dirs.length,
+      });
+    }
+    const limits = await mapBounded(walk.dirs, IO_CONCURRENCY, (d) => readOwnLimit(h.version, d.abs));
+    const limited = walk.dirs.flatMap((d, i) => {
+      const limit = limits[i];
+      return limit === undefined ? [] : [{ dir: d, limit }];
+    });
+    const leaves = limitedLeaves(limited.map((l) => l.dir.rel));
+    const chosen = limited.filter((l) => leaves.has(l.dir.rel));
+    const samples = await mapBounded(chosen, IO_CONCURRENCY, async ({ dir, limit }) => {
+      const sample = await readMemorySample(h.version, dir.abs, limit);
+      return (
+        sample && {
+          key: `${h.version}:${dir.rel}`,
+          hierarchy: h,
+          rel: dir.rel,
+          sample,
+          atNs: this.opts.nowNs(),
+        }
+      );
+    });
+    return samples.filter((s): s is LeafSample => s !== undefined);
+  }
+}
+
+/**
+ * The limited paths that have no limited descendant. Marking every proper ancestor of each limited path is
+ * O(paths × depth) and needs no tree.
+ */
+export function limitedLeaves(paths: string[]): Set<string> {
+  const hasLimitedDescendant = new Set<string>();
+  for (const p of paths) {
+    for (let cut = p.lastIndexOf('/'); cut > 0; cut = p.lastIndexOf('/', cut - 1)) {
+      hasLimitedDescendant.add(p.slice(0, cut));
+    }
+    if (p !== '/') hasLimitedDescendant.add('/');
+  }
+  return new Set(paths.filter((p) => !hasLimitedDescendant.has(p)));
+}
+
+export function createCgroupMemoryCollector(opts: CgroupMemoryOptions = {}): Collector {
+  return new CgroupMemoryCollector(opts);
+}

@@ -1,0 +1,101 @@
+// Turns the raw /dev/kmsg records of one doctor window into KernelMessage reports. Only facility 0 (the
+// kernel) counts: anything a process writes to /dev/kmsg is stored with facility 1 (user) or higher — the
+// kernel never lets userspace claim facility 0 — so `echo "BUG: …" > /dev/kmsg` cannot fake a finding.
+
+import type { KernelMessage } from '../../signals.js';
+import { ReportAssembler, type AssembledReport } from './assembler.js';
+import { parseKmsgRecord } from './record.js';
+
+export interface KmsgWindowOptions {
+  /** Records with seq <= this were in the buffer before the window began. */
+  afterSeq: number;
+  /** Wall-clock ms at which the kernel's printk clock read 0 (now − monotonic uptime). */
+  bootTimeMs: number;
+  maxMessages?: number;
+  maxContextLines?: number;
+  maxContextBytes?: number;
+  /** Kernel-time quiet gap that ends a report. */
+  idleGapMs?: number;
+}
+
+export interface KmsgWindowStats {
+  /** Kernel (facility 0) records seen in the window. */
+  kernelRecords: number;
+  /** Records from other facilities (userspace writes), ignored. */
+  ignoredRecords: number;
+  malformed: number;
+  /** Reports beyond maxMessages, plus records lost to ring-buffer overwrite. */
+  dropped: number;
+}
+
+export class KmsgWindow {
+  private readonly assembler: ReportAssembler;
+  private readonly closed: KernelMessage[] = [];
+  private readonly maxMessages: number;
+  readonly stats: KmsgWindowStats = { kernelRecords: 0, ignoredRecords: 0, malformed: 0, dropped: 0 };
+  private lastSeq: number;
+
+  constructor(private readonly opts: KmsgWindowOptions) {
+    this.maxMessages = opts.maxMessages ?? 64;
+    this.lastSeq = opts.afterSeq;
+    this.assembler = new ReportAssembler({
+      idleGapMs: opts.idleGapMs ?? 2_000,
+      maxLines: opts.maxContextLines ?? 48,
+      maxBytes: opts.maxContextBytes ?? 8 * 1024,
+    });
+  }
+
+  /** Highest sequence number consumed so far. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  addRaw(raw: string): void {
+    const rec = parseKmsgRecord(raw);
+    if (!rec) {
+      this.stats.malformed++;
+      return;
+    }
+    if (rec.seq <= this.lastSeq) return;
+    this.lastSeq = rec.seq;
+    if (rec.facility !== 0) {
+      this.stats.ignoredRecords++;
+      return;
+    }
+    this.stats.kernelRecords++;
+    const done = this.assembler.push(rec.message, rec.tsUsec / 1000, { seq: rec.seq, level: rec.level, tsUsec: rec.tsUsec });
+    for (const r of done) this.keep(r);
+  }
+
+  addOverwritten(count: number): void {
+    this.stats.dropped += count;
+  }
+
+  /** Reports so far, the still-open one included (it stays open: later records may extend it). */
+  messages(): KernelMessage[] {
+    const out = [...this.closed];
+    const open = this.assembler.peek();
+    if (open && out.length < this.maxMessages) out.push(toKernelMessage(open, this.opts.bootTimeMs));
+    return out;
+  }
+
+  private keep(r: AssembledReport): void {
+    if (this.closed.length >= this.maxMessages) {
+      this.stats.dropped++;
+      return;
+    }
+    this.closed.push(toKernelMessage(r, this.opts.bootTimeMs));
+  }
+}
+
+export function toKernelMessage(r: AssembledReport, bootTimeMs: number): KernelMessage {
+  const tsUsec = r.meta.tsUsec ?? r.firstTimeMs * 1000;
+  return {
+    timestamp: new Date(bootTimeMs + tsUsec / 1000).toISOString(),
+    seq: r.meta.seq ?? -1,
+    level: r.meta.level ?? 4,
+    kind: r.kind,
+    line: r.line,
+    context: r.context,
+  };
+}

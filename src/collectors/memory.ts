@@ -1,0 +1,125 @@
+// memory: host-wide memory from /proc/meminfo (no BPF, no root). Polled at start, every second and at
+// snapshot; growth is used-bytes change from the window's first poll to its last. Memory PSI for the window
+// comes from the `total` counter of /proc/pressure/memory read at start and at snapshot.
+
+import type { MemorySignals, SignalsPart } from '../signals.js';
+import { MEMINFO_PATH, readMeminfo, usedBytes, type Meminfo } from './procfs/meminfo.js';
+import { psiPath, psiWindow, readPsi, type PsiStats } from './procfs/psi.js';
+import type { Collector, CollectorContext, CollectorStats } from './types.js';
+
+export interface MemoryCollectorOptions {
+  meminfoPath?: string;
+  /** Memory pressure file; a missing file just leaves `psi` out. */
+  psiPath?: string;
+  pollIntervalMs?: number;
+  /** Monotonic clock in ns (tests). */
+  nowNs?: () => number;
+}
+
+interface Poll {
+  atNs: number;
+  mem: Meminfo;
+}
+
+interface PsiRead {
+  atNs: number;
+  stats: PsiStats;
+}
+
+export class MemoryCollector implements Collector {
+  readonly name = 'memory';
+  private readonly meminfoPath: string;
+  private readonly psiFile: string;
+  private readonly pollIntervalMs: number;
+  private readonly nowNs: () => number;
+  private first: Poll | undefined;
+  private psiStart: PsiRead | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private polls = 0;
+
+  constructor(opts: MemoryCollectorOptions = {}) {
+    this.meminfoPath = opts.meminfoPath ?? MEMINFO_PATH;
+    this.psiFile = opts.psiPath ?? psiPath('memory');
+    this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
+    this.nowNs = opts.nowNs ?? (() => performance.now() * 1e6);
+  }
+
+  async start(ctx: CollectorContext): Promise<void> {
+    await this.beginWindow();
+    this.timer = setInterval(() => {
+      // Skip a tick rather than stack reads if the filesystem is slow.
+      if (this.polling) return;
+      this.polling = true;
+      this.poll()
+        .catch((err: unknown) => {
+          this.clearTimer();
+          ctx.fault(err);
+        })
+        .finally(() => {
+          this.polling = false;
+        });
+    }, this.pollIntervalMs);
+    this.timer.unref();
+    ctx.signal.addEventListener('abort', () => this.clearTimer(), { once: true });
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    const [last, psiNow] = await Promise.all([this.poll(), this.readPsi()]);
+    const first = this.first ?? last;
+    const dtSec = (last.atNs - first.atNs) / 1e9;
+    const used = usedBytes(last.mem);
+    const memory: MemorySignals = {
+      totalBytes: last.mem.totalBytes,
+      availableBytes: last.mem.availableBytes,
+      usedBytes: used,
+      usedPct: last.mem.totalBytes > 0 ? (used / last.mem.totalBytes) * 100 : 0,
+      swapTotalBytes: last.mem.swapTotalBytes,
+      swapUsedBytes: Math.max(0, last.mem.swapTotalBytes - last.mem.swapFreeBytes),
+      growthRateBytesPerSec: dtSec > 0 ? (used - usedBytes(first.mem)) / dtSec : 0,
+    };
+    if (this.psiStart && psiNow) {
+      memory.psi = psiWindow(this.psiStart.stats, psiNow.stats, psiNow.atNs - this.psiStart.atNs);
+    }
+    return { memory };
+  }
+
+  async reset(): Promise<void> {
+    await this.beginWindow();
+  }
+
+  stats(): CollectorStats {
+    return { programsLoaded: 0, programsTotal: 0, events: this.polls, eventsDropped: 0 };
+  }
+
+  async stop(): Promise<void> {
+    this.clearTimer();
+  }
+
+  private async beginWindow(): Promise<void> {
+    const [poll, psi] = await Promise.all([this.poll(), this.readPsi()]);
+    this.first = poll;
+    this.psiStart = psi;
+  }
+
+  private async poll(): Promise<Poll> {
+    const mem = await readMeminfo(this.meminfoPath);
+    const poll = { atNs: this.nowNs(), mem };
+    this.polls++;
+    return poll;
+  }
+
+  private async readPsi(): Promise<PsiRead | undefined> {
+    const stats = await readPsi(this.psiFile);
+    return stats && { atNs: this.nowNs(), stats };
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+export function createMemoryCollector(opts: MemoryCollectorOptions = {}): Collector {
+  return new MemoryCollector(opts);
+}

@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * errno codes that mean "this proc/cgroup file is gone or not for us": a process exited (ENOENT, ESRCH), a
+ * cgroup was removed while we walked it (ENOENT, ENODEV), a file is not readable by this user (EACCES,
+ * EPERM), a path component turned out not to be a directory (ENOTDIR), or PSI is compiled in but disabled
+ * at boot (EOPNOTSUPP). Readers treat these as "no data", never as a fault.
+ */
+const VANISHED = new Set(['ENOENT', 'ESRCH', 'ENODEV', 'EACCES', 'EPERM', 'ENOTDIR', 'EOPNOTSUPP']);
+
+export function isVanished(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && VANISHED.has(code);
+}
+
+/** The file's text, or undefined when it vanished or is unreadable (see isVanished); other errors throw. */
+export async function readTextIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (isVanished(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The file's text; any failure throws with the path in the message. */
+export async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw withContext(`read ${path}`, err);
+  }
+}
+
+/** Wraps an error with context while keeping its errno code (callers branch on code). */
+export function withContext(context: string, err: unknown): Error {
+  const cause = err instanceof Error ? err : new Error(String(err));
+  const wrapped = new Error(`${context}: ${cause.message}`, { cause }) as NodeJS.ErrnoException;
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code !== undefined) wrapped.code = code;
+  return wrapped;
+}

@@ -1,0 +1,15 @@
+export { ConfigError } from './errors.js';
+export { loadConfig, findConfigFile, readConfigFile } from './load.js';
+export type { ConfigFlags, LoadOptions, LoadResult } from './load.js';
+export { envName, formatKey } from './keys.js';
+export { failurePolicyFor, resolveLogFormat, resolveOutput } from './resolve.js';
+export {
+  ConfigSchema,
+  CONFIG_KEYS,
+  defaultConfig,
+  FAILURE_POLICIES,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  OUTPUT_FORMATS,
+} from './schema.js';
+export type { Config, FailurePolicy, LogFormat, LogLevel, OutputFormat, Thresholds } from './schema.js';

@@ -1,0 +1,314 @@
+/**
+ * The configuration shape: keys mirror the YAML file (snake_case, reference §5.6), defaults live here and
+ * nowhere else. Durations are written as Go-style text ("30s") and come out of parsing as integer
+ * nanoseconds, like every other duration inside kerno.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../doctor/thresholds.js';
+import { COLLECTOR_NAMES, type CollectorName } from '../signals.js';
+import { DurationParseError, formatDuration, parseDuration } from '../util/duration.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
+export const OUTPUT_FORMATS = ['auto', 'pretty', 'plain', 'json', 'md'] as const;
+export const FAILURE_POLICIES = ['restart', 'isolate', 'fail_fast'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+export type { Thresholds };
+
+/** The resolved configuration. Durations are integer nanoseconds. */
+export interface Config {
+  log_level: LogLevel;
+  log_format: LogFormat;
+  no_color: boolean;
+  /** Which collectors to build; all on by default. */
+  collectors: Record<CollectorName, boolean>;
+  doctor: {
+    /** Collection window, ns (1s … 5m). */
+    duration: number;
+    /** Gap between cycles in continuous mode, ns (≥ 1s). */
+    interval: number;
+    /** `auto` = pretty on a TTY, plain otherwise (see resolveOutput). */
+    output: OutputFormat;
+    /** Rule thresholds: DEFAULT_THRESHOLDS with the configured values laid over them. */
+    thresholds: Thresholds;
+  };
+  runtime: {
+    /** Where one file per collector fault is written; off when unset (never a hard-coded path). */
+    panic_dir?: string;
+    /** How long a collector's stop() may take, ns. */
+    stop_timeout: number;
+    /** How long a collector's start() may take, ns. */
+    start_timeout: number;
+    failure_policy: {
+      default: FailurePolicy;
+      /** Per-collector policy; collectors not named here use `default`. */
+      overrides: Partial<Record<CollectorName, FailurePolicy>>;
+    };
+  };
+  daemon: {
+    /** host:port for /metrics, /healthz, /readyz. */
+    listen: string;
+    /** Snapshot interval, ns (≥ 1s). */
+    interval: number;
+    state_dir: string;
+    /** File holding the bearer token required on /metrics; open when unset. */
+    metrics_token_file?: string;
+    /** udp://host:port to receive netconsole kernel logs on; off when unset. */
+    netconsole_listen?: string;
+    /** netconsole sender IP address → node name. */
+    netconsole_nodes: Record<string, string>;
+    webhook_url?: string;
+  };
+  /** Root of the cgroup filesystem the cgroup collectors read; auto-detected when unset. */
+  cgroup_root?: string;
+}
+
+/** Threshold keys whose negative value means "rule disabled" (reference §4.2: oom_memory_pct < 0). */
+const NEGATIVE_THRESHOLD_ALLOWED: ReadonlySet<string> = new Set(['oom_memory_pct']);
+
+// ---------------------------------------------------------------------------------------------------------
+// Leaf tagging: the loader needs to know, for every key, how to turn an env/flag string into a value. Each
+// leaf schema is registered here when built, so the list of keys can never drift from the schema.
+
+/** How a string from an env var or a flag is coerced for this key. */
+export type LeafKind = 'boolean' | 'number' | 'string' | 'map';
+const leafKinds = new WeakMap<z.ZodType, LeafKind>();
+
+function leaf<T extends z.ZodType>(kind: LeafKind, schema: T): T {
+  leafKinds.set(schema, kind);
+  return schema;
+}
+
+function bool(def: boolean) {
+  return leaf('boolean', z.boolean({ error: 'expected true or false' }).default(def));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
+interface DurationRange {
+  min: number;
+  max?: number;
+}
+
+function rangeMessage({ min, max }: DurationRange): string {
+  if (max !== undefined) return `must be between ${formatDuration(min)} and ${formatDuration(max)}`;
+  return min <= 1 ? 'must be greater than 0' : `must be at least ${formatDuration(min)}`;
+}
+
+function duration(def: string, range: DurationRange) {
+  const schema = z
+    .string({ error: 'expected a duration such as "30s"' })
+    .transform((text, ctx) => {
+      let ns: number;
+      try {
+        ns = parseDuration(text);
+      } catch (err) {
+        if (!(err instanceof DurationParseError)) throw err;
+        ctx.issues.push({ code: 'custom', message: err.reason, input: text });
+        return z.NEVER;
+      }
+      if (ns < range.min || (range.max !== undefined && ns > range.max)) {
+        ctx.issues.push({ code: 'custom', message: rangeMessage(range), input: text });
+        return z.NEVER;
+      }
+      return ns;
+    })
+    .prefault(def);
+  return leaf('string', schema);
+}
+
+/** A required string with a default; `check` returns a problem description or null. */
+function text(def: string, check: (s: string) => string | null) {
+  const schema = z
+    .string({ error: 'expected a string' })
+    .superRefine((s, ctx) => {
+      const problem = check(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: s });
+    })
+    .default(def);
+  return leaf('string', schema);
+}
+
+/** An optional string; "" means unset, so `KERNO_WEBHOOK_URL=` or `panic_dir: ""` turns a feature off. */
+function optionalText(check: (s: string) => string | null = () => null) {
+  const schema = z
+    .string({ error: 'expected a string' })
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return undefined;
+      const problem = check(s);
+      if (problem) {
+        ctx.issues.push({ code: 'custom', message: problem, input: s });
+        return z.NEVER;
+      }
+      return s;
+    });
+  return leaf('string', schema);
+}
+
+function threshold(key: string, def: number) {
+  const schema = z
+    .number({
+      error: (iss) => (typeof iss.input === 'number' ? 'must be a finite number' : 'expected a number'),
+    })
+    .refine((v) => v >= 0 || NEGATIVE_THRESHOLD_ALLOWED.has(key), 'must not be negative')
+    .default(def);
+  return leaf('number', schema);
+}
+
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  // Prefault (not default) so a missing section still gets its keys' defaults filled in by parsing.
+  return z.object(shape, { error: 'expected a mapping' }).prefault({} as never);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Value checks shared by several keys.
+
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+
+function hostPortProblem(s: string): string | null {
+  const m = HOST_PORT.exec(s);
+  return m && Number(m[2]) <= 65535 ? null : 'expected host:port, e.g. "127.0.0.1:9090"';
+}
+
+function udpListenProblem(s: string): string | null {
+  const rest = s.startsWith('udp://') ? s.slice('udp://'.length) : null;
+  return rest !== null && hostPortProblem(rest) === null
+    ? null
+    : 'expected udp://host:port, e.g. "udp://0.0.0.0:6666"';
+}
+
+function httpUrlProblem(s: string): string | null {
+  if (!URL.canParse(s)) return 'expected an http(s) URL';
+  const { protocol } = new URL(s);
+  return protocol === 'http:' || protocol === 'https:' ? null : 'expected an http(s) URL';
+}
+
+const nonEmpty = (s: string): string | null => (s === '' ? 'must not be empty' : null);
+
+// ---------------------------------------------------------------------------------------------------------
+
+const SECOND = 1_000_000_000;
+
+// Shapes built from name lists are typed by hand: Object.fromEntries loses the key names.
+const collectorsShape = Object.fromEntries(COLLECTOR_NAMES.map((name) => [name, bool(true)])) as Record<
+  CollectorName,
+  ReturnType<typeof bool>
+>;
+
+const thresholdsShape = Object.fromEntries(
+  Object.entries(DEFAULT_THRESHOLDS as Record<string, number>).map(([key, def]) => [
+    key,
+    threshold(key, def),
+  ]),
+) as Record<keyof Thresholds, ReturnType<typeof threshold>>;
+
+const overridesShape = Object.fromEntries(
+  COLLECTOR_NAMES.map((name) => [name, leaf('string', oneOf(FAILURE_POLICIES).optional())]),
+) as Record<CollectorName, z.ZodOptional<z.ZodEnum<{ [K in FailurePolicy]: K }>>>;
+
+const netconsoleNodes = z
+  .record(z.string(), z.string({ error: 'expected a node name' }).min(1, 'node name must not be empty'), {
+    error: 'expected a mapping of IP address to node name',
+  })
+  .superRefine((nodes, ctx) => {
+    for (const address of Object.keys(nodes)) {
+      if (isIP(address) === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'keys must be IP addresses',
+          path: [address],
+          input: address,
+        });
+      }
+    }
+  })
+  .default({});
+
+export const ConfigSchema = section({
+  log_level: leaf('string', oneOf(LOG_LEVELS).default('info')),
+  // "" is accepted for compatibility with the original's files and means auto.
+  log_format: leaf(
+    'string',
+    z
+      .enum([...LOG_FORMATS, ''], { error: `must be one of ${LOG_FORMATS.join(', ')}` })
+      .transform((f): LogFormat => (f === '' ? 'auto' : f))
+      .default('auto'),
+  ),
+  no_color: bool(false),
+  collectors: section(collectorsShape),
+  doctor: section({
+    duration: duration('30s', { min: SECOND, max: 300 * SECOND }),
+    interval: duration('60s', { min: SECOND }),
+    output: leaf('string', oneOf(OUTPUT_FORMATS).default('auto')),
+    thresholds: section(thresholdsShape),
+  }),
+  runtime: section({
+    panic_dir: optionalText(),
+    stop_timeout: duration('2s', { min: 1 }),
+    start_timeout: duration('10s', { min: 1 }),
+    failure_policy: section({
+      default: leaf('string', oneOf(FAILURE_POLICIES).default('restart')),
+      overrides: section(overridesShape),
+    }),
+  }),
+  daemon: section({
+    listen: text('127.0.0.1:9090', hostPortProblem),
+    interval: duration('60s', { min: SECOND }),
+    state_dir: text('/var/lib/kerno', nonEmpty),
+    metrics_token_file: optionalText(),
+    netconsole_listen: optionalText(udpListenProblem),
+    netconsole_nodes: leaf('map', netconsoleNodes),
+    webhook_url: optionalText(httpUrlProblem),
+  }),
+  cgroup_root: optionalText(),
+});
+
+// The schema's output must be usable as Config; this line fails to compile if the two drift apart.
+const _outputIsConfig: z.output<typeof ConfigSchema> extends Config ? true : false = true;
+void _outputIsConfig;
+
+// ---------------------------------------------------------------------------------------------------------
+// The key tree, derived from the schema, for env-var mapping and unknown-key warnings.
+
+export type KeyNode = { kind: 'section'; children: ReadonlyMap<string, KeyNode> } | { kind: LeafKind };
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (;;) {
+    const def = s.def as { type: string; innerType?: z.ZodType };
+    if ((def.type === 'prefault' || def.type === 'default' || def.type === 'optional') && def.innerType) {
+      s = def.innerType;
+    } else {
+      return s;
+    }
+  }
+}
+
+function keyNode(schema: z.ZodType, where: string): KeyNode {
+  const kind = leafKinds.get(schema);
+  if (kind) return { kind };
+  const inner = unwrap(schema);
+  if (!(inner instanceof z.ZodObject))
+    throw new Error(`config schema: ${where || '(root)'} is not a tagged leaf`);
+  const children = new Map<string, KeyNode>();
+  for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+    children.set(key, keyNode(child, where ? `${where}.${key}` : key));
+  }
+  return { kind: 'section', children };
+}
+
+/** Every config key as a tree: sections and typed leaves. */
+export const CONFIG_KEYS: KeyNode = keyNode(ConfigSchema, '');
+
+/** The defaults, fully resolved (durations in ns). */
+export function defaultConfig(): Config {
+  return ConfigSchema.parse(undefined);
+}

@@ -1,0 +1,75 @@
+import { Box, Text } from 'ink';
+import { useEffect, useState } from 'react';
+import { toLiveViewModel, type LiveCollector } from '../live-model.js';
+import { Bar } from './bar.js';
+import { TONE_COLOR } from './theme.js';
+
+export interface LiveViewProps {
+  durationNs: number;
+  /** Window start, epoch ms. */
+  startedAt: number;
+  collectors: readonly LiveCollector[];
+  /** Current time, epoch ms. Without it the view ticks on its own clock (4 Hz). */
+  now?: number;
+  interrupted?: boolean;
+}
+
+const PROGRESS_CELLS = 30;
+const NAME_WIDTH = 15;
+const STATE_WIDTH = 12;
+const EVENTS_WIDTH = 12;
+
+/** The window in progress: progress bar, countdown, one row per collector with its state and events. */
+export function LiveView({ durationNs, startedAt, collectors, now, interrupted }: LiveViewProps) {
+  const clock = useOwnClock(now === undefined, startedAt);
+  const vm = toLiveViewModel({ durationNs, startedAt, now: now ?? clock, collectors, interrupted });
+  return (
+    <Box flexDirection="column">
+      <Text bold>{vm.title}</Text>
+      <Box>
+        <Bar fill={vm.progress} cells={PROGRESS_CELLS} tone={interrupted ? 'warning' : 'info'} />
+        <Text>
+          {' '}
+          {vm.percent} · {vm.elapsed} elapsed · {vm.remaining} · {vm.events}
+        </Text>
+      </Box>
+      <Box flexDirection="column" marginTop={1}>
+        {vm.rows.map((row) => (
+          <Box key={row.name}>
+            <Box width={2} flexShrink={0}>
+              <Text color={TONE_COLOR[row.tone]}>{row.icon}</Text>
+            </Box>
+            <Box width={NAME_WIDTH} flexShrink={0}>
+              <Text>{row.name}</Text>
+            </Box>
+            <Box width={STATE_WIDTH} flexShrink={0}>
+              <Text color={TONE_COLOR[row.tone]}>{row.state}</Text>
+            </Box>
+            <Box width={EVENTS_WIDTH} flexShrink={0} justifyContent="flex-end" paddingRight={2}>
+              <Text>{row.events}</Text>
+            </Box>
+            <Box flexShrink={1}>
+              <Text dimColor>{row.note}</Text>
+            </Box>
+          </Box>
+        ))}
+      </Box>
+      <Box marginTop={1}>
+        <Text color={TONE_COLOR[vm.footer.tone]}>{vm.footer.text}</Text>
+      </Box>
+    </Box>
+  );
+}
+
+const OWN_CLOCK_MS = 250;
+
+/** Wall clock sampled on a timer (never during render), only when the parent does not supply `now`. */
+function useOwnClock(enabled: boolean, initial: number): number {
+  const [now, setNow] = useState(initial);
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setInterval(() => setNow(Date.now()), OWN_CLOCK_MS);
+    return () => clearInterval(timer);
+  }, [enabled]);
+  return now;
+}

@@ -1,0 +1,455 @@
+// Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
+// here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
+import type { Finding, Report, RuleError, Severity } from '../doctor/types.js';
+import type { CollectorCoverage } from '../signals.js';
+import {
+  formatByteRate,
+  formatBytes,
+  formatCount,
+  formatEta,
+  formatNs,
+  formatPct,
+  formatRate,
+} from '../doctor/format.js';
+import { OFF_ICON, OK_ICON, SEVERITY_STYLE, type Tone } from './tone.js';
+
+export type { Tone } from './tone.js';
+
+export interface ViewModelOptions {
+  /** --only-critical: show critical findings only, and say how many others were hidden. */
+  onlyCritical?: boolean;
+}
+
+export interface LabelledValue {
+  label: string;
+  value: string;
+}
+
+export interface HeaderView {
+  /** Literal "KERNO DOCTOR": scripts grep for it. */
+  title: string;
+  subtitle: string;
+  rows: LabelledValue[];
+}
+
+export interface NoticeView {
+  tone: Tone;
+  icon: string;
+  title: string;
+  text: string;
+}
+
+export interface TriageView {
+  /** One mark per shown finding, in rank order; a single ✓ when there are none. */
+  marks: { icon: string; tone: Tone }[];
+  counts: string;
+  window: string;
+  /** Set when --only-critical hid findings. */
+  hidden: string | null;
+}
+
+export interface MeasureView {
+  metric: string;
+  value: string;
+  threshold: string;
+  /** "1.8×": value ÷ threshold. */
+  ratio: string;
+  /** Bar geometry in [0, 1]: where the value bar ends and where the threshold mark sits. */
+  fill: number;
+  mark: number;
+}
+
+export interface FindingView {
+  rank: number;
+  rule: string;
+  severity: Severity;
+  label: string;
+  icon: string;
+  tone: Tone;
+  title: string;
+  /** "~4m", or null when the finding has no reliable estimate. */
+  eta: string | null;
+  /** Subject, Process, Signal — only the rows that have something to say. */
+  rows: LabelledValue[];
+  evidence: string[];
+  measure: MeasureView | null;
+  cause: string;
+  impact: string;
+  fix: string[];
+}
+
+export interface ActionView {
+  rank: number;
+  /** "NOW" for critical, "SOON" for warning. */
+  tag: string;
+  tone: Tone;
+  title: string;
+  /** Who it is about (process or subject), "" when host-wide. */
+  context: string;
+  /** The first fix command, or null when the finding has none. */
+  command: string | null;
+}
+
+export interface CoverageLineView {
+  name: string;
+  tone: Tone;
+  icon: string;
+  /** "disk: failed to load — <hint>", "tcp: restarted 2×", … */
+  text: string;
+}
+
+export interface CoverageRowView {
+  tone: Tone;
+  cells: string[];
+}
+
+export interface CoverageView {
+  /** Every collector ran the whole window with nothing dropped, restarted or missing. */
+  complete: boolean;
+  tone: Tone;
+  icon: string;
+  headline: string;
+  /** One line per collector with something to report, not-observed first. */
+  lines: CoverageLineView[];
+  table: { head: string[]; rows: CoverageRowView[] };
+}
+
+export interface SummaryView {
+  rows: LabelledValue[];
+  hints: LabelledValue[];
+}
+
+export interface ViewModel {
+  header: HeaderView;
+  /** Set when the window was ended early; every format states it. */
+  partial: NoticeView | null;
+  triage: TriageView;
+  findings: FindingView[];
+  /** Shown instead of finding cards when there are none. */
+  noFindings: string | null;
+  actions: ActionView[];
+  coverage: CoverageView;
+  summary: SummaryView;
+  /** The --quiet line, or null when a warning/critical finding means the full report must be shown. */
+  quietLine: string | null;
+}
+
+const NOT_OBSERVED_STATES: ReadonlySet<CollectorCoverage['state']> = new Set([
+  'failed',
+  'disabled',
+  'unsupported',
+  'off',
+]);
+
+export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewModel {
+  const shown = opts.onlyCritical ? report.findings.filter((f) => f.severity === 'critical') : report.findings;
+  const hiddenCount = report.findings.length - shown.length;
+  const ruleErrors = report.ruleErrors ?? [];
+  const coverage = coverageView(report.coverage, ruleErrors);
+  const windowText = windowLabel(report);
+  return {
+    header: headerView(report),
+    partial: report.partial
+      ? {
+          tone: 'warning',
+          icon: SEVERITY_STYLE.warning.icon,
+          title: 'PARTIAL WINDOW',
+          text: `The window was ended early after ${formatNs(report.durationNs)}; findings reflect partial data.`,
+        }
+      : null,
+    triage: {
+      marks: shown.length
+        ? shown.map((f) => ({ icon: SEVERITY_STYLE[f.severity].icon, tone: SEVERITY_STYLE[f.severity].tone }))
+        : [{ icon: OK_ICON, tone: 'ok' }],
+      counts: severityCounts(shown),
+      window: `${windowText} · ${plural(report.summary.eventsCollected, 'event')}`,
+      hidden: hiddenCount > 0 ? `${plural(hiddenCount, 'non-critical finding')} hidden (--only-critical)` : null,
+    },
+    findings: shown.map((f, i) => findingView(f, i + 1)),
+    noFindings: shown.length
+      ? null
+      : coverage.complete
+        ? 'No findings: every kernel signal stayed within its thresholds.'
+        : 'No findings in the signals that were observed; see COVERAGE for what was not.',
+    actions: actionsView(shown),
+    coverage,
+    summary: summaryView(report, shown, coverage),
+    quietLine: quietLine(report, shown, hiddenCount, windowText),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- header
+
+function headerView(report: Report): HeaderView {
+  const { loaded, total } = programCounts(report.coverage);
+  return {
+    title: 'KERNO DOCTOR',
+    subtitle: 'Kernel Diagnostic Report',
+    rows: [
+      { label: 'Host', value: report.host.hostname },
+      { label: 'Kernel', value: `${report.host.kernelRelease} · ${report.host.arch}` },
+      { label: 'Window', value: `${windowLabel(report)} · ${timeRange(report.windowStart, report.windowEnd)}` },
+      { label: 'Events', value: plural(report.summary.eventsCollected, 'event') + ' seen' },
+      { label: 'Probes', value: `${loaded}/${total} eBPF programs loaded · ${collectorsObserving(report.coverage)} collectors` },
+      { label: 'Version', value: `${report.tool.name} ${report.tool.version}` },
+    ],
+  };
+}
+
+function windowLabel(report: Report): string {
+  return `${formatNs(report.durationNs)}${report.partial ? ' partial' : ''} window`;
+}
+
+/** "2025-01-15 10:00:00 → 10:00:30 UTC"; the raw strings when they are not timestamps. */
+function timeRange(start: string, end: string): string {
+  const a = new Date(start);
+  const b = new Date(end);
+  if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${start} → ${end}`;
+  const [aDate, aTime] = isoParts(a);
+  const [bDate, bTime] = isoParts(b);
+  return aDate === bDate ? `${aDate} ${aTime} → ${bTime} UTC` : `${aDate} ${aTime} → ${bDate} ${bTime} UTC`;
+}
+
+function isoParts(d: Date): [string, string] {
+  const iso = d.toISOString();
+  return [iso.slice(0, 10), iso.slice(11, 19)];
+}
+
+// ---------------------------------------------------------------------------------------------- findings
+
+function findingView(f: Finding, rank: number): FindingView {
+  const style = SEVERITY_STYLE[f.severity];
+  const rows: LabelledValue[] = [];
+  const proc = processLabel(f);
+  if (f.subject) rows.push({ label: 'Subject', value: f.subject });
+  if (proc && proc !== f.subject) rows.push({ label: 'Process', value: proc });
+  rows.push({ label: 'Signal', value: `${f.signal} (rule ${f.rule})` });
+  return {
+    rank,
+    rule: f.rule,
+    severity: f.severity,
+    label: style.label,
+    icon: style.icon,
+    tone: style.tone,
+    title: f.title,
+    eta: f.etaNs !== undefined && f.etaNs > 0 ? formatEta(f.etaNs) : null,
+    rows,
+    evidence: f.evidence,
+    measure: measureView(f),
+    cause: f.cause,
+    impact: f.impact,
+    fix: f.fix,
+  };
+}
+
+function processLabel(f: Finding): string {
+  if (f.process && f.pid !== undefined) return `${f.process} (pid ${f.pid})`;
+  if (f.process) return f.process;
+  if (f.pid !== undefined) return `pid ${f.pid}`;
+  return '';
+}
+
+/** Where the threshold sits on a value bar: leaves room to show values up to 2.5× the threshold. */
+const THRESHOLD_MARK = 0.4;
+
+function measureView(f: Finding): MeasureView | null {
+  if (!(f.value > 0) || !(f.threshold > 0)) return null;
+  const ratio = f.value / f.threshold;
+  return {
+    metric: f.metric,
+    value: formatMetric(f.metric, f.value),
+    threshold: formatMetric(f.metric, f.threshold),
+    ratio: `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`,
+    fill: Math.min(1, ratio * THRESHOLD_MARK),
+    mark: THRESHOLD_MARK,
+  };
+}
+
+/**
+ * A finding's value in the unit its metric name declares (the reference's suffix convention):
+ * latencies/`_ns` → durations, `_pct` → percent, `per_sec`/`_rate` → per second, `bytes` → bytes.
+ */
+export function formatMetric(metric: string, value: number): string {
+  if (/(_p\d+|_latency|_ns|_rtt)(_max)?$/.test(metric)) return formatNs(value);
+  if (/_pct(_max)?$/.test(metric)) return formatPct(value);
+  if (/bytes_per_sec$/.test(metric)) return formatByteRate(value);
+  if (/(per_sec|_rate)$/.test(metric)) return formatRate(value);
+  if (/bytes$/.test(metric)) return formatBytes(value);
+  return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
+}
+
+function actionsView(findings: Finding[]): ActionView[] {
+  return findings
+    .filter((f) => f.severity !== 'info')
+    .map((f, i) => ({
+      rank: i + 1,
+      tag: f.severity === 'critical' ? 'NOW' : 'SOON',
+      tone: SEVERITY_STYLE[f.severity].tone,
+      title: f.title,
+      context: processLabel(f) || f.subject,
+      command: f.fix[0] ?? null,
+    }));
+}
+
+function severityCounts(findings: Finding[]): string {
+  if (!findings.length) return 'no findings';
+  const n = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  return `${n('critical')} critical · ${n('warning')} warning · ${n('info')} info`;
+}
+
+// ---------------------------------------------------------------------------------------------- coverage
+
+interface CoverageAssessment {
+  entry: CollectorCoverage;
+  observed: boolean;
+  /** Short reasons ("failed to load", "restarted 2×"), empty when the collector is fully fine. */
+  reasons: string[];
+}
+
+function assess(c: CollectorCoverage): CoverageAssessment {
+  const reasons: string[] = [];
+  switch (c.state) {
+    case 'failed':
+      reasons.push('failed to load');
+      break;
+    case 'disabled':
+      reasons.push(c.faults > 0 ? `disabled after ${plural(c.faults, 'fault')}` : 'disabled');
+      break;
+    case 'unsupported':
+      reasons.push('not supported on this machine');
+      break;
+    case 'off':
+      reasons.push('off in config');
+      break;
+    case 'ok':
+      if (c.programsLoaded < c.programsTotal) reasons.push(`${c.programsLoaded}/${c.programsTotal} programs loaded`);
+      if (c.restarts > 0) reasons.push(`restarted ${c.restarts}×`);
+      break;
+  }
+  if (c.eventsDropped > 0) reasons.push(`${plural(c.eventsDropped, 'event')} dropped`);
+  return { entry: c, observed: !NOT_OBSERVED_STATES.has(c.state), reasons };
+}
+
+function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): CoverageView {
+  const assessed = entries.map(assess);
+  const missing = assessed.filter((a) => !a.observed);
+  const incomplete = assessed.filter((a) => a.observed && a.reasons.length > 0);
+  const line = (a: CoverageAssessment): CoverageLineView => {
+    const hint = a.entry.hint || (a.observed ? '' : a.entry.error) || '';
+    const off = a.entry.state === 'off';
+    return {
+      name: a.entry.name,
+      tone: off ? 'muted' : a.observed ? 'info' : 'warning',
+      icon: off ? OFF_ICON : a.observed ? SEVERITY_STYLE.info.icon : SEVERITY_STYLE.warning.icon,
+      text: `${a.entry.name}: ${a.reasons.join(', ')}${hint ? ` — ${hint}` : ''}`,
+    };
+  };
+  const ruleLine = (e: RuleError): CoverageLineView => ({
+    name: e.rule,
+    tone: 'warning',
+    icon: SEVERITY_STYLE.warning.icon,
+    text: `rule ${e.rule}: could not evaluate — ${e.error}`,
+  });
+  const gaps: string[] = [];
+  if (missing.length) gaps.push(`Not observed: ${missing.map((a) => a.entry.name).join(', ')}.`);
+  if (ruleErrors.length) gaps.push(`Not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}.`);
+  let headline: string;
+  let tone: Tone;
+  if (gaps.length) {
+    tone = 'warning';
+    headline = `${gaps.join(' ')} No finding there does not mean no problem.`;
+  } else if (incomplete.length) {
+    tone = 'info';
+    headline = `All ${plural(entries.length, 'collector')} ran; data from ${incomplete.map((a) => a.entry.name).join(', ')} is incomplete.`;
+  } else {
+    tone = 'ok';
+    headline = `All ${plural(entries.length, 'collector')} observed the whole window.`;
+  }
+  return {
+    complete: gaps.length === 0 && incomplete.length === 0,
+    tone,
+    icon: tone === 'ok' ? OK_ICON : tone === 'warning' ? SEVERITY_STYLE.warning.icon : SEVERITY_STYLE.info.icon,
+    headline,
+    lines: [...missing.map(line), ...ruleErrors.map(ruleLine), ...incomplete.map(line)],
+    table: {
+      head: ['Collector', 'State', 'Programs', 'Events', 'Dropped', 'Restarts'],
+      rows: assessed.map((a) => ({
+        tone: !a.observed ? (a.entry.state === 'off' ? 'muted' : 'warning') : a.reasons.length ? 'info' : 'plain',
+        cells: [
+          a.entry.name,
+          a.entry.state,
+          a.entry.programsTotal > 0 ? `${a.entry.programsLoaded}/${a.entry.programsTotal}` : '—',
+          formatCount(a.entry.events),
+          formatCount(a.entry.eventsDropped),
+          formatCount(a.entry.restarts),
+        ],
+      })),
+    },
+  };
+}
+
+function programCounts(entries: CollectorCoverage[]): { loaded: number; total: number } {
+  return entries.reduce(
+    (acc, c) => ({ loaded: acc.loaded + c.programsLoaded, total: acc.total + c.programsTotal }),
+    { loaded: 0, total: 0 },
+  );
+}
+
+function collectorsObserving(entries: CollectorCoverage[]): string {
+  const observing = entries.filter((c) => !NOT_OBSERVED_STATES.has(c.state)).length;
+  return `${observing}/${entries.length} observing`;
+}
+
+// ---------------------------------------------------------------------------------------------- summary
+
+function summaryView(report: Report, shown: Finding[], coverage: CoverageView): SummaryView {
+  const { loaded, total } = programCounts(report.coverage);
+  const dropped = report.coverage.reduce((n, c) => n + c.eventsDropped, 0);
+  return {
+    rows: [
+      { label: 'Findings', value: severityCounts(shown) },
+      { label: 'Events collected', value: formatCount(report.summary.eventsCollected) },
+      { label: 'Events dropped', value: formatCount(dropped) },
+      { label: 'Window', value: `${formatNs(report.durationNs)}${report.partial ? ' (partial)' : ''}` },
+      { label: 'eBPF programs', value: `${loaded}/${total} loaded` },
+      { label: 'Collectors', value: collectorsObserving(report.coverage) },
+      { label: 'Coverage', value: coverage.complete ? 'complete' : 'incomplete (see COVERAGE)' },
+    ],
+    hints: [
+      { label: '--output json', value: 'machine-readable report (docs/report-schema.md)' },
+      { label: '--output md', value: 'paste into Slack or an incident doc' },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- quiet
+
+/**
+ * The --quiet line. It claims "all kernel signals nominal" only when nothing is missing; otherwise it names
+ * what was not observed or is incomplete, so "no findings" is never read as "no problem".
+ */
+function quietLine(report: Report, shown: Finding[], hiddenCount: number, windowText: string): string | null {
+  if (shown.some((f) => f.severity !== 'info')) return null;
+  const stats = `(${windowText}, ${plural(report.summary.eventsCollected, 'event')})`;
+  const assessed = report.coverage.map(assess);
+  const missing = assessed.filter((a) => !a.observed);
+  const incomplete = assessed.filter((a) => a.observed && a.reasons.length > 0);
+  const ruleErrors = report.ruleErrors ?? [];
+  const hiddenWarnings = report.findings.some((f) => f.severity === 'warning');
+  if (!missing.length && !incomplete.length && !ruleErrors.length && hiddenCount === 0) {
+    return `kerno: ${OK_ICON} all kernel signals nominal ${stats}`;
+  }
+  const parts = [`kerno: ${OK_ICON} no ${hiddenWarnings ? 'critical findings' : 'issues'} in observed signals ${stats}`];
+  const describe = (a: CoverageAssessment) => `${a.entry.name} (${a.reasons.join(', ')})`;
+  if (missing.length) parts.push(`not observed: ${missing.map(describe).join(', ')}`);
+  if (ruleErrors.length) parts.push(`not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}`);
+  if (incomplete.length) parts.push(`incomplete: ${incomplete.map(describe).join(', ')}`);
+  if (hiddenCount > 0) parts.push(`${plural(hiddenCount, 'non-critical finding')} hidden by --only-critical`);
+  return parts.join('; ');
+}
+
+// ---------------------------------------------------------------------------------------------- numbers
+
+function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,72 @@
+// Supervisor metrics, collected on scrape: every value is read from Supervisor.states() when Prometheus
+// asks, so the supervisor stays the single source of truth and nothing here can drift from it.
+// Labels are bounded — the collector name only. Fault reasons go to the log and panic records, never into a
+// label (the original's `reason` label carried raw panic strings: unbounded cardinality).
+
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { CollectorStatus } from './types.js';
+
+export const runtimeMetricNames = [
+  'kerno_collector_panics_total',
+  'kerno_collector_restarts_total',
+  'kerno_collector_disabled',
+  'kerno_collector_up',
+  'kerno_events_dropped_total',
+] as const;
+
+export interface RuntimeStateSource {
+  states(): CollectorStatus[];
+}
+
+/** Register the supervisor's metrics on `registry` (never the global one). Throws on duplicate names. */
+export function registerRuntimeMetrics(registry: Registry, supervisor: RuntimeStateSource): void {
+  const labelNames = ['collector'] as const;
+  // A scrape runs every metric's collect() in one synchronous pass; reading states() once for that pass
+  // gives all five metrics one consistent view (and calls each collector's stats() once).
+  let cached: CollectorStatus[] | undefined;
+  const states = (): CollectorStatus[] => {
+    if (!cached) {
+      cached = supervisor.states();
+      queueMicrotask(() => {
+        cached = undefined;
+      });
+    }
+    return cached;
+  };
+  const counter = (name: string, help: string, value: (s: CollectorStatus) => number): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        // Counters are rebuilt from the supervisor's monotonic totals on every scrape.
+        this.reset();
+        for (const s of states()) this.inc({ collector: s.name }, value(s));
+      },
+    });
+  };
+  const gauge = (name: string, help: string, value: (s: CollectorStatus) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of states()) this.set({ collector: s.name }, value(s));
+      },
+    });
+  };
+
+  counter('kerno_collector_panics_total', 'Collector faults caught by the supervisor (reason in the log).', (s) => s.faults);
+  counter('kerno_collector_restarts_total', 'Collector restarts from a fresh instance after a fault.', (s) => s.restarts);
+  gauge('kerno_collector_disabled', '1 when the collector is disabled for the process lifetime (breaker or policy).', (s) =>
+    s.state === 'disabled' ? 1 : 0,
+  );
+  gauge('kerno_collector_up', '1 when the collector is attached and producing data.', (s) => (s.state === 'attached' ? 1 : 0));
+  counter('kerno_events_dropped_total', 'Events lost by the collector (ring-buffer reserve failures, full queues).', (s) =>
+    s.eventsDropped,
+  );
+}

@@ -1,0 +1,152 @@
+// The native libbpf binding against the real kernel: load off-thread, attach, maps, ring buffer, errors
+// with the verifier log, and nothing left attached after close or after the process is killed.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { requireKernel } from '../helpers/kernel.js';
+import { startWorkload } from '../helpers/workload.js';
+import { BpfObject } from '../../src/bpf/object.js';
+import { BpfError } from '../../src/bpf/errors.js';
+import { bpfObjectDir } from '../../src/bpf/paths.js';
+
+const PROBE = join(bpfObjectDir(), 'fixtures', 'native_probe.bpf.o');
+const REJECT = join(bpfObjectDir(), 'fixtures', 'native_reject.bpf.o');
+
+before(() => requireKernel());
+
+
+function kernoProgramsLoaded(name: string): string[] {
+  const out = execFileSync('bpftool', ['prog', 'show'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(`name ${name}`));
+}
+
+/** Program teardown after the last reference drops is deferred (RCU); wait for it, boundedly. */
+async function programsAfterTeardown(name: string): Promise<string[]> {
+  for (let i = 0; i < 50 && kernoProgramsLoaded(name).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return kernoProgramsLoaded(name);
+}
+
+test('load, attach, exact counts from a per-CPU map and every event through the ring buffer', async () => {
+  const N = 50_000;
+  const child = startWorkload(['getppid', String(N)]);
+  const obj = BpfObject.open(PROBE);
+  try {
+    obj.setGlobal('target_tgid', child.pid!, 4);
+    const r = await obj.load();
+    assert.ok(r.programs.find((p) => p.name === 'count_getppid')?.verifiedInsns! > 0);
+    obj.attach('count_getppid');
+    const seqs: bigint[] = [];
+    let batches = 0;
+    const rb = obj.ringBuffer(
+      'events',
+      (recs) => {
+        batches++;
+        for (const rec of recs) {
+          assert.equal(rec.length, 16);
+          assert.equal(rec.readUInt32LE(8), child.pid);
+          seqs.push(rec.readBigUInt64LE(0));
+        }
+      },
+      { intervalMs: 5 },
+    );
+    await child.run();
+    // The drainer delivers on its interval; wait for the last batch with a generous bound.
+    for (let i = 0; i < 200 && seqs.length < N; i++) await new Promise((r) => setTimeout(r, 10));
+    const [calls, reserveFailures] = obj.map('counts').readCounters();
+    assert.equal(calls, BigInt(N), 'per-CPU counter summed in TS equals the calls made');
+    assert.equal(reserveFailures, 0n);
+    assert.equal(seqs.length, N, 'every event delivered');
+    assert.ok(batches < N / 10, `events arrive in batches (${batches} batches)`);
+    assert.equal(rb.stats().droppedRecords, 0);
+  } finally {
+    obj.close();
+    await child.finish();
+  }
+  assert.deepEqual(await programsAfterTeardown('count_getppid'), [], 'closed object leaves no program loaded');
+});
+
+test('map lookup / update / delete / dump / clear', async () => {
+  const obj = BpfObject.open(PROBE);
+  try {
+    await obj.load();
+    const m = obj.map('scratch');
+    const key = (i: number) => Buffer.from(new Uint32Array([i]).buffer);
+    const val = (v: number) => Buffer.from(new BigUint64Array([BigInt(v)]).buffer);
+    for (let i = 0; i < 40; i++) m.update(key(i), val(i * 3));
+    assert.equal(m.lookup(key(7))!.readBigUInt64LE(0), 21n);
+    assert.equal(m.lookup(key(99)), null);
+    const all = m.dump();
+    assert.equal(all.length, 40);
+    const sum = all.reduce((s, e) => s + e.value.readBigUInt64LE(0), 0n);
+    assert.equal(sum, BigInt((39 * 40 * 3) / 2));
+    assert.equal(m.delete(key(7)), true);
+    assert.equal(m.delete(key(7)), false);
+    assert.equal(m.clear(), 39);
+    assert.equal(m.dump().length, 0);
+    assert.throws(() => m.update(Buffer.alloc(3), val(1)), /key is 3 bytes, expected 4/);
+    const pc = obj.map('counts');
+    assert.equal(pc.perCpu, true);
+    assert.equal(pc.perCpuValues(pc.lookup(key(0))!).length, pc.userValueSize / pc.slotSize);
+  } finally {
+    obj.close();
+  }
+});
+
+test('a program the verifier rejects yields a BpfError carrying the verifier log', async () => {
+  const obj = BpfObject.open(REJECT);
+  try {
+    await assert.rejects(obj.load(), (err: unknown) => {
+      assert.ok(err instanceof BpfError);
+      assert.equal(err.program, 'reads_out_of_bounds');
+      assert.equal(err.code, 'EACCES');
+      assert.match(err.verifierLog ?? '', /invalid access to map value|value_size=8/);
+      assert.match(err.message, /^load native_reject \(program reads_out_of_bounds\): /);
+      return true;
+    });
+  } finally {
+    obj.close();
+  }
+});
+
+test('bad inputs: missing file, corrupt object, unknown map/program, wrong global size', async () => {
+  assert.throws(() => BpfObject.open('/nonexistent/x.bpf.o'), (e: unknown) => e instanceof BpfError && e.code === 'ENOENT');
+  const dir = mkdtempSync(join(tmpdir(), 'kerno-test-'));
+  try {
+    const corrupt = join(dir, 'corrupt.bpf.o');
+    writeFileSync(corrupt, Buffer.from('\x7fELF this is not really an object file'));
+    assert.throws(() => BpfObject.open(corrupt), (e: unknown) => e instanceof BpfError && /open .*corrupt\.bpf\.o: /.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const obj = BpfObject.open(PROBE);
+  try {
+    assert.throws(() => obj.setGlobal('target_tgid', Buffer.alloc(8)), /size 8 != 4/);
+    assert.throws(() => obj.setGlobal('no_such_global', 1), /global no_such_global/);
+    assert.throws(() => obj.setAutoload('nope', false), /program nope/);
+    assert.throws(() => obj.map('nope'), /no map named nope/);
+    await obj.load();
+    assert.throws(() => obj.attach('nope'), /program nope/);
+  } finally {
+    obj.close();
+  }
+  assert.throws(() => obj.map('counts').lookup(Buffer.alloc(4)), /closed/);
+});
+
+test('a killed process leaves no program attached', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../fixtures/native/hold-attached.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    assert.match(line.toString(), /ready/);
+    assert.equal(kernoProgramsLoaded('count_getppid').length, 1, 'the child really attached');
+  } finally {
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+  assert.deepEqual(await programsAfterTeardown('count_getppid'), []);
+});
