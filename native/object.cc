@@ -169,6 +169,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod("maps", &BpfObject::Maps),
                          InstanceMethod("setAutoload", &BpfObject::SetAutoload),
                          InstanceMethod("setGlobal", &BpfObject::SetGlobal),
+                         InstanceMethod("setMaxEntries", &BpfObject::SetMaxEntries),
                          InstanceMethod("load", &BpfObject::Load),
                          InstanceMethod("attach", &BpfObject::Attach),
                          InstanceMethod("detach", &BpfObject::Detach),
@@ -360,6 +361,25 @@ Napi::Value BpfObject::SetGlobal(const Napi::CallbackInfo& info) {
     }
   }
   Throw(env, path_ + ": global " + name, ENOENT);
+  return env.Undefined();
+}
+
+// setMaxEntries(map, n): resize a map before load (e.g. shrink a preallocated fallback map that is unused).
+Napi::Value BpfObject::SetMaxEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!Usable(env, false)) return env.Undefined();
+  if (loaded_) {
+    Napi::Error::New(env, "setMaxEntries: object already loaded").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  struct bpf_map* m = FindMap(env, info[0]);
+  if (!m) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "setMaxEntries(map: string, n: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int ret = bpf_map__set_max_entries(m, info[1].As<Napi::Number>().Uint32Value());
+  if (ret) Throw(env, std::string("setMaxEntries ") + bpf_map__name(m), -ret);
   return env.Undefined();
 }
 

@@ -69,6 +69,7 @@ export interface RawBpfObject {
   maps(): RawMap[];
   setAutoload(program: string, on: boolean): void;
   setGlobal(name: string, value: Buffer): void;
+  setMaxEntries(map: string, n: number): void;
   load(): Promise<RawLoadResult>;
   attach(program: string): number;
   detach(linkId: number): void;

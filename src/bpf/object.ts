@@ -150,6 +150,12 @@ export class BpfObject {
     return this;
   }
 
+  /** Resizes a map before load (shrink preallocated maps a chosen program variant does not use). */
+  setMaxEntries(map: string, n: number): this {
+    this.call(() => this.raw().setMaxEntries(map, n), { map });
+    return this;
+  }
+
   /** Loads every autoload program into the kernel on a worker thread. */
   async load(): Promise<LoadResult> {
     try {

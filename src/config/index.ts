@@ -1,5 +1,5 @@
 export { ConfigError } from './errors.js';
-export { loadConfig, findConfigFile, readConfigFile } from './load.js';
+export { loadConfig } from './load.js';
 export type { ConfigFlags, LoadOptions, LoadResult } from './load.js';
 export { envName, formatKey } from './keys.js';
 export { failurePolicyFor, resolveLogFormat, resolveOutput } from './resolve.js';

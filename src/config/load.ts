@@ -58,12 +58,12 @@ export interface LoadResult {
 
 interface FoundFile {
   path: string;
-  /** How the user named it, when they did: a named file that cannot be read is an error. */
+  /** Set when the user named the file, so messages can say where the name came from. */
   namedBy?: '--config' | 'KERNO_CONFIG';
 }
 
 /** `--config`, then `KERNO_CONFIG`, then the first existing of /etc/kerno, ~/.kerno, the current directory. */
-export function findConfigFile(opts: {
+function findConfigFile(opts: {
   explicitPath?: string;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
@@ -78,12 +78,19 @@ export function findConfigFile(opts: {
     join(opts.home, '.kerno', 'config.yaml'),
     join(opts.cwd, 'config.yaml'),
   ];
-  for (const path of candidates) {
-    // A file that exists but cannot be read is still "found": silently skipping it would hide the user's
-    // settings, so reading it reports the error instead.
-    if (statSync(path, { throwIfNoEntry: false })) return { path };
+  // A file that exists but cannot be read is still "found": silently skipping it would hide the user's
+  // settings, so reading it reports the error instead.
+  return candidates.filter(exists).map((path) => ({ path }))[0] ?? null;
+}
+
+function exists(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (err) {
+    // ~/.kerno being a regular file just means there is no config there.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw new ConfigError(`config file ${path}: cannot read: ${describeFsError(err)}`);
   }
-  return null;
 }
 
 function fileLabel(file: FoundFile): string {
@@ -101,7 +108,7 @@ function describeFsError(err: unknown): string {
 }
 
 /** Read and parse a config file into a plain object (an empty file is an empty config). */
-export function readConfigFile(file: FoundFile): Record<string, unknown> {
+function readConfigFile(file: FoundFile): Record<string, unknown> {
   const label = fileLabel(file);
   let text: string;
   try {

@@ -190,7 +190,7 @@ function headerView(report: Report): HeaderView {
       { label: 'Kernel', value: `${report.host.kernelRelease} · ${report.host.arch}` },
       { label: 'Window', value: `${windowLabel(report)} · ${timeRange(report.windowStart, report.windowEnd)}` },
       { label: 'Events', value: plural(report.summary.eventsCollected, 'event') + ' seen' },
-      { label: 'Probes', value: `${loaded}/${total} eBPF programs loaded · ${collectorsObserving(report.coverage)} collectors` },
+      { label: 'Probes', value: `${loaded}/${total} eBPF programs loaded · ${observingRatio(report.coverage)} collectors observing` },
       { label: 'Version', value: `${report.tool.name} ${report.tool.version}` },
     ],
   };
@@ -395,9 +395,10 @@ function programCounts(entries: CollectorCoverage[]): { loaded: number; total: n
   );
 }
 
-function collectorsObserving(entries: CollectorCoverage[]): string {
+/** "7/10": collectors that observed (part of) the window, of all collectors. */
+function observingRatio(entries: CollectorCoverage[]): string {
   const observing = entries.filter((c) => !NOT_OBSERVED_STATES.has(c.state)).length;
-  return `${observing}/${entries.length} observing`;
+  return `${observing}/${entries.length}`;
 }
 
 // ---------------------------------------------------------------------------------------------- summary
@@ -412,7 +413,7 @@ function summaryView(report: Report, shown: Finding[], coverage: CoverageView): 
       { label: 'Events dropped', value: formatCount(dropped) },
       { label: 'Window', value: `${formatNs(report.durationNs)}${report.partial ? ' (partial)' : ''}` },
       { label: 'eBPF programs', value: `${loaded}/${total} loaded` },
-      { label: 'Collectors', value: collectorsObserving(report.coverage) },
+      { label: 'Collectors', value: `${observingRatio(report.coverage)} observing` },
       { label: 'Coverage', value: coverage.complete ? 'complete' : 'incomplete (see COVERAGE)' },
     ],
     hints: [

@@ -24,7 +24,7 @@ export function ReportView({ vm, banner = true }: ReportViewProps) {
           <Text color={TONE_COLOR[vm.partial.tone]} bold>
             {vm.partial.icon} {vm.partial.title}
           </Text>
-          <Text> {vm.partial.text}</Text>
+          <Text>  {vm.partial.text}</Text>
         </Box>
       ) : null}
       <Box flexDirection="column" marginTop={1}>
@@ -66,21 +66,28 @@ export function ReportView({ vm, banner = true }: ReportViewProps) {
   );
 }
 
+/** "12. [SOON] " */
+const ACTION_LEAD_WIDTH = 11;
+
 function Actions({ actions }: { actions: ActionView[] }) {
   return (
     <Box flexDirection="column">
       <SectionTitle title="RECOMMENDED ACTION ORDER" />
       {actions.map((a) => (
         <Box key={a.rank} flexDirection="column" paddingLeft={2}>
-          <Text>
-            {a.rank}.{' '}
-            <Text color={TONE_COLOR[a.tone]} bold>
-              [{a.tag}]
-            </Text>{' '}
-            {a.context ? `${a.title} · ${a.context}` : a.title}
-          </Text>
+          <Box>
+            <Box width={ACTION_LEAD_WIDTH} flexShrink={0}>
+              <Text>
+                {a.rank}.{' '}
+                <Text color={TONE_COLOR[a.tone]} bold>
+                  [{a.tag}]
+                </Text>
+              </Text>
+            </Box>
+            <Text>{a.context ? `${a.title} · ${a.context}` : a.title}</Text>
+          </Box>
           {a.command ? (
-            <Box paddingLeft={3}>
+            <Box paddingLeft={ACTION_LEAD_WIDTH}>
               <Text color="green">{a.command}</Text>
             </Box>
           ) : null}
@@ -90,21 +97,22 @@ function Actions({ actions }: { actions: ActionView[] }) {
   );
 }
 
+const SUMMARY_LABEL_WIDTH = 18;
+
 function Summary({ summary }: { summary: SummaryView }) {
   return (
     <Box flexDirection="column" marginTop={1}>
       <SectionTitle title="SYSTEM SUMMARY" />
       <Box flexDirection="column" paddingLeft={2}>
         {summary.rows.map((row) => (
-          <LabelledRow key={row.label} label={row.label}>
+          <LabelledRow key={row.label} label={row.label} width={SUMMARY_LABEL_WIDTH}>
             <Text>{row.value}</Text>
           </LabelledRow>
         ))}
         {summary.hints.map((h) => (
-          <Text key={h.label}>
-            <Text color="cyan">{h.label}</Text>
-            <Text dimColor> {h.value}</Text>
-          </Text>
+          <LabelledRow key={h.label} label={h.label} width={SUMMARY_LABEL_WIDTH}>
+            <Text dimColor>{h.value}</Text>
+          </LabelledRow>
         ))}
       </Box>
     </Box>

@@ -487,6 +487,13 @@ describe('file discovery', () => {
     assert.deepEqual([r.source, r.config.log_level], [abs, 'warn']);
   });
 
+  test('a path component that is a file, not a directory, means "no config there"', () => {
+    const { ctx, put } = tree();
+    dir.write(join(ctx.home, '.kerno').slice(dir.root.length + 1), 'not a directory\n');
+    const inCwd = put(ctx.cwd, 'warn');
+    assert.equal(loadConfig(ctx).source, inCwd);
+  });
+
   test('a discovered file that cannot be read is reported, not skipped', () => {
     const { ctx } = tree();
     const unreadable = join(ctx.home, '.kerno', 'config.yaml');

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Block I/O latency from issue to the device until completion, per disk and read / write / sync class,
+ * after libbpf-tools biolatency. Map layouts: disk.h.
+ *
+ * Issue runs in the submitter's or a kworker's context, completion usually in interrupt context:
+ * counters are updated atomically. The histogram values are written only by block_rq_complete, which
+ * BPF never runs nested on one CPU.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "common.bpf.h"
+#include "core_fixes.bpf.h"
+#include "hist.bpf.h"
+#include "disk.h"
+
+/* REQ_OP_BITS is 8 since v4.10 (commit ef295ecf090d "block: better op and flags encoding"). */
+#define REQ_OP_MASK	0xff
+#define REQ_OP_READ_	0
+#define REQ_OP_WRITE_	1
+#define REQ_OP_FLUSH_	2
+
+struct start {
+	__u64 ts;
+	__u32 bytes;
+	__u32 op;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DISK_MAX_INFLIGHT);
+	__type(key, __u64); /* struct request * */
+	__type(value, struct start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DISK_MAX_KEYS);
+	__type(key, struct disk_key);
+	__type(value, struct disk_value);
+} hists SEC(".maps");
+
+DEFINE_COUNTERS(DISK_NR_COUNTERS);
+
+static const struct disk_value zero_value;
+
+/* DISK_OP_* or -1 for operations that are not measured. Flag bit numbers are relocated by CO-RE. */
+static __always_inline int op_class(struct request *rq)
+{
+	__u32 flags = BPF_CORE_READ(rq, cmd_flags);
+	__u32 sync_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FUA)) |
+			  (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH));
+
+	switch (flags & REQ_OP_MASK) {
+	case REQ_OP_READ_:
+		return DISK_OP_READ;
+	case REQ_OP_WRITE_:
+		return (flags & sync_mask) ? DISK_OP_SYNC : DISK_OP_WRITE;
+	case REQ_OP_FLUSH_:
+		return DISK_OP_SYNC;
+	default:
+		return -1;
+	}
+}
+
+static __always_inline int issue(struct request *rq)
+{
+	struct start s = {};
+	__u64 key = (__u64)rq;
+	int op;
+
+	if (is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	op = op_class(rq);
+	if (op < 0) {
+		count_atomic(DISK_CNT_OTHER_OPS);
+		return 0;
+	}
+	s.ts = bpf_ktime_get_ns();
+	s.bytes = BPF_CORE_READ(rq, __data_len);
+	s.op = op;
+	if (bpf_map_update_elem(&starts, &key, &s, BPF_ANY))
+		count_atomic(DISK_CNT_INFLIGHT_FULL);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(block_rq_issue)
+{
+	if (block_rq_issue_has_queue_arg())
+		return issue((struct request *)ctx[1]);
+	return issue((struct request *)ctx[0]);
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_bytes)
+{
+	struct disk_key dkey = {};
+	struct disk_value *v;
+	struct gendisk *disk;
+	struct start *s;
+	__u64 key = (__u64)rq, delta;
+	__u32 bytes;
+
+	s = bpf_map_lookup_elem(&starts, &key);
+	if (!s) {
+		count_atomic(DISK_CNT_NO_START);
+		return 0;
+	}
+	/* The tracepoint fires before the request is shrunk: fewer bytes than remain is a partial completion. */
+	if (nr_bytes < BPF_CORE_READ(rq, __data_len)) {
+		count_atomic(DISK_CNT_PARTIAL);
+		return 0;
+	}
+	delta = bpf_ktime_get_ns() - s->ts;
+	bytes = s->bytes;
+	dkey.op = s->op;
+	bpf_map_delete_elem(&starts, &key);
+
+	if ((__u8)error)
+		count_atomic(DISK_CNT_ERRORS);
+	disk = get_disk(rq);
+	if (disk)
+		dkey.dev = ((__u32)BPF_CORE_READ(disk, major) << 20) | BPF_CORE_READ(disk, first_minor);
+
+	v = bpf_map_lookup_elem(&hists, &dkey);
+	if (!v) {
+		bpf_map_update_elem(&hists, &dkey, &zero_value, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&hists, &dkey);
+		if (!v) {
+			count_atomic(DISK_CNT_HISTS_FULL);
+			return 0;
+		}
+	}
+	v->bytes += bytes;
+	hist_record(&v->h, delta);
+	count_atomic(DISK_CNT_EVENTS);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

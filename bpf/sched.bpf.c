@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run-queue delay: how long a runnable task waited for a CPU. The enqueue time is taken at wakeup (and
+ * when a running task is preempted while still runnable), the delay at the switch that puts the task on
+ * a CPU. Aggregated in the kernel into a host-wide and a per-process log-linear histogram, after
+ * libbpf-tools runqlat. Map layouts: sched.h.
+ *
+ * All three tracepoints run with interrupts off under the runqueue lock, so plain per-CPU updates are
+ * safe. The enqueue time lives in task storage: no pid-keyed map to fill up or leak on exit.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "common.bpf.h"
+#include "core_fixes.bpf.h"
+#include "hist.bpf.h"
+#include "sched.h"
+
+#define TASK_RUNNING 0
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} enqueued SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist);
+} runq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SCHED_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct sched_value);
+} procs SEC(".maps");
+
+DEFINE_COUNTERS(SCHED_NR_COUNTERS);
+
+static const struct sched_value zero_value;
+
+static __always_inline void enqueue(struct task_struct *p)
+{
+	__u64 *ts;
+
+	if (!p->pid || is_self(p->tgid))
+		return;
+	ts = bpf_task_storage_get(&enqueued, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		count(SCHED_CNT_STORAGE_FAIL);
+		return;
+	}
+	*ts = bpf_ktime_get_ns();
+}
+
+static __always_inline struct sched_value *proc_value(struct task_struct *p, __u32 tgid)
+{
+	struct sched_value *v;
+
+	v = bpf_map_lookup_elem(&procs, &tgid);
+	if (v)
+		return v;
+	bpf_map_update_elem(&procs, &tgid, &zero_value, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&procs, &tgid);
+	if (v && !v->comm[0])
+		read_leader_comm(v->comm, p);
+	return v;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup, struct task_struct *p)
+{
+	enqueue(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new, struct task_struct *p)
+{
+	enqueue(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct sched_value *v;
+	struct hist *h;
+	__u32 zero = 0, tgid;
+	__u64 *ts, delta;
+
+	/* Preempted while runnable: it waits on the runqueue from now on, with no wakeup to mark it. */
+	if (get_task_state(prev) == TASK_RUNNING)
+		enqueue(prev);
+
+	tgid = next->tgid;
+	if (!next->pid || is_self(tgid))
+		return 0;
+	ts = bpf_task_storage_get(&enqueued, next, 0, 0);
+	if (!ts || !*ts)
+		return 0; /* runnable since before attach, or already measured */
+	delta = bpf_ktime_get_ns() - *ts;
+	*ts = 0;
+
+	h = bpf_map_lookup_elem(&runq, &zero);
+	if (h)
+		hist_record(h, delta);
+	v = proc_value(next, tgid);
+	if (v)
+		hist_record(&v->h, delta);
+	else
+		count(SCHED_CNT_PROCS_FULL);
+	count(SCHED_CNT_EVENTS);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sched.bpf.c ↔ user space: run-queue delay (wakeup or preemption → running on a CPU), host-wide and
+ * per process. All integers little-endian; sizes and offsets in bytes.
+ *
+ * Maps
+ *   runq      PERCPU_ARRAY, 1 entry: key __u32 0 → struct hist (hist.h), every delay on the host, ns
+ *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
+ *             key __u32 tgid → value struct sched_value (one copy per CPU)
+ *   counters  PERCPU_ARRAY __u32 → __u64, SCHED_NR_COUNTERS entries (indexes below)
+ *   enqueued: internal TASK_STORAGE (time the task became runnable).
+ *
+ * Programs (attach type tp_btf), all required: sched_wakeup, sched_wakeup_new, sched_switch
+ *
+ * Rodata: self_tgid (__u32): kerno's own threads are not measured.
+ *
+ * Per-CPU values: sum the histograms over CPUs (max of max_ns); comm is set only in the copy of the CPU
+ * that inserted the key: take the first non-empty one. The idle task (pid 0) is never measured.
+ */
+#ifndef __KERNO_SCHED_H
+#define __KERNO_SCHED_H
+
+#include "hist.h"
+
+#define SCHED_MAX_PROCS 8192
+
+/* procs value: 2216 bytes */
+struct sched_value {
+	char comm[16];	/* off 0: thread-group leader's comm, NUL-padded */
+	struct hist h;	/* off 16: run-queue delay of the process's threads, ns */
+};
+
+/* counters indexes */
+#define SCHED_CNT_EVENTS	   0 /* delays recorded (into runq; into procs too unless PROCS_FULL) */
+#define SCHED_CNT_PROCS_FULL	   1 /* drop of detail: `procs` full, delay recorded host-wide only */
+#define SCHED_CNT_STORAGE_FAIL	   2 /* drop: enqueue time not stored (task storage busy or no memory) */
+#define SCHED_NR_COUNTERS	   3
+
+#endif /* __KERNO_SCHED_H */

@@ -1,0 +1,66 @@
+// Rule documentation for `kerno explain --rule` (reference §1.8): RULE, SIGNAL, SEVERITY, TRIGGER, WHY, FIX,
+// PAIRS WITH. Built from the Rule objects, so the text cannot drift from the code, and the trigger is
+// rendered with the thresholds in effect (a user's config shows its own numbers).
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../src/doctor/thresholds.js';
+import { ALL_RULES, type AnyRule } from './index.js';
+
+export interface RuleCatalogueEntry {
+  id: string;
+  signal: string;
+  severity: string;
+  trigger: string;
+  why: string;
+  fix: string[];
+  /** `kerno chaos` scenario that induces the condition; null when none exists. */
+  pairsWith: string | null;
+  description: string;
+  /** The threshold keys the rule reads, with the values in effect. */
+  thresholds: Record<string, number>;
+}
+
+function entry(rule: AnyRule, thresholds: Thresholds): RuleCatalogueEntry {
+  const used: Record<string, number> = {};
+  for (const key of Object.keys(rule.defaults)) used[key] = thresholds[key as keyof Thresholds];
+  return {
+    id: rule.id,
+    signal: rule.signal,
+    severity: rule.doc?.severity ?? '',
+    trigger: rule.doc?.trigger(thresholds) ?? rule.description,
+    why: rule.doc?.why ?? '',
+    fix: [...(rule.doc?.fix ?? [])],
+    pairsWith: rule.doc?.chaos ?? null,
+    description: rule.description,
+    thresholds: used,
+  };
+}
+
+/** Every rule, in evaluation order. */
+export function ruleCatalogue(thresholds: Partial<Thresholds> = {}): RuleCatalogueEntry[] {
+  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  return ALL_RULES.map((r) => entry(r, t));
+}
+
+/** One rule's documentation, or undefined for an unknown id. */
+export function explainRule(id: string, thresholds: Partial<Thresholds> = {}): RuleCatalogueEntry | undefined {
+  const rule = ALL_RULES.find((r) => r.id === id);
+  return rule !== undefined ? entry(rule, { ...DEFAULT_THRESHOLDS, ...thresholds }) : undefined;
+}
+
+/**
+ * Suggestions for an unknown rule name (reference §1.8): rules whose id contains the input, or whose first
+ * underscore-segment is contained in it ("disk" → disk_io_bottleneck, disk_io_write_high).
+ */
+export function suggestRules(input: string): string[] {
+  const q = input.trim().toLowerCase().replace(/-/g, '_');
+  if (q === '') return ALL_RULES.map((r) => r.id);
+  return ALL_RULES.filter((r) => r.id.includes(q) || q.includes(r.id.split('_')[0]!)).map((r) => r.id);
+}
+
+/** Chaos scenario → the rules it must make fire (for `kerno chaos` and the induce-to-detect tests). */
+export const CHAOS_PAIRS: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  ALL_RULES.reduce<Record<string, string[]>>((acc, r) => {
+    const s = r.doc?.chaos;
+    if (s !== undefined) (acc[s] ??= []).push(r.id);
+    return acc;
+  }, {}),
+);

@@ -1,0 +1,63 @@
+// The rule registry, in evaluation order (reference §4.2, new PSI rules after the memory rules).
+// healthy_system is last and runs only when every other rule was quiet (engine: `onlyIfNoFindings`).
+import type { Rule } from '../src/doctor/types.js';
+import type { Thresholds } from '../src/doctor/thresholds.js';
+import { diskIoBottleneck } from './disk_io_bottleneck.js';
+import { diskIoWriteHigh } from './disk_io_write_high.js';
+import { oomKillOccurred } from './oom_kill_occurred.js';
+import { tcpRetransmitStorm } from './tcp_retransmit_storm.js';
+import { tcpRttDegradation } from './tcp_rtt_degradation.js';
+import { schedulerContention } from './scheduler_contention.js';
+import { fdLeak } from './fd_leak.js';
+import { syscallLatencyHigh } from './syscall_latency_high.js';
+import { oomImminent } from './oom_imminent.js';
+import { syscallErrorRate } from './syscall_error_rate.js';
+import { memoryLimitPressure } from './memory_limit_pressure.js';
+import { memoryHighThrottling } from './memory_high_throttling.js';
+import { memoryPressureStall } from './memory_pressure_stall.js';
+import { cpuPressureStall } from './cpu_pressure_stall.js';
+import { ioPressureStall } from './io_pressure_stall.js';
+import { healthySystem } from './healthy_system.js';
+
+/** A rule as the engine sees it: it receives the full thresholds and reads its own keys. */
+export type AnyRule = Rule<Partial<Thresholds>>;
+
+export const ALL_RULES: readonly AnyRule[] = Object.freeze([
+  diskIoBottleneck,
+  diskIoWriteHigh,
+  oomKillOccurred,
+  tcpRetransmitStorm,
+  tcpRttDegradation,
+  schedulerContention,
+  fdLeak,
+  syscallLatencyHigh,
+  oomImminent,
+  syscallErrorRate,
+  memoryLimitPressure,
+  memoryHighThrottling,
+  memoryPressureStall,
+  cpuPressureStall,
+  ioPressureStall,
+  healthySystem,
+] as AnyRule[]);
+
+export const RULE_IDS: readonly string[] = ALL_RULES.map((r) => r.id);
+
+export {
+  diskIoBottleneck,
+  diskIoWriteHigh,
+  oomKillOccurred,
+  tcpRetransmitStorm,
+  tcpRttDegradation,
+  schedulerContention,
+  fdLeak,
+  syscallLatencyHigh,
+  oomImminent,
+  syscallErrorRate,
+  memoryLimitPressure,
+  memoryHighThrottling,
+  memoryPressureStall,
+  cpuPressureStall,
+  ioPressureStall,
+  healthySystem,
+};

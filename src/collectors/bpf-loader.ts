@@ -1,0 +1,63 @@
+// Loads one collector's BPF object: tries program variants in order (e.g. task-storage programs, then the
+// hash fallback), filters kerno's own PID, attaches, and reports loaded/total for coverage and readiness.
+import { BpfObject, type Link } from '../bpf/object.js';
+import { bpfObjectPath } from '../bpf/paths.js';
+import { toBpfError } from '../bpf/errors.js';
+
+export interface ProgramVariant {
+  /** Programs to load and attach together. */
+  programs: string[];
+  /** Preallocated maps this variant does not use: shrunk to 1 entry so they cost no memory. */
+  unusedMaps?: string[];
+}
+
+export interface LoadedBpf {
+  obj: BpfObject;
+  links: Link[];
+  variant: ProgramVariant;
+  programsLoaded: number;
+  programsTotal: number;
+  close(): void;
+}
+
+export async function loadBpfObject(objectName: string, variants: ProgramVariant[]): Promise<LoadedBpf> {
+  let firstError: unknown;
+  for (const variant of variants) {
+    const obj = BpfObject.open(bpfObjectPath(objectName));
+    try {
+      obj.selectPrograms(variant.programs);
+      obj.setGlobal('self_tgid', process.pid, 4);
+      for (const m of variant.unusedMaps ?? []) obj.setMaxEntries(m, 1);
+      await obj.load();
+      const links = obj.attachAll();
+      return {
+        obj,
+        links,
+        variant,
+        programsLoaded: links.length,
+        programsTotal: variant.programs.length,
+        close: () => obj.close(),
+      };
+    } catch (err) {
+      obj.close();
+      firstError ??= err;
+    }
+  }
+  const e = toBpfError(firstError);
+  e.message = `${objectName}: ${e.message}`;
+  throw e;
+}
+
+/** Reads a `counters` per-CPU array as numbers (indexes documented in bpf/<name>.h). */
+export function readCounters(obj: BpfObject, map = 'counters'): number[] {
+  return obj
+    .map(map)
+    .readCounters()
+    .map((v) => Number(v));
+}
+
+/** A NUL-padded C string from a fixed-size char array. */
+export function cString(buf: Buffer, offset: number, size: number): string {
+  const end = buf.indexOf(0, offset);
+  return buf.toString('utf8', offset, end < 0 || end > offset + size ? offset + size : end);
+}

@@ -1,0 +1,201 @@
+// syscall collector: per-(syscall, process) latency histograms, call and error counts, aggregated in the
+// kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
+import type { Collector, CollectorContext, CollectorStats } from '../types.js';
+import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
+import { loadBpfObject, readCounters, cString, type LoadedBpf } from '../bpf-loader.js';
+import { addHistogram, emptyHistogram, mergeHistogram, percentiles, type Histogram } from '../../bpf/histogram.js';
+import { SYSCALL_NAMES_X86_64, ERRNO_NAMES } from './tables.js';
+import { BLOCKING_SYSCALLS } from './blocking.js';
+
+// Layout: bpf/syscall.h
+const VALUE_ERRORS = 0;
+const VALUE_COMM = 8;
+const VALUE_HIST = 24;
+const CNT_EVENTS = 0;
+const CNT_START_FAIL = 2;
+const CNT_ERRNO_FULL = 4;
+
+export const OTHER_COMM = '[other]';
+
+/** Bounds of the snapshot (design: bounded key count with an "other" bucket). */
+export const SYSCALL_LIMITS = {
+  /** (syscall, comm) entries kept by p99 among non-blocking syscalls. */
+  byLatency: 48,
+  /** … by error count. */
+  byErrors: 32,
+  /** … by call count. */
+  byCount: 32,
+  /** "[other]" buckets (one per syscall) kept, by count. */
+  otherBuckets: 16,
+  /** errnos kept per entry. */
+  errnosPerEntry: 4,
+};
+
+const BLOCKING = new Set(BLOCKING_SYSCALLS);
+
+export function syscallName(nr: number): string {
+  return SYSCALL_NAMES_X86_64.get(nr) ?? `syscall_${nr}`;
+}
+
+interface Agg {
+  nr: number;
+  comm: string;
+  errors: number;
+  hist: Histogram;
+  errnos: Map<number, number>;
+}
+
+export class SyscallCollector implements Collector {
+  readonly name = 'syscall';
+  #bpf: LoadedBpf | undefined;
+  #events = 0;
+  #dropped = 0;
+
+  async start(_ctx: CollectorContext): Promise<void> {
+    this.#bpf = await loadBpfObject('syscall', [
+      { programs: ['sys_enter', 'sys_exit'], unusedMaps: ['start_hash'] },
+      { programs: ['sys_enter_hash', 'sys_exit_hash'] },
+    ]);
+  }
+
+  stats(): CollectorStats {
+    if (this.#bpf && !this.#bpf.obj.closed) this.readDropCounters();
+    return {
+      programsLoaded: this.#bpf?.programsLoaded ?? 0,
+      programsTotal: this.#bpf?.programsTotal ?? 2,
+      events: this.#events,
+      eventsDropped: this.#dropped,
+    };
+  }
+
+  private readDropCounters(): void {
+    const c = readCounters(this.#bpf!.obj);
+    this.#events = c[CNT_EVENTS] ?? 0;
+    this.#dropped = (c[CNT_START_FAIL] ?? 0) + (c[CNT_ERRNO_FULL] ?? 0);
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    const bpf = this.#bpf;
+    if (!bpf) throw new Error('syscall: snapshot before start');
+    const obj = bpf.obj;
+    const aggs = new Map<string, Agg>();
+    // Keyed by (nr, tgid), not tgid: a process's comm changes at execve, so one tgid can carry several.
+    const commOf = new Map<string, string>();
+    const hists = obj.map('hists');
+    for (const { key, value } of hists.dump()) {
+      const nr = key.readUInt32LE(0);
+      const tgid = key.readUInt32LE(4);
+      let comm = '';
+      let errors = 0;
+      const h = emptyHistogram();
+      for (const cpu of hists.perCpuValues(value)) {
+        errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
+        if (!comm) comm = cString(cpu, VALUE_COMM, 16);
+        addHistogram(h, cpu, VALUE_HIST);
+      }
+      comm ||= `pid ${tgid}`;
+      commOf.set(`${nr}:${tgid}`, comm);
+      add(aggs, nr, comm, errors, h);
+    }
+    const overflow = obj.map('overflow');
+    for (const { key, value } of overflow.dump()) {
+      const nr = key.readUInt32LE(0);
+      let errors = 0;
+      const h = emptyHistogram();
+      for (const cpu of overflow.perCpuValues(value)) {
+        errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
+        addHistogram(h, cpu, VALUE_HIST);
+      }
+      add(aggs, nr, OTHER_COMM, errors, h);
+    }
+    for (const { key, value } of obj.map('errnos').dump()) {
+      const nr = key.readUInt32LE(0);
+      const tgid = key.readUInt32LE(4);
+      const err = key.readUInt32LE(8);
+      const comm = commOf.get(`${nr}:${tgid}`) ?? OTHER_COMM;
+      const agg = aggs.get(`${nr}\0${comm}`);
+      if (agg) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + Number(value.readBigUInt64LE(0)));
+    }
+    this.readDropCounters();
+    return { syscall: buildSignals(aggs) };
+  }
+
+  async reset(): Promise<void> {
+    const obj = this.#bpf?.obj;
+    if (!obj) return;
+    for (const m of ['hists', 'overflow', 'errnos', 'counters']) obj.map(m).clear();
+  }
+
+  async stop(): Promise<void> {
+    this.#bpf?.close();
+  }
+}
+
+function add(aggs: Map<string, Agg>, nr: number, comm: string, errors: number, h: Histogram): void {
+  const k = `${nr}\0${comm}`;
+  const a = aggs.get(k);
+  if (a) {
+    a.errors += errors;
+    mergeHistogram(a.hist, h);
+  } else aggs.set(k, { nr, comm, errors, hist: h, errnos: new Map() });
+}
+
+function toEntry(a: Agg): SyscallEntry {
+  const name = syscallName(a.nr);
+  const errnos = [...a.errnos.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, SYSCALL_LIMITS.errnosPerEntry)
+    .map(([errno, count]) => ({ errno, name: ERRNO_NAMES.get(errno) ?? `E${errno}`, count }));
+  return {
+    nr: a.nr,
+    name,
+    comm: a.comm,
+    count: a.hist.count,
+    errors: a.errors,
+    errnos,
+    latency: percentiles(a.hist),
+    blocking: BLOCKING.has(name),
+  };
+}
+
+/** Bounded, ranked view: the entries rules care about survive; the rest fold into per-syscall "[other]". */
+export function buildSignals(aggs: Map<string, Agg>): SyscallSignals {
+  const all = [...aggs.values()].map((a) => ({ a, e: toEntry(a) }));
+  let totalCount = 0;
+  let totalErrors = 0;
+  for (const { e } of all) {
+    totalCount += e.count;
+    totalErrors += e.errors;
+  }
+  const named = all.filter(({ e }) => e.comm !== OTHER_COMM);
+  const keep = new Set<(typeof all)[number]>();
+  const top = (list: typeof all, n: number, score: (e: SyscallEntry) => number): void => {
+    for (const x of [...list].sort((p, q) => score(q.e) - score(p.e)).slice(0, n)) if (score(x.e) > 0) keep.add(x);
+  };
+  top(
+    named.filter(({ e }) => !e.blocking),
+    SYSCALL_LIMITS.byLatency,
+    (e) => e.latency.p99,
+  );
+  top(named, SYSCALL_LIMITS.byErrors, (e) => e.errors);
+  top(named, SYSCALL_LIMITS.byCount, (e) => e.count);
+  // Everything not kept (and the kernel's own overflow bucket) folds into one "[other]" entry per syscall.
+  const other = new Map<string, Agg>();
+  for (const x of all) {
+    if (keep.has(x)) continue;
+    const errnos = x.a.errnos;
+    const copy = emptyHistogram();
+    mergeHistogram(copy, x.a.hist);
+    add(other, x.a.nr, OTHER_COMM, x.a.errors, copy);
+    const o = other.get(`${x.a.nr}\0${OTHER_COMM}`)!;
+    for (const [k, v] of errnos) o.errnos.set(k, (o.errnos.get(k) ?? 0) + v);
+  }
+  const otherEntries = [...other.values()]
+    .map(toEntry)
+    .sort((p, q) => q.count - p.count)
+    .slice(0, SYSCALL_LIMITS.otherBuckets);
+  const entries = [...[...keep].map((x) => x.e), ...otherEntries].sort(
+    (p, q) => q.latency.p99 - p.latency.p99 || q.count - p.count,
+  );
+  return { totalCount, totalErrors, entries, blockingSyscalls: [...BLOCKING_SYSCALLS] };
+}

@@ -1,0 +1,150 @@
+// The doctor engine: run every rule over one Signals snapshot, isolate failures, rank and dedupe the
+// findings, and assemble the report (reference §4.1, §4.3). Pure: no I/O, no clock.
+import { SCHEMA_VERSION, type Signals } from '../signals.js';
+import { ALL_RULES, type AnyRule } from '../../rules/index.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
+import { validEtaNs } from './eta.js';
+import { SEVERITY_RANK, type Finding, type Report, type RuleError } from './types.js';
+
+export interface EvaluateOptions {
+  /** Rules to run instead of the registry (tests, `--rule` filters). Order is evaluation order. */
+  rules?: readonly AnyRule[];
+  /** Called for each rule that throws; the run continues without it. */
+  onRuleError?: (error: RuleError, cause: unknown) => void;
+}
+
+export interface Evaluation {
+  /** Ranked, one per (rule, subject). */
+  findings: Finding[];
+  /** Rules that threw: they could not judge their signal. */
+  ruleErrors: RuleError[];
+}
+
+function message(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Enforces the Finding contract the renderers rely on; a finding with a nonsense ETA loses the ETA. */
+function sanitize(f: Finding): Finding {
+  if (f.etaNs === undefined) return f;
+  const eta = validEtaNs(f.etaNs);
+  if (eta === f.etaNs) return f;
+  const { etaNs: _dropped, ...rest } = f;
+  return eta === undefined ? rest : { ...rest, etaNs: eta };
+}
+
+/**
+ * Runs the rules and returns ranked findings plus the rules that failed. Rules flagged `onlyIfNoFindings`
+ * (healthy_system) run only when every other rule produced nothing and none threw — a rule that could not
+ * judge its signal makes a health claim unfounded.
+ */
+export function evaluateDetailed(
+  signals: Signals,
+  thresholds: Partial<Thresholds> = {},
+  opts: EvaluateOptions = {},
+): Evaluation {
+  const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const rules = opts.rules ?? ALL_RULES;
+  const findings: Finding[] = [];
+  const ruleErrors: RuleError[] = [];
+
+  const run = (rule: AnyRule): void => {
+    try {
+      const out = rule.evaluate(signals, t);
+      if (!Array.isArray(out)) throw new Error(`returned ${typeof out}, not a Finding[]`);
+      for (const f of out) findings.push(sanitize(f));
+    } catch (err) {
+      const e: RuleError = { rule: rule.id, error: `rule ${rule.id}: ${message(err)}` };
+      ruleErrors.push(e);
+      opts.onRuleError?.(e, err);
+    }
+  };
+
+  for (const rule of rules) if (rule.onlyIfNoFindings !== true) run(rule);
+  if (findings.length === 0 && ruleErrors.length === 0) {
+    for (const rule of rules) if (rule.onlyIfNoFindings === true) run(rule);
+  }
+  return { findings: dedupeFindings(rankFindings(findings)), ruleErrors };
+}
+
+/** Ranked findings, one per (rule, subject); failing rules are reported through `opts.onRuleError`. */
+export function evaluate(signals: Signals, thresholds: Partial<Thresholds> = {}, opts: EvaluateOptions = {}): Finding[] {
+  return evaluateDetailed(signals, thresholds, opts).findings;
+}
+
+function magnitude(f: Finding): number {
+  if (!(f.threshold > 0)) return 0;
+  const r = f.value / f.threshold;
+  return Number.isFinite(r) ? r : 0;
+}
+
+/**
+ * Ranking (reference §4.1): severity descending; then, when both have an ETA, the sooner first; a finding
+ * with an ETA before one without; then value ÷ threshold descending (threshold 0 → 0). Stable.
+ */
+export function compareFindings(a: Finding, b: Finding): number {
+  const bySeverity = SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
+  if (bySeverity !== 0) return bySeverity;
+  const ae = a.etaNs !== undefined;
+  const be = b.etaNs !== undefined;
+  if (ae && be && a.etaNs !== b.etaNs) return a.etaNs! - b.etaNs!;
+  if (ae !== be) return ae ? -1 : 1;
+  return magnitude(b) - magnitude(a);
+}
+
+/** A new array in rank order; the input is not modified. Array.prototype.sort is stable. */
+export function rankFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(compareFindings);
+}
+
+/** One finding per (rule, subject): the first in the given order wins (rank first to keep the worst). */
+export function dedupeFindings(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const key = `${f.rule}\u0000${f.subject}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(f);
+  }
+  return out;
+}
+
+/** `--only-critical`: keep CRITICAL findings only (reference §1.2). */
+export function onlyCritical(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === 'critical');
+}
+
+export interface ReportMeta {
+  /** kerno version for `tool.version`. */
+  version: string;
+  /** The window ended early (Ctrl+C): the data is partial. */
+  partial?: boolean;
+  ruleErrors?: readonly RuleError[];
+}
+
+/**
+ * The report for one window. `eventsCollected` sums every collector's events (the original counted only
+ * syscalls and scheduler wakeups). Coverage is copied as-is: renderers show every entry that is not `ok`.
+ */
+export function buildReport(signals: Signals, findings: readonly Finding[], meta: ReportMeta): Report {
+  const summary = { critical: 0, warning: 0, info: 0, eventsCollected: 0 };
+  for (const f of findings) summary[f.severity] += 1;
+  for (const c of signals.coverage) summary.eventsCollected += Number.isFinite(c.events) ? c.events : 0;
+  const report: Report = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'kerno', version: meta.version },
+    host: signals.host,
+    windowStart: signals.windowStart,
+    windowEnd: signals.windowEnd,
+    durationNs: signals.durationNs,
+    partial: meta.partial ?? false,
+    findings: [...findings],
+    summary,
+    coverage: signals.coverage,
+    signals,
+  };
+  if (meta.ruleErrors !== undefined && meta.ruleErrors.length > 0) report.ruleErrors = [...meta.ruleErrors];
+  return report;
+}

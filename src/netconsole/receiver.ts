@@ -1,0 +1,348 @@
+// The netconsole receiver: a UDP socket, a bounded table of senders (LRU), and per sender a SenderStream
+// (reassembly, dedupe, reorder) feeding a ReportAssembler (incident detection). A finished incident is
+// appended to the durable store and only then announced ('incident' event: metrics, webhook). Nothing
+// here trusts the network: every buffer is capped per sender, the sender table is capped, and the total
+// buffered bytes across senders are capped by evicting the least recently heard senders.
+
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ReportAssembler, type AssembledReport } from '../collectors/kmsg/assembler.js';
+import { INCIDENT_KIND_SET, incidentId, type IncidentKind, type PanicIncident } from './incident.js';
+import { parseListenAddress, type ListenAddress } from './listen.js';
+import { NodeNameMap, formatSender, normalizeAddress } from './node-names.js';
+import { DEFAULT_STREAM_LIMITS, SenderStream, type StreamCounters, type StreamLimits, type StreamLine } from './sender-stream.js';
+import { filterIncidents, type IncidentStore, type ListOptions } from './store.js';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+export interface NetconsoleReceiverOptions {
+  /** "udp://0.0.0.0:6666"; port 0 picks an ephemeral port (tests). */
+  listen?: string | ListenAddress;
+  nodeNames?: NodeNameMap;
+  store?: IncidentStore;
+  /** An incident ends when its sender has been quiet this long. */
+  idleTimeoutMs?: number;
+  maxIncidentLines?: number;
+  maxIncidentBytes?: number;
+  maxSenders?: number;
+  /** Cap on bytes buffered across all senders. */
+  maxTotalBufferedBytes?: number;
+  /** Senders with nothing buffered are forgotten after this much silence. */
+  senderIdleForgetMs?: number;
+  stream?: Partial<StreamLimits>;
+  tickMs?: number;
+  /** Incidents kept in memory for listIncidents() when there is no store. */
+  recentIncidents?: number;
+  now?: () => number;
+  log?: LogFn;
+}
+
+export interface ReceiverStats {
+  senders: number;
+  sendersEvicted: number;
+  bufferedBytes: number;
+  incidents: number;
+  incidentsByKind: Partial<Record<IncidentKind, number>>;
+  storeErrors: number;
+  stream: StreamCounters;
+}
+
+export interface ReceiverEvents {
+  /** An incident that is durably recorded (or, without a store, detected). */
+  incident: [PanicIncident];
+  error: [Error];
+}
+
+interface SenderState {
+  key: string;
+  address: string;
+  port: number;
+  node: string;
+  stream: SenderStream;
+  assembler: ReportAssembler;
+  lastSeen: number;
+}
+
+const ZERO_COUNTERS = (): StreamCounters => ({
+  packets: 0,
+  bytes: 0,
+  rejectedEmpty: 0,
+  rejectedOversized: 0,
+  rejectedBinary: 0,
+  duplicates: 0,
+  incompleteRecords: 0,
+  lateLines: 0,
+  linesCut: 0,
+});
+
+export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
+  readonly nodeNames: NodeNameMap;
+  private readonly listen: ListenAddress;
+  private readonly limits: StreamLimits;
+  private readonly idleTimeoutMs: number;
+  private readonly maxIncidentLines: number;
+  private readonly maxIncidentBytes: number;
+  private readonly maxSenders: number;
+  private readonly maxTotalBufferedBytes: number;
+  private readonly senderIdleForgetMs: number;
+  private readonly tickMs: number;
+  private readonly recentLimit: number;
+  private readonly now: () => number;
+  private readonly log: LogFn;
+  private readonly store: IncidentStore | undefined;
+  private readonly senders = new Map<string, SenderState>();
+  /** Counters of senders already forgotten, so totals stay monotonic. */
+  private readonly retired = ZERO_COUNTERS();
+  private readonly recent: PanicIncident[] = [];
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private socket: Socket | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private evicted = 0;
+  private incidents = 0;
+  private readonly byKind: Partial<Record<IncidentKind, number>> = {};
+  private storeErrors = 0;
+
+  constructor(opts: NetconsoleReceiverOptions = {}) {
+    super();
+    this.listen = typeof opts.listen === 'string' ? parseListenAddress(opts.listen) : (opts.listen ?? parseListenAddress('udp://0.0.0.0:6666'));
+    this.nodeNames = opts.nodeNames ?? new NodeNameMap();
+    this.store = opts.store;
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...opts.stream };
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 5_000;
+    this.maxIncidentLines = opts.maxIncidentLines ?? 400;
+    this.maxIncidentBytes = opts.maxIncidentBytes ?? 64 * 1024;
+    this.maxSenders = opts.maxSenders ?? 1_024;
+    this.maxTotalBufferedBytes = opts.maxTotalBufferedBytes ?? 64 * 1024 * 1024;
+    this.senderIdleForgetMs = opts.senderIdleForgetMs ?? 15 * 60_000;
+    this.tickMs = opts.tickMs ?? Math.max(10, Math.min(100, Math.floor(this.limits.reorderHoldMs / 2)));
+    this.recentLimit = opts.recentIncidents ?? 256;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? (() => undefined);
+    if (this.idleTimeoutMs <= this.limits.reorderHoldMs) {
+      throw new Error(
+        `netconsole idle timeout (${this.idleTimeoutMs} ms) must exceed the reorder hold (${this.limits.reorderHoldMs} ms)`,
+      );
+    }
+    if (this.maxSenders < 1) throw new Error(`netconsole maxSenders must be >= 1, got ${this.maxSenders}`);
+  }
+
+  /** Bind the socket and start the expiry timer. Resolves with the bound address. */
+  async start(): Promise<AddressInfo> {
+    if (this.socket) return this.socket.address();
+    const sock = createSocket({ type: this.listen.family, reuseAddr: false });
+    sock.on('message', (msg, rinfo) => {
+      try {
+        this.ingest(msg, rinfo);
+      } catch (err) {
+        // A parser bug must not take the receiver down: log it, drop the packet.
+        this.log('error', 'netconsole: packet handling failed', { error: (err as Error).stack, sender: rinfo.address });
+      }
+    });
+    sock.on('error', (err) => this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(new Error(`bind netconsole udp://${this.listen.host}:${this.listen.port}: ${err.message}`, { cause: err }));
+      sock.once('error', onError);
+      sock.bind(this.listen.port, this.listen.host, () => {
+        sock.off('error', onError);
+        resolve();
+      });
+    });
+    this.socket = sock;
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.timer.unref();
+    this.log('info', 'netconsole receiver listening', { ...sock.address() });
+    return sock.address();
+  }
+
+  /** Stop listening, close every open incident (recorded, endedBy "shutdown") and wait for the writes. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const sock = this.socket;
+    this.socket = undefined;
+    if (sock) await new Promise<void>((resolve) => sock.close(() => resolve()));
+    const now = this.now();
+    for (const s of this.senders.values()) this.flushSender(s, now, 'shutdown');
+    await this.settled();
+  }
+
+  /** Resolves when every incident detected so far has been recorded. */
+  async settled(): Promise<void> {
+    while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
+  }
+
+  /** Handle one datagram. Public so tests and other transports can feed packets directly. */
+  ingest(buf: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>, now = this.now()): void {
+    const s = this.sender(rinfo.address, rinfo.port, now);
+    s.lastSeen = now;
+    this.feed(s, s.stream.ingest(buf, now), now);
+    this.enforceBudget(now);
+  }
+
+  /** Expire held lines and idle incidents. Called by the timer; public for tests with a fake clock. */
+  tick(now = this.now()): void {
+    for (const s of [...this.senders.values()]) {
+      this.feed(s, s.stream.expire(now), now);
+      for (const r of s.assembler.expire(now)) this.record(s, r, undefined);
+      if (!s.assembler.open && s.stream.idle && now - s.lastSeen > this.senderIdleForgetMs) this.forget(s);
+    }
+  }
+
+  stats(): ReceiverStats {
+    const stream = { ...this.retired };
+    let buffered = 0;
+    for (const s of this.senders.values()) {
+      addCounters(stream, s.stream.counters);
+      buffered += s.stream.bufferedBytes + s.assembler.bufferedBytes;
+    }
+    return {
+      senders: this.senders.size,
+      sendersEvicted: this.evicted,
+      bufferedBytes: buffered,
+      incidents: this.incidents,
+      incidentsByKind: { ...this.byKind },
+      storeErrors: this.storeErrors,
+      stream,
+    };
+  }
+
+  /** Recorded incidents, newest first: from the store when there is one, else the in-memory recent list. */
+  async listIncidents(opts: ListOptions = {}): Promise<PanicIncident[]> {
+    if (this.store) return this.store.list(opts);
+    return filterIncidents(this.recent, opts);
+  }
+
+  /** The bounded node label for metrics: a configured node name, else "unknown". */
+  metricNodeLabel(incident: Pick<PanicIncident, 'sender'>): string {
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(incident.sender);
+    if (!m) return this.nodeNames.metricLabel(incident.sender);
+    return this.nodeNames.metricLabel(m[1] as string, Number(m[2]));
+  }
+
+  // ----------------------------------------------------------------------------------------------------
+
+  private sender(address: string, port: number, now: number): SenderState {
+    const addr = normalizeAddress(address);
+    const key = formatSender(addr, port);
+    const hit = this.senders.get(key);
+    if (hit) {
+      // Map iteration order is insertion order: re-inserting makes this the most recently used.
+      this.senders.delete(key);
+      this.senders.set(key, hit);
+      return hit;
+    }
+    while (this.senders.size >= this.maxSenders) {
+      const oldest = this.senders.values().next().value as SenderState;
+      this.evict(oldest, now);
+    }
+    const s: SenderState = {
+      key,
+      address: addr,
+      port,
+      node: this.nodeNames.resolve(addr, port),
+      stream: new SenderStream(this.limits),
+      assembler: new ReportAssembler({
+        kinds: INCIDENT_KIND_SET,
+        idleGapMs: this.idleTimeoutMs,
+        maxLines: this.maxIncidentLines,
+        maxBytes: this.maxIncidentBytes,
+      }),
+      lastSeen: now,
+    };
+    this.senders.set(key, s);
+    return s;
+  }
+
+  private feed(s: SenderState, lines: StreamLine[], _now: number): void {
+    for (const line of lines) {
+      const meta: { tsUsec?: number; seq?: number; level?: number } = {};
+      if (line.tsUsec !== undefined) meta.tsUsec = line.tsUsec;
+      if (line.seq !== undefined) meta.seq = line.seq;
+      if (line.level !== undefined) meta.level = line.level;
+      for (const r of s.assembler.push(line.text, line.receivedAt, meta)) this.record(s, r, undefined);
+    }
+  }
+
+  private enforceBudget(now: number): void {
+    let total = 0;
+    for (const s of this.senders.values()) total += s.stream.bufferedBytes + s.assembler.bufferedBytes;
+    while (total > this.maxTotalBufferedBytes && this.senders.size > 0) {
+      const oldest = this.senders.values().next().value as SenderState;
+      total -= oldest.stream.bufferedBytes + oldest.assembler.bufferedBytes;
+      this.evict(oldest, now);
+    }
+  }
+
+  /** Drop a sender to make room; whatever incident it had open is recorded, not lost. */
+  private evict(s: SenderState, now: number): void {
+    this.evicted++;
+    this.flushSender(s, now, 'evicted');
+    this.forget(s);
+  }
+
+  private forget(s: SenderState): void {
+    addCounters(this.retired, s.stream.counters);
+    this.senders.delete(s.key);
+  }
+
+  private flushSender(s: SenderState, now: number, why: 'shutdown' | 'evicted'): void {
+    this.feed(s, s.stream.flush(now), now);
+    for (const r of s.assembler.flush()) this.record(s, r, why);
+  }
+
+  private record(s: SenderState, r: AssembledReport, endedBy: 'shutdown' | 'evicted' | undefined): void {
+    const incident = toIncident(s, r, endedBy);
+    const done = this.persist(incident);
+    this.pendingWrites.add(done);
+    void done.finally(() => this.pendingWrites.delete(done));
+  }
+
+  private async persist(incident: PanicIncident): Promise<void> {
+    if (this.store) {
+      try {
+        await this.store.append(incident);
+      } catch (err) {
+        this.storeErrors++;
+        this.log('error', 'netconsole: could not record incident', { id: incident.id, error: (err as Error).message });
+        this.emit('error', err as Error);
+        return;
+      }
+    } else {
+      this.recent.push(incident);
+      if (this.recent.length > this.recentLimit) this.recent.shift();
+    }
+    this.incidents++;
+    this.byKind[incident.kind] = (this.byKind[incident.kind] ?? 0) + 1;
+    this.log('warn', 'netconsole: kernel incident', { id: incident.id, node: incident.node, kind: incident.kind, reason: incident.reason });
+    this.emit('incident', incident);
+  }
+}
+
+export function toIncident(
+  s: Pick<SenderState, 'address' | 'port' | 'node'>,
+  r: AssembledReport,
+  endedBy?: 'shutdown' | 'evicted',
+): PanicIncident {
+  const time = new Date(r.firstTimeMs).toISOString();
+  const kind = r.kind as IncidentKind;
+  const incident: PanicIncident = {
+    id: incidentId(s.node, kind, r.line, r.meta.tsUsec ?? time),
+    time,
+    node: s.node,
+    sender: formatSender(s.address, s.port),
+    kind,
+    reason: r.line,
+    triggers: r.triggers,
+    context: r.context,
+    truncated: r.truncated,
+    endedBy: endedBy ?? r.endedBy,
+  };
+  if (r.meta.tsUsec !== undefined) incident.kernelTimeUs = r.meta.tsUsec;
+  if (r.meta.seq !== undefined) incident.seq = r.meta.seq;
+  return incident;
+}
+
+function addCounters(into: StreamCounters, from: StreamCounters): void {
+  for (const k of Object.keys(into) as (keyof StreamCounters)[]) into[k] += from[k];
+}

@@ -1,0 +1,92 @@
+// syscall collector against ground truth: a C child making a known number of syscalls with a known number
+// of failures and a known latency.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { requireKernel } from '../helpers/kernel.js';
+import { startWorkload } from '../helpers/workload.js';
+import { SyscallCollector } from '../../src/collectors/syscall/index.js';
+import type { CollectorContext } from '../../src/collectors/types.js';
+
+before(() => requireKernel());
+
+function ctx(): CollectorContext {
+  return { signal: new AbortController().signal, fault: (e) => assert.fail(String(e)), log: () => {} };
+}
+
+const comm = 'syscalls'; // the workload binary's comm
+
+test('exact counts and errors for a known workload', async () => {
+  const c = new SyscallCollector();
+  await c.start(ctx());
+  const ok = startWorkload(['getppid', '20000']);
+  const bad = startWorkload(['enoent', '3000']);
+  try {
+    await ok.run();
+    await bad.run();
+    const { syscall } = await c.snapshot(1e9);
+    assert.ok(syscall);
+    const getppid = syscall.entries.find((e) => e.name === 'getppid' && e.comm === comm);
+    assert.ok(getppid, 'getppid entry for the workload');
+    assert.equal(getppid.count, 20000);
+    assert.equal(getppid.errors, 0);
+    const openat = syscall.entries.find((e) => e.name === 'openat' && e.comm === comm);
+    assert.ok(openat);
+    // the dynamic loader's own openat calls happen before "go" (and before this window) only partly:
+    // count at least the failures, and failures exactly
+    assert.equal(openat.errors, 3000);
+    assert.ok(openat.count >= 3000);
+    assert.deepEqual(openat.errnos[0], { errno: 2, name: 'ENOENT', count: 3000 });
+    assert.equal(openat.blocking, false);
+    assert.ok(syscall.totalCount >= 23000);
+    assert.ok(syscall.blockingSyscalls.includes('futex'));
+    // kerno's own pid is filtered in the kernel
+    assert.ok(!syscall.entries.some((e) => e.comm === 'node' && e.count > 0 && e.comm === process.title));
+    const stats = c.stats();
+    assert.equal(stats.programsLoaded, 2);
+    assert.ok(stats.events >= 23000);
+  } finally {
+    await ok.finish();
+    await bad.finish();
+    await c.stop();
+  }
+});
+
+test('nanosleep(2ms) ×200: p50/p99 within the histogram bound of the true latency', async () => {
+  const c = new SyscallCollector();
+  await c.start(ctx());
+  const w = startWorkload(['nanosleep', '200', '2000']);
+  try {
+    const t0 = process.hrtime.bigint();
+    await w.run();
+    const wall = Number(process.hrtime.bigint() - t0) / 200;
+    const { syscall } = await c.snapshot(1e9);
+    const e = syscall!.entries.find((x) => x.name === 'nanosleep' && x.comm === comm);
+    assert.ok(e);
+    assert.equal(e.count, 200);
+    assert.equal(e.blocking, true);
+    // A 2 ms sleep takes 2 ms plus timer slack (≈50 µs) plus wakeup latency: the truth is in [2.0, wall] ms.
+    for (const p of [e.latency.p50, e.latency.p99]) {
+      assert.ok(p >= 2_000_000 * (1 - 0.0625), `percentile ${p} ns below 2 ms - bound`);
+      assert.ok(p <= Math.max(wall, e.latency.max) * 1.0625, `percentile ${p} ns above observed max`);
+    }
+    assert.ok(e.latency.p50 < 3_000_000, `p50 ${e.latency.p50} ns: a 2 ms sleep on an idle machine`);
+  } finally {
+    await w.finish();
+    await c.stop();
+  }
+});
+
+test('reset starts a new window', async () => {
+  const c = new SyscallCollector();
+  await c.start(ctx());
+  const w = startWorkload(['getppid', '1000']);
+  try {
+    await w.run();
+    await c.reset();
+    const { syscall } = await c.snapshot(1e9);
+    assert.equal(syscall!.entries.find((x) => x.name === 'getppid' && x.comm === comm), undefined);
+  } finally {
+    await w.finish();
+    await c.stop();
+  }
+});
