@@ -16,6 +16,15 @@ process.on('uncaughtException', (err) => crash('uncaughtException', err));
 process.on('unhandledRejection', (err) => crash('unhandledRejection', err));
 
 const ac = new AbortController();
+// First SIGINT/SIGTERM ends the window / starts a graceful shutdown (commands watch io.signal); a second
+// one means "now": exit immediately (BPF links vanish with the process, nothing stays attached).
+let signals = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (++signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+    ac.abort(sig);
+  });
+}
 const io = processIO(ac.signal);
 run(process.argv.slice(2), io, commands(ac)).then(
   (code) => process.exit(code),

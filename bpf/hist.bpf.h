@@ -61,4 +61,19 @@ static __always_inline void hist_record(struct hist *h, __u64 v)
 	h->slots[slot]++;
 }
 
+/*
+ * For histograms in shared (not per-CPU) map values, written from several CPUs at once. A concurrent
+ * larger max_ns can win the compare-and-swap race; losing it only ever keeps the other CPU's maximum.
+ */
+static __always_inline void hist_record_atomic(struct hist *h, __u64 v)
+{
+	__u64 slot = hist_slot(v), max = h->max_ns;
+
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, v);
+	if (v > max)
+		__sync_val_compare_and_swap(&h->max_ns, max, v);
+	__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
 #endif /* __KERNO_HIST_BPF_H */

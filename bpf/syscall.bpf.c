@@ -47,12 +47,11 @@ struct {
 } hists SEC(".maps");
 
 /*
- * A hash rather than an array indexed by nr: an array of 512 per-CPU values would pin ~1.1 MiB per CPU
- * for a bucket that is empty unless `hists` fills up.
+ * Preallocated, so recording into it cannot fail: it catches exactly the samples whose insert into
+ * `hists` failed, and per-CPU allocations made while inserting can (see SYSCALL_CNT_OVERFLOWED).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYSCALL_OVERFLOW_SLOTS);
 	__type(key, __u32);
 	__type(value, struct syscall_value);
@@ -70,17 +69,20 @@ DEFINE_COUNTERS(SYSCALL_NR_COUNTERS);
 /* Inserted as the initial value of new keys (too large for the 512-byte stack). */
 static const struct syscall_value zero_value;
 
-static __always_inline struct syscall_value *lookup_or_insert(void *map, void *key, bool with_comm)
+static __always_inline struct syscall_value *lookup_or_insert(struct syscall_key *key)
 {
 	struct syscall_value *v;
 
-	v = bpf_map_lookup_elem(map, key);
+	v = bpf_map_lookup_elem(&hists, key);
 	if (v)
 		return v;
-	/* Fails with -EEXIST if another CPU won the race (fine: look up again) or -E2BIG when full. */
-	bpf_map_update_elem(map, key, &zero_value, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(map, key);
-	if (v && with_comm && !v->comm[0])
+	/*
+	 * Fails with -EEXIST if another CPU won the race (fine: look up again), -E2BIG when full, or
+	 * -ENOMEM when the per-CPU allocator's atomic pool is empty (bursts of new keys).
+	 */
+	bpf_map_update_elem(&hists, key, &zero_value, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&hists, key);
+	if (v && !v->comm[0])
 		read_leader_comm(v->comm, bpf_get_current_task_btf());
 	return v;
 }
@@ -108,14 +110,14 @@ static __always_inline void record(__u32 nr, __u32 tgid, __u64 delta, long ret)
 	struct syscall_key key = { .nr = nr, .tgid = tgid };
 	struct syscall_value *v;
 
-	v = lookup_or_insert(&hists, &key, true);
+	v = lookup_or_insert(&key);
 	if (!v) {
 		__u32 slot = nr < SYSCALL_OVERFLOW_SLOTS ? nr : SYSCALL_OVERFLOW_SLOTS - 1;
 
-		count(SYSCALL_CNT_HIST_FULL);
-		v = lookup_or_insert(&overflow, &slot, false);
+		count(SYSCALL_CNT_OVERFLOWED);
+		v = bpf_map_lookup_elem(&overflow, &slot);
 		if (!v)
-			return;
+			return; /* unreachable: slot < max_entries */
 	}
 	hist_record(&v->h, delta);
 	if (ret < 0 && ret >= -MAX_ERRNO) {

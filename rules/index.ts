@@ -39,7 +39,7 @@ export const ALL_RULES: readonly AnyRule[] = Object.freeze([
   cpuPressureStall,
   ioPressureStall,
   healthySystem,
-] as AnyRule[]);
+]);
 
 export const RULE_IDS: readonly string[] = ALL_RULES.map((r) => r.id);
 

@@ -17,10 +17,14 @@ export function cgroupLabel(e: Pick<CgroupMemoryEntry, 'cgroupPath' | 'pod' | 'n
  */
 export function cgroupDir(root: string | undefined, version: 1 | 2, path: string): string {
   if (path.startsWith('/sys/')) return path;
-  const base = root !== undefined && root !== '' ? root : version === 1 ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup';
+  let base = root !== undefined && root !== '' ? root.replace(/\/$/, '') : version === 1 ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup';
+  // A hybrid host reports one root for both hierarchies: a v1 memory-controller mount cannot hold a v2
+  // cgroup, and the bare v2 mount point holds no v1 memory files.
+  if (version === 2 && base === '/sys/fs/cgroup/memory') base = '/sys/fs/cgroup';
+  if (version === 1 && base === '/sys/fs/cgroup') base = '/sys/fs/cgroup/memory';
   if (path.startsWith(base)) return path;
   const rel = path === '/' ? '' : path.startsWith('/') ? path : `/${path}`;
-  return `${base.replace(/\/$/, '')}${rel}`;
+  return `${base}${rel}`;
 }
 
 /** Commands to inspect a cgroup's memory accounting, v1 or v2 file names. */

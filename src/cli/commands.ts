@@ -1,6 +1,7 @@
 // The command table (like prom-client's defaultMetrics: a list of modules, each registering itself).
 import type { CommandModule } from './main.js';
+import { signalsCommand } from './signals-cmd.js';
 
 export function commands(_abort: AbortController): CommandModule[] {
-  return [];
+  return [signalsCommand];
 }

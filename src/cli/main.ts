@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { addGlobalOptions } from './context.js';
 
 export interface CommandModule {
   register(program: Command, io: CliIO, setExit: (code: number) => void): void;
@@ -30,6 +31,7 @@ Examples:
 
 Run as root, or with CAP_BPF and CAP_PERFMON. Docs: README.md`,
   );
+  addGlobalOptions(program);
   for (const m of modules) m.register(program, io, (c) => (exitCode = c));
   try {
     await program.parseAsync(argv, { from: 'user' });

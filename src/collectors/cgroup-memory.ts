@@ -11,8 +11,9 @@ import type { CgroupMemoryEntry, CgroupMemorySignals, SignalsPart } from '../sig
 import { identifyCgroup, type PodLookup } from './procfs/cgroup-paths.js';
 import { findMemoryHierarchies, type MemoryHierarchy } from './procfs/cgroup-mounts.js';
 import { readMemorySample, readOwnLimit, type CgroupMemorySample } from './procfs/cgroup-memory-files.js';
-import { IO_CONCURRENCY, mapBounded, walkCgroupTree } from './procfs/cgroup-walk.js';
+import { walkCgroupTree } from './procfs/cgroup-walk.js';
 import { psiWindow, type PsiStats } from './procfs/psi.js';
+import { mapSliced } from './procfs/sliced.js';
 import { UnsupportedError } from './procfs/unsupported.js';
 import type { Collector, CollectorContext, CollectorStats } from './types.js';
 
@@ -105,16 +106,21 @@ export class CgroupMemoryCollector implements Collector {
     const containers = leaves.map((leaf) => this.entry(leaf));
     containers.sort((a, b) => b.usedPct - a.usedPct || a.cgroupPath.localeCompare(b.cgroupPath));
     const kept = containers.slice(0, this.opts.maxEntries);
-    await mapBounded(kept, IO_CONCURRENCY, async (e) => {
-      const id = await identifyCgroup(e.cgroupPath, this.opts.podLookup, (err) =>
-        this.ctx?.log('warn', 'cgroup_memory: pod lookup failed', { path: e.cgroupPath, error: String(err) }),
-      );
-      if (id.podUid !== undefined) e.podUid = id.podUid;
-      if (id.pod !== undefined) e.pod = id.pod;
-      if (id.namespace !== undefined) e.namespace = id.namespace;
-      if (id.containerId !== undefined) e.containerId = id.containerId;
-      if (id.unit !== undefined) e.unit = id.unit;
-    });
+    await Promise.all(
+      kept.map(async (e) => {
+        const id = await identifyCgroup(e.cgroupPath, this.opts.podLookup, (err) =>
+          this.ctx?.log('warn', 'cgroup_memory: pod lookup failed', {
+            path: e.cgroupPath,
+            error: String(err),
+          }),
+        );
+        if (id.podUid !== undefined) e.podUid = id.podUid;
+        if (id.pod !== undefined) e.pod = id.pod;
+        if (id.namespace !== undefined) e.namespace = id.namespace;
+        if (id.containerId !== undefined) e.containerId = id.containerId;
+        if (id.unit !== undefined) e.unit = id.unit;
+      }),
+    );
     const cgroupMemory: CgroupMemorySignals = {
       root: this.hierarchies.map((h) => h.root).join(', '),
       containers: kept,
@@ -207,15 +213,15 @@ export class CgroupMemoryCollector implements Collector {
         dirs: walk.dirs.length,
       });
     }
-    const limits = await mapBounded(walk.dirs, IO_CONCURRENCY, (d) => readOwnLimit(h.version, d.abs));
+    const limits = await mapSliced(walk.dirs, (d) => readOwnLimit(h.version, d.abs));
     const limited = walk.dirs.flatMap((d, i) => {
       const limit = limits[i];
       return limit === undefined ? [] : [{ dir: d, limit }];
     });
     const leaves = limitedLeaves(limited.map((l) => l.dir.rel));
     const chosen = limited.filter((l) => leaves.has(l.dir.rel));
-    const samples = await mapBounded(chosen, IO_CONCURRENCY, async ({ dir, limit }) => {
-      const sample = await readMemorySample(h.version, dir.abs, limit);
+    const samples = await mapSliced(chosen, ({ dir, limit }) => {
+      const sample = readMemorySample(h.version, dir.abs, limit);
       return (
         sample && {
           key: `${h.version}:${dir.rel}`,

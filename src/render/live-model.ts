@@ -3,7 +3,8 @@
 import { formatCount, formatNs } from '../doctor/format.js';
 import { OFF_ICON, OK_ICON, SEVERITY_STYLE, type Tone } from './tone.js';
 
-export type LiveCollectorState = 'loading' | 'attached' | 'failed' | 'restarting' | 'disabled' | 'unsupported' | 'off';
+export type LiveCollectorState =
+  'loading' | 'attached' | 'failed' | 'restarting' | 'disabled' | 'unsupported' | 'off';
 
 /** One collector as the live view sees it: plain data, published by whoever supervises the collectors. */
 export interface LiveCollector {
@@ -69,7 +70,11 @@ export function toLiveViewModel(input: LiveInput): LiveViewModel {
     progress,
     percent: `${Math.floor(progress * 100)}%`,
     elapsed: formatNs(Math.floor(elapsedMs / 1000) * 1e9),
-    remaining: input.interrupted ? 'stopping' : remainingS > 0 ? `${formatNs(remainingS * 1e9)} left` : 'analysing',
+    remaining: input.interrupted
+      ? 'stopping'
+      : remainingS > 0
+        ? `${formatNs(remainingS * 1e9)} left`
+        : 'analysing',
     events: `${formatCount(total)} event${total === 1 ? '' : 's'}`,
     rows: input.collectors.map(rowView),
     footer: input.interrupted

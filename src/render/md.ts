@@ -16,7 +16,8 @@ export function renderMarkdownView(vm: ViewModel): string {
   const out: string[] = [`## ${vm.header.title}: ${host}`, ''];
   for (const row of vm.header.rows) if (row.label !== 'Host') out.push(`- **${row.label}:** ${row.value}`);
   out.push('');
-  if (vm.partial) out.push(`> ${TONE_EMOJI[vm.partial.tone]} **${vm.partial.title}:** ${vm.partial.text}`, '');
+  if (vm.partial)
+    out.push(`> ${TONE_EMOJI[vm.partial.tone]} **${vm.partial.title}:** ${vm.partial.text}`, '');
 
   out.push(`### Findings: ${vm.triage.counts}`, '');
   if (vm.triage.hidden) out.push(`_${vm.triage.hidden}_`, '');
@@ -63,7 +64,8 @@ export function renderMarkdownView(vm: ViewModel): string {
 function findingSection(f: FindingView): string[] {
   const out = [`#### ${f.rank}. ${TONE_EMOJI[f.tone]} ${f.label}: ${f.title}`, ''];
   for (const row of f.rows) out.push(`- **${row.label}:** ${row.value}`);
-  if (f.measure) out.push(`- **Value:** ${f.measure.value} (threshold ${f.measure.threshold}, ${f.measure.ratio})`);
+  if (f.measure)
+    out.push(`- **Value:** ${f.measure.value} (threshold ${f.measure.threshold}, ${f.measure.ratio})`);
   if (f.eta) out.push(`- **ETA:** ${f.eta}`);
   out.push(`- **Cause:** ${f.cause}`, `- **Impact:** ${f.impact}`);
   if (f.evidence.length) {

@@ -19,7 +19,7 @@ export interface PlainOptions {
   color: boolean;
   /** false for --no-banner: no title box and metadata header. */
   banner: boolean;
-  /** Total line width; default 80, at least 60. */
+  /** Total line width; default 80, at least 76 (the coverage table's width). */
   width?: number;
   onlyCritical?: boolean;
 }
@@ -33,6 +33,7 @@ export function renderQuietLine(report: Report, opts: { onlyCritical?: boolean }
   return toViewModel(report, opts).quietLine;
 }
 
+const MIN_WIDTH = 76;
 const INDENT = '  ';
 const LABEL_WIDTH = 10;
 const BAR_CELLS = 24;
@@ -43,7 +44,7 @@ interface Ctx {
 }
 
 export function renderPlainView(vm: ViewModel, opts: PlainOptions): string {
-  const ctx: Ctx = { p: makePalette(opts.color), width: Math.max(60, opts.width ?? 80) };
+  const ctx: Ctx = { p: makePalette(opts.color), width: Math.max(MIN_WIDTH, opts.width ?? 80) };
   const out: string[] = [];
   if (opts.banner) out.push(...header(vm, ctx), '');
   if (vm.partial) {
@@ -89,7 +90,8 @@ function header(vm: ViewModel, ctx: Ctx): string[] {
 
 function labelled(rows: LabelledValue[], ctx: Ctx, indent = INDENT): string[] {
   const out: string[] = [];
-  for (const row of rows) out.push(...labelledBlock(row.label, wrap(row.value, valueWidth(ctx, indent)), ctx, indent));
+  for (const row of rows)
+    out.push(...labelledBlock(row.label, wrap(row.value, valueWidth(ctx, indent)), ctx, indent));
   return out;
 }
 
@@ -134,7 +136,7 @@ function findingCard(f: FindingView, ctx: Ctx): string[] {
     const lines = f.evidence.flatMap((e) => wrap(e, vw - 2).map((l, i) => (i === 0 ? '• ' : '  ') + l));
     out.push(...labelledBlock('Evidence', lines, ctx, indent));
   }
-  if (f.measure) out.push(...labelledBlock('Value', [measureLine(f.measure, f, ctx)], ctx, indent));
+  if (f.measure) out.push(...labelledBlock('Value', measureLines(f.measure, f, ctx, vw), ctx, indent));
   out.push(...labelled([{ label: 'Cause', value: f.cause }], ctx, indent));
   out.push(...labelled([{ label: 'Impact', value: f.impact }], ctx, indent));
   if (f.fix.length) {
@@ -145,7 +147,8 @@ function findingCard(f: FindingView, ctx: Ctx): string[] {
   return out;
 }
 
-function measureLine(m: MeasureView, f: FindingView, ctx: Ctx): string {
+/** The bar and its numbers on one line, or on two when the line would not fit. */
+function measureLines(m: MeasureView, f: FindingView, ctx: Ctx, width: number): string[] {
   const { p } = ctx;
   const filled = Math.round(m.fill * BAR_CELLS);
   const markAt = Math.min(BAR_CELLS - 1, Math.round(m.mark * BAR_CELLS));
@@ -154,7 +157,8 @@ function measureLine(m: MeasureView, f: FindingView, ctx: Ctx): string {
     if (i === markAt) bar += p.bold('│');
     else bar += i < filled ? p.tone(f.tone, '█') : p.dim('░');
   }
-  return `${bar}  ${m.value} (threshold ${m.threshold}, ${m.ratio})`;
+  const numbers = `${m.value} (threshold ${m.threshold}, ${m.ratio})`;
+  return BAR_CELLS + 2 + numbers.length <= width ? [`${bar}  ${numbers}`] : [bar, numbers];
 }
 
 function actions(list: ActionView[], ctx: Ctx): string[] {
@@ -192,7 +196,9 @@ function coverage(cov: CoverageView, ctx: Ctx): string[] {
   for (const line of cov.lines) {
     const lead = `${line.icon} `;
     wrap(line.text, ctx.width - INDENT.length - lead.length).forEach((l, i) => {
-      out.push(INDENT + (i === 0 ? p.tone(line.tone, lead) : repeat(' ', lead.length)) + p.tone(line.tone, l));
+      out.push(
+        INDENT + (i === 0 ? p.tone(line.tone, lead) : repeat(' ', lead.length)) + p.tone(line.tone, l),
+      );
     });
   }
   return out;
@@ -207,7 +213,8 @@ function summary(s: SummaryView, ctx: Ctx): string[] {
   for (const row of s.rows) table.push([p.dim(row.label), row.value]);
   out.push(...indentBlock(table.toString()));
   const hintWidth = Math.max(...s.hints.map((h) => h.label.length)) + 2;
-  for (const h of s.hints) out.push(`${INDENT}${p.tone('info', padEnd(h.label, hintWidth))}${p.dim(h.value)}`);
+  for (const h of s.hints)
+    out.push(`${INDENT}${p.tone('info', padEnd(h.label, hintWidth))}${p.dim(h.value)}`);
   return out;
 }
 

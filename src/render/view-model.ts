@@ -142,7 +142,9 @@ const NOT_OBSERVED_STATES: ReadonlySet<CollectorCoverage['state']> = new Set([
 ]);
 
 export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewModel {
-  const shown = opts.onlyCritical ? report.findings.filter((f) => f.severity === 'critical') : report.findings;
+  const shown = opts.onlyCritical
+    ? report.findings.filter((f) => f.severity === 'critical')
+    : report.findings;
   const hiddenCount = report.findings.length - shown.length;
   const ruleErrors = report.ruleErrors ?? [];
   const coverage = coverageView(report.coverage, ruleErrors);
@@ -163,7 +165,8 @@ export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewMo
         : [{ icon: OK_ICON, tone: 'ok' }],
       counts: severityCounts(shown),
       window: `${windowText} · ${plural(report.summary.eventsCollected, 'event')}`,
-      hidden: hiddenCount > 0 ? `${plural(hiddenCount, 'non-critical finding')} hidden (--only-critical)` : null,
+      hidden:
+        hiddenCount > 0 ? `${plural(hiddenCount, 'non-critical finding')} hidden (--only-critical)` : null,
     },
     findings: shown.map((f, i) => findingView(f, i + 1)),
     noFindings: shown.length
@@ -188,9 +191,15 @@ function headerView(report: Report): HeaderView {
     rows: [
       { label: 'Host', value: report.host.hostname },
       { label: 'Kernel', value: `${report.host.kernelRelease} · ${report.host.arch}` },
-      { label: 'Window', value: `${windowLabel(report)} · ${timeRange(report.windowStart, report.windowEnd)}` },
+      {
+        label: 'Window',
+        value: `${windowLabel(report)} · ${timeRange(report.windowStart, report.windowEnd)}`,
+      },
       { label: 'Events', value: plural(report.summary.eventsCollected, 'event') + ' seen' },
-      { label: 'Probes', value: `${loaded}/${total} eBPF programs loaded · ${observingRatio(report.coverage)} collectors observing` },
+      {
+        label: 'Probes',
+        value: `${loaded}/${total} eBPF programs loaded · ${observingRatio(report.coverage)} collectors observing`,
+      },
       { label: 'Version', value: `${report.tool.name} ${report.tool.version}` },
     ],
   };
@@ -322,7 +331,8 @@ function assess(c: CollectorCoverage): CoverageAssessment {
       reasons.push('off in config');
       break;
     case 'ok':
-      if (c.programsLoaded < c.programsTotal) reasons.push(`${c.programsLoaded}/${c.programsTotal} programs loaded`);
+      if (c.programsLoaded < c.programsTotal)
+        reasons.push(`${c.programsLoaded}/${c.programsTotal} programs loaded`);
       if (c.restarts > 0) reasons.push(`restarted ${c.restarts}×`);
       break;
   }
@@ -368,13 +378,20 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
   return {
     complete: gaps.length === 0 && incomplete.length === 0,
     tone,
-    icon: tone === 'ok' ? OK_ICON : tone === 'warning' ? SEVERITY_STYLE.warning.icon : SEVERITY_STYLE.info.icon,
+    icon:
+      tone === 'ok' ? OK_ICON : tone === 'warning' ? SEVERITY_STYLE.warning.icon : SEVERITY_STYLE.info.icon,
     headline,
     lines: [...missing.map(line), ...ruleErrors.map(ruleLine), ...incomplete.map(line)],
     table: {
       head: ['Collector', 'State', 'Programs', 'Events', 'Dropped', 'Restarts'],
       rows: assessed.map((a) => ({
-        tone: !a.observed ? (a.entry.state === 'off' ? 'muted' : 'warning') : a.reasons.length ? 'info' : 'plain',
+        tone: !a.observed
+          ? a.entry.state === 'off'
+            ? 'muted'
+            : 'warning'
+          : a.reasons.length
+            ? 'info'
+            : 'plain',
         cells: [
           a.entry.name,
           a.entry.state,
@@ -440,7 +457,9 @@ function quietLine(report: Report, shown: Finding[], hiddenCount: number, window
   if (!missing.length && !incomplete.length && !ruleErrors.length && hiddenCount === 0) {
     return `kerno: ${OK_ICON} all kernel signals nominal ${stats}`;
   }
-  const parts = [`kerno: ${OK_ICON} no ${hiddenWarnings ? 'critical findings' : 'issues'} in observed signals ${stats}`];
+  const parts = [
+    `kerno: ${OK_ICON} no ${hiddenWarnings ? 'critical findings' : 'issues'} in observed signals ${stats}`,
+  ];
   const describe = (a: CoverageAssessment) => `${a.entry.name} (${a.reasons.join(', ')})`;
   if (missing.length) parts.push(`not observed: ${missing.map(describe).join(', ')}`);
   if (ruleErrors.length) parts.push(`not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}`);

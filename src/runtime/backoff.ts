@@ -18,12 +18,17 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000, j
 
 /** Nominal (jitter-free) delay before restart number `attempt` (1-based). */
 export function nominalBackoffMs(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
-  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`backoff attempt must be an integer >= 1, got ${attempt}`);
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new RangeError(`backoff attempt must be an integer >= 1, got ${attempt}`);
   // 2^(attempt-1) overflows to Infinity for huge attempts, which min() then caps: no special case needed.
   return Math.min(options.baseMs * 2 ** (attempt - 1), options.maxMs);
 }
 
-export function backoffDelayMs(attempt: number, random: Random, options: BackoffOptions = DEFAULT_BACKOFF): number {
+export function backoffDelayMs(
+  attempt: number,
+  random: Random,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+): number {
   const nominal = nominalBackoffMs(attempt, options);
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.round(nominal * (1 - options.jitter * r));

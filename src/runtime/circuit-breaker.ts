@@ -28,6 +28,7 @@ export class FaultWindow {
 
   private prune(now: number): void {
     // A fault exactly `windowMs` old has left the window ("within 10 minutes" is strict).
-    while (this.times.length > 0 && now - (this.times[0] as number) >= this.options.windowMs) this.times.shift();
+    while (this.times.length > 0 && now - (this.times[0] as number) >= this.options.windowMs)
+      this.times.shift();
   }
 }

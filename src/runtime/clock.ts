@@ -42,7 +42,12 @@ export class TimeoutError extends Error {
  * cancelled (a hung collector cannot be interrupted); it is abandoned, and a late rejection is swallowed so
  * it cannot surface as an unhandled rejection.
  */
-export function withTimeout<T>(work: Promise<T>, ms: number, operation: string, clock: Clock = systemClock): Promise<T> {
+export function withTimeout<T>(
+  work: Promise<T>,
+  ms: number,
+  operation: string,
+  clock: Clock = systemClock,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const timer = clock.setTimeout(() => {

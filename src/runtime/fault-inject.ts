@@ -75,7 +75,8 @@ export function parseFaultSpec(text: string, options: ParseOptions = {}): FaultS
     const entry = raw.trim();
     if (entry === '') continue;
     const colon = entry.indexOf(':');
-    if (colon < 0) throw new FaultSpecError(`${FAULT_INJECT_ENV}: bad entry "${entry}": expected <collector>:<fault>`);
+    if (colon < 0)
+      throw new FaultSpecError(`${FAULT_INJECT_ENV}: bad entry "${entry}": expected <collector>:<fault>`);
     const collector = entry.slice(0, colon).trim();
     const fault = entry.slice(colon + 1).trim();
     if (collector !== '*' && !known.has(collector)) {
@@ -91,7 +92,10 @@ export function parseFaultSpec(text: string, options: ParseOptions = {}): FaultS
 }
 
 /** The spec from the environment, or undefined when the variable is unset or empty (injection off). */
-export function faultSpecFromEnv(env: NodeJS.ProcessEnv = process.env, options?: ParseOptions): FaultSpec | undefined {
+export function faultSpecFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options?: ParseOptions,
+): FaultSpec | undefined {
   const text = env[FAULT_INJECT_ENV];
   if (text === undefined || text.trim() === '') return undefined;
   return parseFaultSpec(text, options);
@@ -197,7 +201,13 @@ function faulty(inner: Collector, plan: FaultPlan, clock: Clock, pollMs: number)
 }
 
 function emptyPlan(): FaultPlan {
-  return { throwInStart: false, hangOnStart: false, throwInSnapshot: false, throwInReset: false, hangOnStop: false };
+  return {
+    throwInStart: false,
+    hangOnStart: false,
+    throwInSnapshot: false,
+    throwInReset: false,
+    hangOnStop: false,
+  };
 }
 
 function applyFault(plan: FaultPlan, fault: string, entry: string): void {
@@ -209,7 +219,9 @@ function applyFault(plan: FaultPlan, fault: string, entry: string): void {
   if (m) {
     const value = (m[1] ?? '').trim();
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-      throw new FaultSpecError(`${FAULT_INJECT_ENV}: bad count in "${entry}": throw-after needs a whole number >= 0`);
+      throw new FaultSpecError(
+        `${FAULT_INJECT_ENV}: bad count in "${entry}": throw-after needs a whole number >= 0`,
+      );
     }
     plan.throwAfterEvents = Number(value);
     return;

@@ -37,7 +37,11 @@ export interface ClassifyOptions {
 }
 
 /** Kinds reported as coverage state `unsupported` (the machine lacks the mechanism) rather than `failed`. */
-export const UNSUPPORTED_KINDS: ReadonlySet<ErrorKind> = new Set(['unsupported', 'no_btf', 'tracepoint_missing']);
+export const UNSUPPORTED_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'unsupported',
+  'no_btf',
+  'tracepoint_missing',
+]);
 
 const ERRNO: Record<string, number> = { EPERM: 1, ENOENT: 2, ESRCH: 3, ENOMEM: 12, EACCES: 13, EINVAL: 22 };
 const ENOTSUP_CODES = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOTSUPP']);
@@ -49,7 +53,11 @@ export function classifyError(err: unknown, options: ClassifyOptions = {}): Erro
   const has = (code: string): boolean => facts.codes.has(code) || facts.errnos.has(ERRNO[code] ?? -1);
 
   if (facts.timeout) {
-    return { kind: 'timeout', hint: 'did not respond in time and was abandoned; see the log', permanent: false };
+    return {
+      kind: 'timeout',
+      hint: 'did not respond in time and was abandoned; see the log',
+      permanent: false,
+    };
   }
   if (facts.verifierLog || /\bverifier\b|processed \d+ insns|\bR\d+ (?:invalid|!read_ok)/i.test(text)) {
     return {
@@ -80,10 +88,19 @@ export function classifyError(err: unknown, options: ClassifyOptions = {}): Erro
         : 'permission denied although running as root: CAP_BPF/CAP_PERFMON missing, or BPF blocked by lockdown, seccomp or an LSM';
     return { kind: 'permission', hint, permanent: true };
   }
-  if ([...facts.codes].some((c) => ENOTSUP_CODES.has(c)) || [...facts.errnos].some((e) => ENOTSUP_ERRNOS.has(e))) {
+  if (
+    [...facts.codes].some((c) => ENOTSUP_CODES.has(c)) ||
+    [...facts.errnos].some((e) => ENOTSUP_ERRNOS.has(e))
+  ) {
     return { kind: 'unsupported', hint: 'not supported on this machine', permanent: true };
   }
-  if (/tracepoint|tp_btf|raw_tp/i.test(text) && (has('ENOENT') || has('ESRCH') || has('EINVAL') || /not found|no such|does not exist/i.test(text))) {
+  // libbpf answers ESRCH when a tp_btf/raw_tp target has no BTF type in this kernel (the tracepoint is absent).
+  const tracepointNamed = /tracepoint|tp_btf|raw_tp/i.test(text);
+  if (
+    has('ESRCH') ||
+    /find kernel BTF type ID/i.test(facts.libbpfLog) ||
+    (tracepointNamed && (has('ENOENT') || has('EINVAL') || /not found|no such|does not exist/i.test(text)))
+  ) {
     return {
       kind: 'tracepoint_missing',
       hint: 'a kernel tracepoint this collector needs does not exist on this kernel (different kernel version or config)',
@@ -119,11 +136,19 @@ interface Facts {
   errnos: Set<number>;
   verifierLog: boolean;
   timeout: boolean;
+  libbpfLog: string;
   path?: string;
 }
 
 function gather(err: unknown): Facts {
-  const facts: Facts = { messages: [], codes: new Set(), errnos: new Set(), verifierLog: false, timeout: false };
+  const facts: Facts = {
+    messages: [],
+    codes: new Set(),
+    errnos: new Set(),
+    verifierLog: false,
+    timeout: false,
+    libbpfLog: '',
+  };
   const seen = new Set<unknown>();
   let cur: unknown = err;
   // The first timeout or verifier log anywhere in the chain decides; depth is capped against cycles.
@@ -134,13 +159,26 @@ function gather(err: unknown): Facts {
       break;
     }
     if (typeof cur !== 'object') break;
-    const e = cur as { message?: unknown; code?: unknown; errno?: unknown; verifierLog?: unknown; path?: unknown; name?: unknown; cause?: unknown };
+    const e = cur as {
+      message?: unknown;
+      code?: unknown;
+      errno?: unknown;
+      verifierLog?: unknown;
+      libbpfLog?: unknown;
+      path?: unknown;
+      object?: unknown;
+      name?: unknown;
+      cause?: unknown;
+    };
     if (typeof e.message === 'string') facts.messages.push(e.message);
     if (typeof e.code === 'string') facts.codes.add(e.code.toUpperCase());
     // Node's fs errors carry a negative errno; the native layer a positive one.
     if (typeof e.errno === 'number') facts.errnos.add(Math.abs(e.errno));
     if (typeof e.verifierLog === 'string' && e.verifierLog.trim() !== '') facts.verifierLog = true;
-    if (typeof e.path === 'string' && facts.path === undefined) facts.path = e.path;
+    if (typeof e.libbpfLog === 'string') facts.libbpfLog += e.libbpfLog;
+    // fs errors name the file in `path`; BpfError names its object file in `object`.
+    const path = typeof e.path === 'string' ? e.path : typeof e.object === 'string' ? e.object : undefined;
+    if (path !== undefined && facts.path === undefined) facts.path = path;
     if (e.name === 'TimeoutError') facts.timeout = true;
     cur = e.cause;
   }

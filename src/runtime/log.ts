@@ -40,9 +40,11 @@ export function isLogLevel(value: unknown): value is LogLevel {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
-  if (!isLogLevel(level)) throw new Error(`invalid log level: ${String(level)} (want ${LOG_LEVELS.join('|')})`);
+  if (!isLogLevel(level))
+    throw new Error(`invalid log level: ${String(level)} (want ${LOG_LEVELS.join('|')})`);
   const format = options.format ?? 'json';
-  if (format !== 'json' && format !== 'text') throw new Error(`invalid log format: ${String(format)} (want json|text)`);
+  if (format !== 'json' && format !== 'text')
+    throw new Error(`invalid log format: ${String(format)} (want json|text)`);
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? (() => new Date());
   return build({ level, format, write, now }, options.fields ?? {});

@@ -60,13 +60,27 @@ export function registerRuntimeMetrics(registry: Registry, supervisor: RuntimeSt
     });
   };
 
-  counter('kerno_collector_panics_total', 'Collector faults caught by the supervisor (reason in the log).', (s) => s.faults);
-  counter('kerno_collector_restarts_total', 'Collector restarts from a fresh instance after a fault.', (s) => s.restarts);
-  gauge('kerno_collector_disabled', '1 when the collector is disabled for the process lifetime (breaker or policy).', (s) =>
-    s.state === 'disabled' ? 1 : 0,
+  counter(
+    'kerno_collector_panics_total',
+    'Collector faults caught by the supervisor (reason in the log).',
+    (s) => s.faults,
   );
-  gauge('kerno_collector_up', '1 when the collector is attached and producing data.', (s) => (s.state === 'attached' ? 1 : 0));
-  counter('kerno_events_dropped_total', 'Events lost by the collector (ring-buffer reserve failures, full queues).', (s) =>
-    s.eventsDropped,
+  counter(
+    'kerno_collector_restarts_total',
+    'Collector restarts from a fresh instance after a fault.',
+    (s) => s.restarts,
+  );
+  gauge(
+    'kerno_collector_disabled',
+    '1 when the collector is disabled for the process lifetime (breaker or policy).',
+    (s) => (s.state === 'disabled' ? 1 : 0),
+  );
+  gauge('kerno_collector_up', '1 when the collector is attached and producing data.', (s) =>
+    s.state === 'attached' ? 1 : 0,
+  );
+  counter(
+    'kerno_events_dropped_total',
+    'Events lost by the collector (ring-buffer reserve failures, full queues).',
+    (s) => s.eventsDropped,
   );
 }

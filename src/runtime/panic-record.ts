@@ -31,7 +31,10 @@ export interface PanicRecord {
  * The directory to use, or undefined for "off". KERNO_PANIC_LOG_DIR beats the config file's
  * `runtime.panic_dir` (config precedence: env over file); an empty value means off.
  */
-export function resolvePanicDir(configValue: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolvePanicDir(
+  configValue: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const fromEnv = env[PANIC_DIR_ENV];
   const chosen = fromEnv !== undefined ? fromEnv : configValue;
   return chosen !== undefined && chosen.trim() !== '' ? chosen : undefined;

@@ -14,10 +14,7 @@ import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
 
 /** The part of `process` these helpers use; tests pass a plain EventEmitter. */
-export interface ProcessEvents {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
-}
+export type ProcessEvents = Pick<NodeJS.EventEmitter, 'on' | 'off'>;
 
 /** Exit code after a crash: 2, as the original's "daemon panic". */
 export const CRASH_EXIT_CODE = 2;
@@ -55,7 +52,12 @@ export function installCrashHandlers(options: CrashHandlerOptions): () => void {
     // Exactly one record: a second failure while exiting (or an exit() that returns, in tests) adds nothing.
     if (crashed) return;
     crashed = true;
-    const record: CrashRecord = { time: now().toISOString(), kind, message: errorMessage(reason), version: options.version };
+    const record: CrashRecord = {
+      time: now().toISOString(),
+      kind,
+      message: errorMessage(reason),
+      version: options.version,
+    };
     if (reason instanceof Error && reason.stack) record.stack = reason.stack;
     try {
       write(`${JSON.stringify(record)}\n`);
@@ -123,7 +125,10 @@ export function shutdownOnSignals(stopFn: () => Promise<void> | void, options: S
       },
       (err: unknown) => {
         clock.clearTimeout(deadline);
-        logger.error('shutdown failed', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+        logger.error('shutdown failed', {
+          error: errorMessage(err),
+          stack: err instanceof Error ? err.stack : undefined,
+        });
         exit(1);
       },
     );

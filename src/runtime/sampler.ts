@@ -51,7 +51,8 @@ export class Sampler<T> {
       throw new RangeError(`sampler ratePerSec must be a finite number >= 0, got ${options.ratePerSec}`);
     }
     const p = options.overBudgetProbability;
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`sampler overBudgetProbability must be within 0…1, got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new RangeError(`sampler overBudgetProbability must be within 0…1, got ${p}`);
     this.rate = options.ratePerSec;
     this.burst = options.burst ?? Math.max(1, options.ratePerSec);
     if (!(Number.isFinite(this.burst) && this.burst >= 0)) {

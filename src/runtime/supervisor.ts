@@ -90,7 +90,12 @@ export interface SupervisorEvents {
 
 type Phase = 'start' | 'start-timeout' | 'loop' | 'snapshot' | 'snapshot-timeout' | 'reset' | 'stats';
 
-const ZERO_STATS: CollectorStats = Object.freeze({ programsLoaded: 0, programsTotal: 0, events: 0, eventsDropped: 0 });
+const ZERO_STATS: CollectorStats = Object.freeze({
+  programsLoaded: 0,
+  programsTotal: 0,
+  events: 0,
+  eventsDropped: 0,
+});
 
 interface Slot {
   readonly name: string;
@@ -159,7 +164,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 5_000;
     this.healthyResetMs = options.healthyResetMs ?? 5 * 60_000;
     if (options.defaultPolicy !== undefined) checkPolicy('defaultPolicy', options.defaultPolicy);
-    for (const [name, policy] of Object.entries(options.policies ?? {})) checkPolicy(`policy for ${name}`, policy);
+    for (const [name, policy] of Object.entries(options.policies ?? {}))
+      checkPolicy(`policy for ${name}`, policy);
     this.fatal = new Promise<never>((_, reject) => {
       this.rejectFatal = reject;
     });
@@ -174,7 +180,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   add(name: string, factory: CollectorFactory, policy?: FailurePolicy): void {
     if (this.stopPromise) throw new Error(`add ${name}: supervisor is stopped`);
-    if (this.slots.some((s) => s.name === name)) throw new Error(`add ${name}: a collector with this name is already supervised`);
+    if (this.slots.some((s) => s.name === name))
+      throw new Error(`add ${name}: a collector with this name is already supervised`);
     const chosen = this.options.policies?.[name] ?? policy ?? this.options.defaultPolicy ?? 'restart';
     checkPolicy(`policy for ${name}`, chosen);
     const slot: Slot = {
@@ -254,7 +261,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (slot.state !== 'attached' || !instance?.reset) return;
         const generation = slot.generation;
         try {
-          await withTimeout(invoke(() => instance.reset!()), this.snapshotTimeoutMs, `reset ${slot.name}`, this.clock);
+          await withTimeout(
+            invoke(() => instance.reset!()),
+            this.snapshotTimeoutMs,
+            `reset ${slot.name}`,
+            this.clock,
+          );
         } catch (err) {
           this.fault(slot, generation, 'reset', err);
         }
@@ -328,7 +340,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       log: (level, msg, fields) => log.log(level, msg, fields),
     };
     try {
-      await withTimeout(invoke(() => instance.start(ctx)), this.startTimeoutMs, `start ${slot.name}`, this.clock);
+      await withTimeout(
+        invoke(() => instance.start(ctx)),
+        this.startTimeoutMs,
+        `start ${slot.name}`,
+        this.clock,
+      );
     } catch (err) {
       if (generation === slot.generation) this.startFailed(slot, generation, err);
       return;
@@ -449,7 +466,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async restart(slot: Slot): Promise<void> {
     // The previous instance's stop is bounded, so this wait is too; links must close before new ones open.
-    await slot.stopping;
+    
     if (this.stopPromise || slot.state !== 'restarting') return;
     slot.restarts++;
     slot.nextRestartAt = undefined;
@@ -460,7 +477,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.fatalRaised) return;
     this.fatalRaised = true;
     const fatal = new CollectorFatalError(slot.name, err);
-    this.logger.error('fatal collector failure (policy fail_fast)', { collector: slot.name, error: errorMessage(err) });
+    this.logger.error('fatal collector failure (policy fail_fast)', {
+      collector: slot.name,
+      error: errorMessage(err),
+    });
     this.emit('fatal', fatal);
     this.rejectFatal(fatal);
   }
@@ -483,7 +503,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private stopInstance(slot: Slot, instance: Collector): Promise<void> {
-    return withTimeout(invoke(() => instance.stop()), this.stopTimeoutMs, `stop ${slot.name}`, this.clock).then(
+    return withTimeout(
+      invoke(() => instance.stop()),
+      this.stopTimeoutMs,
+      `stop ${slot.name}`,
+      this.clock,
+    ).then(
       () => undefined,
       (err: unknown) => {
         if (err instanceof TimeoutError) {

@@ -15,7 +15,10 @@ const V1_MEMORY = '/sys/fs/cgroup/memory';
 const MiB = 1024 * 1024;
 
 /** A node child that prints "ready", then runs `onGo` when a line arrives on stdin and prints `doneWord`. */
-function spawnChild(onGo: string, doneWord: string): { child: ChildProcess; waitFor: (word: string) => Promise<void> } {
+function spawnChild(
+  onGo: string,
+  doneWord: string,
+): { child: ChildProcess; waitFor: (word: string) => Promise<void> } {
   const script =
     `process.stdout.write('ready\\n');` +
     `process.stdin.once('data', () => { ${onGo}; process.stdout.write('${doneWord}\\n'); setInterval(() => {}, 1e6); });`;
@@ -91,7 +94,11 @@ test('v1 cgroup with a 64 MiB limit holding a 40 MiB allocation', async () => {
   const { dir, rel } = await makeCgroup(64 * MiB);
   const { child, waitFor } = spawnChild('globalThis.held = Buffer.alloc(40 * 1024 * 1024, 1)', 'allocated');
   children.push(child);
-  const collector = new CgroupMemoryCollector({ root: V1_MEMORY, pollIntervalMs: 60_000, maxEntries: 100_000 });
+  const collector = new CgroupMemoryCollector({
+    root: V1_MEMORY,
+    pollIntervalMs: 60_000,
+    maxEntries: 100_000,
+  });
   try {
     await waitFor('ready');
     // Charges follow allocations made after the move (v1 does not move existing charges by default), so the
@@ -149,7 +156,11 @@ test('v1 cgroup hitting its limit through page cache: failcnt rises over the win
   files.push(file);
   const { child, waitFor } = spawnChild(write, 'written');
   children.push(child);
-  const collector = new CgroupMemoryCollector({ root: V1_MEMORY, pollIntervalMs: 60_000, maxEntries: 100_000 });
+  const collector = new CgroupMemoryCollector({
+    root: V1_MEMORY,
+    pollIntervalMs: 60_000,
+    maxEntries: 100_000,
+  });
   try {
     await waitFor('ready');
     await writeFile(`${dir}/cgroup.procs`, String(child.pid));

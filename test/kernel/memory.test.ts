@@ -12,7 +12,11 @@ const MiB = 1024 * 1024;
 before(() => requireKernel());
 
 function context(): { signal: AbortSignal; fault: (e: unknown) => void; log: () => void } {
-  return { signal: new AbortController().signal, fault: (e) => assert.fail(`collector fault: ${String(e)}`), log: () => {} };
+  return {
+    signal: new AbortController().signal,
+    fault: (e) => assert.fail(`collector fault: ${String(e)}`),
+    log: () => {},
+  };
 }
 
 async function killAndWait(child: ChildProcess): Promise<void> {
@@ -48,7 +52,10 @@ test('growth rate over a window in which a child allocates and holds 512 MiB', a
   const startedAt = performance.now();
   const child = spawn(
     process.execPath,
-    ['-e', `globalThis.held = Buffer.alloc(512 * 1024 * 1024, 1); console.log('allocated'); setInterval(() => {}, 1e6);`],
+    [
+      '-e',
+      `globalThis.held = Buffer.alloc(512 * 1024 * 1024, 1); console.log('allocated'); setInterval(() => {}, 1e6);`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
@@ -68,7 +75,8 @@ test('growth rate over a window in which a child allocates and holds 512 MiB', a
     // Host-wide used memory also moves with everything else running (a parallel build frees or takes a
     // few hundred MiB), so the buffer is large and the check is the order of magnitude: the growth over the
     // window is within 0.5×…2× of what the child holds (its resident set: the 512 MiB buffer plus node).
-    const rssBytes = Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024;
+    const rssBytes =
+      Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024;
     const grownBytes = memory.growthRateBytesPerSec * elapsedSec;
     assert.ok(rssBytes >= 512 * MiB, `child rss ${rssBytes}`);
     assert.ok(memory.growthRateBytesPerSec > 0, `growth ${memory.growthRateBytesPerSec} B/s`);

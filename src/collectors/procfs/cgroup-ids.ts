@@ -13,9 +13,11 @@
 // scan is old. A cached hit is re-validated with one stat, because a path can be removed and recreated
 // under a new id.
 
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { findUnifiedMount } from './cgroup-mounts.js';
-import { IO_CONCURRENCY, mapBounded, walkCgroupTree } from './cgroup-walk.js';
+import { walkCgroupTree } from './cgroup-walk.js';
+import { mapSliced } from './sliced.js';
 
 export interface ResolvedCgroup {
   /** The hierarchy's mount point. */
@@ -112,9 +114,9 @@ export class CgroupIdResolver {
     const { dirs } = await walkCgroupTree(root, this.maxDepth);
     const byId = new Map<bigint, string>();
     let maxId = this.maxIdSeen;
-    await mapBounded(dirs, IO_CONCURRENCY, async (d) => {
+    await mapSliced(dirs, (d) => {
       try {
-        const ino = (await stat(d.abs, { bigint: true })).ino;
+        const ino = statSync(d.abs, { bigint: true }).ino;
         byId.set(ino, d.rel);
         if (ino > maxId) maxId = ino;
       } catch {

@@ -1,10 +1,11 @@
 // Readers for one memory cgroup's files, v1 and v2. Byte values are parsed as BigInt first: "unlimited" is
 // written as a number near 2^63 that a JS Number cannot even represent exactly, so the unlimited test must
-// happen before the conversion.
+// happen before the conversion. Reads are synchronous pseudo-file reads (see readPseudoFile); callers batch
+// them with mapSliced.
 
 import type { CgroupMemoryEvents } from '../../signals.js';
 import { parsePsi, type PsiStats } from './psi.js';
-import { readTextIfPresent } from './read-text.js';
+import { readPseudoFile } from './read-text.js';
 
 /**
  * v1 reports "no limit" as PAGE_COUNTER_MAX in bytes: LONG_MAX rounded down to the page size
@@ -87,8 +88,8 @@ export function limitFile(version: 1 | 2): string {
  * The limit set on this cgroup itself, in bytes; undefined when it has none (an ancestor's limit still
  * applies, but the ancestor is what gets reported) or the cgroup vanished.
  */
-export async function readOwnLimit(version: 1 | 2, dir: string): Promise<bigint | undefined> {
-  const text = await readTextIfPresent(`${dir}/${limitFile(version)}`);
+export function readOwnLimit(version: 1 | 2, dir: string): bigint | undefined {
+  const text = readPseudoFile(`${dir}/${limitFile(version)}`);
   if (text === undefined) return undefined;
   return version === 1 ? parseLimitV1(text) : parseMaxV2(text);
 }
@@ -112,20 +113,18 @@ export interface CgroupMemorySample {
  * Reads a cgroup whose own limit is `limitBytes`. Returns undefined when the cgroup disappeared before its
  * usage could be read (its usage file is the one read that must succeed).
  */
-export async function readMemorySample(
+export function readMemorySample(
   version: 1 | 2,
   dir: string,
   limitBytes: bigint,
-): Promise<CgroupMemorySample | undefined> {
+): CgroupMemorySample | undefined {
   return version === 1 ? readV1(dir, limitBytes) : readV2(dir, limitBytes);
 }
 
-async function readV1(dir: string, limit: bigint): Promise<CgroupMemorySample | undefined> {
-  const [usage, failcnt, oomControl] = await Promise.all([
-    readTextIfPresent(`${dir}/memory.usage_in_bytes`),
-    readTextIfPresent(`${dir}/memory.failcnt`),
-    readTextIfPresent(`${dir}/memory.oom_control`),
-  ]);
+function readV1(dir: string, limit: bigint): CgroupMemorySample | undefined {
+  const usage = readPseudoFile(`${dir}/memory.usage_in_bytes`);
+  const failcnt = readPseudoFile(`${dir}/memory.failcnt`);
+  const oomControl = readPseudoFile(`${dir}/memory.oom_control`);
   const current = usage === undefined ? undefined : parseBig(usage);
   if (current === undefined) return undefined;
   const oom = oomControl === undefined ? undefined : parseOomControl(oomControl);
@@ -140,13 +139,11 @@ async function readV1(dir: string, limit: bigint): Promise<CgroupMemorySample | 
   };
 }
 
-async function readV2(dir: string, limit: bigint): Promise<CgroupMemorySample | undefined> {
-  const [currentText, high, events, pressure] = await Promise.all([
-    readTextIfPresent(`${dir}/memory.current`),
-    readTextIfPresent(`${dir}/memory.high`),
-    readTextIfPresent(`${dir}/memory.events`),
-    readTextIfPresent(`${dir}/memory.pressure`),
-  ]);
+function readV2(dir: string, limit: bigint): CgroupMemorySample | undefined {
+  const currentText = readPseudoFile(`${dir}/memory.current`);
+  const high = readPseudoFile(`${dir}/memory.high`);
+  const events = readPseudoFile(`${dir}/memory.events`);
+  const pressure = readPseudoFile(`${dir}/memory.pressure`);
   const current = currentText === undefined ? undefined : parseBig(currentText);
   if (current === undefined) return undefined;
   const ev = events === undefined ? undefined : parseMemoryEvents(events);

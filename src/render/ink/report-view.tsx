@@ -24,7 +24,7 @@ export function ReportView({ vm, banner = true }: ReportViewProps) {
           <Text color={TONE_COLOR[vm.partial.tone]} bold>
             {vm.partial.icon} {vm.partial.title}
           </Text>
-          <Text>  {vm.partial.text}</Text>
+          <Text> {vm.partial.text}</Text>
         </Box>
       ) : null}
       <Box flexDirection="column" marginTop={1}>

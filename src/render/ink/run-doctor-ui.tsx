@@ -76,7 +76,12 @@ export function runDoctorUi(opts: DoctorUiOptions): DoctorUi {
   const clock = opts.now ?? Date.now;
   const startedAt = opts.startedAt ?? clock();
   const interval = opts.frameIntervalMs ?? DEFAULT_FRAME_INTERVAL_MS;
-  const store = new ScreenStore({ phase: 'live', now: clock(), collectors: opts.getState().collectors, interrupted: false });
+  const store = new ScreenStore({
+    phase: 'live',
+    now: clock(),
+    collectors: opts.getState().collectors,
+    interrupted: false,
+  });
 
   let dirty = false;
   let presses = 0;
@@ -100,7 +105,8 @@ export function runDoctorUi(opts: DoctorUiOptions): DoctorUi {
   const onCtrlC = () => {
     presses += 1;
     const screen = store.get();
-    if (screen.phase === 'live' && !screen.interrupted) store.set({ ...screen, interrupted: true, now: clock() });
+    if (screen.phase === 'live' && !screen.interrupted)
+      store.set({ ...screen, interrupted: true, now: clock() });
     opts.onInterrupt(presses);
   };
 
@@ -156,8 +162,11 @@ export function DoctorApp({ store, durationNs, startedAt, onCtrlC }: DoctorAppPr
     { isActive: isRawModeSupported && screen.phase === 'live' },
   );
   useEffect(() => {
-    // The report went out through <Static> in the commit that rendered it; leaving now ends Ink cleanly.
-    if (screen.phase === 'report') exit();
+    if (screen.phase !== 'report') return;
+    // The report went out through <Static> in the commit that rendered it. Exit one turn later, after
+    // <Static> has committed its "already written" state, so the final frame cannot write it a second time.
+    const t = setImmediate(exit);
+    return () => clearImmediate(t);
   }, [screen.phase, exit]);
 
   if (screen.phase === 'report') {

@@ -29,7 +29,9 @@ async function cgroup(root: string, rel: string, files: Files): Promise<string> 
   return dir;
 }
 
-function events(e: Partial<Record<'low' | 'high' | 'max' | 'oom' | 'oom_kill' | 'oom_group_kill', number>>): string {
+function events(
+  e: Partial<Record<'low' | 'high' | 'max' | 'oom' | 'oom_kill' | 'oom_group_kill', number>>,
+): string {
   const all = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0, oom_group_kill: 0, ...e };
   return Object.entries(all)
     .map(([k, v]) => `${k} ${v}`)
@@ -61,7 +63,11 @@ async function buildV2Tree(root: string): Promise<void> {
   await cgroup(root, BURSTABLE, v2(300 * MiB, 7 * GiB));
   await cgroup(root, POD, v2(264 * MiB, 512 * MiB));
   await cgroup(root, C1, v2(200 * MiB, 256 * MiB, { 'memory.pressure': psi(1000, 500) }));
-  await cgroup(root, C2, v2(64 * MiB, 128 * MiB, { 'memory.high': `${100 * MiB}\n`, 'memory.events': events({ high: 3 }) }));
+  await cgroup(
+    root,
+    C2,
+    v2(64 * MiB, 128 * MiB, { 'memory.high': `${100 * MiB}\n`, 'memory.events': events({ high: 3 }) }),
+  );
   // besteffort: no limit anywhere below kubepods
   await cgroup(root, `${KUBEPODS}/kubepods-besteffort.slice`, v2(0, 'max'));
   await cgroup(root, `${KUBEPODS}/kubepods-besteffort.slice/kubepods-besteffort-podx.slice`, v2(0, 'max'));
@@ -194,7 +200,12 @@ test('v2 tree: output bounded to maxEntries by used%; pod names from a lookup', 
       return key.podUid === UID ? { namespace: 'shop', name: 'cart-7d9f' } : undefined;
     },
   };
-  const c = new CgroupMemoryCollector({ root: dir, pollIntervalMs: NEVER_MS, maxEntries: 2, podLookup: lookup });
+  const c = new CgroupMemoryCollector({
+    root: dir,
+    pollIntervalMs: NEVER_MS,
+    maxEntries: 2,
+    podLookup: lookup,
+  });
   try {
     await buildV2Tree(dir);
     await c.start(testContext());
@@ -300,10 +311,11 @@ test('a root with no memory hierarchy fails start with the places it looked', as
 });
 
 test('limitedLeaves: a limited path is a leaf iff no other limited path lies below it', () => {
-  assert.deepEqual(
-    [...limitedLeaves(['/', '/a', '/a/b', '/a/b/c', '/ab', '/x/y'])].sort(),
-    ['/a/b/c', '/ab', '/x/y'],
-  );
+  assert.deepEqual([...limitedLeaves(['/', '/a', '/a/b', '/a/b/c', '/ab', '/x/y'])].sort(), [
+    '/a/b/c',
+    '/ab',
+    '/x/y',
+  ]);
 });
 
 test('file parsers: unlimited spellings and event files', () => {

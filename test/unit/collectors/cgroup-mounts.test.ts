@@ -8,7 +8,9 @@ import { readFixture, tmpDir } from './fixtures.js';
 test('mountinfo: hybrid host with v1 controllers and a controller-less cgroup2', async () => {
   const mounts = parseCgroupMounts(await readFixture('mountinfo-hybrid-v1'));
   const memory = mounts.filter((m) => m.version === 1 && m.options.includes('memory'));
-  assert.deepEqual(memory, [{ version: 1, mountPoint: '/sys/fs/cgroup/memory', device: '0:32', options: ['memory'] }]);
+  assert.deepEqual(memory, [
+    { version: 1, mountPoint: '/sys/fs/cgroup/memory', device: '0:32', options: ['memory'] },
+  ]);
   assert.deepEqual(
     mounts.filter((m) => m.version === 2).map((m) => m.mountPoint),
     ['/sys/fs/cgroup/unified'],

@@ -89,7 +89,10 @@ test('podman: libpod scope under a user slice', () => {
 });
 
 test('plain systemd services, sessions and the root', () => {
-  assert.deepEqual(parseCgroupPath('/system.slice/nginx.service'), { unit: 'nginx.service', slice: 'system.slice' });
+  assert.deepEqual(parseCgroupPath('/system.slice/nginx.service'), {
+    unit: 'nginx.service',
+    slice: 'system.slice',
+  });
   assert.deepEqual(parseCgroupPath('/system.slice/system-getty.slice/getty@tty1.service'), {
     unit: 'getty@tty1.service',
     slice: 'system.slice/system-getty.slice',
@@ -124,7 +127,9 @@ class FakePodLookup implements PodLookup {
 }
 
 test('identifyCgroup: names come from the lookup when it knows the pod', async () => {
-  const lookup = new FakePodLookup(new Map([[UID, { namespace: 'shop', name: 'cart-7d9f', container: 'app' }]]));
+  const lookup = new FakePodLookup(
+    new Map([[UID, { namespace: 'shop', name: 'cart-7d9f', container: 'app' }]]),
+  );
   const id = await identifyCgroup(`/kubepods/burstable/pod${UID}/${CID}`, lookup);
   assert.equal(id.pod, 'cart-7d9f');
   assert.equal(id.namespace, 'shop');

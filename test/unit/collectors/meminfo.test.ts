@@ -22,7 +22,10 @@ test('meminfo: without MemAvailable (pre-3.14) available = MemFree + Buffers + C
 
 test('meminfo: a file without MemTotal is an error naming the path', async () => {
   assert.throws(() => parseMeminfo('MemFree: 1 kB\n'), /no MemTotal/);
-  await assert.rejects(readMeminfo(fixturePath('snmp')), /fixtures\/procfs\/snmp: parse meminfo: no MemTotal/);
+  await assert.rejects(
+    readMeminfo(fixturePath('snmp')),
+    /fixtures\/procfs\/snmp: parse meminfo: no MemTotal/,
+  );
 });
 
 test('meminfo: a missing file is an error naming the path', async () => {

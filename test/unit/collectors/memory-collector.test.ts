@@ -54,7 +54,12 @@ test('memory: reset starts a new window; no pressure file means no psi', async (
   const { dir, cleanup } = await tmpDir('mem');
   const meminfoPath = join(dir, 'meminfo');
   const clock = manualClock();
-  const c = new MemoryCollector({ meminfoPath, psiPath: join(dir, 'absent'), pollIntervalMs: 1e9, nowNs: clock.now });
+  const c = new MemoryCollector({
+    meminfoPath,
+    psiPath: join(dir, 'absent'),
+    pollIntervalMs: 1e9,
+    nowNs: clock.now,
+  });
   try {
     await writeFile(meminfoPath, meminfo(1_000_000, 900_000));
     await c.start(testContext());

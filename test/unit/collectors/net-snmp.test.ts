@@ -44,7 +44,12 @@ test('snmp6: name/value lines; no Tcp6 section exists (TCP MIB is shared with IP
 
 test('snmp: delta subtracts counters, keeps the CurrEstab gauge, clamps a reset counter to 0', async () => {
   const before = tcpCounters(parseSnmp(await readFixture('snmp')));
-  const after = { ...before, outSegs: before.outSegs + 100, retransSegs: before.retransSegs + 7, currEstab: 5 };
+  const after = {
+    ...before,
+    outSegs: before.outSegs + 100,
+    retransSegs: before.retransSegs + 7,
+    currEstab: 5,
+  };
   after.inSegs = 0; // netns recreated
   const d = tcpCountersDelta(before, after);
   assert.equal(d.outSegs, 100);

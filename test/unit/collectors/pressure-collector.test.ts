@@ -6,7 +6,8 @@ import { PressureCollector } from '../../../src/collectors/pressure.js';
 import { isUnsupported } from '../../../src/collectors/procfs/unsupported.js';
 import { manualClock, readFixture, testContext, tmpDir } from './fixtures.js';
 
-const line = (kind: string, total: number): string => `${kind} avg10=2.00 avg60=1.00 avg300=0.50 total=${total}\n`;
+const line = (kind: string, total: number): string =>
+  `${kind} avg10=2.00 avg60=1.00 avg300=0.50 total=${total}\n`;
 
 test('pressure: cpu/memory/io windows from total deltas between start and snapshot', async () => {
   const { dir, cleanup } = await tmpDir('psi');
@@ -54,7 +55,10 @@ test('pressure: a directory with no readable pressure files is UNSUPPORTED (psi=
   const { dir, cleanup } = await tmpDir('psi');
   try {
     const c = new PressureCollector({ dir });
-    await assert.rejects(c.start(testContext()), (err: Error) => isUnsupported(err) && /psi=1/.test(err.message));
+    await assert.rejects(
+      c.start(testContext()),
+      (err: Error) => isUnsupported(err) && /psi=1/.test(err.message),
+    );
   } finally {
     await cleanup();
   }

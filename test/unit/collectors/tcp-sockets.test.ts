@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countEstablished, countTcpStates, TCP_ESTABLISHED } from '../../../src/collectors/procfs/tcp-sockets.js';
+import {
+  countEstablished,
+  countTcpStates,
+  TCP_ESTABLISHED,
+} from '../../../src/collectors/procfs/tcp-sockets.js';
 import { PROCFS_FIXTURES, readFixture } from './fixtures.js';
 
 test('tcp table: states counted from the hex st column', async () => {

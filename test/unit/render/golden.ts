@@ -12,7 +12,10 @@ export function assertGolden(name: string, actual: string): void {
     writeFileSync(file, actual);
     return;
   }
-  assert.ok(existsSync(file), `golden file test/fixtures/render/${name} is missing: run with UPDATE_GOLDEN=1`);
+  assert.ok(
+    existsSync(file),
+    `golden file test/fixtures/render/${name} is missing: run with UPDATE_GOLDEN=1`,
+  );
   assert.equal(
     actual,
     readFileSync(file, 'utf8'),

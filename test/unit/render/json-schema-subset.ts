@@ -5,17 +5,34 @@
 export type JsonSchema = boolean | { [keyword: string]: unknown };
 
 const ANNOTATIONS = new Set(['$schema', '$id', '$defs', 'title', 'description', 'format']);
-const ASSERTIONS = new Set(['$ref', 'type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'minimum']);
+const ASSERTIONS = new Set([
+  '$ref',
+  'type',
+  'const',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'minimum',
+]);
 
 /** Returns one message per violation ("$.findings[0].etaNs: expected integer, got 1.5"); [] when valid. */
-export function validate(schema: JsonSchema, value: unknown, root: JsonSchema = schema, path = '$'): string[] {
+export function validate(
+  schema: JsonSchema,
+  value: unknown,
+  root: JsonSchema = schema,
+  path = '$',
+): string[] {
   if (schema === true) return [];
   if (schema === false) return [`${path}: not allowed here`];
   for (const k of Object.keys(schema)) {
-    if (!ANNOTATIONS.has(k) && !ASSERTIONS.has(k)) throw new Error(`schema keyword "${k}" at ${path} is not supported by this checker`);
+    if (!ANNOTATIONS.has(k) && !ASSERTIONS.has(k))
+      throw new Error(`schema keyword "${k}" at ${path} is not supported by this checker`);
   }
   const errors: string[] = [];
-  if (typeof schema.$ref === 'string') errors.push(...validate(resolve(root, schema.$ref), value, root, path));
+  if (typeof schema.$ref === 'string')
+    errors.push(...validate(resolve(root, schema.$ref), value, root, path));
   if ('const' in schema && !sameJson(schema.const, value)) {
     errors.push(`${path}: expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(value)}`);
   }

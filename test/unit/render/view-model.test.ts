@@ -3,12 +3,7 @@ import assert from 'node:assert/strict';
 import type { Finding } from '../../../src/doctor/types.js';
 import { formatMetric, toViewModel } from '../../../src/render/view-model.js';
 import { toLiveViewModel } from '../../../src/render/live-model.js';
-import {
-  completeCoverage,
-  coverage,
-  fixtureFindings,
-  fixtureReport,
-} from '../../fixtures/render/report.js';
+import { completeCoverage, coverage, fixtureFindings, fixtureReport } from '../../fixtures/render/report.js';
 
 const info = (): Finding => fixtureFindings()[2]!;
 
@@ -32,11 +27,10 @@ test('findings keep the report rank and carry severity label, icon and tone', ()
 test('a finding view formats its value in the metric unit, its ETA, and its process once', () => {
   const [critical, warning, infoF] = toViewModel(fixtureReport()).findings;
   assert.equal(critical!.eta, '~4m');
-  assert.deepEqual(critical!.measure && [critical.measure.value, critical.measure.threshold, critical.measure.ratio], [
-    '97.3%',
-    '95%',
-    '1.0×',
-  ]);
+  assert.deepEqual(
+    critical!.measure && [critical.measure.value, critical.measure.threshold, critical.measure.ratio],
+    ['97.3%', '95%', '1.0×'],
+  );
   assert.deepEqual(
     critical!.rows.map((r) => r.label),
     ['Subject', 'Process', 'Signal'],
@@ -55,8 +49,8 @@ test('a finding view formats its value in the metric unit, its ETA, and its proc
 
 test('the value bar puts the threshold at a fixed mark and saturates at 2.5× the threshold', () => {
   const f = (value: number) =>
-    toViewModel(fixtureReport({ findings: [{ ...fixtureFindings()[1]!, value, threshold: 100 }] })).findings[0]!
-      .measure!;
+    toViewModel(fixtureReport({ findings: [{ ...fixtureFindings()[1]!, value, threshold: 100 }] }))
+      .findings[0]!.measure!;
   assert.equal(f(100).fill, f(100).mark);
   assert.ok(f(50).fill < f(50).mark);
   assert.equal(f(250).fill, 1);
@@ -160,7 +154,9 @@ test('quiet line: names what was not observed and what is incomplete instead of 
 });
 
 test('quiet line: a partial window says so', () => {
-  const vm = toViewModel(fixtureReport({ findings: [], coverage: completeCoverage(), partial: true, durationNs: 12e9 }));
+  const vm = toViewModel(
+    fixtureReport({ findings: [], coverage: completeCoverage(), partial: true, durationNs: 12e9 }),
+  );
   assert.equal(vm.quietLine, 'kerno: ✓ all kernel signals nominal (12s partial window, 2,184,332 events)');
 });
 
@@ -228,7 +224,13 @@ test('live view model: clamps past the end and reports an interrupt', () => {
   const done = toLiveViewModel({ durationNs: 10e9, startedAt: 0, now: 60_000, collectors: [] });
   assert.equal(done.progress, 1);
   assert.equal(done.remaining, 'analysing');
-  const stopped = toLiveViewModel({ durationNs: 10e9, startedAt: 0, now: 2_000, collectors: [], interrupted: true });
+  const stopped = toLiveViewModel({
+    durationNs: 10e9,
+    startedAt: 0,
+    now: 2_000,
+    collectors: [],
+    interrupted: true,
+  });
   assert.equal(stopped.remaining, 'stopping');
   assert.match(stopped.footer.text, /Interrupted/);
 });

@@ -44,7 +44,11 @@ test('wraps around its circular storage correctly over many cycles', () => {
   for (let i = 0; i < 1_000; i += 7) shifted++;
   const remaining = q.drain();
   assert.deepEqual(remaining, expected);
-  assert.equal(q.dropped + shifted + remaining.length, 1_000, 'every item is either consumed, queued or counted as dropped');
+  assert.equal(
+    q.dropped + shifted + remaining.length,
+    1_000,
+    'every item is either consumed, queued or counted as dropped',
+  );
 });
 
 test('drain(max) takes at most max items; clear keeps the drop counter', () => {
@@ -60,5 +64,8 @@ test('drain(max) takes at most max items; clear keeps the drop counter', () => {
 test('invalid options are rejected', () => {
   assert.throws(() => new BoundedQueue({ capacity: 0 }), /capacity must be an integer >= 1, got 0/);
   assert.throws(() => new BoundedQueue({ capacity: 1.5 }), /capacity/);
-  assert.throws(() => new BoundedQueue({ capacity: 2, dropPolicy: 'middle' as never }), /drop policy must be 'oldest' or 'newest'/);
+  assert.throws(
+    () => new BoundedQueue({ capacity: 2, dropPolicy: 'middle' as never }),
+    /drop policy must be 'oldest' or 'newest'/,
+  );
 });

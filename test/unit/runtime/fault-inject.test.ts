@@ -12,7 +12,9 @@ import { Supervisor } from '../../../src/runtime/supervisor.js';
 import { captureLog, FakeClock, testFactory } from './helpers.js';
 
 test('parses the documented examples', () => {
-  const spec = parseFaultSpec('tcp:throw-after=200, tcp:hang-on-stop ,syscall:throw-in-start,oom:throw-in-snapshot');
+  const spec = parseFaultSpec(
+    'tcp:throw-after=200, tcp:hang-on-stop ,syscall:throw-in-start,oom:throw-in-snapshot',
+  );
   assert.deepEqual(planFor(spec, 'tcp'), {
     throwInStart: false,
     hangOnStart: false,
@@ -37,7 +39,10 @@ test('* applies to every collector and merges with specific entries', () => {
 test('bad specs fail with a message naming the bad part', () => {
   const bad: [string, RegExp][] = [
     ['tcp', /bad entry "tcp": expected <collector>:<fault>/],
-    ['tcp:explode', /unknown fault "explode" in "tcp:explode" \(known: throw-in-start, hang-on-start, throw-in-snapshot, throw-in-reset, hang-on-stop, throw-after=N\)/],
+    [
+      'tcp:explode',
+      /unknown fault "explode" in "tcp:explode" \(known: throw-in-start, hang-on-start, throw-in-snapshot, throw-in-reset, hang-on-stop, throw-after=N\)/,
+    ],
     ['nosuch:throw-in-start', /unknown collector "nosuch"/],
     ['tcp:throw-after=', /bad count in "tcp:throw-after=": throw-after needs a whole number >= 0/],
     ['tcp:throw-after=-1', /bad count/],
@@ -45,9 +50,16 @@ test('bad specs fail with a message naming the bad part', () => {
     ['tcp:throw-after=abc', /bad count/],
   ];
   for (const [text, re] of bad) {
-    assert.throws(() => parseFaultSpec(text), (err: unknown) => err instanceof FaultSpecError && re.test(err.message), text);
+    assert.throws(
+      () => parseFaultSpec(text),
+      (err: unknown) => err instanceof FaultSpecError && re.test(err.message),
+      text,
+    );
   }
-  assert.throws(() => parseFaultSpec('x:hang-on-stop', { collectors: ['y'] }), /unknown collector "x" .*known: y/);
+  assert.throws(
+    () => parseFaultSpec('x:hang-on-stop', { collectors: ['y'] }),
+    /unknown collector "x" .*known: y/,
+  );
   assert.equal(planFor(parseFaultSpec('x:hang-on-stop', { collectors: ['x'] }), 'x')?.hangOnStop, true);
 });
 
@@ -56,32 +68,50 @@ test('inert unless set: no variable, empty variable, no matching entry → the f
   assert.equal(faultSpecFromEnv({ KERNO_FAULT_INJECT: '  ' }), undefined);
   const { factory } = testFactory('tcp');
   assert.equal(withFaultInjection('tcp', factory, undefined), factory);
-  assert.equal(withFaultInjection('tcp', factory, faultSpecFromEnv({ KERNO_FAULT_INJECT: 'oom:hang-on-stop' })), factory);
+  assert.equal(
+    withFaultInjection('tcp', factory, faultSpecFromEnv({ KERNO_FAULT_INJECT: 'oom:hang-on-stop' })),
+    factory,
+  );
   assert.notEqual(withFaultInjection('tcp', factory, parseFaultSpec('tcp:hang-on-stop')), factory);
   assert.throws(() => faultSpecFromEnv({ KERNO_FAULT_INJECT: 'tcp:nope' }), FaultSpecError);
 });
 
 test('throw-in-snapshot / throw-in-reset / throw-in-start reject; the rest passes through', async () => {
   const f = testFactory('tcp');
-  const wrapped = withFaultInjection('tcp', f.factory, parseFaultSpec('tcp:throw-in-snapshot,tcp:throw-in-reset'))();
+  const wrapped = withFaultInjection(
+    'tcp',
+    f.factory,
+    parseFaultSpec('tcp:throw-in-snapshot,tcp:throw-in-reset'),
+  )();
   const ac = new AbortController();
   await wrapped.start({ signal: ac.signal, fault: () => {}, log: () => {} });
   f.last.deliver(['a']);
   assert.equal(wrapped.stats().events, 1);
-  await assert.rejects(wrapped.snapshot(1), (e: unknown) => e instanceof InjectedFault && e.message === 'injected fault (KERNO_FAULT_INJECT): tcp throw-in-snapshot');
+  await assert.rejects(
+    wrapped.snapshot(1),
+    (e: unknown) =>
+      e instanceof InjectedFault &&
+      e.message === 'injected fault (KERNO_FAULT_INJECT): tcp throw-in-snapshot',
+  );
   await assert.rejects(wrapped.reset!(), /tcp throw-in-reset/);
   await wrapped.stop();
   assert.equal(f.last.stopCalls, 1);
 
   const g = testFactory('syscall');
   const failing = withFaultInjection('syscall', g.factory, parseFaultSpec('syscall:throw-in-start'))();
-  await assert.rejects(failing.start({ signal: ac.signal, fault: () => {}, log: () => {} }), /syscall throw-in-start/);
+  await assert.rejects(
+    failing.start({ signal: ac.signal, fault: () => {}, log: () => {} }),
+    /syscall throw-in-start/,
+  );
 });
 
 test('throw-after=N faults through ctx.fault once the instance has seen N events', async () => {
   const clock = new FakeClock();
   const f = testFactory('tcp');
-  const wrapped = withFaultInjection('tcp', f.factory, parseFaultSpec('tcp:throw-after=5'), { clock, pollMs: 100 })();
+  const wrapped = withFaultInjection('tcp', f.factory, parseFaultSpec('tcp:throw-after=5'), {
+    clock,
+    pollMs: 100,
+  })();
   const faults: unknown[] = [];
   await wrapped.start({ signal: new AbortController().signal, fault: (e) => faults.push(e), log: () => {} });
   f.last.deliver(['a', 'b', 'c', 'd']);

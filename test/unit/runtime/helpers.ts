@@ -45,7 +45,9 @@ export class FakeClock implements Clock {
     const target = this.t + ms;
     for (;;) {
       await flush();
-      const due = this.timers.filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      const due = this.timers
+        .filter((timer) => timer.at <= target)
+        .sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!due) break;
       this.timers = this.timers.filter((timer) => timer !== due);
       this.t = due.at;
@@ -137,7 +139,12 @@ export class TestCollector implements Collector {
 
   stats(): CollectorStats {
     const total = this.behaviour.programsTotal ?? 2;
-    return { programsLoaded: total, programsTotal: total, events: this.committed, eventsDropped: this.dropped };
+    return {
+      programsLoaded: total,
+      programsTotal: total,
+      events: this.committed,
+      eventsDropped: this.dropped,
+    };
   }
 
   async stop(): Promise<void> {
@@ -167,6 +174,9 @@ export function testFactory(name: string, behaviour: TestBehaviour | ((id: numbe
 }
 
 /** An error shaped like the native layer's. */
-export function nativeError(message: string, props: { errno?: number; code?: string; verifierLog?: string }): Error {
+export function nativeError(
+  message: string,
+  props: { errno?: number; code?: string; verifierLog?: string },
+): Error {
   return Object.assign(new Error(message), props);
 }

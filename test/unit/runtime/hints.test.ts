@@ -8,7 +8,10 @@ const asUser = { uid: 1000 };
 const asRoot = { uid: 0 };
 
 test('EPERM as a normal user says run as root or grant CAP_BPF + CAP_PERFMON', () => {
-  const c = classifyError(nativeError('load syscall_lat: Operation not permitted', { errno: 1, code: 'EPERM' }), asUser);
+  const c = classifyError(
+    nativeError('load syscall_lat: Operation not permitted', { errno: 1, code: 'EPERM' }),
+    asUser,
+  );
   assert.equal(c.kind, 'permission');
   assert.equal(c.permanent, true);
   assert.match(c.hint, /not running as root/);
@@ -23,7 +26,11 @@ test('EPERM as root points at capabilities or lockdown instead', () => {
 });
 
 test('a verifier log wins over the EACCES it comes with', () => {
-  const err = nativeError('load tcp: Permission denied', { errno: 13, code: 'EACCES', verifierLog: 'R1 invalid mem access' });
+  const err = nativeError('load tcp: Permission denied', {
+    errno: 13,
+    code: 'EACCES',
+    verifierLog: 'R1 invalid mem access',
+  });
   const c = classifyError(err, asRoot);
   assert.equal(c.kind, 'verifier');
   assert.equal(c.permanent, true);
@@ -32,13 +39,17 @@ test('a verifier log wins over the EACCES it comes with', () => {
 });
 
 test('missing BTF', () => {
-  const c = classifyError(nativeError('open BTF /sys/kernel/btf/vmlinux: No such file or directory', { errno: 2, code: 'ENOENT' }));
+  const c = classifyError(
+    nativeError('open BTF /sys/kernel/btf/vmlinux: No such file or directory', { errno: 2, code: 'ENOENT' }),
+  );
   assert.equal(c.kind, 'no_btf');
   assert.match(c.hint, /CONFIG_DEBUG_INFO_BTF/);
 });
 
 test('a missing tracepoint is not mistaken for missing BTF (tp_btf is a program type)', () => {
-  const c = classifyError(nativeError('attach tp_btf/tcp_retransmit_skb: No such file or directory', { errno: 2, code: 'ENOENT' }));
+  const c = classifyError(
+    nativeError('attach tp_btf/tcp_retransmit_skb: No such file or directory', { errno: 2, code: 'ENOENT' }),
+  );
   assert.equal(c.kind, 'tracepoint_missing');
   assert.match(c.hint, /tracepoint/);
   const raw = classifyError(nativeError('attach raw_tp/block_rq_issue', { errno: 22 }));
@@ -92,4 +103,28 @@ test('errorMessage handles non-Error values', () => {
   assert.equal(errorMessage('y'), 'y');
   assert.equal(errorMessage({ a: 1 }), '{"a":1}');
   assert.equal(errorMessage(undefined), 'undefined');
+});
+
+test('libbpf: ESRCH or "failed to find kernel BTF type ID" means the tracepoint is absent', () => {
+  const esrch = classifyError(nativeError('load tcp: No such process (ESRCH)', { errno: 3, code: 'ESRCH' }));
+  assert.equal(esrch.kind, 'tracepoint_missing');
+  const logged = Object.assign(new Error('load sched: Invalid argument (EINVAL)'), {
+    errno: 22,
+    libbpfLog: "prog 'handle_switch': failed to find kernel BTF type ID of 'sched_switch_x': -3\n",
+  });
+  assert.equal(classifyError(logged).kind, 'tracepoint_missing');
+});
+
+test('a missing BPF object file names the object (BpfError carries it in `object`)', () => {
+  const err = Object.assign(
+    new Error('open build/bpf/tcp.bpf.o: no such file (build it with scripts/setup.sh)'),
+    {
+      errno: 2,
+      code: 'ENOENT',
+      object: 'build/bpf/tcp.bpf.o',
+    },
+  );
+  const c = classifyError(err);
+  assert.equal(c.kind, 'file_missing');
+  assert.equal(c.hint, 'a file it needs is missing (build/bpf/tcp.bpf.o)');
 });

@@ -13,7 +13,9 @@ function capture(options: Parameters<typeof createLogger>[0] = {}) {
 test('json: one object per line with time, level, msg first, then fields', () => {
   const { logger, lines } = capture();
   logger.info('collector attached', { collector: 'tcp', programs: 3 });
-  assert.deepEqual(lines, ['{"time":"2025-03-01T12:00:00.000Z","level":"info","msg":"collector attached","collector":"tcp","programs":3}\n']);
+  assert.deepEqual(lines, [
+    '{"time":"2025-03-01T12:00:00.000Z","level":"info","msg":"collector attached","collector":"tcp","programs":3}\n',
+  ]);
 });
 
 test('levels below the threshold are dropped', () => {
@@ -35,7 +37,10 @@ test('errors keep message, code and stack; multi-line values stay on one line', 
   logger.error('collector fault', { error: err, stack: err.stack });
   assert.equal(lines.length, 1);
   assert.equal(lines[0]!.indexOf('\n'), lines[0]!.length - 1, 'the only newline ends the line');
-  const rec = JSON.parse(lines[0]!) as { error: { message: string; code: string; stack: string }; stack: string };
+  const rec = JSON.parse(lines[0]!) as {
+    error: { message: string; code: string; stack: string };
+    stack: string;
+  };
   assert.equal(rec.error.message, 'attach tcp_retransmit_skb: denied\nsecond line');
   assert.equal(rec.error.code, 'EPERM');
   assert.match(rec.stack, /\n\s+at /);
@@ -60,7 +65,13 @@ test('child loggers add their fields to every line', () => {
   const child = logger.child({ collector: 'oom' });
   child.info('hello', { extra: true });
   child.child({ pid: 7 }).warn('nested');
-  assert.deepEqual(JSON.parse(lines[0]!), { time: at.toISOString(), level: 'info', msg: 'hello', collector: 'oom', extra: true });
+  assert.deepEqual(JSON.parse(lines[0]!), {
+    time: at.toISOString(),
+    level: 'info',
+    msg: 'hello',
+    collector: 'oom',
+    extra: true,
+  });
   assert.equal((JSON.parse(lines[1]!) as { pid: number; collector: string }).pid, 7);
 });
 
@@ -68,7 +79,10 @@ test('text format is one readable line for humans', () => {
   const { logger, lines } = capture({ format: 'text' });
   logger.warn('collector failed to start', { collector: 'tcp', hint: 'not running as root', n: 2 });
   logger.info('multi\nline');
-  assert.equal(lines[0], '2025-03-01T12:00:00.000Z WARN  collector failed to start collector=tcp hint="not running as root" n=2\n');
+  assert.equal(
+    lines[0],
+    '2025-03-01T12:00:00.000Z WARN  collector failed to start collector=tcp hint="not running as root" n=2\n',
+  );
   assert.equal(lines[1], '2025-03-01T12:00:00.000Z INFO  multi\\nline\n');
 });
 

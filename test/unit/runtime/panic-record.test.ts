@@ -52,7 +52,16 @@ test('an existing directory is used as is (its mode is the operator’s)', (t) =
   chmodSync(dir, 0o700);
   const rec = new PanicRecorder(dir, captureLog().logger);
   const file = rec.write(
-    { time: 'x', collector: 'a/b c', phase: 'loop', error: 'e', restartCount: 0, faults: 1, policy: 'restart', pid: 1 },
+    {
+      time: 'x',
+      collector: 'a/b c',
+      phase: 'loop',
+      error: 'e',
+      restartCount: 0,
+      faults: 1,
+      policy: 'restart',
+      pid: 1,
+    },
     5,
   );
   assert.equal(file, join(dir, 'a_b_c-5-1.json'));
@@ -65,7 +74,12 @@ test('an unwritable directory degrades to one log line and never throws', async 
   writeFileSync(blocker, 'a file where the directory should be');
   const log = captureLog();
   const clock = new FakeClock();
-  const sup = new Supervisor({ logger: log.logger, clock, random: () => 0, panicDir: join(blocker, 'panics') });
+  const sup = new Supervisor({
+    logger: log.logger,
+    clock,
+    random: () => 0,
+    panicDir: join(blocker, 'panics'),
+  });
   const f = testFactory('tcp');
   sup.add('tcp', f.factory);
   await sup.startAll();
@@ -75,7 +89,9 @@ test('an unwritable directory degrades to one log line and never throws', async 
   }
   assert.equal(sup.status('tcp')?.faults, 3);
   assert.equal(sup.status('tcp')?.state, 'attached', 'supervision carried on');
-  const warnings = log.records().filter((r) => r.msg === 'panic record not written; further failures are not logged');
+  const warnings = log
+    .records()
+    .filter((r) => r.msg === 'panic record not written; further failures are not logged');
   assert.equal(warnings.length, 1);
   assert.equal(warnings[0]?.dir, join(blocker, 'panics'));
   assert.match(String(warnings[0]?.error), /ENOTDIR|EEXIST/);

@@ -3,13 +3,20 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { CRASH_EXIT_CODE, installCrashHandlers, shutdownOnSignals } from '../../../src/runtime/process-guard.js';
+import {
+  CRASH_EXIT_CODE,
+  installCrashHandlers,
+  shutdownOnSignals,
+} from '../../../src/runtime/process-guard.js';
 import { FakeClock } from './helpers.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/runtime/crash.ts', import.meta.url));
 
 function runFixture(mode: string) {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', fixture, mode], { encoding: 'utf8', timeout: 60_000 });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', fixture, mode], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: res.status, stdout: res.stdout, lines: res.stderr.split('\n').filter((l) => l !== '') };
 }
 
@@ -25,7 +32,10 @@ for (const [mode, kind, message] of [
     assert.notEqual(code, 0);
     assert.equal(lines.length, 1, `stderr: ${lines.join('\n')}`);
     const rec = JSON.parse(lines[0]!) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(rec).filter((k) => k !== 'stack'), ['time', 'kind', 'message', 'version']);
+    assert.deepEqual(
+      Object.keys(rec).filter((k) => k !== 'stack'),
+      ['time', 'kind', 'message', 'version'],
+    );
     assert.equal(rec.kind, kind);
     assert.equal(rec.message, message);
     assert.equal(rec.version, '9.9.9-test');

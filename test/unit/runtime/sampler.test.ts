@@ -71,7 +71,13 @@ test('same seed, same decisions', () => {
 });
 
 test('invalid options are rejected with the bad value', () => {
-  assert.throws(() => new Sampler({ ratePerSec: -1, overBudgetProbability: 0 }), /ratePerSec must be a finite number >= 0, got -1/);
+  assert.throws(
+    () => new Sampler({ ratePerSec: -1, overBudgetProbability: 0 }),
+    /ratePerSec must be a finite number >= 0, got -1/,
+  );
   assert.throws(() => new Sampler({ ratePerSec: 1, overBudgetProbability: 1.5 }), /within 0…1, got 1.5/);
-  assert.throws(() => new Sampler({ ratePerSec: 1, overBudgetProbability: Number.NaN }), /overBudgetProbability/);
+  assert.throws(
+    () => new Sampler({ ratePerSec: 1, overBudgetProbability: Number.NaN }),
+    /overBudgetProbability/,
+  );
 });

@@ -51,7 +51,15 @@ describe('Supervisor: start and snapshot', () => {
     const { parts, coverage } = await sup.snapshotAll(5e9);
     assert.deepEqual(parts, [{ oom: { count: 2, events: [] } }, { oom: { count: 1, events: [] } }]);
     assert.deepEqual(
-      coverage.map((c) => [c.name, c.state, c.programsLoaded, c.programsTotal, c.events, c.faults, c.restarts]),
+      coverage.map((c) => [
+        c.name,
+        c.state,
+        c.programsLoaded,
+        c.programsTotal,
+        c.events,
+        c.faults,
+        c.restarts,
+      ]),
       [
         ['oom', 'ok', 2, 2, 2, 0, 0],
         ['memory', 'ok', 0, 0, 1, 0, 0],
@@ -65,9 +73,13 @@ describe('Supervisor: start and snapshot', () => {
 
   test('a start failure from the environment is a load failure: failed with a hint, never restarted', async () => {
     const { sup, clock, state, log } = setup();
-    const denied = testFactory('tcp', { startError: () => nativeError('load tcp_retransmit: Operation not permitted', { errno: 1, code: 'EPERM' }) });
+    const denied = testFactory('tcp', {
+      startError: () =>
+        nativeError('load tcp_retransmit: Operation not permitted', { errno: 1, code: 'EPERM' }),
+    });
     const noPsi = testFactory('pressure', {
-      startError: () => Object.assign(new Error('open /proc/pressure/cpu: not available'), { code: 'ENOTSUP' }),
+      startError: () =>
+        Object.assign(new Error('open /proc/pressure/cpu: not available'), { code: 'ENOTSUP' }),
     });
     const ok = testFactory('oom');
     sup.add('tcp', denied.factory);
@@ -97,7 +109,9 @@ describe('Supervisor: start and snapshot', () => {
   test('a collector that throws in snapshot contributes nothing; the others are unaffected', async () => {
     let boom = true;
     const { sup, state, registry, log } = setup();
-    const bad = testFactory('tcp', () => ({ snapshotError: () => (boom ? new Error('read map: EFAULT') : undefined) }));
+    const bad = testFactory('tcp', () => ({
+      snapshotError: () => (boom ? new Error('read map: EFAULT') : undefined),
+    }));
     const good = testFactory('oom');
     sup.add('tcp', bad.factory);
     sup.add('oom', good.factory);
@@ -121,7 +135,11 @@ describe('Supervisor: start and snapshot', () => {
     assert.equal(line.restartCount, 0);
     assert.match(String(line.stack), /read map: EFAULT\n\s+at /);
     assert.equal(typeof line.time, 'string');
-    assert.equal(log.lines.filter((l) => l.includes('"collector fault"'))[0]?.split('\n').length, 2, 'one line');
+    assert.equal(
+      log.lines.filter((l) => l.includes('"collector fault"'))[0]?.split('\n').length,
+      2,
+      'one line',
+    );
     assert.equal(await metric(registry, 'kerno_collector_panics_total', 'tcp'), 1);
     assert.equal(await metric(registry, 'kerno_collector_up', 'tcp'), 0);
     assert.equal(await metric(registry, 'kerno_collector_up', 'oom'), 1);
@@ -183,6 +201,51 @@ describe('Supervisor: state is rebuilt, never re-entered', () => {
     assert.equal(state('oom').events, 5);
   });
 
+  test('data from a snapshot during which the collector faulted is dropped', async () => {
+    const { sup, clock, state } = setup();
+    const f = testFactory('oom');
+    sup.add('oom', f.factory);
+    await sup.startAll();
+    const first = f.last;
+    first.deliver(['a']);
+    const real = first.snapshot.bind(first);
+    first.snapshot = async () => {
+      const part = await real();
+      first.ctx?.fault(new Error('ring buffer callback threw mid-snapshot'));
+      return part;
+    };
+    const { parts, coverage } = await sup.snapshotAll(1e9);
+    assert.deepEqual(parts, []);
+    assert.equal(coverage[0]?.faults, 1);
+    await clock.advance(1 * SEC);
+    assert.equal(state('oom').state, 'attached');
+  });
+
+  test('a factory that throws is a fault like any other', async () => {
+    const { sup, clock, state } = setup();
+    let calls = 0;
+    const f = testFactory('oom');
+    sup.add('oom', () => {
+      if (++calls === 1) throw new TypeError('cannot build collector');
+      return f.factory();
+    });
+    await sup.startAll();
+    assert.equal(state('oom').state, 'restarting');
+    assert.equal(state('oom').lastError, 'cannot build collector');
+    await clock.advance(1 * SEC);
+    assert.equal(state('oom').state, 'attached');
+  });
+
+  test('a collector added after startAll starts at once', async () => {
+    const { sup, clock, state } = setup();
+    await sup.startAll();
+    const f = testFactory('oom');
+    sup.add('oom', f.factory);
+    await clock.advance(0);
+    assert.equal(state('oom').state, 'attached');
+    assert.throws(() => sup.add('oom', f.factory), /already supervised/);
+  });
+
   test('late callbacks from a retired instance are ignored', async () => {
     const { sup, clock, state } = setup();
     const f = testFactory('oom');
@@ -240,7 +303,10 @@ describe('Supervisor: restart with backoff', () => {
   }
 
   test('the nominal schedule doubles from 1 s and caps at 60 s', async () => {
-    assert.deepEqual(await restartDelays(() => 0, 9), [1, 2, 4, 8, 16, 32, 60, 60, 60].map((s) => s * SEC));
+    assert.deepEqual(
+      await restartDelays(() => 0, 9),
+      [1, 2, 4, 8, 16, 32, 60, 60, 60].map((s) => s * SEC),
+    );
   });
 
   test('jitter shaves at most 20 % off each delay and never exceeds the cap', async () => {
@@ -250,7 +316,10 @@ describe('Supervisor: restart with backoff', () => {
     for (const seed of [1, 2, 3]) {
       const delays = await restartDelays(seededRandom(seed), 9);
       delays.forEach((d, i) => {
-        assert.ok(d > nominal[i]! * 0.8 - 1 && d <= nominal[i]!, `delay ${i} = ${d} within (0.8, 1] × ${nominal[i]}`);
+        assert.ok(
+          d > nominal[i]! * 0.8 - 1 && d <= nominal[i]!,
+          `delay ${i} = ${d} within (0.8, 1] × ${nominal[i]}`,
+        );
       });
       assert.ok(new Set(delays.map((d, i) => d / nominal[i]!)).size > 1, 'jitter varies');
     }
@@ -289,11 +358,17 @@ describe('Supervisor: restart with backoff', () => {
     assert.equal(f.instances[0]?.stopCalls, 1, 'the real stop ran (links closed)');
     assert.equal(state('tcp').abandoned, 1);
     assert.equal(state('tcp').state, 'attached');
-    assert.equal(log.records().filter((r) => r.msg === 'collector stop timed out; instance abandoned').length, 1);
+    assert.equal(
+      log.records().filter((r) => r.msg === 'collector stop timed out; instance abandoned').length,
+      1,
+    );
   });
 
   test('a hung start is abandoned after the start timeout and counted as a fault', async () => {
-    const { sup, clock, state } = setup({ startTimeoutMs: 10 * SEC, faultInject: parseFaultSpec('syscall:hang-on-start') });
+    const { sup, clock, state } = setup({
+      startTimeoutMs: 10 * SEC,
+      faultInject: parseFaultSpec('syscall:hang-on-start'),
+    });
     const f = testFactory('syscall');
     sup.add('syscall', f.factory);
     let resolved = false;
@@ -339,7 +414,9 @@ describe('Supervisor: circuit breaker', () => {
     const { coverage } = await sup.snapshotAll(1e9);
     assert.equal(coverage[0]?.state, 'disabled');
     assert.equal(coverage[0]?.hint, 'disabled after 5 faults in 10 minutes');
-    const disabledLines = log.records().filter((r) => r.msg === 'collector disabled for the process lifetime');
+    const disabledLines = log
+      .records()
+      .filter((r) => r.msg === 'collector disabled for the process lifetime');
     assert.equal(disabledLines.length, 1);
     assert.equal(disabledLines[0]?.level, 'error');
     assert.equal(disabledLines[0]?.reason, 'circuit breaker open');
@@ -419,7 +496,10 @@ describe('Supervisor: failure policies', () => {
     await assert.rejects(sup.fatal, (err: unknown) => {
       assert.ok(err instanceof CollectorFatalError);
       assert.equal(err.collector, 'tcp');
-      assert.match(err.message, /collector tcp failed \(policy fail_fast\): decode tcp event: poisoned record/);
+      assert.match(
+        err.message,
+        /collector tcp failed \(policy fail_fast\): decode tcp event: poisoned record/,
+      );
       return true;
     });
     assert.equal(events.length, 1);
@@ -433,7 +513,9 @@ describe('Supervisor: failure policies', () => {
 
   test('fail_fast makes a load failure fatal too', async () => {
     const { sup, state } = setup({ policies: { disk: 'fail_fast' } });
-    const f = testFactory('disk', { startError: () => nativeError('btf: vmlinux not found', { errno: 2, code: 'ENOENT' }) });
+    const f = testFactory('disk', {
+      startError: () => nativeError('btf: vmlinux not found', { errno: 2, code: 'ENOENT' }),
+    });
     sup.add('disk', f.factory);
     await sup.startAll();
     await assert.rejects(sup.fatal, CollectorFatalError);
@@ -443,7 +525,10 @@ describe('Supervisor: failure policies', () => {
 
   test('an unknown policy is rejected with a clear message', () => {
     const { sup } = setup();
-    assert.throws(() => sup.add('tcp', testFactory('tcp').factory, 'retry' as never), /invalid policy for tcp: retry/);
+    assert.throws(
+      () => sup.add('tcp', testFactory('tcp').factory, 'retry' as never),
+      /invalid policy for tcp: retry/,
+    );
     assert.throws(() => setup({ policies: { tcp: 'nope' as never } }), /invalid policy for tcp: nope/);
   });
 });
@@ -525,7 +610,11 @@ describe('Supervisor: reporting', () => {
     sup.add('oom', testFactory('oom').factory);
     await sup.startAll();
     const text = await registry.metrics();
-    for (const name of ['kerno_collector_panics_total', 'kerno_collector_restarts_total', 'kerno_events_dropped_total']) {
+    for (const name of [
+      'kerno_collector_panics_total',
+      'kerno_collector_restarts_total',
+      'kerno_events_dropped_total',
+    ]) {
       assert.match(text, new RegExp(`# TYPE ${name} counter`));
       assert.match(text, new RegExp(`^${name}\\{collector="tcp"\\} 0$`, 'm'));
     }

@@ -1,0 +1,70 @@
+// Option parsing and the small formatting helpers the plans and logs share.
+import type { ChaosOptions, Intensity } from './types.js';
+
+const NS_PER_MS = 1_000_000;
+export const NS_PER_S = 1_000_000_000;
+
+/** The shortest and longest incident accepted: long enough to set up, short enough to stay "bounded". */
+export const MIN_DURATION_NS = 100 * NS_PER_MS;
+export const MAX_DURATION_NS = 3600 * NS_PER_S;
+export const DEFAULT_DURATION_NS = 30 * NS_PER_S;
+export const DEFAULT_INTENSITY: Intensity = 'medium';
+
+const INTENSITY_ALIASES: Record<string, Intensity> = {
+  low: 'low',
+  l: 'low',
+  medium: 'medium',
+  med: 'medium',
+  m: 'medium',
+  high: 'high',
+  h: 'high',
+};
+
+/**
+ * Accepts low|medium|high and their first letters. Unlike the original (which silently used medium for
+ * anything it did not recognise) a typo is an error: `--intensity hgih` must not run a different incident.
+ */
+export function parseIntensity(value: string): Intensity {
+  const v = INTENSITY_ALIASES[value.trim().toLowerCase()];
+  if (!v) throw new Error(`invalid --intensity "${value}": expected low, medium or high`);
+  return v;
+}
+
+export function validateOptions(opts: ChaosOptions): ChaosOptions {
+  const { durationNs, intensity } = opts;
+  if (!Number.isFinite(durationNs) || durationNs < MIN_DURATION_NS || durationNs > MAX_DURATION_NS) {
+    throw new Error(
+      `invalid chaos duration ${formatDuration(durationNs)}: must be between ${formatDuration(MIN_DURATION_NS)} ` +
+        `and ${formatDuration(MAX_DURATION_NS)}`,
+    );
+  }
+  if (intensity !== 'low' && intensity !== 'medium' && intensity !== 'high') {
+    throw new Error(`invalid chaos intensity "${String(intensity)}": expected low, medium or high`);
+  }
+  return { durationNs: Math.round(durationNs), intensity };
+}
+
+/** Picks the value for an intensity from a low/medium/high table. */
+export function byIntensity<T>(intensity: Intensity, table: Record<Intensity, T>): T {
+  return table[intensity];
+}
+
+/** 30s, 1m30s, 500ms, 1.5s. */
+export function formatDuration(ns: number): string {
+  if (!Number.isFinite(ns)) return String(ns);
+  if (ns < NS_PER_S) return `${Math.round(ns / NS_PER_MS)}ms`;
+  const totalS = ns / NS_PER_S;
+  if (totalS < 60) return `${Number.isInteger(totalS) ? totalS : totalS.toFixed(1)}s`;
+  const m = Math.floor(totalS / 60);
+  const s = Math.round(totalS - m * 60);
+  return s === 0 ? `${m}m` : `${m}m${s}s`;
+}
+
+export function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  if (mib >= 1024) return `${+(mib / 1024).toFixed(1)} GiB`;
+  if (mib >= 1) return `${+mib.toFixed(1)} MiB`;
+  return `${Math.round(bytes / 1024)} KiB`;
+}
+
+export const MiB = 1024 * 1024;

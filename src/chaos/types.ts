@@ -1,0 +1,77 @@
+// Types shared by the chaos scenarios, the registry and the CLI.
+import type { ChaosSession } from './session.js';
+
+export type Intensity = 'low' | 'medium' | 'high';
+export const INTENSITIES: readonly Intensity[] = ['low', 'medium', 'high'];
+
+export interface ChaosOptions {
+  /** How long the incident lasts, setup included (the workloads stop at start + durationNs). */
+  durationNs: number;
+  intensity: Intensity;
+}
+
+/** One line of human-readable progress; the CLI prints it to stderr. */
+export type ChaosLog = (line: string) => void;
+
+/** What `kerno doctor` should name when the paired rule fires. */
+export type ChaosSubject =
+  | { kind: 'process'; pid: number; comm: string }
+  | { kind: 'cgroup'; version: 1 | 2; /** path inside the hierarchy, e.g. /kerno-chaos-mem-1a2b3c4d */ path: string; dir: string }
+  | { kind: 'connection'; srcAddr: string; srcPort: number; dstAddr: string; dstPort: number; netns: string }
+  | { kind: 'device'; /** "maj:min" of the whole disk */ dev: string; name: string };
+
+export interface ScenarioResult {
+  scenario: string;
+  rules: readonly string[];
+  intensity: Intensity;
+  /** Requested duration, ns. */
+  durationNs: number;
+  /** Wall time from start to the end of the workload (cleanup not included), ns. */
+  elapsedNs: number;
+  /** True when the AbortSignal ended the run early (treated as success, like a timeout). */
+  aborted: boolean;
+  subjects: ChaosSubject[];
+  /** What the workload and the kernel reported during the run (counts, ns, percent): ground truth. */
+  observed: Record<string, number>;
+  notes: string[];
+  /** cascade: one result per overlapped stage. */
+  stages?: ScenarioResult[];
+}
+
+/** Facts about this machine that change what a scenario does (detected once per run; injectable in tests). */
+export interface HostFacts {
+  cpus: number;
+  isRoot: boolean;
+  /** Where memory cgroups are created: a cgroup2 mount with the memory controller, else the v1 memory mount. */
+  memoryCgroup?: { version: 1 | 2; root: string };
+  /** A cgroup2 mount without the memory controller (hybrid hosts): used only for per-cgroup PSI files. */
+  pressureCgroupRoot?: string;
+  /** A writable directory on a disk-backed filesystem (not tmpfs) for scenario files. */
+  scratchDir: string;
+  scratchOnDisk: boolean;
+  /** The whole disk under scratchDir ("maj:min" and name), when it could be resolved. */
+  scratchDevice?: { dev: string; name: string };
+  /** /proc/pressure exists. */
+  psi: boolean;
+}
+
+export interface ScenarioContext {
+  signal: AbortSignal;
+  log: ChaosLog;
+  session: ChaosSession;
+  host: HostFacts;
+  /** Called as soon as a subject is known (the workload is running), before the result. */
+  onSubject: (subject: ChaosSubject) => void;
+}
+
+export interface Scenario {
+  name: string;
+  /** Doctor rules this scenario must make fire at production thresholds. */
+  rules: readonly string[];
+  description: string;
+  /** Needs root (cgroups, network namespaces, nftables). */
+  needsRoot: boolean;
+  /** What it will do, one step per line, for the confirmation text. */
+  plan(opts: ChaosOptions, host: HostFacts): string[];
+  run(opts: ChaosOptions, ctx: ScenarioContext): Promise<ScenarioResult>;
+}

@@ -1,0 +1,73 @@
+// Shared by every command: global flags → configuration (flags > env > file > defaults) and a logger.
+// Configuration problems become one line on stderr and exit code 3.
+import type { Command } from 'commander';
+import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../config/index.js';
+import { createLogger, type Logger } from '../runtime/log.js';
+import { EXIT, type CliIO } from './io.js';
+
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+  logFormat?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'ExitError';
+  }
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--config <file>', 'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml')
+    .option('--log-level <level>', 'debug | info | warn | error')
+    .option('--log-format <format>', 'auto | text | json')
+    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
+    .option('-v, --verbose', 'debug logging (includes libbpf output)');
+}
+
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+  warnings: string[];
+  color: boolean;
+}
+
+export function commandContext(
+  cmd: Command,
+  io: CliIO,
+  flags: ConfigFlags = {},
+  flagNames: Record<string, string> = {},
+): CommandContext {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const merged: ConfigFlags = {
+    ...flags,
+    ...(g.logLevel !== undefined ? { log_level: g.logLevel as never } : {}),
+    ...(g.verbose ? { log_level: 'debug' as never } : {}),
+    ...(g.logFormat !== undefined ? { log_format: g.logFormat as never } : {}),
+  };
+  let result;
+  try {
+    result = loadConfig({
+      flags: merged,
+      flagNames: { ...flagNames, log_level: '--log-level', log_format: '--log-format' },
+      env: io.env,
+      explicitPath: g.config,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ExitError(err.message, EXIT.CONFIG);
+    throw err;
+  }
+  const { config, warnings } = result;
+  const format = config.log_format === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : config.log_format;
+  const logger = createLogger({ level: config.log_level, format, write: (l) => io.err(l) });
+  for (const w of warnings) io.err(`kerno: warning: ${w}\n`);
+  const color = g.color !== false && !config.no_color && io.env.NO_COLOR === undefined;
+  return { config, logger, warnings, color };
+}

@@ -1,0 +1,156 @@
+// Prometheus metrics for the netconsole receiver and the webhook sink, registered on a registry the caller
+// owns (never the global one). kerno_node_kernel_panics_total counts recorded incidents; its node label is a
+// configured node name or "unknown", so senders outside the map cannot grow the series set. Receiver and
+// sink counters are read from their stats() at scrape time (collect-on-scrape) and fed to the counters as
+// increments, so they stay monotonic without timers.
+
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { INCIDENT_KINDS } from './incident.js';
+import type { NetconsoleReceiver } from './receiver.js';
+import type { WebhookSink } from './webhook.js';
+
+export const NETCONSOLE_METRIC_NAMES = [
+  'kerno_node_kernel_panics_total',
+  'kerno_netconsole_packets_total',
+  'kerno_netconsole_packets_rejected_total',
+  'kerno_netconsole_duplicates_total',
+  'kerno_netconsole_incomplete_records_total',
+  'kerno_netconsole_senders',
+  'kerno_netconsole_senders_evicted_total',
+  'kerno_netconsole_buffered_bytes',
+  'kerno_netconsole_store_errors_total',
+] as const;
+
+export const WEBHOOK_METRIC_NAMES = [
+  'kerno_panic_webhook_delivered_total',
+  'kerno_panic_webhook_dropped_total',
+  'kerno_panic_webhook_failures_total',
+  'kerno_panic_webhook_rejected_total',
+  'kerno_panic_webhook_queue_depth',
+] as const;
+
+/** Turns a monotonic source value into the increment since the last scrape. */
+function monotonic(read: () => number): () => number {
+  let last = 0;
+  return () => {
+    const v = read();
+    const delta = v > last ? v - last : 0;
+    last = Math.max(last, v);
+    return delta;
+  };
+}
+
+export function registerNetconsoleMetrics(registry: Registry, receiver: NetconsoleReceiver): void {
+  const panics = new Counter({
+    name: 'kerno_node_kernel_panics_total',
+    help: 'Kernel incidents (panic, oops, BUG, GPF, soft/hard lockup, hung task) received over netconsole, by node and kind',
+    labelNames: ['node', 'kind'],
+    registers: [registry],
+  });
+  // Configured nodes start at zero so an alert on increase() sees the first incident.
+  for (const node of receiver.nodeNames.names()) for (const kind of INCIDENT_KINDS) panics.inc({ node, kind }, 0);
+  receiver.on('incident', (incident) => panics.inc({ node: receiver.metricNodeLabel(incident), kind: incident.kind }));
+
+  const stats = () => receiver.stats();
+  const packets = monotonic(() => stats().stream.packets);
+  new Counter({
+    name: 'kerno_netconsole_packets_total',
+    help: 'UDP datagrams received by the netconsole receiver',
+    registers: [registry],
+    collect() {
+      this.inc(packets());
+    },
+  });
+  const rejected = {
+    empty: monotonic(() => stats().stream.rejectedEmpty),
+    oversized: monotonic(() => stats().stream.rejectedOversized),
+    binary: monotonic(() => stats().stream.rejectedBinary),
+  };
+  new Counter({
+    name: 'kerno_netconsole_packets_rejected_total',
+    help: 'Datagrams discarded as empty, oversized or binary garbage',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, delta] of Object.entries(rejected)) this.inc({ reason }, delta());
+    },
+  });
+  const dups = monotonic(() => stats().stream.duplicates);
+  new Counter({
+    name: 'kerno_netconsole_duplicates_total',
+    help: 'Duplicate lines or fragments suppressed',
+    registers: [registry],
+    collect() {
+      this.inc(dups());
+    },
+  });
+  const incomplete = monotonic(() => stats().stream.incompleteRecords);
+  new Counter({
+    name: 'kerno_netconsole_incomplete_records_total',
+    help: 'Extended records released with fragments missing (packet loss)',
+    registers: [registry],
+    collect() {
+      this.inc(incomplete());
+    },
+  });
+  new Gauge({
+    name: 'kerno_netconsole_senders',
+    help: 'Senders currently tracked',
+    registers: [registry],
+    collect() {
+      this.set(stats().senders);
+    },
+  });
+  const evicted = monotonic(() => stats().sendersEvicted);
+  new Counter({
+    name: 'kerno_netconsole_senders_evicted_total',
+    help: 'Senders evicted to honour the sender-table or memory bound',
+    registers: [registry],
+    collect() {
+      this.inc(evicted());
+    },
+  });
+  new Gauge({
+    name: 'kerno_netconsole_buffered_bytes',
+    help: 'Bytes buffered across senders (partial lines, fragments, reorder hold, open incidents)',
+    registers: [registry],
+    collect() {
+      this.set(stats().bufferedBytes);
+    },
+  });
+  const storeErrors = monotonic(() => stats().storeErrors);
+  new Counter({
+    name: 'kerno_netconsole_store_errors_total',
+    help: 'Incidents that could not be written to the incident store',
+    registers: [registry],
+    collect() {
+      this.inc(storeErrors());
+    },
+  });
+}
+
+export function registerWebhookMetrics(registry: Registry, sink: WebhookSink): void {
+  const counter = (name: string, help: string, read: () => number) => {
+    const feed = monotonic(read);
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.inc(feed());
+      },
+    });
+  };
+  counter('kerno_panic_webhook_delivered_total', 'Incidents delivered to the panic webhook', () => sink.stats().delivered);
+  counter('kerno_panic_webhook_dropped_total', 'Incidents dropped from the in-memory webhook queue (re-read from the store later)', () => sink.stats().dropped);
+  counter('kerno_panic_webhook_failures_total', 'Failed webhook delivery attempts (retried)', () => sink.stats().failures);
+  counter('kerno_panic_webhook_rejected_total', 'Incidents the webhook receiver refused with a 4xx (skipped)', () => sink.stats().rejected);
+  new Gauge({
+    name: 'kerno_panic_webhook_queue_depth',
+    help: 'Incidents waiting in memory for webhook delivery',
+    registers: [registry],
+    collect() {
+      this.set(sink.stats().queued);
+    },
+  });
+}

@@ -1,0 +1,108 @@
+// A collection session: builds the enabled collectors under the supervisor, runs a window, and assembles
+// the Signals snapshot (with coverage for collectors that are off by configuration). Shared by
+// `kerno signals`, `kerno doctor` and the daemon, so all three see the same data the same way.
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import type { CollectorCoverage, Signals } from '../signals.js';
+import { collectorDefs, type CollectorDef } from '../collectors/registry.js';
+import { assembleSignals } from '../collectors/assemble.js';
+import { hostInfo } from '../collectors/procfs/host.js';
+import { Supervisor } from './supervisor.js';
+import type { Logger } from './log.js';
+import { faultSpecFromEnv } from './fault-inject.js';
+import { resolvePanicDir } from './panic-record.js';
+import type { CollectorStatus } from './types.js';
+import { VERSION } from '../version.js';
+
+export interface CollectionOptions {
+  config: Config;
+  logger: Logger;
+  registry?: Registry;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Collection {
+  readonly supervisor: Supervisor;
+  readonly defs: CollectorDef[];
+  readonly enabled: CollectorDef[];
+  #windowStartMs = Date.now();
+  #windowStartNs = process.hrtime.bigint();
+
+  constructor(private readonly opts: CollectionOptions) {
+    const { config, logger } = opts;
+    const env = opts.env ?? process.env;
+    this.defs = collectorDefs({ cgroupRoot: config.cgroup_root ?? env.KERNO_CGROUP_ROOT });
+    this.enabled = this.defs.filter((d) => config.collectors[d.name] !== false);
+    this.supervisor = new Supervisor({
+      logger,
+      registry: opts.registry,
+      version: VERSION,
+      panicDir: resolvePanicDir(config.runtime.panic_dir, env),
+      defaultPolicy: config.runtime.failure_policy.default,
+      policies: config.runtime.failure_policy.overrides as Record<string, Config['runtime']['failure_policy']['default']>,
+      startTimeoutMs: config.runtime.start_timeout / 1e6,
+      stopTimeoutMs: config.runtime.stop_timeout / 1e6,
+      faultInject: faultSpecFromEnv(env),
+    });
+    for (const d of this.enabled) this.supervisor.add(d.name, d.factory);
+  }
+
+  /** Starts every enabled collector (never rejects because one failed) and opens the window. */
+  async start(): Promise<void> {
+    await this.supervisor.startAll();
+    this.#markWindow();
+  }
+
+  get windowStartMs(): number {
+    return this.#windowStartMs;
+  }
+
+  elapsedNs(): number {
+    return Number(process.hrtime.bigint() - this.#windowStartNs);
+  }
+
+  states(): CollectorStatus[] {
+    return this.supervisor.states();
+  }
+
+  /** Snapshot of the current window. */
+  async snapshot(): Promise<Signals> {
+    const windowNs = this.elapsedNs();
+    const { parts, coverage } = await this.supervisor.snapshotAll(windowNs);
+    const off: CollectorCoverage[] = this.defs
+      .filter((d) => !this.enabled.includes(d))
+      .map((d) => ({
+        name: d.name,
+        state: 'off',
+        hint: `disabled in configuration (collectors.${d.name}: false)`,
+        programsLoaded: 0,
+        programsTotal: 0,
+        events: 0,
+        eventsDropped: 0,
+        restarts: 0,
+        faults: 0,
+      }));
+    return assembleSignals({
+      host: await hostInfo(),
+      windowStartMs: this.#windowStartMs,
+      windowEndMs: this.#windowStartMs + windowNs / 1e6,
+      parts,
+      coverage: [...coverage, ...off],
+    });
+  }
+
+  /** Starts a new window (continuous mode): collectors re-baseline. */
+  async reset(): Promise<void> {
+    await this.supervisor.resetAll();
+    this.#markWindow();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stopAll();
+  }
+
+  #markWindow(): void {
+    this.#windowStartMs = Date.now();
+    this.#windowStartNs = process.hrtime.bigint();
+  }
+}

@@ -1,0 +1,248 @@
+import { afterEach, mock, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanup, render } from 'ink-testing-library';
+import { LiveView } from '../../../src/render/ink/live-view.js';
+import { ReportView } from '../../../src/render/ink/report-view.js';
+import { runDoctorUi, type LiveState } from '../../../src/render/ink/run-doctor-ui.js';
+import type { LiveCollector } from '../../../src/render/live-model.js';
+import { toViewModel } from '../../../src/render/view-model.js';
+import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
+import { FakeStdin, FakeStdout, strip, waitFor } from './ink-harness.js';
+
+afterEach(() => {
+  cleanup();
+  mock.timers.reset();
+});
+
+const collectors: LiveCollector[] = [
+  { name: 'syscall', state: 'attached', events: 120_000, restarts: 0 },
+  { name: 'tcp', state: 'restarting', events: 50, restarts: 2 },
+  {
+    name: 'disk',
+    state: 'failed',
+    hint: 'kernel lacks the block_rq_issue tracepoint',
+    events: 0,
+    restarts: 0,
+  },
+  { name: 'oom', state: 'loading', events: 0, restarts: 0 },
+  { name: 'sched', state: 'disabled', hint: 'circuit breaker open', events: 10, restarts: 4 },
+];
+
+test('LiveView: progress bar, countdown, totals and one row per collector state', () => {
+  // Given a 30 s window, 12 s in
+  const { lastFrame } = render(
+    <LiveView durationNs={30e9} startedAt={1_000} now={13_000} collectors={collectors} />,
+  );
+  const frame = strip(lastFrame());
+  // Then the progress and countdown are shown
+  assert.match(frame, /█{12}░{18} 40% · 12s elapsed · 18s left · 120,060 events/);
+  // And every collector's state, count and hint
+  const row = (name: string) => frame.split('\n').find((l) => l.includes(` ${name} `)) ?? '';
+  assert.match(row('syscall'), /✓ syscall\s+attached\s+120,000/);
+  assert.match(row('tcp'), /↻ tcp\s+restarting\s+50\s+restarted 2×/);
+  assert.match(row('disk'), /✗ disk\s+failed\s+0\s+kernel lacks the block_rq_issue tracepoint/);
+  assert.match(row('oom'), /◌ oom\s+loading/);
+  assert.match(row('sched'), /▲ sched\s+disabled\s+10\s+circuit breaker open · restarted 4×/);
+  assert.match(frame, /Ctrl\+C ends the window early/);
+});
+
+test('LiveView: a later `now` advances the countdown; an interrupt is shown', () => {
+  const { lastFrame, rerender } = render(
+    <LiveView durationNs={10e9} startedAt={0} now={1_000} collectors={collectors.slice(0, 1)} />,
+  );
+  assert.match(strip(lastFrame()), /9s left/);
+  rerender(
+    <LiveView durationNs={10e9} startedAt={0} now={7_500} collectors={collectors.slice(0, 1)} interrupted />,
+  );
+  const frame = strip(lastFrame());
+  assert.match(frame, /75% · 7s elapsed · stopping/);
+  assert.match(frame, /Interrupted: analysing the partial window/);
+});
+
+test('ReportView: header, findings in rank order, actions, coverage panel, summary', () => {
+  const { lastFrame } = render(<ReportView vm={toViewModel(fixtureReport())} />);
+  const frame = strip(lastFrame());
+  const order = [
+    'KERNO DOCTOR',
+    'FINDINGS',
+    '● CRITICAL',
+    '▲ WARNING',
+    '• INFO',
+    'RECOMMENDED ACTION ORDER',
+    'COVERAGE',
+    'SYSTEM SUMMARY',
+  ];
+  const at = order.map((s) => frame.indexOf(s));
+  assert.ok(
+    at.every((i) => i >= 0),
+    `all sections present: ${JSON.stringify(order.filter((_, i) => at[i]! < 0))}`,
+  );
+  assert.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at,
+    'sections in order',
+  );
+  assert.match(frame, /ETA ~4m/);
+  assert.match(frame, /kubectl -n prod top pod checkout-7d9f --containers/);
+  // The coverage panel says what could not be observed, in words
+  assert.match(frame, /▲ Not observed: oom, disk, kernel\./);
+  assert.match(frame, /▲ disk: failed to load — kernel lacks the block_rq_issue tracepoint/);
+  assert.match(frame, /• tcp: restarted 2×/);
+  assert.match(frame, /• syscall: 120 events dropped/);
+  assert.match(frame, /disk\s+failed\s+0\/2\s+0\s+0\s+0/);
+});
+
+test('ReportView: partial window notice, --no-banner, all-clear', () => {
+  const partial = strip(
+    render(
+      <ReportView vm={toViewModel(fixtureReport({ partial: true, durationNs: 4e9 }))} banner={false} />,
+    ).lastFrame(),
+  );
+  assert.match(partial, /▲ PARTIAL WINDOW\s+The window was ended early after 4s/);
+  assert.doesNotMatch(partial, /KERNO DOCTOR/);
+  const clean = strip(
+    render(
+      <ReportView vm={toViewModel(fixtureReport({ findings: [], coverage: completeCoverage() }))} />,
+    ).lastFrame(),
+  );
+  assert.match(clean, /✓ No findings: every kernel signal stayed within its thresholds\./);
+  assert.match(clean, /✓ All 10 collectors observed the whole window\./);
+  assert.doesNotMatch(clean, /RECOMMENDED ACTION ORDER/);
+});
+
+/** A live state source like the supervisor's: counts change often, listeners are told every time. */
+function liveSource(initial: LiveCollector[]) {
+  let state: LiveState = { collectors: initial };
+  const listeners = new Set<() => void>();
+  let reads = 0;
+  return {
+    get reads() {
+      return reads;
+    },
+    listeners,
+    update(collectors: LiveCollector[]) {
+      state = { collectors };
+      for (const l of listeners) l();
+    },
+    subscribe(l: () => void) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    getState() {
+      reads += 1;
+      return state;
+    },
+  };
+}
+
+function startUi(source: ReturnType<typeof liveSource>, onInterrupt: (n: number) => void = () => {}) {
+  const stdout = new FakeStdout();
+  const stdin = new FakeStdin();
+  let clock = 1_000;
+  const ui = runDoctorUi({
+    durationNs: 30e9,
+    subscribe: (l) => source.subscribe(l),
+    getState: () => source.getState(),
+    onInterrupt,
+    now: () => clock,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
+    debug: true,
+  });
+  return {
+    ui,
+    stdout,
+    stdin,
+    advance(ms: number) {
+      clock += ms;
+      mock.timers.tick(ms);
+    },
+  };
+}
+
+test('runDoctorUi: updates are sampled by a 4 Hz timer, not rendered per event', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const source = liveSource([{ name: 'syscall', state: 'loading', events: 0, restarts: 0 }]);
+  const { ui, stdout, advance } = startUi(source);
+  await waitFor(() => /syscall\s+loading/.test(stdout.text()), 'first frame');
+  const readsAtStart = source.reads;
+  const framesAtStart = stdout.frames.length;
+
+  // When a thousand updates arrive between two ticks
+  for (let i = 1; i <= 1000; i++)
+    source.update([{ name: 'syscall', state: 'attached', events: i, restarts: 0 }]);
+  await new Promise((r) => setImmediate(r));
+  // Then nothing is read or rendered until the timer fires
+  assert.equal(source.reads, readsAtStart);
+  assert.equal(stdout.frames.length, framesAtStart);
+
+  // And one tick reads the state once and renders the latest value
+  advance(250);
+  await waitFor(() => /syscall\s+attached\s+1,000/.test(stdout.text()), 'sampled frame');
+  assert.equal(source.reads, readsAtStart + 1);
+  assert.ok(
+    stdout.frames.length - framesAtStart <= 2,
+    `frames rendered for one tick: ${stdout.frames.length - framesAtStart}`,
+  );
+
+  // And a tick with no news does not read the state again (the clock still moves the countdown)
+  advance(1_000);
+  await waitFor(() => /29s left|28s left/.test(stdout.text()), 'countdown moved');
+  assert.equal(source.reads, readsAtStart + 1);
+  ui.unmount();
+});
+
+test('runDoctorUi: Ctrl+C calls onInterrupt and the live view says it is stopping', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const presses: number[] = [];
+  const source = liveSource(collectors);
+  const { ui, stdout, stdin } = startUi(source, (n) => presses.push(n));
+  await waitFor(() => stdout.text().includes('Ctrl+C ends the window early'), 'live view');
+
+  stdin.write('\u0003');
+  await waitFor(() => presses.length === 1, 'onInterrupt');
+  assert.deepEqual(presses, [1]);
+  await waitFor(
+    () => stdout.text().includes('Interrupted: analysing the partial window'),
+    'interrupted frame',
+  );
+
+  stdin.write('\u0003');
+  await waitFor(() => presses.length === 2, 'second press reported');
+  assert.deepEqual(presses, [1, 2]);
+  ui.unmount();
+});
+
+test('runDoctorUi: showReport replaces the live view with the report, exits Ink and stops sampling', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const source = liveSource(collectors);
+  const { ui, stdout, advance } = startUi(source);
+  await waitFor(() => stdout.text().includes('collecting kernel signals'), 'live view');
+
+  await ui.showReport(fixtureReport({ partial: true, durationNs: 9e9 }), { banner: true });
+  const frame = stdout.text();
+  assert.equal(frame.split('Kernel Diagnostic Report').length - 1, 1, 'report written exactly once');
+  assert.match(frame, /PARTIAL WINDOW/);
+  assert.ok(frame.indexOf('● CRITICAL') < frame.indexOf('▲ WARNING'));
+  assert.doesNotMatch(frame, /collecting kernel signals/, 'live view is gone');
+  assert.equal(source.listeners.size, 0, 'unsubscribed from the live state');
+
+  const reads = source.reads;
+  source.update(collectors);
+  advance(5_000);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(source.reads, reads, 'timer stopped');
+  ui.unmount(); // idempotent after exit
+});
+
+test('runDoctorUi: unmount without a report tears down cleanly and is idempotent', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const source = liveSource(collectors);
+  const { ui, stdout } = startUi(source);
+  await waitFor(() => stdout.text().includes('collecting kernel signals'), 'live view');
+  ui.unmount();
+  ui.unmount();
+  assert.equal(source.listeners.size, 0);
+  await ui.showReport(fixtureReport()); // after unmount: a no-op, not a hang
+});

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stripVTControlCharacters } from 'node:util';
+import { colorEnabled } from '../../../src/render/color.js';
+import { renderPlain, renderQuietLine } from '../../../src/render/plain.js';
+import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
+import { assertGolden } from './golden.js';
+
+// ESC or CSI: any escape sequence at all.
+const ANSI = /\u001b|\u009b/;
+
+test('plain report matches the golden file (color off)', () => {
+  assertGolden('report.plain.txt', renderPlain(fixtureReport(), { color: false, banner: true }));
+});
+
+test('partial plain report with --no-banner matches the golden file', () => {
+  const out = renderPlain(fixtureReport({ partial: true, durationNs: 12_300_000_000 }), {
+    color: false,
+    banner: false,
+  });
+  assertGolden('report-partial-nobanner.plain.txt', out);
+});
+
+test('color off yields no escape codes; color on colours severities and only adds escapes', () => {
+  const off = renderPlain(fixtureReport(), { color: false, banner: true });
+  assert.doesNotMatch(off, ANSI);
+  const on = renderPlain(fixtureReport(), { color: true, banner: true });
+  assert.match(on, ANSI);
+  assert.ok(on.includes('\u001b[31m● CRITICAL'), 'critical badge in red');
+  assert.ok(on.includes('\u001b[33m▲ WARNING'), 'warning badge in yellow');
+  assert.ok(on.includes('\u001b[36m• INFO'), 'info badge in cyan');
+  assert.equal(stripVTControlCharacters(on), off);
+});
+
+test('the banner carries the literal KERNO DOCTOR; --no-banner drops banner and metadata', () => {
+  const withBanner = renderPlain(fixtureReport(), { color: false, banner: true });
+  assert.match(withBanner, /KERNO DOCTOR/);
+  assert.match(withBanner, /Host {6}web-01/);
+  const without = renderPlain(fixtureReport(), { color: false, banner: false });
+  assert.doesNotMatch(without, /KERNO DOCTOR|Host {6}web-01/);
+  assert.match(without, /^ FINDINGS /);
+});
+
+test('sections appear in the documented order', () => {
+  const out = renderPlain(fixtureReport({ partial: true }), { color: false, banner: true });
+  const at = (s: string) => out.indexOf(s);
+  const order = [
+    'KERNO DOCTOR',
+    'PARTIAL WINDOW',
+    ' FINDINGS ',
+    '● CRITICAL',
+    '▲ WARNING',
+    '• INFO',
+    ' RECOMMENDED ACTION ORDER ',
+    ' COVERAGE ',
+    ' SYSTEM SUMMARY ',
+  ];
+  for (const s of order) assert.ok(at(s) >= 0, `missing ${s}`);
+  assert.deepEqual(
+    [...order].sort((a, b) => at(a) - at(b)),
+    order,
+  );
+});
+
+test('lines fit the requested width, except fix commands which are never wrapped', () => {
+  for (const width of [76, 80, 120]) {
+    const report = fixtureReport();
+    const commands = new Set(report.findings.flatMap((f) => f.fix));
+    const out = renderPlain(report, { color: false, banner: true, width });
+    for (const line of out.split('\n')) {
+      if (commands.has(line.trim())) continue;
+      assert.ok(line.length <= width, `width ${width}: ${line.length} > ${width}: ${JSON.stringify(line)}`);
+    }
+    for (const cmd of commands) assert.ok(out.includes(cmd), `command intact at width ${width}: ${cmd}`);
+  }
+  const narrow = renderPlain(fixtureReport(), { color: false, banner: true, width: 40 });
+  assert.equal(
+    narrow,
+    renderPlain(fixtureReport(), { color: false, banner: true, width: 76 }),
+    'clamped to 76',
+  );
+});
+
+test('a report without findings says so and points at coverage when data is missing', () => {
+  const clean = renderPlain(fixtureReport({ findings: [], coverage: completeCoverage() }), {
+    color: false,
+    banner: false,
+  });
+  assert.match(clean, /✓ No findings: every kernel signal stayed within its thresholds\./);
+  assert.doesNotMatch(clean, /RECOMMENDED ACTION ORDER/);
+  const gappy = renderPlain(fixtureReport({ findings: [] }), { color: false, banner: false });
+  assert.match(gappy, /No findings in the signals that were observed; see COVERAGE/);
+});
+
+test('renderQuietLine: nominal, gaps, or null when the report must be shown', () => {
+  assert.equal(
+    renderQuietLine(fixtureReport({ findings: [], coverage: completeCoverage() })),
+    'kerno: ✓ all kernel signals nominal (30s window, 2,184,332 events)',
+  );
+  assert.match(renderQuietLine(fixtureReport({ findings: [] }))!, /not observed: oom .*disk .*kernel/);
+  assert.equal(renderQuietLine(fixtureReport()), null);
+});
+
+test('colorEnabled honours --no-color, NO_COLOR, FORCE_COLOR and the TTY', () => {
+  assert.equal(colorEnabled({ env: {}, isTTY: true }), true);
+  assert.equal(colorEnabled({ env: {}, isTTY: false }), false);
+  assert.equal(colorEnabled({ colorFlag: false, env: { FORCE_COLOR: '1' }, isTTY: true }), false);
+  assert.equal(colorEnabled({ env: { NO_COLOR: '1' }, isTTY: true }), false);
+  assert.equal(
+    colorEnabled({ env: { NO_COLOR: '' }, isTTY: true }),
+    true,
+    'empty NO_COLOR is not set (no-color.org)',
+  );
+  assert.equal(colorEnabled({ env: { NO_COLOR: '1', FORCE_COLOR: '1' }, isTTY: false }), false);
+  assert.equal(colorEnabled({ env: { FORCE_COLOR: '1' }, isTTY: false }), true);
+  assert.equal(colorEnabled({ env: { FORCE_COLOR: '0' }, isTTY: true }), true);
+  assert.equal(colorEnabled({ env: { TERM: 'dumb' }, isTTY: true }), false);
+});
