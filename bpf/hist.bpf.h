@@ -62,17 +62,21 @@ static __always_inline void hist_record(struct hist *h, __u64 v)
 }
 
 /*
- * For histograms in shared (not per-CPU) map values, written from several CPUs at once. A concurrent
- * larger max_ns can win the compare-and-swap race; losing it only ever keeps the other CPU's maximum.
+ * For histograms in shared (not per-CPU) map values, written from several CPUs at once. max_ns is
+ * raised by compare-and-swap, retried once; losing both races under contention can only leave max_ns
+ * slightly low, never wrong in the other direction.
  */
 static __always_inline void hist_record_atomic(struct hist *h, __u64 v)
 {
-	__u64 slot = hist_slot(v), max = h->max_ns;
+	__u64 slot = hist_slot(v), max = h->max_ns, prev;
 
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, v);
-	if (v > max)
-		__sync_val_compare_and_swap(&h->max_ns, max, v);
+	if (v > max) {
+		prev = __sync_val_compare_and_swap(&h->max_ns, max, v);
+		if (prev != max && v > prev)
+			__sync_val_compare_and_swap(&h->max_ns, prev, v);
+	}
 	__sync_fetch_and_add(&h->slots[slot], 1);
 }
 

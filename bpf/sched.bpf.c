@@ -6,7 +6,8 @@
  * libbpf-tools runqlat. Map layouts: sched.h.
  *
  * All three tracepoints run with interrupts off under the runqueue lock, so plain per-CPU updates are
- * safe. The enqueue time lives in task storage: no pid-keyed map to fill up or leak on exit.
+ * safe; `procs_shared` values are updated atomically. The enqueue time lives in task storage: no
+ * pid-keyed map to fill up or leak on exit.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +18,7 @@
 #include "sched.h"
 
 #define TASK_RUNNING 0
+#define ENOMEM	     12
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -40,6 +42,15 @@ struct {
 	__type(value, struct sched_value);
 } procs SEC(".maps");
 
+/* Fallback for keys whose per-CPU insert found the per-CPU allocator's atomic pool dry (see syscall.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SCHED_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct sched_value);
+} procs_shared SEC(".maps");
+
 DEFINE_COUNTERS(SCHED_NR_COUNTERS);
 
 static const struct sched_value zero_value;
@@ -58,18 +69,46 @@ static __always_inline void enqueue(struct task_struct *p)
 	*ts = bpf_ktime_get_ns();
 }
 
-static __always_inline struct sched_value *proc_value(struct task_struct *p, __u32 tgid)
+static __always_inline void init_comm(struct sched_value *v, struct task_struct *p)
+{
+	if (!v->comm[0])
+		read_leader_comm(v->comm, p);
+}
+
+static __always_inline void record_proc(struct task_struct *p, __u32 tgid, __u64 delta)
 {
 	struct sched_value *v;
+	long err;
 
 	v = bpf_map_lookup_elem(&procs, &tgid);
 	if (v)
-		return v;
-	bpf_map_update_elem(&procs, &tgid, &zero_value, BPF_NOEXIST);
+		goto percpu;
+	v = bpf_map_lookup_elem(&procs_shared, &tgid);
+	if (v)
+		goto shared;
+	/* -EEXIST: another CPU inserted it first, look it up again. */
+	err = bpf_map_update_elem(&procs, &tgid, &zero_value, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(&procs, &tgid);
-	if (v && !v->comm[0])
-		read_leader_comm(v->comm, p);
-	return v;
+	if (v) {
+		init_comm(v, p);
+		goto percpu;
+	}
+	if (err == -ENOMEM) {
+		bpf_map_update_elem(&procs_shared, &tgid, &zero_value, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&procs_shared, &tgid);
+		if (v) {
+			count(SCHED_CNT_SHARED);
+			init_comm(v, p);
+			goto shared;
+		}
+	}
+	count(SCHED_CNT_PROCS_FULL);
+	return;
+percpu:
+	hist_record(&v->h, delta);
+	return;
+shared:
+	hist_record_atomic(&v->h, delta);
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -89,7 +128,6 @@ int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct sched_value *v;
 	struct hist *h;
 	__u32 zero = 0, tgid;
 	__u64 *ts, delta;
@@ -110,11 +148,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	h = bpf_map_lookup_elem(&runq, &zero);
 	if (h)
 		hist_record(h, delta);
-	v = proc_value(next, tgid);
-	if (v)
-		hist_record(&v->h, delta);
-	else
-		count(SCHED_CNT_PROCS_FULL);
+	record_proc(next, tgid, delta);
 	count(SCHED_CNT_EVENTS);
 	return 0;
 }

@@ -7,6 +7,10 @@
  *   runq      PERCPU_ARRAY, 1 entry: key __u32 0 → struct hist (hist.h), every delay on the host, ns
  *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
  *             key __u32 tgid → value struct sched_value (one copy per CPU)
+ *   procs_shared  HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
+ *             key __u32 tgid → value struct sched_value (one shared copy, atomic updates)
+ *             Processes whose per-CPU insert failed for lack of per-CPU memory. A tgid may appear in
+ *             both maps: its histogram is procs (summed over CPUs) + procs_shared.
  *   counters  PERCPU_ARRAY __u32 → __u64, SCHED_NR_COUNTERS entries (indexes below)
  *   enqueued: internal TASK_STORAGE (time the task became runnable).
  *
@@ -32,8 +36,9 @@ struct sched_value {
 
 /* counters indexes */
 #define SCHED_CNT_EVENTS	   0 /* delays recorded (into runq; into procs too unless PROCS_FULL) */
-#define SCHED_CNT_PROCS_FULL	   1 /* drop of detail: `procs` full, delay recorded host-wide only */
+#define SCHED_CNT_PROCS_FULL	   1 /* drop of detail: no room in `procs`/`procs_shared`, host-wide only */
 #define SCHED_CNT_STORAGE_FAIL	   2 /* drop: enqueue time not stored (task storage busy or no memory) */
-#define SCHED_NR_COUNTERS	   3
+#define SCHED_CNT_SHARED	   3 /* not a drop: processes inserted into `procs_shared` */
+#define SCHED_NR_COUNTERS	   4
 
 #endif /* __KERNO_SCHED_H */

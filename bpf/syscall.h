@@ -6,11 +6,14 @@
  * Maps
  *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
  *             key struct syscall_key → value struct syscall_value (one copy per CPU)
+ *   hists_shared  HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
+ *             key struct syscall_key → value struct syscall_value (one shared copy, atomic updates)
+ *             Keys whose per-CPU insert failed for lack of per-CPU memory. The same key may appear in
+ *             both maps: a key's totals are hists (summed over CPUs) + hists_shared.
  *   overflow  PERCPU_ARRAY, SYSCALL_OVERFLOW_SLOTS entries (preallocated)
  *             key __u32 nr (nr >= 511 folded into 511) → value struct syscall_value
- *             The "[other]" bucket: samples whose (nr, tgid) key could not be inserted into `hists`
- *             (full, or no per-CPU memory at that instant). comm is empty. Read all 512 entries and skip
- *             those with h.count == 0 on every CPU.
+ *             The "[other]" bucket: samples whose (nr, tgid) key could be inserted into neither map
+ *             (full). comm is empty. Read all 512 entries and skip those with h.count == 0 on every CPU.
  *   errnos    HASH (shared, atomic adds), max SYSCALL_ERRNO_KEYS
  *             key struct syscall_errno_key → value __u64 count
  *   counters  PERCPU_ARRAY __u32 → __u64, SYSCALL_NR_COUNTERS entries (indexes below)
@@ -60,12 +63,12 @@ struct syscall_errno_key {
 
 /* counters indexes */
 #define SYSCALL_CNT_EVENTS	 0 /* syscalls recorded (hists + overflow) */
-#define SYSCALL_CNT_OVERFLOWED	 1 /* drop of detail: sample went to `overflow` because inserting its key into
-				    * `hists` failed: map full (E2BIG) or, in bursts of new keys such as right
-				    * after attach, the per-CPU allocator's atomic pool ran dry (ENOMEM) */
+#define SYSCALL_CNT_OVERFLOWED	 1 /* drop of detail: sample went to `overflow`, its key fitting in neither
+				    * `hists` nor `hists_shared` */
 #define SYSCALL_CNT_START_FAIL	 2 /* drop: enter timestamp not stored (task storage busy / start_hash full) */
 #define SYSCALL_CNT_NO_START	 3 /* exit without a stored enter: in flight at attach time, or a START_FAIL */
 #define SYSCALL_CNT_ERRNO_FULL	 4 /* drop: `errnos` full, errno not counted (errors still are) */
-#define SYSCALL_NR_COUNTERS	 5
+#define SYSCALL_CNT_SHARED	 5 /* not a drop: keys inserted into `hists_shared` (per-CPU pool was dry) */
+#define SYSCALL_NR_COUNTERS	 6
 
 #endif /* __KERNO_SYSCALL_H */

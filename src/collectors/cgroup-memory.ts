@@ -106,14 +106,10 @@ export class CgroupMemoryCollector implements Collector {
     const containers = leaves.map((leaf) => this.entry(leaf));
     containers.sort((a, b) => b.usedPct - a.usedPct || a.cgroupPath.localeCompare(b.cgroupPath));
     const kept = containers.slice(0, this.opts.maxEntries);
+    const lookupErrors: unknown[] = [];
     await Promise.all(
       kept.map(async (e) => {
-        const id = await identifyCgroup(e.cgroupPath, this.opts.podLookup, (err) =>
-          this.ctx?.log('warn', 'cgroup_memory: pod lookup failed', {
-            path: e.cgroupPath,
-            error: String(err),
-          }),
-        );
+        const id = await identifyCgroup(e.cgroupPath, this.opts.podLookup, (err) => lookupErrors.push(err));
         if (id.podUid !== undefined) e.podUid = id.podUid;
         if (id.pod !== undefined) e.pod = id.pod;
         if (id.namespace !== undefined) e.namespace = id.namespace;
@@ -121,6 +117,13 @@ export class CgroupMemoryCollector implements Collector {
         if (id.unit !== undefined) e.unit = id.unit;
       }),
     );
+    // One line per snapshot, not one per container, when the pod source is down.
+    if (lookupErrors.length > 0) {
+      this.ctx?.log('warn', 'cgroup_memory: pod lookup failed', {
+        failures: lookupErrors.length,
+        error: String(lookupErrors[0]),
+      });
+    }
     const cgroupMemory: CgroupMemorySignals = {
       root: this.hierarchies.map((h) => h.root).join(', '),
       containers: kept,

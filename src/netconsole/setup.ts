@@ -64,26 +64,47 @@ export function detectNetconsoleSupport(opts: DetectOptions = {}): NetconsoleSup
     supported: false,
     reason: '',
   };
-  s.reason = explain(s);
-  s.supported = configfsNetconsole || ((moduleAvailable || config.netconsole === 'y') && config.dynamic !== 'n' && config.configfs !== 'n' && (moduleAvailable || config.dynamic === 'y'));
-  if (!configfsNetconsole && s.supported) s.reason = explain(s);
+  const verdict = assess(s);
+  s.supported = verdict.supported;
+  s.reason = verdict.reason;
   return s;
 }
 
-function explain(s: NetconsoleSupport): string {
+function assess(s: NetconsoleSupport): { supported: boolean; reason: string } {
   const k = `this kernel (${s.kernelRelease})`;
-  if (s.configfsNetconsole) return `${k} has netconsole with dynamic targets at ${CONFIGFS_ROOT}/netconsole`;
-  if (s.config.netconsole === 'n') {
-    return `netconsole is not available on ${k}: it was built without CONFIG_NETCONSOLE${s.config.configfs === 'n' ? ' and without configfs' : ''}, so kerno cannot make it send its kernel log; use a kernel with CONFIG_NETCONSOLE=m (or =y) and CONFIG_NETCONSOLE_DYNAMIC=y`;
+  const { netconsole, dynamic, configfs } = s.config;
+  if (s.configfsNetconsole) {
+    return { supported: true, reason: `${k} has netconsole with dynamic targets at ${CONFIGFS_ROOT}/netconsole` };
   }
-  if (s.config.dynamic === 'n' || s.config.configfs === 'n') {
-    return `netconsole on ${k} has no dynamic (configfs) targets (CONFIG_NETCONSOLE_DYNAMIC or CONFIG_CONFIGFS_FS is off), so it can only be configured with the netconsole= boot or module parameter`;
+  if (netconsole === 'n') {
+    const noConfigfs = configfs === 'n' ? ' and without configfs' : '';
+    return {
+      supported: false,
+      reason:
+        `netconsole is not available on ${k}: it was built without CONFIG_NETCONSOLE${noConfigfs}, so kerno cannot ` +
+        `make it send its kernel log; use a kernel with CONFIG_NETCONSOLE=m (or =y) and CONFIG_NETCONSOLE_DYNAMIC=y`,
+    };
   }
-  if (s.moduleAvailable) return `${k} has the netconsole module: it will be loaded with modprobe and configured through configfs`;
-  if (s.config.netconsole === 'y' && s.config.dynamic === 'y') {
-    return `${k} has netconsole built in with dynamic targets: configfs will be mounted at ${CONFIGFS_ROOT}`;
+  if (dynamic === 'n' || configfs === 'n') {
+    return {
+      supported: false,
+      reason:
+        `netconsole on ${k} has no dynamic targets (CONFIG_NETCONSOLE_DYNAMIC or CONFIG_CONFIGFS_FS is off), so it ` +
+        `can only be configured with the netconsole= boot or module parameter`,
+    };
   }
-  return `netconsole is not available on ${k}: no ${CONFIGFS_ROOT}/netconsole, no netconsole module under /lib/modules/${s.kernelRelease} and no kernel config saying it is built in`;
+  if (s.moduleAvailable) {
+    return { supported: true, reason: `${k} has the netconsole module: it is loaded with modprobe and configured through configfs` };
+  }
+  if (netconsole === 'y' && dynamic === 'y') {
+    return { supported: true, reason: `${k} has netconsole built in with dynamic targets, configured through configfs` };
+  }
+  return {
+    supported: false,
+    reason:
+      `netconsole is not available on ${k}: there is no ${CONFIGFS_ROOT}/netconsole, no netconsole module under ` +
+      `/lib/modules/${s.kernelRelease} and no kernel config saying it is built in`,
+  };
 }
 
 function findModule(dir: string): boolean {
@@ -192,10 +213,7 @@ export function netconsoleSetupPlan(input: NetconsoleSetupInput): NetconsoleSetu
   commands.push(`mkdir -p ${dir}`);
   for (const [attr, value] of attributes) commands.push(`echo ${value} > ${dir}/${attr}`);
 
-  const v6 = isIP(target.host) === 6;
-  const moduleParam =
-    `netconsole=+@${input.localIp ?? ''}/${input.iface ?? ''},${target.port}@${target.host}/${input.targetMac?.toLowerCase() ?? ''}` +
-    (v6 && !input.localIp ? '' : '');
+  const moduleParam = `netconsole=+@${input.localIp ?? ''}/${input.iface ?? ''},${target.port}@${target.host}/${input.targetMac?.toLowerCase() ?? ''}`;
 
   const plan: NetconsoleSetupPlan = {
     target,

@@ -358,7 +358,8 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
     name: e.rule,
     tone: 'warning',
     icon: SEVERITY_STYLE.warning.icon,
-    text: `rule ${e.rule}: could not evaluate — ${e.error}`,
+    // The engine prefixes errors with "rule <id>: "; the line already names the rule.
+    text: `rule ${e.rule}: could not evaluate — ${e.error.startsWith(`rule ${e.rule}: `) ? e.error.slice(e.rule.length + 7) : e.error}`,
   });
   const gaps: string[] = [];
   if (missing.length) gaps.push(`Not observed: ${missing.map((a) => a.entry.name).join(', ')}.`);

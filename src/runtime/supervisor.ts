@@ -466,7 +466,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async restart(slot: Slot): Promise<void> {
     // The previous instance's stop is bounded, so this wait is too; links must close before new ones open.
-    
+    await slot.stopping;
     if (this.stopPromise || slot.state !== 'restarting') return;
     slot.restarts++;
     slot.nextRestartAt = undefined;

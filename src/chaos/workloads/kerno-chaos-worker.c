@@ -526,7 +526,7 @@ static int mode_page_cache(void) {
   if (map == MAP_FAILED) die("mmap %s: %s", file, strerror(errno));
   // Random page order defeats sequential readahead, so nearly every access is a major fault that evicts
   // something else of the cgroup's: a refault storm.
-  uint64_t pages = file_b / page_size, x = 88172645463325252ULL;
+  uint64_t pages = file_b / page_size, x = 88172645463325252ULL ^ (arg_u64("seed", 0) * 0x9E3779B97F4A7C15ULL);
   volatile char sink = 0;
   int64_t next_report = now_ns() + 1000000000LL, next_anon = 0;
   while (!should_stop()) {

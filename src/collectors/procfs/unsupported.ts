@@ -1,10 +1,11 @@
 /**
  * Thrown from Collector.start when this machine lacks the mechanism a collector needs (no /proc/pressure, no
- * memory cgroup controller). The supervisor maps `code === 'UNSUPPORTED'` to coverage state 'unsupported'
- * instead of 'failed', so the report says "not available here" rather than "broken".
+ * memory cgroup controller). It carries the ENOTSUP code, which the supervisor's error classifier
+ * (src/runtime/hints.ts) maps to coverage state 'unsupported' and treats as permanent: the report says
+ * "not available here" instead of "broken", and no restart is attempted.
  */
 export class UnsupportedError extends Error {
-  readonly code = 'UNSUPPORTED';
+  readonly code = 'ENOTSUP';
 
   constructor(message: string) {
     super(message);
@@ -13,5 +14,5 @@ export class UnsupportedError extends Error {
 }
 
 export function isUnsupported(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'UNSUPPORTED';
+  return err instanceof UnsupportedError || (err as { code?: unknown } | null)?.code === 'ENOTSUP';
 }

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PressureCollector } from '../../../src/collectors/pressure.js';
 import { isUnsupported } from '../../../src/collectors/procfs/unsupported.js';
+import { classifyError } from '../../../src/runtime/hints.js';
 import { manualClock, readFixture, testContext, tmpDir } from './fixtures.js';
 
 const line = (kind: string, total: number): string =>
@@ -41,17 +42,18 @@ test('pressure: cpu/memory/io windows from total deltas between start and snapsh
   }
 });
 
-test('pressure: a missing /proc/pressure is UNSUPPORTED with a clear reason', async () => {
+test('pressure: a missing /proc/pressure is unsupported (not failed) with a clear reason', async () => {
   const c = new PressureCollector({ dir: '/nonexistent/pressure' });
   await assert.rejects(c.start(testContext()), (err: Error) => {
     assert.ok(isUnsupported(err));
-    assert.equal((err as Error & { code: string }).code, 'UNSUPPORTED');
+    // The supervisor's classifier is what turns this into coverage state 'unsupported' without restarts.
+    assert.deepEqual([classifyError(err).kind, classifyError(err).permanent], ['unsupported', true]);
     assert.match(err.message, /\/nonexistent\/pressure does not exist .*CONFIG_PSI/);
     return true;
   });
 });
 
-test('pressure: a directory with no readable pressure files is UNSUPPORTED (psi=0)', async () => {
+test('pressure: a directory with no readable pressure files is unsupported (psi=0)', async () => {
   const { dir, cleanup } = await tmpDir('psi');
   try {
     const c = new PressureCollector({ dir });

@@ -22,6 +22,7 @@ test('markdown has headings, a findings table in rank order, and fix commands in
     /```sh\nkubectl -n prod top pod checkout-7d9f --containers\nkubectl -n prod set resources/,
   );
   assert.match(md, /^### Coverage$/m);
+  assert.equal(md.includes('\u001b'), false, 'no terminal escapes in markdown');
   assert.match(md, /^- 🟡 disk: failed to load — kernel lacks the block_rq_issue tracepoint$/m);
 });
 

@@ -6,8 +6,8 @@ import { renderPlain, renderQuietLine } from '../../../src/render/plain.js';
 import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
 import { assertGolden } from './golden.js';
 
-// ESC or CSI: any escape sequence at all.
-const ANSI = /\u001b|\u009b/;
+/** ESC or CSI: any escape sequence at all. */
+const hasEscapes = (s: string) => s.includes('\u001b') || s.includes('\u009b');
 
 test('plain report matches the golden file (color off)', () => {
   assertGolden('report.plain.txt', renderPlain(fixtureReport(), { color: false, banner: true }));
@@ -23,13 +23,19 @@ test('partial plain report with --no-banner matches the golden file', () => {
 
 test('color off yields no escape codes; color on colours severities and only adds escapes', () => {
   const off = renderPlain(fixtureReport(), { color: false, banner: true });
-  assert.doesNotMatch(off, ANSI);
+  assert.equal(hasEscapes(off), false);
   const on = renderPlain(fixtureReport(), { color: true, banner: true });
-  assert.match(on, ANSI);
+  assert.equal(hasEscapes(on), true);
   assert.ok(on.includes('\u001b[31m● CRITICAL'), 'critical badge in red');
   assert.ok(on.includes('\u001b[33m▲ WARNING'), 'warning badge in yellow');
   assert.ok(on.includes('\u001b[36m• INFO'), 'info badge in cyan');
   assert.equal(stripVTControlCharacters(on), off);
+});
+
+test('NO_COLOR on a terminal yields no escape codes even when FORCE_COLOR is set', () => {
+  const color = colorEnabled({ env: { NO_COLOR: '1', FORCE_COLOR: '3' }, isTTY: true });
+  const out = renderPlain(fixtureReport(), { color, banner: true });
+  assert.equal(hasEscapes(out), false);
 });
 
 test('the banner carries the literal KERNO DOCTOR; --no-banner drops banner and metadata', () => {

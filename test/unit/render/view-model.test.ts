@@ -27,10 +27,8 @@ test('findings keep the report rank and carry severity label, icon and tone', ()
 test('a finding view formats its value in the metric unit, its ETA, and its process once', () => {
   const [critical, warning, infoF] = toViewModel(fixtureReport()).findings;
   assert.equal(critical!.eta, '~4m');
-  assert.deepEqual(
-    critical!.measure && [critical.measure.value, critical.measure.threshold, critical.measure.ratio],
-    ['97.3%', '95%', '1.0×'],
-  );
+  const m = critical!.measure!;
+  assert.deepEqual([m.value, m.threshold, m.ratio], ['97.3%', '95%', '1.0×']);
   assert.deepEqual(
     critical!.rows.map((r) => r.label),
     ['Subject', 'Process', 'Signal'],
@@ -118,7 +116,7 @@ test('complete coverage is stated as such', () => {
 test('rules that could not evaluate are reported as gaps', () => {
   const report = {
     ...fixtureReport({ coverage: completeCoverage(), findings: [] }),
-    ruleErrors: [{ rule: 'fd_leak', error: 'evaluate fd_leak: boom' }],
+    ruleErrors: [{ rule: 'fd_leak', error: 'rule fd_leak: evaluate fd_leak: boom' }],
   };
   const vm = toViewModel(report);
   assert.equal(vm.coverage.complete, false);

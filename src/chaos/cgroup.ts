@@ -1,0 +1,118 @@
+// Real memory cgroups for the memory scenarios: v2 (memory.max) where the memory controller is on cgroup2,
+// v1 (memory.limit_in_bytes) otherwise. Created at the top of the hierarchy, named kerno-chaos-<tag>-<id>.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChaosSession } from './session.js';
+import type { ChaosSubject, HostFacts } from './types.js';
+
+export interface MemoryCgroup {
+  version: 1 | 2;
+  dir: string;
+  /** Path inside the hierarchy, as /proc/<pid>/cgroup shows it. */
+  path: string;
+  procsFile: string;
+  limitBytes: number;
+  usageBytes(): number;
+  /** Kernel OOM kills inside this cgroup so far (v1 memory.oom_control / v2 memory.events oom_kill). */
+  oomKills(): number;
+  failcnt(): number;
+  subject(): ChaosSubject;
+}
+
+function readNumber(file: string): number {
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+function readKey(file: string, key: string): number {
+  try {
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(file, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function tryWrite(file: string, value: string): boolean {
+  try {
+    writeFileSync(file, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function requireMemoryCgroup(host: HostFacts): { version: 1 | 2; root: string } {
+  if (!host.memoryCgroup) {
+    throw new Error('this scenario needs the cgroup memory controller (neither cgroup v2 with memory nor a v1 memory mount found)');
+  }
+  return host.memoryCgroup;
+}
+
+export function createMemoryCgroup(session: ChaosSession, host: HostFacts, tag: string, limitBytes: number): MemoryCgroup {
+  const { version, root } = requireMemoryCgroup(host);
+  const name = session.name(tag);
+  const dir = join(root, name);
+  if (version === 2) {
+    // The memory controller must be enabled for children of the root before memory.max exists.
+    const ctl = join(root, 'cgroup.subtree_control');
+    if (!readFileSync(ctl, 'utf8').split(/\s+/).includes('memory')) writeFileSync(ctl, '+memory');
+  }
+  session.register({ kind: 'cgroup', dir });
+  mkdirSync(dir);
+  if (version === 1) {
+    writeFileSync(join(dir, 'memory.limit_in_bytes'), String(limitBytes));
+    // With swap, anonymous memory over the limit would be swapped instead of reclaimed or OOM-killed.
+    tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(limitBytes));
+    tryWrite(join(dir, 'memory.oom_control'), '0'); // make sure the OOM killer is enabled
+  } else {
+    writeFileSync(join(dir, 'memory.max'), String(limitBytes));
+    if (existsSync(join(dir, 'memory.swap.max'))) tryWrite(join(dir, 'memory.swap.max'), '0');
+  }
+  const usageFile = join(dir, version === 1 ? 'memory.usage_in_bytes' : 'memory.current');
+  return {
+    version,
+    dir,
+    path: `/${name}`,
+    procsFile: join(dir, 'cgroup.procs'),
+    limitBytes,
+    usageBytes: () => readNumber(usageFile),
+    oomKills: () =>
+      version === 1 ? readKey(join(dir, 'memory.oom_control'), 'oom_kill') : readKey(join(dir, 'memory.events'), 'oom_kill'),
+    failcnt: () => (version === 1 ? readNumber(join(dir, 'memory.failcnt')) : readKey(join(dir, 'memory.events'), 'max')),
+    subject: () => ({ kind: 'cgroup', version, path: `/${name}`, dir }),
+  };
+}
+
+export interface PressureCgroup {
+  dir: string;
+  procsFile: string;
+  /** memory.pressure / io.pressure / cpu.pressure of this group. */
+  pressureFile(resource: 'memory' | 'io' | 'cpu'): string;
+}
+
+/**
+ * On hybrid hosts (memory on v1, a cgroup2 mount without controllers) a v2 group still gives per-cgroup
+ * PSI: workloads join it too, so the stall can be attributed to them. Undefined when not applicable.
+ */
+export function createPressureCgroup(session: ChaosSession, host: HostFacts, tag: string): PressureCgroup | undefined {
+  if (!host.pressureCgroupRoot || host.memoryCgroup?.version === 2) return undefined;
+  const dir = join(host.pressureCgroupRoot, session.name(tag));
+  session.register({ kind: 'cgroup', dir });
+  try {
+    mkdirSync(dir);
+  } catch {
+    return undefined; // optional: the scenario works without per-cgroup pressure
+  }
+  if (!existsSync(join(dir, 'memory.pressure'))) return undefined;
+  return { dir, procsFile: join(dir, 'cgroup.procs'), pressureFile: (r) => join(dir, `${r}.pressure`) };
+}
+
+/** The pressure file for a memory cgroup on v2 (the group itself), or the hybrid pressure group. */
+export function pressureFileFor(
+  cg: MemoryCgroup | undefined,
+  pg: PressureCgroup | undefined,
+  resource: 'memory' | 'io' | 'cpu',
+): string | undefined {
+  if (cg?.version === 2) return join(cg.dir, `${resource}.pressure`);
+  return pg?.pressureFile(resource);
+}

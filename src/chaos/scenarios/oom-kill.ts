@@ -1,0 +1,79 @@
+// oom-kill → oom_kill_occurred: a child in a small memory cgroup allocates past the limit until the
+// kernel's OOM killer kills it; repeated at an interval so any doctor window sees at least one kill.
+import { createMemoryCgroup } from '../cgroup.js';
+import { byIntensity, formatBytes, formatDuration, MiB } from '../options.js';
+import { readVmstat } from '../proc.js';
+import { describeExit, type WorkerProcess } from '../worker.js';
+import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
+import { elapsedSince, newResult, runsFor } from './common.js';
+
+const RULES = ['oom_kill_occurred'] as const;
+const LIMIT_BYTES = 64 * MiB;
+
+export function oomKillIntervalMs(intensity: Intensity): number {
+  return byIntensity(intensity, { low: 5000, medium: 2000, high: 500 });
+}
+
+export const oomKillScenario: Scenario = {
+  name: 'oom-kill',
+  rules: RULES,
+  description: 'a child allocating past its memory cgroup limit until the kernel OOM killer kills it',
+  needsRoot: true,
+  plan(opts: ChaosOptions, host: HostFacts): string[] {
+    const root = host.memoryCgroup?.root ?? '<memory cgroup root>';
+    return [
+      `create memory cgroup ${root}/kerno-chaos-oom-<id> (cgroup v${host.memoryCgroup?.version ?? '?'}) with a ${formatBytes(LIMIT_BYTES)} limit (and no swap)`,
+      `start a process (kchaos-oom, oom_score_adj 1000) inside it that allocates and touches memory until the kernel OOM-kills it`,
+      `repeat every ${formatDuration(oomKillIntervalMs(opts.intensity) * 1e6)} (first kill within a second); only processes inside that cgroup can be chosen by the OOM killer`,
+      runsFor(opts),
+    ];
+  },
+  async run(opts, ctx) {
+    const start = performance.now();
+    const result = newResult('oom-kill', RULES, opts);
+    const interval = oomKillIntervalMs(opts.intensity);
+    const cg = createMemoryCgroup(ctx.session, ctx.host, 'oom', LIMIT_BYTES);
+    result.subjects.push(cg.subject());
+    ctx.onSubject(cg.subject());
+    ctx.log(`    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, one OOM kill every ${formatDuration(interval * 1e6)}`);
+    const vmstat0 = readVmstat('oom_kill') ?? 0;
+    const victims: number[] = [];
+    for (;;) {
+      const attemptStart = performance.now();
+      const w: WorkerProcess = ctx.session.startWorker({
+        mode: 'mem-oom',
+        comm: 'kchaos-oom',
+        join: [cg.procsFile],
+        args: { 'chunk-bytes': 1 * MiB, 'max-bytes': 8 * LIMIT_BYTES },
+      });
+      const why = await ctx.session.wait(ctx.signal, { watch: [w] });
+      if (why !== 'exited') {
+        await w.stop();
+        result.aborted = why === 'aborted';
+        break;
+      }
+      const x = await w.exited;
+      if (x.signal !== 'SIGKILL') {
+        throw new Error(`kchaos-oom (pid ${w.pid}) was not OOM-killed: ${describeExit(x)} — is the cgroup limit applied?`);
+      }
+      victims.push(w.pid);
+      const victim = { kind: 'process', pid: w.pid, comm: 'kchaos-oom' } as const;
+      result.subjects.push(victim);
+      ctx.onSubject(victim);
+      const pause = interval - (performance.now() - attemptStart);
+      if (pause > 0 && (await ctx.session.wait(ctx.signal, { untilMs: pause })) === 'aborted') {
+        result.aborted = true;
+        break;
+      }
+      if (ctx.session.remainingMs() <= 0) break;
+    }
+    result.elapsedNs = elapsedSince(start);
+    result.observed = {
+      limitBytes: LIMIT_BYTES,
+      victims: victims.length,
+      cgroupOomKills: cg.oomKills(),
+      vmstatOomKillDelta: (readVmstat('oom_kill') ?? 0) - vmstat0,
+    };
+    return result;
+  },
+};

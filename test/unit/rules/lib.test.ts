@@ -1,0 +1,76 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { minSamplesAtOrAbove, slowEnough } from '../../../rules/lib/percentiles.js';
+import { cgroupDir, findCgroup } from '../../../rules/lib/cgroup.js';
+import { sh } from '../../../rules/lib/shell.js';
+import { errorBreakdown, isExpectedErrno } from '../../../rules/lib/syscalls.js';
+import { cgroupEntry, pctl, syscallEntry } from './fixtures.js';
+
+describe('percentile lower bound on slow samples', () => {
+  it('derives count − ceil(count·q) + 1 from the highest percentile at or above the threshold', () => {
+    assert.equal(minSamplesAtOrAbove(pctl(100, 1, 2, 10), 10), 2); // p99 rank 99
+    assert.equal(minSamplesAtOrAbove(pctl(1000, 1, 10, 10), 10), 51); // p95 rank 950
+    assert.equal(minSamplesAtOrAbove(pctl(10, 10, 10, 10), 10), 6); // p50 rank 5
+    assert.equal(minSamplesAtOrAbove(pctl(10, 1, 1, 1, 10), 10), 1); // only the max
+    assert.equal(minSamplesAtOrAbove(pctl(10, 1, 1, 1, 9), 10), 0);
+    assert.equal(minSamplesAtOrAbove(pctl(0, 0, 0, 0), 0), 0);
+  });
+
+  it('slowEnough needs p99 ≥ threshold and the bound', () => {
+    assert.equal(slowEnough(pctl(1000, 1, 2, 10), 10, 11), true);
+    assert.equal(slowEnough(pctl(1000, 1, 2, 10), 10, 12), false);
+    assert.equal(slowEnough(pctl(1000, 1, 2, 9, 100), 10, 1), false);
+  });
+});
+
+describe('cgroup paths', () => {
+  it('joins relative paths to the root of the right hierarchy', () => {
+    assert.equal(cgroupDir('/sys/fs/cgroup/memory', 1, '/a/b'), '/sys/fs/cgroup/memory/a/b');
+    assert.equal(cgroupDir(undefined, 1, '/a'), '/sys/fs/cgroup/memory/a');
+    assert.equal(cgroupDir(undefined, 2, '/a'), '/sys/fs/cgroup/a');
+    assert.equal(cgroupDir('/sys/fs/cgroup/memory', 2, '/a'), '/sys/fs/cgroup/a');
+    assert.equal(cgroupDir('/sys/fs/cgroup/', 1, 'a'), '/sys/fs/cgroup/memory/a');
+    assert.equal(cgroupDir('/tmp/kerno-chaos-cgroup', 2, '/tmp/kerno-chaos-cgroup/kubepods/x'), '/tmp/kerno-chaos-cgroup/kubepods/x');
+    assert.equal(cgroupDir('/tmp/kerno-chaos-cgroup', 2, '/kubepods/x'), '/tmp/kerno-chaos-cgroup/kubepods/x');
+    assert.equal(cgroupDir('/x', 2, '/sys/fs/cgroup/abs'), '/sys/fs/cgroup/abs');
+  });
+
+  it('finds a cgroup entry by exact or boundary-suffix path only', () => {
+    const cm = { root: '/sys/fs/cgroup/memory', containers: [cgroupEntry({ cgroupPath: '/sys/fs/cgroup/memory/kerno-test/app' })] };
+    assert.ok(findCgroup(cm, '/kerno-test/app'));
+    assert.equal(findCgroup(cm, '/app2'), undefined);
+    assert.equal(findCgroup(cm, ''), undefined);
+    assert.equal(findCgroup(cm, '/'), undefined);
+  });
+});
+
+describe('shell quoting', () => {
+  it('leaves safe words alone and single-quotes the rest', () => {
+    assert.equal(sh('nginx'), 'nginx');
+    assert.equal(sh('/sys/fs/cgroup/system.slice/a.service'), '/sys/fs/cgroup/system.slice/a.service');
+    assert.equal(sh('Web Content'), `'Web Content'`);
+    assert.equal(sh(`it's`), `'it'\\''s'`);
+    assert.equal(sh('/sys/fs/cgroup/system.slice/dev-disk-by\\x2duuid.swap'), `'/sys/fs/cgroup/system.slice/dev-disk-by\\x2duuid.swap'`);
+    assert.equal(sh(''), `''`);
+  });
+});
+
+describe('errno classification', () => {
+  it('control flow everywhere, probe answers per syscall', () => {
+    assert.equal(isExpectedErrno('read', 11), true); // EAGAIN
+    assert.equal(isExpectedErrno('connect', 115), true); // EINPROGRESS
+    assert.equal(isExpectedErrno('read', 512), true); // ERESTARTSYS
+    assert.equal(isExpectedErrno('newfstatat', 2), true); // ENOENT on stat
+    assert.equal(isExpectedErrno('openat', 2), false); // ENOENT on open
+    assert.equal(isExpectedErrno('ioctl', 25), true); // ENOTTY
+    assert.equal(isExpectedErrno('write', 25), false);
+    assert.equal(isExpectedErrno('openat', 13), false); // EACCES
+  });
+
+  it('counts unitemised errors as failures', () => {
+    const b = errorBreakdown(syscallEntry({ name: 'read', errors: 100, errnos: [{ errno: 11, name: 'EAGAIN', count: 70 }, { errno: 9, name: 'EBADF', count: 20 }] }));
+    assert.equal(b.failures, 30);
+    assert.deepEqual(b.failing.map((x) => x.name), ['EBADF']);
+    assert.deepEqual(b.expected.map((x) => x.name), ['EAGAIN']);
+  });
+});

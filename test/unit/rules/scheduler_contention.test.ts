@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { schedulerContention } from '../../../rules/scheduler_contention.js';
+import { DEFAULT_THRESHOLDS as D } from '../../../src/doctor/thresholds.js';
+import { MS, pctl, psiWindow, quietSignals, runRule, US } from './fixtures.js';
+
+function withRunq(p99: number, count = 50_000) {
+  const s = quietSignals();
+  s.sched!.runqDelay = pctl(count, 50 * US, p99 / 2, p99, p99 * 3);
+  s.sched!.topDelayed = [
+    { pid: 900, comm: 'spinner', runqDelay: pctl(3000, 1 * MS, 20 * MS, 40 * MS) },
+    { pid: 901, comm: 'waker', runqDelay: pctl(3000, 1 * MS, 30 * MS, 60 * MS) },
+  ];
+  return s;
+}
+
+describe('scheduler_contention', () => {
+  it('stays quiet on an idle host (one 6 ms outlier among 20 000 wakeups)', () => {
+    assert.deepEqual(runRule(schedulerContention, quietSignals()), []);
+  });
+
+  it('quiet just below the warning threshold; WARNING at it with the warning threshold reported', () => {
+    assert.deepEqual(runRule(schedulerContention, withRunq(D.sched_delay_warning_ns - 1)), []);
+    const [f] = runRule(schedulerContention, withRunq(D.sched_delay_warning_ns));
+    assert.equal(f!.severity, 'warning');
+    assert.equal(f!.threshold, D.sched_delay_warning_ns);
+    assert.equal(f!.metric, 'sched_runq_p99');
+  });
+
+  it('CRITICAL at the critical threshold and reports the crossed (critical) threshold', () => {
+    assert.equal(runRule(schedulerContention, withRunq(D.sched_delay_critical_ns - 1))[0]!.severity, 'warning');
+    const [f] = runRule(schedulerContention, withRunq(D.sched_delay_critical_ns));
+    assert.equal(f!.severity, 'critical');
+    assert.equal(f!.threshold, D.sched_delay_critical_ns);
+    assert.equal(f!.value, 20 * MS);
+    assert.match(f!.evidence[0]!, /p99 20ms ≥ 20ms critical threshold \(warning 5ms, critical 20ms\)/);
+  });
+
+  it('names the most-delayed process (by p99) with its pid in evidence and fixes', () => {
+    const s = withRunq(30 * MS);
+    s.pressure!.cpu = psiWindow(85, 0);
+    const [f] = runRule(schedulerContention, s);
+    assert.equal(f!.pid, 901);
+    assert.equal(f!.process, 'waker');
+    assert.equal(f!.subject, '');
+    assert.ok(f!.evidence.includes('most delayed: waker (pid 901) p99 60ms over 3,000 wakeups'));
+    assert.ok(f!.evidence.includes('cpu pressure over the window: some 85% of the time'));
+    assert.ok(f!.fix.some((c) => c.startsWith('pidstat -w -p 901 1 5')));
+  });
+
+  it('needs sched_min_slow_wakeups wakeups that slow', () => {
+    const s = quietSignals();
+    s.sched!.runqDelay = pctl(400, 50 * US, 1 * MS, 10 * MS); // p99 only: ≥ 5 wakeups
+    assert.deepEqual(runRule(schedulerContention, s), []);
+    s.sched!.runqDelay = pctl(1000, 50 * US, 1 * MS, 10 * MS); // ≥ 11 wakeups
+    assert.equal(runRule(schedulerContention, s).length, 1);
+  });
+});

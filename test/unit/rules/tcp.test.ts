@@ -1,0 +1,110 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tcpRetransmitStorm } from '../../../rules/tcp_retransmit_storm.js';
+import { tcpRttDegradation } from '../../../rules/tcp_rtt_degradation.js';
+import { DEFAULT_THRESHOLDS as D } from '../../../src/doctor/thresholds.js';
+import { MS, pctl, quietSignals, runRule, tcpConn, US } from './fixtures.js';
+
+function withRate(segmentsOut: number, retransSegs: number) {
+  const s = quietSignals();
+  const tcp = s.tcp!;
+  tcp.segmentsOut = segmentsOut;
+  tcp.retransSegs = retransSegs;
+  tcp.retransmits = retransSegs;
+  tcp.retransmitRatePct = segmentsOut > 0 ? (retransSegs / segmentsOut) * 100 : 0;
+  tcp.topRetransmitters = [
+    tcpConn({ srcAddr: '10.200.0.1', srcPort: 40000, dstAddr: '10.200.0.2', dstPort: 5201, pid: 4321, comm: 'iperf3', retransmits: retransSegs }),
+  ];
+  return s;
+}
+
+describe('tcp_retransmit_storm', () => {
+  it('stays quiet on an idle host: 3 retransmits on 120 segments is 2.5 % but no storm', () => {
+    const s = quietSignals();
+    assert.ok(s.tcp!.retransmitRatePct >= D.tcp_retransmit_pct);
+    assert.deepEqual(runRule(tcpRetransmitStorm, s), []);
+  });
+
+  it('needs tcp_min_segments sent before judging the rate', () => {
+    assert.deepEqual(runRule(tcpRetransmitStorm, withRate(D.tcp_min_segments - 1, 500)), []);
+    assert.equal(runRule(tcpRetransmitStorm, withRate(D.tcp_min_segments, 500)).length, 1);
+  });
+
+  it('stays quiet just below the rate threshold and fires CRITICAL at it', () => {
+    assert.deepEqual(runRule(tcpRetransmitStorm, withRate(10_000, 199)), []);
+    const [f] = runRule(tcpRetransmitStorm, withRate(10_000, 200));
+    assert.equal(f!.severity, 'critical');
+    assert.equal(f!.value, 2);
+    assert.equal(f!.threshold, D.tcp_retransmit_pct);
+    assert.equal(f!.metric, 'tcp_retransmit_pct');
+  });
+
+  it('evidence is segment-based and names the top connection; fix targets its peer', () => {
+    const [f] = runRule(tcpRetransmitStorm, withRate(50_000, 2_600));
+    assert.equal(f!.subject, '10.200.0.1:40000→10.200.0.2:5201');
+    assert.equal(f!.pid, 4321);
+    assert.equal(f!.process, 'iperf3');
+    assert.equal(f!.evidence[0], '5.2% of sent segments were retransmissions (2,600 of 50,000) ≥ 2% threshold');
+    assert.ok(f!.evidence.includes('10.200.0.1:40000→10.200.0.2:5201 iperf3 (pid 4321): 2,600 retransmits, srtt 300µs'));
+    assert.ok(f!.fix.some((c) => c.startsWith('ss -tin dst 10.200.0.2')));
+    assert.ok(f!.fix.some((c) => c.startsWith('ip route get 10.200.0.2')));
+  });
+
+  it('IPv6 connections are bracketed', () => {
+    const s = withRate(50_000, 2_600);
+    s.tcp!.topRetransmitters = [tcpConn({ family: 6, srcAddr: 'fd00::1', dstAddr: 'fd00::2', srcPort: 1, dstPort: 443 })];
+    const [f] = runRule(tcpRetransmitStorm, s);
+    assert.equal(f!.subject, '[fd00::1]:1→[fd00::2]:443');
+    assert.ok(f!.fix.some((c) => c.startsWith('ss -tin dst [fd00::2]')));
+  });
+
+  it('without per-connection detail the finding is host-wide', () => {
+    const s = withRate(50_000, 2_600);
+    s.tcp!.topRetransmitters = [];
+    const [f] = runRule(tcpRetransmitStorm, s);
+    assert.equal(f!.subject, '');
+    assert.equal(f!.pid, undefined);
+  });
+});
+
+describe('tcp_rtt_degradation', () => {
+  function withRtt(p99: number, count = 500) {
+    const s = quietSignals();
+    s.tcp!.rtt = pctl(count, 200 * US, p99 / 2, p99);
+    return s;
+  }
+
+  it('stays quiet on an idle host (one distant peer sampled three times)', () => {
+    assert.deepEqual(runRule(tcpRttDegradation, quietSignals()), []);
+  });
+
+  it('quiet just below the threshold, WARNING at it', () => {
+    assert.deepEqual(runRule(tcpRttDegradation, withRtt(D.tcp_rtt_p99_warning_ns - 1)), []);
+    const [f] = runRule(tcpRttDegradation, withRtt(D.tcp_rtt_p99_warning_ns));
+    assert.equal(f!.severity, 'warning');
+    assert.equal(f!.metric, 'tcp_rtt_p99');
+    assert.equal(f!.threshold, 10 * MS);
+    assert.match(f!.evidence[0]!, /RTT p99 10ms ≥ 10ms threshold/);
+  });
+
+  it('needs tcp_rtt_min_slow_samples samples that slow', () => {
+    const s = quietSignals();
+    s.tcp!.rtt = pctl(100, 200 * US, 1 * MS, 50 * MS); // only the p99 is slow: ≥ 2 samples
+    assert.deepEqual(runRule(tcpRttDegradation, s), []);
+    s.tcp!.rtt = pctl(500, 200 * US, 1 * MS, 50 * MS); // ≥ 6 samples
+    assert.equal(runRule(tcpRttDegradation, s).length, 1);
+  });
+
+  it('names the slowest connection as subject', () => {
+    const s = withRtt(50 * MS);
+    s.tcp!.topRetransmitters = [
+      tcpConn({ dstAddr: '10.9.9.9', srttNs: 20 * MS, pid: 10, comm: 'a' }),
+      tcpConn({ dstAddr: '10.8.8.8', srttNs: 60 * MS, pid: 11, comm: 'b' }),
+      tcpConn({ dstAddr: '10.7.7.7', srttNs: 1 * MS, pid: 12, comm: 'c' }),
+    ];
+    const [f] = runRule(tcpRttDegradation, s);
+    assert.equal(f!.subject, '10.0.0.1:43210→10.8.8.8:80');
+    assert.equal(f!.pid, 11);
+    assert.ok(!f!.evidence.some((l) => l.includes('10.7.7.7')));
+  });
+});
