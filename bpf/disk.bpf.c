@@ -106,7 +106,9 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 
 	s = bpf_map_lookup_elem(&starts, &key);
 	if (!s) {
-		count_atomic(DISK_CNT_NO_START);
+		/* Operations skipped at issue were counted there already. */
+		if (op_class(rq) >= 0)
+			count_atomic(DISK_CNT_NO_START);
 		return 0;
 	}
 	/* The tracepoint fires before the request is shrunk: fewer bytes than remain is a partial completion. */

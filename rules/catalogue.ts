@@ -41,7 +41,10 @@ export function ruleCatalogue(thresholds: Partial<Thresholds> = {}): RuleCatalog
 }
 
 /** One rule's documentation, or undefined for an unknown id. */
-export function explainRule(id: string, thresholds: Partial<Thresholds> = {}): RuleCatalogueEntry | undefined {
+export function explainRule(
+  id: string,
+  thresholds: Partial<Thresholds> = {},
+): RuleCatalogueEntry | undefined {
   const rule = ALL_RULES.find((r) => r.id === id);
   return rule !== undefined ? entry(rule, { ...DEFAULT_THRESHOLDS, ...thresholds }) : undefined;
 }

@@ -46,7 +46,8 @@ export const cpuPressureStall: Rule<T> = {
         `run-queue delay p99 ${formatNs(sched.runqDelay.p99)} over ${formatCount(sched.runqDelay.count)} wakeups`,
       );
       const top = sched.topDelayed[0];
-      if (top !== undefined) evidence.push(`most delayed: ${top.comm} (pid ${top.pid}) p99 ${formatNs(top.runqDelay.p99)}`);
+      if (top !== undefined)
+        evidence.push(`most delayed: ${top.comm} (pid ${top.pid}) p99 ${formatNs(top.runqDelay.p99)}`);
     }
     return [
       {

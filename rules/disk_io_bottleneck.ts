@@ -74,7 +74,11 @@ export const diskIoBottleneck: Rule<T> = {
               'pidstat -d 1 5   # which processes write the most',
               'batch or make fsync asynchronous, or move the workload to faster storage',
             ]
-          : [cmd.iostat, cmd.inflight, 'pidstat -d 1 5   # look for a noisy neighbour writing to the same disk'],
+          : [
+              cmd.iostat,
+              cmd.inflight,
+              'pidstat -d 1 5   # look for a noisy neighbour writing to the same disk',
+            ],
         metric: 'disk_sync_p99',
         value: p.p99,
         threshold,

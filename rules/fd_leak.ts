@@ -70,7 +70,11 @@ export const fdLeak: Rule<T> = {
         if (etaNs !== undefined) evidence.push(`limit reached in ${formatEta(etaNs)} at the current rate`);
       } else {
         const why =
-          e.fdLimit === 0 ? 'its descriptor limit is unlimited' : e.currentFds < 0 ? 'its current descriptors could not be read' : 'its descriptor limit could not be read';
+          e.fdLimit === 0
+            ? 'its descriptor limit is unlimited'
+            : e.currentFds < 0
+              ? 'its current descriptors could not be read'
+              : 'its descriptor limit could not be read';
         evidence.push(`no ETA: ${why}`);
         impact = `If this continues ${e.comm} exhausts its descriptor limit (or the system file table); then open()/accept() fail with EMFILE/ENFILE.`;
       }

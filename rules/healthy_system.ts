@@ -21,7 +21,10 @@ export const healthySystem: Rule<Record<never, number>> = {
     trigger: () =>
       'no other rule fired or failed, and the syscall, sched and memory collectors ran for the window (otherwise no health claim is made and the report lists what was not observed)',
     why: '"No findings" must never be confused with "no data": the claim is only made when the signals that matter were actually observed.',
-    fix: ['kerno doctor --continuous   # keep watching if the problem is intermittent', 'kerno doctor --duration 2m   # a longer window catches rarer stalls'],
+    fix: [
+      'kerno doctor --continuous   # keep watching if the problem is intermittent',
+      'kerno doctor --duration 2m   # a longer window catches rarer stalls',
+    ],
   },
   evaluate(signals) {
     if (healthyClaimBlockers(signals).length > 0) return [];
@@ -33,7 +36,8 @@ export const healthySystem: Rule<Record<never, number>> = {
     const ok = signals.coverage.filter((c) => c.state === 'ok').map((c) => c.name);
     evidence.push(`collectors that ran: ${ok.join(', ')}`);
     const gaps = coverageGaps(signals);
-    if (gaps.length > 0) evidence.push(`not fully observed: ${gaps.map((g) => `${g.name} (${g.reason})`).join('; ')}`);
+    if (gaps.length > 0)
+      evidence.push(`not fully observed: ${gaps.map((g) => `${g.name} (${g.reason})`).join('; ')}`);
     return [
       {
         rule: 'healthy_system',

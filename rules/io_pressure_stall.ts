@@ -45,7 +45,10 @@ export const ioPressureStall: Rule<T> = {
     ];
     const devices = [...(signals.disk?.devices ?? [])]
       .filter((d) => d.read.count + d.write.count + d.sync.count > 0)
-      .sort((a, b) => Math.max(b.write.p99, b.sync.p99, b.read.p99) - Math.max(a.write.p99, a.sync.p99, a.read.p99))
+      .sort(
+        (a, b) =>
+          Math.max(b.write.p99, b.sync.p99, b.read.p99) - Math.max(a.write.p99, a.sync.p99, a.read.p99),
+      )
       .slice(0, 3);
     for (const d of devices) {
       evidence.push(
@@ -61,8 +64,11 @@ export const ioPressureStall: Rule<T> = {
         title: 'I/O Pressure Stall',
         signal: 'pressure',
         subject: '',
-        cause: `Every non-idle task was waiting on I/O ${formatPct(io.fullPct)} of the time` + (worst !== undefined ? `; busiest device ${deviceLabel(worst)}.` : '.'),
-        impact: 'While all runnable work waits on storage the host makes no progress: requests queue behind the disk.',
+        cause:
+          `Every non-idle task was waiting on I/O ${formatPct(io.fullPct)} of the time` +
+          (worst !== undefined ? `; busiest device ${deviceLabel(worst)}.` : '.'),
+        impact:
+          'While all runnable work waits on storage the host makes no progress: requests queue behind the disk.',
         evidence,
         fix: [
           'cat /proc/pressure/io',

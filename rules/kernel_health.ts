@@ -43,7 +43,8 @@ export function messageEvidence(m: KernelMessage, maxContext = MAX_CONTEXT_LINES
 
 function evidenceFor(messages: readonly KernelMessage[]): string[] {
   const out: string[] = [];
-  if (messages.length > MAX_MESSAGES) out.push(`${formatCount(messages.length)} reports; the first ${MAX_MESSAGES}:`);
+  if (messages.length > MAX_MESSAGES)
+    out.push(`${formatCount(messages.length)} reports; the first ${MAX_MESSAGES}:`);
   for (const m of messages.slice(0, MAX_MESSAGES)) out.push(...messageEvidence(m));
   return out;
 }
@@ -67,12 +68,17 @@ function withTask(f: Finding, m: KernelMessage | undefined): Finding {
   return { ...f, subject: processSubject(t.comm, t.pid), process: t.comm, pid: t.pid };
 }
 
-function base(rule: string, severity: Severity, title: string): Pick<Finding, 'rule' | 'severity' | 'title' | 'signal' | 'subject'> {
+function base(
+  rule: string,
+  severity: Severity,
+  title: string,
+): Pick<Finding, 'rule' | 'severity' | 'title' | 'signal' | 'subject'> {
   return { rule, severity, title, signal: 'kernel', subject: '' };
 }
 
 const DMESG = (pattern: string, after = 40) => `dmesg -T | grep -B2 -A${after} -E '${pattern}'`;
-const DRAIN = 'kubectl drain <node> --ignore-daemonsets --delete-emptydir-data   # on Kubernetes: move workloads off first';
+const DRAIN =
+  'kubectl drain <node> --ignore-daemonsets --delete-emptydir-data   # on Kubernetes: move workloads off first';
 
 // ---------------------------------------------------------------------------------------------- oops
 
@@ -81,14 +87,20 @@ const OOPS_KINDS = ['oops', 'gpf', 'bug', 'panic'] as const;
 export const kernelOops: Rule<NoThresholds> = {
   id: 'kernel_oops',
   signal: 'kernel',
-  description: 'The kernel oopsed (Oops, BUG, general protection fault) during the window or earlier this boot.',
+  description:
+    'The kernel oopsed (Oops, BUG, general protection fault) during the window or earlier this boot.',
   defaults: {},
   doc: {
     severity: 'WARNING, CRITICAL',
     trigger: () =>
       'CRITICAL: /sys/kernel/oops_count rose during the window, or an Oops / general protection fault was logged; WARNING: only a BUG report, or oops_count > 0 from earlier this boot',
     why: 'An oops kills the task that hit it, possibly while it held locks or was half-way through changing kernel state: other tasks can hang on those locks and data structures may be corrupt until the next reboot.',
-    fix: [DMESG('Oops|BUG:|general protection fault'), 'cat /proc/sys/kernel/panic_on_oops', DRAIN, 'reboot the node when it is drained'],
+    fix: [
+      DMESG('Oops|BUG:|general protection fault'),
+      'cat /proc/sys/kernel/panic_on_oops',
+      DRAIN,
+      'reboot the node when it is drained',
+    ],
   },
   evaluate(signals: Signals) {
     const k = signals.kernel;
@@ -137,13 +149,18 @@ export const kernelOops: Rule<NoThresholds> = {
 export const kernelWarning: Rule<NoThresholds> = {
   id: 'kernel_warning',
   signal: 'kernel',
-  description: 'The kernel issued a WARNING (a failed internal self-check) during the window or earlier this boot.',
+  description:
+    'The kernel issued a WARNING (a failed internal self-check) during the window or earlier this boot.',
   defaults: {},
   doc: {
     severity: 'INFO, WARNING',
-    trigger: () => 'WARNING: /sys/kernel/warn_count rose during the window or a "WARNING:" report was logged; INFO: warn_count > 0 from earlier this boot',
+    trigger: () =>
+      'WARNING: /sys/kernel/warn_count rose during the window or a "WARNING:" report was logged; INFO: warn_count > 0 from earlier this boot',
     why: 'A WARN is the kernel catching itself in a state its authors considered impossible: often a driver or filesystem bug that precedes real failures.',
-    fix: [DMESG('WARNING:'), 'uname -r   # then search the file:line of the WARNING in the kernel changelog / bug tracker'],
+    fix: [
+      DMESG('WARNING:'),
+      'uname -r   # then search the file:line of the WARNING in the kernel changelog / bug tracker',
+    ],
   },
   evaluate(signals: Signals) {
     const k = signals.kernel;
@@ -156,7 +173,9 @@ export const kernelWarning: Rule<NoThresholds> = {
       ...base(
         'kernel_warning',
         inWindow ? 'warning' : 'info',
-        inWindow ? `Kernel WARNING${first ? `: ${first.line.slice(9, 89)}` : ' During the Window'}` : `Kernel Warned Earlier This Boot (${formatCount(k.warnCount)}×)`,
+        inWindow
+          ? `Kernel WARNING${first ? `: ${first.line.slice(9, 89)}` : ' During the Window'}`
+          : `Kernel Warned Earlier This Boot (${formatCount(k.warnCount)}×)`,
       ),
       cause: inWindow
         ? `A kernel self-check failed during the window${first ? `: "${first.line}"` : ''}.`
@@ -207,13 +226,17 @@ export const kernelTaint: Rule<NoThresholds> = {
     trigger: () =>
       'taint != 0. CRITICAL for M (machine check) or B (bad page); WARNING for D, W, L, S, F, R, J; INFO for flags that describe modules or the build (P proprietary, O out-of-tree, E unsigned, K livepatch, C staging, T randstruct …). D and W are left to kernel_oops / kernel_warning when those counters are available.',
     why: 'Taint records that something happened that makes the kernel less trustworthy or its bug reports less useful; some flags (MCE, bad page) are hardware trouble, most module flags are benign.',
-    fix: ['cat /proc/sys/kernel/tainted', "grep -E '\\([A-Z]+\\)' /proc/modules   # modules that tainted the kernel"],
+    fix: [
+      'cat /proc/sys/kernel/tainted',
+      "grep -E '\\([A-Z]+\\)' /proc/modules   # modules that tainted the kernel",
+    ],
   },
   evaluate(signals: Signals) {
     const k = signals.kernel;
     if (!k || k.taint === 0 || k.taintFlags.length === 0) return [];
     // D and W are since-boot facts that kernel_oops / kernel_warning already report from the counters.
-    const covered = (letter: string) => (letter === 'D' && k.oopsCount > 0) || (letter === 'W' && k.warnCount > 0);
+    const covered = (letter: string) =>
+      (letter === 'D' && k.oopsCount > 0) || (letter === 'W' && k.warnCount > 0);
     const own = k.taintFlags.filter((f) => !covered(f.letter));
     if (own.length === 0) return [];
     let severity: Severity = 'info';
@@ -225,15 +248,25 @@ export const kernelTaint: Rule<NoThresholds> = {
     const evidence = [`/proc/sys/kernel/tainted = ${k.taint} (${letters})`];
     for (const f of k.taintFlags) {
       const note = covered(f.letter) ? ` — see ${f.letter === 'D' ? 'kernel_oops' : 'kernel_warning'}` : '';
-      evidence.push(`${f.letter} (bit ${f.bit}): ${f.description} [${TAINT_SEVERITY[f.letter] ?? 'info'}]${note}`);
+      evidence.push(
+        `${f.letter} (bit ${f.bit}): ${f.description} [${TAINT_SEVERITY[f.letter] ?? 'info'}]${note}`,
+      );
     }
-    const fix = ['cat /proc/sys/kernel/tainted', "grep -E '\\([A-Z]+\\)' /proc/modules   # loaded modules that carry a taint"];
+    const fix = [
+      'cat /proc/sys/kernel/tainted',
+      "grep -E '\\([A-Z]+\\)' /proc/modules   # loaded modules that carry a taint",
+    ];
     if (own.some((f) => f.letter === 'M' || f.letter === 'B')) {
-      fix.push('ras-mc-ctl --errors || mcelog --client   # hardware error log', 'plan to replace the failing DIMM/CPU; drain the node meanwhile');
+      fix.push(
+        'ras-mc-ctl --errors || mcelog --client   # hardware error log',
+        'plan to replace the failing DIMM/CPU; drain the node meanwhile',
+      );
     }
     if (own.some((f) => f.letter === 'L')) fix.push(DMESG('soft lockup', 30));
     if (own.some((f) => 'POEC'.includes(f.letter))) {
-      fix.push('modinfo <module>   # for out-of-tree/proprietary/unsigned modules: their vendor, version and signer');
+      fix.push(
+        'modinfo <module>   # for out-of-tree/proprietary/unsigned modules: their vendor, version and signer',
+      );
     }
     fix.push('taint clears only on reboot: after fixing the cause, reboot during a maintenance window');
     return [
@@ -308,19 +341,23 @@ export const kernelHungTask = reportRule({
   id: 'kernel_hung_task',
   kind: 'hung_task',
   severity: 'warning',
-  description: 'A task was stuck in uninterruptible sleep (D state) longer than kernel.hung_task_timeout_secs.',
+  description:
+    'A task was stuck in uninterruptible sleep (D state) longer than kernel.hung_task_timeout_secs.',
   title: (m, n) => {
     const t = reportTask(m);
     return `Hung Task: ${t ? `${t.comm} (pid ${t.pid})` : 'task'} blocked${n > 1 ? ` (+${n - 1} more)` : ''}`;
   },
   cause: (m) => `The kernel's hung-task detector reported: "${m.line}".`,
-  impact: 'The task (and anything waiting on it) made no progress for minutes: usually stuck I/O (storage, NFS, a FUSE daemon) or a lock held by a stuck task.',
+  impact:
+    'The task (and anything waiting on it) made no progress for minutes: usually stuck I/O (storage, NFS, a FUSE daemon) or a lock held by a stuck task.',
   why: 'A task in D state cannot be killed; the usual causes are storage or network filesystems that stopped answering.',
   fix: (m) => {
     const t = reportTask(m);
     return [
       DMESG('blocked for more than', 30),
-      t ? `cat /proc/${t.pid}/stack; cat /proc/${t.pid}/wchan; echo   # where it waits` : 'cat /proc/<pid>/stack   # where the task waits',
+      t
+        ? `cat /proc/${t.pid}/stack; cat /proc/${t.pid}/wchan; echo   # where it waits`
+        : 'cat /proc/<pid>/stack   # where the task waits',
       "echo w > /proc/sysrq-trigger && dmesg | tail -100   # dump every blocked task's stack",
       'cat /proc/pressure/io; iostat -x 1 5; mount | grep -E "nfs|fuse"   # stuck storage or network filesystem',
     ];
@@ -334,7 +371,8 @@ export const kernelSoftLockup = reportRule({
   description: 'A CPU ran kernel code without scheduling for longer than the soft-lockup threshold.',
   title: (m) => `Soft Lockup: ${/CPU#\d+ stuck for \d+s/.exec(m.line)?.[0] ?? m.line.slice(0, 60)}`,
   cause: (m) => `The watchdog found a CPU spinning in the kernel: "${m.line}".`,
-  impact: 'Everything scheduled on that CPU stalled for tens of seconds; on a VM this is often the hypervisor not running the vCPU (steal), on metal a kernel bug or an interrupt storm.',
+  impact:
+    'Everything scheduled on that CPU stalled for tens of seconds; on a VM this is often the hypervisor not running the vCPU (steal), on metal a kernel bug or an interrupt storm.',
   why: 'A CPU that does not schedule for 20+ s starves every task on it and often precedes a hard lockup or panic.',
   fix: () => [
     DMESG('soft lockup', 40),
@@ -368,7 +406,8 @@ export const kernelRcuStall = reportRule({
   description: 'RCU detected a CPU or task that held up a grace period (RCU stall).',
   title: (m) => `RCU Stall: ${m.line.replace(/^(?:rcu: )?INFO: /, '').slice(0, 70)}`,
   cause: (m) => `RCU reported a stall: "${m.line}".`,
-  impact: 'Memory freed through RCU is not reclaimed while the stall lasts and tasks waiting for a grace period (synchronize_rcu) hang; often a CPU spinning with preemption off or a starved vCPU.',
+  impact:
+    'Memory freed through RCU is not reclaimed while the stall lasts and tasks waiting for a grace period (synchronize_rcu) hang; often a CPU spinning with preemption off or a starved vCPU.',
   why: 'RCU stalls mean some CPU has not passed a quiescent state for ~21 s: a kernel loop with preemption disabled, an interrupt storm, or a vCPU that is not being run.',
   fix: () => [
     DMESG('rcu.*(stall|detected)', 40),
@@ -384,7 +423,8 @@ export const kernelMce = reportRule({
   description: 'The CPU reported a machine check (hardware error).',
   title: () => 'Machine Check Exception (Hardware Error)',
   cause: (m) => `The processor reported a hardware error: "${m.line}".`,
-  impact: 'Memory, cache or a bus reported an error; corrected errors that repeat predict uncorrectable ones, which crash the node or corrupt data.',
+  impact:
+    'Memory, cache or a bus reported an error; corrected errors that repeat predict uncorrectable ones, which crash the node or corrupt data.',
   why: 'Machine checks are the hardware reporting its own failures (ECC, cache, bus); they are not software bugs.',
   fix: () => [
     DMESG('Hardware Error|Machine check', 20),
@@ -405,7 +445,10 @@ export const kernelPreviousPanic: Rule<NoThresholds> = {
     severity: 'WARNING',
     trigger: () => 'files in a mounted /sys/fs/pstore',
     why: 'The machine crashed before this boot and left its last words in persistent storage; until read and cleared they also fill the (small) pstore backend.',
-    fix: ['ls -l /sys/fs/pstore; cat /sys/fs/pstore/dmesg-*', 'systemctl status systemd-pstore   # archives them to /var/lib/systemd/pstore'],
+    fix: [
+      'ls -l /sys/fs/pstore; cat /sys/fs/pstore/dmesg-*',
+      'systemctl status systemd-pstore   # archives them to /var/lib/systemd/pstore',
+    ],
   },
   evaluate(signals: Signals) {
     const k = signals.kernel;
@@ -421,14 +464,18 @@ export const kernelPreviousPanic: Rule<NoThresholds> = {
     if (k.pstore.length > 4) evidence.push(`… and ${k.pstore.length - 4} more file(s)`);
     return [
       {
-        ...base('kernel_previous_panic', 'warning', panicked ? 'Previous Boot Ended in a Kernel Panic' : 'Previous Boot Left a Crash Record'),
+        ...base(
+          'kernel_previous_panic',
+          'warning',
+          panicked ? 'Previous Boot Ended in a Kernel Panic' : 'Previous Boot Left a Crash Record',
+        ),
         cause: `pstore holds ${k.pstore.length} record(s) from before this boot${panicked ? ', including a kernel panic' : ''}.`,
         impact: 'The node crashed and rebooted; whatever caused it (see the record) may happen again.',
         evidence,
         fix: [
-          'ls -l /sys/fs/pstore; cat /sys/fs/pstore/dmesg-*   # the previous kernel\'s last log lines',
+          "ls -l /sys/fs/pstore; cat /sys/fs/pstore/dmesg-*   # the previous kernel's last log lines",
           'mkdir -p /var/lib/pstore-saved && cp -a /sys/fs/pstore/. /var/lib/pstore-saved/ && rm /sys/fs/pstore/*   # save, then free the backend (systemd-pstore does this)',
-          'journalctl -k -b -1 | tail -100   # the previous boot\'s kernel log, if the journal is persistent',
+          "journalctl -k -b -1 | tail -100   # the previous boot's kernel log, if the journal is persistent",
         ],
         metric: 'pstore_records',
         value: k.pstore.length,

@@ -23,7 +23,8 @@ function limitOrNone(bytes: number): string {
 export const memoryHighThrottling: Rule<T> = {
   id: 'memory_high_throttling',
   signal: 'cgroupMemory',
-  description: 'A cgroup keeps hitting its memory.high (v2) or limit (v1 failcnt) and is throttled into reclaim.',
+  description:
+    'A cgroup keeps hitting its memory.high (v2) or limit (v1 failcnt) and is throttled into reclaim.',
   defaults: pickThresholds('cgroup_memory_high_events_per_sec', 'cgroup_memory_failcnt_per_sec'),
   doc: {
     severity: 'WARNING',
@@ -82,7 +83,8 @@ function throttlingFinding(
     cause: v2
       ? `${label} allocates above its memory.high boundary, so its tasks are throttled into direct reclaim (${formatRate(rate)}).`
       : `${label} keeps hitting its memory limit, so every charge there reclaims first (failcnt ${formatRate(rate)}).`,
-    impact: 'Allocations stall in synchronous reclaim: the workload slows down with no error and no OOM to explain it.',
+    impact:
+      'Allocations stall in synchronous reclaim: the workload slows down with no error and no OOM to explain it.',
     evidence,
     fix: [
       ...cgroupInspectCommands(dir, e.version),

@@ -10,7 +10,14 @@
 import type { CgroupMemoryEntry } from '../src/signals.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
-import { formatByteRate, formatBytes, formatCount, formatEta, formatPct, formatRate } from '../src/doctor/format.js';
+import {
+  formatByteRate,
+  formatBytes,
+  formatCount,
+  formatEta,
+  formatPct,
+  formatRate,
+} from '../src/doctor/format.js';
 import { etaFromRate } from '../src/doctor/eta.js';
 import { cgroupDir, cgroupInspectCommands, cgroupLabel, raiseLimitCommands } from './lib/cgroup.js';
 import { psiLine } from './lib/psi.js';
@@ -38,8 +45,13 @@ function eventsLine(e: CgroupMemoryEntry): string {
 export const memoryLimitPressure: Rule<T> = {
   id: 'memory_limit_pressure',
   signal: 'cgroupMemory',
-  description: 'A container (memory cgroup) is close to its memory limit; at the limit the kernel OOM-kills inside it.',
-  defaults: pickThresholds('cgroup_memory_warning_pct', 'cgroup_memory_critical_pct', 'cgroup_memory_eta_min_growth_bytes_per_sec'),
+  description:
+    'A container (memory cgroup) is close to its memory limit; at the limit the kernel OOM-kills inside it.',
+  defaults: pickThresholds(
+    'cgroup_memory_warning_pct',
+    'cgroup_memory_critical_pct',
+    'cgroup_memory_eta_min_growth_bytes_per_sec',
+  ),
   doc: {
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
@@ -66,18 +78,23 @@ export const memoryLimitPressure: Rule<T> = {
       const critical = e.underOom || (used >= t.cgroup_memory_critical_pct && growth > 0);
       const threshold = critical ? t.cgroup_memory_critical_pct : t.cgroup_memory_warning_pct;
       const etaNs =
-        growth >= t.cgroup_memory_eta_min_growth_bytes_per_sec ? etaFromRate(e.limitBytes - e.currentBytes, growth) : undefined;
+        growth >= t.cgroup_memory_eta_min_growth_bytes_per_sec
+          ? etaFromRate(e.limitBytes - e.currentBytes, growth)
+          : undefined;
       const label = cgroupLabel(e);
       const dir = cgroupDir(cm.root, e.version, e.cgroupPath);
       let impact: string;
-      if (e.underOom) impact = 'The cgroup is under OOM right now: its processes are stalled or being killed.';
+      if (e.underOom)
+        impact = 'The cgroup is under OOM right now: its processes are stalled or being killed.';
       else if (etaNs !== undefined)
         impact = `OOM kill expected in ${formatEta(etaNs)} at ${formatByteRate(growth)}; until then reclaim slows every process in it.`;
       else if (critical)
         impact =
           `Trending up, no reliable ETA: growth ${formatByteRate(growth)} is below ${formatByteRate(t.cgroup_memory_eta_min_growth_bytes_per_sec)}. ` +
           'The next spike is OOM-killed.';
-      else impact = 'Reclaim inside the cgroup slows its processes; at the limit the kernel OOM-kills one of them.';
+      else
+        impact =
+          'Reclaim inside the cgroup slows its processes; at the limit the kernel OOM-kills one of them.';
       const evidence = [
         `current ${formatBytes(e.currentBytes)} of limit ${formatBytes(e.limitBytes)} (${formatPct(used)}) ≥ ${formatPct(threshold)}`,
         `growth ${formatByteRate(growth)} over the window`,

@@ -18,7 +18,10 @@ import { cgroupDir, cgroupLabel } from './lib/cgroup.js';
 import { hostMemoryPsi, psiLine } from './lib/psi.js';
 import { sh } from './lib/shell.js';
 
-type T = Pick<Thresholds, 'psi_memory_full_warning_pct' | 'psi_memory_full_critical_pct' | 'psi_memory_some_warning_pct'>;
+type T = Pick<
+  Thresholds,
+  'psi_memory_full_warning_pct' | 'psi_memory_full_critical_pct' | 'psi_memory_some_warning_pct'
+>;
 
 interface Verdict {
   severity: Severity;
@@ -30,11 +33,29 @@ interface Verdict {
 
 function judge(w: PsiWindow, t: T): Verdict | undefined {
   if (w.fullPct >= t.psi_memory_full_critical_pct)
-    return { severity: 'critical', metric: 'psi_memory_full_pct', value: w.fullPct, threshold: t.psi_memory_full_critical_pct, text: 'all non-idle tasks' };
+    return {
+      severity: 'critical',
+      metric: 'psi_memory_full_pct',
+      value: w.fullPct,
+      threshold: t.psi_memory_full_critical_pct,
+      text: 'all non-idle tasks',
+    };
   if (w.fullPct >= t.psi_memory_full_warning_pct)
-    return { severity: 'warning', metric: 'psi_memory_full_pct', value: w.fullPct, threshold: t.psi_memory_full_warning_pct, text: 'all non-idle tasks' };
+    return {
+      severity: 'warning',
+      metric: 'psi_memory_full_pct',
+      value: w.fullPct,
+      threshold: t.psi_memory_full_warning_pct,
+      text: 'all non-idle tasks',
+    };
   if (w.somePct >= t.psi_memory_some_warning_pct)
-    return { severity: 'warning', metric: 'psi_memory_some_pct', value: w.somePct, threshold: t.psi_memory_some_warning_pct, text: 'at least one task' };
+    return {
+      severity: 'warning',
+      metric: 'psi_memory_some_pct',
+      value: w.somePct,
+      threshold: t.psi_memory_some_warning_pct,
+      text: 'at least one task',
+    };
   return undefined;
 }
 
@@ -42,7 +63,11 @@ export const memoryPressureStall: Rule<T> = {
   id: 'memory_pressure_stall',
   signal: 'pressure',
   description: 'Tasks spend a large share of the window stalled on memory (reclaim, swap-in, thrashing).',
-  defaults: pickThresholds('psi_memory_full_warning_pct', 'psi_memory_full_critical_pct', 'psi_memory_some_warning_pct'),
+  defaults: pickThresholds(
+    'psi_memory_full_warning_pct',
+    'psi_memory_full_critical_pct',
+    'psi_memory_some_warning_pct',
+  ),
   doc: {
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
@@ -77,7 +102,10 @@ export const memoryPressureStall: Rule<T> = {
           .filter((c) => c.psi !== undefined && c.psi.somePct > 0)
           .sort((a, b) => b.psi!.somePct - a.psi!.somePct)
           .slice(0, 3);
-        for (const c of stalled) evidence.push(`${cgroupLabel(c)}: some ${formatPct(c.psi!.somePct)}, full ${formatPct(c.psi!.fullPct)}`);
+        for (const c of stalled)
+          evidence.push(
+            `${cgroupLabel(c)}: some ${formatPct(c.psi!.somePct)}, full ${formatPct(c.psi!.fullPct)}`,
+          );
         out.push({
           rule: 'memory_pressure_stall',
           severity: v.severity,
@@ -115,7 +143,8 @@ export const memoryPressureStall: Rule<T> = {
         signal: 'pressure',
         subject: c.cgroupPath,
         cause: `In ${label}, ${v.text} stalled on memory ${formatPct(v.value)} of the time.`,
-        impact: 'The container spends its time reclaiming and refaulting instead of working; at its limit it gets OOM-killed.',
+        impact:
+          'The container spends its time reclaiming and refaulting instead of working; at its limit it gets OOM-killed.',
         evidence: [
           `${v.text} stalled for ${formatPct(v.value)} of the window ≥ ${formatPct(v.threshold)}`,
           psiLine('cgroup memory pressure', c.psi),

@@ -67,7 +67,8 @@ export const oomImminent: Rule<T> = {
         : `flat: ${formatByteRate(growth)} over the window (< ${formatByteRate(t.oom_min_growth_bytes_per_sec)} counts as noise)`,
     ];
     if (etaNs !== undefined) evidence.push(`available memory runs out in ${formatEta(etaNs)} at this rate`);
-    if (m.swapTotalBytes > 0) evidence.push(`swap: ${formatBytes(m.swapUsedBytes)} of ${formatBytes(m.swapTotalBytes)} used`);
+    if (m.swapTotalBytes > 0)
+      evidence.push(`swap: ${formatBytes(m.swapUsedBytes)} of ${formatBytes(m.swapTotalBytes)} used`);
     else evidence.push('no swap configured');
     const psi = hostMemoryPsi(signals);
     if (psi !== undefined) evidence.push(psiLine('memory pressure', psi));

@@ -7,7 +7,13 @@
 import type { OomEvent } from '../src/signals.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { formatBytes, formatCount, formatPct } from '../src/doctor/format.js';
-import { cgroupDir, cgroupInspectCommands, cgroupLabel, findCgroup, raiseLimitCommands } from './lib/cgroup.js';
+import {
+  cgroupDir,
+  cgroupInspectCommands,
+  cgroupLabel,
+  findCgroup,
+  raiseLimitCommands,
+} from './lib/cgroup.js';
 import { processSubject } from './lib/subjects.js';
 import { sh } from './lib/shell.js';
 
@@ -18,7 +24,10 @@ function subjectOf(e: OomEvent): string {
 }
 
 function eventLine(e: OomEvent): string {
-  const trig = e.triggeredPid > 0 && e.triggeredPid !== e.pid ? `; allocation by ${e.triggeredComm} (pid ${e.triggeredPid})` : '';
+  const trig =
+    e.triggeredPid > 0 && e.triggeredPid !== e.pid
+      ? `; allocation by ${e.triggeredComm} (pid ${e.triggeredPid})`
+      : '';
   return (
     `${e.timestamp}: killed ${e.comm} (pid ${e.pid}), RSS ${formatBytes(e.rssBytes)}, total VM ` +
     `${formatBytes(e.totalVmBytes)}, oom_score_adj ${e.oomScoreAdj}${trig}`
@@ -81,7 +90,10 @@ export const oomKillOccurred: Rule<Record<never, number>> = {
       out.push({
         rule: 'oom_kill_occurred',
         severity: 'critical',
-        title: n === 1 ? `OOM Kill Detected: ${last.comm} (pid ${last.pid})` : `${formatCount(n)} OOM Kills${inCgroup}`,
+        title:
+          n === 1
+            ? `OOM Kill Detected: ${last.comm} (pid ${last.pid})`
+            : `${formatCount(n)} OOM Kills${inCgroup}`,
         signal: 'oom',
         subject,
         cause:

@@ -46,12 +46,17 @@ export const schedulerContention: Rule<T> = {
       `p50 ${formatNs(p.p50)}, p95 ${formatNs(p.p95)}, max ${formatNs(p.max)} over ${formatCount(p.count)} wakeups; ` +
         `at least ${formatCount(minSamplesAtOrAbove(p, threshold))} waited ≥ ${formatNs(threshold)}`,
       ...victims.map(
-        (v) => `most delayed: ${v.comm} (pid ${v.pid}) p99 ${formatNs(v.runqDelay.p99)} over ${formatCount(v.runqDelay.count)} wakeups`,
+        (v) =>
+          `most delayed: ${v.comm} (pid ${v.pid}) p99 ${formatNs(v.runqDelay.p99)} over ${formatCount(v.runqDelay.count)} wakeups`,
       ),
     ];
     const cpu = signals.pressure?.cpu;
-    if (cpu !== undefined) evidence.push(`cpu pressure over the window: some ${formatPct(cpu.somePct)} of the time`);
-    const fix = ['top -H -b -n 1 -o %CPU | head -25   # which threads hold the CPUs', 'cat /proc/loadavg; nproc'];
+    if (cpu !== undefined)
+      evidence.push(`cpu pressure over the window: some ${formatPct(cpu.somePct)} of the time`);
+    const fix = [
+      'top -H -b -n 1 -o %CPU | head -25   # which threads hold the CPUs',
+      'cat /proc/loadavg; nproc',
+    ];
     if (top !== undefined) {
       fix.push(
         `pidstat -w -p ${top.pid} 1 5   # context switches of the most-delayed process`,

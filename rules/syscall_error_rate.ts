@@ -15,10 +15,20 @@ import type { SyscallEntry } from '../src/signals.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatPct, formatRate } from '../src/doctor/format.js';
-import { errnoHint, errorBreakdown, isBlocking, OTHER_COMM, syscallSubject, type ErrorBreakdown } from './lib/syscalls.js';
+import {
+  errnoHint,
+  errorBreakdown,
+  isBlocking,
+  OTHER_COMM,
+  syscallSubject,
+  type ErrorBreakdown,
+} from './lib/syscalls.js';
 import { pidsOf } from './lib/shell.js';
 
-type T = Pick<Thresholds, 'syscall_error_warning_pct' | 'syscall_error_critical_pct' | 'syscall_error_min_per_sec'>;
+type T = Pick<
+  Thresholds,
+  'syscall_error_warning_pct' | 'syscall_error_critical_pct' | 'syscall_error_min_per_sec'
+>;
 
 const MAX_LISTED = 6;
 
@@ -45,7 +55,11 @@ export const syscallErrorRate: Rule<T> = {
   id: 'syscall_error_rate',
   signal: 'syscall',
   description: 'A process keeps getting real errors (not EAGAIN/EINTR-style answers) from a syscall.',
-  defaults: pickThresholds('syscall_error_warning_pct', 'syscall_error_critical_pct', 'syscall_error_min_per_sec'),
+  defaults: pickThresholds(
+    'syscall_error_warning_pct',
+    'syscall_error_critical_pct',
+    'syscall_error_min_per_sec',
+  ),
   doc: {
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
@@ -93,8 +107,12 @@ export const syscallErrorRate: Rule<T> = {
     }
     const named = e.comm !== OTHER_COMM;
     const fix = named
-      ? [`strace -f -Z -e trace=${e.name} -p ${pidsOf(e.comm)}   # -Z: failing calls only, with their arguments`]
-      : [`perf trace -a --failure -e ${e.name} -- sleep 10   # many processes share the overflow bucket: trace system-wide`];
+      ? [
+          `strace -f -Z -e trace=${e.name} -p ${pidsOf(e.comm)}   # -Z: failing calls only, with their arguments`,
+        ]
+      : [
+          `perf trace -a --failure -e ${e.name} -- sleep 10   # many processes share the overflow bucket: trace system-wide`,
+        ];
     for (const x of top.breakdown.failing.slice(0, 2)) {
       const hint = errnoHint(x.errno);
       if (hint !== undefined) fix.push(hint);
@@ -104,7 +122,10 @@ export const syscallErrorRate: Rule<T> = {
       {
         rule: 'syscall_error_rate',
         severity: critical ? 'critical' : 'warning',
-        title: failing.length === 1 ? `High ${e.name}() Error Rate` : `High Syscall Error Rate (${failing.length} affected)`,
+        title:
+          failing.length === 1
+            ? `High ${e.name}() Error Rate`
+            : `High Syscall Error Rate (${failing.length} affected)`,
         signal: 'syscall',
         subject: syscallSubject(e),
         cause:

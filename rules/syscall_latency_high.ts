@@ -44,11 +44,16 @@ export const syscallLatencyHigh: Rule<T> = {
     const sc = signals.syscall;
     if (sc === undefined) return [];
     const slow = sc.entries
-      .filter((e) => !isBlocking(e, sc) && slowEnough(e.latency, t.syscall_p99_warning_ns, t.syscall_min_slow_calls))
+      .filter(
+        (e) =>
+          !isBlocking(e, sc) && slowEnough(e.latency, t.syscall_p99_warning_ns, t.syscall_min_slow_calls),
+      )
       .sort((a, b) => b.latency.p99 - a.latency.p99 || b.latency.count - a.latency.count);
     const top = slow[0];
     if (top === undefined) return [];
-    const critical = slow.some((e) => slowEnough(e.latency, t.syscall_p99_critical_ns, t.syscall_min_slow_calls));
+    const critical = slow.some((e) =>
+      slowEnough(e.latency, t.syscall_p99_critical_ns, t.syscall_min_slow_calls),
+    );
     const threshold = critical ? t.syscall_p99_critical_ns : t.syscall_p99_warning_ns;
     const evidence = [
       `${slow.length} (syscall, process) pair${slow.length === 1 ? '' : 's'} with p99 ≥ ${formatNs(t.syscall_p99_warning_ns)}` +
@@ -63,14 +68,23 @@ export const syscallLatencyHigh: Rule<T> = {
           `strace -f -T -e trace=${top.name} -p ${pidsOf(top.comm)}   # -T: time spent in each call`,
           `perf trace -s -p ${pidsOf(top.comm)} -- sleep 10   # per-syscall summary for ${top.comm}`,
         ]
-      : [`perf trace -s -a -e ${top.name} -- sleep 10   # many processes share the overflow bucket: trace system-wide`];
+      : [
+          `perf trace -s -a -e ${top.name} -- sleep 10   # many processes share the overflow bucket: trace system-wide`,
+        ];
     const hint = syscallResourceHint(top.name);
-    fix.push(hint !== undefined ? `likely resource — ${hint}` : 'check the resource the call waits on (cat /proc/pressure/{io,memory,cpu})');
+    fix.push(
+      hint !== undefined
+        ? `likely resource — ${hint}`
+        : 'check the resource the call waits on (cat /proc/pressure/{io,memory,cpu})',
+    );
     return [
       {
         rule: 'syscall_latency_high',
         severity: critical ? 'critical' : 'warning',
-        title: slow.length === 1 ? `High ${top.name}() Syscall Latency` : `High Syscall Latency (${slow.length} affected)`,
+        title:
+          slow.length === 1
+            ? `High ${top.name}() Syscall Latency`
+            : `High Syscall Latency (${slow.length} affected)`,
         signal: 'syscall',
         subject: syscallSubject(top),
         cause: `${top.name}() in ${named ? top.comm : 'several processes'} takes ${formatNs(top.latency.p99)} at p99: it waits on a saturated resource.`,

@@ -19,7 +19,8 @@ const MAX_LISTED = 5;
 export const tcpRetransmitStorm: Rule<T> = {
   id: 'tcp_retransmit_storm',
   signal: 'tcp',
-  description: 'A large share of the TCP segments the host sends are retransmissions: packets are being lost.',
+  description:
+    'A large share of the TCP segments the host sends are retransmissions: packets are being lost.',
   defaults: pickThresholds('tcp_retransmit_pct', 'tcp_min_segments'),
   doc: {
     severity: 'CRITICAL',
@@ -58,7 +59,9 @@ export const tcpRetransmitStorm: Rule<T> = {
             'ss -tin state established | grep -B1 retrans   # which sockets retransmit',
             "ip -s link; ethtool -S <iface> | grep -iE 'err|drop|discard'",
           ];
-    fix.push('if the peers are in another zone or region, expect loss on that path: co-locate chatty services');
+    fix.push(
+      'if the peers are in another zone or region, expect loss on that path: co-locate chatty services',
+    );
     return [
       {
         rule: 'tcp_retransmit_storm',

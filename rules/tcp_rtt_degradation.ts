@@ -24,7 +24,11 @@ export const tcpRttDegradation: Rule<T> = {
     trigger: (t) =>
       `TCP smoothed-RTT p99 ≥ ${formatNs(t.tcp_rtt_p99_warning_ns)}, with at least ${t.tcp_rtt_min_slow_samples} samples that high`,
     why: 'Every request/response exchange pays the round trip; chatty protocols pay it many times per request.',
-    fix: ['ss -ti   # rtt:<srtt>/<rttvar> per socket', 'mtr -rwc 100 <peer>', 'co-locate services that talk a lot'],
+    fix: [
+      'ss -ti   # rtt:<srtt>/<rttvar> per socket',
+      'mtr -rwc 100 <peer>',
+      'co-locate services that talk a lot',
+    ],
   },
   evaluate(signals, t) {
     const tcp = signals.tcp;
@@ -47,12 +51,17 @@ export const tcpRttDegradation: Rule<T> = {
         signal: 'tcp',
         subject: worst !== undefined ? connectionSubject(worst) : '',
         cause: `TCP round trips take ${formatNs(tcp.rtt.p99)} at p99: the network path is congested or long, or peers respond slowly.`,
-        impact: 'Every request/response exchange pays this delay; protocols with several round trips per request pay it repeatedly.',
+        impact:
+          'Every request/response exchange pays this delay; protocols with several round trips per request pay it repeatedly.',
         evidence,
         fix:
           worst !== undefined
             ? [...peerCommands(worst), 'co-locate services that talk a lot']
-            : ['ss -ti   # rtt:<srtt>/<rttvar> per socket', 'mtr -rwc 100 <peer>', 'co-locate services that talk a lot'],
+            : [
+                'ss -ti   # rtt:<srtt>/<rttvar> per socket',
+                'mtr -rwc 100 <peer>',
+                'co-locate services that talk a lot',
+              ],
         metric: 'tcp_rtt_p99',
         value: tcp.rtt.p99,
         threshold: thr,

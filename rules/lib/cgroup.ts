@@ -17,7 +17,12 @@ export function cgroupLabel(e: Pick<CgroupMemoryEntry, 'cgroupPath' | 'pod' | 'n
  */
 export function cgroupDir(root: string | undefined, version: 1 | 2, path: string): string {
   if (path.startsWith('/sys/')) return path;
-  let base = root !== undefined && root !== '' ? root.replace(/\/$/, '') : version === 1 ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup';
+  let base =
+    root !== undefined && root !== ''
+      ? root.replace(/\/$/, '')
+      : version === 1
+        ? '/sys/fs/cgroup/memory'
+        : '/sys/fs/cgroup';
   // A hybrid host reports one root for both hierarchies: a v1 memory-controller mount cannot hold a v2
   // cgroup, and the bare v2 mount point holds no v1 memory files.
   if (version === 2 && base === '/sys/fs/cgroup/memory') base = '/sys/fs/cgroup';
@@ -49,14 +54,20 @@ export function raiseLimitCommands(e: CgroupMemoryEntry, dir: string, file: 'max
   const out: string[] = [];
   if (e.pod !== undefined && e.pod !== '') {
     const ns = e.namespace ? `-n ${sh(e.namespace)} ` : '';
-    out.push(`kubectl ${ns}describe pod ${sh(e.pod)}   # then raise resources.limits.memory in its workload spec`);
+    out.push(
+      `kubectl ${ns}describe pod ${sh(e.pod)}   # then raise resources.limits.memory in its workload spec`,
+    );
   }
   if (e.unit !== undefined && e.unit !== '') {
     const prop = file === 'high' ? 'MemoryHigh' : e.version === 1 ? 'MemoryLimit' : 'MemoryMax';
-    out.push(`systemctl set-property ${sh(e.unit)} ${prop}=${suggested}   # +50% (${formatBytes(suggested)})`);
+    out.push(
+      `systemctl set-property ${sh(e.unit)} ${prop}=${suggested}   # +50% (${formatBytes(suggested)})`,
+    );
   }
   const f = e.version === 1 ? 'memory.limit_in_bytes' : file === 'high' ? 'memory.high' : 'memory.max';
-  out.push(`echo ${suggested} > ${sh(`${dir}/${f}`)}   # +50% (${formatBytes(suggested)}), until the next deploy`);
+  out.push(
+    `echo ${suggested} > ${sh(`${dir}/${f}`)}   # +50% (${formatBytes(suggested)}), until the next deploy`,
+  );
   return out;
 }
 

@@ -13,7 +13,12 @@ export interface DiskTarget {
 /** Per-device series when the collector split by device (one finding per device), else the aggregate. */
 export function diskTargets(disk: DiskSignals, op: 'sync' | 'write'): DiskTarget[] {
   if (disk.devices.length > 0) {
-    return disk.devices.map((d) => ({ device: d, subject: deviceSubject(d), label: deviceLabel(d), latency: d[op] }));
+    return disk.devices.map((d) => ({
+      device: d,
+      subject: deviceSubject(d),
+      label: deviceLabel(d),
+      latency: d[op],
+    }));
   }
   return [{ subject: '', label: 'all disks', latency: op === 'sync' ? disk.syncLatency : disk.writeLatency }];
 }
@@ -29,7 +34,12 @@ export function ioPressureLine(pressure: PressureSignals | undefined): string | 
 }
 
 /** Commands that name the device when it is known. */
-export function diskCommands(t: DiskTarget): { iostat: string; inflight: string; smart: string; scheduler: string } {
+export function diskCommands(t: DiskTarget): {
+  iostat: string;
+  inflight: string;
+  smart: string;
+  scheduler: string;
+} {
   const d = t.device;
   if (d !== undefined && d.name !== '') {
     return {

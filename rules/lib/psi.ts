@@ -10,6 +10,9 @@ export function psiLine(what: string, w: PsiWindow): string {
 }
 
 /** Host memory PSI: the pressure collector's, else the memory collector's copy. */
-export function hostMemoryPsi(s: { pressure?: { memory?: PsiWindow }; memory?: { psi?: PsiWindow } }): PsiWindow | undefined {
+export function hostMemoryPsi(s: {
+  pressure?: { memory?: PsiWindow };
+  memory?: { psi?: PsiWindow };
+}): PsiWindow | undefined {
   return s.pressure?.memory ?? s.memory?.psi;
 }

@@ -116,9 +116,17 @@ export function errorBreakdown(e: SyscallEntry): ErrorBreakdown {
 
 /** What a slow or failing syscall usually waits on: points the reader at the right next tool. */
 export function syscallResourceHint(name: string): string | undefined {
-  if (/^(f(data)?sync|sync(fs)?|sync_file_range|msync|p?write(v|64)?|pwritev2|io_uring_enter|io_submit|io_getevents)$/.test(name))
+  if (
+    /^(f(data)?sync|sync(fs)?|sync_file_range|msync|p?write(v|64)?|pwritev2|io_uring_enter|io_submit|io_getevents)$/.test(
+      name,
+    )
+  )
     return 'storage: check the disk behind the files it writes (iostat -x 1 5; cat /proc/pressure/io)';
-  if (/^(p?read(v|64)?|preadv2|openat2?|open|creat|n?e?w?f?stat(at|x|64)?|statfs|getdents64|rename(at2?)?|unlink(at)?|mkdir(at)?)$/.test(name))
+  if (
+    /^(p?read(v|64)?|preadv2|openat2?|open|creat|n?e?w?f?stat(at|x|64)?|statfs|getdents64|rename(at2?)?|unlink(at)?|mkdir(at)?)$/.test(
+      name,
+    )
+  )
     return 'filesystem: a slow or remote filesystem (NFS, FUSE) or a busy disk (findmnt -T <path>; cat /proc/pressure/io)';
   if (/^(connect|send(to|msg|mmsg)?|recv(from|msg|mmsg)?|shutdown|close)$/.test(name))
     return 'network: the peer or the path to it (ss -tinp; cat /proc/pressure/cpu)';

@@ -95,7 +95,7 @@ export interface PressureCgroup {
  * PSI: workloads join it too, so the stall can be attributed to them. Undefined when not applicable.
  */
 export function createPressureCgroup(session: ChaosSession, host: HostFacts, tag: string): PressureCgroup | undefined {
-  if (!host.pressureCgroupRoot || host.memoryCgroup?.version === 2) return undefined;
+  if (!host.isRoot || !host.pressureCgroupRoot || host.memoryCgroup?.version === 2) return undefined;
   const dir = join(host.pressureCgroupRoot, session.name(tag));
   session.register({ kind: 'cgroup', dir });
   try {

@@ -35,7 +35,8 @@ export function coverageGaps(signals: Signals): CoverageGap[] {
   const gaps: CoverageGap[] = [];
   for (const c of signals.coverage) {
     if (c.state !== 'ok') gaps.push({ name: c.name, state: c.state, reason: describe(c) });
-    else if (c.eventsDropped > 0) gaps.push({ name: c.name, state: 'ok', reason: `ran, but dropped ${c.eventsDropped} events` });
+    else if (c.eventsDropped > 0)
+      gaps.push({ name: c.name, state: 'ok', reason: `ran, but dropped ${c.eventsDropped} events` });
   }
   return gaps;
 }
@@ -44,7 +45,10 @@ export function coverageGaps(signals: Signals): CoverageGap[] {
  * Why a healthy claim is not possible: one line per required collector that is absent from coverage, not
  * `ok`, or `ok` without having delivered its part of the snapshot. Empty when the claim is allowed.
  */
-export function healthyClaimBlockers(signals: Signals, required: readonly CollectorName[] = HEALTHY_REQUIRED): string[] {
+export function healthyClaimBlockers(
+  signals: Signals,
+  required: readonly CollectorName[] = HEALTHY_REQUIRED,
+): string[] {
   const out: string[] = [];
   for (const name of required) {
     const c = signals.coverage.find((x) => x.name === name);

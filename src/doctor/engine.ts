@@ -69,7 +69,11 @@ export function evaluateDetailed(
 }
 
 /** Ranked findings, one per (rule, subject); failing rules are reported through `opts.onRuleError`. */
-export function evaluate(signals: Signals, thresholds: Partial<Thresholds> = {}, opts: EvaluateOptions = {}): Finding[] {
+export function evaluate(
+  signals: Signals,
+  thresholds: Partial<Thresholds> = {},
+  opts: EvaluateOptions = {},
+): Finding[] {
   return evaluateDetailed(signals, thresholds, opts).findings;
 }
 

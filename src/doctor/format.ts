@@ -11,10 +11,11 @@ function scaled(value: number, units: readonly (readonly [number, string])[], se
   for (let i = units.length - 1; i >= 0; i--) {
     const [div, unit] = units[i]!;
     if (value >= div || i === 0) {
-      const r = Number((value / div).toPrecision(3));
       const bigger = units[i + 1];
-      if (bigger !== undefined && r * div >= bigger[0]) return `${sig3(value / bigger[0])}${sep}${bigger[1]}`;
-      return `${String(r)}${sep}${unit}`;
+      if (bigger !== undefined && Number((value / bigger[0]).toPrecision(3)) >= 1) {
+        return `${sig3(value / bigger[0])}${sep}${bigger[1]}`;
+      }
+      return `${sig3(value / div)}${sep}${unit}`;
     }
   }
   return String(value);
@@ -31,7 +32,7 @@ const NS_UNITS = [
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return 'n/a';
   if (ns < 0) return `-${formatNs(-ns)}`;
-  if (ns < 1000 && Math.round(ns) < 1000) return `${Math.round(ns)}ns`;
+  if (Math.round(ns) < 1000) return `${Math.round(ns)}ns`;
   return scaled(ns, NS_UNITS, '');
 }
 
@@ -48,7 +49,8 @@ const BYTE_UNITS = [
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return 'n/a';
   if (bytes < 0) return `-${formatBytes(-bytes)}`;
-  if (bytes < 1024 && Math.round(bytes) < 1024) return `${Math.round(bytes)} B`;
+  // Whole bytes below 1 KiB: "1020 B" (three significant digits) would misstate 1023 bytes.
+  if (Math.round(bytes) < 1024) return `${Math.round(bytes)} B`;
   return scaled(bytes, BYTE_UNITS, ' ');
 }
 

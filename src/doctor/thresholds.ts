@@ -103,29 +103,36 @@ export const THRESHOLD_DOCS: Record<ThresholdKey, string> = {
     'Segments the host must send in the window before tcp_retransmit_storm judges the rate (count): on ' +
     'fewer, two retransmitted keepalives swing the percentage by whole points.',
   tcp_rtt_p99_warning_ns: 'tcp_rtt_degradation WARNING when smoothed-RTT p99 reaches this (ns).',
-  tcp_rtt_min_slow_samples: 'RTT samples at or above the threshold needed before tcp_rtt_degradation fires (count).',
+  tcp_rtt_min_slow_samples:
+    'RTT samples at or above the threshold needed before tcp_rtt_degradation fires (count).',
   oom_memory_critical_pct: 'oom_imminent CRITICAL above this host memory use (%) while growing.',
   oom_min_growth_bytes_per_sec:
     'Host used-memory growth that counts as "growing" for oom_imminent and its ETA (bytes/s); smaller ' +
     'moves are allocator noise.',
   disk_min_slow_ios: 'I/Os at or above the latency threshold needed before a disk rule fires (count).',
-  sched_min_slow_wakeups: 'Wakeups at or above the delay threshold needed before scheduler_contention fires (count).',
+  sched_min_slow_wakeups:
+    'Wakeups at or above the delay threshold needed before scheduler_contention fires (count).',
   fd_min_net_fds:
     'Net descriptors a process must gain in the window before fd_leak fires (count): a start-up burst over ' +
     'a short window is not a leak.',
-  fd_eta_critical_ns: 'fd_leak becomes CRITICAL when the process will hit its descriptor limit within this (ns).',
+  fd_eta_critical_ns:
+    'fd_leak becomes CRITICAL when the process will hit its descriptor limit within this (ns).',
   cgroup_memory_warning_pct: 'memory_limit_pressure WARNING when a cgroup uses this share of its limit (%).',
   cgroup_memory_critical_pct: 'memory_limit_pressure CRITICAL at this share of the limit while growing (%).',
   cgroup_memory_eta_min_growth_bytes_per_sec:
     'Cgroup growth needed before memory_limit_pressure gives an OOM-kill ETA (bytes/s).',
-  cgroup_memory_high_events_per_sec: 'memory_high_throttling (cgroup v2) at this rate of memory.events high (1/s).',
+  cgroup_memory_high_events_per_sec:
+    'memory_high_throttling (cgroup v2) at this rate of memory.events high (1/s).',
   cgroup_memory_failcnt_per_sec:
     'memory_high_throttling (cgroup v1) at this memory.failcnt growth (1/s): a cache-heavy but healthy ' +
     'container at its limit trims clean page cache at tens per second.',
-  psi_memory_full_warning_pct: 'memory_pressure_stall WARNING when all non-idle tasks stalled on memory this share of the window (%).',
+  psi_memory_full_warning_pct:
+    'memory_pressure_stall WARNING when all non-idle tasks stalled on memory this share of the window (%).',
   psi_memory_full_critical_pct: 'memory_pressure_stall CRITICAL at this memory "full" share (%).',
-  psi_memory_some_warning_pct: 'memory_pressure_stall WARNING when at least one task stalled on memory this share (%).',
-  psi_cpu_some_warning_pct: 'cpu_pressure_stall WARNING when runnable tasks waited for a CPU this share of the window (%).',
+  psi_memory_some_warning_pct:
+    'memory_pressure_stall WARNING when at least one task stalled on memory this share (%).',
+  psi_cpu_some_warning_pct:
+    'cpu_pressure_stall WARNING when runnable tasks waited for a CPU this share of the window (%).',
   psi_cpu_some_critical_pct: 'cpu_pressure_stall CRITICAL at this cpu "some" share (%).',
   psi_io_full_warning_pct: 'io_pressure_stall WARNING when all non-idle tasks stalled on I/O this share (%).',
   psi_io_full_critical_pct: 'io_pressure_stall CRITICAL at this io "full" share (%).',

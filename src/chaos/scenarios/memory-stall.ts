@@ -58,7 +58,7 @@ export const memoryStallScenario: Scenario = {
       mode: 'page-cache',
       comm: 'kchaos-stall',
       join: join_,
-      args: { file: join(dir, 'data'), 'file-bytes': FILE_BYTES, 'anon-bytes': p.anonBytesEach, 'seed': i },
+      args: { file: join(dir, 'data'), 'file-bytes': FILE_BYTES, 'anon-bytes': p.anonBytesEach, seed: i },
     });
     // The first worker writes the file (charged to the cgroup); the others start once it exists.
     const workers: WorkerProcess[] = [ctx.session.startWorker(spec(0))];

@@ -22,7 +22,10 @@ describe('coverage', () => {
   it('blocks a healthy claim per missing required collector, with the reason', () => {
     let s = withCoverage(quietSignals(), 'sched', 'disabled', 'circuit breaker open after 5 faults');
     s = withCoverage(s, 'syscall', 'failed');
-    assert.deepEqual(healthyClaimBlockers(s), ['syscall: failed', 'sched: disabled: circuit breaker open after 5 faults']);
+    assert.deepEqual(healthyClaimBlockers(s), [
+      'syscall: failed',
+      'sched: disabled: circuit breaker open after 5 faults',
+    ]);
     const t = quietSignals();
     delete t.memory;
     assert.deepEqual(healthyClaimBlockers(t), ['memory: ran but delivered no snapshot']);

@@ -46,7 +46,16 @@ describe('ranking', () => {
     ];
     assert.deepEqual(
       rankFindings(input).map((f) => f.title),
-      ['crit eta 5s', 'crit eta 60s', 'crit no eta ratio 9', 'warn eta', 'warn ratio 3', 'warn ratio 2', 'warn thr 0', 'info'],
+      [
+        'crit eta 5s',
+        'crit eta 60s',
+        'crit no eta ratio 9',
+        'warn eta',
+        'warn ratio 3',
+        'warn ratio 2',
+        'warn thr 0',
+        'info',
+      ],
     );
     assert.equal(input[0]!.title, 'info', 'input not modified');
   });
@@ -83,7 +92,10 @@ describe('dedupe', () => {
       signal: 'x',
       description: 'emits the same subject twice',
       defaults: {},
-      evaluate: () => [finding({ rule: 'dup', subject: 's', value: 1 }), finding({ rule: 'dup', subject: 's', value: 5 })],
+      evaluate: () => [
+        finding({ rule: 'dup', subject: 's', value: 1 }),
+        finding({ rule: 'dup', subject: 's', value: 5 }),
+      ],
     };
     const fs = evaluate(quietSignals(), {}, { rules: [dup] });
     assert.equal(fs.length, 1);
@@ -96,7 +108,18 @@ describe('evaluate', () => {
     const s = quietSignals();
     s.pressure!.cpu = psiWindow(60, 0); // warning, no ETA
     s.pressure!.io = psiWindow(80, 40); // critical
-    s.fd!.entries.unshift(fdEntry({ pid: 9, comm: 'leaker', netDelta: 3000, opens: 3000, closes: 0, growthRatePerSec: 100, currentFds: 3000, fdLimit: 4096 }));
+    s.fd!.entries.unshift(
+      fdEntry({
+        pid: 9,
+        comm: 'leaker',
+        netDelta: 3000,
+        opens: 3000,
+        closes: 0,
+        growthRatePerSec: 100,
+        currentFds: 3000,
+        fdLimit: 4096,
+      }),
+    );
     const fs = evaluate(s);
     assert.deepEqual(
       fs.map((f) => f.rule),
@@ -133,7 +156,9 @@ describe('evaluate', () => {
     const s = quietSignals();
     s.pressure!.io = psiWindow(80, 40);
     const r = evaluateDetailed(s, {}, { rules: [boom, ...ALL_RULES], onRuleError: (e) => seen.push(e) });
-    assert.deepEqual(r.ruleErrors, [{ rule: 'boom', error: "rule boom: Cannot read properties of undefined (reading 'p99')" }]);
+    assert.deepEqual(r.ruleErrors, [
+      { rule: 'boom', error: "rule boom: Cannot read properties of undefined (reading 'p99')" },
+    ]);
     assert.deepEqual(seen, r.ruleErrors);
     assert.deepEqual(
       r.findings.map((f) => f.rule),
@@ -146,7 +171,13 @@ describe('evaluate', () => {
   });
 
   it('a rule returning a non-array is a rule error too', () => {
-    const bad = { id: 'bad', signal: 'x', description: '', defaults: {}, evaluate: () => null } as unknown as AnyRule;
+    const bad = {
+      id: 'bad',
+      signal: 'x',
+      description: '',
+      defaults: {},
+      evaluate: () => null,
+    } as unknown as AnyRule;
     const r = evaluateDetailed(quietSignals(), {}, { rules: [bad] });
     assert.equal(r.ruleErrors[0]!.rule, 'bad');
     assert.match(r.ruleErrors[0]!.error, /not a Finding\[\]/);
@@ -178,7 +209,11 @@ describe('evaluate', () => {
   });
 
   it('onlyCritical keeps CRITICAL findings only', () => {
-    const fs = [finding({ severity: 'info' }), finding({ severity: 'critical', title: 'c' }), finding({ severity: 'warning' })];
+    const fs = [
+      finding({ severity: 'info' }),
+      finding({ severity: 'critical', title: 'c' }),
+      finding({ severity: 'warning' }),
+    ];
     assert.deepEqual(
       onlyCritical(fs).map((f) => f.title),
       ['c'],
@@ -190,7 +225,12 @@ describe('buildReport', () => {
   it('fills header, summary counts and eventsCollected = sum of coverage events', () => {
     const s = quietSignals();
     s.coverage = s.coverage.map((c, i) => coverage(c.name, { events: i * 10 }));
-    const fs = [finding({ severity: 'critical' }), finding({ severity: 'critical' }), finding({ severity: 'warning' }), finding({ severity: 'info' })];
+    const fs = [
+      finding({ severity: 'critical' }),
+      finding({ severity: 'critical' }),
+      finding({ severity: 'warning' }),
+      finding({ severity: 'info' }),
+    ];
     const r = buildReport(s, fs, { version: '0.1.0' });
     assert.equal(r.schemaVersion, SCHEMA_VERSION);
     assert.deepEqual(r.tool, { name: 'kerno', version: '0.1.0' });
@@ -208,7 +248,11 @@ describe('buildReport', () => {
   it('a finding-free report keeps the coverage that explains it, plus rule errors and partial', () => {
     const s = withCoverage(quietSignals(), 'syscall', 'failed', 'operation not permitted: run as root');
     const ev = evaluateDetailed(s);
-    const r = buildReport(s, ev.findings, { version: '0.1.0', partial: true, ruleErrors: [{ rule: 'x', error: 'rule x: boom' }] });
+    const r = buildReport(s, ev.findings, {
+      version: '0.1.0',
+      partial: true,
+      ruleErrors: [{ rule: 'x', error: 'rule x: boom' }],
+    });
     assert.deepEqual(r.findings, []);
     assert.deepEqual(r.summary.critical + r.summary.warning + r.summary.info, 0);
     assert.equal(r.partial, true);

@@ -10,7 +10,8 @@ describe('ETA', () => {
   });
 
   it('rejects ≤ 0, NaN, infinite, and beyond 7 days', () => {
-    for (const v of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, MAX_ETA_NS + 1, undefined]) assert.equal(validEtaNs(v), undefined, String(v));
+    for (const v of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, MAX_ETA_NS + 1, undefined])
+      assert.equal(validEtaNs(v), undefined, String(v));
   });
 
   it('remaining ÷ rate, in ns', () => {

@@ -1,6 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatByteRate, formatBytes, formatCount, formatEta, formatNs, formatPct, formatRate } from '../../../src/doctor/format.js';
+import {
+  formatByteRate,
+  formatBytes,
+  formatCount,
+  formatEta,
+  formatNs,
+  formatPct,
+  formatRate,
+} from '../../../src/doctor/format.js';
 
 describe('formatNs', () => {
   it('picks ns/µs/ms/s with up to 3 significant digits', () => {
@@ -38,7 +46,9 @@ describe('formatBytes', () => {
     assert.equal(formatBytes(256 * 1024 * 1024), '256 MiB');
     assert.equal(formatBytes(7.72 * 1024 ** 3), '7.72 GiB');
     assert.equal(formatBytes(1023.9), '1 KiB');
+    assert.equal(formatBytes(1023), '1023 B');
     assert.equal(formatBytes(1024 ** 2 - 1), '1 MiB');
+    assert.equal(formatBytes(1020 * 1024), '1020 KiB');
     assert.equal(formatByteRate(2 * 1024 * 1024), '2 MiB/s');
   });
 });

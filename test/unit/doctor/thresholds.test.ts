@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, isThresholdKey, pickThresholds, THRESHOLD_DOCS, THRESHOLD_KEYS } from '../../../src/doctor/thresholds.js';
+import {
+  DEFAULT_THRESHOLDS,
+  isThresholdKey,
+  pickThresholds,
+  THRESHOLD_DOCS,
+  THRESHOLD_KEYS,
+} from '../../../src/doctor/thresholds.js';
 
 describe('thresholds', () => {
   it('keeps the original code defaults (reference §5.6) under their original keys', () => {
@@ -24,7 +30,9 @@ describe('thresholds', () => {
   });
 
   it('warning < critical for every pair', () => {
-    const pairs = THRESHOLD_KEYS.filter((k) => k.includes('warning')).map((k) => [k, k.replace('warning', 'critical')] as const);
+    const pairs = THRESHOLD_KEYS.filter((k) => k.includes('warning')).map(
+      (k) => [k, k.replace('warning', 'critical')] as const,
+    );
     assert.ok(pairs.length >= 6);
     for (const [w, c] of pairs) {
       if (!isThresholdKey(c)) continue;
@@ -35,7 +43,10 @@ describe('thresholds', () => {
 
   it('documents every key; pick/isThresholdKey work', () => {
     assert.deepEqual(Object.keys(THRESHOLD_DOCS).sort(), [...THRESHOLD_KEYS].sort());
-    assert.deepEqual(pickThresholds('tcp_min_segments', 'fd_growth_per_sec'), { tcp_min_segments: 1000, fd_growth_per_sec: 10 });
+    assert.deepEqual(pickThresholds('tcp_min_segments', 'fd_growth_per_sec'), {
+      tcp_min_segments: 1000,
+      fd_growth_per_sec: 10,
+    });
     assert.equal(isThresholdKey('tcp_min_segments'), true);
     assert.equal(isThresholdKey('toString'), false);
   });

@@ -7,7 +7,17 @@ import { fdEntry, quietSignals, runRule } from './fixtures.js';
 function withLeaker(over: Parameters<typeof fdEntry>[0] = {}) {
   const s = quietSignals();
   s.fd!.entries.unshift(
-    fdEntry({ pid: 31337, comm: 'leaker', opens: 1500, closes: 0, netDelta: 1500, growthRatePerSec: 50, currentFds: 1600, fdLimit: 4096, ...over }),
+    fdEntry({
+      pid: 31337,
+      comm: 'leaker',
+      opens: 1500,
+      closes: 0,
+      netDelta: 1500,
+      growthRatePerSec: 50,
+      currentFds: 1600,
+      fdLimit: 4096,
+      ...over,
+    }),
   );
   return s;
 }
@@ -26,8 +36,14 @@ describe('fd_leak', () => {
   });
 
   it('a start-up burst below fd_min_net_fds is not a leak', () => {
-    assert.deepEqual(runRule(fdLeak, withLeaker({ netDelta: D.fd_min_net_fds - 1, growthRatePerSec: 100 })), []);
-    assert.equal(runRule(fdLeak, withLeaker({ netDelta: D.fd_min_net_fds, growthRatePerSec: 100 })).length, 1);
+    assert.deepEqual(
+      runRule(fdLeak, withLeaker({ netDelta: D.fd_min_net_fds - 1, growthRatePerSec: 100 })),
+      [],
+    );
+    assert.equal(
+      runRule(fdLeak, withLeaker({ netDelta: D.fd_min_net_fds, growthRatePerSec: 100 })).length,
+      1,
+    );
   });
 
   it('per process: subject, pid and copy-paste commands carry the real pid', () => {
@@ -75,12 +91,18 @@ describe('fd_leak', () => {
       const [f] = runRule(fdLeak, withLeaker(over));
       assert.equal(f!.etaNs, undefined);
       assert.equal(f!.severity, 'warning');
-      assert.ok(f!.evidence.some((l) => l.includes(why)), why);
+      assert.ok(
+        f!.evidence.some((l) => l.includes(why)),
+        why,
+      );
     }
   });
 
   it('rejects an ETA beyond 7 days', () => {
-    const [f] = runRule(fdLeak, withLeaker({ growthRatePerSec: 10, netDelta: 300, currentFds: 10, fdLimit: 1_000_000_000 }));
+    const [f] = runRule(
+      fdLeak,
+      withLeaker({ growthRatePerSec: 10, netDelta: 300, currentFds: 10, fdLimit: 1_000_000_000 }),
+    );
     assert.equal(f!.etaNs, undefined);
   });
 

@@ -43,7 +43,10 @@ export function psiWindow(somePct: number, fullPct: number, durationNs = WINDOW_
   };
 }
 
-export function coverage(name: CollectorName | string, over: Partial<CollectorCoverage> = {}): CollectorCoverage {
+export function coverage(
+  name: CollectorName | string,
+  over: Partial<CollectorCoverage> = {},
+): CollectorCoverage {
   return {
     name,
     state: 'ok',
@@ -119,8 +122,17 @@ export function cgroupEntry(over: Partial<CgroupMemoryEntry> = {}): CgroupMemory
 }
 
 /** A cgroup at `pct` % of `limit`, with the bytes consistent with the percentage. */
-export function cgroupAt(pct: number, over: Partial<CgroupMemoryEntry> = {}, limit = 256 * MIB): CgroupMemoryEntry {
-  return cgroupEntry({ limitBytes: limit, currentBytes: Math.round((limit * pct) / 100), usedPct: pct, ...over });
+export function cgroupAt(
+  pct: number,
+  over: Partial<CgroupMemoryEntry> = {},
+  limit = 256 * MIB,
+): CgroupMemoryEntry {
+  return cgroupEntry({
+    limitBytes: limit,
+    currentBytes: Math.round((limit * pct) / 100),
+    usedPct: pct,
+    ...over,
+  });
 }
 
 export function oomEvent(over: Partial<OomEvent> = {}): OomEvent {
@@ -168,26 +180,76 @@ export function quietSignals(): Signals {
       blockingSyscalls: ['poll', 'futex', 'epoll_wait', 'nanosleep', 'clock_nanosleep'],
       entries: [
         // Blocking by design: seconds-long waits are their job.
-        syscallEntry({ nr: 202, name: 'futex', comm: 'containerd', count: 3000, errors: 900, blocking: true,
-          errnos: [{ errno: 110, name: 'ETIMEDOUT', count: 900 }], latency: pctl(3000, 1 * MS, 2 * S, 5 * S, 10 * S) }),
-        syscallEntry({ nr: 232, name: 'epoll_wait', comm: 'systemd', count: 40, blocking: true,
-          latency: pctl(40, 1 * S, 5 * S, 10 * S) }),
+        syscallEntry({
+          nr: 202,
+          name: 'futex',
+          comm: 'containerd',
+          count: 3000,
+          errors: 900,
+          blocking: true,
+          errnos: [{ errno: 110, name: 'ETIMEDOUT', count: 900 }],
+          latency: pctl(3000, 1 * MS, 2 * S, 5 * S, 10 * S),
+        }),
+        syscallEntry({
+          nr: 232,
+          name: 'epoll_wait',
+          comm: 'systemd',
+          count: 40,
+          blocking: true,
+          latency: pctl(40, 1 * S, 5 * S, 10 * S),
+        }),
         // A collector that only fills the list, not the flag, is still honoured.
-        syscallEntry({ nr: 230, name: 'clock_nanosleep', comm: 'sleep', count: 30, blocking: false,
-          latency: pctl(30, 1 * S, 1 * S, 1 * S) }),
+        syscallEntry({
+          nr: 230,
+          name: 'clock_nanosleep',
+          comm: 'sleep',
+          count: 30,
+          blocking: false,
+          latency: pctl(30, 1 * S, 1 * S, 1 * S),
+        }),
         // One slow read of a terminal: an interactive shell waiting for a keystroke.
-        syscallEntry({ nr: 0, name: 'read', comm: 'bash', count: 4, latency: pctl(4, 20 * US, 2 * S, 2 * S) }),
+        syscallEntry({
+          nr: 0,
+          name: 'read',
+          comm: 'bash',
+          count: 4,
+          latency: pctl(4, 20 * US, 2 * S, 2 * S),
+        }),
         // Event loop: EAGAIN is "nothing yet", not a failure.
-        syscallEntry({ nr: 0, name: 'read', comm: 'sshd', count: 5000, errors: 3000,
-          errnos: [{ errno: 11, name: 'EAGAIN', count: 3000 }] }),
+        syscallEntry({
+          nr: 0,
+          name: 'read',
+          comm: 'sshd',
+          count: 5000,
+          errors: 3000,
+          errnos: [{ errno: 11, name: 'EAGAIN', count: 3000 }],
+        }),
         // Existence probes: ENOENT is the answer.
-        syscallEntry({ nr: 262, name: 'newfstatat', comm: 'systemd', count: 2000, errors: 400,
-          errnos: [{ errno: 2, name: 'ENOENT', count: 400 }] }),
+        syscallEntry({
+          nr: 262,
+          name: 'newfstatat',
+          comm: 'systemd',
+          count: 2000,
+          errors: 400,
+          errnos: [{ errno: 2, name: 'ENOENT', count: 400 }],
+        }),
         // Start-up of a short-lived process: some ENOENT from the dynamic loader's library search.
-        syscallEntry({ nr: 257, name: 'openat', comm: 'cron', count: 200, errors: 20,
-          errnos: [{ errno: 2, name: 'ENOENT', count: 20 }] }),
-        syscallEntry({ nr: 16, name: 'ioctl', comm: 'bash', count: 50, errors: 30,
-          errnos: [{ errno: 25, name: 'ENOTTY', count: 30 }] }),
+        syscallEntry({
+          nr: 257,
+          name: 'openat',
+          comm: 'cron',
+          count: 200,
+          errors: 20,
+          errnos: [{ errno: 2, name: 'ENOENT', count: 20 }],
+        }),
+        syscallEntry({
+          nr: 16,
+          name: 'ioctl',
+          comm: 'bash',
+          count: 50,
+          errors: 30,
+          errnos: [{ errno: 25, name: 'ENOTTY', count: 30 }],
+        }),
         syscallEntry({ nr: 1, name: 'write', comm: 'journald', count: 400 }),
       ],
     },
@@ -208,7 +270,18 @@ export function quietSignals(): Signals {
       totalCloses: 396,
       netDelta: 4,
       growthRatePerSec: 4 / 30,
-      entries: [fdEntry(), fdEntry({ pid: 1, comm: 'systemd', opens: 300, closes: 297, netDelta: 3, growthRatePerSec: 0.1, fdLimit: 0 })],
+      entries: [
+        fdEntry(),
+        fdEntry({
+          pid: 1,
+          comm: 'systemd',
+          opens: 300,
+          closes: 297,
+          netDelta: 3,
+          growthRatePerSec: 0.1,
+          fdLimit: 0,
+        }),
+      ],
     },
     memory: {
       totalBytes: 8 * GIB,
@@ -229,8 +302,18 @@ export function quietSignals(): Signals {
       root: '/sys/fs/cgroup/memory',
       containers: [
         cgroupAt(30, { cgroupPath: '/kerno-test/app', failcnt: 3, failcntRatePerSec: 0.1 }),
-        cgroupAt(60, { cgroupPath: '/kubepods/burstable/pod123/ctr', version: 2, pod: 'web-0', namespace: 'shop',
-          highBytes: 200 * MIB, psi: psiWindow(0.3, 0) }, 512 * MIB),
+        cgroupAt(
+          60,
+          {
+            cgroupPath: '/kubepods/burstable/pod123/ctr',
+            version: 2,
+            pod: 'web-0',
+            namespace: 'shop',
+            highBytes: 200 * MIB,
+            psi: psiWindow(0.3, 0),
+          },
+          512 * MIB,
+        ),
       ],
     },
     oom: { count: 0, events: [] },
@@ -267,10 +350,18 @@ export function quietSignals(): Signals {
 }
 
 /** Marks a collector's coverage (and drops its part of the snapshot unless the state is ok). */
-export function withCoverage(s: Signals, name: CollectorName, state: CollectorCoverage['state'], hint?: string): Signals {
-  s.coverage = s.coverage.map((c) => (c.name === name ? coverage(name, { state, ...(hint ? { hint } : {}), programsLoaded: 0 }) : c));
+export function withCoverage(
+  s: Signals,
+  name: CollectorName,
+  state: CollectorCoverage['state'],
+  hint?: string,
+): Signals {
+  s.coverage = s.coverage.map((c) =>
+    c.name === name ? coverage(name, { state, ...(hint ? { hint } : {}), programsLoaded: 0 }) : c,
+  );
   if (state !== 'ok') {
-    const key = ({ cgroup_memory: 'cgroupMemory' } as Record<string, keyof Signals>)[name] ?? (name as keyof Signals);
+    const key =
+      ({ cgroup_memory: 'cgroupMemory' } as Record<string, keyof Signals>)[name] ?? (name as keyof Signals);
     delete (s as unknown as Record<string, unknown>)[key];
   }
   return s;

@@ -44,7 +44,8 @@ describe('healthy_system', () => {
 
   it('no health claim without root: every eBPF collector failed, only procfs ones ran', () => {
     let s = quietSignals();
-    for (const n of ['syscall', 'tcp', 'fd', 'oom', 'sched', 'disk'] as const) s = withCoverage(s, n, 'failed', 'operation not permitted: run as root');
+    for (const n of ['syscall', 'tcp', 'fd', 'oom', 'sched', 'disk'] as const)
+      s = withCoverage(s, n, 'failed', 'operation not permitted: run as root');
     assert.deepEqual(evaluate(s), []);
   });
 

@@ -30,13 +30,22 @@ describe('cgroup paths', () => {
     assert.equal(cgroupDir(undefined, 2, '/a'), '/sys/fs/cgroup/a');
     assert.equal(cgroupDir('/sys/fs/cgroup/memory', 2, '/a'), '/sys/fs/cgroup/a');
     assert.equal(cgroupDir('/sys/fs/cgroup/', 1, 'a'), '/sys/fs/cgroup/memory/a');
-    assert.equal(cgroupDir('/tmp/kerno-chaos-cgroup', 2, '/tmp/kerno-chaos-cgroup/kubepods/x'), '/tmp/kerno-chaos-cgroup/kubepods/x');
-    assert.equal(cgroupDir('/tmp/kerno-chaos-cgroup', 2, '/kubepods/x'), '/tmp/kerno-chaos-cgroup/kubepods/x');
+    assert.equal(
+      cgroupDir('/tmp/kerno-chaos-cgroup', 2, '/tmp/kerno-chaos-cgroup/kubepods/x'),
+      '/tmp/kerno-chaos-cgroup/kubepods/x',
+    );
+    assert.equal(
+      cgroupDir('/tmp/kerno-chaos-cgroup', 2, '/kubepods/x'),
+      '/tmp/kerno-chaos-cgroup/kubepods/x',
+    );
     assert.equal(cgroupDir('/x', 2, '/sys/fs/cgroup/abs'), '/sys/fs/cgroup/abs');
   });
 
   it('finds a cgroup entry by exact or boundary-suffix path only', () => {
-    const cm = { root: '/sys/fs/cgroup/memory', containers: [cgroupEntry({ cgroupPath: '/sys/fs/cgroup/memory/kerno-test/app' })] };
+    const cm = {
+      root: '/sys/fs/cgroup/memory',
+      containers: [cgroupEntry({ cgroupPath: '/sys/fs/cgroup/memory/kerno-test/app' })],
+    };
     assert.ok(findCgroup(cm, '/kerno-test/app'));
     assert.equal(findCgroup(cm, '/app2'), undefined);
     assert.equal(findCgroup(cm, ''), undefined);
@@ -50,7 +59,10 @@ describe('shell quoting', () => {
     assert.equal(sh('/sys/fs/cgroup/system.slice/a.service'), '/sys/fs/cgroup/system.slice/a.service');
     assert.equal(sh('Web Content'), `'Web Content'`);
     assert.equal(sh(`it's`), `'it'\\''s'`);
-    assert.equal(sh('/sys/fs/cgroup/system.slice/dev-disk-by\\x2duuid.swap'), `'/sys/fs/cgroup/system.slice/dev-disk-by\\x2duuid.swap'`);
+    assert.equal(
+      sh('/sys/fs/cgroup/system.slice/dev-disk-by\\x2duuid.swap'),
+      `'/sys/fs/cgroup/system.slice/dev-disk-by\\x2duuid.swap'`,
+    );
     assert.equal(sh(''), `''`);
   });
 });
@@ -68,9 +80,24 @@ describe('errno classification', () => {
   });
 
   it('counts unitemised errors as failures', () => {
-    const b = errorBreakdown(syscallEntry({ name: 'read', errors: 100, errnos: [{ errno: 11, name: 'EAGAIN', count: 70 }, { errno: 9, name: 'EBADF', count: 20 }] }));
+    const b = errorBreakdown(
+      syscallEntry({
+        name: 'read',
+        errors: 100,
+        errnos: [
+          { errno: 11, name: 'EAGAIN', count: 70 },
+          { errno: 9, name: 'EBADF', count: 20 },
+        ],
+      }),
+    );
     assert.equal(b.failures, 30);
-    assert.deepEqual(b.failing.map((x) => x.name), ['EBADF']);
-    assert.deepEqual(b.expected.map((x) => x.name), ['EAGAIN']);
+    assert.deepEqual(
+      b.failing.map((x) => x.name),
+      ['EBADF'],
+    );
+    assert.deepEqual(
+      b.expected.map((x) => x.name),
+      ['EAGAIN'],
+    );
   });
 });

@@ -10,7 +10,14 @@ function hostAt(usedPct: number, growth: number) {
   const s = quietSignals();
   const total = 8 * GIB;
   const used = Math.round((total * usedPct) / 100);
-  s.memory = { ...s.memory!, totalBytes: total, usedBytes: used, availableBytes: total - used, usedPct, growthRateBytesPerSec: growth };
+  s.memory = {
+    ...s.memory!,
+    totalBytes: total,
+    usedBytes: used,
+    availableBytes: total - used,
+    usedPct,
+    growthRateBytesPerSec: growth,
+  };
   return s;
 }
 
@@ -96,10 +103,16 @@ describe('memory_limit_pressure', () => {
   it('CRITICAL at the critical share only while growing', () => {
     assert.equal(runRule(memoryLimitPressure, withCg(D.cgroup_memory_critical_pct))[0]!.severity, 'warning');
     assert.equal(
-      runRule(memoryLimitPressure, withCg(D.cgroup_memory_critical_pct - 0.01, { growthRateBytesPerSec: 100 }))[0]!.severity,
+      runRule(
+        memoryLimitPressure,
+        withCg(D.cgroup_memory_critical_pct - 0.01, { growthRateBytesPerSec: 100 }),
+      )[0]!.severity,
       'warning',
     );
-    const [f] = runRule(memoryLimitPressure, withCg(D.cgroup_memory_critical_pct, { growthRateBytesPerSec: 100 }));
+    const [f] = runRule(
+      memoryLimitPressure,
+      withCg(D.cgroup_memory_critical_pct, { growthRateBytesPerSec: 100 }),
+    );
     assert.equal(f!.severity, 'critical');
     assert.equal(f!.threshold, D.cgroup_memory_critical_pct);
     assert.equal(f!.etaNs, undefined);
@@ -111,10 +124,16 @@ describe('memory_limit_pressure', () => {
     const headroom = 256 * MIB - Math.round((256 * MIB * 97) / 100);
     assert.equal(crit!.etaNs, Math.round((headroom / (2 * MIB)) * 1e9));
     assert.match(crit!.impact, /OOM kill expected in ~4s at 2 MiB\/s/);
-    const [warn] = runRule(memoryLimitPressure, withCg(86, { growthRateBytesPerSec: D.cgroup_memory_eta_min_growth_bytes_per_sec }));
+    const [warn] = runRule(
+      memoryLimitPressure,
+      withCg(86, { growthRateBytesPerSec: D.cgroup_memory_eta_min_growth_bytes_per_sec }),
+    );
     assert.equal(warn!.severity, 'warning');
     assert.ok(warn!.etaNs! > 0);
-    const [slow] = runRule(memoryLimitPressure, withCg(86, { growthRateBytesPerSec: D.cgroup_memory_eta_min_growth_bytes_per_sec - 1 }));
+    const [slow] = runRule(
+      memoryLimitPressure,
+      withCg(86, { growthRateBytesPerSec: D.cgroup_memory_eta_min_growth_bytes_per_sec - 1 }),
+    );
     assert.equal(slow!.etaNs, undefined);
   });
 
@@ -125,26 +144,42 @@ describe('memory_limit_pressure', () => {
   });
 
   it('title, evidence and v1 fix paths with real numbers', () => {
-    const [f] = runRule(memoryLimitPressure, withCg(97, { growthRateBytesPerSec: 2 * MIB, failcnt: 9000, failcntRatePerSec: 400 }));
+    const [f] = runRule(
+      memoryLimitPressure,
+      withCg(97, { growthRateBytesPerSec: 2 * MIB, failcnt: 9000, failcntRatePerSec: 400 }),
+    );
     assert.equal(f!.title, '/kerno-test/leaky is 97% of its memory limit (248 MiB / 256 MiB)');
     assert.equal(f!.evidence[0], 'current 248 MiB of limit 256 MiB (97%) ≥ 95%');
     assert.equal(f!.evidence[2], 'memory.failcnt 9,000 (+400/s); oom_kill 0; under_oom no');
     assert.ok(f!.fix[0]!.startsWith('cat /sys/fs/cgroup/memory/kerno-test/leaky/memory.usage_in_bytes'));
-    assert.ok(f!.fix.some((c) => c.startsWith('echo 402653184 > /sys/fs/cgroup/memory/kerno-test/leaky/memory.limit_in_bytes')));
+    assert.ok(
+      f!.fix.some((c) =>
+        c.startsWith('echo 402653184 > /sys/fs/cgroup/memory/kerno-test/leaky/memory.limit_in_bytes'),
+      ),
+    );
   });
 
   it('v2 pod: label ns/pod, memory.events, kubectl and memory.max under the v2 mount', () => {
     const s = quietSignals();
-    s.cgroupMemory!.containers[1] = cgroupAt(90, {
-      cgroupPath: '/kubepods/burstable/pod123/ctr', version: 2, pod: 'web-0', namespace: 'shop',
-      events: { low: 0, high: 12, max: 3, oom: 1, oomKill: 1 },
-    }, 512 * MIB);
+    s.cgroupMemory!.containers[1] = cgroupAt(
+      90,
+      {
+        cgroupPath: '/kubepods/burstable/pod123/ctr',
+        version: 2,
+        pod: 'web-0',
+        namespace: 'shop',
+        events: { low: 0, high: 12, max: 3, oom: 1, oomKill: 1 },
+      },
+      512 * MIB,
+    );
     const [f] = runRule(memoryLimitPressure, s);
     assert.equal(f!.title, 'shop/web-0 is 90% of its memory limit (461 MiB / 512 MiB)');
     assert.equal(f!.process, 'web-0');
     assert.ok(f!.evidence.includes('memory.events: high 12, max 3, oom 1, oom_kill 1'));
     assert.ok(f!.fix.some((c) => c.startsWith('kubectl -n shop describe pod web-0')));
-    assert.ok(f!.fix.some((c) => c.startsWith('cat /sys/fs/cgroup/kubepods/burstable/pod123/ctr/memory.current')));
+    assert.ok(
+      f!.fix.some((c) => c.startsWith('cat /sys/fs/cgroup/kubepods/burstable/pod123/ctr/memory.current')),
+    );
   });
 
   it('a systemd unit gets systemctl set-property with the right property per version', () => {
@@ -186,7 +221,11 @@ describe('memory_high_throttling', () => {
     assert.equal(f!.subject, '/kubepods/burstable/pod123/ctr');
     assert.equal(f!.evidence[0], 'memory.events high +1/s ≥ 1/s (total 420)');
     assert.equal(f!.evidence[1], 'current 307 MiB, memory.high 200 MiB, memory.max 512 MiB');
-    assert.ok(f!.fix.some((c) => c.startsWith('echo 314572800 > /sys/fs/cgroup/kubepods/burstable/pod123/ctr/memory.high')));
+    assert.ok(
+      f!.fix.some((c) =>
+        c.startsWith('echo 314572800 > /sys/fs/cgroup/kubepods/burstable/pod123/ctr/memory.high'),
+      ),
+    );
   });
 
   it('v1: failcnt growth; quiet just below cgroup_memory_failcnt_per_sec, WARNING at it', () => {

@@ -15,7 +15,16 @@ describe('oom_kill_occurred', () => {
     const s = quietSignals();
     s.oom = {
       count: 1,
-      events: [oomEvent({ pid: 777, comm: 'java', rssBytes: 1536 * MIB, triggeredPid: 778, triggeredComm: 'java-worker', cgroupPath: '' })],
+      events: [
+        oomEvent({
+          pid: 777,
+          comm: 'java',
+          rssBytes: 1536 * MIB,
+          triggeredPid: 778,
+          triggeredComm: 'java-worker',
+          cgroupPath: '',
+        }),
+      ],
     };
     const [f, ...rest] = runRule(oomKillOccurred, s);
     assert.equal(rest.length, 0);
@@ -27,7 +36,10 @@ describe('oom_kill_occurred', () => {
     assert.equal(f!.metric, 'oom_kills');
     assert.equal(f!.value, 1);
     assert.match(f!.cause, /killed java \(pid 777, RSS 1\.5 GiB\)/);
-    assert.match(f!.evidence[0]!, /RSS 1\.5 GiB, total VM 512 MiB, oom_score_adj 0; allocation by java-worker \(pid 778\)/);
+    assert.match(
+      f!.evidence[0]!,
+      /RSS 1\.5 GiB, total VM 512 MiB, oom_score_adj 0; allocation by java-worker \(pid 778\)/,
+    );
     assert.ok(f!.fix.some((c) => c.includes('dmesg -T')));
   });
 
@@ -35,7 +47,11 @@ describe('oom_kill_occurred', () => {
     const s = quietSignals();
     s.oom = {
       count: 3,
-      events: [oomEvent({ pid: 1 }), oomEvent({ pid: 2 }), oomEvent({ pid: 3, cgroupPath: '/kerno-test/other' })],
+      events: [
+        oomEvent({ pid: 1 }),
+        oomEvent({ pid: 2 }),
+        oomEvent({ pid: 3, cgroupPath: '/kerno-test/other' }),
+      ],
     };
     const fs = runRule(oomKillOccurred, s);
     assert.equal(fs.length, 2);
@@ -62,7 +78,11 @@ describe('oom_kill_occurred', () => {
     const [f] = runRule(oomKillOccurred, s);
     assert.ok(f!.evidence.some((l) => l.startsWith('cgroup now at 253 MiB of its 256 MiB limit (99%)')));
     assert.ok(f!.fix.some((c) => c.includes('/sys/fs/cgroup/memory/kerno-test/leaky/memory.limit_in_bytes')));
-    assert.ok(f!.fix.some((c) => c.startsWith('echo 402653184 > /sys/fs/cgroup/memory/kerno-test/leaky/memory.limit_in_bytes')));
+    assert.ok(
+      f!.fix.some((c) =>
+        c.startsWith('echo 402653184 > /sys/fs/cgroup/memory/kerno-test/leaky/memory.limit_in_bytes'),
+      ),
+    );
   });
 
   it('a k8s pod cgroup is named ns/pod and gets a kubectl step', () => {

@@ -23,7 +23,10 @@ describe('memory_pressure_stall', () => {
     assert.equal(w!.severity, 'warning');
     assert.equal(w!.metric, 'psi_memory_full_pct');
     assert.equal(w!.threshold, D.psi_memory_full_warning_pct);
-    assert.equal(runRule(memoryPressureStall, withMem(30, D.psi_memory_full_critical_pct - 0.01))[0]!.severity, 'warning');
+    assert.equal(
+      runRule(memoryPressureStall, withMem(30, D.psi_memory_full_critical_pct - 0.01))[0]!.severity,
+      'warning',
+    );
     const [c] = runRule(memoryPressureStall, withMem(30, D.psi_memory_full_critical_pct));
     assert.equal(c!.severity, 'critical');
     assert.equal(c!.threshold, D.psi_memory_full_critical_pct);
@@ -82,7 +85,10 @@ describe('cpu_pressure_stall', () => {
     const [w] = runRule(cpuPressureStall, withCpu(D.psi_cpu_some_warning_pct));
     assert.equal(w!.severity, 'warning');
     assert.equal(w!.threshold, D.psi_cpu_some_warning_pct);
-    assert.equal(runRule(cpuPressureStall, withCpu(D.psi_cpu_some_critical_pct - 0.01))[0]!.severity, 'warning');
+    assert.equal(
+      runRule(cpuPressureStall, withCpu(D.psi_cpu_some_critical_pct - 0.01))[0]!.severity,
+      'warning',
+    );
     const [c] = runRule(cpuPressureStall, withCpu(D.psi_cpu_some_critical_pct));
     assert.equal(c!.severity, 'critical');
     assert.equal(c!.threshold, D.psi_cpu_some_critical_pct);
@@ -114,7 +120,10 @@ describe('io_pressure_stall', () => {
     const [w] = runRule(ioPressureStall, withIo(50, D.psi_io_full_warning_pct));
     assert.equal(w!.severity, 'warning');
     assert.equal(w!.threshold, D.psi_io_full_warning_pct);
-    assert.equal(runRule(ioPressureStall, withIo(50, D.psi_io_full_critical_pct - 0.01))[0]!.severity, 'warning');
+    assert.equal(
+      runRule(ioPressureStall, withIo(50, D.psi_io_full_critical_pct - 0.01))[0]!.severity,
+      'warning',
+    );
     const [c] = runRule(ioPressureStall, withIo(70, D.psi_io_full_critical_pct));
     assert.equal(c!.severity, 'critical');
     assert.equal(c!.metric, 'psi_io_full_pct');
@@ -124,7 +133,11 @@ describe('io_pressure_stall', () => {
     const s = withIo(70, 35);
     s.disk!.devices[0]!.sync = pctl(3000, 40 * MS, 180 * MS, 260 * MS);
     const [f] = runRule(ioPressureStall, s);
-    assert.ok(f!.evidence.some((l) => l.startsWith('vda: read p99 2ms (40), write p99 8ms (300), sync p99 260ms (3,000)')));
+    assert.ok(
+      f!.evidence.some((l) =>
+        l.startsWith('vda: read p99 2ms (40), write p99 8ms (300), sync p99 260ms (3,000)'),
+      ),
+    );
     assert.ok(f!.fix.some((c) => c.startsWith('iostat -x vda 1 5')));
     assert.match(f!.cause, /busiest device vda/);
   });

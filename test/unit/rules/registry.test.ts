@@ -48,7 +48,11 @@ describe('rule registry', () => {
         used.add(k);
       }
     }
-    assert.deepEqual([...used].sort(), [...THRESHOLD_KEYS].sort(), 'every threshold key is read by some rule');
+    assert.deepEqual(
+      [...used].sort(),
+      [...THRESHOLD_KEYS].sort(),
+      'every threshold key is read by some rule',
+    );
   });
 
   it('on an idle host every rule but healthy_system is quiet', () => {
@@ -63,10 +67,23 @@ describe('rule registry', () => {
     const s = deepFreeze(quietSignals());
     // Make every rule fire on the frozen copy too.
     const busy = quietSignals();
-    busy.pressure = { cpu: { ...busy.pressure!.cpu!, somePct: 90 }, memory: { ...busy.pressure!.memory!, fullPct: 30 }, io: { ...busy.pressure!.io!, fullPct: 40 } };
+    busy.pressure = {
+      cpu: { ...busy.pressure!.cpu!, somePct: 90 },
+      memory: { ...busy.pressure!.memory!, fullPct: 30 },
+      io: { ...busy.pressure!.io!, fullPct: 40 },
+    };
     busy.sched!.topDelayed.reverse();
     busy.sched!.runqDelay = { count: 10_000, p50: 1e6, p95: 2e7, p99: 3e7, max: 9e7 };
-    busy.fd!.entries.push({ pid: 9, comm: 'x', opens: 900, closes: 0, netDelta: 900, growthRatePerSec: 30, currentFds: 1000, fdLimit: 2048 });
+    busy.fd!.entries.push({
+      pid: 9,
+      comm: 'x',
+      opens: 900,
+      closes: 0,
+      netDelta: 900,
+      growthRatePerSec: 30,
+      currentFds: 1000,
+      fdLimit: 2048,
+    });
     deepFreeze(busy);
     for (const r of ALL_RULES) {
       assert.doesNotThrow(() => r.evaluate(s, D), r.id);
@@ -76,7 +93,19 @@ describe('rule registry', () => {
 
   it('every rule skips a snapshot with no sub-snapshots at all', () => {
     const s = quietSignals();
-    for (const k of ['syscall', 'tcp', 'fd', 'memory', 'pressure', 'cgroupMemory', 'oom', 'sched', 'disk', 'kernel'] as const) delete s[k];
+    for (const k of [
+      'syscall',
+      'tcp',
+      'fd',
+      'memory',
+      'pressure',
+      'cgroupMemory',
+      'oom',
+      'sched',
+      'disk',
+      'kernel',
+    ] as const)
+      delete s[k];
     for (const r of ALL_RULES) assert.deepEqual(r.evaluate(s, D), [], r.id);
   });
 });

@@ -28,7 +28,10 @@ describe('scheduler_contention', () => {
   });
 
   it('CRITICAL at the critical threshold and reports the crossed (critical) threshold', () => {
-    assert.equal(runRule(schedulerContention, withRunq(D.sched_delay_critical_ns - 1))[0]!.severity, 'warning');
+    assert.equal(
+      runRule(schedulerContention, withRunq(D.sched_delay_critical_ns - 1))[0]!.severity,
+      'warning',
+    );
     const [f] = runRule(schedulerContention, withRunq(D.sched_delay_critical_ns));
     assert.equal(f!.severity, 'critical');
     assert.equal(f!.threshold, D.sched_delay_critical_ns);

@@ -18,8 +18,17 @@ describe('syscall_latency_high', () => {
 
   it('quiet just below the warning threshold; WARNING at it', () => {
     const lat = (p99: number) => pctl(1000, 1 * MS, p99 / 2, p99);
-    assert.deepEqual(runRule(syscallLatencyHigh, withSlow({ name: 'fsync', comm: 'pg', latency: lat(D.syscall_p99_warning_ns - 1) })), []);
-    const [f] = runRule(syscallLatencyHigh, withSlow({ name: 'fsync', comm: 'pg', latency: lat(D.syscall_p99_warning_ns) }));
+    assert.deepEqual(
+      runRule(
+        syscallLatencyHigh,
+        withSlow({ name: 'fsync', comm: 'pg', latency: lat(D.syscall_p99_warning_ns - 1) }),
+      ),
+      [],
+    );
+    const [f] = runRule(
+      syscallLatencyHigh,
+      withSlow({ name: 'fsync', comm: 'pg', latency: lat(D.syscall_p99_warning_ns) }),
+    );
     assert.equal(f!.severity, 'warning');
     assert.equal(f!.threshold, D.syscall_p99_warning_ns);
     assert.equal(f!.title, 'High fsync() Syscall Latency');
@@ -30,17 +39,38 @@ describe('syscall_latency_high', () => {
 
   it('CRITICAL at the critical threshold, reporting it', () => {
     const lat = (p99: number) => pctl(1000, 1 * MS, p99 / 2, p99);
-    assert.equal(runRule(syscallLatencyHigh, withSlow({ name: 'fsync', latency: lat(D.syscall_p99_critical_ns - 1) }))[0]!.severity, 'warning');
-    const [f] = runRule(syscallLatencyHigh, withSlow({ name: 'fsync', latency: lat(D.syscall_p99_critical_ns) }));
+    assert.equal(
+      runRule(
+        syscallLatencyHigh,
+        withSlow({ name: 'fsync', latency: lat(D.syscall_p99_critical_ns - 1) }),
+      )[0]!.severity,
+      'warning',
+    );
+    const [f] = runRule(
+      syscallLatencyHigh,
+      withSlow({ name: 'fsync', latency: lat(D.syscall_p99_critical_ns) }),
+    );
     assert.equal(f!.severity, 'critical');
     assert.equal(f!.threshold, D.syscall_p99_critical_ns);
   });
 
   it('one slow call does not fire: needs syscall_min_slow_calls calls that slow', () => {
     // 50 calls, only the max is slow: p99 = max, p95 fast → at least 1 slow call.
-    assert.deepEqual(runRule(syscallLatencyHigh, withSlow({ name: 'connect', count: 50, latency: pctl(50, 50 * US, 1 * MS, 300 * MS) })), []);
+    assert.deepEqual(
+      runRule(
+        syscallLatencyHigh,
+        withSlow({ name: 'connect', count: 50, latency: pctl(50, 50 * US, 1 * MS, 300 * MS) }),
+      ),
+      [],
+    );
     // 500 calls with p99 slow → at least 6 slow calls.
-    assert.equal(runRule(syscallLatencyHigh, withSlow({ name: 'connect', count: 500, latency: pctl(500, 50 * US, 1 * MS, 300 * MS) })).length, 1);
+    assert.equal(
+      runRule(
+        syscallLatencyHigh,
+        withSlow({ name: 'connect', count: 500, latency: pctl(500, 50 * US, 1 * MS, 300 * MS) }),
+      ).length,
+      1,
+    );
   });
 
   it('at most one finding: the slowest pair is the headline, the others are evidence', () => {
@@ -64,25 +94,48 @@ describe('syscall_latency_high', () => {
   });
 
   it('blocking entries never count, even when they are the slowest', () => {
-    const s = withSlow({ name: 'ppoll', comm: 'x', blocking: true, latency: pctl(1000, 1 * S, 2 * S, 3 * S) });
+    const s = withSlow({
+      name: 'ppoll',
+      comm: 'x',
+      blocking: true,
+      latency: pctl(1000, 1 * S, 2 * S, 3 * S),
+    });
     assert.deepEqual(runRule(syscallLatencyHigh, s), []);
   });
 
   it('the [other] bucket counts but fix steps trace system-wide', () => {
-    const [f] = runRule(syscallLatencyHigh, withSlow({ name: 'write', comm: '[other]', latency: pctl(1000, 1 * MS, 100 * MS, 200 * MS) }));
+    const [f] = runRule(
+      syscallLatencyHigh,
+      withSlow({ name: 'write', comm: '[other]', latency: pctl(1000, 1 * MS, 100 * MS, 200 * MS) }),
+    );
     assert.equal(f!.subject, 'write([other])');
     assert.ok(f!.fix[0]!.startsWith('perf trace -s -a -e write'));
   });
 
   it('a comm with a space is quoted in the copy-paste command', () => {
-    const [f] = runRule(syscallLatencyHigh, withSlow({ name: 'read', comm: 'Web Content', latency: pctl(1000, 1 * MS, 100 * MS, 200 * MS) }));
+    const [f] = runRule(
+      syscallLatencyHigh,
+      withSlow({ name: 'read', comm: 'Web Content', latency: pctl(1000, 1 * MS, 100 * MS, 200 * MS) }),
+    );
     assert.ok(f!.fix[0]!.includes(`pgrep -d, -x 'Web Content'`));
   });
 });
 
 describe('syscall_error_rate', () => {
-  function failing(count: number, errors: number, errno = { errno: 13, name: 'EACCES' }, over: Parameters<typeof syscallEntry>[0] = {}) {
-    return withSlow({ name: 'openat', comm: 'myapp', count, errors, errnos: [{ ...errno, count: errors }], ...over });
+  function failing(
+    count: number,
+    errors: number,
+    errno = { errno: 13, name: 'EACCES' },
+    over: Parameters<typeof syscallEntry>[0] = {},
+  ) {
+    return withSlow({
+      name: 'openat',
+      comm: 'myapp',
+      count,
+      errors,
+      errnos: [{ ...errno, count: errors }],
+      ...over,
+    });
   }
 
   it('stays quiet on an idle host: EAGAIN, stat ENOENT, isatty ENOTTY, start-up ENOENT, blocking futex ETIMEDOUT', () => {
@@ -120,33 +173,57 @@ describe('syscall_error_rate', () => {
     assert.deepEqual(runRule(syscallErrorRate, eagain), []);
     // Same, plus 1 000 errors the top list does not itemise: counted (unknown is not benign).
     const mixed = withSlow({
-      name: 'recvfrom', comm: 'svc', count: 10_000, errors: 10_000,
+      name: 'recvfrom',
+      comm: 'svc',
+      count: 10_000,
+      errors: 10_000,
       errnos: [{ errno: 11, name: 'EAGAIN', count: 9_000 }],
     });
     const [f] = runRule(syscallErrorRate, mixed);
     assert.equal(f!.value, 10);
-    assert.ok(f!.evidence.some((l) => l.includes('not counted for recvfrom(svc) (normal control flow): EAGAIN ×9,000')));
+    assert.ok(
+      f!.evidence.some((l) =>
+        l.includes('not counted for recvfrom(svc) (normal control flow): EAGAIN ×9,000'),
+      ),
+    );
   });
 
   it('openat ENOENT in a loop is a failure (a missing file), stat ENOENT is not', () => {
     assert.equal(runRule(syscallErrorRate, failing(12_000, 12_000, { errno: 2, name: 'ENOENT' })).length, 1);
     assert.deepEqual(
-      runRule(syscallErrorRate, failing(12_000, 12_000, { errno: 2, name: 'ENOENT' }, { name: 'newfstatat' })),
+      runRule(
+        syscallErrorRate,
+        failing(12_000, 12_000, { errno: 2, name: 'ENOENT' }, { name: 'newfstatat' }),
+      ),
       [],
     );
   });
 
   it('evidence and fix: rate, counts, per-second, errno, strace -Z on the comm, errno hint', () => {
     const [f] = runRule(syscallErrorRate, failing(12_000, 12_000));
-    assert.equal(f!.evidence[1], 'openat(myapp): 100% of 12,000 calls failed (12,000, 400/s): EACCES ×12,000');
+    assert.equal(
+      f!.evidence[1],
+      'openat(myapp): 100% of 12,000 calls failed (12,000, 400/s): EACCES ×12,000',
+    );
     assert.match(f!.cause, /mostly with EACCES \(400\/s\)/);
-    assert.equal(f!.fix[0], 'strace -f -Z -e trace=openat -p "$(pgrep -d, -x myapp)"   # -Z: failing calls only, with their arguments');
+    assert.equal(
+      f!.fix[0],
+      'strace -f -Z -e trace=openat -p "$(pgrep -d, -x myapp)"   # -Z: failing calls only, with their arguments',
+    );
     assert.ok(f!.fix.some((c) => c.startsWith('EACCES:')));
   });
 
   it('one finding: the highest share is the headline', () => {
     const s = failing(10_000, 1_000);
-    s.syscall!.entries.push(syscallEntry({ name: 'connect', comm: 'api', count: 1000, errors: 900, errnos: [{ errno: 111, name: 'ECONNREFUSED', count: 900 }] }));
+    s.syscall!.entries.push(
+      syscallEntry({
+        name: 'connect',
+        comm: 'api',
+        count: 1000,
+        errors: 900,
+        errnos: [{ errno: 111, name: 'ECONNREFUSED', count: 900 }],
+      }),
+    );
     const fs = runRule(syscallErrorRate, s);
     assert.equal(fs.length, 1);
     assert.equal(fs[0]!.subject, 'connect(api)');

@@ -13,7 +13,15 @@ function withRate(segmentsOut: number, retransSegs: number) {
   tcp.retransmits = retransSegs;
   tcp.retransmitRatePct = segmentsOut > 0 ? (retransSegs / segmentsOut) * 100 : 0;
   tcp.topRetransmitters = [
-    tcpConn({ srcAddr: '10.200.0.1', srcPort: 40000, dstAddr: '10.200.0.2', dstPort: 5201, pid: 4321, comm: 'iperf3', retransmits: retransSegs }),
+    tcpConn({
+      srcAddr: '10.200.0.1',
+      srcPort: 40000,
+      dstAddr: '10.200.0.2',
+      dstPort: 5201,
+      pid: 4321,
+      comm: 'iperf3',
+      retransmits: retransSegs,
+    }),
   ];
   return s;
 }
@@ -44,15 +52,24 @@ describe('tcp_retransmit_storm', () => {
     assert.equal(f!.subject, '10.200.0.1:40000→10.200.0.2:5201');
     assert.equal(f!.pid, 4321);
     assert.equal(f!.process, 'iperf3');
-    assert.equal(f!.evidence[0], '5.2% of sent segments were retransmissions (2,600 of 50,000) ≥ 2% threshold');
-    assert.ok(f!.evidence.includes('10.200.0.1:40000→10.200.0.2:5201 iperf3 (pid 4321): 2,600 retransmits, srtt 300µs'));
+    assert.equal(
+      f!.evidence[0],
+      '5.2% of sent segments were retransmissions (2,600 of 50,000) ≥ 2% threshold',
+    );
+    assert.ok(
+      f!.evidence.includes(
+        '10.200.0.1:40000→10.200.0.2:5201 iperf3 (pid 4321): 2,600 retransmits, srtt 300µs',
+      ),
+    );
     assert.ok(f!.fix.some((c) => c.startsWith('ss -tin dst 10.200.0.2')));
     assert.ok(f!.fix.some((c) => c.startsWith('ip route get 10.200.0.2')));
   });
 
   it('IPv6 connections are bracketed', () => {
     const s = withRate(50_000, 2_600);
-    s.tcp!.topRetransmitters = [tcpConn({ family: 6, srcAddr: 'fd00::1', dstAddr: 'fd00::2', srcPort: 1, dstPort: 443 })];
+    s.tcp!.topRetransmitters = [
+      tcpConn({ family: 6, srcAddr: 'fd00::1', dstAddr: 'fd00::2', srcPort: 1, dstPort: 443 }),
+    ];
     const [f] = runRule(tcpRetransmitStorm, s);
     assert.equal(f!.subject, '[fd00::1]:1→[fd00::2]:443');
     assert.ok(f!.fix.some((c) => c.startsWith('ss -tin dst [fd00::2]')));

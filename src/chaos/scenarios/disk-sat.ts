@@ -1,0 +1,122 @@
+// disk-sat → disk_io_bottleneck / io_pressure_stall: many writers doing O_DIRECT|O_DSYNC writes (every write
+// is a synchronous request that must reach the device) to files on the root disk. Which rule this reaches
+// depends on the disk: a fast virtual disk answers each request in well under a millisecond, so only a
+// deep queue of large requests pushes per-request latency past 50 ms; I/O pressure (tasks waiting on I/O)
+// is reached at every intensity. See the kernel test for measured numbers.
+import { mkdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPressureCgroup, pressureFileFor } from '../cgroup.js';
+import { byIntensity, formatBytes, MiB } from '../options.js';
+import { readDiskCounters, readPsi } from '../proc.js';
+import { num } from '../worker.js';
+import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
+import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
+
+const RULES = ['disk_io_bottleneck', 'io_pressure_stall'] as const;
+
+export function diskSatParams(intensity: Intensity): { writers: number; blockBytes: number; fileBytes: number } {
+  const p = byIntensity(intensity, {
+    low: { writers: 8, blockBytes: 64 * 1024 },
+    medium: { writers: 32, blockBytes: 1 * MiB },
+    high: { writers: 64, blockBytes: 4 * MiB },
+  });
+  // Each writer overwrites its own file in a loop: the disk stays busy without the filesystem filling up.
+  return { ...p, fileBytes: Math.max(16 * MiB, 4 * p.blockBytes) };
+}
+
+export const diskSatScenario: Scenario = {
+  name: 'disk-sat',
+  rules: RULES,
+  description: 'many writers doing synchronous direct writes (O_DIRECT|O_DSYNC) to the root disk',
+  needsRoot: false,
+  plan(opts: ChaosOptions, host: HostFacts): string[] {
+    const p = diskSatParams(opts.intensity);
+    const dev = host.scratchDevice ? ` on ${host.scratchDevice.name} (${host.scratchDevice.dev})` : '';
+    return [
+      `create directory ${join(host.scratchDir, 'kerno-chaos-disk-<id>')}${dev}${host.scratchOnDisk ? '' : ' — WARNING: this is not a disk-backed filesystem'}`,
+      `start one process (kchaos-disk) with ${p.writers} writer threads, each overwriting its own ${formatBytes(p.fileBytes)} file in ${formatBytes(p.blockBytes)} O_DIRECT|O_DSYNC writes as fast as the disk allows (${formatBytes(p.writers * p.fileBytes)} of disk space)`,
+      runsFor(opts),
+    ];
+  },
+  async run(opts, ctx) {
+    const start = performance.now();
+    const result = newResult('disk-sat', RULES, opts);
+    if (!ctx.host.scratchOnDisk) {
+      throw new Error(`disk-sat needs a disk-backed directory; ${ctx.host.scratchDir} is in memory (tmpfs)`);
+    }
+    const p = diskSatParams(opts.intensity);
+    const st = statfsSync(ctx.host.scratchDir);
+    const need = p.writers * p.fileBytes + 512 * MiB;
+    if (st.bavail * st.bsize < need) {
+      throw new Error(`disk-sat needs ${formatBytes(need)} free in ${ctx.host.scratchDir}, only ${formatBytes(st.bavail * st.bsize)} available`);
+    }
+    const dir = join(ctx.host.scratchDir, ctx.session.name('disk'));
+    ctx.session.register({ kind: 'path', path: dir });
+    mkdirSync(dir);
+    const pg = createPressureCgroup(ctx.session, ctx.host, 'disk');
+    const dev = ctx.host.scratchDevice;
+    const disk0 = dev ? readDiskCounters(dev.name) : undefined;
+    const psi0 = readPsi('/proc/pressure/io');
+    const pgFile = pressureFileFor(undefined, pg, 'io');
+    const pg0 = pgFile ? readPsi(pgFile) : undefined;
+    const t0 = performance.now();
+    const w = ctx.session.startWorker({
+      mode: 'disk',
+      comm: 'kchaos-disk',
+      join: pg ? [pg.procsFile] : [],
+      args: { writers: p.writers, block: p.blockBytes, 'max-file-bytes': p.fileBytes, direct: 1, dir },
+    });
+    await w.ready();
+    if (dev) {
+      const d = { kind: 'device', dev: dev.dev, name: dev.name } as const;
+      result.subjects.push(d);
+      ctx.onSubject(d);
+    }
+    const proc = { kind: 'process', pid: w.pid, comm: 'kchaos-disk' } as const;
+    result.subjects.push(proc);
+    ctx.onSubject(proc);
+    ctx.log(`    pid ${w.pid}: ${p.writers} writers × ${formatBytes(p.blockBytes)} O_DIRECT|O_DSYNC in ${dir}`);
+    result.aborted = await holdUntilEnd(ctx, [w]);
+    const windowUs = (performance.now() - t0) * 1000;
+    const disk1 = dev ? readDiskCounters(dev.name) : undefined;
+    const psi1 = readPsi('/proc/pressure/io');
+    const pg1 = pgFile ? readPsi(pgFile) : undefined;
+    const done = (await w.stop()).done;
+    result.elapsedNs = elapsedSince(start);
+    result.observed = {
+      writers: p.writers,
+      blockBytes: p.blockBytes,
+      writes: num(done, 'writes'),
+      bytesWritten: num(done, 'bytes'),
+      // Whole pwrite() latency seen by the writers (queueing in the kernel included).
+      writeP50Ns: num(done, 'writeP50Ns'),
+      writeP99Ns: num(done, 'writeP99Ns'),
+      writeMaxNs: num(done, 'writeMaxNs'),
+    };
+    if (disk0 && disk1) {
+      const writes = disk1.writes - disk0.writes;
+      const flushes = disk1.flushes - disk0.flushes;
+      Object.assign(result.observed, {
+        deviceWrites: writes,
+        // /proc/diskstats averages: time from issue to completion per request, all requests of the disk.
+        deviceAvgWriteNs: writes > 0 ? Math.round(((disk1.writeTicksMs - disk0.writeTicksMs) / writes) * 1e6) : 0,
+        deviceFlushes: flushes,
+        deviceAvgFlushNs: flushes > 0 ? Math.round(((disk1.flushTicksMs - disk0.flushTicksMs) / flushes) * 1e6) : 0,
+        deviceAvgQueueDepth: Math.round(((disk1.weightedMs - disk0.weightedMs) / (windowUs / 1000)) * 10) / 10,
+      });
+    }
+    if (psi0 && psi1) {
+      Object.assign(result.observed, {
+        hostIoSomePct: pct(psi1.someUs - psi0.someUs, windowUs),
+        hostIoFullPct: pct(psi1.fullUs - psi0.fullUs, windowUs),
+      });
+    }
+    if (pg0 && pg1) {
+      Object.assign(result.observed, {
+        cgroupIoSomePct: pct(pg1.someUs - pg0.someUs, windowUs),
+        cgroupIoFullPct: pct(pg1.fullUs - pg0.fullUs, windowUs),
+      });
+    }
+    return result;
+  },
+};
