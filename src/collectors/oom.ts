@@ -6,6 +6,7 @@ import type { OomEvent, SignalsPart } from '../signals.js';
 import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
 import { CgroupIdResolver } from './procfs/cgroup-ids.js';
+import { findV1Mount } from './procfs/cgroup-mounts.js';
 
 // Layout: bpf/oom.h (struct oom_event, 112 bytes)
 const E = {
@@ -59,11 +60,25 @@ export class OomCollector implements Collector {
   #rb: RingBuffer | undefined;
   #events: OomEvent[] = [];
   #count = 0;
-  #resolver = new CgroupIdResolver();
+  #resolver: CgroupIdResolver | undefined;
   #stats = { events: 0, dropped: 0 };
+  #pending: Promise<void>[] = [];
+
+  async #resolvePath(e: OomEvent): Promise<void> {
+    if (!e.cgroupId) return;
+    try {
+      e.cgroupPath = (await this.#resolver?.resolve(e.cgroupId))?.path ?? '';
+    } catch {
+      /* cgroup gone: path stays unknown */
+    }
+  }
 
   async start(ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('oom', [{ programs: ['mark_victim'] }]);
+    // memcg_id is a kernfs id of the memory controller's hierarchy: the v1 memory mount where it exists
+    // (ids are only unique within one hierarchy), else the cgroup2 mount.
+    const v1 = await findV1Mount('memory');
+    this.#resolver = new CgroupIdResolver(v1 ? { root: v1 } : {});
     this.#rb = this.#bpf.obj.ringBuffer(
       'events',
       (recs) => {
@@ -75,6 +90,8 @@ export class OomCollector implements Collector {
             if (!e) continue;
             this.#count++;
             this.#events.push(e);
+            // Resolve now: a killed container's cgroup is often removed within moments.
+            this.#pending.push(this.#resolvePath(e));
             // OOM kills are never sampled; the cap only bounds memory (oldest dropped first).
             if (this.#events.length > OOM_MAX_EVENTS) this.#events.shift();
           }
@@ -103,14 +120,9 @@ export class OomCollector implements Collector {
     const c = readCounters(obj);
     this.#stats.events = c[CNT_EVENTS] ?? 0;
     this.#stats.dropped = (c[CNT_RINGBUF_FULL] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0);
-    for (const e of this.#events) {
-      if (e.cgroupPath || !e.cgroupId) continue;
-      try {
-        e.cgroupPath = (await this.#resolver.resolve(e.cgroupId))?.path ?? '';
-      } catch {
-        /* cgroup gone: path stays unknown */
-      }
-    }
+    const pending = this.#pending;
+    this.#pending = [];
+    await Promise.all(pending);
     return { oom: { count: this.#count, events: this.#events.map((e) => ({ ...e })) } };
   }
 

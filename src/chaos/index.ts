@@ -1,0 +1,90 @@
+// Public API of `kerno chaos` (the CLI wires flags to these): list, describe, run, and clean up after a
+// killed run. Nothing here touches process signals: the caller passes an AbortSignal, and aborting it
+// stops the workloads and removes everything the run created.
+import { cleanupStale, type CleanupReport } from './cleanup.js';
+import { detectHostFacts } from './host.js';
+import { formatDuration, validateOptions } from './options.js';
+import { getScenario, SCENARIOS } from './registry.js';
+import { ChaosSession } from './session.js';
+import { ensureWorkerBinary } from './worker.js';
+import type { ChaosLog, ChaosOptions, ChaosSubject, HostFacts, ScenarioResult } from './types.js';
+
+export type { ChaosLog, ChaosOptions, ChaosSubject, HostFacts, Intensity, ScenarioResult } from './types.js';
+export type { CleanupReport } from './cleanup.js';
+export { SCENARIO_RULES, getScenario } from './registry.js';
+export { DEFAULT_DURATION_NS, DEFAULT_INTENSITY, parseIntensity, formatDuration } from './options.js';
+export { cleanupStale } from './cleanup.js';
+
+export interface ScenarioInfo {
+  name: string;
+  rules: readonly string[];
+  description: string;
+  needsRoot: boolean;
+}
+
+export function listScenarios(): ScenarioInfo[] {
+  return SCENARIOS.map(({ name, rules, description, needsRoot }) => ({ name, rules, description, needsRoot }));
+}
+
+/** What `kerno chaos --induce <name>` will do, one line per step (shown before asking for --yes). */
+export function describeScenario(name: string, options: ChaosOptions, host: HostFacts = detectHostFacts()): string[] {
+  const scenario = getScenario(name);
+  const opts = validateOptions(options);
+  return [
+    `scenario ${scenario.name} (intensity ${opts.intensity}, duration ${formatDuration(opts.durationNs)}): ${scenario.description}`,
+    ...scenario.plan(opts, host).map((l) => `  - ${l}`),
+    `  - everything it creates is named kerno-chaos-<id> (kerno_chaos_<id> for nft, kc<id>h/n for veth) and is removed at the end, on Ctrl+C/SIGTERM, or by the next \`kerno chaos\` run if this one is killed`,
+    `  - rule${scenario.rules.length > 1 ? 's' : ''} expected to fire: ${scenario.rules.join(', ')}`,
+    ...(scenario.needsRoot && !host.isRoot ? ['  - NOTE: this scenario needs root'] : []),
+  ];
+}
+
+export interface RunHooks {
+  signal?: AbortSignal;
+  log?: ChaosLog;
+  /** Called as soon as a subject (pid, cgroup, connection, device) is running. */
+  onSubject?: (subject: ChaosSubject) => void;
+  /** Override detected host facts (tests). */
+  host?: HostFacts;
+}
+
+/**
+ * Runs one scenario to its end (or until `signal` aborts; that is a normal, successful end) and removes
+ * everything it created, also when it fails. Leftovers of an earlier killed run are removed first.
+ */
+export async function runScenario(name: string, options: ChaosOptions, hooks: RunHooks = {}): Promise<ScenarioResult> {
+  const scenario = getScenario(name);
+  const opts = validateOptions(options);
+  const host = hooks.host ?? detectHostFacts();
+  const log = hooks.log ?? (() => {});
+  const signal = hooks.signal ?? new AbortController().signal;
+  if (scenario.needsRoot && !host.isRoot) {
+    throw new Error(`chaos scenario ${name} needs root (it creates cgroups, network namespaces or nftables rules)`);
+  }
+  await cleanupStale(log);
+  const bin = await ensureWorkerBinary();
+  const session = new ChaosSession(name, opts.durationNs, bin);
+  let result: ScenarioResult | undefined;
+  let failure: unknown;
+  try {
+    result = await scenario.run(opts, { signal, log, session, host, onSubject: hooks.onSubject ?? (() => {}) });
+  } catch (err) {
+    failure = err;
+  } finally {
+    const { failed } = await session.close(log);
+    if (failed.length > 0) {
+      const msg = `chaos run ${session.id}: ${failed.length} resource(s) could not be removed (the next kerno chaos run retries): ${failed.join('; ')}`;
+      if (failure === undefined) failure = new Error(msg);
+      else log(`    ${msg}`);
+    }
+  }
+  if (failure !== undefined) {
+    throw failure instanceof Error ? new Error(`chaos ${name}: ${failure.message}`, { cause: failure }) : failure;
+  }
+  return result!;
+}
+
+/** Same as cleanupStale, named for the CLI's `kerno chaos --cleanup` (if it grows one). */
+export function cleanup(log?: ChaosLog): Promise<CleanupReport> {
+  return cleanupStale(log);
+}

@@ -1,0 +1,39 @@
+// The ordered list of scenarios and the scenario → rule table (data, so the CLI, verify scripts and tests
+// can check the pairing without running anything).
+import { cascadeScenario } from './scenarios/cascade.js';
+import { cgroupMemoryScenario } from './scenarios/cgroup-memory.js';
+import { cpuScenario } from './scenarios/cpu.js';
+import { diskSatScenario } from './scenarios/disk-sat.js';
+import { fdLeakScenario } from './scenarios/fd-leak.js';
+import { memoryStallScenario } from './scenarios/memory-stall.js';
+import { oomKillScenario } from './scenarios/oom-kill.js';
+import { syscallErrorsScenario } from './scenarios/syscall-errors.js';
+import { tcpLossScenario } from './scenarios/tcp-loss.js';
+import type { Scenario } from './types.js';
+
+export const SCENARIOS: readonly Scenario[] = [
+  cpuScenario,
+  fdLeakScenario,
+  cgroupMemoryScenario,
+  oomKillScenario,
+  memoryStallScenario,
+  tcpLossScenario,
+  syscallErrorsScenario,
+  diskSatScenario,
+  cascadeScenario,
+];
+
+/** Scenario name → the doctor rules it must make fire at production thresholds. */
+export const SCENARIO_RULES: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  Object.fromEntries(SCENARIOS.map((s) => [s.name, s.rules])),
+);
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
+
+export function getScenario(name: string): Scenario {
+  const s = findScenario(name);
+  if (!s) throw new Error(`unknown scenario "${name}" — see \`kerno chaos --list\``);
+  return s;
+}

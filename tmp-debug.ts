@@ -1,0 +1,12 @@
+import { NetconsoleReceiver } from './src/netconsole/receiver.js';
+import { plainPackets, extendedPackets } from './test/unit/netconsole/fixtures.js';
+const r = new NetconsoleReceiver({ listen: 'udp://127.0.0.1:0', idleTimeoutMs: 300 });
+const got: any[] = [];
+r.on('incident', (i) => got.push(i));
+let t = 1000;
+for (const p of plainPackets('panic-null-deref.log')) r.ingest(p, { address: '127.0.0.2', port: 6665 }, t++);
+for (const p of extendedPackets('oops-gpf-extended.jsonl')) r.ingest(p, { address: '127.0.0.3', port: 6665 }, t++);
+r.tick(t + 200); r.tick(t + 1000);
+await r.settled();
+for (const i of got) console.log(i.kind, i.reason, i.context.length, i.endedBy, i.triggers, i.context.slice(0,3), i.context.filter((l: string) => l.startsWith('Modules')).map((l: string)=>l.length));
+console.log(r.stats());
