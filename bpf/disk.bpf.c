@@ -46,16 +46,12 @@ DEFINE_COUNTERS(DISK_NR_COUNTERS);
 
 static const struct disk_value zero_value;
 
-static __always_inline __u32 preflush_flag(void)
-{
-	return 1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH);
-}
-
 /* DISK_OP_* or -1 for operations that are not measured. Flag bit numbers are relocated by CO-RE. */
 static __always_inline int op_class(struct request *rq)
 {
 	__u32 flags = BPF_CORE_READ(rq, cmd_flags);
-	__u32 sync_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FUA)) | preflush_flag();
+	__u32 sync_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FUA)) |
+			  (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH));
 
 	switch (flags & REQ_OP_MASK) {
 	case REQ_OP_READ_:
@@ -67,22 +63,6 @@ static __always_inline int op_class(struct request *rq)
 	default:
 		return -1;
 	}
-}
-
-/*
- * A write with REQ_PREFLUSH/REQ_FUA goes through the flush state machine (block/blk-flush.c): its data
- * part completes (traced) with RQF_FLUSH_SEQ set, the flush runs as a separate request, and then the
- * original request completes a second time (traced again) with the flag cleared. RQF_FLUSH_SEQ became
- * enum rqf_flags in v6.9 (commit 5f89154e8e9e "block: Use enum to define RQF_x bit indexes"); before it
- * was the #define (1 << 4).
- */
-static __always_inline bool in_flush_sequence(struct request *rq)
-{
-	__u32 bit = 1U << 4;
-
-	if (bpf_core_enum_value_exists(enum rqf_flags, __RQF_FLUSH_SEQ))
-		bit = 1U << bpf_core_enum_value(enum rqf_flags, __RQF_FLUSH_SEQ);
-	return BPF_CORE_READ(rq, rq_flags) & bit;
 }
 
 static __always_inline int issue(struct request *rq)
@@ -127,16 +107,14 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 	s = bpf_map_lookup_elem(&starts, &key);
 	if (!s) {
 		/*
-		 * Not a lost start: operations skipped at issue (counted there), and flush requests that
-		 * the flush machinery completes without issuing them (an empty REQ_PREFLUSH write).
+		 * Not lost starts: operations skipped at issue (counted there), and zero-byte write
+		 * completions. The flush state machine (block/blk-flush.c) ends a write with REQ_PREFLUSH or
+		 * REQ_FUA once more after its data part and its flush (separate requests, both measured)
+		 * have completed, and ends an empty REQ_PREFLUSH write without ever issuing it.
 		 */
-		if (op_class(rq) >= 0 && !(BPF_CORE_READ(rq, cmd_flags) & preflush_flag()))
+		if (op_class(rq) >= 0 && !(nr_bytes == 0 && (BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK) ==
+							    REQ_OP_WRITE_))
 			count_atomic(DISK_CNT_NO_START);
-		return 0;
-	}
-	if (!s->ts) {
-		/* Second completion of a flush-sequence request, already measured at its first. */
-		bpf_map_delete_elem(&starts, &key);
 		return 0;
 	}
 	/* The tracepoint fires before the request is shrunk: fewer bytes than remain is a partial completion. */
@@ -147,10 +125,7 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 	delta = bpf_ktime_get_ns() - s->ts;
 	bytes = s->bytes;
 	dkey.op = s->op;
-	if (in_flush_sequence(rq))
-		s->ts = 0; /* keep a tombstone for the completion still to come */
-	else
-		bpf_map_delete_elem(&starts, &key);
+	bpf_map_delete_elem(&starts, &key);
 
 	if ((__u8)error)
 		count_atomic(DISK_CNT_ERRORS);

@@ -1,10 +1,13 @@
 // tcp_rtt_degradation — smoothed round-trip time of the host's TCP connections is high.
 //
-// The original's threshold (10 ms, hard-coded) is kept but configurable: it assumes services talk inside one
-// data centre, where RTTs are well under a millisecond and 10 ms means queueing or a bad path. Hosts that
-// serve WAN clients should raise `tcp_rtt_p99_warning_ns`. The original never collected RTT, so this rule
-// could not fire; it now needs `tcp_rtt_min_slow_samples` samples at or above the threshold, so one
-// connection to a distant peer does not make the host "degraded".
+// The RTT comes from every established socket's srtt, sampled at most every 100 ms per socket as segments
+// arrive — so it describes the host's peers, near and far. The original hard-coded 10 ms, which assumes all
+// peers sit in one data centre: any internet-facing host, or an idle one with a single SSH session from a
+// laptop (20–80 ms), would be permanently "degraded" (it never fired only because the original never
+// collected RTT). The default here is 100 ms: longer than any same-continent path, so a p99 above it means
+// queueing (bufferbloat, a congested link) or a detour, or clients on another continent. Hosts whose peers
+// are all local should lower `tcp_rtt_p99_warning_ns` (10 ms catches intra-DC trouble). The p99 needs
+// `tcp_rtt_min_slow_samples` samples at least that slow, so one distant peer sampled once does not fire.
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatNs } from '../src/doctor/format.js';

@@ -1,5 +1,5 @@
 // Attaches kerno BPF programs the way the collectors do (default program set per object, own PID
-// filtered) and holds them until stdin closes or SIGTERM. Prints "ready" once attached.
+// filtered) and holds them until SIGTERM/SIGINT. Prints "ready" once attached.
 //   node --import tsx bench/syscall-overhead/attach.ts syscall [fd sched …]
 import { BpfObject } from '../../src/bpf/object.js';
 import { bpfObjectPath } from '../../src/bpf/paths.js';
@@ -25,5 +25,5 @@ const done = (): void => {
   process.exit(0);
 };
 process.on('SIGTERM', done);
-process.stdin.on('end', done);
-process.stdin.resume();
+process.on('SIGINT', done);
+setInterval(() => {}, 1 << 30);

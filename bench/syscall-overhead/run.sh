@@ -15,13 +15,15 @@ objs=("$@")
 [[ ${objs[0]} == all ]] && objs=($(ls build/bpf/*.bpf.o | xargs -n1 basename | sed 's/\.bpf\.o$//'))
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
 command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh installs it" >&2; exit 1; }
+# bpftrace's classic tracepoints need tracefs (kerno's tp_btf programs do not); the mount may stay.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 mkdir -p bench/out
 cc -O2 -o bench/out/getppid-loop bench/syscall-overhead/getppid-loop.c
 cpu=$(( $(nproc) - 1 ))
 loop() { taskset -c "$cpu" bench/out/getppid-loop "$n"; }
 
 holder_pid=""
-cleanup() { [[ -n $holder_pid ]] && kill "$holder_pid" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() { if [[ -n $holder_pid ]]; then kill "$holder_pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 # start_holder CMD... : runs CMD in the background and waits until it prints READY_RE on stdout/stderr.
@@ -35,7 +37,7 @@ start_holder() {
   while IFS= read -r -t 60 line <&3; do [[ $line =~ $re ]] && return 0; done
   echo "holder did not become ready: $*" >&2; return 1
 }
-stop_holder() { kill "$holder_pid" 2>/dev/null; wait "$holder_pid" 2>/dev/null || true; holder_pid=""; exec 3<&-; }
+stop_holder() { kill "$holder_pid" 2>/dev/null || true; wait "$holder_pid" 2>/dev/null || true; holder_pid=""; exec 3<&-; }
 
 bare=() kerno=() bpft=()
 script='tracepoint:raw_syscalls:sys_enter { @s[tid]=nsecs } tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h=hist(nsecs-@s[tid]); delete(@s[tid]) }'

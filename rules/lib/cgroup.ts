@@ -12,22 +12,30 @@ export function cgroupLabel(e: Pick<CgroupMemoryEntry, 'cgroupPath' | 'pod' | 'n
 }
 
 /**
- * The cgroupfs directory of a cgroup. Collectors may report paths relative to their root ("/kubepods/…")
- * or absolute ("/sys/fs/cgroup/…"); both become an absolute directory a shell command can read.
+ * The root of the memory hierarchy of a given version. The collector reports one root per hierarchy it
+ * scanned, comma-separated on hybrid hosts ("/sys/fs/cgroup/unified, /sys/fs/cgroup/memory"); a v1 memory
+ * controller mount cannot hold a v2 cgroup and the bare v2 mount holds no v1 memory files.
+ */
+function hierarchyRoot(root: string | undefined, version: 1 | 2): string {
+  const roots = (root ?? '')
+    .split(/,\s*/)
+    .map((r) => r.trim().replace(/\/+$/, ''))
+    .filter((r) => r !== '');
+  const isV1 = (r: string): boolean => /\/memory$/.test(r);
+  const pick = version === 1 ? roots.find(isV1) : roots.find((r) => !isV1(r));
+  if (pick !== undefined) return pick;
+  if (roots.length === 1 && !roots[0]!.startsWith('/sys/fs/cgroup')) return roots[0]!; // KERNO_CGROUP_ROOT tree
+  return version === 1 ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup';
+}
+
+/**
+ * The cgroupfs directory of a cgroup. Collectors report paths relative to their hierarchy root
+ * ("/kubepods/…", as in /proc/<pid>/cgroup), some absolute; both become a directory a shell command can read.
  */
 export function cgroupDir(root: string | undefined, version: 1 | 2, path: string): string {
   if (path.startsWith('/sys/')) return path;
-  let base =
-    root !== undefined && root !== ''
-      ? root.replace(/\/$/, '')
-      : version === 1
-        ? '/sys/fs/cgroup/memory'
-        : '/sys/fs/cgroup';
-  // A hybrid host reports one root for both hierarchies: a v1 memory-controller mount cannot hold a v2
-  // cgroup, and the bare v2 mount point holds no v1 memory files.
-  if (version === 2 && base === '/sys/fs/cgroup/memory') base = '/sys/fs/cgroup';
-  if (version === 1 && base === '/sys/fs/cgroup') base = '/sys/fs/cgroup/memory';
-  if (path.startsWith(base)) return path;
+  const base = hierarchyRoot(root, version);
+  if (path === base || path.startsWith(`${base}/`)) return path;
   const rel = path === '/' ? '' : path.startsWith('/') ? path : `/${path}`;
   return `${base}${rel}`;
 }

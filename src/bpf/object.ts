@@ -164,7 +164,7 @@ export class BpfObject {
       return { loadMs: r.loadNs / 1e6, programs: r.programs.map(toLoaded) };
     } catch (err) {
       const e = toBpfError(err, { object: this.path });
-      e.message = e.message.replace(/^load \S+/, `load ${this.name}`);
+      e.message = e.message.replace(`load ${this.path}`, `load ${this.name}`);
       throw e;
     }
   }

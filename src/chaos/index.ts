@@ -1,7 +1,7 @@
 // Public API of `kerno chaos` (the CLI wires flags to these): list, describe, run, and clean up after a
 // killed run. Nothing here touches process signals: the caller passes an AbortSignal, and aborting it
 // stops the workloads and removes everything the run created.
-import { cleanupStale, type CleanupReport } from './cleanup.js';
+import { cleanupStale } from './cleanup.js';
 import { detectHostFacts } from './host.js';
 import { formatDuration, validateOptions } from './options.js';
 import { getScenario, SCENARIOS } from './registry.js';
@@ -82,9 +82,4 @@ export async function runScenario(name: string, options: ChaosOptions, hooks: Ru
     throw failure instanceof Error ? new Error(`chaos ${name}: ${failure.message}`, { cause: failure }) : failure;
   }
   return result!;
-}
-
-/** Same as cleanupStale, named for the CLI's `kerno chaos --cleanup` (if it grows one). */
-export function cleanup(log?: ChaosLog): Promise<CleanupReport> {
-  return cleanupStale(log);
 }

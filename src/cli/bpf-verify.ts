@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import Table from 'cli-table3';
 import { BpfObject, attachKind, type Link } from '../bpf/object.js';
 import { bpfObjectDir } from '../bpf/paths.js';
+import { probeFeatures } from '../bpf/probe.js';
 import { native } from '../bpf/native.js';
 import { toBpfError, type BpfError } from '../bpf/errors.js';
 import { parseDuration } from '../util/duration.js';
@@ -191,6 +192,7 @@ export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
     .option('--read <duration>', 'keep programs attached for this long and count how often each ran (e.g. 5s)')
     .option('--json', 'machine-readable output')
     .option('--object <path...>', 'verify these object files instead of every object in build/bpf')
+    .option('--features', 'probe which attach types this kernel supports (load + attach a tiny program each)')
     .option('-v, --verbose', 'print libbpf debug output on stderr')
     .version(VERSION, '--version')
     .addHelpText(
@@ -205,7 +207,7 @@ export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     throw err;
   }
-  const opts = program.opts<{ read?: string; json?: boolean; object?: string[]; verbose?: boolean }>();
+  const opts = program.opts<{ read?: string; json?: boolean; object?: string[]; verbose?: boolean; features?: boolean }>();
   let readNs = 0;
   if (opts.read !== undefined) {
     try {
@@ -220,6 +222,15 @@ export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
     return 1;
   }
   if (opts.verbose) native().setLogLevel(2);
+  if (opts.features) {
+    const f = await probeFeatures();
+    if (opts.json) io.out(JSON.stringify(f, null, 2) + '\n');
+    else {
+      io.out(`BTF: ${f.btf ? 'yes' : 'no'}   tracefs: ${f.tracefsPath ?? 'not mounted'}\n`);
+      for (const x of f.features) io.out(`  ${x.supported ? '✓' : '✗'} ${x.attachType.padEnd(10)} ${x.supported ? 'load+attach ok' : x.error}\n`);
+    }
+    return 0;
+  }
   const paths = opts.object ?? listObjects();
   if (paths.length === 0) {
     io.err(`bpf-verify: no BPF objects in ${bpfObjectDir()}: run scripts/setup.sh\n`);

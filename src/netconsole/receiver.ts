@@ -32,6 +32,11 @@ export interface NetconsoleReceiverOptions {
   senderIdleForgetMs?: number;
   stream?: Partial<StreamLimits>;
   tickMs?: number;
+  /**
+   * SO_RCVBUF for the socket. A dying kernel sends its whole panic in one burst; the default buffer
+   * (rmem_default, ~208 KiB) overflows before the event loop reads it. The kernel caps it at rmem_max.
+   */
+  recvBufferBytes?: number;
   /** Incidents kept in memory for listIncidents() when there is no store. */
   recentIncidents?: number;
   now?: () => number;
@@ -88,6 +93,7 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   private readonly senderIdleForgetMs: number;
   private readonly tickMs: number;
   private readonly recentLimit: number;
+  private readonly recvBufferBytes: number;
   private readonly now: () => number;
   private readonly log: LogFn;
   private readonly store: IncidentStore | undefined;
@@ -117,6 +123,7 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     this.senderIdleForgetMs = opts.senderIdleForgetMs ?? 15 * 60_000;
     this.tickMs = opts.tickMs ?? Math.max(10, Math.min(100, Math.floor(this.limits.reorderHoldMs / 2)));
     this.recentLimit = opts.recentIncidents ?? 256;
+    this.recvBufferBytes = opts.recvBufferBytes ?? 4 * 1024 * 1024;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => undefined);
     if (this.idleTimeoutMs <= this.limits.reorderHoldMs) {
@@ -148,6 +155,13 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         resolve();
       });
     });
+    try {
+      sock.setRecvBufferSize(this.recvBufferBytes);
+    } catch (err) {
+      this.log('warn', 'netconsole: could not enlarge the socket receive buffer; bursts may be dropped', {
+        error: (err as Error).message,
+      });
+    }
     this.socket = sock;
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();

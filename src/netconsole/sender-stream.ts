@@ -150,7 +150,7 @@ export class SenderStream {
     if (this.partial.length > 0 && now - this.partialAt > this.limits.partialFlushMs) {
       const line = this.partial;
       this.partial = '';
-      this.admitPlain(line, now, out);
+      this.admitPlain(line, this.partialAt, out);
     }
     this.releaseContiguous(out);
     this.releaseExpired(now, out);
@@ -267,7 +267,8 @@ export class SenderStream {
       expected = offset + chunk.length;
     }
     if (expected < rec.total) pieces.push(' […]');
-    this.admitRecord(rec.header, Buffer.from(pieces.join('')), now, out);
+    // It was received when its first fragment arrived: that is what the reorder hold and idle timers measure.
+    this.admitRecord(rec.header, Buffer.from(pieces.join('')), Math.min(now, rec.firstAt), out);
   }
 
   private dropPending(key: string, rec: PendingRecord): void {

@@ -39,6 +39,11 @@ describe('cgroup paths', () => {
       '/tmp/kerno-chaos-cgroup/kubepods/x',
     );
     assert.equal(cgroupDir('/x', 2, '/sys/fs/cgroup/abs'), '/sys/fs/cgroup/abs');
+    // Hybrid host: the collector reports both roots.
+    const both = '/sys/fs/cgroup/unified, /sys/fs/cgroup/memory';
+    assert.equal(cgroupDir(both, 1, '/a'), '/sys/fs/cgroup/memory/a');
+    assert.equal(cgroupDir(both, 2, '/a'), '/sys/fs/cgroup/unified/a');
+    assert.equal(cgroupDir('/sys/fs/cgroup', 2, '/'), '/sys/fs/cgroup');
   });
 
   it('finds a cgroup entry by exact or boundary-suffix path only', () => {

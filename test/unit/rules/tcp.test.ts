@@ -95,28 +95,39 @@ describe('tcp_rtt_degradation', () => {
     assert.deepEqual(runRule(tcpRttDegradation, quietSignals()), []);
   });
 
+  it('stays quiet on a host whose only traffic is a remote SSH session at 40 ms', () => {
+    assert.deepEqual(runRule(tcpRttDegradation, withRtt(40 * MS, 3000)), []);
+  });
+
+  it('intra-DC hosts can lower the threshold to the original 10 ms', () => {
+    assert.equal(
+      runRule(tcpRttDegradation, withRtt(40 * MS, 3000), { tcp_rtt_p99_warning_ns: 10 * MS }).length,
+      1,
+    );
+  });
+
   it('quiet just below the threshold, WARNING at it', () => {
     assert.deepEqual(runRule(tcpRttDegradation, withRtt(D.tcp_rtt_p99_warning_ns - 1)), []);
     const [f] = runRule(tcpRttDegradation, withRtt(D.tcp_rtt_p99_warning_ns));
     assert.equal(f!.severity, 'warning');
     assert.equal(f!.metric, 'tcp_rtt_p99');
-    assert.equal(f!.threshold, 10 * MS);
-    assert.match(f!.evidence[0]!, /RTT p99 10ms ≥ 10ms threshold/);
+    assert.equal(f!.threshold, 100 * MS);
+    assert.match(f!.evidence[0]!, /RTT p99 100ms ≥ 100ms threshold/);
   });
 
   it('needs tcp_rtt_min_slow_samples samples that slow', () => {
     const s = quietSignals();
-    s.tcp!.rtt = pctl(100, 200 * US, 1 * MS, 50 * MS); // only the p99 is slow: ≥ 2 samples
+    s.tcp!.rtt = pctl(100, 200 * US, 1 * MS, 150 * MS); // only the p99 is slow: ≥ 2 samples
     assert.deepEqual(runRule(tcpRttDegradation, s), []);
-    s.tcp!.rtt = pctl(500, 200 * US, 1 * MS, 50 * MS); // ≥ 6 samples
+    s.tcp!.rtt = pctl(500, 200 * US, 1 * MS, 150 * MS); // ≥ 6 samples
     assert.equal(runRule(tcpRttDegradation, s).length, 1);
   });
 
   it('names the slowest connection as subject', () => {
-    const s = withRtt(50 * MS);
+    const s = withRtt(300 * MS);
     s.tcp!.topRetransmitters = [
-      tcpConn({ dstAddr: '10.9.9.9', srttNs: 20 * MS, pid: 10, comm: 'a' }),
-      tcpConn({ dstAddr: '10.8.8.8', srttNs: 60 * MS, pid: 11, comm: 'b' }),
+      tcpConn({ dstAddr: '10.9.9.9', srttNs: 120 * MS, pid: 10, comm: 'a' }),
+      tcpConn({ dstAddr: '10.8.8.8', srttNs: 260 * MS, pid: 11, comm: 'b' }),
       tcpConn({ dstAddr: '10.7.7.7', srttNs: 1 * MS, pid: 12, comm: 'c' }),
     ];
     const [f] = runRule(tcpRttDegradation, s);
