@@ -10,7 +10,11 @@
  *   buffer reserve failure, missing start timestamp, ...), then any program-specific statistics. Each
  *   program's <name>.h documents its indexes. User space sums the per-CPU values.
  * - comm: per-process aggregates carry the thread-group leader's comm (what /proc/<tgid>/comm shows), not
- *   the comm of whichever thread inserted the entry.
+ *   the comm of whichever thread inserted the entry. A value's comm is read once, when its key is
+ *   inserted, and goes stale if the process exec()s later (a shell child inserts keys before exec()ing the
+ *   real program). Programs with per-process maps therefore also keep `comms` (DEFINE_COMMS): tgid →
+ *   latest comm, written at insert and rewritten by a sched_process_exec program. User space names a
+ *   tgid from `comms` first and falls back to the value's comm (the LRU may have evicted the tgid).
  */
 #ifndef __KERNO_COMMON_BPF_H
 #define __KERNO_COMMON_BPF_H
@@ -62,6 +66,21 @@ static __always_inline void counter_add_atomic(void *map, __u32 idx, __u64 n)
 #define count(idx)	  counter_add(&counters, (idx), 1)
 #define count_atomic(idx) counter_add_atomic(&counters, (idx), 1)
 
+#define COMMS_MAX 16384
+
+/* `comms` value: 16 bytes, the comm NUL-padded. */
+struct comm_value {
+	char comm[COMM_LEN];
+};
+
+#define DEFINE_COMMS()                                          \
+	struct {                                                \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);            \
+		__uint(max_entries, COMMS_MAX);                 \
+		__type(key, __u32);                             \
+		__type(value, struct comm_value);               \
+	} comms SEC(".maps")
+
 /* The thread-group leader's comm, copied into a map value or event. */
 static __always_inline void read_leader_comm(char *dst, struct task_struct *task)
 {
@@ -69,5 +88,27 @@ static __always_inline void read_leader_comm(char *dst, struct task_struct *task
 
 	bpf_probe_read_kernel_str(dst, COMM_LEN, &leader->comm);
 }
+
+/*
+ * Record tgid's name when a key is first inserted for it; an exec-time name already there wins. Looked
+ * up first because an LRU update takes (and may evict for) a free node even when the key exists.
+ */
+#define remember_comm(tgid, comm_ptr)                                               \
+	({                                                                          \
+		if (!bpf_map_lookup_elem(&comms, &(tgid)))                          \
+			bpf_map_update_elem(&comms, &(tgid), (comm_ptr), BPF_NOEXIST); \
+	})
+
+/*
+ * Body of each object's sched_process_exec program: after exec the task is the leader (de_thread) and
+ * its comm is the new program's name.
+ */
+#define update_comm_on_exec(task)                                                    \
+	({                                                                          \
+		struct comm_value __c = {};                                         \
+		__u32 __tgid = (task)->tgid;                                        \
+		bpf_probe_read_kernel_str(__c.comm, COMM_LEN, &(task)->comm);      \
+		bpf_map_update_elem(&comms, &__tgid, &__c, BPF_ANY);                \
+	})
 
 #endif /* __KERNO_COMMON_BPF_H */

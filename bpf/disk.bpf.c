@@ -86,6 +86,19 @@ static __always_inline int issue(struct request *rq)
 	return 0;
 }
 
+/*
+ * Whether a completion should have had a recorded issue. Not for operations skipped at issue (counted
+ * there), nor for zero-byte write completions: the flush state machine (block/blk-flush.c) ends a write
+ * with REQ_PREFLUSH or REQ_FUA once more after its data part and its flush (separate requests, both
+ * measured) have completed, and ends an empty REQ_PREFLUSH write without ever issuing it.
+ */
+static __always_inline bool issue_expected(struct request *rq, unsigned int nr_bytes)
+{
+	if (op_class(rq) < 0)
+		return false;
+	return nr_bytes != 0 || (BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK) != REQ_OP_WRITE_;
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(block_rq_issue)
 {
@@ -106,15 +119,9 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 
 	s = bpf_map_lookup_elem(&starts, &key);
 	if (!s) {
-		/*
-		 * Not lost starts: operations skipped at issue (counted there), and zero-byte write
-		 * completions. The flush state machine (block/blk-flush.c) ends a write with REQ_PREFLUSH or
-		 * REQ_FUA once more after its data part and its flush (separate requests, both measured)
-		 * have completed, and ends an empty REQ_PREFLUSH write without ever issuing it.
-		 */
-		if (op_class(rq) >= 0 && !(nr_bytes == 0 && (BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK) ==
-							    REQ_OP_WRITE_))
-			count_atomic(DISK_CNT_NO_START);
+		if (!issue_expected(rq, nr_bytes))
+			return 0;
+		count_atomic(DISK_CNT_NO_START);
 		return 0;
 	}
 	/* The tracepoint fires before the request is shrunk: fewer bytes than remain is a partial completion. */

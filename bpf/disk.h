@@ -47,7 +47,7 @@ struct disk_value {
 /* counters indexes */
 #define DISK_CNT_EVENTS		 0 /* requests completed and recorded */
 #define DISK_CNT_INFLIGHT_FULL	 1 /* drop: `starts` full at issue, request not measured */
-#define DISK_CNT_HISTS_FULL	 2 /* drop: `hists` full at completion */
+#define DISK_CNT_HISTS_FULL	 2 /* drop: `hists` full (or no per-CPU memory) at completion */
 #define DISK_CNT_NO_START	 3 /* completion without a recorded issue: issued before attach or by kerno */
 #define DISK_CNT_OTHER_OPS	 4 /* discard, write-zeroes, zone ops, driver-private ...: not measured */
 #define DISK_CNT_PARTIAL	 5 /* partial completions (the request stays in flight for the rest) */

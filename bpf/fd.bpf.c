@@ -73,6 +73,7 @@ struct {
 } procs SEC(".maps");
 
 DEFINE_COUNTERS(FD_NR_COUNTERS);
+DEFINE_COMMS();
 
 static __always_inline void record(struct task_struct *task, __u32 tgid, __u64 opens, __u64 closes)
 {
@@ -88,6 +89,7 @@ static __always_inline void record(struct task_struct *task, __u32 tgid, __u64 o
 		init.closes = closes;
 		init.first_seen_ns = bpf_ktime_get_ns();
 		read_leader_comm(init.comm, task);
+		remember_comm(tgid, init.comm);
 		if (!bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST))
 			return;
 		/* Another CPU inserted it first (our copy is zeroed), or the map is full. */
@@ -160,6 +162,13 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	tgid = task->tgid;
 	if (!bpf_map_delete_elem(&procs, &tgid))
 		count(FD_CNT_EXITED);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p)
+{
+	update_comm_on_exec(p);
 	return 0;
 }
 

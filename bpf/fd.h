@@ -7,11 +7,14 @@
  *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max FD_MAX_PROCS
  *             key __u32 tgid → value struct fd_value (one copy per CPU)
  *             An entry is deleted when its process exits (the last thread): only live processes can leak.
+ *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).
+ *             The process's latest name (rewritten at exec); prefer it over fd_value.comm.
  *   counters  PERCPU_ARRAY __u32 → __u64, FD_NR_COUNTERS entries (indexes below)
  *
- * Programs (attach type tp_btf):
+ * Programs (attach type tp_btf), all required:
  *   sys_exit            counts successful descriptor-creating syscalls and close() == 0
  *   sched_process_exit  deletes the exiting process's entry
+ *   sched_process_exec  refreshes `comms`
  *
  * Rodata: self_tgid (__u32, kerno's own tgid; ignored).
  *
@@ -43,7 +46,7 @@ struct fd_value {
 
 /* counters indexes */
 #define FD_CNT_EVENTS	 0 /* syscalls recorded (an open, a pipe pair or a close) */
-#define FD_CNT_MAP_FULL	 1 /* drop: `procs` full, the process's syscall not attributed (still in totals) */
+#define FD_CNT_MAP_FULL	 1 /* drop: `procs` full (or no per-CPU memory): not attributed, still in totals */
 #define FD_CNT_OPENS	 2 /* total descriptors created, all processes (exact even when entries are gone) */
 #define FD_CNT_CLOSES	 3 /* total successful close() calls, all processes */
 #define FD_CNT_EXITED	 4 /* entries deleted because their process exited */

@@ -52,6 +52,7 @@ struct {
 } procs_shared SEC(".maps");
 
 DEFINE_COUNTERS(SCHED_NR_COUNTERS);
+DEFINE_COMMS();
 
 static const struct sched_value zero_value;
 
@@ -69,10 +70,11 @@ static __always_inline void enqueue(struct task_struct *p)
 	*ts = bpf_ktime_get_ns();
 }
 
-static __always_inline void init_comm(struct sched_value *v, struct task_struct *p)
+static __always_inline void init_comm(struct sched_value *v, struct task_struct *p, __u32 tgid)
 {
 	if (!v->comm[0])
 		read_leader_comm(v->comm, p);
+	remember_comm(tgid, v->comm);
 }
 
 static __always_inline void record_proc(struct task_struct *p, __u32 tgid, __u64 delta)
@@ -90,7 +92,7 @@ static __always_inline void record_proc(struct task_struct *p, __u32 tgid, __u64
 	err = bpf_map_update_elem(&procs, &tgid, &zero_value, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(&procs, &tgid);
 	if (v) {
-		init_comm(v, p);
+		init_comm(v, p, tgid);
 		goto percpu;
 	}
 	if (err == -ENOMEM) {
@@ -98,7 +100,7 @@ static __always_inline void record_proc(struct task_struct *p, __u32 tgid, __u64
 		v = bpf_map_lookup_elem(&procs_shared, &tgid);
 		if (v) {
 			count(SCHED_CNT_SHARED);
-			init_comm(v, p);
+			init_comm(v, p, tgid);
 			goto shared;
 		}
 	}
@@ -109,6 +111,14 @@ percpu:
 	return;
 shared:
 	hist_record_atomic(&v->h, delta);
+	/* Retry the per-CPU map now and then: the lookup order prefers it (see syscall.bpf.c). */
+	if ((v->h.count & 1023) == 0 &&
+	    !bpf_map_update_elem(&procs, &tgid, &zero_value, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&procs, &tgid);
+		if (v)
+			init_comm(v, p, tgid);
+		count(SCHED_CNT_PROMOTED);
+	}
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -150,6 +160,13 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		hist_record(h, delta);
 	record_proc(next, tgid, delta);
 	count(SCHED_CNT_EVENTS);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p)
+{
+	update_comm_on_exec(p);
 	return 0;
 }
 

@@ -9,12 +9,19 @@
  *             key __u32 tgid → value struct sched_value (one copy per CPU)
  *   procs_shared  HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
  *             key __u32 tgid → value struct sched_value (one shared copy, atomic updates)
- *             Processes whose per-CPU insert failed for lack of per-CPU memory. A tgid may appear in
- *             both maps: its histogram is procs (summed over CPUs) + procs_shared.
+ *             Processes whose per-CPU insert failed for lack of per-CPU memory; busy ones are retried
+ *             into `procs` every 1024 samples. A tgid may appear in both maps: its histogram is procs
+ *             (summed over CPUs) + procs_shared.
+ *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).
+ *             The process's latest name (rewritten at exec); prefer it over sched_value.comm.
  *   counters  PERCPU_ARRAY __u32 → __u64, SCHED_NR_COUNTERS entries (indexes below)
  *   enqueued: internal TASK_STORAGE (time the task became runnable).
  *
- * Programs (attach type tp_btf), all required: sched_wakeup, sched_wakeup_new, sched_switch
+ * Programs (attach type tp_btf), all required: sched_wakeup, sched_wakeup_new, sched_switch,
+ * sched_process_exec (refreshes `comms`).
+ *
+ * Entries are never deleted in the kernel (a process that exited during the window still has its
+ * delays): user space deletes the keys it has read, or all of them, at each window or scrape.
  *
  * Rodata: self_tgid (__u32): kerno's own threads are not measured.
  *
@@ -39,6 +46,7 @@ struct sched_value {
 #define SCHED_CNT_PROCS_FULL	   1 /* drop of detail: no room in `procs`/`procs_shared`, host-wide only */
 #define SCHED_CNT_STORAGE_FAIL	   2 /* drop: enqueue time not stored (task storage busy or no memory) */
 #define SCHED_CNT_SHARED	   3 /* not a drop: processes inserted into `procs_shared` */
-#define SCHED_NR_COUNTERS	   4
+#define SCHED_CNT_PROMOTED	   4 /* not a drop: `procs_shared` processes later also inserted into `procs` */
+#define SCHED_NR_COUNTERS	   5
 
 #endif /* __KERNO_SCHED_H */

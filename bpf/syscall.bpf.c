@@ -3,8 +3,8 @@
  * Syscall latency and errors, aggregated in the kernel per (syscall, process).
  *
  * sys_enter stores {time, nr} for the thread; sys_exit turns it into one histogram sample. Nothing goes
- * to user space per syscall: the collector reads `hists`, `overflow` and `errnos` at the end of its
- * window. The hot path is a storage lookup and a per-CPU hash lookup; comm is read only when a key is
+ * to user space per syscall: the collector reads `hists`, `hists_shared`, `overflow`, `errnos` and
+ * `comms` at the end of its window. The hot path is a storage lookup and a per-CPU hash lookup; comm is read only when a key is
  * inserted, and the errno map is touched only on the error path. Map layouts: syscall.h.
  */
 #include "vmlinux.h"
@@ -60,10 +60,7 @@ struct {
 	__type(value, struct syscall_value);
 } hists_shared SEC(".maps");
 
-/*
- * Preallocated, so recording into it cannot fail: it catches exactly the samples whose insert into
- * `hists` failed, and per-CPU allocations made while inserting can (see SYSCALL_CNT_OVERFLOWED).
- */
+/* Preallocated, so recording into it cannot fail: the last resort when a key fits in neither map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYSCALL_OVERFLOW_SLOTS);
@@ -79,14 +76,16 @@ struct {
 } errnos SEC(".maps");
 
 DEFINE_COUNTERS(SYSCALL_NR_COUNTERS);
+DEFINE_COMMS();
 
 /* Inserted as the initial value of new keys (too large for the 512-byte stack). */
 static const struct syscall_value zero_value;
 
-static __always_inline void init_comm(struct syscall_value *v)
+static __always_inline void init_comm(struct syscall_value *v, __u32 tgid)
 {
-	if (v && !v->comm[0])
+	if (!v->comm[0])
 		read_leader_comm(v->comm, bpf_get_current_task_btf());
+	remember_comm(tgid, v->comm);
 }
 
 static __always_inline void record_errno(__u32 nr, __u32 tgid, __u32 err)
@@ -131,7 +130,7 @@ static __always_inline void record(__u32 nr, __u32 tgid, __u64 delta, long ret)
 	err = bpf_map_update_elem(&hists, &key, &zero_value, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(&hists, &key);
 	if (v) {
-		init_comm(v);
+		init_comm(v, tgid);
 		goto percpu;
 	}
 	if (err == -ENOMEM) {
@@ -139,7 +138,7 @@ static __always_inline void record(__u32 nr, __u32 tgid, __u64 delta, long ret)
 		v = bpf_map_lookup_elem(&hists_shared, &key);
 		if (v) {
 			count(SYSCALL_CNT_SHARED);
-			init_comm(v);
+			init_comm(v, tgid);
 			goto shared;
 		}
 	}
@@ -159,6 +158,17 @@ shared:
 	hist_record_atomic(&v->h, delta);
 	if (failed)
 		__sync_fetch_and_add(&v->errors, 1);
+	/*
+	 * Keys inserted while the pool was dry are often the busiest ones (right after attach): every
+	 * 1024 samples, try to move the key to the per-CPU map, which the lookup order then prefers.
+	 */
+	if ((v->h.count & 1023) == 0 &&
+	    !bpf_map_update_elem(&hists, &key, &zero_value, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&hists, &key);
+		if (v)
+			init_comm(v, tgid);
+		count(SYSCALL_CNT_PROMOTED);
+	}
 }
 
 /* ---- task-storage pair (preferred) ---- */
@@ -241,6 +251,13 @@ int BPF_PROG(sys_exit_hash, struct pt_regs *regs, long ret)
 	nr = s->nr;
 	bpf_map_delete_elem(&start_hash, &tid);
 	record(nr, tgid, bpf_ktime_get_ns() - ts, ret);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p)
+{
+	update_comm_on_exec(p);
 	return 0;
 }
 

@@ -8,24 +8,33 @@
  *             key struct syscall_key → value struct syscall_value (one copy per CPU)
  *   hists_shared  HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
  *             key struct syscall_key → value struct syscall_value (one shared copy, atomic updates)
- *             Keys whose per-CPU insert failed for lack of per-CPU memory. The same key may appear in
- *             both maps: a key's totals are hists (summed over CPUs) + hists_shared.
+ *             Keys whose per-CPU insert failed for lack of per-CPU memory; busy ones are retried into
+ *             `hists` every 1024 samples. The same key may appear in both maps: a key's totals are
+ *             hists (summed over CPUs) + hists_shared.
  *   overflow  PERCPU_ARRAY, SYSCALL_OVERFLOW_SLOTS entries (preallocated)
  *             key __u32 nr (nr >= 511 folded into 511) → value struct syscall_value
  *             The "[other]" bucket: samples whose (nr, tgid) key could be inserted into neither map
  *             (full). comm is empty. Read all 512 entries and skip those with h.count == 0 on every CPU.
  *   errnos    HASH (shared, atomic adds), max SYSCALL_ERRNO_KEYS
  *             key struct syscall_errno_key → value __u64 count
+ *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).
+ *             The process's latest name (rewritten at exec); prefer it over the value's comm, which is
+ *             the name when the key was inserted (a shell child's keys say "sh" otherwise).
  *   counters  PERCPU_ARRAY __u32 → __u64, SYSCALL_NR_COUNTERS entries (indexes below)
  *   start_task / start_hash: internal (enter timestamps), not for user space.
  *
- * Programs (attach type tp_btf; load exactly one pair, the other with autoload off):
+ * Programs (attach type tp_btf). Load exactly one enter/exit pair, the other with autoload off:
  *   sys_enter, sys_exit             start time in task storage (preferred, cheaper)
  *   sys_enter_hash, sys_exit_hash   start time in a tid-keyed hash (fallback: no task storage).
  *                                   Shrink start_hash (bpf_map__set_max_entries(…, 1)) when unused: it is
- *                                   preallocated.
+ *                                   preallocated (~2.5 MiB at 32768 entries).
+ * and always:
+ *   sched_process_exec              refreshes `comms`
  *
  * Rodata: self_tgid (__u32, kerno's own tgid; its syscalls are ignored).
+ *
+ * Keys are never deleted in the kernel: user space deletes what it has read (or everything, and zeroes
+ * `overflow`) at each window or scrape, which also keeps exited processes from filling `hists`.
  *
  * Per-CPU values: sum errors/count/sum_ns/slots over CPUs, max of max_ns; comm is set only in the copy
  * of the CPU that inserted the key: take the first non-empty one. Syscall numbers are the native x86_64
@@ -47,7 +56,7 @@ struct syscall_key {
 	__u32 tgid; /* off 4: process id */
 };
 
-/* hists / overflow value: 2224 bytes */
+/* hists / hists_shared / overflow value: 2224 bytes */
 struct syscall_value {
 	__u64 errors;	   /* off 0: returns in [-4095, -1] */
 	char comm[16];	   /* off 8: thread-group leader's comm, NUL-padded */
@@ -62,13 +71,14 @@ struct syscall_errno_key {
 };
 
 /* counters indexes */
-#define SYSCALL_CNT_EVENTS	 0 /* syscalls recorded (hists + overflow) */
+#define SYSCALL_CNT_EVENTS	 0 /* syscalls recorded (hists + hists_shared + overflow) */
 #define SYSCALL_CNT_OVERFLOWED	 1 /* drop of detail: sample went to `overflow`, its key fitting in neither
 				    * `hists` nor `hists_shared` */
 #define SYSCALL_CNT_START_FAIL	 2 /* drop: enter timestamp not stored (task storage busy / start_hash full) */
 #define SYSCALL_CNT_NO_START	 3 /* exit without a stored enter: in flight at attach time, or a START_FAIL */
 #define SYSCALL_CNT_ERRNO_FULL	 4 /* drop: `errnos` full, errno not counted (errors still are) */
 #define SYSCALL_CNT_SHARED	 5 /* not a drop: keys inserted into `hists_shared` (per-CPU pool was dry) */
-#define SYSCALL_NR_COUNTERS	 6
+#define SYSCALL_CNT_PROMOTED	 6 /* not a drop: `hists_shared` keys later also inserted into `hists` */
+#define SYSCALL_NR_COUNTERS	 7
 
 #endif /* __KERNO_SYSCALL_H */

@@ -19,7 +19,8 @@ const MAX_CONTEXT_LINES = 10;
 
 // Register dumps and code bytes say little to a reader of a finding; the CPU/PID/Comm line, RIP, the
 // hardware name and the call trace say what crashed where.
-const NOISE = /^(?:R[A-Z0-9]{1,2}: |RSP: |RBP: |FS: |CS: |CR2: |DR[0-9]: |Code: |PKRU: |PGD |#PF: )/;
+const NOISE =
+  /^(?:R(?:AX|BX|CX|DX|SI|DI|BP|SP|\d{1,2}): |[EF]S: |CS: |CR\d: |DR\d: |Code: |PKRU: |PGD |#PF: )/;
 
 function messagesOf(k: KernelHealthSignals, kinds: readonly KernelMessage['kind'][]): KernelMessage[] {
   return k.messages.filter((m) => kinds.includes(m.kind));

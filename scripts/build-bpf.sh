@@ -36,7 +36,10 @@ command -v "$CLANG" >/dev/null || die "clang not found (set CLANG or install cla
 if [[ ! -s bpf/vmlinux.h ]]; then
   command -v "$BPFTOOL" >/dev/null || die "bpftool not found (needed to generate bpf/vmlinux.h)"
   [[ -r $VMLINUX_BTF ]] || die "no kernel BTF at $VMLINUX_BTF (kernel built without CONFIG_DEBUG_INFO_BTF?)"
-  tmp=$(mktemp bpf/.vmlinux.h.XXXXXX)
+  mkdir -p "$OUT"
+  # Written under build/ (ignored by git) and moved into place, so an interrupted dump leaves no partial
+  # header behind and no stray file in bpf/.
+  tmp=$(mktemp "$OUT/.vmlinux.h.XXXXXX")
   if ! "$BPFTOOL" btf dump file "$VMLINUX_BTF" format c >"$tmp" 2>"$tmp.err"; then
     msg=$(head -n1 "$tmp.err"); rm -f "$tmp" "$tmp.err"
     die "generating bpf/vmlinux.h from $VMLINUX_BTF failed: $msg"
@@ -46,11 +49,11 @@ if [[ ! -s bpf/vmlinux.h ]]; then
   echo "build-bpf: generated bpf/vmlinux.h"
 fi
 
-# The newest header mtime: any change to a shared header rebuilds every object.
-newest_dep=$(stat -c %Y bpf/vmlinux.h)
+# The newest header: any change to a shared header rebuilds every object. -nt compares full-precision
+# mtimes, so an edit in the same second as the last build is still seen.
+newest_dep=bpf/vmlinux.h
 for h in bpf/*.h; do
-  t=$(stat -c %Y "$h")
-  (( t > newest_dep )) && newest_dep=$t
+  [[ $h -nt $newest_dep ]] && newest_dep=$h
 done
 
 CFLAGS=(-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ibpf -I"$OUT")
@@ -63,11 +66,8 @@ compile() { # src outdir
   local src=$1 dir=$2 name obj
   name=$(basename "$src" .bpf.c)
   obj=$dir/$name.bpf.o
-  if (( !force )) && [[ -f $obj ]]; then
-    local to ts
-    to=$(stat -c %Y "$obj")
-    ts=$(stat -c %Y "$src")
-    if (( to >= ts && to >= newest_dep )); then return 0; fi
+  if (( !force )) && [[ -f $obj && ! $src -nt $obj && ! $newest_dep -nt $obj ]]; then
+    return 0
   fi
   mkdir -p "$dir"
   local log

@@ -135,3 +135,27 @@ function lastNonEmpty(h: Histogram): number {
   for (let i = HIST_SLOTS - 1; i >= 0; i--) if (h.slots[i]! > 0) return i;
   return 0;
 }
+
+/** A copy that shares nothing with `h`. */
+export function cloneHistogram(h: Histogram): Histogram {
+  return { count: h.count, sumNs: h.sumNs, maxNs: h.maxNs, slots: Float64Array.from(h.slots) };
+}
+
+/**
+ * `h` minus an earlier cumulative reading `base` of the same kernel histogram: the window between them.
+ * The kernel keeps only a running max, so the window's max is bounded by the top of its highest non-empty
+ * bucket (never more than 12.5 % above the true max).
+ */
+export function subtractHistogram(h: Histogram, base: Histogram): Histogram {
+  const out = emptyHistogram();
+  let top = -1;
+  for (let i = 0; i < HIST_SLOTS; i++) {
+    const v = Math.max(0, h.slots[i]! - base.slots[i]!);
+    out.slots[i] = v;
+    if (v > 0) top = i;
+  }
+  out.count = Math.max(0, h.count - base.count);
+  out.sumNs = Math.max(0, h.sumNs - base.sumNs);
+  out.maxNs = top < 0 ? 0 : Math.min(h.maxNs, slotBounds(top)[1]);
+  return out;
+}

@@ -43,12 +43,19 @@ function tryWrite(file: string, value: string): boolean {
 
 export function requireMemoryCgroup(host: HostFacts): { version: 1 | 2; root: string } {
   if (!host.memoryCgroup) {
-    throw new Error('this scenario needs the cgroup memory controller (neither cgroup v2 with memory nor a v1 memory mount found)');
+    throw new Error(
+      'this scenario needs the cgroup memory controller (neither cgroup v2 with memory nor a v1 memory mount found)',
+    );
   }
   return host.memoryCgroup;
 }
 
-export function createMemoryCgroup(session: ChaosSession, host: HostFacts, tag: string, limitBytes: number): MemoryCgroup {
+export function createMemoryCgroup(
+  session: ChaosSession,
+  host: HostFacts,
+  tag: string,
+  limitBytes: number,
+): MemoryCgroup {
   const { version, root } = requireMemoryCgroup(host);
   const name = session.name(tag);
   const dir = join(root, name);
@@ -77,8 +84,11 @@ export function createMemoryCgroup(session: ChaosSession, host: HostFacts, tag: 
     limitBytes,
     usageBytes: () => readNumber(usageFile),
     oomKills: () =>
-      version === 1 ? readKey(join(dir, 'memory.oom_control'), 'oom_kill') : readKey(join(dir, 'memory.events'), 'oom_kill'),
-    failcnt: () => (version === 1 ? readNumber(join(dir, 'memory.failcnt')) : readKey(join(dir, 'memory.events'), 'max')),
+      version === 1
+        ? readKey(join(dir, 'memory.oom_control'), 'oom_kill')
+        : readKey(join(dir, 'memory.events'), 'oom_kill'),
+    failcnt: () =>
+      version === 1 ? readNumber(join(dir, 'memory.failcnt')) : readKey(join(dir, 'memory.events'), 'max'),
     subject: () => ({ kind: 'cgroup', version, path: `/${name}`, dir }),
   };
 }
@@ -94,7 +104,11 @@ export interface PressureCgroup {
  * On hybrid hosts (memory on v1, a cgroup2 mount without controllers) a v2 group still gives per-cgroup
  * PSI: workloads join it too, so the stall can be attributed to them. Undefined when not applicable.
  */
-export function createPressureCgroup(session: ChaosSession, host: HostFacts, tag: string): PressureCgroup | undefined {
+export function createPressureCgroup(
+  session: ChaosSession,
+  host: HostFacts,
+  tag: string,
+): PressureCgroup | undefined {
   if (!host.isRoot || !host.pressureCgroupRoot || host.memoryCgroup?.version === 2) return undefined;
   const dir = join(host.pressureCgroupRoot, session.name(tag));
   session.register({ kind: 'cgroup', dir });

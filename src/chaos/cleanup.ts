@@ -2,7 +2,18 @@
 // killed at any point leaves a list of what to remove. Removal is by exact recorded identity: a PID only
 // together with its start time (a recycled PID is never killed), cgroups / namespaces / tables / files only
 // by the kerno-chaos names this module generated. Nothing is ever matched by process name.
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isSameProcess, killIfSame, processStartTime, run } from './proc.js';
@@ -68,7 +79,8 @@ export function vethNames(id: string): { host: string; peer: string } {
 
 /** Refuses anything that does not carry our prefix: the last line of defence against removing a user's file. */
 function assertOurs(kind: string, name: string): void {
-  if (runIdOfName(name) === undefined) throw new Error(`refusing to remove ${kind} "${name}": not a kerno-chaos name`);
+  if (runIdOfName(name) === undefined)
+    throw new Error(`refusing to remove ${kind} "${name}": not a kerno-chaos name`);
 }
 
 export function describeResource(r: ChaosResource): string {
@@ -93,10 +105,15 @@ export function describeResource(r: ChaosResource): string {
 let cachedStateDir: string | undefined;
 
 /** /run/kerno-chaos when writable (root), else a per-user directory under the temp dir. */
+function stateDirCandidates(): string[] {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return ['/run/kerno-chaos', join(tmpdir(), `kerno-chaos-state-${uid}`)];
+}
+
+/** The directory this process writes its state files to (created on first use). */
 export function stateDir(): string {
   if (cachedStateDir) return cachedStateDir;
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  for (const dir of ['/run/kerno-chaos', join(tmpdir(), `kerno-chaos-state-${uid}`)]) {
+  for (const dir of stateDirCandidates()) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       accessSync(dir, constants.W_OK);
@@ -122,33 +139,36 @@ export function writeState(state: RunState): void {
   renameSync(tmp, file); // atomic: a crash mid-write leaves the previous complete list
 }
 
-export function removeStateFile(id: string): void {
-  rmSync(statePath(id), { force: true });
-  // Leave no empty directory behind (verify checks for leftover kerno-chaos-* paths).
+/** Removes a state directory once it is empty: verify checks that no kerno-chaos-* path is left behind. */
+function removeDirIfEmpty(dir: string): void {
   try {
-    rmdirSync(stateDir());
-    cachedStateDir = undefined;
+    rmdirSync(dir);
+    if (dir === cachedStateDir) cachedStateDir = undefined;
   } catch {
-    // not empty (another run) or already gone
+    // not empty (another run's state) or already gone
   }
 }
 
-export function readStates(): { file: string; state?: RunState }[] {
-  let dir: string;
-  try {
-    dir = stateDir();
-  } catch {
-    return [];
+export function removeStateFile(id: string): void {
+  for (const dir of stateDirCandidates()) {
+    rmSync(join(dir, `${id}.json`), { force: true });
+    removeDirIfEmpty(dir);
   }
+}
+
+/** Every state file in every state directory that exists (never creates one). */
+export function readStates(): { file: string; state?: RunState }[] {
   const out: { file: string; state?: RunState }[] = [];
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.json')) continue;
-    const file = join(dir, name);
-    try {
-      const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
-      out.push(isValidRunId(state.id) && Array.isArray(state.resources) ? { file, state } : { file });
-    } catch {
-      out.push({ file });
+  for (const dir of stateDirCandidates()) {
+    for (const name of safeReaddir(dir)) {
+      if (!name.endsWith('.json')) continue;
+      const file = join(dir, name);
+      try {
+        const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
+        out.push(isValidRunId(state.id) && Array.isArray(state.resources) ? { file, state } : { file });
+      } catch {
+        out.push({ file });
+      }
     }
   }
   return out;
@@ -233,7 +253,10 @@ export async function removeNetns(name: string): Promise<void> {
   // Every process inside is ours (we created the namespace); without them the namespace can go at once.
   try {
     const { stdout } = await run('ip', ['netns', 'pids', name]);
-    for (const pid of stdout.split('\n').map(Number).filter((n) => n > 0)) {
+    for (const pid of stdout
+      .split('\n')
+      .map(Number)
+      .filter((n) => n > 0)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -279,7 +302,9 @@ export async function removeResources(
 ): Promise<{ removed: string[]; failed: string[] }> {
   const removed: string[] = [];
   const failed: string[] = [];
-  const ordered = [...resources].sort((a, b) => REMOVAL_ORDER.indexOf(a.kind) - REMOVAL_ORDER.indexOf(b.kind));
+  const ordered = [...resources].sort(
+    (a, b) => REMOVAL_ORDER.indexOf(a.kind) - REMOVAL_ORDER.indexOf(b.kind),
+  );
   for (const r of ordered) {
     const what = describeResource(r);
     try {
@@ -339,15 +364,21 @@ export async function cleanupStale(log?: (line: string) => void): Promise<Cleanu
     const { removed, failed } = await removeResources(state.resources, log);
     report.removed.push(...removed);
     report.failed.push(...failed);
-    if (failed.length === 0) removeStateFile(state.id);
+    if (failed.length === 0) rmSync(file, { force: true });
   }
+  for (const dir of stateDirCandidates()) removeDirIfEmpty(dir);
   for (const id of activeRuns) live.add(id);
   await sweepOrphans(live, report, log);
-  if (report.removed.length > 0) log?.(`==> chaos: removed ${report.removed.length} leftovers of an interrupted run`);
+  if (report.removed.length > 0)
+    log?.(`==> chaos: removed ${report.removed.length} leftovers of an interrupted run`);
   return report;
 }
 
-async function sweepOrphans(live: Set<string>, report: CleanupReport, log?: (line: string) => void): Promise<void> {
+async function sweepOrphans(
+  live: Set<string>,
+  report: CleanupReport,
+  log?: (line: string) => void,
+): Promise<void> {
   const orphan = (name: string): boolean => {
     const id = runIdOfName(name);
     return id !== undefined && !live.has(id);
@@ -363,11 +394,13 @@ async function sweepOrphans(live: Set<string>, report: CleanupReport, log?: (lin
   };
   // Network namespaces (their veth ends and nft tables go with them).
   for (const name of safeReaddir('/run/netns')) {
-    if (name.startsWith(NAME_PREFIX) && orphan(name)) await attempt(`network namespace ${name}`, () => removeNetns(name));
+    if (name.startsWith(NAME_PREFIX) && orphan(name))
+      await attempt(`network namespace ${name}`, () => removeNetns(name));
   }
   // Host-side veth ends whose namespace vanished without them.
   for (const name of safeReaddir('/sys/class/net')) {
-    if (LINK_RE.test(name) && orphan(name) && (await isVeth(name))) await attempt(`link ${name}`, () => removeLink(name));
+    if (LINK_RE.test(name) && orphan(name) && (await isVeth(name)))
+      await attempt(`link ${name}`, () => removeLink(name));
   }
   // Cgroups directly under every cgroup root we create in.
   for (const root of detectCgroupRoots()) {

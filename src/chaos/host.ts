@@ -63,7 +63,10 @@ export interface CgroupLayout {
  * cgroup v2 with the memory controller wins (most production hosts); otherwise the v1 memory hierarchy
  * (this VM). On hybrid hosts the v2 mount without controllers still gives per-cgroup pressure files.
  */
-export function pickCgroupLayout(mounts: MountEntry[], controllersOf: (mountPoint: string) => string[]): CgroupLayout {
+export function pickCgroupLayout(
+  mounts: MountEntry[],
+  controllersOf: (mountPoint: string) => string[],
+): CgroupLayout {
   const v2 = mounts.filter((m) => m.fsType === 'cgroup2');
   const v2mem = v2.find((m) => controllersOf(m.mountPoint).includes('memory'));
   if (v2mem) return { memory: { version: 2, root: v2mem.mountPoint } };

@@ -4,39 +4,58 @@
 import { cleanupStale } from './cleanup.js';
 import { detectHostFacts } from './host.js';
 import { formatDuration, validateOptions } from './options.js';
-import { getScenario, SCENARIOS } from './registry.js';
+import { expectedGroups, getScenario, SCENARIOS } from './registry.js';
 import { ChaosSession } from './session.js';
 import { ensureWorkerBinary } from './worker.js';
 import type { ChaosLog, ChaosOptions, ChaosSubject, HostFacts, ScenarioResult } from './types.js';
 
 export type { ChaosLog, ChaosOptions, ChaosSubject, HostFacts, Intensity, ScenarioResult } from './types.js';
 export type { CleanupReport } from './cleanup.js';
-export { SCENARIO_RULES, getScenario } from './registry.js';
+export { SCENARIO_EXPECT, SCENARIO_RULES, getScenario } from './registry.js';
 export { DEFAULT_DURATION_NS, DEFAULT_INTENSITY, parseIntensity, formatDuration } from './options.js';
 export { cleanupStale } from './cleanup.js';
 
 export interface ScenarioInfo {
   name: string;
   rules: readonly string[];
+  /** Groups of rules; each group needs one of its rules to fire (see SCENARIO_EXPECT). */
+  expect: readonly (readonly string[])[];
   description: string;
   needsRoot: boolean;
 }
 
+/** The rows of `kerno chaos --list` (SCENARIO, PAIRED RULE, DESCRIPTION), in registry order. */
 export function listScenarios(): ScenarioInfo[] {
-  return SCENARIOS.map(({ name, rules, description, needsRoot }) => ({ name, rules, description, needsRoot }));
+  return SCENARIOS.map((s) => ({
+    name: s.name,
+    rules: s.rules,
+    expect: expectedGroups(s),
+    description: s.description,
+    needsRoot: s.needsRoot,
+  }));
 }
 
 /** What `kerno chaos --induce <name>` will do, one line per step (shown before asking for --yes). */
-export function describeScenario(name: string, options: ChaosOptions, host: HostFacts = detectHostFacts()): string[] {
+export function describeScenario(
+  name: string,
+  options: ChaosOptions,
+  host: HostFacts = detectHostFacts(),
+): string[] {
   const scenario = getScenario(name);
   const opts = validateOptions(options);
   return [
     `scenario ${scenario.name} (intensity ${opts.intensity}, duration ${formatDuration(opts.durationNs)}): ${scenario.description}`,
     ...scenario.plan(opts, host).map((l) => `  - ${l}`),
     `  - everything it creates is named kerno-chaos-<id> (kerno_chaos_<id> for nft, kc<id>h/n for veth) and is removed at the end, on Ctrl+C/SIGTERM, or by the next \`kerno chaos\` run if this one is killed`,
-    `  - rule${scenario.rules.length > 1 ? 's' : ''} expected to fire: ${scenario.rules.join(', ')}`,
+    `  - expected to fire: ${formatExpectation(expectedGroups(scenario))}`,
     ...(scenario.needsRoot && !host.isRoot ? ['  - NOTE: this scenario needs root'] : []),
   ];
+}
+
+/** [[a], [b, c]] → "a, and b or c"; for the confirmation text and the CLI's "rule expected to fire" line. */
+export function formatExpectation(groups: readonly (readonly string[])[]): string {
+  const parts = groups.map((g) => g.join(' or '));
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')}, and ${parts.at(-1)}`;
 }
 
 export interface RunHooks {
@@ -52,14 +71,20 @@ export interface RunHooks {
  * Runs one scenario to its end (or until `signal` aborts; that is a normal, successful end) and removes
  * everything it created, also when it fails. Leftovers of an earlier killed run are removed first.
  */
-export async function runScenario(name: string, options: ChaosOptions, hooks: RunHooks = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  name: string,
+  options: ChaosOptions,
+  hooks: RunHooks = {},
+): Promise<ScenarioResult> {
   const scenario = getScenario(name);
   const opts = validateOptions(options);
   const host = hooks.host ?? detectHostFacts();
   const log = hooks.log ?? (() => {});
   const signal = hooks.signal ?? new AbortController().signal;
   if (scenario.needsRoot && !host.isRoot) {
-    throw new Error(`chaos scenario ${name} needs root (it creates cgroups, network namespaces or nftables rules)`);
+    throw new Error(
+      `chaos scenario ${name} needs root (it creates cgroups, network namespaces or nftables rules)`,
+    );
   }
   await cleanupStale(log);
   const bin = await ensureWorkerBinary();
@@ -67,7 +92,13 @@ export async function runScenario(name: string, options: ChaosOptions, hooks: Ru
   let result: ScenarioResult | undefined;
   let failure: unknown;
   try {
-    result = await scenario.run(opts, { signal, log, session, host, onSubject: hooks.onSubject ?? (() => {}) });
+    result = await scenario.run(opts, {
+      signal,
+      log,
+      session,
+      host,
+      onSubject: hooks.onSubject ?? (() => {}),
+    });
   } catch (err) {
     failure = err;
   } finally {
@@ -79,7 +110,9 @@ export async function runScenario(name: string, options: ChaosOptions, hooks: Ru
     }
   }
   if (failure !== undefined) {
-    throw failure instanceof Error ? new Error(`chaos ${name}: ${failure.message}`, { cause: failure }) : failure;
+    throw failure instanceof Error
+      ? new Error(`chaos ${name}: ${failure.message}`, { cause: failure })
+      : failure;
   }
   return result!;
 }

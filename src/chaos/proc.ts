@@ -55,7 +55,11 @@ export interface CommandResult {
 }
 
 /** Runs a command without a shell. Errors name the command and carry its stderr. */
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       cmd,

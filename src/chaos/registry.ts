@@ -28,6 +28,15 @@ export const SCENARIO_RULES: Readonly<Record<string, readonly string[]>> = Objec
   Object.fromEntries(SCENARIOS.map((s) => [s.name, s.rules])),
 );
 
+/** Scenario name → groups of rules; each group must see at least one of its rules fire (see Scenario.expect). */
+export const SCENARIO_EXPECT: Readonly<Record<string, readonly (readonly string[])[]>> = Object.freeze(
+  Object.fromEntries(SCENARIOS.map((s) => [s.name, expectedGroups(s)])),
+);
+
+export function expectedGroups(s: Scenario): readonly (readonly string[])[] {
+  return s.expect ?? s.rules.map((r) => [r]);
+}
+
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
 }

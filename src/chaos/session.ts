@@ -66,7 +66,8 @@ export class ChaosSession {
 
   /** Records a resource BEFORE it is created, so a kill between the two still leaves it listed. */
   register(resource: ChaosResource): void {
-    if (this.closed) throw new Error(`chaos run ${this.id} is closed: not creating ${describeResource(resource)}`);
+    if (this.closed)
+      throw new Error(`chaos run ${this.id} is closed: not creating ${describeResource(resource)}`);
     this.state.resources.push(resource);
     writeState(this.state);
   }
@@ -103,7 +104,10 @@ export class ChaosSession {
    * Waits until the deadline (or `untilMs` from now, if sooner), an abort, or — when given — one of
    * `watch` exiting. Returns why it woke up.
    */
-  async wait(signal: AbortSignal, opts: { untilMs?: number; watch?: WorkerProcess[] } = {}): Promise<'deadline' | 'aborted' | 'exited'> {
+  async wait(
+    signal: AbortSignal,
+    opts: { untilMs?: number; watch?: WorkerProcess[] } = {},
+  ): Promise<'deadline' | 'aborted' | 'exited'> {
     if (signal.aborted) return 'aborted';
     const ms = Math.min(this.remainingMs(), opts.untilMs ?? Infinity);
     return new Promise((resolveWait) => {

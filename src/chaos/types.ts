@@ -16,12 +16,19 @@ export type ChaosLog = (line: string) => void;
 /** What `kerno doctor` should name when the paired rule fires. */
 export type ChaosSubject =
   | { kind: 'process'; pid: number; comm: string }
-  | { kind: 'cgroup'; version: 1 | 2; /** path inside the hierarchy, e.g. /kerno-chaos-mem-1a2b3c4d */ path: string; dir: string }
+  | {
+      kind: 'cgroup';
+      version: 1 | 2;
+      /** path inside the hierarchy, e.g. /kerno-chaos-mem-1a2b3c4d */ path: string;
+      dir: string;
+    }
   | { kind: 'connection'; srcAddr: string; srcPort: number; dstAddr: string; dstPort: number; netns: string }
   | { kind: 'device'; /** "maj:min" of the whole disk */ dev: string; name: string };
 
 export interface ScenarioResult {
   scenario: string;
+  /** The run id embedded in every resource name (kerno-chaos-<runId>). */
+  runId: string;
   rules: readonly string[];
   intensity: Intensity;
   /** Requested duration, ns. */
@@ -66,8 +73,14 @@ export interface ScenarioContext {
 
 export interface Scenario {
   name: string;
-  /** Doctor rules this scenario must make fire at production thresholds. */
+  /** Doctor rules this scenario targets (its pairing, as in `kerno chaos --list`). */
   rules: readonly string[];
+  /**
+   * What a doctor run during the incident must show: every group needs at least one of its rules to fire.
+   * Omitted: every rule on its own (`rules.map(r => [r])`). disk-sat is one group of two, because which of
+   * the two a disk reaches depends on the device.
+   */
+  expect?: readonly (readonly string[])[];
   description: string;
   /** Needs root (cgroups, network namespaces, nftables). */
   needsRoot: boolean;

@@ -2,7 +2,16 @@
 // one JSON object per stdout line (see workloads/kerno-chaos-worker.c for the contract).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +70,7 @@ async function buildWorkerBinary(): Promise<string> {
   try {
     await run(cc, ['-O2', '-Wall', '-pthread', '-o', tmp, src], { timeoutMs: 60_000 });
     renameSync(tmp, bin);
+    removeOldBuilds(dirname(bin), bin);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw new Error(
@@ -69,6 +79,14 @@ async function buildWorkerBinary(): Promise<string> {
     );
   }
   return bin;
+}
+
+/** Builds of earlier source versions are dead weight once a new one exists. */
+function removeOldBuilds(dir: string, keep: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (/^kerno-chaos-worker-[0-9a-f]{16}$/.test(name) && path !== keep) rmSync(path, { force: true });
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ processes
@@ -139,9 +157,20 @@ export class WorkerProcess {
     args.push('--parent-pid', String(process.pid), '--comm', spec.comm.slice(0, 15));
     for (const j of spec.join ?? []) args.push('--join', j);
     for (const [k, v] of Object.entries(spec.args ?? {})) args.push(`--${k}`, String(v));
-    const [cmd, argv] = spec.netns !== undefined ? ['ip', ['netns', 'exec', spec.netns, bin, ...args]] : [bin, args];
+    const [cmd, argv] =
+      spec.netns !== undefined ? ['ip', ['netns', 'exec', spec.netns, bin, ...args]] : [bin, args];
     // Own process group: a terminal Ctrl+C reaches kerno, which then stops the workers in order.
-    const child = spawn(cmd as string, argv as string[], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd as string, argv as string[], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let spawnError: Error | undefined;
+    child.on('error', (err) => (spawnError = err)); // without a listener a failed spawn would crash kerno
+    if (child.pid === undefined) {
+      throw new Error(
+        `chaos: could not start workload ${spec.comm} (${cmd}): ${spawnError?.message ?? 'spawn failed'}`,
+      );
+    }
     return new WorkerProcess(child, spec.comm);
   }
 
@@ -154,7 +183,8 @@ export class WorkerProcess {
   }
 
   last(event: string): WorkerEvent | undefined {
-    for (let i = this.events.length - 1; i >= 0; i--) if (this.events[i]!.event === event) return this.events[i];
+    for (let i = this.events.length - 1; i >= 0; i--)
+      if (this.events[i]!.event === event) return this.events[i];
     return undefined;
   }
 
@@ -167,7 +197,10 @@ export class WorkerProcess {
     const have = this.last('ready');
     if (have) return have;
     return new Promise((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(new Error(`workload ${this.comm} not ready after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`workload ${this.comm} not ready after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.onEvent((e) => {
         if (e.event === 'ready') {
           clearTimeout(timer);

@@ -1,10 +1,17 @@
 // disk collector: block-request latency (issue → completion) per whole disk and operation class, from
 // in-kernel histograms filled by bpf/disk.bpf.c (block_rq_issue / block_rq_complete).
 import { readFile } from 'node:fs/promises';
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
-import type { DiskDevice, SignalsPart } from '../signals.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { DiskDevice, Percentiles, SignalsPart } from '../signals.js';
 import { loadBpfObject, readCounters, type LoadedBpf } from './bpf-loader.js';
-import { addHistogram, emptyHistogram, mergeHistogram, percentiles, type Histogram } from '../bpf/histogram.js';
+import {
+  addHistogram,
+  emptyHistogram,
+  mergeHistogram,
+  percentiles,
+  subtractHistogram,
+  type Histogram,
+} from '../bpf/histogram.js';
 
 // Layout: bpf/disk.h
 const V_BYTES = 0;
@@ -12,6 +19,7 @@ const V_HIST = 8;
 const OP_READ = 0;
 const OP_WRITE = 1;
 const OP_SYNC = 2;
+const OP_NAMES = ['read', 'write', 'sync'];
 const CNT_EVENTS = 0;
 const CNT_INFLIGHT_FULL = 1;
 const CNT_HISTS_FULL = 2;
@@ -40,6 +48,8 @@ interface DevAgg {
 export class DiskCollector implements Collector {
   readonly name = 'disk';
   #bpf: LoadedBpf | undefined;
+  #baseline: Map<string, { dev: number; op: number; bytes: number; hist: Histogram }> | undefined;
+  #names = new Map<string, string>();
   #events = 0;
   #dropped = 0;
 
@@ -56,36 +66,56 @@ export class DiskCollector implements Collector {
     };
   }
 
-  async snapshot(_windowNs: number): Promise<SignalsPart> {
+  /** Cumulative per (dev, op) since attach, keyed "dev:op". */
+  private readRaw(): Map<string, { dev: number; op: number; bytes: number; hist: Histogram }> {
     const obj = this.#bpf?.obj;
-    if (!obj) throw new Error('disk: snapshot before start');
+    if (!obj) throw new Error('disk: read before start');
     const hists = obj.map('hists');
-    const devs = new Map<number, DevAgg>();
+    const out = new Map<string, { dev: number; op: number; bytes: number; hist: Histogram }>();
     for (const { key, value } of hists.dump()) {
       const dev = key.readUInt32LE(0);
       const op = key.readUInt32LE(4);
       if (op > OP_SYNC) continue;
-      let d = devs.get(dev);
-      if (!d) devs.set(dev, (d = { hists: [emptyHistogram(), emptyHistogram(), emptyHistogram()], readBytes: 0, writeBytes: 0 }));
+      const hist = emptyHistogram();
+      let bytes = 0;
       for (const cpu of hists.perCpuValues(value)) {
-        const bytes = Number(cpu.readBigUInt64LE(V_BYTES));
-        if (op === OP_READ) d.readBytes += bytes;
-        else d.writeBytes += bytes;
-        addHistogram(d.hists[op as 0 | 1 | 2], cpu, V_HIST);
+        bytes += Number(cpu.readBigUInt64LE(V_BYTES));
+        addHistogram(hist, cpu, V_HIST);
       }
+      out.set(`${dev}:${op}`, { dev, op, bytes, hist });
+    }
+    const c = readCounters(obj);
+    this.#events = c[CNT_EVENTS] ?? 0;
+    this.#dropped = (c[CNT_INFLIGHT_FULL] ?? 0) + (c[CNT_HISTS_FULL] ?? 0);
+    return out;
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    const raw = this.readRaw();
+    const devs = new Map<number, DevAgg>();
+    for (const [k, r] of raw) {
+      const b = this.#baseline?.get(k);
+      const hist = b ? subtractHistogram(r.hist, b.hist) : r.hist;
+      const bytes = r.bytes - (b?.bytes ?? 0);
+      let d = devs.get(r.dev);
+      if (!d) devs.set(r.dev, (d = { hists: [emptyHistogram(), emptyHistogram(), emptyHistogram()], readBytes: 0, writeBytes: 0 }));
+      if (r.op === OP_READ) d.readBytes += bytes;
+      else d.writeBytes += bytes;
+      mergeHistogram(d.hists[r.op as 0 | 1 | 2], hist);
     }
     const all: [Histogram, Histogram, Histogram] = [emptyHistogram(), emptyHistogram(), emptyHistogram()];
     const devices: DiskDevice[] = [];
     let readBytes = 0;
     let writeBytes = 0;
     for (const [dev, d] of devs) {
+      if (d.hists.every((h) => h.count === 0)) continue;
       const id = devString(dev);
       for (const op of [OP_READ, OP_WRITE, OP_SYNC] as const) mergeHistogram(all[op], d.hists[op]);
       readBytes += d.readBytes;
       writeBytes += d.writeBytes;
       devices.push({
         dev: id,
-        name: await deviceName(id),
+        name: await this.name_(id),
         read: percentiles(d.hists[OP_READ]),
         write: percentiles(d.hists[OP_WRITE]),
         sync: percentiles(d.hists[OP_SYNC]),
@@ -94,10 +124,7 @@ export class DiskCollector implements Collector {
       });
     }
     devices.sort((a, b) => b.sync.p99 - a.sync.p99 || b.write.p99 - a.write.p99);
-    const c = readCounters(obj);
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = (c[CNT_INFLIGHT_FULL] ?? 0) + (c[CNT_HISTS_FULL] ?? 0);
-    const [r, w, s] = all.map(percentiles) as [ReturnType<typeof percentiles>, ReturnType<typeof percentiles>, ReturnType<typeof percentiles>];
+    const [r, w, s] = all.map(percentiles) as [Percentiles, Percentiles, Percentiles];
     return {
       disk: {
         totalReads: r.count,
@@ -114,10 +141,27 @@ export class DiskCollector implements Collector {
   }
 
   async reset(): Promise<void> {
-    const obj = this.#bpf?.obj;
-    if (!obj) return;
-    obj.map('hists').clear();
-    obj.map('counters').clear();
+    if (this.#bpf) this.#baseline = this.readRaw();
+  }
+
+  async metrics(): Promise<CollectorMetrics> {
+    const histograms: NonNullable<CollectorMetrics['histograms']>[string] = [];
+    const bytes: NonNullable<CollectorMetrics['counters']>[string] = [];
+    for (const r of this.readRaw().values()) {
+      const id = devString(r.dev);
+      const device = (await this.name_(id)) || id;
+      const op = OP_NAMES[r.op]!;
+      histograms.push({ labels: { device, op }, value: r.hist });
+      if (r.op !== OP_SYNC) bytes.push({ labels: { device, op }, value: r.bytes });
+    }
+    return { histograms: { disk_io_duration_seconds: histograms }, counters: { disk_io_bytes_total: bytes } };
+  }
+
+  /** Device names are stable for the life of the device: cache them. */
+  private async name_(id: string): Promise<string> {
+    let n = this.#names.get(id);
+    if (n === undefined) this.#names.set(id, (n = await deviceName(id)));
+    return n;
   }
 
   async stop(): Promise<void> {

@@ -1,10 +1,10 @@
 // fd collector: descriptors created and closed per process, counted in the kernel (bpf/fd.bpf.c on
 // sys_exit), plus the current descriptor count and soft limit from /proc for the top processes — the
 // headroom the fd_leak rule turns into an ETA.
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals.js';
 import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
-import { countFds, softFdLimit } from './procfs/pid-fds.js';
+import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
 import { monotonicNs } from '../util/clock.js';
 
 // Layout: bpf/fd.h
@@ -29,9 +29,16 @@ export const FD_LIMITS = {
   minRateSpanNs: 10e9,
 };
 
+interface RawFd {
+  byPid: Map<number, { opens: number; closes: number; firstSeen: number; comm: string }>;
+  opens: number;
+  closes: number;
+}
+
 export class FdCollector implements Collector {
   readonly name = 'fd';
   #bpf: LoadedBpf | undefined;
+  #baseline: RawFd | undefined;
   #windowStartNs = 0;
   #events = 0;
   #dropped = 0;
@@ -50,12 +57,11 @@ export class FdCollector implements Collector {
     };
   }
 
-  async snapshot(windowNs: number): Promise<SignalsPart> {
+  private readRaw(): RawFd {
     const obj = this.#bpf?.obj;
-    if (!obj) throw new Error('fd: snapshot before start');
-    const now = monotonicNs();
+    if (!obj) throw new Error('fd: read before start');
     const procs = obj.map('procs');
-    const entries: FdEntry[] = [];
+    const byPid = new Map<number, { opens: number; closes: number; firstSeen: number; comm: string }>();
     for (const { key, value } of procs.dump()) {
       const pid = key.readUInt32LE(0);
       let opens = 0;
@@ -69,11 +75,31 @@ export class FdCollector implements Collector {
         if (fs > 0 && (firstSeen === 0 || fs < firstSeen)) firstSeen = fs;
         if (!comm) comm = cString(cpu, V_COMM, 16);
       }
-      const span = Math.max(now - Math.max(firstSeen, this.#windowStartNs), Math.min(windowNs, FD_LIMITS.minRateSpanNs));
+      byPid.set(pid, { opens, closes, firstSeen, comm: comm || `pid ${pid}` });
+    }
+    const c = readCounters(obj);
+    this.#events = c[CNT_EVENTS] ?? 0;
+    this.#dropped = c[CNT_MAP_FULL] ?? 0;
+    return { byPid, opens: c[CNT_OPENS] ?? 0, closes: c[CNT_CLOSES] ?? 0 };
+  }
+
+  async snapshot(windowNs: number): Promise<SignalsPart> {
+    const now = monotonicNs();
+    const raw = this.readRaw();
+    const base = this.#baseline;
+    const entries: FdEntry[] = [];
+    for (const [pid, p] of raw.byPid) {
+      // A pid seen before the window but with a different first-seen time is a recycled pid: no baseline.
+      const b = base?.byPid.get(pid);
+      const same = b && b.firstSeen === p.firstSeen;
+      const opens = p.opens - (same ? b.opens : 0);
+      const closes = p.closes - (same ? b.closes : 0);
+      if (opens === 0 && closes === 0) continue;
+      const span = Math.max(now - Math.max(p.firstSeen, this.#windowStartNs), Math.min(windowNs, FD_LIMITS.minRateSpanNs));
       const netDelta = opens - closes;
       entries.push({
         pid,
-        comm: comm || `pid ${pid}`,
+        comm: p.comm,
         opens,
         closes,
         netDelta,
@@ -84,17 +110,17 @@ export class FdCollector implements Collector {
     }
     entries.sort((a, b) => b.netDelta - a.netDelta || b.opens - a.opens);
     const top = entries.slice(0, FD_LIMITS.entries);
+    // The kernel records comm when it first sees a pid, which may be before an execve: prefer the live name.
     await Promise.all(
-      top.slice(0, FD_LIMITS.procLookups).map(async (e) => {
+      top.map(async (e, i) => {
+        e.comm = (await readComm(e.pid).catch(() => '')) || e.comm;
+        if (i >= FD_LIMITS.procLookups) return;
         e.currentFds = await countFds(e.pid);
         e.fdLimit = await softFdLimit(e.pid);
       }),
     );
-    const c = readCounters(obj);
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = c[CNT_MAP_FULL] ?? 0;
-    const totalOpens = c[CNT_OPENS] ?? 0;
-    const totalCloses = c[CNT_CLOSES] ?? 0;
+    const totalOpens = raw.opens - (base?.opens ?? 0);
+    const totalCloses = raw.closes - (base?.closes ?? 0);
     const seconds = Math.max(windowNs, 1) / 1e9;
     return {
       fd: {
@@ -108,11 +134,14 @@ export class FdCollector implements Collector {
   }
 
   async reset(): Promise<void> {
-    const obj = this.#bpf?.obj;
-    if (!obj) return;
-    obj.map('procs').clear();
-    obj.map('counters').clear();
+    if (!this.#bpf) return;
+    this.#baseline = this.readRaw();
     this.#windowStartNs = monotonicNs();
+  }
+
+  async metrics(): Promise<CollectorMetrics> {
+    const raw = this.readRaw();
+    return { counters: { fd_opens_total: [{ labels: {}, value: raw.opens }], fd_closes_total: [{ labels: {}, value: raw.closes }] } };
   }
 
   async stop(): Promise<void> {

@@ -95,7 +95,12 @@ export class KernelCollector implements Collector {
 
   stats(): CollectorStats {
     const s = this.window?.stats;
-    return { programsLoaded: 0, programsTotal: 0, events: s?.kernelRecords ?? 0, eventsDropped: s?.dropped ?? 0 };
+    return {
+      programsLoaded: 0,
+      programsTotal: 0,
+      events: s?.kernelRecords ?? 0,
+      eventsDropped: s?.dropped ?? 0,
+    };
   }
 
   async stop(): Promise<void> {

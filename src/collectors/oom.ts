@@ -1,7 +1,7 @@
 // oom collector: OOM-killer victims from tp_btf mark_victim through a ring buffer (rare events), kept in
 // memory so a victim that is long gone by snapshot time is still reported, with its memory cgroup path.
 import { readFileSync } from 'node:fs';
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { OomEvent, SignalsPart } from '../signals.js';
 import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
@@ -63,13 +63,17 @@ export class OomCollector implements Collector {
   #resolver: CgroupIdResolver | undefined;
   #stats = { events: 0, dropped: 0 };
   #pending: Promise<void>[] = [];
+  #killsByCgroup = new Map<string, number>();
 
   async #resolvePath(e: OomEvent): Promise<void> {
-    if (!e.cgroupId) return;
     try {
+      if (!e.cgroupId) return;
       e.cgroupPath = (await this.#resolver?.resolve(e.cgroupId))?.path ?? '';
     } catch {
       /* cgroup gone: path stays unknown */
+    } finally {
+      const k = e.cgroupPath || '[unknown]';
+      this.#killsByCgroup.set(k, (this.#killsByCgroup.get(k) ?? 0) + 1);
     }
   }
 
@@ -127,9 +131,19 @@ export class OomCollector implements Collector {
   }
 
   async reset(): Promise<void> {
+    await Promise.all(this.#pending);
     this.#events = [];
     this.#count = 0;
-    this.#bpf?.obj.map('counters').clear();
+  }
+
+  /** Cumulative kills per victim cgroup (bounded: the exporter caps label sets; paths are few). */
+  async metrics(): Promise<CollectorMetrics> {
+    await Promise.all(this.#pending);
+    return {
+      counters: {
+        oom_kills_total: [...this.#killsByCgroup.entries()].map(([cgroup, value]) => ({ labels: { cgroup }, value })),
+      },
+    };
   }
 
   async stop(): Promise<void> {

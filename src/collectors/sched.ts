@@ -1,9 +1,9 @@
 // sched collector: run-queue delay (runnable → running) host-wide and per process, from in-kernel
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
 import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
-import { addHistogram, emptyHistogram, percentiles } from '../bpf/histogram.js';
+import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
 
 // Layout: bpf/sched.h
 const V_COMM = 0;
@@ -20,6 +20,7 @@ export const SCHED_LIMITS = {
 export class SchedCollector implements Collector {
   readonly name = 'sched';
   #bpf: LoadedBpf | undefined;
+  #baseline: { global: Histogram; procs: Map<number, { comm: string; hist: Histogram }> } | undefined;
   #events = 0;
   #dropped = 0;
 
@@ -36,38 +37,53 @@ export class SchedCollector implements Collector {
     };
   }
 
-  async snapshot(_windowNs: number): Promise<SignalsPart> {
+  private readRaw(): { global: Histogram; procs: Map<number, { comm: string; hist: Histogram }> } {
     const obj = this.#bpf?.obj;
-    if (!obj) throw new Error('sched: snapshot before start');
+    if (!obj) throw new Error('sched: read before start');
     const runq = obj.map('runq');
     const global = emptyHistogram();
     const v = runq.lookup(Buffer.alloc(4));
     if (v) for (const cpu of runq.perCpuValues(v)) addHistogram(global, cpu, 0);
-    const procs = obj.map('procs');
-    const delayed: SchedDelayed[] = [];
-    for (const { key, value } of procs.dump()) {
+    const procs = new Map<number, { comm: string; hist: Histogram }>();
+    const pm = obj.map('procs');
+    for (const { key, value } of pm.dump()) {
       const pid = key.readUInt32LE(0);
-      const h = emptyHistogram();
+      const hist = emptyHistogram();
       let comm = '';
-      for (const cpu of procs.perCpuValues(value)) {
+      for (const cpu of pm.perCpuValues(value)) {
         if (!comm) comm = cString(cpu, V_COMM, 16);
-        addHistogram(h, cpu, V_HIST);
+        addHistogram(hist, cpu, V_HIST);
       }
-      if (h.count < SCHED_LIMITS.minSamples) continue;
-      delayed.push({ pid, comm: comm || `pid ${pid}`, runqDelay: percentiles(h) });
+      procs.set(pid, { comm: comm || `pid ${pid}`, hist });
     }
-    delayed.sort((a, b) => b.runqDelay.p99 - a.runqDelay.p99 || b.runqDelay.count - a.runqDelay.count);
     const c = readCounters(obj);
     this.#events = c[CNT_EVENTS] ?? 0;
     this.#dropped = c[CNT_STORAGE_FAIL] ?? 0;
+    return { global, procs };
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    const raw = this.readRaw();
+    const base = this.#baseline;
+    const global = base ? subtractHistogram(raw.global, base.global) : raw.global;
+    const delayed: SchedDelayed[] = [];
+    for (const [pid, p] of raw.procs) {
+      const b = base?.procs.get(pid);
+      const h = b ? subtractHistogram(p.hist, b.hist) : p.hist;
+      if (h.count < SCHED_LIMITS.minSamples) continue;
+      delayed.push({ pid, comm: p.comm, runqDelay: percentiles(h) });
+    }
+    delayed.sort((a, b) => b.runqDelay.p99 - a.runqDelay.p99 || b.runqDelay.count - a.runqDelay.count);
     const runqDelay = percentiles(global);
     return { sched: { totalCount: runqDelay.count, runqDelay, topDelayed: delayed.slice(0, SCHED_LIMITS.topDelayed) } };
   }
 
   async reset(): Promise<void> {
-    const obj = this.#bpf?.obj;
-    if (!obj) return;
-    for (const m of ['runq', 'procs', 'counters']) obj.map(m).clear();
+    if (this.#bpf) this.#baseline = this.readRaw();
+  }
+
+  async metrics(): Promise<CollectorMetrics> {
+    return { histograms: { runqueue_delay_seconds: [{ labels: {}, value: this.readRaw().global }] } };
   }
 
   async stop(): Promise<void> {

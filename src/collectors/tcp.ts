@@ -7,10 +7,10 @@
 // engineer. The original divided retransmit events by all TCP events (connects + closes + retransmits),
 // which swings with connection churn rather than loss.
 import { isIPv4 } from 'node:net';
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SignalsPart, TcpConnection } from '../signals.js';
 import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
-import { addHistogram, emptyHistogram, percentiles } from '../bpf/histogram.js';
+import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
 import { readTcpCounters, type TcpCounters } from './procfs/net-snmp.js';
 import { countEstablished } from './procfs/tcp-sockets.js';
 
@@ -66,9 +66,16 @@ function compressV6(groups: string[]): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
+interface RawTcp {
+  conns: Map<string, TcpConnection>;
+  rtt: Histogram;
+  counters: number[];
+}
+
 export class TcpCollector implements Collector {
   readonly name = 'tcp';
   #bpf: LoadedBpf | undefined;
+  #baseline: RawTcp | undefined;
   #before: TcpCounters | undefined;
   #events = 0;
   #dropped = 0;
@@ -89,16 +96,13 @@ export class TcpCollector implements Collector {
     };
   }
 
-  async snapshot(_windowNs: number): Promise<SignalsPart> {
+  private readRaw(): RawTcp {
     const obj = this.#bpf?.obj;
-    if (!obj || !this.#before) throw new Error('tcp: snapshot before start');
-    const after = await readTcpCounters();
-    const outSegs = after.outSegs - this.#before.outSegs;
-    const retransSegs = after.retransSegs - this.#before.retransSegs;
-    const conns: TcpConnection[] = [];
+    if (!obj) throw new Error('tcp: read before start');
+    const conns = new Map<string, TcpConnection>();
     for (const { key, value } of obj.map('conns').dump()) {
       const family = key.readUInt16LE(0);
-      conns.push({
+      conns.set(key.toString('hex'), {
         family: family === AF_INET ? 4 : 6,
         srcPort: key.readUInt16LE(4),
         dstPort: key.readUInt16LE(6),
@@ -110,24 +114,41 @@ export class TcpCollector implements Collector {
         comm: cString(value, V_COMM, 16),
       });
     }
-    conns.sort((a, b) => b.retransmits - a.retransmits || b.srttNs - a.srttNs);
     const rttMap = obj.map('rtt');
     const rtt = emptyHistogram();
     const v = rttMap.lookup(Buffer.alloc(4));
     if (v) for (const cpu of rttMap.perCpuValues(v)) addHistogram(rtt, cpu, 0);
-    const c = readCounters(obj);
-    this.#events = c[CNT.events] ?? 0;
-    this.#dropped = (c[CNT.connUpdateFail] ?? 0) + (c[CNT.skStorageFail] ?? 0);
+    const counters = readCounters(obj);
+    this.#events = counters[CNT.events] ?? 0;
+    this.#dropped = (counters[CNT.connUpdateFail] ?? 0) + (counters[CNT.skStorageFail] ?? 0);
+    return { conns, rtt, counters };
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    if (!this.#before) throw new Error('tcp: snapshot before start');
+    const after = await readTcpCounters();
+    const outSegs = after.outSegs - this.#before.outSegs;
+    const retransSegs = after.retransSegs - this.#before.retransSegs;
+    const raw = this.readRaw();
+    const base = this.#baseline;
+    const conns: TcpConnection[] = [];
+    for (const [k, c] of raw.conns) {
+      const retransmits = c.retransmits - (base?.conns.get(k)?.retransmits ?? 0);
+      if (retransmits > 0) conns.push({ ...c, retransmits });
+    }
+    conns.sort((a, b) => b.retransmits - a.retransmits || b.srttNs - a.srttNs);
+    const rtt = base ? subtractHistogram(raw.rtt, base.rtt) : raw.rtt;
+    const d = (i: number): number => (raw.counters[i] ?? 0) - (base?.counters[i] ?? 0);
     return {
       tcp: {
-        retransmits: c[CNT.retransSegs] ?? 0,
+        retransmits: d(CNT.retransSegs),
         segmentsOut: outSegs,
         retransSegs,
         retransmitRatePct: outSegs > 0 ? (retransSegs / outSegs) * 100 : 0,
         rtt: percentiles(rtt),
-        resetsSent: c[CNT.resetsSent] ?? 0,
-        resetsReceived: c[CNT.resetsReceived] ?? 0,
-        stateChanges: c[CNT.stateChanges] ?? 0,
+        resetsSent: d(CNT.resetsSent),
+        resetsReceived: d(CNT.resetsReceived),
+        stateChanges: d(CNT.stateChanges),
         activeConnections: await countEstablished(),
         topRetransmitters: conns.slice(0, TCP_LIMITS.topRetransmitters),
       },
@@ -135,10 +156,23 @@ export class TcpCollector implements Collector {
   }
 
   async reset(): Promise<void> {
-    const obj = this.#bpf?.obj;
-    if (!obj) return;
-    for (const m of ['conns', 'rtt', 'counters']) obj.map(m).clear();
+    if (!this.#bpf) return;
+    this.#baseline = this.readRaw();
     this.#before = await readTcpCounters();
+  }
+
+  async metrics(): Promise<CollectorMetrics> {
+    const raw = this.readRaw();
+    const c = (i: number) => [{ labels: {}, value: raw.counters[i] ?? 0 }];
+    return {
+      histograms: { tcp_srtt_seconds: [{ labels: {}, value: raw.rtt }] },
+      counters: {
+        tcp_retransmitted_segments_total: c(CNT.retransSegs),
+        tcp_resets_sent_total: c(CNT.resetsSent),
+        tcp_resets_received_total: c(CNT.resetsReceived),
+        tcp_state_changes_total: c(CNT.stateChanges),
+      },
+    };
   }
 
   async stop(): Promise<void> {

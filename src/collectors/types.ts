@@ -1,4 +1,5 @@
 import type { SignalsPart } from '../signals.js';
+import type { Histogram } from '../bpf/histogram.js';
 
 /** Context handed to a collector at start. */
 export interface CollectorContext {
@@ -36,11 +37,40 @@ export interface Collector {
    * (or at the last reset). `windowNs` is the elapsed window. Must not mutate kernel state except resets.
    */
   snapshot(windowNs: number): Promise<SignalsPart>;
-  /** Begin a new window (continuous mode): clear or re-baseline counters. */
+  /**
+   * Begin a new window (continuous mode). BPF maps are never cleared: the collector records a baseline and
+   * later snapshots subtract it, so metrics() stays cumulative for Prometheus while windows stay exact.
+   */
   reset?(): Promise<void>;
   stats(): CollectorStats;
+  /** Cumulative raw data for /metrics (optional; procfs collectors report through Signals gauges). */
+  metrics?(): Promise<CollectorMetrics>;
   /** Detach links, close maps and file handles. Idempotent. */
   stop(): Promise<void>;
 }
 
 export type CollectorFactory = () => Collector;
+
+/**
+ * Cumulative (since start, never reset) raw data for Prometheus, read at scrape time. Histograms are the
+ * kernel's log-linear buckets in ns; the exporter converts them to seconds-based cumulative buckets.
+ * Label values are bounded by the collector (a top set plus "[other]"); the exporter caps unique label sets
+ * again per family.
+ */
+export interface MetricSeries<T> {
+  labels: Record<string, string>;
+  value: T;
+}
+
+export interface CollectorMetrics {
+  /** family name without prefix, e.g. "syscall_duration_seconds" → series of histograms (ns). */
+  histograms?: Record<string, MetricSeries<Histogram>[]>;
+  /** e.g. "syscall_errors_total" → monotonic counts. */
+  counters?: Record<string, MetricSeries<number>[]>;
+  /** e.g. "memory_used_bytes" → current values (read when scraped). */
+  gauges?: Record<string, MetricSeries<number>[]>;
+}
+
+export interface MetricsCapable {
+  metrics(): Promise<CollectorMetrics>;
+}

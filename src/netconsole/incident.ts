@@ -8,7 +8,15 @@ import type { KernelEventKind } from '../collectors/kmsg/classify.js';
 import type { ReportEnd } from '../collectors/kmsg/assembler.js';
 
 /** The report kinds that make a netconsole incident. */
-export const INCIDENT_KINDS = ['panic', 'oops', 'bug', 'gpf', 'soft_lockup', 'hung_task', 'hard_lockup'] as const;
+export const INCIDENT_KINDS = [
+  'panic',
+  'oops',
+  'bug',
+  'gpf',
+  'soft_lockup',
+  'hung_task',
+  'hard_lockup',
+] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export const INCIDENT_KIND_SET: ReadonlySet<KernelEventKind> = new Set<KernelEventKind>(INCIDENT_KINDS);
 

@@ -1,12 +1,29 @@
 // Public surface of the netconsole receiver (wired by src/cli and src/daemon).
 
-export { NetconsoleReceiver, type NetconsoleReceiverOptions, type ReceiverStats, type LogFn } from './receiver.js';
+export {
+  NetconsoleReceiver,
+  type NetconsoleReceiverOptions,
+  type ReceiverStats,
+  type LogFn,
+} from './receiver.js';
 export { parseListenAddress, DEFAULT_NETCONSOLE_PORT, type ListenAddress } from './listen.js';
 export { NodeNameMap, parseNodeMap, UNKNOWN_NODE } from './node-names.js';
 export { INCIDENT_KINDS, incidentId, type IncidentKind, type PanicIncident } from './incident.js';
-export { IncidentStore, listIncidents, panicsPath, PANICS_FILE, type ListOptions, type StoredIncident } from './store.js';
+export {
+  IncidentStore,
+  listIncidents,
+  panicsPath,
+  PANICS_FILE,
+  type ListOptions,
+  type StoredIncident,
+} from './store.js';
 export { WebhookSink, WEBHOOK_CURSOR_FILE, type WebhookSinkOptions, type WebhookStats } from './webhook.js';
-export { registerNetconsoleMetrics, registerWebhookMetrics, NETCONSOLE_METRIC_NAMES, WEBHOOK_METRIC_NAMES } from './metrics.js';
+export {
+  registerNetconsoleMetrics,
+  registerWebhookMetrics,
+  NETCONSOLE_METRIC_NAMES,
+  WEBHOOK_METRIC_NAMES,
+} from './metrics.js';
 export {
   applyNetconsole,
   detectNetconsoleSupport,

@@ -48,8 +48,11 @@ export function registerNetconsoleMetrics(registry: Registry, receiver: Netconso
     registers: [registry],
   });
   // Configured nodes start at zero so an alert on increase() sees the first incident.
-  for (const node of receiver.nodeNames.names()) for (const kind of INCIDENT_KINDS) panics.inc({ node, kind }, 0);
-  receiver.on('incident', (incident) => panics.inc({ node: receiver.metricNodeLabel(incident), kind: incident.kind }));
+  for (const node of receiver.nodeNames.names())
+    for (const kind of INCIDENT_KINDS) panics.inc({ node, kind }, 0);
+  receiver.on('incident', (incident) =>
+    panics.inc({ node: receiver.metricNodeLabel(incident), kind: incident.kind }),
+  );
 
   const stats = () => receiver.stats();
   const packets = monotonic(() => stats().stream.packets);
@@ -141,10 +144,26 @@ export function registerWebhookMetrics(registry: Registry, sink: WebhookSink): v
       },
     });
   };
-  counter('kerno_panic_webhook_delivered_total', 'Incidents delivered to the panic webhook', () => sink.stats().delivered);
-  counter('kerno_panic_webhook_dropped_total', 'Incidents dropped from the in-memory webhook queue (re-read from the store later)', () => sink.stats().dropped);
-  counter('kerno_panic_webhook_failures_total', 'Failed webhook delivery attempts (retried)', () => sink.stats().failures);
-  counter('kerno_panic_webhook_rejected_total', 'Incidents the webhook receiver refused with a 4xx (skipped)', () => sink.stats().rejected);
+  counter(
+    'kerno_panic_webhook_delivered_total',
+    'Incidents delivered to the panic webhook',
+    () => sink.stats().delivered,
+  );
+  counter(
+    'kerno_panic_webhook_dropped_total',
+    'Incidents dropped from the in-memory webhook queue (re-read from the store later)',
+    () => sink.stats().dropped,
+  );
+  counter(
+    'kerno_panic_webhook_failures_total',
+    'Failed webhook delivery attempts (retried)',
+    () => sink.stats().failures,
+  );
+  counter(
+    'kerno_panic_webhook_rejected_total',
+    'Incidents the webhook receiver refused with a 4xx (skipped)',
+    () => sink.stats().rejected,
+  );
   new Gauge({
     name: 'kerno_panic_webhook_queue_depth',
     help: 'Incidents waiting in memory for webhook delivery',

@@ -10,12 +10,16 @@ export class NodeNameMap {
   private readonly byKey = new Map<string, string>();
 
   constructor(entries: Iterable<[string, string]> | Record<string, string> = []) {
-    const list = Symbol.iterator in Object(entries) ? (entries as Iterable<[string, string]>) : Object.entries(entries);
+    const list =
+      Symbol.iterator in Object(entries) ? (entries as Iterable<[string, string]>) : Object.entries(entries);
     for (const [addr, name] of list) {
       const key = normalizeSenderKey(addr);
-      if (!key) throw new Error(`netconsole node map: ${JSON.stringify(addr)} is not an IP address or IP:port`);
+      if (!key)
+        throw new Error(`netconsole node map: ${JSON.stringify(addr)} is not an IP address or IP:port`);
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(name)) {
-        throw new Error(`netconsole node map: node name ${JSON.stringify(name)} for ${addr} is not a valid node name`);
+        throw new Error(
+          `netconsole node map: node name ${JSON.stringify(name)} for ${addr} is not a valid node name`,
+        );
       }
       this.byKey.set(key, name);
     }

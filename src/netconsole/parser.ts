@@ -41,7 +41,8 @@ export interface ParseLimits {
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxPacketBytes: 8 * 1024, maxRecordBytes: 32 * 1024 };
 
-const EXT_HEADER = /^(?:([A-Za-z0-9][A-Za-z0-9._+~-]{0,63}),)?(\d{1,10}),(\d{1,20}),(\d{1,20}),([^;\n]{0,200});/;
+const EXT_HEADER =
+  /^(?:([A-Za-z0-9][A-Za-z0-9._+~-]{0,63}),)?(\d{1,10}),(\d{1,20}),(\d{1,20}),([^;\n]{0,200});/;
 const NCFRAG = /^ncfrag=(\d{1,9})\/(\d{1,9})$/;
 const HEADER_SCAN_BYTES = 320;
 

@@ -11,10 +11,20 @@ import { ReportAssembler, type AssembledReport } from '../collectors/kmsg/assemb
 import { INCIDENT_KIND_SET, incidentId, type IncidentKind, type PanicIncident } from './incident.js';
 import { parseListenAddress, type ListenAddress } from './listen.js';
 import { NodeNameMap, formatSender, normalizeAddress } from './node-names.js';
-import { DEFAULT_STREAM_LIMITS, SenderStream, type StreamCounters, type StreamLimits, type StreamLine } from './sender-stream.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  SenderStream,
+  type StreamCounters,
+  type StreamLimits,
+  type StreamLine,
+} from './sender-stream.js';
 import { filterIncidents, type IncidentStore, type ListOptions } from './store.js';
 
-export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+export type LogFn = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 export interface NetconsoleReceiverOptions {
   /** "udp://0.0.0.0:6666"; port 0 picks an ephemeral port (tests). */
@@ -111,7 +121,10 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
 
   constructor(opts: NetconsoleReceiverOptions = {}) {
     super();
-    this.listen = typeof opts.listen === 'string' ? parseListenAddress(opts.listen) : (opts.listen ?? parseListenAddress('udp://0.0.0.0:6666'));
+    this.listen =
+      typeof opts.listen === 'string'
+        ? parseListenAddress(opts.listen)
+        : (opts.listen ?? parseListenAddress('udp://0.0.0.0:6666'));
     this.nodeNames = opts.nodeNames ?? new NodeNameMap();
     this.store = opts.store;
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...opts.stream };
@@ -143,12 +156,22 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         this.ingest(msg, rinfo);
       } catch (err) {
         // A parser bug must not take the receiver down: log it, drop the packet.
-        this.log('error', 'netconsole: packet handling failed', { error: (err as Error).stack, sender: rinfo.address });
+        this.log('error', 'netconsole: packet handling failed', {
+          error: (err as Error).stack,
+          sender: rinfo.address,
+        });
       }
     });
-    sock.on('error', (err) => this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })));
+    sock.on('error', (err) =>
+      this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })),
+    );
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new Error(`bind netconsole udp://${this.listen.host}:${this.listen.port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error) =>
+        reject(
+          new Error(`bind netconsole udp://${this.listen.host}:${this.listen.port}: ${err.message}`, {
+            cause: err,
+          }),
+        );
       sock.once('error', onError);
       sock.bind(this.listen.port, this.listen.host, () => {
         sock.off('error', onError);
@@ -318,7 +341,10 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         await this.store.append(incident);
       } catch (err) {
         this.storeErrors++;
-        this.log('error', 'netconsole: could not record incident', { id: incident.id, error: (err as Error).message });
+        this.log('error', 'netconsole: could not record incident', {
+          id: incident.id,
+          error: (err as Error).message,
+        });
         this.emit('error', err as Error);
         return;
       }
@@ -328,7 +354,12 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     }
     this.incidents++;
     this.byKind[incident.kind] = (this.byKind[incident.kind] ?? 0) + 1;
-    this.log('warn', 'netconsole: kernel incident', { id: incident.id, node: incident.node, kind: incident.kind, reason: incident.reason });
+    this.log('warn', 'netconsole: kernel incident', {
+      id: incident.id,
+      node: incident.node,
+      kind: incident.kind,
+      reason: incident.reason,
+    });
     this.emit('incident', incident);
   }
 }

@@ -13,7 +13,13 @@
 import { createHash } from 'node:crypto';
 import { stripConsolePrefix } from '../collectors/kmsg/classify.js';
 import { splitRecordBody } from '../collectors/kmsg/record.js';
-import { DEFAULT_PARSE_LIMITS, parsePacket, sanitizeText, type ExtendedPacket, type ParseLimits } from './parser.js';
+import {
+  DEFAULT_PARSE_LIMITS,
+  parsePacket,
+  sanitizeText,
+  type ExtendedPacket,
+  type ParseLimits,
+} from './parser.js';
 
 export interface StreamLine {
   /** Message text without console prefixes. */
@@ -109,7 +115,9 @@ export class SenderStream {
   constructor(readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
 
   get bufferedBytes(): number {
-    return Buffer.byteLength(this.partial) + this.pendingBytes + this.heldBytes + this.seen.size * DEDUPE_KEY_BYTES;
+    return (
+      Buffer.byteLength(this.partial) + this.pendingBytes + this.heldBytes + this.seen.size * DEDUPE_KEY_BYTES
+    );
   }
 
   /** True when nothing is waiting in any buffer (the dedupe memory aside). */
@@ -327,7 +335,8 @@ export class SenderStream {
   private releaseContiguous(out: StreamLine[]): void {
     while (this.held.length > 0) {
       const head = this.held[0] as Held;
-      if (head.line.seq === undefined || this.lastSeq === undefined || head.line.seq !== this.lastSeq + 1) return;
+      if (head.line.seq === undefined || this.lastSeq === undefined || head.line.seq !== this.lastSeq + 1)
+        return;
       this.releaseHead(out);
     }
   }
@@ -351,7 +360,8 @@ export class SenderStream {
     const h = this.held.shift();
     if (!h) return;
     this.heldBytes -= h.bytes;
-    if (h.line.seq !== undefined && (this.lastSeq === undefined || h.line.seq > this.lastSeq)) this.lastSeq = h.line.seq;
+    if (h.line.seq !== undefined && (this.lastSeq === undefined || h.line.seq > this.lastSeq))
+      this.lastSeq = h.line.seq;
     out.push(h.line);
   }
 }

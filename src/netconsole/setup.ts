@@ -50,9 +50,10 @@ export function detectNetconsoleSupport(opts: DetectOptions = {}): NetconsoleSup
   const rel = opts.release ?? osRelease();
   const configfsRoot = opts.configfsRoot ?? CONFIGFS_ROOT;
   const configfsNetconsole = isDir(join(configfsRoot, 'netconsole'));
-  const configfsMounted = readText(opts.mountsPath ?? '/proc/mounts')
-    ?.split('\n')
-    .some((l) => l.split(' ')[1] === configfsRoot && l.split(' ')[2] === 'configfs') ?? false;
+  const configfsMounted =
+    readText(opts.mountsPath ?? '/proc/mounts')
+      ?.split('\n')
+      .some((l) => l.split(' ')[1] === configfsRoot && l.split(' ')[2] === 'configfs') ?? false;
   const moduleAvailable = findModule(join(opts.modulesRoot ?? '/lib/modules', rel));
   const config = readKconfig(rel, opts);
   const s: NetconsoleSupport = {
@@ -74,7 +75,10 @@ function assess(s: NetconsoleSupport): { supported: boolean; reason: string } {
   const k = `this kernel (${s.kernelRelease})`;
   const { netconsole, dynamic, configfs } = s.config;
   if (s.configfsNetconsole) {
-    return { supported: true, reason: `${k} has netconsole with dynamic targets at ${CONFIGFS_ROOT}/netconsole` };
+    return {
+      supported: true,
+      reason: `${k} has netconsole with dynamic targets at ${CONFIGFS_ROOT}/netconsole`,
+    };
   }
   if (netconsole === 'n') {
     const noConfigfs = configfs === 'n' ? ' and without configfs' : '';
@@ -94,10 +98,16 @@ function assess(s: NetconsoleSupport): { supported: boolean; reason: string } {
     };
   }
   if (s.moduleAvailable) {
-    return { supported: true, reason: `${k} has the netconsole module: it is loaded with modprobe and configured through configfs` };
+    return {
+      supported: true,
+      reason: `${k} has the netconsole module: it is loaded with modprobe and configured through configfs`,
+    };
   }
   if (netconsole === 'y' && dynamic === 'y') {
-    return { supported: true, reason: `${k} has netconsole built in with dynamic targets, configured through configfs` };
+    return {
+      supported: true,
+      reason: `${k} has netconsole built in with dynamic targets, configured through configfs`,
+    };
   }
   return {
     supported: false,
@@ -120,7 +130,10 @@ function findModule(dir: string): boolean {
 
 function readKconfig(rel: string, opts: DetectOptions): NetconsoleSupport['config'] {
   const candidates: [string, () => string | undefined][] = [
-    [join(opts.bootDir ?? '/boot', `config-${rel}`), () => readText(join(opts.bootDir ?? '/boot', `config-${rel}`))],
+    [
+      join(opts.bootDir ?? '/boot', `config-${rel}`),
+      () => readText(join(opts.bootDir ?? '/boot', `config-${rel}`)),
+    ],
     [
       opts.procConfigGz ?? '/proc/config.gz',
       () => {
@@ -185,7 +198,8 @@ export function netconsoleSetupPlan(input: NetconsoleSetupInput): NetconsoleSetu
   if (input.iface !== undefined && !/^[A-Za-z0-9_.:@-]{1,15}$/.test(input.iface)) {
     throw new Error(`invalid interface name ${JSON.stringify(input.iface)}`);
   }
-  if (input.localIp !== undefined && isIP(input.localIp) === 0) throw new Error(`invalid local IP ${JSON.stringify(input.localIp)}`);
+  if (input.localIp !== undefined && isIP(input.localIp) === 0)
+    throw new Error(`invalid local IP ${JSON.stringify(input.localIp)}`);
   if (input.localIp !== undefined && isIP(input.localIp) !== isIP(target.host)) {
     throw new Error(`local IP ${input.localIp} and target ${target.host} are not the same address family`);
   }
@@ -193,7 +207,8 @@ export function netconsoleSetupPlan(input: NetconsoleSetupInput): NetconsoleSetu
     throw new Error(`invalid target MAC ${JSON.stringify(input.targetMac)}: expected aa:bb:cc:dd:ee:ff`);
   }
   const name = input.name ?? TARGET_NAME;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new Error(`invalid netconsole target name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new Error(`invalid netconsole target name ${JSON.stringify(name)}`);
   const dir = `${CONFIGFS_ROOT}/netconsole/${name}`;
   const attributes: [string, string][] = [];
   if (input.iface) attributes.push(['dev_name', input.iface]);
@@ -220,7 +235,8 @@ export function netconsoleSetupPlan(input: NetconsoleSetupInput): NetconsoleSetu
     configfsCommands: commands,
     moduleParam,
     supported: support?.supported ?? false,
-    reason: support?.reason ?? 'netconsole support was not detected (pass detectNetconsoleSupport() as support)',
+    reason:
+      support?.reason ?? 'netconsole support was not detected (pass detectNetconsoleSupport() as support)',
     steps: { targetDir: dir, attributes, mountConfigfs, modprobe },
   };
   if (input.iface) plan.iface = input.iface;
@@ -229,13 +245,21 @@ export function netconsoleSetupPlan(input: NetconsoleSetupInput): NetconsoleSetu
 
 export function parseTarget(text: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text.trim()) ?? /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
-  if (!m) throw new Error(`invalid netconsole target ${JSON.stringify(text)}: expected HOST:PORT, e.g. 10.0.0.2:6666`);
+  if (!m)
+    throw new Error(
+      `invalid netconsole target ${JSON.stringify(text)}: expected HOST:PORT, e.g. 10.0.0.2:6666`,
+    );
   const host = m[1] as string;
   if (isIP(host) === 0) {
-    throw new Error(`invalid netconsole target ${JSON.stringify(text)}: ${host} is not an IP address (the kernel cannot resolve names)`);
+    throw new Error(
+      `invalid netconsole target ${JSON.stringify(text)}: ${host} is not an IP address (the kernel cannot resolve names)`,
+    );
   }
   const port = m[2] === undefined ? DEFAULT_NETCONSOLE_PORT : Number(m[2]);
-  if (port < 1 || port > 65535) throw new Error(`invalid netconsole target ${JSON.stringify(text)}: port ${port} is out of range 1-65535`);
+  if (port < 1 || port > 65535)
+    throw new Error(
+      `invalid netconsole target ${JSON.stringify(text)}: port ${port} is out of range 1-65535`,
+    );
   return { host, port };
 }
 
@@ -257,13 +281,17 @@ export async function applyNetconsole(plan: NetconsoleSetupPlan, opts: ApplyOpti
   const run = opts.run ?? (async (cmd: string, args: string[]) => void (await execFileP(cmd, args)));
   const { targetDir, attributes, mountConfigfs, modprobe } = plan.steps;
   if (modprobe) await step('modprobe netconsole', () => run('modprobe', ['netconsole']));
-  if (mountConfigfs) await step(`mount configfs at ${CONFIGFS_ROOT}`, () => run('mount', ['-t', 'configfs', 'configfs', CONFIGFS_ROOT]));
+  if (mountConfigfs)
+    await step(`mount configfs at ${CONFIGFS_ROOT}`, () =>
+      run('mount', ['-t', 'configfs', 'configfs', CONFIGFS_ROOT]),
+    );
   const created = !existsSync(targetDir);
   await step(`create ${targetDir}`, () => mkdir(targetDir, { recursive: true }));
   try {
     // A target's parameters can only be changed while it is disabled.
     if (!created) await writeFile(join(targetDir, 'enabled'), '0').catch(() => undefined);
-    for (const [attr, value] of attributes) await step(`write ${value} to ${targetDir}/${attr}`, () => writeFile(join(targetDir, attr), value));
+    for (const [attr, value] of attributes)
+      await step(`write ${value} to ${targetDir}/${attr}`, () => writeFile(join(targetDir, attr), value));
   } catch (err) {
     if (created) await rmdir(targetDir).catch(() => undefined);
     throw err;

@@ -81,10 +81,13 @@ export class WebhookSink {
       throw new Error(`invalid webhook URL ${JSON.stringify(opts.url)}`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new Error(`invalid webhook URL ${JSON.stringify(opts.url)}: only http:// and https:// are supported`);
+      throw new Error(
+        `invalid webhook URL ${JSON.stringify(opts.url)}: only http:// and https:// are supported`,
+      );
     }
     this.maxQueue = opts.maxQueue ?? 1_000;
-    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 1) throw new Error(`webhook maxQueue must be >= 1, got ${opts.maxQueue}`);
+    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 1)
+      throw new Error(`webhook maxQueue must be >= 1, got ${opts.maxQueue}`);
     this.cursorPath = join(opts.stateDir ?? dirname(opts.store.path), WEBHOOK_CURSOR_FILE);
     this.doFetch = opts.fetch ?? fetch;
     this.random = opts.random ?? Math.random;
@@ -120,7 +123,8 @@ export class WebhookSink {
 
   /** Resolves when everything recorded so far is delivered (tests, graceful shutdown). */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && !this.backlogOnDisk && this.cursor >= this.opts.store.endOffset) return Promise.resolve();
+    if (this.queue.length === 0 && !this.backlogOnDisk && this.cursor >= this.opts.store.endOffset)
+      return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -219,7 +223,10 @@ export class WebhookSink {
     if (res.ok) return 'delivered';
     this.lastError = `POST ${this.opts.url}: HTTP ${res.status}`;
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-      this.log('error', 'webhook: receiver refused incident, skipping it', { id: incident.id, status: res.status });
+      this.log('error', 'webhook: receiver refused incident, skipping it', {
+        id: incident.id,
+        status: res.status,
+      });
       return 'rejected';
     }
     this.log('warn', 'webhook: delivery failed, will retry', { id: incident.id, status: res.status });
@@ -241,10 +248,14 @@ export class WebhookSink {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
+      this.abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }
@@ -259,7 +270,11 @@ export async function readCursor(path: string): Promise<number> {
   }
   try {
     const v = JSON.parse(text) as Partial<WebhookCursor>;
-    return typeof v.deliveredUpTo === 'number' && Number.isSafeInteger(v.deliveredUpTo) && v.deliveredUpTo >= 0 ? v.deliveredUpTo : 0;
+    return typeof v.deliveredUpTo === 'number' &&
+      Number.isSafeInteger(v.deliveredUpTo) &&
+      v.deliveredUpTo >= 0
+      ? v.deliveredUpTo
+      : 0;
   } catch {
     // A corrupt cursor means "deliver everything again": duplicates, never loss.
     return 0;

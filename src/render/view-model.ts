@@ -362,6 +362,7 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
     text: `rule ${e.rule}: could not evaluate — ${e.error.startsWith(`rule ${e.rule}: `) ? e.error.slice(e.rule.length + 7) : e.error}`,
   });
   const gaps: string[] = [];
+  if (!entries.length) gaps.push('No collector reported coverage: nothing was observed.');
   if (missing.length) gaps.push(`Not observed: ${missing.map((a) => a.entry.name).join(', ')}.`);
   if (ruleErrors.length) gaps.push(`Not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}.`);
   let headline: string;
@@ -455,13 +456,15 @@ function quietLine(report: Report, shown: Finding[], hiddenCount: number, window
   const incomplete = assessed.filter((a) => a.observed && a.reasons.length > 0);
   const ruleErrors = report.ruleErrors ?? [];
   const hiddenWarnings = report.findings.some((f) => f.severity === 'warning');
-  if (!missing.length && !incomplete.length && !ruleErrors.length && hiddenCount === 0) {
+  const noCoverage = report.coverage.length === 0;
+  if (!noCoverage && !missing.length && !incomplete.length && !ruleErrors.length && hiddenCount === 0) {
     return `kerno: ${OK_ICON} all kernel signals nominal ${stats}`;
   }
   const parts = [
     `kerno: ${OK_ICON} no ${hiddenWarnings ? 'critical findings' : 'issues'} in observed signals ${stats}`,
   ];
   const describe = (a: CoverageAssessment) => `${a.entry.name} (${a.reasons.join(', ')})`;
+  if (noCoverage) parts.push('not observed: no collector reported coverage');
   if (missing.length) parts.push(`not observed: ${missing.map(describe).join(', ')}`);
   if (ruleErrors.length) parts.push(`not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}`);
   if (incomplete.length) parts.push(`incomplete: ${incomplete.map(describe).join(', ')}`);

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { CollectorCoverage, Signals } from '../signals.js';
 import { collectorDefs, type CollectorDef } from '../collectors/registry.js';
+import type { CollectorMetrics } from '../collectors/types.js';
 import { assembleSignals } from '../collectors/assemble.js';
 import { hostInfo } from '../collectors/procfs/host.js';
 import { Supervisor } from './supervisor.js';
@@ -89,6 +90,11 @@ export class Collection {
       parts,
       coverage: [...coverage, ...off],
     });
+  }
+
+  /** Cumulative raw metrics per collector, for /metrics (read at scrape time). */
+  metrics(): Promise<Map<string, CollectorMetrics>> {
+    return this.supervisor.metricsAll();
   }
 
   /** Starts a new window (continuous mode): collectors re-baseline. */

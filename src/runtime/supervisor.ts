@@ -17,7 +17,13 @@
 
 import { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
-import type { Collector, CollectorContext, CollectorFactory, CollectorStats } from '../collectors/types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorFactory,
+  CollectorMetrics,
+  CollectorStats,
+} from '../collectors/types.js';
 import type { CollectorCoverage, SignalsPart } from '../signals.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
@@ -251,6 +257,33 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (part) ordered.push(part);
     }
     return { parts: ordered, coverage: this.slots.map((slot) => this.coverageOf(slot)) };
+  }
+
+  /**
+   * Cumulative raw metrics of every attached collector that offers them (read at scrape time). A throwing
+   * or hung metrics() is a fault like a throwing snapshot; the others still answer.
+   */
+  async metricsAll(): Promise<Map<string, CollectorMetrics>> {
+    const out = new Map<string, CollectorMetrics>();
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const instance = slot.instance;
+        if (slot.state !== 'attached' || !instance?.metrics) return;
+        const generation = slot.generation;
+        try {
+          const m = await withTimeout(
+            invoke(() => instance.metrics!()),
+            this.snapshotTimeoutMs,
+            `metrics ${slot.name}`,
+            this.clock,
+          );
+          if (generation === slot.generation) out.set(slot.name, m);
+        } catch (err) {
+          this.fault(slot, generation, err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot', err);
+        }
+      }),
+    );
+    return out;
   }
 
   /** Begin a new window (continuous mode): reset every attached collector; a throwing reset is a fault. */

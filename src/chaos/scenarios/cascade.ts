@@ -11,7 +11,13 @@ import { tcpLossScenario } from './tcp-loss.js';
 import { elapsedSince, newResult } from './common.js';
 
 /** In start order. cpu comes last: it slows everything else down once the others are established. */
-export const CASCADE_STAGES: readonly Scenario[] = [diskSatScenario, cgroupMemoryScenario, fdLeakScenario, tcpLossScenario, cpuScenario];
+export const CASCADE_STAGES: readonly Scenario[] = [
+  diskSatScenario,
+  cgroupMemoryScenario,
+  fdLeakScenario,
+  tcpLossScenario,
+  cpuScenario,
+];
 
 /** Start offset of stage i, as a fraction of the duration. */
 export function stageOffsetFraction(i: number): number {
@@ -23,6 +29,7 @@ const RULES = [...new Set(CASCADE_STAGES.flatMap((s) => s.rules))];
 export const cascadeScenario: Scenario = {
   name: 'cascade',
   rules: RULES,
+  expect: CASCADE_STAGES.flatMap((s) => s.expect ?? s.rules.map((r) => [r])),
   description: `overlapping incidents: ${CASCADE_STAGES.map((s) => s.name).join(', ')}`,
   needsRoot: true,
   plan(opts: ChaosOptions, host: HostFacts): string[] {
@@ -30,16 +37,21 @@ export const cascadeScenario: Scenario = {
     CASCADE_STAGES.forEach((stage, i) => {
       const at = formatDuration(opts.durationNs * stageOffsetFraction(i));
       lines.push(`at +${at}: ${stage.name} (${stage.rules.join(', ')})`);
-      for (const l of stage.plan({ ...opts, durationNs: opts.durationNs * (1 - stageOffsetFraction(i)) }, host)) {
+      for (const l of stage.plan(
+        { ...opts, durationNs: opts.durationNs * (1 - stageOffsetFraction(i)) },
+        host,
+      )) {
         if (!l.startsWith('runs for')) lines.push(`    ${l}`);
       }
     });
-    lines.push(`all stages end together after ${formatDuration(opts.durationNs)}; Ctrl+C or SIGTERM stops all of them at once`);
+    lines.push(
+      `all stages end together after ${formatDuration(opts.durationNs)}; Ctrl+C or SIGTERM stops all of them at once`,
+    );
     return lines;
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('cascade', RULES, opts);
+    const result = newResult('cascade', RULES, opts, ctx);
     // One failing stage stops the others: a partial cascade is not what was asked for.
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -47,7 +59,8 @@ export const cascadeScenario: Scenario = {
     const stageCtx = { ...ctx, signal: stop.signal };
     const runs = CASCADE_STAGES.map(async (stage, i) => {
       const offsetMs = (opts.durationNs * stageOffsetFraction(i)) / 1e6;
-      if (offsetMs > 0 && (await ctx.session.wait(stop.signal, { untilMs: offsetMs })) === 'aborted') return undefined;
+      if (offsetMs > 0 && (await ctx.session.wait(stop.signal, { untilMs: offsetMs })) === 'aborted')
+        return undefined;
       if (ctx.session.remainingMs() <= 0) return undefined;
       ctx.log(`==> chaos: cascade stage ${stage.name} (${stage.rules.join(', ')})`);
       try {

@@ -9,7 +9,11 @@ import { elapsedSince, holdUntilEnd, newResult, pct, runsFor, sampler } from './
 
 const RULES = ['memory_limit_pressure'] as const;
 
-export function cgroupMemoryParams(intensity: Intensity): { limitBytes: number; startPct: number; endPct: number } {
+export function cgroupMemoryParams(intensity: Intensity): {
+  limitBytes: number;
+  startPct: number;
+  endPct: number;
+} {
   // low stays in the warning band (≥ 85 %); medium and high cross 95 % while still growing (critical).
   return byIntensity(intensity, {
     low: { limitBytes: 128 * MiB, startPct: 90, endPct: 94 },
@@ -19,7 +23,9 @@ export function cgroupMemoryParams(intensity: Intensity): { limitBytes: number; 
 }
 
 function cgroupDirHint(host: HostFacts, tag: string): string {
-  return host.memoryCgroup ? join(host.memoryCgroup.root, `kerno-chaos-${tag}-<id>`) : `<memory cgroup root>/kerno-chaos-${tag}-<id>`;
+  return host.memoryCgroup
+    ? join(host.memoryCgroup.root, `kerno-chaos-${tag}-<id>`)
+    : `<memory cgroup root>/kerno-chaos-${tag}-<id>`;
 }
 
 export const cgroupMemoryScenario: Scenario = {
@@ -38,7 +44,7 @@ export const cgroupMemoryScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('cgroup-memory', RULES, opts);
+    const result = newResult('cgroup-memory', RULES, opts, ctx);
     const p = cgroupMemoryParams(opts.intensity);
     const cg = createMemoryCgroup(ctx.session, ctx.host, 'mem', p.limitBytes);
     const w = ctx.session.startWorker({
@@ -56,7 +62,9 @@ export const cgroupMemoryScenario: Scenario = {
       result.subjects.push(s);
       ctx.onSubject(s);
     }
-    ctx.log(`    ${cg.dir}: limit ${formatBytes(p.limitBytes)}, pid ${w.pid} holding ${p.startPct} % → ${p.endPct} %`);
+    ctx.log(
+      `    ${cg.dir}: limit ${formatBytes(p.limitBytes)}, pid ${w.pid} holding ${p.startPct} % → ${p.endPct} %`,
+    );
     let maxUsage = 0;
     const s = sampler(250, () => {
       maxUsage = Math.max(maxUsage, cg.usageBytes());

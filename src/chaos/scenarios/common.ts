@@ -3,9 +3,15 @@ import { formatDuration } from '../options.js';
 import { describeExit, type WorkerProcess } from '../worker.js';
 import type { ChaosOptions, ScenarioContext, ScenarioResult } from '../types.js';
 
-export function newResult(name: string, rules: readonly string[], opts: ChaosOptions): ScenarioResult {
+export function newResult(
+  name: string,
+  rules: readonly string[],
+  opts: ChaosOptions,
+  ctx: ScenarioContext,
+): ScenarioResult {
   return {
     scenario: name,
+    runId: ctx.session.id,
     rules,
     intensity: opts.intensity,
     durationNs: opts.durationNs,
@@ -22,7 +28,8 @@ export async function holdUntilEnd(ctx: ScenarioContext, workers: WorkerProcess[
   const why = await ctx.session.wait(ctx.signal, { watch: workers });
   if (why === 'exited') {
     const dead = workers.find((w) => !w.running);
-    if (dead?.exit) throw new Error(`workload ${dead.comm} (pid ${dead.pid}) ended early: ${describeExit(dead.exit)}`);
+    if (dead?.exit)
+      throw new Error(`workload ${dead.comm} (pid ${dead.pid}) ended early: ${describeExit(dead.exit)}`);
   }
   return why === 'aborted';
 }

@@ -32,7 +32,7 @@ export const cpuScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('cpu', RULES, opts);
+    const result = newResult('cpu', RULES, opts, ctx);
     const p = cpuParams(opts.intensity, ctx.host.cpus);
     const w = ctx.session.startWorker({
       mode: 'cpu',

@@ -14,7 +14,11 @@ import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js
 
 const RULES = ['disk_io_bottleneck', 'io_pressure_stall'] as const;
 
-export function diskSatParams(intensity: Intensity): { writers: number; blockBytes: number; fileBytes: number } {
+export function diskSatParams(intensity: Intensity): {
+  writers: number;
+  blockBytes: number;
+  fileBytes: number;
+} {
   const p = byIntensity(intensity, {
     low: { writers: 8, blockBytes: 64 * 1024 },
     medium: { writers: 32, blockBytes: 1 * MiB },
@@ -27,6 +31,7 @@ export function diskSatParams(intensity: Intensity): { writers: number; blockByt
 export const diskSatScenario: Scenario = {
   name: 'disk-sat',
   rules: RULES,
+  expect: [RULES],
   description: 'many writers doing synchronous direct writes (O_DIRECT|O_DSYNC) to the root disk',
   needsRoot: false,
   plan(opts: ChaosOptions, host: HostFacts): string[] {
@@ -40,7 +45,7 @@ export const diskSatScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('disk-sat', RULES, opts);
+    const result = newResult('disk-sat', RULES, opts, ctx);
     if (!ctx.host.scratchOnDisk) {
       throw new Error(`disk-sat needs a disk-backed directory; ${ctx.host.scratchDir} is in memory (tmpfs)`);
     }
@@ -48,7 +53,9 @@ export const diskSatScenario: Scenario = {
     const st = statfsSync(ctx.host.scratchDir);
     const need = p.writers * p.fileBytes + 512 * MiB;
     if (st.bavail * st.bsize < need) {
-      throw new Error(`disk-sat needs ${formatBytes(need)} free in ${ctx.host.scratchDir}, only ${formatBytes(st.bavail * st.bsize)} available`);
+      throw new Error(
+        `disk-sat needs ${formatBytes(need)} free in ${ctx.host.scratchDir}, only ${formatBytes(st.bavail * st.bsize)} available`,
+      );
     }
     const dir = join(ctx.host.scratchDir, ctx.session.name('disk'));
     ctx.session.register({ kind: 'path', path: dir });
@@ -75,7 +82,9 @@ export const diskSatScenario: Scenario = {
     const proc = { kind: 'process', pid: w.pid, comm: 'kchaos-disk' } as const;
     result.subjects.push(proc);
     ctx.onSubject(proc);
-    ctx.log(`    pid ${w.pid}: ${p.writers} writers × ${formatBytes(p.blockBytes)} O_DIRECT|O_DSYNC in ${dir}`);
+    ctx.log(
+      `    pid ${w.pid}: ${p.writers} writers × ${formatBytes(p.blockBytes)} O_DIRECT|O_DSYNC in ${dir}`,
+    );
     result.aborted = await holdUntilEnd(ctx, [w]);
     const windowUs = (performance.now() - t0) * 1000;
     const disk1 = dev ? readDiskCounters(dev.name) : undefined;
@@ -99,10 +108,13 @@ export const diskSatScenario: Scenario = {
       Object.assign(result.observed, {
         deviceWrites: writes,
         // /proc/diskstats averages: time from issue to completion per request, all requests of the disk.
-        deviceAvgWriteNs: writes > 0 ? Math.round(((disk1.writeTicksMs - disk0.writeTicksMs) / writes) * 1e6) : 0,
+        deviceAvgWriteNs:
+          writes > 0 ? Math.round(((disk1.writeTicksMs - disk0.writeTicksMs) / writes) * 1e6) : 0,
         deviceFlushes: flushes,
-        deviceAvgFlushNs: flushes > 0 ? Math.round(((disk1.flushTicksMs - disk0.flushTicksMs) / flushes) * 1e6) : 0,
-        deviceAvgQueueDepth: Math.round(((disk1.weightedMs - disk0.weightedMs) / (windowUs / 1000)) * 10) / 10,
+        deviceAvgFlushNs:
+          flushes > 0 ? Math.round(((disk1.flushTicksMs - disk0.flushTicksMs) / flushes) * 1e6) : 0,
+        deviceAvgQueueDepth:
+          Math.round(((disk1.weightedMs - disk0.weightedMs) / (windowUs / 1000)) * 10) / 10,
       });
     }
     if (psi0 && psi1) {

@@ -30,7 +30,7 @@ export const fdLeakScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('fd-leak', RULES, opts);
+    const result = newResult('fd-leak', RULES, opts, ctx);
     const rate = fdLeakRate(opts.intensity);
     const dir = join(ctx.host.scratchDir, ctx.session.name('fd'));
     ctx.session.register({ kind: 'path', path: dir });
@@ -57,7 +57,8 @@ export const fdLeakScenario: Scenario = {
       fdLimit: num(ready, 'fdLimit'),
       ratePerSec: secs > 0 ? Math.round((num(done, 'opened') / secs) * 10) / 10 : 0,
     };
-    if (done?.exhausted === true) result.notes.push(`descriptor limit reached after ${num(done, 'opened')} opens; held from then on`);
+    if (done?.exhausted === true)
+      result.notes.push(`descriptor limit reached after ${num(done, 'opened')} opens; held from then on`);
     return result;
   },
 };

@@ -1,8 +1,10 @@
-// memory-stall → memory_pressure_stall: reclaim and refault pressure inside a small memory cgroup. There is
-// often no swap, so anonymous memory over the limit would just be OOM-killed; the pressure comes from the
-// page cache instead: a file four times the limit, read at random through mmap, so every access evicts a
-// page of the same cgroup and faults another back in from disk (direct reclaim + workingset refaults),
-// while a small anonymous set is kept hot. Both count as memory stall time in PSI.
+// memory-stall → memory_pressure_stall: reclaim pressure inside a small memory cgroup. There is often no
+// swap, so anonymous memory over the limit would just be OOM-killed; the pressure comes from the page cache
+// instead: a file four times the limit, read at random through mmap by several processes. Each major fault
+// reads a whole read-around window into a cgroup with no room left, so every fault forces direct reclaim of
+// the cgroup's own pages (and evicted pages are soon faulted back in). Time in direct reclaim and in
+// refaults is memory stall time in PSI. A small anonymous set per process is kept hot so reclaim cannot
+// simply take it instead.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryCgroup, createPressureCgroup, pressureFileFor } from '../cgroup.js';
@@ -18,7 +20,7 @@ const FILE_BYTES = 4 * LIMIT_BYTES;
 
 export function memoryStallParams(intensity: Intensity): { workers: number; anonBytesEach: number } {
   // The anonymous sets together stay at a quarter of the limit: enough to compete, never an OOM.
-  const workers = byIntensity(intensity, { low: 1, medium: 2, high: 4 });
+  const workers = byIntensity(intensity, { low: 2, medium: 4, high: 8 });
   return { workers, anonBytesEach: Math.floor(LIMIT_BYTES / 4 / workers) };
 }
 
@@ -36,16 +38,20 @@ export const memoryStallScenario: Scenario = {
       `start ${p.workers} process(es) (kchaos-stall) inside the cgroup, each keeping ${formatBytes(p.anonBytesEach)} of anonymous memory hot and reading the file at random through mmap: every access evicts and refaults page cache`,
     ];
     if (host.pressureCgroupRoot && host.memoryCgroup?.version !== 2) {
-      lines.push(`also place them in ${host.pressureCgroupRoot}/kerno-chaos-stall-<id> (cgroup v2, no controllers) for per-cgroup PSI`);
+      lines.push(
+        `also place them in ${host.pressureCgroupRoot}/kerno-chaos-stall-<id> (cgroup v2, no controllers) for per-cgroup PSI`,
+      );
     }
     lines.push(runsFor(opts));
     return lines;
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('memory-stall', RULES, opts);
+    const result = newResult('memory-stall', RULES, opts, ctx);
     if (!ctx.host.scratchOnDisk) {
-      throw new Error(`memory-stall needs a disk-backed directory (tmpfs page cache cannot be reclaimed without swap); ${ctx.host.scratchDir} is in memory`);
+      throw new Error(
+        `memory-stall needs a disk-backed directory (tmpfs page cache cannot be reclaimed without swap); ${ctx.host.scratchDir} is in memory`,
+      );
     }
     const p = memoryStallParams(opts.intensity);
     const cg = createMemoryCgroup(ctx.session, ctx.host, 'stall', LIMIT_BYTES);
@@ -65,12 +71,17 @@ export const memoryStallScenario: Scenario = {
     await workers[0]!.ready(120_000);
     for (let i = 1; i < p.workers; i++) workers.push(ctx.session.startWorker(spec(i)));
     await Promise.all(workers.map((w) => w.ready()));
-    const subjects = [cg.subject(), ...workers.map((w) => ({ kind: 'process', pid: w.pid, comm: 'kchaos-stall' }) as const)];
+    const subjects = [
+      cg.subject(),
+      ...workers.map((w) => ({ kind: 'process', pid: w.pid, comm: 'kchaos-stall' }) as const),
+    ];
     for (const s of subjects) {
       result.subjects.push(s);
       ctx.onSubject(s);
     }
-    ctx.log(`    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, ${p.workers} reader(s) over a ${formatBytes(FILE_BYTES)} file`);
+    ctx.log(
+      `    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, ${p.workers} reader(s) over a ${formatBytes(FILE_BYTES)} file`,
+    );
     const cgPsiFile = pressureFileFor(cg, pg, 'memory');
     const host0 = readPsi('/proc/pressure/memory');
     const cg0 = cgPsiFile ? readPsi(cgPsiFile) : undefined;

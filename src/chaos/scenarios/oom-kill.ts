@@ -30,12 +30,14 @@ export const oomKillScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('oom-kill', RULES, opts);
+    const result = newResult('oom-kill', RULES, opts, ctx);
     const interval = oomKillIntervalMs(opts.intensity);
     const cg = createMemoryCgroup(ctx.session, ctx.host, 'oom', LIMIT_BYTES);
     result.subjects.push(cg.subject());
     ctx.onSubject(cg.subject());
-    ctx.log(`    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, one OOM kill every ${formatDuration(interval * 1e6)}`);
+    ctx.log(
+      `    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, one OOM kill every ${formatDuration(interval * 1e6)}`,
+    );
     const vmstat0 = readVmstat('oom_kill') ?? 0;
     const victims: number[] = [];
     for (;;) {
@@ -54,7 +56,9 @@ export const oomKillScenario: Scenario = {
       }
       const x = await w.exited;
       if (x.signal !== 'SIGKILL') {
-        throw new Error(`kchaos-oom (pid ${w.pid}) was not OOM-killed: ${describeExit(x)} — is the cgroup limit applied?`);
+        throw new Error(
+          `kchaos-oom (pid ${w.pid}) was not OOM-killed: ${describeExit(x)} — is the cgroup limit applied?`,
+        );
       }
       victims.push(w.pid);
       const victim = { kind: 'process', pid: w.pid, comm: 'kchaos-oom' } as const;

@@ -27,7 +27,7 @@ export const syscallErrorsScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('syscall-errors', RULES, opts);
+    const result = newResult('syscall-errors', RULES, opts, ctx);
     const rate = syscallErrorRate(opts.intensity);
     const w = ctx.session.startWorker({
       mode: 'syscall-errors',

@@ -46,13 +46,15 @@ function requireTool(name: string): void {
   const found = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', ...(process.env.PATH ?? '').split(':')].some((d) =>
     existsSync(`${d}/${name}`),
   );
-  if (!found) throw new Error(`tcp-loss needs "${name}" (${name === 'ip' ? 'iproute2' : 'nftables'}); install it`);
+  if (!found)
+    throw new Error(`tcp-loss needs "${name}" (${name === 'ip' ? 'iproute2' : 'nftables'}); install it`);
 }
 
 export const tcpLossScenario: Scenario = {
   name: 'tcp-loss',
   rules: RULES,
-  description: 'bulk TCP over a veth pair into a network namespace that drops a random share of packets (nftables)',
+  description:
+    'bulk TCP over a veth pair into a network namespace that drops a random share of packets (nftables)',
   needsRoot: true,
   plan(opts: ChaosOptions): string[] {
     const p = tcpLossParams(opts.intensity);
@@ -65,7 +67,7 @@ export const tcpLossScenario: Scenario = {
   },
   async run(opts, ctx) {
     const start = performance.now();
-    const result = newResult('tcp-loss', RULES, opts);
+    const result = newResult('tcp-loss', RULES, opts, ctx);
     requireTool('ip');
     requireTool('nft');
     const p = tcpLossParams(opts.intensity);
@@ -84,8 +86,12 @@ export const tcpLossScenario: Scenario = {
     await run('ip', ['-n', ns, 'link', 'set', peerIf, 'up']);
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     s.register({ kind: 'nft-table', family: 'inet', name: s.nftTable, netns: ns });
-    await run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: nftRuleset(s.nftTable, p.dropPct, TCP_LOSS_PORT) });
-    ctx.log(`    ${ns}: ${addr.host} (${hostIf}) → ${addr.peer} (${peerIf}), dropping ${p.dropPct} % of packets to :${TCP_LOSS_PORT}`);
+    await run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], {
+      input: nftRuleset(s.nftTable, p.dropPct, TCP_LOSS_PORT),
+    });
+    ctx.log(
+      `    ${ns}: ${addr.host} (${hostIf}) → ${addr.peer} (${peerIf}), dropping ${p.dropPct} % of packets to :${TCP_LOSS_PORT}`,
+    );
 
     const receiver = s.startWorker({
       mode: 'tcp-recv',
@@ -103,7 +109,14 @@ export const tcpLossScenario: Scenario = {
     sender.onEvent((e) => {
       if (e.event !== 'connected' || typeof e.local !== 'string') return;
       const [srcAddr, srcPort] = e.local.split(':');
-      const c: ChaosSubject = { kind: 'connection', srcAddr: srcAddr!, srcPort: Number(srcPort), dstAddr: addr.peer, dstPort: TCP_LOSS_PORT, netns: ns };
+      const c: ChaosSubject = {
+        kind: 'connection',
+        srcAddr: srcAddr!,
+        srcPort: Number(srcPort),
+        dstAddr: addr.peer,
+        dstPort: TCP_LOSS_PORT,
+        netns: ns,
+      };
       result.subjects.push(c);
       ctx.onSubject(c);
     });

@@ -353,7 +353,6 @@ static void *disk_write(void *arg) {
   snprintf(path, sizeof(path), "%s/writer-%d", w->dir, w->idx);
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_DSYNC;
   int fd = w->direct ? open(path, flags | O_DIRECT, 0600) : -1;
-  int direct = fd >= 0;
   if (fd < 0) fd = open(path, flags, 0600); // filesystems without O_DIRECT: buffered + O_DSYNC
   if (fd < 0) die("open %s: %s", path, strerror(errno));
   void *buf;
@@ -378,7 +377,6 @@ static void *disk_write(void *arg) {
     // Wrap instead of growing: overwrites keep the disk busy without filling the filesystem.
     if (off + w->block > w->max_bytes) off = 0;
   }
-  (void)direct;
   free(buf);
   close(fd);
   return NULL;
@@ -524,8 +522,9 @@ static int mode_page_cache(void) {
   faults0 = (uint64_t)ru.ru_majflt;
   char *map = mmap(NULL, file_b, PROT_READ, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) die("mmap %s: %s", file, strerror(errno));
-  // Random page order defeats sequential readahead, so nearly every access is a major fault that evicts
-  // something else of the cgroup's: a refault storm.
+  // Random page order: nearly every access misses, and each major fault reads a whole read-around window
+  // (the device's read_ahead_kb) into a cgroup that has no room for it, so every fault forces direct
+  // reclaim of the cgroup's own pages — the stall that PSI "memory" counts.
   uint64_t pages = file_b / page_size, x = 88172645463325252ULL ^ (arg_u64("seed", 0) * 0x9E3779B97F4A7C15ULL);
   volatile char sink = 0;
   int64_t next_report = now_ns() + 1000000000LL, next_anon = 0;

@@ -4,7 +4,13 @@
 // clock-free: callers pass times (kernel time for /dev/kmsg, receive time for netconsole), so the same
 // logic serves both and tests drive it without timers.
 
-import { classifyKernelLine, continuesReport, endsReport, escalate, type KernelEventKind } from './classify.js';
+import {
+  classifyKernelLine,
+  continuesReport,
+  endsReport,
+  escalate,
+  type KernelEventKind,
+} from './classify.js';
 
 export type ReportEnd = 'idle' | 'end-marker' | 'line-limit' | 'byte-limit' | 'next-report' | 'flush';
 
@@ -37,6 +43,11 @@ export interface AssemblerOptions {
   maxLines: number;
   maxBytes: number;
   maxTriggers?: number;
+  /**
+   * Close a report at "---[ end trace … ]---". Right for a live kernel's log (/dev/kmsg: a WARN or an oops
+   * the kernel survived ends there); wrong for netconsole, where a panic usually follows the end of the trace.
+   */
+  endAtTraceEnd?: boolean;
 }
 
 interface OpenReport extends Omit<AssembledReport, 'endedBy'> {
@@ -96,7 +107,9 @@ export class ReportAssembler {
     open.context.push(text);
     open.bytes += size;
     open.lastTimeMs = timeMs;
-    if (endsReport(text)) done.push(this.close('end-marker'));
+    if (endsReport(text) || (this.opts.endAtTraceEnd && /^---\[ end trace\b/.test(text.trimStart()))) {
+      done.push(this.close('end-marker'));
+    }
     return done;
   }
 

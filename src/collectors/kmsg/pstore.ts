@@ -62,10 +62,16 @@ export function readPstore(opts: PstoreOptions = {}): PstoreEntry[] {
  * lines of the dump, which are usually routine log from long before the crash.
  */
 export function summarizePstoreText(text: string, maxLines: number): string[] {
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.length > 0);
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.length > 0);
   if (lines.length <= maxLines) return lines;
   const header = lines[0] as string;
-  const idx = lines.findIndex((l, i) => i > 0 && /Kernel panic - not syncing|Oops|BUG:|general protection fault|LOCKUP|soft lockup/.test(l));
+  const idx = lines.findIndex(
+    (l, i) =>
+      i > 0 && /Kernel panic - not syncing|Oops|BUG:|general protection fault|LOCKUP|soft lockup/.test(l),
+  );
   const start = idx > 0 ? Math.max(1, idx - 2) : Math.max(1, lines.length - (maxLines - 1));
   return [header, ...lines.slice(start, start + maxLines - 1)];
 }

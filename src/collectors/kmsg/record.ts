@@ -34,7 +34,8 @@ export function parseKmsgRecord(raw: string): KmsgRecord | undefined {
   const pri = Number(m[1]);
   const seq = Number(m[2]);
   const tsUsec = Number(m[3]);
-  if (!Number.isSafeInteger(pri) || !Number.isSafeInteger(seq) || !Number.isSafeInteger(tsUsec)) return undefined;
+  if (!Number.isSafeInteger(pri) || !Number.isSafeInteger(seq) || !Number.isSafeInteger(tsUsec))
+    return undefined;
   const extra = m[5] ? m[5].slice(1).split(',') : [];
   const { message, dict } = splitRecordBody(raw.slice(semi + 1));
   return { facility: pri >> 3, level: pri & 7, seq, tsUsec, flags: m[4] ?? '-', extra, message, dict };

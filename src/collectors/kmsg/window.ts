@@ -42,6 +42,7 @@ export class KmsgWindow {
       idleGapMs: opts.idleGapMs ?? 2_000,
       maxLines: opts.maxContextLines ?? 48,
       maxBytes: opts.maxContextBytes ?? 8 * 1024,
+      endAtTraceEnd: true,
     });
   }
 
@@ -63,7 +64,11 @@ export class KmsgWindow {
       return;
     }
     this.stats.kernelRecords++;
-    const done = this.assembler.push(rec.message, rec.tsUsec / 1000, { seq: rec.seq, level: rec.level, tsUsec: rec.tsUsec });
+    const done = this.assembler.push(rec.message, rec.tsUsec / 1000, {
+      seq: rec.seq,
+      level: rec.level,
+      tsUsec: rec.tsUsec,
+    });
     for (const r of done) this.keep(r);
   }
 

@@ -1,9 +1,16 @@
 // syscall collector: per-(syscall, process) latency histograms, call and error counts, aggregated in the
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
-import type { Collector, CollectorContext, CollectorStats } from '../types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
 import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
 import { loadBpfObject, readCounters, cString, type LoadedBpf } from '../bpf-loader.js';
-import { addHistogram, emptyHistogram, mergeHistogram, percentiles, type Histogram } from '../../bpf/histogram.js';
+import {
+  addHistogram,
+  emptyHistogram,
+  mergeHistogram,
+  percentiles,
+  subtractHistogram,
+  type Histogram,
+} from '../../bpf/histogram.js';
 import { SYSCALL_NAMES_X86_64, ERRNO_NAMES } from './tables.js';
 import { BLOCKING_SYSCALLS } from './blocking.js';
 
@@ -45,9 +52,25 @@ interface Agg {
   errnos: Map<number, number>;
 }
 
+/** One kernel key (nr, tgid) or overflow bucket (nr), cumulative since attach. */
+interface RawKey {
+  nr: number;
+  comm: string;
+  errors: number;
+  hist: Histogram;
+}
+
+interface RawRead {
+  keys: Map<string, RawKey>;
+  errnos: Map<string, number>;
+}
+
+export const METRIC_SYSCALLS = 32;
+
 export class SyscallCollector implements Collector {
   readonly name = 'syscall';
   #bpf: LoadedBpf | undefined;
+  #baseline: RawRead | undefined;
   #events = 0;
   #dropped = 0;
 
@@ -59,7 +82,6 @@ export class SyscallCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    if (this.#bpf && !this.#bpf.obj.closed) this.readDropCounters();
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
       programsTotal: this.#bpf?.programsTotal ?? 2,
@@ -68,62 +90,105 @@ export class SyscallCollector implements Collector {
     };
   }
 
-  private readDropCounters(): void {
+  private readDropCounters(): number[] {
     const c = readCounters(this.#bpf!.obj);
     this.#events = c[CNT_EVENTS] ?? 0;
     this.#dropped = (c[CNT_START_FAIL] ?? 0) + (c[CNT_ERRNO_FULL] ?? 0);
+    return c;
   }
 
-  async snapshot(_windowNs: number): Promise<SignalsPart> {
+  /** Everything the kernel aggregated since attach, keyed "nr:tgid" (overflow buckets: "nr:other"). */
+  private readRaw(): RawRead {
     const bpf = this.#bpf;
-    if (!bpf) throw new Error('syscall: snapshot before start');
+    if (!bpf) throw new Error('syscall: read before start');
     const obj = bpf.obj;
-    const aggs = new Map<string, Agg>();
-    // Keyed by (nr, tgid), not tgid: a process's comm changes at execve, so one tgid can carry several.
-    const commOf = new Map<string, string>();
+    const keys = new Map<string, RawKey>();
     const hists = obj.map('hists');
     for (const { key, value } of hists.dump()) {
       const nr = key.readUInt32LE(0);
       const tgid = key.readUInt32LE(4);
       let comm = '';
       let errors = 0;
-      const h = emptyHistogram();
+      const hist = emptyHistogram();
       for (const cpu of hists.perCpuValues(value)) {
         errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
         if (!comm) comm = cString(cpu, VALUE_COMM, 16);
-        addHistogram(h, cpu, VALUE_HIST);
+        addHistogram(hist, cpu, VALUE_HIST);
       }
-      comm ||= `pid ${tgid}`;
-      commOf.set(`${nr}:${tgid}`, comm);
-      add(aggs, nr, comm, errors, h);
+      keys.set(`${nr}:${tgid}`, { nr, comm: comm || `pid ${tgid}`, errors, hist });
     }
     const overflow = obj.map('overflow');
     for (const { key, value } of overflow.dump()) {
       const nr = key.readUInt32LE(0);
       let errors = 0;
-      const h = emptyHistogram();
+      const hist = emptyHistogram();
       for (const cpu of overflow.perCpuValues(value)) {
         errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
-        addHistogram(h, cpu, VALUE_HIST);
+        addHistogram(hist, cpu, VALUE_HIST);
       }
-      add(aggs, nr, OTHER_COMM, errors, h);
+      keys.set(`${nr}:other`, { nr, comm: OTHER_COMM, errors, hist });
     }
+    const errnos = new Map<string, number>();
     for (const { key, value } of obj.map('errnos').dump()) {
-      const nr = key.readUInt32LE(0);
-      const tgid = key.readUInt32LE(4);
-      const err = key.readUInt32LE(8);
-      const comm = commOf.get(`${nr}:${tgid}`) ?? OTHER_COMM;
+      // Keyed by (nr, tgid): a process's comm changes at execve, so one tgid can carry several.
+      errnos.set(`${key.readUInt32LE(0)}:${key.readUInt32LE(4)}:${key.readUInt32LE(8)}`, Number(value.readBigUInt64LE(0)));
+    }
+    return { keys, errnos };
+  }
+
+  async snapshot(_windowNs: number): Promise<SignalsPart> {
+    const raw = this.readRaw();
+    const base = this.#baseline;
+    const aggs = new Map<string, Agg>();
+    for (const [k, r] of raw.keys) {
+      const b = base?.keys.get(k);
+      const hist = b ? subtractHistogram(r.hist, b.hist) : r.hist;
+      if (hist.count === 0) continue;
+      add(aggs, r.nr, r.comm, Math.max(0, r.errors - (b?.errors ?? 0)), hist);
+    }
+    for (const [k, count] of raw.errnos) {
+      const n = count - (base?.errnos.get(k) ?? 0);
+      if (n <= 0) continue;
+      const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
+      const comm = raw.keys.get(`${nr}:${tgid}`)?.comm ?? OTHER_COMM;
       const agg = aggs.get(`${nr}\0${comm}`);
-      if (agg) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + Number(value.readBigUInt64LE(0)));
+      if (agg) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
     }
     this.readDropCounters();
     return { syscall: buildSignals(aggs) };
   }
 
   async reset(): Promise<void> {
-    const obj = this.#bpf?.obj;
-    if (!obj) return;
-    for (const m of ['hists', 'overflow', 'errnos', 'counters']) obj.map(m).clear();
+    if (this.#bpf) this.#baseline = this.readRaw();
+  }
+
+  /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
+  async metrics(): Promise<CollectorMetrics> {
+    const raw = this.readRaw();
+    this.readDropCounters();
+    const byName = new Map<string, { hist: Histogram; errors: number }>();
+    for (const r of raw.keys.values()) {
+      const name = syscallName(r.nr);
+      let x = byName.get(name);
+      if (!x) byName.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
+      mergeHistogram(x.hist, r.hist);
+      x.errors += r.errors;
+    }
+    const ranked = [...byName.entries()].sort((a, b) => b[1].hist.count - a[1].hist.count);
+    const other = { hist: emptyHistogram(), errors: 0 };
+    const series: [string, { hist: Histogram; errors: number }][] = ranked.slice(0, METRIC_SYSCALLS);
+    for (const [, x] of ranked.slice(METRIC_SYSCALLS)) {
+      mergeHistogram(other.hist, x.hist);
+      other.errors += x.errors;
+    }
+    if (other.hist.count > 0) series.push([OTHER_COMM, other]);
+    return {
+      histograms: { syscall_duration_seconds: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.hist })) },
+      counters: {
+        syscalls_total: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.hist.count })),
+        syscall_errors_total: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.errors })),
+      },
+    };
   }
 
   async stop(): Promise<void> {

@@ -1,25 +1,11 @@
 // /dev/kmsg records (recorded on this project's VM, kernel 6.18), line classification, report assembly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseKmsgRecord, unescapeKmsg } from '../../../src/collectors/kmsg/record.js';
 import { classifyKernelLine, stripConsolePrefix } from '../../../src/collectors/kmsg/classify.js';
 import { ReportAssembler } from '../../../src/collectors/kmsg/assembler.js';
 import { KmsgWindow } from '../../../src/collectors/kmsg/window.js';
-
-const KMSG = join(import.meta.dirname, '../../fixtures/kmsg');
-
-/** A capture of `cat /dev/kmsg`: a record per line, dictionary lines (leading space) belong to the record above. */
-export function records(name: string): string[] {
-  const out: string[] = [];
-  for (const line of readFileSync(join(KMSG, name), 'utf8').split('\n')) {
-    if (line.length === 0) continue;
-    if (line.startsWith(' ') && out.length > 0) out[out.length - 1] += `${line}\n`;
-    else out.push(`${line}\n`);
-  }
-  return out;
-}
+import { records } from './fixtures.js';
 
 test('real boot records parse: facility, level, seq, timestamp, dictionary', () => {
   const recs = records('boot-6.18-firecracker.txt').map((r) => parseKmsgRecord(r));
@@ -72,7 +58,10 @@ test('classification of the kernel report openers', () => {
     ['rcu: INFO: rcu_preempt self-detected stall on CPU', 'rcu_stall'],
     ['INFO: rcu_sched detected stalls on CPUs/tasks:', 'rcu_stall'],
     ['mce: [Hardware Error]: Machine check events logged', 'mce'],
-    ['Oops: general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] SMP', 'gpf'],
+    [
+      'Oops: general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] SMP',
+      'gpf',
+    ],
     ['general protection fault, probably for non-canonical address 0x1: 0000 [#1] SMP', 'gpf'],
     ['Oops: 0002 [#1] PREEMPT SMP NOPTI', 'oops'],
     ['Oops: Oops: 0002 [#1] PREEMPT SMP NOPTI', 'oops'],
@@ -88,8 +77,15 @@ test('classification of the kernel report openers', () => {
 
 test('console prefixes: level, timestamp and caller are stripped and parsed', () => {
   assert.deepEqual(stripConsolePrefix('[ 8123.403012] BUG: x'), { text: 'BUG: x', tsUsec: 8123_403012 });
-  assert.deepEqual(stripConsolePrefix('<4>[    1.5] Oops: y'), { text: 'Oops: y', tsUsec: 1_500000, level: 4 });
-  assert.deepEqual(stripConsolePrefix('[   12.000001][  T123] WARNING: z'), { text: 'WARNING: z', tsUsec: 12_000001 });
+  assert.deepEqual(stripConsolePrefix('<4>[    1.5] Oops: y'), {
+    text: 'Oops: y',
+    tsUsec: 1_500000,
+    level: 4,
+  });
+  assert.deepEqual(stripConsolePrefix('[   12.000001][  T123] WARNING: z'), {
+    text: 'WARNING: z',
+    tsUsec: 12_000001,
+  });
   assert.deepEqual(stripConsolePrefix('[ 1.000000]  <TASK>'), { text: ' <TASK>', tsUsec: 1_000000 });
   assert.deepEqual(stripConsolePrefix('plain'), { text: 'plain' });
 });
@@ -102,17 +98,21 @@ test('assembler: BUG then Oops then panic is one report; idle gap and bounds clo
   const [r] = a.push('ordinary line much later', 500);
   assert.equal(r?.kind, 'panic');
   assert.equal(r?.endedBy, 'idle');
-  assert.deepEqual(r?.triggers, ['BUG: kernel NULL pointer dereference', 'Oops: 0002 [#1] SMP', 'Kernel panic - not syncing: Fatal exception']);
+  assert.deepEqual(r?.triggers, [
+    'BUG: kernel NULL pointer dereference',
+    'Oops: 0002 [#1] SMP',
+    'Kernel panic - not syncing: Fatal exception',
+  ]);
   assert.equal(a.open, false);
 
   a.push('INFO: task a:1 blocked for more than 120 seconds.', 1_000);
   const [first] = a.push('INFO: task b:2 blocked for more than 120 seconds.', 1_001);
   assert.equal(first?.endedBy, 'next-report');
-  for (let i = 0; i < 3; i++) assert.deepEqual(a.push(`line ${i}`, 1_002 + i), []);
-  const [capped] = a.push('line 3', 1_010);
+  for (let i = 0; i < 4; i++) assert.deepEqual(a.push(`line ${i}`, 1_002 + i), []);
+  const [capped] = a.push('line 4', 1_010);
   assert.equal(capped?.endedBy, 'line-limit');
   assert.equal(capped?.truncated, true);
-  assert.equal(capped?.context.length, 3);
+  assert.equal(capped?.context.length, 4, 'opener + 4 lines = maxLines');
 
   const b = new ReportAssembler({ idleGapMs: 100, maxLines: 100, maxBytes: 10_000 });
   b.push('Kernel panic - not syncing: x', 0);
@@ -133,9 +133,18 @@ test('a window over synthetic incident records: kinds, context, user-facility li
   assert.equal(warn?.seq, 9002);
   assert.equal(warn?.timestamp, new Date(Date.UTC(2025, 0, 1) + 5120331.209).toISOString());
   assert.ok(warn?.context.includes('---[ end trace 0000000000000000 ]---'));
-  assert.ok(!warn?.context.some((l) => l.startsWith('EXT4-fs')), 'a line 0.7 s later is not part of the warning');
-  assert.deepEqual(msgs[3]?.context, ['mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 8: cc00008000010090', 'mce: [Hardware Error]: TSC 0 ADDR 1f3b7c000 MISC 2000c084001f3b8c']);
-  assert.equal(msgs[2]?.context[0], 'rcu: \t1-....: (21002 ticks this GP) idle=9b54/1/0x4000000000000000 softirq=442118/442118 fqs=5248');
+  assert.ok(
+    !warn?.context.some((l) => l.startsWith('EXT4-fs')),
+    'the warning ends at its end-of-trace marker',
+  );
+  assert.deepEqual(msgs[3]?.context, [
+    'mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 8: cc00008000010090',
+    'mce: [Hardware Error]: TSC 0 ADDR 1f3b7c000 MISC 2000c084001f3b8c',
+  ]);
+  assert.equal(
+    msgs[2]?.context[0],
+    'rcu: \t1-....: (21002 ticks this GP) idle=9b54/1/0x4000000000000000 softirq=442118/442118 fqs=5248',
+  );
   assert.equal(w.stats.ignoredRecords, 2);
   assert.ok(!msgs.some((m) => m.line.includes('kerno-test') || m.line.includes('pretending')));
   assert.ok(!msgs.at(-1)?.context.some((l) => l.includes('kerno-test')), 'user lines are not even context');

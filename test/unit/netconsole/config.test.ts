@@ -10,7 +10,12 @@ import { NodeNameMap, parseNodeMap } from '../../../src/netconsole/node-names.js
 import { parseListenAddress } from '../../../src/netconsole/listen.js';
 import { NetconsoleReceiver } from '../../../src/netconsole/receiver.js';
 import { registerNetconsoleMetrics } from '../../../src/netconsole/metrics.js';
-import { applyNetconsole, detectNetconsoleSupport, netconsoleSetupPlan, parseTarget } from '../../../src/netconsole/setup.js';
+import {
+  applyNetconsole,
+  detectNetconsoleSupport,
+  netconsoleSetupPlan,
+  parseTarget,
+} from '../../../src/netconsole/setup.js';
 import { plainPackets } from './fixtures.js';
 
 test('node map: address, address:port, IPv4-mapped IPv6; bounded metric label', () => {
@@ -38,10 +43,15 @@ test('listen address parsing', () => {
 
 test('kerno_node_kernel_panics_total{node,kind}: configured nodes plus "unknown" only', async () => {
   const registry = new Registry();
-  const r = new NetconsoleReceiver({ listen: 'udp://127.0.0.1:0', idleTimeoutMs: 1_000, nodeNames: new NodeNameMap({ '10.0.0.5': 'node-a' }) });
+  const r = new NetconsoleReceiver({
+    listen: 'udp://127.0.0.1:0',
+    idleTimeoutMs: 1_000,
+    nodeNames: new NodeNameMap({ '10.0.0.5': 'node-a' }),
+  });
   registerNetconsoleMetrics(registry, r);
   let t = 0;
-  for (const p of plainPackets('panic-null-deref.log')) r.ingest(p, { address: '10.0.0.5', port: 6665 }, (t += 1));
+  for (const p of plainPackets('panic-null-deref.log'))
+    r.ingest(p, { address: '10.0.0.5', port: 6665 }, (t += 1));
   for (const p of plainPackets('hung-task.log')) r.ingest(p, { address: '192.0.2.77', port: 6665 }, (t += 1));
   for (const p of plainPackets('hung-task.log')) r.ingest(p, { address: '192.0.2.78', port: 6665 }, (t += 1));
   r.tick(t + 5_000);
@@ -56,8 +66,21 @@ test('kerno_node_kernel_panics_total{node,kind}: configured nodes plus "unknown"
 });
 
 test('setup plan: configfs commands and the equivalent module parameter', () => {
-  const support = detectNetconsoleSupport({ release: 'x', configfsRoot: '/nonexistent', modulesRoot: '/nonexistent', bootDir: '/nonexistent', procConfigGz: '/nonexistent', mountsPath: '/nonexistent' });
-  const plan = netconsoleSetupPlan({ target: '10.0.0.2:6666', iface: 'eth1', localIp: '10.0.0.1', targetMac: '12:34:56:78:9A:BC', support });
+  const support = detectNetconsoleSupport({
+    release: 'x',
+    configfsRoot: '/nonexistent',
+    modulesRoot: '/nonexistent',
+    bootDir: '/nonexistent',
+    procConfigGz: '/nonexistent',
+    mountsPath: '/nonexistent',
+  });
+  const plan = netconsoleSetupPlan({
+    target: '10.0.0.2:6666',
+    iface: 'eth1',
+    localIp: '10.0.0.1',
+    targetMac: '12:34:56:78:9A:BC',
+    support,
+  });
   assert.equal(plan.moduleParam, 'netconsole=+@10.0.0.1/eth1,6666@10.0.0.2/12:34:56:78:9a:bc');
   assert.deepEqual(plan.configfsCommands.slice(-7), [
     'echo eth1 > /sys/kernel/config/netconsole/kerno/dev_name',
@@ -71,8 +94,14 @@ test('setup plan: configfs commands and the equivalent module parameter', () => 
   assert.equal(plan.supported, false);
   assert.deepEqual(parseTarget('[fd00::2]:6666'), { host: 'fd00::2', port: 6666 });
   assert.throws(() => parseTarget('logs.example.com:6666'), /not an IP address/);
-  assert.throws(() => netconsoleSetupPlan({ target: '10.0.0.2:6666', iface: 'eth0; rm -rf /' }), /invalid interface/);
-  assert.throws(() => netconsoleSetupPlan({ target: '10.0.0.2:6666', targetMac: 'zz' }), /invalid target MAC/);
+  assert.throws(
+    () => netconsoleSetupPlan({ target: '10.0.0.2:6666', iface: 'eth0; rm -rf /' }),
+    /invalid interface/,
+  );
+  assert.throws(
+    () => netconsoleSetupPlan({ target: '10.0.0.2:6666', targetMac: 'zz' }),
+    /invalid target MAC/,
+  );
 });
 
 test('support detection from a kernel config: =m with a module, built without, configfs present', async () => {
@@ -81,20 +110,47 @@ test('support detection from a kernel config: =m with a module, built without, c
     const rel = '6.12.0-test';
     mkdirSync(join(root, 'boot'));
     mkdirSync(join(root, 'modules', rel, 'kernel', 'drivers', 'net'), { recursive: true });
-    writeFileSync(join(root, 'boot', `config-${rel}`), 'CONFIG_NETCONSOLE=m\nCONFIG_NETCONSOLE_DYNAMIC=y\nCONFIG_CONFIGFS_FS=y\n');
+    writeFileSync(
+      join(root, 'boot', `config-${rel}`),
+      'CONFIG_NETCONSOLE=m\nCONFIG_NETCONSOLE_DYNAMIC=y\nCONFIG_CONFIGFS_FS=y\n',
+    );
     writeFileSync(join(root, 'modules', rel, 'kernel', 'drivers', 'net', 'netconsole.ko.zst'), '');
-    const base = { release: rel, configfsRoot: join(root, 'cfg'), modulesRoot: join(root, 'modules'), bootDir: join(root, 'boot'), procConfigGz: join(root, 'none'), mountsPath: join(root, 'none') };
+    const base = {
+      release: rel,
+      configfsRoot: join(root, 'cfg'),
+      modulesRoot: join(root, 'modules'),
+      bootDir: join(root, 'boot'),
+      procConfigGz: join(root, 'none'),
+      mountsPath: join(root, 'none'),
+    };
     const withModule = detectNetconsoleSupport(base);
     assert.equal(withModule.supported, true);
     assert.equal(withModule.moduleAvailable, true);
     const plan = netconsoleSetupPlan({ target: '10.0.0.2:6666', support: withModule });
-    assert.deepEqual(plan.configfsCommands.slice(0, 2), ['modprobe netconsole', 'mount -t configfs configfs /sys/kernel/config']);
+    assert.deepEqual(plan.configfsCommands.slice(0, 2), [
+      'modprobe netconsole',
+      'mount -t configfs configfs /sys/kernel/config',
+    ]);
 
-    writeFileSync(join(root, 'config.gz'), gzipSync('# CONFIG_NETCONSOLE is not set\n# CONFIG_CONFIGFS_FS is not set\n'));
-    const without = detectNetconsoleSupport({ ...base, bootDir: join(root, 'none'), modulesRoot: join(root, 'none'), procConfigGz: join(root, 'config.gz') });
+    writeFileSync(
+      join(root, 'config.gz'),
+      gzipSync('# CONFIG_NETCONSOLE is not set\n# CONFIG_CONFIGFS_FS is not set\n'),
+    );
+    const without = detectNetconsoleSupport({
+      ...base,
+      bootDir: join(root, 'none'),
+      modulesRoot: join(root, 'none'),
+      procConfigGz: join(root, 'config.gz'),
+    });
     assert.equal(without.supported, false);
-    assert.match(without.reason, /^netconsole is not available on this kernel \(6\.12\.0-test\): it was built without CONFIG_NETCONSOLE and without configfs/);
-    await assert.rejects(applyNetconsole(netconsoleSetupPlan({ target: '10.0.0.2:6666', support: without })), /^Error: netconsole is not available on this kernel[^\n]*\.$/);
+    assert.match(
+      without.reason,
+      /^netconsole is not available on this kernel \(6\.12\.0-test\): it was built without CONFIG_NETCONSOLE and without configfs/,
+    );
+    await assert.rejects(
+      applyNetconsole(netconsoleSetupPlan({ target: '10.0.0.2:6666', support: without })),
+      /^Error: netconsole is not available on this kernel[^\n]*\.$/,
+    );
 
     mkdirSync(join(root, 'cfg', 'netconsole'), { recursive: true });
     const live = detectNetconsoleSupport({ ...base, modulesRoot: join(root, 'none') });

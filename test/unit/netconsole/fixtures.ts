@@ -28,7 +28,12 @@ export function fixtureLines(name: string): string[] {
 }
 
 /** A UDP socket bound to `address` (127.0.0.x: a distinct sender per address on loopback). */
-export async function udpSender(address = '127.0.0.1'): Promise<{ send(buf: Buffer, port: number): Promise<void>; close(): Promise<void>; port: number; socket: Socket }> {
+export async function udpSender(address = '127.0.0.1'): Promise<{
+  send(buf: Buffer, port: number): Promise<void>;
+  close(): Promise<void>;
+  port: number;
+  socket: Socket;
+}> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -38,7 +43,9 @@ export async function udpSender(address = '127.0.0.1'): Promise<{ send(buf: Buff
     socket,
     port: socket.address().port,
     send: (buf, port) =>
-      new Promise<void>((resolve, reject) => socket.send(buf, port, '127.0.0.1', (err) => (err ? reject(err) : resolve()))),
+      new Promise<void>((resolve, reject) =>
+        socket.send(buf, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      ),
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }

@@ -23,7 +23,8 @@ function randomPacket(rand: () => number, corpus: Buffer[]): Buffer {
   if (pick < 0.6) {
     // mutate a real packet: flip bytes, truncate, splice
     const b = Buffer.from(base);
-    for (let i = 0; i < 1 + Math.floor(rand() * 6); i++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+    for (let i = 0; i < 1 + Math.floor(rand() * 6); i++)
+      b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
     return b.subarray(0, Math.floor(rand() * (b.length + 1)));
   }
   if (pick < 0.8) {
@@ -31,7 +32,9 @@ function randomPacket(rand: () => number, corpus: Buffer[]): Buffer {
     const seq = Math.floor(rand() * 2 ** 53);
     const off = Math.floor(rand() * 40_000);
     const total = Math.floor(rand() * 40_000);
-    return Buffer.from(`${Math.floor(rand() * 2000)},${seq},${seq},-,ncfrag=${off}/${total};${'A'.repeat(len)}`);
+    return Buffer.from(
+      `${Math.floor(rand() * 2000)},${seq},${seq},-,ncfrag=${off}/${total};${'A'.repeat(len)}`,
+    );
   }
   return base;
 }
@@ -59,7 +62,12 @@ test('a garbage flood from many senders keeps the sender table and buffers bound
   const rand = seededRandom(42);
   const maxSenders = 64;
   const maxTotal = 2 * 1024 * 1024;
-  const r = new NetconsoleReceiver({ listen: 'udp://127.0.0.1:0', maxSenders, maxTotalBufferedBytes: maxTotal, idleTimeoutMs: 5_000 });
+  const r = new NetconsoleReceiver({
+    listen: 'udp://127.0.0.1:0',
+    maxSenders,
+    maxTotalBufferedBytes: maxTotal,
+    idleTimeoutMs: 5_000,
+  });
   const corpus = plainPackets('panic-null-deref.log');
   let peakSenders = 0;
   let peakBytes = 0;
@@ -67,7 +75,10 @@ test('a garbage flood from many senders keeps the sender table and buffers bound
   for (let i = 0; i < 40_000; i++) {
     const sender = { address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 6665 };
     // every packet from a new address, half of them opening an incident that never ends
-    const pkt = i % 2 === 0 ? Buffer.from(`BUG: flood ${i} ${'y'.repeat(Math.floor(rand() * 900))}`) : randomPacket(rand, corpus);
+    const pkt =
+      i % 2 === 0
+        ? Buffer.from(`BUG: flood ${i} ${'y'.repeat(Math.floor(rand() * 900))}`)
+        : randomPacket(rand, corpus);
     r.ingest(pkt, sender, (t += 1));
     // and a few senders that keep streaming long half-lines
     r.ingest(Buffer.from('z'.repeat(999)), { address: '10.255.255.1', port: 6665 }, t);

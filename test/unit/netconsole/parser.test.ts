@@ -4,7 +4,9 @@ import { looksBinary, parsePacket, type ExtendedPacket } from '../../../src/netc
 import { extendedPackets } from './fixtures.js';
 
 test('extended header: level, facility, seq, timestamp, flags and body', () => {
-  const p = parsePacket(Buffer.from('6,339,5140900,-;NET: Registered PF_INET6 protocol family\n SUBSYSTEM=net\n'));
+  const p = parsePacket(
+    Buffer.from('6,339,5140900,-;NET: Registered PF_INET6 protocol family\n SUBSYSTEM=net\n'),
+  );
   assert.equal(p.type, 'extended');
   const e = p as ExtendedPacket;
   assert.equal(e.level, 6);
@@ -18,7 +20,9 @@ test('extended header: level, facility, seq, timestamp, flags and body', () => {
 });
 
 test('extended header with the kernel release prepended and an ncfrag field', () => {
-  const p = parsePacket(Buffer.from('6.13.0-04048-g4f561a87745a,13,468,514729715,-,ncfrag=0/31;the first chunk,')) as ExtendedPacket;
+  const p = parsePacket(
+    Buffer.from('6.13.0-04048-g4f561a87745a,13,468,514729715,-,ncfrag=0/31;the first chunk,'),
+  ) as ExtendedPacket;
   assert.equal(p.type, 'extended');
   assert.equal(p.release, '6.13.0-04048-g4f561a87745a');
   assert.equal(p.facility, 1);
@@ -42,14 +46,22 @@ test('a fragment that claims bytes past its total is not trusted as extended', (
 });
 
 test('plain console text stays plain (a printk timestamp is not an extended header)', () => {
-  const p = parsePacket(Buffer.from('[ 8123.403012] BUG: kernel NULL pointer dereference, address: 0000000000000008\n'));
-  assert.deepEqual(p, { type: 'plain', text: '[ 8123.403012] BUG: kernel NULL pointer dereference, address: 0000000000000008\n' });
+  const p = parsePacket(
+    Buffer.from('[ 8123.403012] BUG: kernel NULL pointer dereference, address: 0000000000000008\n'),
+  );
+  assert.deepEqual(p, {
+    type: 'plain',
+    text: '[ 8123.403012] BUG: kernel NULL pointer dereference, address: 0000000000000008\n',
+  });
 });
 
 test('garbage: empty, oversized and binary packets are rejected with a reason', () => {
   assert.deepEqual(parsePacket(Buffer.alloc(0)), { type: 'rejected', reason: 'empty' });
   assert.deepEqual(parsePacket(Buffer.alloc(9000, 0x41)), { type: 'rejected', reason: 'oversized' });
-  assert.deepEqual(parsePacket(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00])), { type: 'rejected', reason: 'binary' });
+  assert.deepEqual(parsePacket(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00])), {
+    type: 'rejected',
+    reason: 'binary',
+  });
   assert.equal(looksBinary(Buffer.from('ünïcödé text\twith tabs\n')), false);
 });
 

@@ -14,12 +14,22 @@ import type { PanicIncident } from '../../../src/netconsole/incident.js';
 import { extendedPackets, plainPackets, udpSender, waitFor } from './fixtures.js';
 
 async function withReceiver(
-  fn: (ctx: { port: number; receiver: NetconsoleReceiver; incidents: PanicIncident[]; stateDir: string }) => Promise<void>,
+  fn: (ctx: {
+    port: number;
+    receiver: NetconsoleReceiver;
+    incidents: PanicIncident[];
+    stateDir: string;
+  }) => Promise<void>,
   nodeNames = new NodeNameMap({ '127.0.0.2': 'node-a', '127.0.0.3': 'node-b' }),
 ): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kerno-test-netconsole-'));
   const store = await IncidentStore.open(stateDir);
-  const receiver = new NetconsoleReceiver({ listen: 'udp://127.0.0.1:0', idleTimeoutMs: 400, nodeNames, store });
+  const receiver = new NetconsoleReceiver({
+    listen: 'udp://127.0.0.1:0',
+    idleTimeoutMs: 400,
+    nodeNames,
+    store,
+  });
   const incidents: PanicIncident[] = [];
   receiver.on('incident', (i) => incidents.push(i));
   const { port } = await receiver.start();
@@ -32,7 +42,11 @@ async function withReceiver(
   }
 }
 
-async function sendAll(sender: { send(b: Buffer, p: number): Promise<void> }, packets: Buffer[], port: number): Promise<void> {
+async function sendAll(
+  sender: { send(b: Buffer, p: number): Promise<void> },
+  packets: Buffer[],
+  port: number,
+): Promise<void> {
   for (const p of packets) await sender.send(p, port);
 }
 
@@ -81,10 +95,17 @@ test('extended format: ncfrag fragments, reordering and duplicates give one GPF 
     try {
       const packets = extendedPackets('oops-gpf-extended.jsonl');
       const wire = [...packets];
-      for (let i = 0; i + 1 < wire.length; i += 4) [wire[i], wire[i + 1]] = [wire[i + 1] as Buffer, wire[i] as Buffer];
+      for (let i = 0; i + 1 < wire.length; i += 4)
+        [wire[i], wire[i + 1]] = [wire[i + 1] as Buffer, wire[i] as Buffer];
       const fragIdx = packets.findIndex((p) => p.includes('ncfrag=0/'));
       // the second fragment first, then the first twice; two record packets repeated
-      wire.splice(wire.indexOf(packets[fragIdx] as Buffer), 2, packets[fragIdx + 1] as Buffer, packets[fragIdx] as Buffer, packets[fragIdx] as Buffer);
+      wire.splice(
+        wire.indexOf(packets[fragIdx] as Buffer),
+        2,
+        packets[fragIdx + 1] as Buffer,
+        packets[fragIdx] as Buffer,
+        packets[fragIdx] as Buffer,
+      );
       wire.push(packets[3] as Buffer, packets[5] as Buffer);
       await sendAll(b, wire, port);
       await waitFor(() => incidents.length >= 1, 10_000, 'the GPF incident');
@@ -95,7 +116,10 @@ test('extended format: ncfrag fragments, reordering and duplicates give one GPF 
       assert.equal(inc.kind, 'gpf');
       assert.equal(inc.node, 'node-b');
       assert.equal(inc.seq, 1845);
-      assert.equal(inc.reason, 'Oops: general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] PREEMPT SMP NOPTI');
+      assert.equal(
+        inc.reason,
+        'Oops: general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] PREEMPT SMP NOPTI',
+      );
       assert.equal(inc.endedBy, 'idle');
       assert.match(inc.context[0] ?? '', /PID: 3121 Comm: kworker\/0:2/);
       const modules = inc.context.find((l) => l.startsWith('Modules linked in:'));
@@ -104,8 +128,16 @@ test('extended format: ncfrag fragments, reordering and duplicates give one GPF 
       assert.ok(modules.endsWith('last_unloaded: nvme_fabrics'));
       // every record once, in sequence order
       const trace = inc.context.filter((l) => l.startsWith(' '));
-      assert.deepEqual(trace.slice(0, 3), [' <TASK>', ' ? die_addr+0x36/0x90', ' ? exc_general_protection+0x1c5/0x430']);
-      assert.equal(new Set(inc.context).size, inc.context.length - 1, 'only the RIP line legitimately repeats');
+      assert.deepEqual(trace.slice(0, 3), [
+        ' <TASK>',
+        ' ? die_addr+0x36/0x90',
+        ' ? exc_general_protection+0x1c5/0x430',
+      ]);
+      assert.equal(
+        new Set(inc.context).size,
+        inc.context.length - 1,
+        'only the RIP line legitimately repeats',
+      );
       assert.ok(receiver.stats().stream.duplicates >= 3);
     } finally {
       await b.close();
@@ -135,12 +167,24 @@ test('two senders interleaved packet by packet, plus a garbage sender: exactly t
       const ia = byNode.get('node-a');
       const ib = byNode.get('node-b');
       assert.ok(ia && ib);
-      assert.equal(ia.kind, 'panic', JSON.stringify({ endedBy: ia.endedBy, n: ia.context.length, last: ia.context.slice(-3), st: receiver.stats() }));
+      assert.equal(
+        ia.kind,
+        'panic',
+        JSON.stringify({
+          endedBy: ia.endedBy,
+          n: ia.context.length,
+          last: ia.context.slice(-3),
+          st: receiver.stats(),
+        }),
+      );
       assert.equal(ib.kind, 'panic');
       assert.equal(ib.reason, 'watchdog: BUG: soft lockup - CPU#3 stuck for 26s! [stress-ng-cpu:7781]');
       assert.ok(ib.triggers.includes('Kernel panic - not syncing: softlockup: hung tasks'));
       assert.ok(!ia.context.some((l) => l.includes('stress-ng')), 'node-a context has none of node-b');
-      assert.ok(!ib.context.some((l) => l.includes('insmod') || l.includes('kerno_crash')), 'node-b context has none of node-a');
+      assert.ok(
+        !ib.context.some((l) => l.includes('insmod') || l.includes('kerno_crash')),
+        'node-b context has none of node-a',
+      );
       assert.equal(ib.context.length, 24);
       const st = receiver.stats();
       assert.ok(st.stream.rejectedBinary > 0);

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_STREAM_LIMITS, SenderStream, type StreamLine } from '../../../src/netconsole/sender-stream.js';
+import {
+  DEFAULT_STREAM_LIMITS,
+  SenderStream,
+  type StreamLine,
+} from '../../../src/netconsole/sender-stream.js';
 import { extendedPackets, plainPackets } from './fixtures.js';
 
 const texts = (lines: StreamLine[]) => lines.map((l) => l.text);
@@ -15,7 +19,10 @@ function drain(s: SenderStream, packets: Buffer[], t0 = 1_000): StreamLine[] {
 
 test('documented ncfrag example reassembles into one line', () => {
   const s = new SenderStream();
-  const out = drain(s, [Buffer.from('6,416,1758426,-,ncfrag=0/31;the first chunk,'), Buffer.from('6,416,1758426,-,ncfrag=16/31; the 2nd chunk.')]);
+  const out = drain(s, [
+    Buffer.from('6,416,1758426,-,ncfrag=0/31;the first chunk,'),
+    Buffer.from('6,416,1758426,-,ncfrag=16/31; the 2nd chunk.'),
+  ]);
   assert.deepEqual(texts(out), ['the first chunk, the 2nd chunk.']);
   assert.equal(out[0]?.seq, 416);
   assert.equal(s.counters.incompleteRecords, 0);
@@ -45,19 +52,32 @@ test('extended records: reordered and duplicated packets come out once, in seque
   const inOrder = texts(drain(new SenderStream(), packets));
   const shuffled = [...packets];
   // swap neighbours, repeat some packets
-  for (let i = 0; i + 1 < shuffled.length; i += 3) [shuffled[i], shuffled[i + 1]] = [shuffled[i + 1] as Buffer, shuffled[i] as Buffer];
+  for (let i = 0; i + 1 < shuffled.length; i += 3)
+    [shuffled[i], shuffled[i + 1]] = [shuffled[i + 1] as Buffer, shuffled[i] as Buffer];
   shuffled.splice(10, 0, packets[4] as Buffer, packets[20] as Buffer, packets[20] as Buffer);
   const s = new SenderStream();
   const out = texts(drain(s, shuffled));
   assert.deepEqual(out, inOrder);
   assert.equal(s.counters.duplicates, 3);
-  assert.ok(inOrder.includes('nvme nvme0: identifiers changed for nsid 2\t(eui64 mismatch)'), 'kmsg \\x escapes are decoded');
+  assert.ok(
+    inOrder.includes('nvme nvme0: identifiers changed for nsid 2\t(eui64 mismatch)'),
+    'kmsg \\x escapes are decoded',
+  );
 });
 
 test('plain lines with printk timestamps are deduplicated and put back in time order', () => {
   const packets = plainPackets('hung-task.log');
   const expected = texts(drain(new SenderStream(), packets));
-  const mixed = [packets[1], packets[0], packets[0], ...packets.slice(2, 10), packets[11], packets[10], ...packets.slice(12), packets[5]] as Buffer[];
+  const mixed = [
+    packets[1],
+    packets[0],
+    packets[0],
+    ...packets.slice(2, 10),
+    packets[11],
+    packets[10],
+    ...packets.slice(12),
+    packets[5],
+  ] as Buffer[];
   const s = new SenderStream();
   assert.deepEqual(texts(drain(s, mixed)), expected);
   assert.equal(s.counters.duplicates, 2);
@@ -87,7 +107,14 @@ test('an endless line without newline is cut at maxLineBytes, never buffered wit
 test('a rebooted sender (sequence restarts at 0) is not mistaken for duplicates', () => {
   const s = new SenderStream();
   const first = drain(s, [Buffer.from('6,90000,500000000,-;before reboot\n')]);
-  const after = drain(s, [Buffer.from('6,0,0,-;Linux version 6.12.48-1-cloud-amd64\n'), Buffer.from('6,1,100,-;Command line: root=/dev/vda1\n')], 100_000);
+  const after = drain(
+    s,
+    [
+      Buffer.from('6,0,0,-;Linux version 6.12.48-1-cloud-amd64\n'),
+      Buffer.from('6,1,100,-;Command line: root=/dev/vda1\n'),
+    ],
+    100_000,
+  );
   assert.deepEqual(texts(first), ['before reboot']);
   assert.deepEqual(texts(after), ['Linux version 6.12.48-1-cloud-amd64', 'Command line: root=/dev/vda1']);
 });

@@ -40,8 +40,14 @@ test('append, list newest first, filter by node and kind, limit', async () => {
     assert.equal(b.offset, a.end);
     assert.equal(store.endOffset, readFileSync(panicsPath(dir)).length);
     const all = await store.list();
-    assert.deepEqual(all.map((i) => i.reason.slice(-1)), ['3', '2', '1']);
-    assert.deepEqual((await store.list({ node: 'node-b' })).map((i) => i.node), ['node-b']);
+    assert.deepEqual(
+      all.map((i) => i.reason.slice(-1)),
+      ['3', '2', '1'],
+    );
+    assert.deepEqual(
+      (await store.list({ node: 'node-b' })).map((i) => i.node),
+      ['node-b'],
+    );
     assert.equal((await store.list({ limit: 2 })).length, 2);
     assert.equal((await store.list({ kind: 'panic' })).length, 0);
     await store.close();
@@ -77,7 +83,9 @@ test('a torn final line is tolerated on read and cut off before the next append'
 
 test('a corrupt line in the middle is skipped and counted; records around it survive', () => {
   const good = JSON.stringify({ v: 1, ...incident(1) });
-  const r = parseRecords(Buffer.from(`${good}\nnot json at all\n{"v":1,"id":5}\n${good.replace('node-a', 'node-z')}\n`));
+  const r = parseRecords(
+    Buffer.from(`${good}\nnot json at all\n{"v":1,"id":5}\n${good.replace('node-a', 'node-z')}\n`),
+  );
   assert.equal(r.records.length, 2);
   assert.equal(r.corrupt, 2);
 });
@@ -88,7 +96,9 @@ test('durability: an incident acknowledged by a process SIGKILLed right after th
     const first = await IncidentStore.open(dir);
     await first.append(incident(1));
     await first.close();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'store-child.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'store-child.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const ackId = await new Promise<string>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error('child did not ACK within 30 s')), 30_000);
@@ -113,7 +123,10 @@ test('durability: an incident acknowledged by a process SIGKILLed right after th
     const store = await IncidentStore.open(dir);
     const listed = await store.list();
     await store.close();
-    assert.deepEqual(listed.map((i) => i.id), [ackId, incident(1).id]);
+    assert.deepEqual(
+      listed.map((i) => i.id),
+      [ackId, incident(1).id],
+    );
     assert.equal(listed[0]?.node, 'node-child');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,18 @@ const FAST = { baseMs: 20, maxMs: 200, jitter: 0 };
 function incident(n: number): PanicIncident {
   const reason = `Kernel panic - not syncing: Fatal exception #${n}`;
   const time = new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
-  return { id: incidentId('node-a', 'panic', reason, time), time, node: 'node-a', sender: '10.0.0.5:6665', kind: 'panic', reason, triggers: [reason], context: ['Call Trace:'], truncated: false, endedBy: 'end-marker' };
+  return {
+    id: incidentId('node-a', 'panic', reason, time),
+    time,
+    node: 'node-a',
+    sender: '10.0.0.5:6665',
+    kind: 'panic',
+    reason,
+    triggers: [reason],
+    context: ['Call Trace:'],
+    truncated: false,
+    endedBy: 'end-marker',
+  };
 }
 
 interface Hook {
@@ -61,7 +72,12 @@ test('incidents recorded while the webhook receiver is down are delivered once i
   const dir = mkdtempSync(join(tmpdir(), 'kerno-test-webhook-'));
   const store = await IncidentStore.open(dir);
   const port = await freePort();
-  const sink = new WebhookSink({ url: `http://127.0.0.1:${port}/panics`, store, backoff: FAST, timeoutMs: 2_000 });
+  const sink = new WebhookSink({
+    url: `http://127.0.0.1:${port}/panics`,
+    store,
+    backoff: FAST,
+    timeoutMs: 2_000,
+  });
   let hook: Hook | undefined;
   try {
     // two incidents from before the sink existed (kerno was down), two while the receiver is down
@@ -78,8 +94,13 @@ test('incidents recorded while the webhook receiver is down are delivered once i
     await sink.idle();
     const ids = [1, 2, 3, 4, 5].map((n) => incident(n).id);
     assert.deepEqual([...new Set(hook.received.map((r) => r.id))], ids, 'every incident, in recorded order');
-    assert.ok(hook.received.every((r) => r.header === r.id), 'Idempotency-Key carries the stable id');
-    const cursor = JSON.parse(readFileSync(join(dir, WEBHOOK_CURSOR_FILE), 'utf8')) as { deliveredUpTo: number };
+    assert.ok(
+      hook.received.every((r) => r.header === r.id),
+      'Idempotency-Key carries the stable id',
+    );
+    const cursor = JSON.parse(readFileSync(join(dir, WEBHOOK_CURSOR_FILE), 'utf8')) as {
+      deliveredUpTo: number;
+    };
     assert.equal(cursor.deliveredUpTo, store.endOffset);
   } finally {
     await sink.stop();
@@ -110,7 +131,10 @@ test('the cursor survives a restart: only incidents after it are sent, including
     await sink.idle();
     await sink.stop();
     await store.close();
-    assert.deepEqual(hook.received.map((r) => r.id), [1, 2, 3].map((n) => incident(n).id));
+    assert.deepEqual(
+      hook.received.map((r) => r.id),
+      [1, 2, 3].map((n) => incident(n).id),
+    );
   } finally {
     await hook.close();
     rmSync(dir, { recursive: true, force: true });
@@ -132,7 +156,10 @@ test('a full in-memory queue drops (counted) but the store refills it: nothing i
     ok = true;
     await waitFor(() => sink.stats().delivered >= 8, 15_000, 'eight delivered');
     await sink.idle();
-    assert.deepEqual([...new Set(hook.received.map((r) => r.id))], [1, 2, 3, 4, 5, 6, 7, 8].map((n) => incident(n).id));
+    assert.deepEqual(
+      [...new Set(hook.received.map((r) => r.id))],
+      [1, 2, 3, 4, 5, 6, 7, 8].map((n) => incident(n).id),
+    );
   } finally {
     await sink.stop();
     await hook.close();
@@ -152,7 +179,10 @@ test('a 4xx refusal is not retried forever: the incident is skipped and the next
     await store.append(incident(2));
     await sink.idle();
     assert.equal(sink.stats().rejected, 1);
-    assert.deepEqual(hook.received.map((r) => r.id), [incident(2).id]);
+    assert.deepEqual(
+      hook.received.map((r) => r.id),
+      [incident(2).id],
+    );
   } finally {
     await sink.stop();
     await hook.close();

@@ -151,6 +151,16 @@ test('quiet line: names what was not observed and what is incomplete instead of 
   );
 });
 
+test('no coverage at all is never reported as nominal', () => {
+  const vm = toViewModel(fixtureReport({ findings: [], coverage: [] }));
+  assert.equal(vm.coverage.complete, false);
+  assert.match(vm.coverage.headline, /^No collector reported coverage/);
+  assert.equal(
+    vm.quietLine,
+    'kerno: ✓ no issues in observed signals (30s window, 2,184,332 events); not observed: no collector reported coverage',
+  );
+});
+
 test('quiet line: a partial window says so', () => {
   const vm = toViewModel(
     fixtureReport({ findings: [], coverage: completeCoverage(), partial: true, durationNs: 12e9 }),

@@ -98,17 +98,51 @@ describe('fd_leak', () => {
     }
   });
 
+  it('stays quiet when the process does not hold what opens − closes claims (dup2, exec, close_range)', () => {
+    // Measured on this VM: bash +288 net in 10 s while holding 5 descriptors.
+    assert.deepEqual(
+      runRule(
+        fdLeak,
+        withLeaker({
+          comm: 'bash',
+          opens: 880,
+          closes: 592,
+          netDelta: 288,
+          growthRatePerSec: 28.8,
+          currentFds: 5,
+          fdLimit: 20_000,
+        }),
+      ),
+      [],
+    );
+    assert.equal(
+      runRule(fdLeak, withLeaker({ netDelta: 288, growthRatePerSec: 28.8, currentFds: 288 })).length,
+      1,
+    );
+  });
+
+  it('an unverifiable process (exited, unreadable) still fires, saying so', () => {
+    const [f] = runRule(fdLeak, withLeaker({ currentFds: -1, fdLimit: -1 }));
+    assert.ok(
+      f!.evidence.includes(
+        'not verified against /proc: the process exited or its descriptors could not be read',
+      ),
+    );
+  });
+
   it('rejects an ETA beyond 7 days', () => {
     const [f] = runRule(
       fdLeak,
-      withLeaker({ growthRatePerSec: 10, netDelta: 300, currentFds: 10, fdLimit: 1_000_000_000 }),
+      withLeaker({ growthRatePerSec: 10, netDelta: 300, currentFds: 300, fdLimit: 1_000_000_000 }),
     );
     assert.equal(f!.etaNs, undefined);
   });
 
   it('one finding per leaking process', () => {
     const s = withLeaker();
-    s.fd!.entries.push(fdEntry({ pid: 4000, comm: 'other', netDelta: 900, growthRatePerSec: 30 }));
+    s.fd!.entries.push(
+      fdEntry({ pid: 4000, comm: 'other', netDelta: 900, growthRatePerSec: 30, currentFds: 1000 }),
+    );
     const fs = runRule(fdLeak, s);
     assert.deepEqual(
       fs.map((f) => f.subject),

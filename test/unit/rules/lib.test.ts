@@ -82,6 +82,8 @@ describe('errno classification', () => {
     assert.equal(isExpectedErrno('ioctl', 25), true); // ENOTTY
     assert.equal(isExpectedErrno('write', 25), false);
     assert.equal(isExpectedErrno('openat', 13), false); // EACCES
+    assert.equal(isExpectedErrno('fcntl', 9), true); // EBADF: "is this fd open?"
+    assert.equal(isExpectedErrno('read', 9), false); // EBADF on read: use after close
   });
 
   it('counts unitemised errors as failures', () => {

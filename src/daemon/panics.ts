@@ -1,0 +1,143 @@
+// The daemon side of the netconsole receiver (src/netconsole): with `--netconsole-listen` the daemon binds
+// the UDP socket, records incidents in <state-dir>/panics.jsonl, exports their metrics and, with
+// `daemon.webhook_url`, posts them. GET /panics lists recorded incidents, newest first — from the
+// receiver's store when it runs, else straight from the state directory (a node that receives nothing
+// still answers, with what an earlier run recorded).
+
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import {
+  IncidentStore,
+  listIncidents,
+  NetconsoleReceiver,
+  NodeNameMap,
+  registerNetconsoleMetrics,
+  registerWebhookMetrics,
+  WebhookSink,
+  type ListOptions,
+  type PanicIncident,
+} from '../netconsole/index.js';
+import { isIncidentKind } from '../netconsole/incident.js';
+import type { Logger } from '../runtime/log.js';
+import { parseDuration } from '../util/duration.js';
+import { json, type HttpReply, type RequestInfo } from './server.js';
+
+export const PANICS_DEFAULT_LIMIT = 100;
+export const PANICS_MAX_LIMIT = 1000;
+
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+}
+
+/**
+ * ?limit=N (1…1000, default 100) &node=NAME &kind=panic|oops|… &since=RFC3339-or-duration ("1h" = the last
+ * hour). Throws QueryError with a one-line reason.
+ */
+export function panicsQuery(q: URLSearchParams, now = Date.now()): ListOptions {
+  const opts: ListOptions = { limit: PANICS_DEFAULT_LIMIT };
+  const limit = q.get('limit');
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!/^\d+$/.test(limit) || n < 1 || n > PANICS_MAX_LIMIT)
+      throw new QueryError(`limit: expected an integer between 1 and ${PANICS_MAX_LIMIT}, got "${limit}"`);
+    opts.limit = n;
+  }
+  const node = q.get('node');
+  if (node !== null && node !== '') opts.node = node;
+  const kind = q.get('kind');
+  if (kind !== null && kind !== '') {
+    if (!isIncidentKind(kind)) throw new QueryError(`kind: unknown incident kind "${kind}"`);
+    opts.kind = kind;
+  }
+  const since = q.get('since');
+  if (since !== null && since !== '') {
+    const t = Date.parse(since);
+    if (Number.isFinite(t) && /^\d{4}-/.test(since)) {
+      opts.sinceMs = t;
+    } else {
+      try {
+        opts.sinceMs = now - parseDuration(since) / 1e6;
+      } catch {
+        throw new QueryError(`since: expected an RFC 3339 time or a duration such as "1h", got "${since}"`);
+      }
+    }
+  }
+  return opts;
+}
+
+export type IncidentLister = (opts: ListOptions) => Promise<PanicIncident[]>;
+
+export function panicsHandler(list: IncidentLister): (req: RequestInfo) => Promise<HttpReply> {
+  return async (req) => {
+    let opts: ListOptions;
+    try {
+      opts = panicsQuery(req.query);
+    } catch (err) {
+      if (err instanceof QueryError) return json(400, { error: err.message });
+      throw err;
+    }
+    const incidents = await list(opts);
+    return json(200, { count: incidents.length, incidents });
+  };
+}
+
+export interface PanicReceiver {
+  list: IncidentLister;
+  /** Bound UDP address, when the receiver runs. */
+  address?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the receiver (and the webhook) when configured; otherwise returns a lister over the state
+ * directory. Rejects with a one-line error when the socket cannot bind or the store cannot open.
+ */
+export async function startPanicReceiver(config: Config, registry: Registry, logger: Logger): Promise<PanicReceiver> {
+  const { netconsole_listen: listen, state_dir: stateDir, webhook_url: webhookUrl } = config.daemon;
+  if (!listen) {
+    if (webhookUrl)
+      logger.warn('daemon.webhook_url is set but daemon.netconsole_listen is not: no incidents to post', {
+        webhook_url: webhookUrl,
+      });
+    return { list: (opts) => listIncidents(stateDir, opts), stop: async () => {} };
+  }
+  const log = logger.child({ component: 'netconsole' });
+  const logFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void =>
+    log.log(level, msg, fields);
+  const store = await IncidentStore.open(stateDir);
+  let receiver: NetconsoleReceiver | undefined;
+  let sink: WebhookSink | undefined;
+  try {
+    receiver = new NetconsoleReceiver({
+      listen,
+      nodeNames: new NodeNameMap(config.daemon.netconsole_nodes),
+      store,
+      log: logFn,
+    });
+    // An 'error' event without a listener would throw from the emitter; the receiver keeps running.
+    receiver.on('error', (err) => log.error('netconsole receiver error', { error: err.message }));
+    registerNetconsoleMetrics(registry, receiver);
+    const bound = await receiver.start();
+    if (webhookUrl) {
+      sink = new WebhookSink({ url: webhookUrl, store, stateDir, log: logFn });
+      registerWebhookMetrics(registry, sink);
+      await sink.start();
+    }
+    const r = receiver;
+    const s = sink;
+    return {
+      list: (opts) => r.listIncidents(opts),
+      address: `udp://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
+      async stop() {
+        await r.stop();
+        await s?.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await receiver?.stop().catch(() => {});
+    await sink?.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}

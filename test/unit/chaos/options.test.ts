@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  byIntensity,
+  DEFAULT_DURATION_NS,
+  formatBytes,
+  formatDuration,
+  MAX_DURATION_NS,
+  MIN_DURATION_NS,
+  parseIntensity,
+  validateOptions,
+} from '../../../src/chaos/options.js';
+
+test('parseIntensity accepts names and first letters, any case', () => {
+  assert.equal(parseIntensity('low'), 'low');
+  assert.equal(parseIntensity('L'), 'low');
+  assert.equal(parseIntensity(' medium '), 'medium');
+  assert.equal(parseIntensity('m'), 'medium');
+  assert.equal(parseIntensity('High'), 'high');
+  assert.equal(parseIntensity('h'), 'high');
+});
+
+test('parseIntensity rejects a typo instead of silently using medium', () => {
+  assert.throws(() => parseIntensity('hgih'), /invalid --intensity "hgih": expected low, medium or high/);
+  assert.throws(() => parseIntensity(''), /invalid --intensity/);
+});
+
+test('validateOptions bounds the duration and names the bad value', () => {
+  assert.deepEqual(validateOptions({ durationNs: DEFAULT_DURATION_NS, intensity: 'low' }), {
+    durationNs: 30e9,
+    intensity: 'low',
+  });
+  assert.equal(validateOptions({ durationNs: 1e9 + 0.4, intensity: 'high' }).durationNs, 1e9);
+  assert.doesNotThrow(() => validateOptions({ durationNs: MIN_DURATION_NS, intensity: 'low' }));
+  assert.doesNotThrow(() => validateOptions({ durationNs: MAX_DURATION_NS, intensity: 'low' }));
+  assert.throws(() => validateOptions({ durationNs: 0, intensity: 'low' }), /invalid chaos duration 0ms/);
+  assert.throws(
+    () => validateOptions({ durationNs: MAX_DURATION_NS + 1, intensity: 'low' }),
+    /between 100ms and 60m/,
+  );
+  assert.throws(() => validateOptions({ durationNs: NaN, intensity: 'low' }), /invalid chaos duration NaN/);
+  assert.throws(
+    () => validateOptions({ durationNs: 1e9, intensity: 'extreme' as never }),
+    /invalid chaos intensity "extreme"/,
+  );
+});
+
+test('formatDuration and formatBytes', () => {
+  assert.equal(formatDuration(500e6), '500ms');
+  assert.equal(formatDuration(30e9), '30s');
+  assert.equal(formatDuration(1.5e9), '1.5s');
+  assert.equal(formatDuration(90e9), '1m30s');
+  assert.equal(formatDuration(120e9), '2m');
+  assert.equal(formatBytes(64 * 1024 * 1024), '64 MiB');
+  assert.equal(formatBytes(1.5 * 1024 ** 3), '1.5 GiB');
+  assert.equal(formatBytes(65536), '64 KiB');
+});
+
+test('byIntensity picks the row', () => {
+  const t = { low: 1, medium: 2, high: 3 };
+  assert.equal(byIntensity('low', t), 1);
+  assert.equal(byIntensity('high', t), 3);
+});

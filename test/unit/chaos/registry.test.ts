@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  formatExpectation,
+  getScenario,
+  listScenarios,
+  SCENARIO_EXPECT,
+  SCENARIO_RULES,
+} from '../../../src/chaos/index.js';
+import { SCENARIOS } from '../../../src/chaos/registry.js';
+import { CASCADE_STAGES } from '../../../src/chaos/scenarios/cascade.js';
+import { ALL_RULES } from '../../../rules/index.js';
+import { CHAOS_PAIRS } from '../../../rules/catalogue.js';
+
+// The pairing the issue asks for, written out by hand so a change to either side is a visible decision.
+const ISSUE_TABLE: Record<string, string[]> = {
+  cpu: ['scheduler_contention'],
+  'fd-leak': ['fd_leak'],
+  'cgroup-memory': ['memory_limit_pressure'],
+  'oom-kill': ['oom_kill_occurred'],
+  'memory-stall': ['memory_pressure_stall'],
+  'tcp-loss': ['tcp_retransmit_storm'],
+  'syscall-errors': ['syscall_error_rate'],
+  'disk-sat': ['disk_io_bottleneck', 'io_pressure_stall'],
+};
+
+test('every scenario has a name, a description and paired rules', () => {
+  const names = new Set<string>();
+  for (const s of SCENARIOS) {
+    assert.match(s.name, /^[a-z]+(-[a-z]+)*$/, `name ${s.name}`);
+    assert.ok(!names.has(s.name), `duplicate scenario ${s.name}`);
+    names.add(s.name);
+    assert.ok(s.description.length > 20, `${s.name} description`);
+    assert.ok(s.rules.length > 0, `${s.name} has no rule`);
+    for (const r of s.rules)
+      assert.match(r, /^[a-z]+(_[a-z0-9]+)+$/, `${s.name} rule ${r} is not snake_case`);
+  }
+});
+
+test('SCENARIO_RULES is the issue table plus cascade, in registry order', () => {
+  assert.deepEqual(Object.keys(SCENARIO_RULES), [
+    'cpu',
+    'fd-leak',
+    'cgroup-memory',
+    'oom-kill',
+    'memory-stall',
+    'tcp-loss',
+    'syscall-errors',
+    'disk-sat',
+    'cascade',
+  ]);
+  for (const [name, rules] of Object.entries(ISSUE_TABLE)) {
+    assert.deepEqual([...SCENARIO_RULES[name]!].sort(), [...rules].sort(), name);
+  }
+});
+
+test('every paired rule exists, and every rule that names a scenario is paired back', () => {
+  const ids = new Set(ALL_RULES.map((r) => r.id));
+  for (const [name, rules] of Object.entries(SCENARIO_RULES)) {
+    for (const r of rules) assert.ok(ids.has(r), `${name} pairs with unknown rule ${r}`);
+  }
+  for (const [scenario, rules] of Object.entries(CHAOS_PAIRS)) {
+    assert.ok(
+      SCENARIO_RULES[scenario],
+      `rule(s) ${rules.join(', ')} name scenario ${scenario}, which does not exist`,
+    );
+    for (const r of rules) assert.ok(SCENARIO_RULES[scenario]!.includes(r), `${scenario} does not list ${r}`);
+  }
+});
+
+test('expectations: one group per rule, except disk-sat (either rule) and cascade (its stages)', () => {
+  assert.deepEqual(SCENARIO_EXPECT.cpu, [['scheduler_contention']]);
+  assert.deepEqual(SCENARIO_EXPECT['disk-sat'], [['disk_io_bottleneck', 'io_pressure_stall']]);
+  const stageGroups = CASCADE_STAGES.flatMap((s) => SCENARIO_EXPECT[s.name]!);
+  assert.deepEqual(SCENARIO_EXPECT.cascade, stageGroups);
+  for (const [name, groups] of Object.entries(SCENARIO_EXPECT)) {
+    assert.deepEqual(
+      new Set(groups.flat()),
+      new Set(SCENARIO_RULES[name]),
+      `${name}: groups cover exactly its rules`,
+    );
+  }
+  assert.equal(formatExpectation(SCENARIO_EXPECT['disk-sat']!), 'disk_io_bottleneck or io_pressure_stall');
+  assert.equal(formatExpectation([['a'], ['b', 'c']]), 'a, and b or c');
+});
+
+test('cascade overlaps several scenarios and pairs with the union of their rules', () => {
+  assert.ok(CASCADE_STAGES.length >= 3);
+  assert.ok(!CASCADE_STAGES.some((s) => s.name === 'cascade'));
+  assert.deepEqual(new Set(SCENARIO_RULES.cascade), new Set(CASCADE_STAGES.flatMap((s) => s.rules)));
+});
+
+test('unknown scenario: error names it and points to --list', () => {
+  assert.throws(() => getScenario('memory'), /unknown scenario "memory" — see `kerno chaos --list`/);
+  assert.equal(getScenario('tcp-loss').name, 'tcp-loss');
+});
+
+test('listScenarios mirrors the registry and marks root-only scenarios', () => {
+  const list = listScenarios();
+  assert.deepEqual(
+    list.map((s) => s.name),
+    SCENARIOS.map((s) => s.name),
+  );
+  assert.deepEqual(list.find((s) => s.name === 'disk-sat')!.expect, [
+    ['disk_io_bottleneck', 'io_pressure_stall'],
+  ]);
+  const root = new Set(list.filter((s) => s.needsRoot).map((s) => s.name));
+  assert.deepEqual(root, new Set(['cgroup-memory', 'oom-kill', 'memory-stall', 'tcp-loss', 'cascade']));
+});

@@ -1,0 +1,248 @@
+// deploy/: the systemd unit, the Kubernetes manifests and the Helm chart parse, reference real `kerno start`
+// flags, ports and endpoints, and their alert rules are valid PromQL (promtool). Helm is not installed
+// here, so templates are checked statically: every .Values path exists, every include is defined, every
+// flag is real.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { run } from '../../../src/cli/main.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { startCommand } from '../../../src/daemon/start-cmd.js';
+import { packageRoot } from '../../../src/bpf/paths.js';
+
+const root = packageRoot();
+const deploy = join(root, 'deploy');
+const read = (...p: string[]): string => readFileSync(join(deploy, ...p), 'utf8');
+
+async function startHelp(): Promise<string> {
+  let out = '';
+  const code = await run(['start', '--help'], {
+    out: (s) => void (out += s),
+    err: () => {},
+    stdoutIsTTY: false,
+    env: {},
+  }, [startCommand]);
+  assert.equal(code, 0);
+  return out;
+}
+
+/** `--flag` tokens of `kerno` arguments: ExecStart lines and YAML list items, commented-out ones included
+ * (a documented flag must exist too); other tools' flags in prose comments are not ours to check. */
+function flagsIn(text: string): string[] {
+  const lines = text.split('\n').filter((l) => /^\s*ExecStart=|^\s*(#\s*)?- +"?--/.test(l));
+  return [...new Set(lines.flatMap((l) => [...l.matchAll(/(?<![\w-])--([a-z][a-z0-9-]+)/g)].map((m) => `--${m[1]}`)))];
+}
+
+type Obj = Record<string, unknown>;
+const at = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (v as Obj | undefined)?.[k as string], o);
+
+describe('deploy/systemd', () => {
+  test('kerno.service passes systemd-analyze verify with no warnings; hardening and restart policy are set', () => {
+    const unit = read('systemd', 'kerno.service');
+    const dir = mkdtempSync(join(tmpdir(), 'kerno-test-unit-'));
+    try {
+      // verify checks that ExecStart's binary exists; point it at one that does.
+      const path = join(dir, 'kerno.service');
+      writeFileSync(path, unit.replaceAll('/usr/local/bin/kerno', process.execPath));
+      const r = spawnSync('systemd-analyze', ['verify', path], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr.trim(), '', `systemd-analyze verify warnings:\n${r.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const key = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, 'm').exec(unit)?.[1];
+    assert.equal(key('ExecStart'), '/usr/local/bin/kerno start --listen 127.0.0.1:9090');
+    assert.equal(key('Restart'), 'on-failure');
+    assert.equal(key('RestartSec'), '5s');
+    assert.equal(key('NoNewPrivileges'), 'yes');
+    assert.equal(key('ProtectSystem'), 'strict');
+    assert.equal(key('ProtectHome'), 'yes');
+    assert.equal(key('PrivateTmp'), 'yes');
+    assert.equal(key('StateDirectory'), 'kerno');
+    const caps = key('AmbientCapabilities')!.split(' ');
+    assert.deepEqual(key('CapabilityBoundingSet')!.split(' '), caps);
+    for (const c of ['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH']) assert.ok(caps.includes(c), c);
+    assert.ok(!caps.includes('CAP_SYS_ADMIN'), 'no CAP_SYS_ADMIN on kernels with CAP_BPF');
+    assert.doesNotMatch(unit, /^(ProtectProc|PrivateDevices|ProtectKernelLogs)=/m, 'these hide /proc/<pid> or /dev/kmsg');
+  });
+
+  test('every flag in the unit is a real `kerno start` flag', async () => {
+    const help = await startHelp();
+    for (const f of flagsIn(read('systemd', 'kerno.service'))) assert.ok(help.includes(f), `${f} is not in kerno start --help`);
+  });
+
+  test('config.yaml is a valid kerno configuration with no unknown keys', () => {
+    const { config, warnings } = loadConfig({
+      explicitPath: join(deploy, 'systemd', 'config.yaml'),
+      env: {},
+    });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.daemon.listen, '127.0.0.1:9090');
+    assert.equal(config.daemon.state_dir, '/var/lib/kerno');
+    assert.equal(config.log_format, 'json');
+  });
+});
+
+describe('deploy/k8s', () => {
+  const docs = (name: string): Obj[] =>
+    YAML.parseAllDocuments(read('k8s', name)).map((d) => {
+      assert.deepEqual(d.errors, [], `${name}: ${d.errors.join('; ')}`);
+      return d.toJS() as Obj;
+    });
+
+  test('every manifest parses and has the kind its file name says, in namespace kerno-system', () => {
+    const kinds: Record<string, string> = {
+      'namespace.yaml': 'Namespace',
+      'serviceaccount.yaml': 'ServiceAccount',
+      'daemonset.yaml': 'DaemonSet',
+      'service.yaml': 'Service',
+      'servicemonitor.yaml': 'ServiceMonitor',
+      'prometheusrule.yaml': 'PrometheusRule',
+    };
+    assert.deepEqual(readdirSync(join(deploy, 'k8s')).sort(), Object.keys(kinds).sort());
+    for (const [file, kind] of Object.entries(kinds)) {
+      const [doc] = docs(file);
+      assert.equal(doc!.kind, kind, file);
+      if (kind === 'Namespace') assert.equal(at(doc, 'metadata', 'name'), 'kerno-system');
+      else assert.equal(at(doc, 'metadata', 'namespace'), 'kerno-system', file);
+    }
+  });
+
+  test('the DaemonSet runs `kerno start` with real flags on $(POD_IP):9090, probes /healthz and /readyz on that port', async () => {
+    const help = await startHelp();
+    const [ds] = docs('daemonset.yaml');
+    const spec = at(ds, 'spec', 'template', 'spec') as Obj;
+    assert.equal(spec.hostPID, true);
+    const c = (spec.containers as Obj[])[0]!;
+    const args = c.args as string[];
+    assert.equal(args[0], 'start');
+    for (const f of flagsIn(read('k8s', 'daemonset.yaml'))) assert.ok(help.includes(f), `${f} is not in kerno start --help`);
+    const listen = args[args.indexOf('--listen') + 1]!;
+    assert.equal(listen, '$(POD_IP):9090');
+    const env = c.env as { name: string; value?: string; valueFrom?: Obj }[];
+    assert.equal(at(env.find((e) => e.name === 'POD_IP'), 'valueFrom', 'fieldRef', 'fieldPath'), 'status.podIP');
+    const port = (c.ports as { name: string; containerPort: number }[]).find((p) => p.name === 'metrics')!;
+    assert.equal(port.containerPort, 9090);
+    assert.deepEqual(at(c, 'livenessProbe', 'httpGet'), { path: '/healthz', port: 'metrics' });
+    assert.deepEqual(at(c, 'readinessProbe', 'httpGet'), { path: '/readyz', port: 'metrics' });
+    // KERNO_CGROUP_ROOT points at where the node's cgroup hierarchy is mounted (the original forgot this).
+    const cgroupRoot = env.find((e) => e.name === 'KERNO_CGROUP_ROOT')!.value;
+    const mounts = c.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[];
+    const vols = spec.volumes as { name: string; hostPath?: { path: string } }[];
+    const cg = mounts.find((m) => m.mountPath === cgroupRoot)!;
+    assert.ok(cg, `nothing mounted at KERNO_CGROUP_ROOT=${cgroupRoot}`);
+    assert.equal(cg.readOnly, true);
+    assert.equal(vols.find((v) => v.name === cg.name)!.hostPath!.path, '/sys/fs/cgroup');
+    const btf = mounts.find((m) => m.mountPath === '/sys/kernel/btf')!;
+    assert.equal(btf.readOnly, true);
+    assert.ok(!mounts.some((m) => /tracing|debug/.test(m.mountPath)), 'tp_btf needs no tracefs/debugfs');
+    const sc = c.securityContext as Obj;
+    assert.ok(!sc.privileged, 'least privilege by default');
+    const caps = at(sc, 'capabilities', 'add') as string[];
+    for (const cap of ['BPF', 'PERFMON', 'SYS_PTRACE', 'DAC_READ_SEARCH']) assert.ok(caps.includes(cap), cap);
+    assert.ok(at(c, 'resources', 'limits', 'memory'));
+    assert.match(read('k8s', 'daemonset.yaml'), /privileged: true/, 'the privileged fallback is documented');
+  });
+
+  test('Service and ServiceMonitor point at the metrics port and keep the victim pod/namespace labels', () => {
+    const [svc] = docs('service.yaml');
+    assert.deepEqual(at(svc, 'spec', 'ports', 0), { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' });
+    const [sm] = docs('servicemonitor.yaml');
+    const ep = at(sm, 'spec', 'endpoints', 0) as Obj;
+    assert.equal(ep.port, 'metrics');
+    assert.equal(ep.path, '/metrics');
+    assert.equal(ep.honorLabels, true);
+  });
+
+  test('the PrometheusRule groups pass promtool check rules and cover the required alerts', () => {
+    const [rule] = docs('prometheusrule.yaml');
+    const groups = at(rule, 'spec', 'groups') as { rules: { alert: string; expr: string }[] }[];
+    const alerts = groups.flatMap((g) => g.rules.map((r) => r.alert));
+    for (const a of ['KernoBPFProgramsNotLoaded', 'KernoCollectorDisabled', 'KernoOOMKills', 'KernoCgroupMemoryPressure'])
+      assert.ok(alerts.includes(a), a);
+    const dir = mkdtempSync(join(tmpdir(), 'kerno-test-rules-'));
+    try {
+      const file = join(dir, 'rules.yaml');
+      writeFileSync(file, YAML.stringify({ groups }));
+      execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Every metric an alert uses is one kerno exports (names from the exporter, runtime and netconsole).
+    const exported = new Set([
+      'kerno_bpf_programs_loaded',
+      'kerno_collector_disabled',
+      'kerno_collector_errors_total',
+      'kerno_events_dropped_total',
+      'kerno_diagnosis_last_window_timestamp_seconds',
+      'kerno_oom_kills_total',
+      'kerno_cgroup_memory_used_ratio',
+      'kerno_finding_active',
+      'kerno_node_kernel_panics_total',
+    ]);
+    for (const g of groups)
+      for (const r of g.rules)
+        for (const m of r.expr.matchAll(/\bkerno_[a-z_]+/g)) assert.ok(exported.has(m[0]), `${r.alert} uses unknown ${m[0]}`);
+  });
+});
+
+describe('deploy/helm/kerno', () => {
+  const chart = join('helm', 'kerno');
+  const values = YAML.parse(read(chart, 'values.yaml')) as Obj;
+  const templates = readdirSync(join(deploy, chart, 'templates')).map((f) => ({ f, text: read(chart, 'templates', f) }));
+
+  test('Chart.yaml and values.yaml parse; appVersion matches the package version', () => {
+    const meta = YAML.parse(read(chart, 'Chart.yaml')) as Obj;
+    assert.equal(meta.apiVersion, 'v2');
+    assert.equal(meta.name, 'kerno');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(meta.appVersion, pkg.version);
+    assert.equal(at(values, 'daemon', 'port'), 9090);
+    assert.ok((values.capabilities as string[]).includes('BPF'));
+  });
+
+  test('templates: balanced delimiters, every .Values path exists, every include is defined', () => {
+    const helpers = templates.find((t) => t.f === '_helpers.tpl')!.text;
+    const defined = new Set([...helpers.matchAll(/define "([^"]+)"/g)].map((m) => m[1]));
+    for (const { f, text } of templates) {
+      assert.equal(text.split('{{').length, text.split('}}').length, `${f}: unbalanced {{ }}`);
+      for (const m of text.matchAll(/\.Values((?:\.[A-Za-z][A-Za-z0-9]*)+)/g)) {
+        const path = m[1]!.slice(1).split('.');
+        assert.notEqual(at(values, ...path), undefined, `${f}: .Values.${path.join('.')} is not in values.yaml`);
+      }
+      for (const m of text.matchAll(/include "([^"]+)"/g)) assert.ok(defined.has(m[1]), `${f}: include "${m[1]}" is not defined`);
+    }
+  });
+
+  test('the DaemonSet template uses real flags, the probe endpoints, and mounts the cgroup root it sets', async () => {
+    const help = await startHelp();
+    const ds = templates.find((t) => t.f === 'daemonset.yaml')!.text;
+    const flags = flagsIn(ds);
+    for (const f of ['--listen', '--interval', '--state-dir', '--metrics-token-file', '--netconsole-listen'])
+      assert.ok(flags.includes(f), `${f} not wired in the chart`);
+    for (const f of flags) assert.ok(help.includes(f), `${f} is not in kerno start --help`);
+    assert.match(ds, /- "\$\(POD_IP\):\{\{ \.Values\.daemon\.port \}\}"/);
+    assert.match(ds, /path: \/healthz/);
+    assert.match(ds, /path: \/readyz/);
+    assert.match(ds, /name: KERNO_CGROUP_ROOT\n\s+value: \{\{ \.Values\.cgroupRoot \| quote \}\}/);
+    assert.match(ds, /mountPath: \{\{ \.Values\.cgroupRoot \}\}\n\s+readOnly: true/);
+    assert.match(ds, /privileged: true/, 'the privileged fallback is a value');
+  });
+
+  test('the chart\'s alert expressions are the checked ones of deploy/k8s/prometheusrule.yaml', () => {
+    const k8s = (YAML.parse(read('k8s', 'prometheusrule.yaml')) as Obj).spec as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const helm = templates.find((t) => t.f === 'prometheusrule.yaml')!.text;
+    for (const g of k8s.groups)
+      for (const r of g.rules) {
+        const m = new RegExp(`alert: ${r.alert}\\n\\s+expr: (.*)\\n`).exec(helm);
+        assert.ok(m, `${r.alert} missing from the chart`);
+        const expr = m[1]!.replace('{{ .Values.prometheusRule.cgroupMemoryRatio }}', String(at(values, 'prometheusRule', 'cgroupMemoryRatio')));
+        assert.equal(expr, r.expr, r.alert);
+      }
+  });
+});
