@@ -92,8 +92,8 @@ test('reset starts a new window while metrics stay cumulative', async () => {
     assert.ok(total >= 1700, `metrics are cumulative since attach (${total})`);
     const hist = m.histograms!.syscall_duration_seconds!.find((x) => x.labels.syscall === 'getppid')!.value;
     assert.equal(hist.count, total);
-    await w2.finish();
   } finally {
+    await w2.finish();
     await w.finish();
     await c.stop();
   }
