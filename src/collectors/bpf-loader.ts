@@ -1,5 +1,6 @@
 // Loads one collector's BPF object: tries program variants in order (e.g. task-storage programs, then the
 // hash fallback), filters kerno's own PID, attaches, and reports loaded/total for coverage and readiness.
+import { existsSync } from 'node:fs';
 import { BpfObject, type Link } from '../bpf/object.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { toBpfError } from '../bpf/errors.js';
@@ -60,4 +61,16 @@ export function readCounters(obj: BpfObject, map = 'counters'): number[] {
 export function cString(buf: Buffer, offset: number, size: number): string {
   const end = buf.indexOf(0, offset);
   return buf.toString('utf8', offset, end < 0 || end > offset + size ? offset + size : end);
+}
+
+/** tgid → latest comm (the `comms` LRU map every per-process program keeps; rewritten at exec). */
+export function readComms(obj: BpfObject): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const { key, value } of obj.map('comms').dump()) out.set(key.readUInt32LE(0), cString(value, 0, 16));
+  return out;
+}
+
+/** Whether a process still exists (for pruning kernel keys of exited processes). */
+export function processAlive(tgid: number): boolean {
+  return existsSync(`/proc/${tgid}`);
 }

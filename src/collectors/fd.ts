@@ -3,7 +3,7 @@
 // headroom the fd_leak rule turns into an ETA.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { loadBpfObject, readCounters, cString, readComms, type LoadedBpf } from './bpf-loader.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
 import { monotonicNs } from '../util/clock.js';
 
@@ -44,14 +44,14 @@ export class FdCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('fd', [{ programs: ['sys_exit', 'sched_process_exit'] }]);
+    this.#bpf = await loadBpfObject('fd', [{ programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec'] }]);
     this.#windowStartNs = monotonicNs();
   }
 
   stats(): CollectorStats {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 2,
+      programsTotal: this.#bpf?.programsTotal ?? 3,
       events: this.#events,
       eventsDropped: this.#dropped,
     };
@@ -61,6 +61,7 @@ export class FdCollector implements Collector {
     const obj = this.#bpf?.obj;
     if (!obj) throw new Error('fd: read before start');
     const procs = obj.map('procs');
+    const comms = readComms(obj);
     const byPid = new Map<number, { opens: number; closes: number; firstSeen: number; comm: string }>();
     for (const { key, value } of procs.dump()) {
       const pid = key.readUInt32LE(0);
@@ -75,7 +76,7 @@ export class FdCollector implements Collector {
         if (fs > 0 && (firstSeen === 0 || fs < firstSeen)) firstSeen = fs;
         if (!comm) comm = cString(cpu, V_COMM, 16);
       }
-      byPid.set(pid, { opens, closes, firstSeen, comm: comm || `pid ${pid}` });
+      byPid.set(pid, { opens, closes, firstSeen, comm: comms.get(pid) || comm || `pid ${pid}` });
     }
     const c = readCounters(obj);
     this.#events = c[CNT_EVENTS] ?? 0;

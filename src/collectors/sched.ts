@@ -2,7 +2,7 @@
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { loadBpfObject, readCounters, cString, readComms, processAlive, type LoadedBpf } from './bpf-loader.js';
 import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
 
 // Layout: bpf/sched.h
@@ -25,13 +25,15 @@ export class SchedCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('sched', [{ programs: ['sched_wakeup', 'sched_wakeup_new', 'sched_switch'] }]);
+    this.#bpf = await loadBpfObject('sched', [
+      { programs: ['sched_wakeup', 'sched_wakeup_new', 'sched_switch', 'sched_process_exec'] },
+    ]);
   }
 
   stats(): CollectorStats {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 3,
+      programsTotal: this.#bpf?.programsTotal ?? 4,
       events: this.#events,
       eventsDropped: this.#dropped,
     };
@@ -45,17 +47,21 @@ export class SchedCollector implements Collector {
     const v = runq.lookup(Buffer.alloc(4));
     if (v) for (const cpu of runq.perCpuValues(v)) addHistogram(global, cpu, 0);
     const procs = new Map<number, { comm: string; hist: Histogram }>();
-    const pm = obj.map('procs');
-    for (const { key, value } of pm.dump()) {
-      const pid = key.readUInt32LE(0);
-      const hist = emptyHistogram();
-      let comm = '';
-      for (const cpu of pm.perCpuValues(value)) {
-        if (!comm) comm = cString(cpu, V_COMM, 16);
-        addHistogram(hist, cpu, V_HIST);
+    const comms = readComms(obj);
+    // A process's totals are its per-CPU copies in `procs` plus its entry in `procs_shared` (bpf/sched.h).
+    for (const mapName of ['procs', 'procs_shared']) {
+      const pm = obj.map(mapName);
+      for (const { key, value } of pm.dump()) {
+        const pid = key.readUInt32LE(0);
+        let p = procs.get(pid);
+        if (!p) procs.set(pid, (p = { comm: comms.get(pid) ?? '', hist: emptyHistogram() }));
+        for (const cpu of pm.perCpuValues(value)) {
+          if (!p.comm) p.comm = cString(cpu, V_COMM, 16);
+          addHistogram(p.hist, cpu, V_HIST);
+        }
       }
-      procs.set(pid, { comm: comm || `pid ${pid}`, hist });
     }
+    for (const [pid, p] of procs) p.comm ||= `pid ${pid}`;
     const c = readCounters(obj);
     this.#events = c[CNT_EVENTS] ?? 0;
     this.#dropped = c[CNT_STORAGE_FAIL] ?? 0;
@@ -78,8 +84,20 @@ export class SchedCollector implements Collector {
     return { sched: { totalCount: runqDelay.count, runqDelay, topDelayed: delayed.slice(0, SCHED_LIMITS.topDelayed) } };
   }
 
+  /** New window; per-process keys of exited processes are deleted (the kernel never deletes them). */
   async reset(): Promise<void> {
-    if (this.#bpf) this.#baseline = this.readRaw();
+    const obj = this.#bpf?.obj;
+    if (!obj) return;
+    const raw = this.readRaw();
+    for (const pid of [...raw.procs.keys()]) {
+      if (processAlive(pid)) continue;
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(pid);
+      obj.map('procs').delete(key);
+      obj.map('procs_shared').delete(key);
+      raw.procs.delete(pid);
+    }
+    this.#baseline = raw;
   }
 
   async metrics(): Promise<CollectorMetrics> {

@@ -2,9 +2,10 @@
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
 import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
-import { loadBpfObject, readCounters, cString, type LoadedBpf } from '../bpf-loader.js';
+import { loadBpfObject, readCounters, cString, readComms, processAlive, type LoadedBpf } from '../bpf-loader.js';
 import {
   addHistogram,
+  cloneHistogram,
   emptyHistogram,
   mergeHistogram,
   percentiles,
@@ -55,6 +56,8 @@ interface Agg {
 /** One kernel key (nr, tgid) or overflow bucket (nr), cumulative since attach. */
 interface RawKey {
   nr: number;
+  /** 0 for the overflow bucket. */
+  tgid: number;
   comm: string;
   errors: number;
   hist: Histogram;
@@ -71,20 +74,22 @@ export class SyscallCollector implements Collector {
   readonly name = 'syscall';
   #bpf: LoadedBpf | undefined;
   #baseline: RawRead | undefined;
+  /** Cumulative totals of keys pruned after their process exited, per syscall name (for metrics). */
+  #retired = new Map<string, { hist: Histogram; errors: number }>();
   #events = 0;
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('syscall', [
-      { programs: ['sys_enter', 'sys_exit'], unusedMaps: ['start_hash'] },
-      { programs: ['sys_enter_hash', 'sys_exit_hash'] },
+      { programs: ['sys_enter', 'sys_exit', 'sched_process_exec'], unusedMaps: ['start_hash'] },
+      { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec'] },
     ]);
   }
 
   stats(): CollectorStats {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 2,
+      programsTotal: this.#bpf?.programsTotal ?? 3,
       events: this.#events,
       eventsDropped: this.#dropped,
     };
@@ -103,20 +108,24 @@ export class SyscallCollector implements Collector {
     if (!bpf) throw new Error('syscall: read before start');
     const obj = bpf.obj;
     const keys = new Map<string, RawKey>();
-    const hists = obj.map('hists');
-    for (const { key, value } of hists.dump()) {
-      const nr = key.readUInt32LE(0);
-      const tgid = key.readUInt32LE(4);
-      let comm = '';
-      let errors = 0;
-      const hist = emptyHistogram();
-      for (const cpu of hists.perCpuValues(value)) {
-        errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
-        if (!comm) comm = cString(cpu, VALUE_COMM, 16);
-        addHistogram(hist, cpu, VALUE_HIST);
+    const comms = readComms(obj);
+    // A key's totals are its per-CPU copies in `hists` plus its entry in `hists_shared` (bpf/syscall.h).
+    for (const mapName of ['hists', 'hists_shared']) {
+      const m = obj.map(mapName);
+      for (const { key, value } of m.dump()) {
+        const nr = key.readUInt32LE(0);
+        const tgid = key.readUInt32LE(4);
+        const k = `${nr}:${tgid}`;
+        let r = keys.get(k);
+        if (!r) keys.set(k, (r = { nr, tgid, comm: comms.get(tgid) ?? '', errors: 0, hist: emptyHistogram() }));
+        for (const cpu of m.perCpuValues(value)) {
+          r.errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
+          if (!r.comm) r.comm = cString(cpu, VALUE_COMM, 16);
+          addHistogram(r.hist, cpu, VALUE_HIST);
+        }
       }
-      keys.set(`${nr}:${tgid}`, { nr, comm: comm || `pid ${tgid}`, errors, hist });
     }
+    for (const r of keys.values()) r.comm ||= `pid ${r.tgid}`;
     const overflow = obj.map('overflow');
     for (const { key, value } of overflow.dump()) {
       const nr = key.readUInt32LE(0);
@@ -126,7 +135,7 @@ export class SyscallCollector implements Collector {
         errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
         addHistogram(hist, cpu, VALUE_HIST);
       }
-      keys.set(`${nr}:other`, { nr, comm: OTHER_COMM, errors, hist });
+      if (hist.count > 0) keys.set(`${nr}:other`, { nr, tgid: 0, comm: OTHER_COMM, errors, hist });
     }
     const errnos = new Map<string, number>();
     for (const { key, value } of obj.map('errnos').dump()) {
@@ -158,8 +167,46 @@ export class SyscallCollector implements Collector {
     return { syscall: buildSignals(aggs) };
   }
 
+  /**
+   * New window: the current cumulative reading becomes the baseline. Keys of processes that have exited
+   * are deleted from the kernel maps here (the kernel never deletes them, and a long-running daemon would
+   * fill the maps); their totals move to `#retired` so metrics() stays cumulative.
+   */
   async reset(): Promise<void> {
-    if (this.#bpf) this.#baseline = this.readRaw();
+    const obj = this.#bpf?.obj;
+    if (!obj) return;
+    const raw = this.readRaw();
+    const dead = new Set<number>();
+    for (const [k, r] of raw.keys) {
+      if (r.tgid === 0 || processAlive(r.tgid)) continue;
+      dead.add(r.tgid);
+      const key = Buffer.alloc(8);
+      key.writeUInt32LE(r.nr, 0);
+      key.writeUInt32LE(r.tgid, 4);
+      obj.map('hists').delete(key);
+      obj.map('hists_shared').delete(key);
+      this.retire(r);
+      raw.keys.delete(k);
+    }
+    for (const k of [...raw.errnos.keys()]) {
+      const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
+      if (!dead.has(tgid)) continue;
+      const key = Buffer.alloc(12);
+      key.writeUInt32LE(nr, 0);
+      key.writeUInt32LE(tgid, 4);
+      key.writeUInt32LE(err, 8);
+      obj.map('errnos').delete(key);
+      raw.errnos.delete(k);
+    }
+    this.#baseline = raw;
+  }
+
+  private retire(r: RawKey): void {
+    const name = syscallName(r.nr);
+    let x = this.#retired.get(name);
+    if (!x) this.#retired.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
+    mergeHistogram(x.hist, r.hist);
+    x.errors += r.errors;
   }
 
   /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
@@ -167,6 +214,7 @@ export class SyscallCollector implements Collector {
     const raw = this.readRaw();
     this.readDropCounters();
     const byName = new Map<string, { hist: Histogram; errors: number }>();
+    for (const [name, x] of this.#retired) byName.set(name, { hist: cloneHistogram(x.hist), errors: x.errors });
     for (const r of raw.keys.values()) {
       const name = syscallName(r.nr);
       let x = byName.get(name);
