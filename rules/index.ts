@@ -18,6 +18,7 @@ import { memoryPressureStall } from './memory_pressure_stall.js';
 import { cpuPressureStall } from './cpu_pressure_stall.js';
 import { ioPressureStall } from './io_pressure_stall.js';
 import { healthySystem } from './healthy_system.js';
+import { KERNEL_HEALTH_RULES } from './kernel_health.js';
 
 /** A rule as the engine sees it: it receives the full thresholds and reads its own keys. */
 export type AnyRule = Rule<Partial<Thresholds>>;
@@ -38,6 +39,7 @@ export const ALL_RULES: readonly AnyRule[] = Object.freeze([
   memoryPressureStall,
   cpuPressureStall,
   ioPressureStall,
+  ...KERNEL_HEALTH_RULES,
   healthySystem,
 ]);
 

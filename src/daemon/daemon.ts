@@ -65,6 +65,8 @@ export interface DaemonOptions {
   /** How long in-flight requests may take to finish at shutdown. Default 1.5 s. */
   drainMs?: number;
   maxSeriesPerFamily?: number;
+  /** Reuse of a rendered /metrics exposition, ms (default 500; 0 in tests). */
+  metricsCacheMs?: number;
   now?: () => number;
 }
 
@@ -120,6 +122,7 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     logger,
     version: VERSION,
     maxSeriesPerFamily: opts.maxSeriesPerFamily,
+    cacheMs: opts.metricsCacheMs,
   });
   const loop = new FindingsLoop({
     source: collection,

@@ -37,6 +37,20 @@ export interface ExporterOptions {
   families?: readonly FamilyDef[];
   /** Node process metrics (process_*, nodejs_*) via collectDefaultMetrics. Default true. */
   defaultMetrics?: boolean;
+  /**
+   * A rendered exposition is reused for this long after it completes (default 500 ms). Reading the
+   * kernel's per-CPU maps costs tens of ms of CPU; without a floor, anyone able to reach /metrics could
+   * keep a core busy by scraping in a loop. Prometheus scrapes every 15-60 s, so it never sees the reuse;
+   * 0 disables it (tests).
+   */
+  cacheMs?: number;
+  now?: () => number;
+}
+
+export interface Rendered {
+  contentType: string;
+  /** Encoded once per render, so a reused exposition is not re-encoded per scrape. */
+  body: Buffer;
 }
 
 /** prom-client's value shape (`metricName` set for a histogram's _bucket/_sum/_count lines). */
@@ -72,9 +86,14 @@ export class Exporter {
   readonly #source: MetricsSource;
   readonly #warned = new Set<string>();
   readonly #read: () => Promise<Prepared>;
+  readonly #cacheMs: number;
+  readonly #now: () => number;
+  #last: { value: Promise<Rendered>; doneAt?: number } | undefined;
 
   constructor(opts: ExporterOptions) {
     this.registry = opts.registry;
+    this.#cacheMs = opts.cacheMs ?? 500;
+    this.#now = opts.now ?? Date.now;
     this.#logger = opts.logger;
     this.#source = opts.source;
     this.#bounds = opts.bucketsSeconds ?? LATENCY_BUCKETS_SECONDS;
@@ -90,10 +109,28 @@ export class Exporter {
     if (opts.defaultMetrics !== false) registerProcessMetrics(opts.registry);
   }
 
-  /** The exposition text and its Content-Type (what GET /metrics answers). */
-  async render(): Promise<{ contentType: string; body: string }> {
-    const body = await this.registry.metrics();
-    return { contentType: this.registry.contentType, body };
+  /**
+   * The exposition text and its Content-Type (what GET /metrics answers). Scrapes that arrive while a
+   * render is in flight share it; a completed render is reused for `cacheMs`.
+   */
+  render(): Promise<Rendered> {
+    const last = this.#last;
+    if (last && (last.doneAt === undefined || this.#now() - last.doneAt < this.#cacheMs)) return last.value;
+    const entry: { value: Promise<Rendered>; doneAt?: number } = {
+      value: this.registry
+        .metrics()
+        .then((text) => ({ contentType: this.registry.contentType, body: Buffer.from(text, 'utf8') })),
+    };
+    this.#last = entry;
+    entry.value.then(
+      () => {
+        entry.doneAt = this.#now();
+      },
+      () => {
+        if (this.#last === entry) this.#last = undefined;
+      },
+    );
+    return entry.value;
   }
 
   // ------------------------------------------------------------------------------------------- families

@@ -201,7 +201,8 @@ export class DaemonServer {
 
   #write(req: IncomingMessage, res: ServerResponse, reply: HttpReply): void {
     if (res.headersSent || res.destroyed) return;
-    const body = reply.body === undefined ? Buffer.alloc(0) : Buffer.from(reply.body);
+    const body =
+      reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
     res.statusCode = reply.status;
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'text/plain; charset=utf-8');

@@ -61,6 +61,7 @@ function start(cfg: Config, extra: Partial<DaemonOptions> = {}, collection = new
       onListening: listening.resolve,
       onStarted: started.resolve,
       drainMs: 2_000,
+      metricsCacheMs: 0,
       ...extra,
     },
     io,

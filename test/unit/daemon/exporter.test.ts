@@ -27,8 +27,15 @@ function setup(data: Record<string, CollectorMetrics>, maxSeriesPerFamily?: numb
   source.metricsData = new Map(Object.entries(data));
   const lines: string[] = [];
   const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
-  const exporter = new Exporter({ registry: new Registry(), source, logger, version: '9.9.9', maxSeriesPerFamily });
-  const scrape = async () => parseExposition((await exporter.render()).body);
+  const exporter = new Exporter({
+    registry: new Registry(),
+    source,
+    logger,
+    version: '9.9.9',
+    maxSeriesPerFamily,
+    cacheMs: 0,
+  });
+  const scrape = async () => parseExposition((await exporter.render()).body.toString());
   return { source, exporter, scrape, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -89,7 +96,9 @@ function fullData(): Record<string, CollectorMetrics> {
 describe('Exporter', () => {
   test('the exposition of every contract family passes promtool check metrics', async () => {
     const { exporter } = setup(fullData(), 1);
-    const { body, contentType } = await exporter.render();
+    const rendered = await exporter.render();
+    const { contentType } = rendered;
+    const body = rendered.body.toString();
     assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     const lint = await promtoolCheck(body);
     assert.equal(lint.code, 0, lint.output);
@@ -125,8 +134,8 @@ describe('Exporter', () => {
     gate.resolve();
     const [ra, rb] = await Promise.all([a, b]);
     assert.equal(source.metricsCalls, 2, 'two concurrent scrapes shared one read');
-    assert.match(ra.body, /kerno_syscalls_total\{syscall="read"\} 3/);
-    assert.match(rb.body, /kerno_syscalls_total\{syscall="read"\} 3/);
+    assert.match(ra.body.toString(), /kerno_syscalls_total\{syscall="read"\} 3/);
+    assert.equal(rb, ra);
   });
 
   test('values follow the kernel between scrapes (cumulative counters are set, not added up)', async () => {
@@ -207,6 +216,27 @@ describe('Exporter', () => {
     assert.ok(samples(all, 'process_cpu_seconds_total').length === 1);
     assert.ok(all.some((s) => s.name === 'nodejs_active_handles' || s.name === 'nodejs_heap_size_used_bytes'));
     assert.equal(samples(all, 'nodejs_active_handles_total').length, 0);
+  });
+
+  test('a completed render is reused for cacheMs, then read again', async () => {
+    const source = new FakeCollection();
+    source.metricsData = new Map(Object.entries(fullData()));
+    let now = 1_000;
+    const exporter = new Exporter({
+      registry: new Registry(),
+      source,
+      logger: createLogger({ write: () => {} }),
+      version: '1',
+      cacheMs: 500,
+      now: () => now,
+    });
+    const first = await exporter.render();
+    now += 499;
+    assert.equal(await exporter.render(), first);
+    assert.equal(source.metricsCalls, 1);
+    now += 1;
+    assert.notEqual(await exporter.render(), first);
+    assert.equal(source.metricsCalls, 2);
   });
 
   test('nothing lands on prom-client\'s global registry', async () => {

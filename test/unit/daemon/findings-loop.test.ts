@@ -64,7 +64,8 @@ describe('FindingsLoop', () => {
       logger: createLogger({ write: () => {} }),
       evaluate: (_s, t) => (seen.push(t), { findings: [finding('oom_kill_occurred', 'critical')], ruleErrors: [] }),
     });
-    assert.equal(loop.report, undefined);
+    assert.equal(loop.windows, 0);
+    assert.equal(await Promise.resolve(loop.report), undefined);
     await loop.cycle();
     threshold = 7;
     await loop.cycle();

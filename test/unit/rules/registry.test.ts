@@ -23,6 +23,15 @@ describe('rule registry', () => {
       'memory_pressure_stall',
       'cpu_pressure_stall',
       'io_pressure_stall',
+      'kernel_oops',
+      'kernel_soft_lockup',
+      'kernel_hard_lockup',
+      'kernel_mce',
+      'kernel_hung_task',
+      'kernel_rcu_stall',
+      'kernel_warning',
+      'kernel_taint',
+      'kernel_previous_panic',
       'healthy_system',
     ]);
     assert.equal(new Set(RULE_IDS).size, RULE_IDS.length);
