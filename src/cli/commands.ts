@@ -1,7 +1,8 @@
 // The command table (like prom-client's defaultMetrics: a list of modules, each registering itself).
 import type { CommandModule } from './main.js';
 import { signalsCommand } from './signals-cmd.js';
+import { doctorCommand } from './doctor-cmd.js';
 
 export function commands(_abort: AbortController): CommandModule[] {
-  return [signalsCommand];
+  return [doctorCommand, signalsCommand];
 }

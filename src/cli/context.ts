@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger, type Logger } from '../runtime/log.js';
 import { EXIT, type CliIO } from './io.js';
+import { colorEnabled } from '../render/color.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -68,6 +69,6 @@ export function commandContext(
   const format = config.log_format === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : config.log_format;
   const logger = createLogger({ level: config.log_level, format, write: (l) => io.err(l) });
   for (const w of warnings) io.err(`kerno: warning: ${w}\n`);
-  const color = g.color !== false && !config.no_color && io.env.NO_COLOR === undefined;
+  const color = colorEnabled({ colorFlag: g.color !== false && !config.no_color, env: io.env, isTTY: io.stdoutIsTTY });
   return { config, logger, warnings, color };
 }

@@ -74,3 +74,19 @@ export function readComms(obj: BpfObject): Map<number, string> {
 export function processAlive(tgid: number): boolean {
   return existsSync(`/proc/${tgid}`);
 }
+
+/**
+ * One `counters` entry summed over CPUs (a single map lookup): cheap enough for stats(), which the live
+ * UI and /healthz call several times a second. Index 0 is "events recorded" in every kerno program.
+ */
+export function readCounter(bpf: LoadedBpf | undefined, index = 0): number | undefined {
+  if (!bpf || bpf.obj.closed) return undefined;
+  const m = bpf.obj.map('counters');
+  const key = Buffer.alloc(4);
+  key.writeUInt32LE(index);
+  const v = m.lookup(key);
+  if (!v) return undefined;
+  let sum = 0;
+  for (const cpu of m.perCpuValues(v)) sum += Number(cpu.readBigUInt64LE(0));
+  return sum;
+}

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounters, type LoadedBpf } from './bpf-loader.js';
+import { loadBpfObject, readCounter, readCounters, type LoadedBpf } from './bpf-loader.js';
 import {
   addHistogram,
   emptyHistogram,
@@ -61,7 +61,7 @@ export class DiskCollector implements Collector {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
       programsTotal: this.#bpf?.programsTotal ?? 2,
-      events: this.#events,
+      events: readCounter(this.#bpf) ?? this.#events,
       eventsDropped: this.#dropped,
     };
   }

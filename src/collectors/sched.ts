@@ -2,7 +2,7 @@
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounters, cString, readComms, processAlive, type LoadedBpf } from './bpf-loader.js';
+import { loadBpfObject, readCounter, readCounters, cString, readComms, processAlive, type LoadedBpf } from './bpf-loader.js';
 import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
 
 // Layout: bpf/sched.h
@@ -34,7 +34,7 @@ export class SchedCollector implements Collector {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
       programsTotal: this.#bpf?.programsTotal ?? 4,
-      events: this.#events,
+      events: readCounter(this.#bpf) ?? this.#events,
       eventsDropped: this.#dropped,
     };
   }

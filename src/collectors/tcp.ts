@@ -9,7 +9,7 @@
 import { isIPv4 } from 'node:net';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SignalsPart, TcpConnection } from '../signals.js';
-import { loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { loadBpfObject, readCounter, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
 import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
 import { readTcpCounters, type TcpCounters } from './procfs/net-snmp.js';
 import { countEstablished } from './procfs/tcp-sockets.js';
@@ -91,7 +91,7 @@ export class TcpCollector implements Collector {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
       programsTotal: this.#bpf?.programsTotal ?? 5,
-      events: this.#events,
+      events: readCounter(this.#bpf) ?? this.#events,
       eventsDropped: this.#dropped,
     };
   }

@@ -2,7 +2,7 @@
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
 import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
-import { loadBpfObject, readCounters, cString, readComms, processAlive, type LoadedBpf } from '../bpf-loader.js';
+import { loadBpfObject, readCounter, readCounters, cString, readComms, processAlive, type LoadedBpf } from '../bpf-loader.js';
 import {
   addHistogram,
   cloneHistogram,
@@ -90,7 +90,7 @@ export class SyscallCollector implements Collector {
     return {
       programsLoaded: this.#bpf?.programsLoaded ?? 0,
       programsTotal: this.#bpf?.programsTotal ?? 3,
-      events: this.#events,
+      events: readCounter(this.#bpf) ?? this.#events,
       eventsDropped: this.#dropped,
     };
   }

@@ -1,0 +1,223 @@
+// `kerno doctor`: a bounded collection window → rules → a ranked report. Ink live view + report on a TTY,
+// plain text otherwise, JSON / Markdown on request. Ctrl+C ends the window early and analyses the partial
+// data; a second Ctrl+C quits.
+import { Command, Option } from 'commander';
+import { Collection } from '../runtime/collection.js';
+import { evaluateDetailed, buildReport } from '../doctor/engine.js';
+import type { Report } from '../doctor/types.js';
+import { renderJson, renderMarkdown, renderPlain, renderQuietLine } from '../render/index.js';
+import type { LiveCollector } from '../render/live-model.js';
+import type { CollectorStatus } from '../runtime/types.js';
+import { resolveOutput, type Config, type ConfigFlags } from '../config/index.js';
+import { formatDuration } from '../util/duration.js';
+import { sleepUntilAborted } from '../util/sleep.js';
+import { checkBpfPrivileges } from '../util/privileges.js';
+import { VERSION } from '../version.js';
+import { commandContext, ExitError } from './context.js';
+import { EXIT, UsageError, type CliIO } from './io.js';
+import type { CommandModule } from './main.js';
+
+interface DoctorOptions {
+  duration?: string;
+  output?: string;
+  exitCode?: boolean;
+  continuous?: boolean;
+  interval?: string;
+  quiet?: boolean;
+  banner?: boolean;
+  onlyCritical?: boolean;
+  from?: string;
+  tokenFile?: string;
+}
+
+export const doctorCommand: CommandModule = {
+  register(program: Command, io: CliIO, setExit: (code: number) => void) {
+    program
+      .command('doctor')
+      .description('diagnose this host: collect kernel signals for a window, then report ranked findings')
+      .option('-d, --duration <duration>', 'collection window, 1s…5m (default: doctor.duration, 30s)')
+      .addOption(
+        new Option('-o, --output <format>', 'output format (auto = pretty on a TTY, plain otherwise)').choices([
+          'auto',
+          'pretty',
+          'plain',
+          'json',
+          'md',
+        ]),
+      )
+      .option('--exit-code', 'exit 1 when a critical finding exists')
+      .option('--continuous', 'repeat diagnosis cycles until interrupted')
+      .option('--interval <duration>', 'pause between cycles with --continuous (default: doctor.interval, 60s)')
+      .option('-q, --quiet', 'one line when nothing is wrong (pretty/plain output)')
+      .option('--no-banner', 'omit the header')
+      .option('--only-critical', 'show critical findings only')
+      .option('--from <url>', "render a running daemon's current findings (kerno start) instead of collecting")
+      .option('--token-file <file>', 'bearer token file for --from')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  sudo kerno doctor                         30 s window, interactive report
+  sudo kerno doctor -d 10s -o json          machine-readable report (docs/report-schema.md)
+  sudo kerno doctor --exit-code -q          for cron/CI: one line when healthy, exit 1 on critical
+  kerno doctor --from http://node-1:9090    findings of a running daemon
+
+Exit status: 0 ok, 1 critical finding with --exit-code, 2 bad usage, 3 bad configuration.`,
+      )
+      .action(async (opts: DoctorOptions, cmd: Command) => {
+        setExit(await runDoctor(opts, cmd, io));
+      });
+  },
+};
+
+function configFlags(opts: DoctorOptions): { flags: ConfigFlags; names: Record<string, string> } {
+  const doctor: Record<string, string> = {};
+  if (opts.duration !== undefined) doctor.duration = opts.duration;
+  if (opts.interval !== undefined) doctor.interval = opts.interval;
+  if (opts.output !== undefined) doctor.output = opts.output;
+  return {
+    flags: Object.keys(doctor).length ? ({ doctor } as ConfigFlags) : {},
+    names: { 'doctor.duration': '--duration', 'doctor.interval': '--interval', 'doctor.output': '--output' },
+  };
+}
+
+async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<number> {
+  const { flags, names } = configFlags(opts);
+  const { config, logger, color } = commandContext(cmd, io, flags, names);
+  const output = resolveOutput(config.doctor.output, io.stdoutIsTTY);
+  if (opts.from) return renderFromDaemon(opts, output, color, io);
+  const priv = checkBpfPrivileges();
+  if (!priv.ok) {
+    io.err(
+      `kerno: ${priv.reason}; BPF collectors cannot load — reporting only what /proc and cgroupfs show (see the coverage section)\n`,
+    );
+  }
+  const collection = new Collection({ config, logger, env: io.env });
+  let code: number = EXIT.OK;
+  try {
+    for (let cycle = 0; ; cycle++) {
+      if (cycle === 0) await collection.start();
+      else await collection.reset();
+      const report = await oneWindow(collection, config, opts, output, color, io);
+      code = Math.max(code, exitCodeFor(report, opts, io));
+      if (!opts.continuous || io.signal?.aborted) break;
+      await sleepUntilAborted(config.doctor.interval / 1e6, io.signal);
+      if (io.signal?.aborted) break;
+    }
+  } finally {
+    await collection.stop();
+  }
+  return code;
+}
+
+async function oneWindow(
+  collection: Collection,
+  config: Config,
+  opts: DoctorOptions,
+  output: string,
+  color: boolean,
+  io: CliIO,
+): Promise<Report> {
+  const durationMs = config.doctor.duration / 1e6;
+  const window = new AbortController();
+  const onAbort = (): void => window.abort();
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  const interactive = output === 'pretty' && io.stdoutIsTTY;
+  let ui: Awaited<ReturnType<typeof startUi>> | undefined;
+  try {
+    if (interactive) {
+      ui = await startUi(collection, config, window, io);
+    } else if (output !== 'json') {
+      io.err(`Collecting kernel signals for ${formatDuration(config.doctor.duration)}…\n`);
+    }
+    await sleepUntilAborted(durationMs, window.signal);
+    const partial = window.signal.aborted;
+    if (partial && !interactive && output !== 'json') io.err('Interrupted — analyzing partial data.\n');
+    const signals = await collection.snapshot();
+    const { findings, ruleErrors } = evaluateDetailed(signals, config.doctor.thresholds);
+    const report = buildReport(signals, findings, { version: VERSION, partial, ruleErrors });
+    const onlyCritical = Boolean(opts.onlyCritical);
+    if (ui) {
+      if (opts.quiet && renderQuietLine(report, { onlyCritical }) !== null) {
+        ui.unmount();
+        io.out(renderQuietLine(report, { onlyCritical })! + '\n');
+      } else await ui.showReport(report, { onlyCritical, banner: opts.banner !== false });
+      ui = undefined;
+    } else io.out(render(report, output, opts, color));
+    return report;
+  } finally {
+    ui?.unmount();
+    io.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function render(report: Report, output: string, opts: DoctorOptions, color: boolean): string {
+  const onlyCritical = Boolean(opts.onlyCritical);
+  if (output === 'json') {
+    const shown = onlyCritical ? { ...report, findings: report.findings.filter((f) => f.severity === 'critical') } : report;
+    return renderJson(shown) + '\n';
+  }
+  if (output === 'md') return renderMarkdown(report, { onlyCritical });
+  if (opts.quiet) {
+    const line = renderQuietLine(report, { onlyCritical });
+    if (line !== null) return line + '\n';
+  }
+  return renderPlain(report, { color, banner: opts.banner !== false, onlyCritical, width: process.stdout.columns });
+}
+
+function exitCodeFor(report: Report, opts: DoctorOptions, io: CliIO): number {
+  if (!opts.exitCode) return EXIT.OK;
+  if (!report.findings.some((f) => f.severity === 'critical')) return EXIT.OK;
+  io.err('kerno: critical findings detected (exit code 1)\n');
+  return EXIT.FAILURE;
+}
+
+function toLive(s: CollectorStatus): LiveCollector {
+  return { name: s.name, state: s.state === 'stopped' ? 'disabled' : s.state, hint: s.hint, events: s.events, restarts: s.restarts, eventsDropped: s.eventsDropped };
+}
+
+async function startUi(collection: Collection, config: Config, window: AbortController, io: CliIO) {
+  // Loaded lazily: JSON and plain runs never pay for React/Ink.
+  process.env.NODE_ENV ??= 'production';
+  const { runDoctorUi } = await import('../render/ink/run-doctor-ui.js');
+  return runDoctorUi({
+    durationNs: config.doctor.duration,
+    startedAt: collection.windowStartMs,
+    subscribe: (listener) => collection.supervisor.onStateChange(listener),
+    getState: () => ({ collectors: collection.states().map(toLive) }),
+    onInterrupt: (presses) => {
+      window.abort();
+      // A second Ctrl+C: stop analysing, shut down (bin/ exits on the next signal).
+      if (presses > 1) process.kill(process.pid, 'SIGINT');
+    },
+    stdout: process.stdout,
+    stdin: process.stdin,
+    stderr: process.stderr,
+  });
+}
+
+async function renderFromDaemon(opts: DoctorOptions, output: string, color: boolean, io: CliIO): Promise<number> {
+  let fetchFindings: (url: string, o: { token?: string; timeoutMs?: number }) => Promise<Report>;
+  try {
+    ({ fetchFindings } = (await import('../daemon/client.js')) as unknown as { fetchFindings: typeof fetchFindings });
+  } catch {
+    throw new UsageError('--from: daemon client not available in this build');
+  }
+  let token: string | undefined;
+  if (opts.tokenFile) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      token = (await readFile(opts.tokenFile, 'utf8')).trim();
+    } catch (err) {
+      throw new ExitError(`--token-file: cannot read ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`, EXIT.CONFIG);
+    }
+  }
+  let report: Report;
+  try {
+    report = await fetchFindings(opts.from!, { token, timeoutMs: 10_000 });
+  } catch (err) {
+    throw new ExitError(`--from ${opts.from}: ${(err as Error).message}`, EXIT.FAILURE);
+  }
+  io.out(render(report, output === 'pretty' ? 'plain' : output, opts, color));
+  return exitCodeFor(report, opts, io);
+}
