@@ -9,7 +9,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // process.exit belongs to bin/ entry points only (design §1)
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Only bin/ may call process.exit' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only bin/ may call process.exit' },
+      ],
     },
   },
   { files: ['bin/**', 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-restricted-properties': 'off' } },

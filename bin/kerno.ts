@@ -8,7 +8,14 @@ import { VERSION } from '../src/version.js';
 function crash(kind: string, err: unknown): never {
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(
-    JSON.stringify({ time: new Date().toISOString(), level: 'fatal', kind, message: e.message, stack: e.stack, version: VERSION }) + '\n',
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: 'fatal',
+      kind,
+      message: e.message,
+      stack: e.stack,
+      version: VERSION,
+    }) + '\n',
   );
   process.exit(EXIT.INTERNAL);
 }

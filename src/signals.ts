@@ -294,7 +294,17 @@ export interface KernelMessage {
   timestamp: string;
   seq: number;
   level: number;
-  kind: 'oops' | 'bug' | 'warning' | 'hung_task' | 'soft_lockup' | 'hard_lockup' | 'rcu_stall' | 'mce' | 'panic' | 'gpf';
+  kind:
+    | 'oops'
+    | 'bug'
+    | 'warning'
+    | 'hung_task'
+    | 'soft_lockup'
+    | 'hard_lockup'
+    | 'rcu_stall'
+    | 'mce'
+    | 'panic'
+    | 'gpf';
   line: string;
   context: string[];
 }
@@ -335,6 +345,8 @@ export interface Signals {
 }
 
 /** The part of Signals a collector contributes: exactly one key. */
-export type SignalsPart = Partial<Omit<Signals, 'schemaVersion' | 'windowStart' | 'windowEnd' | 'durationNs' | 'host' | 'coverage'>>;
+export type SignalsPart = Partial<
+  Omit<Signals, 'schemaVersion' | 'windowStart' | 'windowEnd' | 'durationNs' | 'host' | 'coverage'>
+>;
 
 export const EMPTY_PERCENTILES: Percentiles = Object.freeze({ count: 0, p50: 0, p95: 0, p99: 0, max: 0 });

@@ -65,9 +65,15 @@ try {
   latencies.sort((a, b) => a - b);
   const n = latencies.length;
   const p99 = percentile(latencies, 0.99);
-  console.log(`/metrics under load: ${concurrency} concurrent keep-alive scrapers for ${(duration / 1000).toFixed(0)} s`);
-  console.log(`  requests        ${n} ok, ${errors} errors${errors ? ` ${JSON.stringify(Object.fromEntries(errorKinds))}` : ''}`);
-  console.log(`  throughput      ${(n / elapsed).toFixed(0)} scrapes/s, ${(bytes / Math.max(1, n) / 1024).toFixed(1)} KiB per scrape`);
+  console.log(
+    `/metrics under load: ${concurrency} concurrent keep-alive scrapers for ${(duration / 1000).toFixed(0)} s`,
+  );
+  console.log(
+    `  requests        ${n} ok, ${errors} errors${errors ? ` ${JSON.stringify(Object.fromEntries(errorKinds))}` : ''}`,
+  );
+  console.log(
+    `  throughput      ${(n / elapsed).toFixed(0)} scrapes/s, ${(bytes / Math.max(1, n) / 1024).toFixed(1)} KiB per scrape`,
+  );
   console.log(
     `  latency (ms)    p50 ${percentile(latencies, 0.5).toFixed(1)}  p90 ${percentile(latencies, 0.9).toFixed(1)}  ` +
       `p99 ${p99.toFixed(1)}  max ${latencies[n - 1]?.toFixed(1)}`,

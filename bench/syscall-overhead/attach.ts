@@ -9,7 +9,12 @@ const objs: BpfObject[] = [];
 for (const n of names) {
   const obj = BpfObject.open(bpfObjectPath(n));
   // Fallback variants (suffix _hash) are alternatives, not extras.
-  obj.selectPrograms(obj.programs().map((p) => p.name).filter((p) => !p.endsWith('_hash')));
+  obj.selectPrograms(
+    obj
+      .programs()
+      .map((p) => p.name)
+      .filter((p) => !p.endsWith('_hash')),
+  );
   try {
     obj.setGlobal('self_tgid', process.pid, 4);
   } catch {

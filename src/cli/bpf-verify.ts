@@ -49,7 +49,11 @@ export function listObjects(dir = bpfObjectDir()): string[] {
 }
 
 /** Loads + attaches every program of every object; keeps them attached for `readNs` and counts runs. */
-export async function verifyObjects(paths: string[], readNs: number, signal?: AbortSignal): Promise<VerifyResult> {
+export async function verifyObjects(
+  paths: string[],
+  readNs: number,
+  signal?: AbortSignal,
+): Promise<VerifyResult> {
   const verdicts: ProgramVerdict[] = [];
   const live: { obj: BpfObject; link: Link | null; verdict: ProgramVerdict }[] = [];
   try {
@@ -97,7 +101,9 @@ export async function verifyObjects(paths: string[], readNs: number, signal?: Ab
     if (readNs > 0) {
       const statsFd = native().enableStats();
       try {
-        const before = new Map(live.filter((l) => l.link).map((l) => [l, runCount(l.obj, l.verdict.program)]));
+        const before = new Map(
+          live.filter((l) => l.link).map((l) => [l, runCount(l.obj, l.verdict.program)]),
+        );
         await sleep(readNs / 1e6, signal);
         for (const [l, b] of before) l.verdict.events = runCount(l.obj, l.verdict.program) - b;
       } finally {
@@ -161,13 +167,25 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export function renderTable(r: VerifyResult): string {
   const t = new Table({
-    head: ['program', 'object', 'attach', 'load ms', 'insns', 'verifier', 'attached', ...(r.readSeconds ? ['events'] : [])],
+    head: [
+      'program',
+      'object',
+      'attach',
+      'load ms',
+      'insns',
+      'verifier',
+      'attached',
+      ...(r.readSeconds ? ['events'] : []),
+    ],
     style: { head: [], border: [] },
   });
   for (const v of r.programs) {
     t.push([
       v.program,
-      v.object.split('/').pop()!.replace(/\.bpf\.o$/, ''),
+      v.object
+        .split('/')
+        .pop()!
+        .replace(/\.bpf\.o$/, ''),
       v.attachType,
       v.loaded ? v.loadMs.toFixed(1) : '-',
       v.loaded ? String(v.verifiedInsns) : '-',
@@ -180,7 +198,8 @@ export function renderTable(r: VerifyResult): string {
   for (const v of r.programs.filter((x) => !x.attached)) {
     lines.push('', `✗ ${v.program} (${v.object}): ${v.error ?? 'failed'}`);
     if (v.hint) lines.push(`  hint: ${v.hint}`);
-    if (v.verifierTail) lines.push('  verifier log (tail):', ...v.verifierTail.split('\n').map((l) => `    ${l}`));
+    if (v.verifierTail)
+      lines.push('  verifier log (tail):', ...v.verifierTail.split('\n').map((l) => `    ${l}`));
   }
   lines.push('', `Result: ${r.attached}/${r.total} programs loaded and attached`);
   return lines.join('\n');
@@ -189,7 +208,10 @@ export function renderTable(r: VerifyResult): string {
 export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('bpf-verify')
     .description('Load and attach every kerno BPF program on this kernel and report the verifier result.')
-    .option('--read <duration>', 'keep programs attached for this long and count how often each ran (e.g. 5s)')
+    .option(
+      '--read <duration>',
+      'keep programs attached for this long and count how often each ran (e.g. 5s)',
+    )
     .option('--json', 'machine-readable output')
     .option('--object <path...>', 'verify these object files instead of every object in build/bpf')
     .option('--features', 'probe which attach types this kernel supports (load + attach a tiny program each)')
@@ -207,7 +229,13 @@ export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     throw err;
   }
-  const opts = program.opts<{ read?: string; json?: boolean; object?: string[]; verbose?: boolean; features?: boolean }>();
+  const opts = program.opts<{
+    read?: string;
+    json?: boolean;
+    object?: string[];
+    verbose?: boolean;
+    features?: boolean;
+  }>();
   let readNs = 0;
   if (opts.read !== undefined) {
     try {
@@ -227,7 +255,10 @@ export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
     if (opts.json) io.out(JSON.stringify(f, null, 2) + '\n');
     else {
       io.out(`BTF: ${f.btf ? 'yes' : 'no'}   tracefs: ${f.tracefsPath ?? 'not mounted'}\n`);
-      for (const x of f.features) io.out(`  ${x.supported ? '✓' : '✗'} ${x.attachType.padEnd(10)} ${x.supported ? 'load+attach ok' : x.error}\n`);
+      for (const x of f.features)
+        io.out(
+          `  ${x.supported ? '✓' : '✗'} ${x.attachType.padEnd(10)} ${x.supported ? 'load+attach ok' : x.error}\n`,
+        );
     }
     return 0;
   }

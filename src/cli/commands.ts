@@ -2,7 +2,11 @@
 import type { CommandModule } from './main.js';
 import { signalsCommand } from './signals-cmd.js';
 import { doctorCommand } from './doctor-cmd.js';
+import { explainCommand } from './explain-cmd.js';
+import { chaosCommand } from './chaos-cmd.js';
+import { panicsCommand } from './panics-cmd.js';
+import { netconsoleCommand } from './netconsole-cmd.js';
 
 export function commands(_abort: AbortController): CommandModule[] {
-  return [doctorCommand, signalsCommand];
+  return [doctorCommand, explainCommand, signalsCommand, chaosCommand, panicsCommand, netconsoleCommand];
 }

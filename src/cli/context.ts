@@ -26,7 +26,10 @@ export class ExitError extends Error {
 
 export function addGlobalOptions(program: Command): Command {
   return program
-    .option('--config <file>', 'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml')
+    .option(
+      '--config <file>',
+      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml',
+    )
     .option('--log-level <level>', 'debug | info | warn | error')
     .option('--log-format <format>', 'auto | text | json')
     .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
@@ -69,6 +72,10 @@ export function commandContext(
   const format = config.log_format === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : config.log_format;
   const logger = createLogger({ level: config.log_level, format, write: (l) => io.err(l) });
   for (const w of warnings) io.err(`kerno: warning: ${w}\n`);
-  const color = colorEnabled({ colorFlag: g.color !== false && !config.no_color, env: io.env, isTTY: io.stdoutIsTTY });
+  const color = colorEnabled({
+    colorFlag: g.color !== false && !config.no_color,
+    env: io.env,
+    isTTY: io.stdoutIsTTY,
+  });
   return { config, logger, warnings, color };
 }

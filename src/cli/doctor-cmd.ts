@@ -37,21 +37,24 @@ export const doctorCommand: CommandModule = {
       .description('diagnose this host: collect kernel signals for a window, then report ranked findings')
       .option('-d, --duration <duration>', 'collection window, 1s…5m (default: doctor.duration, 30s)')
       .addOption(
-        new Option('-o, --output <format>', 'output format (auto = pretty on a TTY, plain otherwise)').choices([
-          'auto',
-          'pretty',
-          'plain',
-          'json',
-          'md',
-        ]),
+        new Option(
+          '-o, --output <format>',
+          'output format (auto = pretty on a TTY, plain otherwise)',
+        ).choices(['auto', 'pretty', 'plain', 'json', 'md']),
       )
       .option('--exit-code', 'exit 1 when a critical finding exists')
       .option('--continuous', 'repeat diagnosis cycles until interrupted')
-      .option('--interval <duration>', 'pause between cycles with --continuous (default: doctor.interval, 60s)')
+      .option(
+        '--interval <duration>',
+        'pause between cycles with --continuous (default: doctor.interval, 60s)',
+      )
       .option('-q, --quiet', 'one line when nothing is wrong (pretty/plain output)')
       .option('--no-banner', 'omit the header')
       .option('--only-critical', 'show critical findings only')
-      .option('--from <url>', "render a running daemon's current findings (kerno start) instead of collecting")
+      .option(
+        '--from <url>',
+        "render a running daemon's current findings (kerno start) instead of collecting",
+      )
       .option('--token-file <file>', 'bearer token file for --from')
       .addHelpText(
         'after',
@@ -157,7 +160,9 @@ async function oneWindow(
 function render(report: Report, output: string, opts: DoctorOptions, color: boolean): string {
   const onlyCritical = Boolean(opts.onlyCritical);
   if (output === 'json') {
-    const shown = onlyCritical ? { ...report, findings: report.findings.filter((f) => f.severity === 'critical') } : report;
+    const shown = onlyCritical
+      ? { ...report, findings: report.findings.filter((f) => f.severity === 'critical') }
+      : report;
     return renderJson(shown) + '\n';
   }
   if (output === 'md') return renderMarkdown(report, { onlyCritical });
@@ -165,7 +170,12 @@ function render(report: Report, output: string, opts: DoctorOptions, color: bool
     const line = renderQuietLine(report, { onlyCritical });
     if (line !== null) return line + '\n';
   }
-  return renderPlain(report, { color, banner: opts.banner !== false, onlyCritical, width: process.stdout.columns });
+  return renderPlain(report, {
+    color,
+    banner: opts.banner !== false,
+    onlyCritical,
+    width: process.stdout.columns,
+  });
 }
 
 function exitCodeFor(report: Report, opts: DoctorOptions, io: CliIO): number {
@@ -176,7 +186,14 @@ function exitCodeFor(report: Report, opts: DoctorOptions, io: CliIO): number {
 }
 
 function toLive(s: CollectorStatus): LiveCollector {
-  return { name: s.name, state: s.state === 'stopped' ? 'disabled' : s.state, hint: s.hint, events: s.events, restarts: s.restarts, eventsDropped: s.eventsDropped };
+  return {
+    name: s.name,
+    state: s.state === 'stopped' ? 'disabled' : s.state,
+    hint: s.hint,
+    events: s.events,
+    restarts: s.restarts,
+    eventsDropped: s.eventsDropped,
+  };
 }
 
 function preloadUi(): Promise<typeof import('../render/ink/run-doctor-ui.js')> {
@@ -203,10 +220,17 @@ async function startUi(collection: Collection, config: Config, window: AbortCont
   });
 }
 
-async function renderFromDaemon(opts: DoctorOptions, output: string, color: boolean, io: CliIO): Promise<number> {
+async function renderFromDaemon(
+  opts: DoctorOptions,
+  output: string,
+  color: boolean,
+  io: CliIO,
+): Promise<number> {
   let fetchFindings: (url: string, o: { token?: string; timeoutMs?: number }) => Promise<Report>;
   try {
-    ({ fetchFindings } = (await import('../daemon/client.js')) as unknown as { fetchFindings: typeof fetchFindings });
+    ({ fetchFindings } = (await import('../daemon/client.js')) as unknown as {
+      fetchFindings: typeof fetchFindings;
+    });
   } catch {
     throw new UsageError('--from: daemon client not available in this build');
   }
@@ -216,7 +240,10 @@ async function renderFromDaemon(opts: DoctorOptions, output: string, color: bool
     try {
       token = (await readFile(opts.tokenFile, 'utf8')).trim();
     } catch (err) {
-      throw new ExitError(`--token-file: cannot read ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`, EXIT.CONFIG);
+      throw new ExitError(
+        `--token-file: cannot read ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        EXIT.CONFIG,
+      );
     }
   }
   let report: Report;

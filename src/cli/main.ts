@@ -11,7 +11,9 @@ export interface CommandModule {
 export async function run(argv: string[], io: CliIO, modules: CommandModule[] = []): Promise<number> {
   let exitCode: number = EXIT.OK;
   const program = new Command('kerno')
-    .description('eBPF kernel diagnosis for Linux: run `kerno doctor` during an incident and it names the cause.')
+    .description(
+      'eBPF kernel diagnosis for Linux: run `kerno doctor` during an incident and it names the cause.',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -37,7 +39,8 @@ Run as root, or with CAP_BPF and CAP_PERFMON. Docs: README.md`,
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return EXIT.OK;
       if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
       return EXIT.USAGE;
     }

@@ -15,14 +15,16 @@ export const signalsCommand: CommandModule = {
       .option('-d, --duration <duration>', 'window length', '5s')
       .option('-o, --output <format>', 'json (the only format)', 'json')
       .action(async (opts: { duration: string; output: string }, cmd: Command) => {
-        if (opts.output !== 'json') throw new UsageError(`--output: unknown format "${opts.output}" (expected json)`);
+        if (opts.output !== 'json')
+          throw new UsageError(`--output: unknown format "${opts.output}" (expected json)`);
         let ns: number;
         try {
           ns = parseDuration(opts.duration);
         } catch (err) {
           throw new UsageError(`--duration: ${(err as Error).message}`);
         }
-        if (ns < 1e9 || ns > 300e9) throw new UsageError(`--duration: must be between 1s and 5m, got "${opts.duration}"`);
+        if (ns < 1e9 || ns > 300e9)
+          throw new UsageError(`--duration: must be between 1s and 5m, got "${opts.duration}"`);
         const { config, logger } = commandContext(cmd, io);
         const collection = new Collection({ config, logger, env: io.env });
         await collection.start();

@@ -1,5 +1,11 @@
 // Builds the Signals snapshot from the collectors' parts: the single integration point (design §1).
-import { SCHEMA_VERSION, type CollectorCoverage, type HostInfo, type Signals, type SignalsPart } from '../signals.js';
+import {
+  SCHEMA_VERSION,
+  type CollectorCoverage,
+  type HostInfo,
+  type Signals,
+  type SignalsPart,
+} from '../signals.js';
 
 export interface AssembleInput {
   host: HostInfo;

@@ -98,7 +98,15 @@ export class DiskCollector implements Collector {
       const hist = b ? subtractHistogram(r.hist, b.hist) : r.hist;
       const bytes = r.bytes - (b?.bytes ?? 0);
       let d = devs.get(r.dev);
-      if (!d) devs.set(r.dev, (d = { hists: [emptyHistogram(), emptyHistogram(), emptyHistogram()], readBytes: 0, writeBytes: 0 }));
+      if (!d)
+        devs.set(
+          r.dev,
+          (d = {
+            hists: [emptyHistogram(), emptyHistogram(), emptyHistogram()],
+            readBytes: 0,
+            writeBytes: 0,
+          }),
+        );
       if (r.op === OP_READ) d.readBytes += bytes;
       else d.writeBytes += bytes;
       mergeHistogram(d.hists[r.op as 0 | 1 | 2], hist);

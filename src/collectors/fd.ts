@@ -3,7 +3,14 @@
 // headroom the fd_leak rule turns into an ETA.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounter, readCounters, cString, readComms, type LoadedBpf } from './bpf-loader.js';
+import {
+  loadBpfObject,
+  readCounter,
+  readCounters,
+  cString,
+  readComms,
+  type LoadedBpf,
+} from './bpf-loader.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
 import { monotonicNs } from '../util/clock.js';
 
@@ -44,7 +51,9 @@ export class FdCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('fd', [{ programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec'] }]);
+    this.#bpf = await loadBpfObject('fd', [
+      { programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec'] },
+    ]);
     this.#windowStartNs = monotonicNs();
   }
 
@@ -96,7 +105,10 @@ export class FdCollector implements Collector {
       const opens = p.opens - (same ? b.opens : 0);
       const closes = p.closes - (same ? b.closes : 0);
       if (opens === 0 && closes === 0) continue;
-      const span = Math.max(now - Math.max(p.firstSeen, this.#windowStartNs), Math.min(windowNs, FD_LIMITS.minRateSpanNs));
+      const span = Math.max(
+        now - Math.max(p.firstSeen, this.#windowStartNs),
+        Math.min(windowNs, FD_LIMITS.minRateSpanNs),
+      );
       const netDelta = opens - closes;
       entries.push({
         pid,
@@ -142,7 +154,12 @@ export class FdCollector implements Collector {
 
   async metrics(): Promise<CollectorMetrics> {
     const raw = this.readRaw();
-    return { counters: { fd_opens_total: [{ labels: {}, value: raw.opens }], fd_closes_total: [{ labels: {}, value: raw.closes }] } };
+    return {
+      counters: {
+        fd_opens_total: [{ labels: {}, value: raw.opens }],
+        fd_closes_total: [{ labels: {}, value: raw.closes }],
+      },
+    };
   }
 
   async stop(): Promise<void> {

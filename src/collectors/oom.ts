@@ -38,7 +38,10 @@ function bootNowNs(): number {
 export function decodeOomEvent(rec: Buffer, nowWallMs: number, nowBootNs: number): OomEvent | undefined {
   if (rec.length < E.size) return undefined;
   const ts = Number(rec.readBigUInt64LE(E.ts));
-  const pages = Number(rec.readBigUInt64LE(E.anon)) + Number(rec.readBigUInt64LE(E.file)) + Number(rec.readBigUInt64LE(E.shmem));
+  const pages =
+    Number(rec.readBigUInt64LE(E.anon)) +
+    Number(rec.readBigUInt64LE(E.file)) +
+    Number(rec.readBigUInt64LE(E.shmem));
   const pid = rec.readUInt32LE(E.pid) || rec.readUInt32LE(E.tid);
   return {
     timestamp: new Date(nowWallMs - (nowBootNs - ts) / 1e6).toISOString(),
@@ -141,7 +144,10 @@ export class OomCollector implements Collector {
     await Promise.all(this.#pending);
     return {
       counters: {
-        oom_kills_total: [...this.#killsByCgroup.entries()].map(([cgroup, value]) => ({ labels: { cgroup }, value })),
+        oom_kills_total: [...this.#killsByCgroup.entries()].map(([cgroup, value]) => ({
+          labels: { cgroup },
+          value,
+        })),
       },
     };
   }

@@ -27,11 +27,31 @@ export interface RegistryOptions {
 
 export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
   return [
-    { name: 'syscall', bpf: true, factory: () => new SyscallCollector(), description: 'syscall latency and errors per process' },
+    {
+      name: 'syscall',
+      bpf: true,
+      factory: () => new SyscallCollector(),
+      description: 'syscall latency and errors per process',
+    },
     { name: 'tcp', bpf: true, factory: () => new TcpCollector(), description: 'retransmits, resets, RTT' },
-    { name: 'fd', bpf: true, factory: () => new FdCollector(), description: 'file-descriptor growth per process' },
-    { name: 'memory', bpf: false, factory: () => new MemoryCollector(), description: 'host memory (/proc/meminfo, PSI)' },
-    { name: 'pressure', bpf: false, factory: () => new PressureCollector(), description: 'pressure stall information (cpu, memory, io)' },
+    {
+      name: 'fd',
+      bpf: true,
+      factory: () => new FdCollector(),
+      description: 'file-descriptor growth per process',
+    },
+    {
+      name: 'memory',
+      bpf: false,
+      factory: () => new MemoryCollector(),
+      description: 'host memory (/proc/meminfo, PSI)',
+    },
+    {
+      name: 'pressure',
+      bpf: false,
+      factory: () => new PressureCollector(),
+      description: 'pressure stall information (cpu, memory, io)',
+    },
     {
       name: 'cgroup_memory',
       bpf: false,
@@ -40,7 +60,17 @@ export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
     },
     { name: 'oom', bpf: true, factory: () => new OomCollector(), description: 'OOM-killer victims' },
     { name: 'sched', bpf: true, factory: () => new SchedCollector(), description: 'run-queue delay' },
-    { name: 'disk', bpf: true, factory: () => new DiskCollector(), description: 'block I/O latency by device and op' },
-    { name: 'kernel', bpf: false, factory: () => new KernelCollector(), description: 'oopses, warnings, taint, kmsg, pstore' },
+    {
+      name: 'disk',
+      bpf: true,
+      factory: () => new DiskCollector(),
+      description: 'block I/O latency by device and op',
+    },
+    {
+      name: 'kernel',
+      bpf: false,
+      factory: () => new KernelCollector(),
+      description: 'oopses, warnings, taint, kmsg, pstore',
+    },
   ];
 }

@@ -2,8 +2,22 @@
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounter, readCounters, cString, readComms, processAlive, type LoadedBpf } from './bpf-loader.js';
-import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
+import {
+  loadBpfObject,
+  readCounter,
+  readCounters,
+  cString,
+  readComms,
+  processAlive,
+  type LoadedBpf,
+} from './bpf-loader.js';
+import {
+  addHistogram,
+  emptyHistogram,
+  percentiles,
+  subtractHistogram,
+  type Histogram,
+} from '../bpf/histogram.js';
 
 // Layout: bpf/sched.h
 const V_COMM = 0;
@@ -81,7 +95,13 @@ export class SchedCollector implements Collector {
     }
     delayed.sort((a, b) => b.runqDelay.p99 - a.runqDelay.p99 || b.runqDelay.count - a.runqDelay.count);
     const runqDelay = percentiles(global);
-    return { sched: { totalCount: runqDelay.count, runqDelay, topDelayed: delayed.slice(0, SCHED_LIMITS.topDelayed) } };
+    return {
+      sched: {
+        totalCount: runqDelay.count,
+        runqDelay,
+        topDelayed: delayed.slice(0, SCHED_LIMITS.topDelayed),
+      },
+    };
   }
 
   /** New window; per-process keys of exited processes are deleted (the kernel never deletes them). */

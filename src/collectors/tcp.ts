@@ -10,7 +10,13 @@ import { isIPv4 } from 'node:net';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SignalsPart, TcpConnection } from '../signals.js';
 import { loadBpfObject, readCounter, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
-import { addHistogram, emptyHistogram, percentiles, subtractHistogram, type Histogram } from '../bpf/histogram.js';
+import {
+  addHistogram,
+  emptyHistogram,
+  percentiles,
+  subtractHistogram,
+  type Histogram,
+} from '../bpf/histogram.js';
 import { readTcpCounters, type TcpCounters } from './procfs/net-snmp.js';
 import { countEstablished } from './procfs/tcp-sockets.js';
 
@@ -49,7 +55,7 @@ export function formatAddr(family: number, raw: Buffer): string {
 function compressV6(groups: string[]): string {
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++;
       continue;
@@ -82,7 +88,15 @@ export class TcpCollector implements Collector {
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('tcp', [
-      { programs: ['tcp_retransmit_skb', 'inet_sock_set_state', 'tcp_send_reset', 'tcp_receive_reset', 'tcp_probe'] },
+      {
+        programs: [
+          'tcp_retransmit_skb',
+          'inet_sock_set_state',
+          'tcp_send_reset',
+          'tcp_receive_reset',
+          'tcp_probe',
+        ],
+      },
     ]);
     this.#before = await readTcpCounters();
   }

@@ -40,7 +40,10 @@ export class Collection {
       version: VERSION,
       panicDir: resolvePanicDir(config.runtime.panic_dir, env),
       defaultPolicy: config.runtime.failure_policy.default,
-      policies: config.runtime.failure_policy.overrides as Record<string, Config['runtime']['failure_policy']['default']>,
+      policies: config.runtime.failure_policy.overrides as Record<
+        string,
+        Config['runtime']['failure_policy']['default']
+      >,
       startTimeoutMs: config.runtime.start_timeout / 1e6,
       stopTimeoutMs: config.runtime.stop_timeout / 1e6,
       faultInject: faultSpecFromEnv(env),

@@ -52,7 +52,10 @@ export function createNetnsPair(tag: string, lossPct: number): NetnsPair {
     }
     if (lossPct > 0) {
       const rules = `table inet kerno_test { chain in { type filter hook input priority 0; numgen random mod 100 < ${lossPct} drop; }; }`;
-      execFileSync('ip', ['netns', 'exec', b, 'nft', '-f', '-'], { input: rules, stdio: ['pipe', 'ignore', 'pipe'] });
+      execFileSync('ip', ['netns', 'exec', b, 'nft', '-f', '-'], {
+        input: rules,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
     }
     return pair;
   } catch (err) {

@@ -81,11 +81,19 @@ test('sched: more busy threads than CPUs on one CPU → run-queue p99 well above
     // wakeup on an idle CPU waits microseconds: compare medians, which background noise cannot move.
     const top = hot[0]!.runqDelay;
     assert.ok(top.p99 >= 2_000_000, `pinned p99 ${top.p99} ns`);
-    assert.ok(top.p50 >= 10 * Math.max(idle.runqDelay.p50, 1), `pinned p50 ${top.p50} vs idle p50 ${idle.runqDelay.p50}`);
-    assert.ok(busy.runqDelay.p99 > idle.runqDelay.p99, `busy p99 ${busy.runqDelay.p99} vs idle ${idle.runqDelay.p99}`);
+    assert.ok(
+      top.p50 >= 10 * Math.max(idle.runqDelay.p50, 1),
+      `pinned p50 ${top.p50} vs idle p50 ${idle.runqDelay.p50}`,
+    );
+    assert.ok(
+      busy.runqDelay.p99 > idle.runqDelay.p99,
+      `busy p99 ${busy.runqDelay.p99} vs idle ${idle.runqDelay.p99}`,
+    );
   } finally {
     for (const p of procs) p.kill('SIGKILL');
-    await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? once(p, 'exit') : null)));
+    await Promise.all(
+      procs.map((p) => (p.exitCode === null && p.signalCode === null ? once(p, 'exit') : null)),
+    );
     await c.stop();
   }
 });
@@ -96,14 +104,22 @@ test('disk: K O_DIRECT|O_DSYNC writes on the root disk are counted on that devic
   const c = new DiskCollector();
   await c.start(ctx());
   try {
-    execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=4096', `count=${K}`, 'oflag=direct,dsync'], { stdio: 'ignore' });
+    execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=4096', `count=${K}`, 'oflag=direct,dsync'], {
+      stdio: 'ignore',
+    });
     const { disk } = await c.snapshot(1e9);
     const st = statSync(file);
     // st_dev is the (partition) device; kerno folds partitions into their disk, so match by major.
     const major = Math.floor(st.dev / 256);
     const dev = disk!.devices.find((d) => d.dev.startsWith(`${major}:`));
-    assert.ok(dev, `a device with major ${major} (${devString(0)} …) in ${JSON.stringify(disk!.devices.map((d) => d.dev))}`);
-    assert.ok(dev.write.count + dev.sync.count >= K, `writes ${dev.write.count} + syncs ${dev.sync.count} ≥ ${K}`);
+    assert.ok(
+      dev,
+      `a device with major ${major} (${devString(0)} …) in ${JSON.stringify(disk!.devices.map((d) => d.dev))}`,
+    );
+    assert.ok(
+      dev.write.count + dev.sync.count >= K,
+      `writes ${dev.write.count} + syncs ${dev.sync.count} ≥ ${K}`,
+    );
     assert.ok(dev.writeBytes >= K * 4096);
     assert.ok(dev.write.p50 > 0 || dev.sync.p50 > 0);
     assert.ok(dev.name.length > 0, 'device name from /sys/dev/block');

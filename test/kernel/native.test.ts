@@ -18,7 +18,6 @@ const REJECT = join(bpfObjectDir(), 'fixtures', 'native_reject.bpf.o');
 
 before(() => requireKernel());
 
-
 function kernoProgramsLoaded(name: string): string[] {
   const out = execFileSync('bpftool', ['prog', 'show'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.includes(`name ${name}`));
@@ -26,7 +25,8 @@ function kernoProgramsLoaded(name: string): string[] {
 
 /** Program teardown after the last reference drops is deferred (RCU); wait for it, boundedly. */
 async function programsAfterTeardown(name: string): Promise<string[]> {
-  for (let i = 0; i < 50 && kernoProgramsLoaded(name).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && kernoProgramsLoaded(name).length > 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
   return kernoProgramsLoaded(name);
 }
 
@@ -37,7 +37,7 @@ test('load, attach, exact counts from a per-CPU map and every event through the 
   try {
     obj.setGlobal('target_tgid', child.pid!, 4);
     const r = await obj.load();
-    assert.ok(r.programs.find((p) => p.name === 'count_getppid')?.verifiedInsns! > 0);
+    assert.ok((r.programs.find((p) => p.name === 'count_getppid')?.verifiedInsns ?? 0) > 0);
     obj.attach('count_getppid');
     const seqs: bigint[] = [];
     let batches = 0;
@@ -66,7 +66,11 @@ test('load, attach, exact counts from a per-CPU map and every event through the 
     obj.close();
     await child.finish();
   }
-  assert.deepEqual(await programsAfterTeardown('count_getppid'), [], 'closed object leaves no program loaded');
+  assert.deepEqual(
+    await programsAfterTeardown('count_getppid'),
+    [],
+    'closed object leaves no program loaded',
+  );
 });
 
 test('map lookup / update / delete / dump / clear', async () => {
@@ -113,12 +117,18 @@ test('a program the verifier rejects yields a BpfError carrying the verifier log
 });
 
 test('bad inputs: missing file, corrupt object, unknown map/program, wrong global size', async () => {
-  assert.throws(() => BpfObject.open('/nonexistent/x.bpf.o'), (e: unknown) => e instanceof BpfError && e.code === 'ENOENT');
+  assert.throws(
+    () => BpfObject.open('/nonexistent/x.bpf.o'),
+    (e: unknown) => e instanceof BpfError && e.code === 'ENOENT',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'kerno-test-'));
   try {
     const corrupt = join(dir, 'corrupt.bpf.o');
     writeFileSync(corrupt, Buffer.from('\x7fELF this is not really an object file'));
-    assert.throws(() => BpfObject.open(corrupt), (e: unknown) => e instanceof BpfError && /open .*corrupt\.bpf\.o: /.test(e.message));
+    assert.throws(
+      () => BpfObject.open(corrupt),
+      (e: unknown) => e instanceof BpfError && /open .*corrupt\.bpf\.o: /.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -137,9 +147,13 @@ test('bad inputs: missing file, corrupt object, unknown map/program, wrong globa
 });
 
 test('a killed process leaves no program attached', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../fixtures/native/hold-attached.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, '../fixtures/native/hold-attached.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     assert.match(line.toString(), /ready/);

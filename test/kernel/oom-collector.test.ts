@@ -8,7 +8,6 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'n
 import { once } from 'node:events';
 import { requireKernel } from '../helpers/kernel.js';
 import { OomCollector } from '../../src/collectors/oom.js';
-import type { CollectorContext } from '../../src/collectors/types.js';
 
 before(() => requireKernel());
 
@@ -16,14 +15,21 @@ const V1 = '/sys/fs/cgroup/memory';
 const vmstatOomKills = () => Number(/^oom_kill (\d+)$/m.exec(readFileSync('/proc/vmstat', 'utf8'))![1]);
 
 test('an allocation past a v1 cgroup limit → one OOM event naming the victim and its cgroup', async () => {
-  assert.ok(existsSync(`${V1}/memory.limit_in_bytes`), 'cgroup v1 memory controller mounted (this machine kind has it)');
+  assert.ok(
+    existsSync(`${V1}/memory.limit_in_bytes`),
+    'cgroup v1 memory controller mounted (this machine kind has it)',
+  );
   const name = `kerno-test-oom-${process.pid}`;
   const dir = `${V1}/${name}`;
   mkdirSync(dir);
   const c = new OomCollector();
   try {
     writeFileSync(`${dir}/memory.limit_in_bytes`, String(32 << 20));
-    await c.start({ signal: new AbortController().signal, fault: (e) => assert.fail(String(e)), log: () => {} });
+    await c.start({
+      signal: new AbortController().signal,
+      fault: (e) => assert.fail(String(e)),
+      log: () => {},
+    });
     const before = vmstatOomKills();
     // The shell moves itself into the cgroup, then execs the allocator (same pid).
     const child = spawn(

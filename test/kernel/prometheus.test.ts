@@ -45,7 +45,8 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -96,8 +97,13 @@ describe('Prometheus scraping kerno start', () => {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    prometheus.stderr!.setEncoding('utf8').on('data', (c: string) => (promLog = (promLog + c).slice(-20_000)));
-    await until(async () => ((await get(`${prom}/-/ready`)).status === 200 ? true : undefined), 'Prometheus to be ready');
+    prometheus
+      .stderr!.setEncoding('utf8')
+      .on('data', (c: string) => (promLog = (promLog + c).slice(-20_000)));
+    await until(
+      async () => ((await get(`${prom}/-/ready`)).status === 200 ? true : undefined),
+      'Prometheus to be ready',
+    );
   });
 
   after(async () => {

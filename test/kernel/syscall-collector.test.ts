@@ -86,7 +86,11 @@ test('reset starts a new window while metrics stay cumulative', async () => {
     await w2.run();
     const { syscall } = await c.snapshot(1e9);
     const e = syscall!.entries.filter((x) => x.name === 'getppid' && x.comm === comm);
-    assert.equal(e.reduce((n, x) => n + x.count, 0), 700, 'only the calls after reset are in the window');
+    assert.equal(
+      e.reduce((n, x) => n + x.count, 0),
+      700,
+      'only the calls after reset are in the window',
+    );
     const m = await c.metrics();
     const total = m.counters!.syscalls_total!.find((x) => x.labels.syscall === 'getppid')!.value;
     assert.ok(total >= 1700, `metrics are cumulative since attach (${total})`);

@@ -13,7 +13,11 @@ import type { CollectorContext } from '../../src/collectors/types.js';
 
 before(() => requireKernel());
 
-const ctx = (): CollectorContext => ({ signal: new AbortController().signal, fault: (e) => assert.fail(String(e)), log: () => {} });
+const ctx = (): CollectorContext => ({
+  signal: new AbortController().signal,
+  fault: (e) => assert.fail(String(e)),
+  log: () => {},
+});
 
 const RECEIVER = `
 import socket
@@ -37,7 +41,9 @@ print("done", flush=True)
 test('retransmits across a 10 % lossy link match the sender namespace RetransSegs delta', async () => {
   const net = createNetnsPair('tcp', 10);
   const c = new TcpCollector();
-  const recv = spawn('ip', ['netns', 'exec', net.b, 'python3', '-c', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const recv = spawn('ip', ['netns', 'exec', net.b, 'python3', '-c', RECEIVER], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await once(recv.stdout!, 'data');
     await c.start(ctx());

@@ -2,7 +2,15 @@
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
 import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
-import { loadBpfObject, readCounter, readCounters, cString, readComms, processAlive, type LoadedBpf } from '../bpf-loader.js';
+import {
+  loadBpfObject,
+  readCounter,
+  readCounters,
+  cString,
+  readComms,
+  processAlive,
+  type LoadedBpf,
+} from '../bpf-loader.js';
 import {
   addHistogram,
   cloneHistogram,
@@ -117,7 +125,8 @@ export class SyscallCollector implements Collector {
         const tgid = key.readUInt32LE(4);
         const k = `${nr}:${tgid}`;
         let r = keys.get(k);
-        if (!r) keys.set(k, (r = { nr, tgid, comm: comms.get(tgid) ?? '', errors: 0, hist: emptyHistogram() }));
+        if (!r)
+          keys.set(k, (r = { nr, tgid, comm: comms.get(tgid) ?? '', errors: 0, hist: emptyHistogram() }));
         for (const cpu of m.perCpuValues(value)) {
           r.errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
           if (!r.comm) r.comm = cString(cpu, VALUE_COMM, 16);
@@ -140,7 +149,10 @@ export class SyscallCollector implements Collector {
     const errnos = new Map<string, number>();
     for (const { key, value } of obj.map('errnos').dump()) {
       // Keyed by (nr, tgid): a process's comm changes at execve, so one tgid can carry several.
-      errnos.set(`${key.readUInt32LE(0)}:${key.readUInt32LE(4)}:${key.readUInt32LE(8)}`, Number(value.readBigUInt64LE(0)));
+      errnos.set(
+        `${key.readUInt32LE(0)}:${key.readUInt32LE(4)}:${key.readUInt32LE(8)}`,
+        Number(value.readBigUInt64LE(0)),
+      );
     }
     return { keys, errnos };
   }
@@ -214,7 +226,8 @@ export class SyscallCollector implements Collector {
     const raw = this.readRaw();
     this.readDropCounters();
     const byName = new Map<string, { hist: Histogram; errors: number }>();
-    for (const [name, x] of this.#retired) byName.set(name, { hist: cloneHistogram(x.hist), errors: x.errors });
+    for (const [name, x] of this.#retired)
+      byName.set(name, { hist: cloneHistogram(x.hist), errors: x.errors });
     for (const r of raw.keys.values()) {
       const name = syscallName(r.nr);
       let x = byName.get(name);
@@ -231,7 +244,9 @@ export class SyscallCollector implements Collector {
     }
     if (other.hist.count > 0) series.push([OTHER_COMM, other]);
     return {
-      histograms: { syscall_duration_seconds: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.hist })) },
+      histograms: {
+        syscall_duration_seconds: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.hist })),
+      },
       counters: {
         syscalls_total: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.hist.count })),
         syscall_errors_total: series.map(([syscall, x]) => ({ labels: { syscall }, value: x.errors })),
@@ -283,7 +298,8 @@ export function buildSignals(aggs: Map<string, Agg>): SyscallSignals {
   const named = all.filter(({ e }) => e.comm !== OTHER_COMM);
   const keep = new Set<(typeof all)[number]>();
   const top = (list: typeof all, n: number, score: (e: SyscallEntry) => number): void => {
-    for (const x of [...list].sort((p, q) => score(q.e) - score(p.e)).slice(0, n)) if (score(x.e) > 0) keep.add(x);
+    for (const x of [...list].sort((p, q) => score(q.e) - score(p.e)).slice(0, n))
+      if (score(x.e) > 0) keep.add(x);
   };
   top(
     named.filter(({ e }) => !e.blocking),
