@@ -3,6 +3,7 @@
 import { run } from '../src/cli/main.js';
 import { commands } from '../src/cli/commands.js';
 import { processIO, EXIT } from '../src/cli/io.js';
+import { exitAfterFlush } from '../src/cli/exit.js';
 import { VERSION } from '../src/version.js';
 
 function crash(kind: string, err: unknown): never {
@@ -34,6 +35,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 const io = processIO(ac.signal);
 run(process.argv.slice(2), io, commands(ac)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code, process.exit),
   (err: unknown) => crash('error', err),
 );

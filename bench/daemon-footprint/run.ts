@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/bpf/paths.js';
 import { mb, sampleProc, startDaemon, type ProcSample } from '../metrics-load/daemon.js';
@@ -25,13 +26,16 @@ mkdirSync(join(root, 'bench', 'out'), { recursive: true });
 const loopBin = join(root, 'bench', 'out', 'getppid-loop');
 execFileSync('cc', ['-O2', '-o', loopBin, join(root, 'bench', 'syscall-overhead', 'getppid-loop.c')]);
 
-function scrape(url: string): Promise<void> {
+/** One scrape; resolves with its latency in ms and the exposition size. */
+function scrape(url: string): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
   return new Promise((resolve) => {
     const req = request(`${url}/metrics`, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ ms: performance.now() - t0, bytes }));
     });
-    req.on('error', () => resolve());
+    req.on('error', () => resolve({ ms: NaN, bytes: 0 }));
     req.end();
   });
 }
@@ -41,6 +45,7 @@ interface PhaseResult {
   cpuPct: number;
   samples: ProcSample[];
   slopeMbPerMin: number;
+  scrapes: { ms: number; bytes: number }[];
 }
 
 /** Least-squares slope of RSS over time, skipping the first fifth (warm-up: JIT, first windows). */
@@ -61,11 +66,12 @@ function rssSlope(samples: ProcSample[]): number {
 
 async function phase(name: string, pid: number, url: string): Promise<PhaseResult> {
   const samples: ProcSample[] = [sampleProc(pid)];
+  const scrapes: { ms: number; bytes: number }[] = [];
   const end = Date.now() + phaseSeconds * 1000;
   let nextScrape = Date.now();
   while (Date.now() < end) {
     if (Date.now() >= nextScrape) {
-      await scrape(url);
+      scrapes.push(await scrape(url));
       nextScrape += scrapeEvery;
     }
     await new Promise((r) => setTimeout(r, Math.min(sampleEvery, Math.max(0, end - Date.now()))));
@@ -78,6 +84,7 @@ async function phase(name: string, pid: number, url: string): Promise<PhaseResul
     cpuPct: ((last.cpuSeconds - first.cpuSeconds) / (last.t - first.t)) * 100,
     samples,
     slopeMbPerMin: rssSlope(samples),
+    scrapes,
   };
 }
 
@@ -86,6 +93,11 @@ function report(r: PhaseResult): void {
   console.log(
     `  ${r.name.padEnd(8)} CPU ${r.cpuPct.toFixed(2)}% of one core   RSS first ${mb(rss[0]!)} last ${mb(rss.at(-1)!)} ` +
       `min ${mb(Math.min(...rss))} max ${mb(Math.max(...rss))} MB   trend ${r.slopeMbPerMin >= 0 ? '+' : ''}${r.slopeMbPerMin.toFixed(2)} MB/min`,
+  );
+  const ms = r.scrapes.map((x) => x.ms).sort((a, b) => a - b);
+  console.log(
+    `           ${r.scrapes.length} scrapes: median ${ms[Math.floor(ms.length / 2)]?.toFixed(1)} ms, max ${ms.at(-1)?.toFixed(1)} ms, ` +
+      `${(Math.max(...r.scrapes.map((x) => x.bytes)) / 1024).toFixed(0)} KiB`,
   );
 }
 

@@ -272,7 +272,14 @@ export async function removeNetns(name: string): Promise<void> {
 export async function removeLink(name: string): Promise<void> {
   assertOurs('link', name);
   if (!existsSync(join('/sys/class/net', name))) return;
-  await run('ip', ['link', 'delete', name]);
+  try {
+    await run('ip', ['link', 'delete', name]);
+  } catch (err) {
+    // Deleting the namespace destroys the veth pair asynchronously (the kernel's netns cleanup work), so
+    // the link can vanish between the check above and the delete: gone is what we wanted.
+    if (!existsSync(join('/sys/class/net', name))) return;
+    throw err;
+  }
 }
 
 export async function removeNftTable(family: string, name: string, netns?: string): Promise<void> {

@@ -17,7 +17,7 @@ import {
   type ScenarioResult,
 } from '../chaos/index.js';
 import { MAX_DURATION_NS, MIN_DURATION_NS } from '../chaos/options.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration as formatNs, parseDuration } from '../util/duration.js';
 import { commandContext, ExitError, type GlobalOptions } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
@@ -121,7 +121,7 @@ function parseChaosOptions(opts: ChaosFlags): ChaosOptions {
   }
   if (durationNs < MIN_DURATION_NS || durationNs > MAX_DURATION_NS) {
     throw new UsageError(
-      `--duration: must be between ${formatDuration(MIN_DURATION_NS)} and ${formatDuration(MAX_DURATION_NS)}, got "${opts.duration}"`,
+      `--duration: must be between ${formatNs(MIN_DURATION_NS)} and ${formatNs(MAX_DURATION_NS)}, got "${opts.duration}"`,
     );
   }
   return { durationNs, intensity };
@@ -183,9 +183,10 @@ async function cleanup(io: CliIO): Promise<number> {
 }
 
 function scenarioTable(color: boolean, width: number | undefined): string {
+  // cascade pairs with many rules: one per line keeps the column narrow.
   const rows = listScenarios().map((s) => [
     s.name,
-    s.rules.join(', '),
+    s.rules.join(s.rules.length > 2 ? '\n' : ', '),
     s.needsRoot ? `${s.description} (root)` : s.description,
   ]);
   return renderTable(['SCENARIO', 'PAIRED RULE(S)', 'DESCRIPTION'], rows, { color, width });

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger, type Logger } from '../runtime/log.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, UsageError, type CliIO } from './io.js';
 import { colorEnabled } from '../render/color.js';
 
 export interface GlobalOptions {
@@ -56,16 +56,16 @@ export function commandContext(
     ...(g.verbose ? { log_level: 'debug' as never } : {}),
     ...(g.logFormat !== undefined ? { log_format: g.logFormat as never } : {}),
   };
+  const names = { ...flagNames, log_level: '--log-level', log_format: '--log-format' };
   let result;
   try {
-    result = loadConfig({
-      flags: merged,
-      flagNames: { ...flagNames, log_level: '--log-level', log_format: '--log-format' },
-      env: io.env,
-      explicitPath: g.config,
-    });
+    result = loadConfig({ flags: merged, flagNames: names, env: io.env, explicitPath: g.config });
   } catch (err) {
-    if (err instanceof ConfigError) throw new ExitError(err.message, EXIT.CONFIG);
+    if (err instanceof ConfigError) {
+      // A bad flag value (`--duration 10m`) is a bad command line (exit 2), not a bad config file (exit 3).
+      if (onlyFlagProblems(err, Object.values(names))) throw new UsageError(err.message);
+      throw new ExitError(err.message, EXIT.CONFIG);
+    }
     throw err;
   }
   const { config, warnings } = result;
@@ -78,4 +78,14 @@ export function commandContext(
     isTTY: io.stdoutIsTTY,
   });
   return { config, logger, warnings, color };
+}
+
+/** loadConfig names the flag typed ("--duration: …") when a value came from the command line. */
+function onlyFlagProblems(err: ConfigError, flags: string[]): boolean {
+  return (
+    err.problems.length > 0 &&
+    err.problems.every(
+      (p) => flags.some((f) => p.startsWith(`${f}: `)) || p.endsWith('(from command-line flags)'),
+    )
+  );
 }

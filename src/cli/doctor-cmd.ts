@@ -16,6 +16,7 @@ import { VERSION } from '../version.js';
 import { commandContext, ExitError } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
+import { demotePermissionWarnings } from './privilege-log.js';
 
 interface DoctorOptions {
   duration?: string;
@@ -95,7 +96,11 @@ async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<
       `kerno: ${priv.reason}; BPF collectors cannot load — reporting only what /proc and cgroupfs show (see the coverage section)\n`,
     );
   }
-  const collection = new Collection({ config, logger, env: io.env });
+  const collection = new Collection({
+    config,
+    logger: priv.ok ? logger : demotePermissionWarnings(logger),
+    env: io.env,
+  });
   // Load the UI code before the window opens so its start-up cost is not taken out of the window.
   if (output === 'pretty' && io.stdoutIsTTY) await preloadUi();
   let code: number = EXIT.OK;

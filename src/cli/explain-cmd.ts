@@ -130,7 +130,8 @@ export function renderRule(entry: RuleCatalogueEntry, opts: { color: boolean; wi
     ]);
   }
   field('WHY', entry.why ? para(entry.why) : [entry.description]);
-  if (entry.fix.length > 0) field('FIX', entry.fix.flatMap((f, i) => para(f, `${i + 1}. `).map((l, j) => (j === 0 ? `${i + 1}. ${l}` : l))));
+  // Fix steps are commands to copy: printed verbatim, never re-wrapped (that would collapse their spacing).
+  if (entry.fix.length > 0) field('FIX', entry.fix.map((f, i) => `${i + 1}. ${f}`));
   const scenarios = scenariosFor(entry);
   field(
     'PAIRS WITH',

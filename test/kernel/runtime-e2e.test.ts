@@ -3,7 +3,7 @@
 // a collector that hangs in stop() does not hold the exit beyond the stop timeout.
 //
 // Ground truth comes from outside kerno: a known syscall workload (exactly 20 000 getppid calls),
-// /proc/meminfo, and the BPF program ids the child holds (/proc/<pid>/fdinfo) to know when the window opened.
+// /proc/meminfo, and the BPF links the child holds (/proc/<pid>/fdinfo) to know when the window opened.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -107,8 +107,11 @@ function coverageOf(report: DoctorReport, name: string): CollectorCoverage {
   return c;
 }
 
-/** IDs of the BPF programs `pid` holds open (prog and link fds both carry prog_id). */
-function bpfProgramIds(pid: number): Set<number> {
+/**
+ * IDs of the BPF links `pid` holds: one per attached program. (Program fds appear at load, before
+ * attach; only a link means the program runs.)
+ */
+function bpfLinkIds(pid: number): Set<number> {
   const ids = new Set<number>();
   let fds: string[];
   try {
@@ -118,7 +121,7 @@ function bpfProgramIds(pid: number): Set<number> {
   }
   for (const fd of fds) {
     try {
-      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      const m = /^link_id:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
       if (m) ids.add(Number(m[1]));
     } catch {
       /* fd closed meanwhile */
@@ -127,13 +130,13 @@ function bpfProgramIds(pid: number): Set<number> {
   return ids;
 }
 
-/** Waits until the child holds `n` BPF programs: every collector has attached, so the window is open. */
-async function waitForPrograms(c: Child, n: number, ms: number): Promise<void> {
+/** Waits until the child has attached `n` programs: every collector has started, so the window is open. */
+async function waitForLinks(c: Child, n: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const have = bpfProgramIds(c.pid).size;
+    const have = bpfLinkIds(c.pid).size;
     if (have >= n) return;
-    if (c.child.exitCode !== null) throw new Error(`kerno doctor exited before attaching (${have}/${n} programs)`);
+    if (c.child.exitCode !== null) throw new Error(`kerno doctor exited before attaching (${have}/${n} links)`);
     if (Date.now() > deadline) throw new Error(`kerno doctor attached ${have}/${n} programs within ${ms} ms`);
     await sleep(20);
   }
@@ -153,19 +156,23 @@ function logLines(stderr: string): Record<string, unknown>[] {
 }
 
 /**
- * Loopback TCP connections to a server in this process, each with a small echo: ~10 state changes per
- * connection pair plus RTT samples, all counted by the tcp collector (this process is not kerno).
+ * Loopback TCP connections to a server in this process, each with a small echo (~10 state changes per
+ * connection pair plus RTT samples, all counted by the tcp collector: this process is not kerno), until
+ * `stop()` says so. Returns how many connections it made.
  */
-async function tcpBurst(server: Server, connections: number): Promise<void> {
+async function tcpTrafficUntil(server: Server, stop: () => boolean, maxConnections: number): Promise<number> {
   const { port } = server.address() as AddressInfo;
-  for (let i = 0; i < connections; i++) {
+  let n = 0;
+  while (!stop() && n < maxConnections) {
     await new Promise<void>((resolve, reject) => {
-      const sock = connect(port, '127.0.0.1', () => sock.end(Buffer.alloc(1024, i)));
+      const sock = connect(port, '127.0.0.1', () => sock.end(Buffer.alloc(1024, n)));
       sock.on('error', reject);
       sock.on('data', () => {});
       sock.on('close', () => resolve());
     });
+    n++;
   }
+  return n;
 }
 
 function echoServer(): Promise<Server> {
@@ -201,19 +208,21 @@ test('baseline: doctor --duration 2s without faults (every collector ok; measure
   }
 });
 
-test('tcp faults mid-window (throw-after=200): restarted, while syscall/sched/memory stay complete and correct', async () => {
+test('tcp faults mid-window (throw-after=200): restarted, while syscall/sched/memory stay complete and correct', async (t) => {
   assert.ok(programsAttached > 0, 'the baseline test ran first');
   const CALLS = 20_000;
   const server = await echoServer();
   const workload = startWorkload(['getppid', String(CALLS)]);
   const c = spawnDoctor('5s', { KERNO_FAULT_INJECT: 'tcp:throw-after=200' });
   try {
-    await waitForPrograms(c, programsAttached, 60_000);
-    // Inside the window: the known syscall workload, then ~60 connections (≥ 600 tcp events) so the tcp
-    // instance passes 200 events once. Its replacement starts ~1 s later (backoff) and sees no burst, so
-    // it is attached (state ok) at the snapshot 5 s into the window.
+    await waitForLinks(c, programsAttached, 60_000);
+    // Inside the window: the known syscall workload, then loopback connections until the tcp instance
+    // passes 200 events and faults (its links close). Traffic stops there, so its replacement, started
+    // ~1 s later after the backoff, sees no burst and is attached (state ok) at the snapshot.
     await workload.run();
-    await tcpBurst(server, 60);
+    const connections = await tcpTrafficUntil(server, () => bpfLinkIds(c.pid).size < programsAttached, 2_000);
+    t.diagnostic(`${connections} loopback connections until the tcp instance faulted`);
+    assert.ok(bpfLinkIds(c.pid).size < programsAttached, `tcp faulted after ${connections} connections`);
     const run = await within(c, 60_000);
     const report = parseReport(run);
 
