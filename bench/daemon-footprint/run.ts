@@ -105,7 +105,9 @@ const daemon = await startDaemon();
 const results: PhaseResult[] = [];
 let workload: ReturnType<typeof spawn> | undefined;
 try {
-  console.log(`kerno start footprint: ${phaseSeconds} s idle, then ${phaseSeconds} s under a getppid loop (pid ${daemon.pid})`);
+  console.log(
+    `kerno start footprint: ${phaseSeconds} s idle, then ${phaseSeconds} s under a getppid loop (pid ${daemon.pid})`,
+  );
   results.push(await phase('idle', daemon.pid, daemon.url));
   // One core busy with raw getppid(): every call goes through kerno's sys_enter/sys_exit programs.
   workload = spawn(loopBin, ['100000000000'], { stdio: 'ignore' });
@@ -124,7 +126,9 @@ try {
     )?.[1] ?? NaN,
   );
   for (const r of results) report(r);
-  console.log(`  workload ${(calls / phaseSeconds / 1e6).toFixed(2)} M getppid/s observed by kerno during the second phase`);
+  console.log(
+    `  workload ${(calls / phaseSeconds / 1e6).toFixed(2)} M getppid/s observed by kerno during the second phase`,
+  );
   const maxRss = Math.max(...results.flatMap((r) => r.samples.map((s) => s.rssBytes)));
   const idle = results[0]!;
   const flat = results.every((r) => Math.abs(r.slopeMbPerMin) < 1);

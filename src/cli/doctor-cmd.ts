@@ -101,6 +101,15 @@ async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<
     logger: priv.ok ? logger : demotePermissionWarnings(logger),
     env: io.env,
   });
+  // fail_fast policy: a collector declared essential failed — end the window and exit non-zero.
+  let fatal: Error | undefined;
+  const fatalWindow = new AbortController();
+  collection.supervisor.fatal.catch((err: Error) => {
+    fatal = err;
+    fatalWindow.abort();
+  });
+  const windowSignal = io.signal ? AbortSignal.any([io.signal, fatalWindow.signal]) : fatalWindow.signal;
+  const windowIO: CliIO = { ...io, signal: windowSignal };
   // Load the UI code before the window opens so its start-up cost is not taken out of the window.
   if (output === 'pretty' && io.stdoutIsTTY) await preloadUi();
   let code: number = EXIT.OK;
@@ -108,7 +117,9 @@ async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<
     for (let cycle = 0; ; cycle++) {
       if (cycle === 0) await collection.start();
       else await collection.reset();
-      const report = await oneWindow(collection, config, opts, output, color, io);
+      if (fatal) break;
+      const report = await oneWindow(collection, config, opts, output, color, windowIO);
+      if (fatal) break;
       code = Math.max(code, exitCodeFor(report, opts, io));
       if (!opts.continuous || io.signal?.aborted) break;
       await sleepUntilAborted(config.doctor.interval / 1e6, io.signal);
@@ -117,6 +128,7 @@ async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<
   } finally {
     await collection.stop();
   }
+  if (fatal) throw new ExitError(fatal.message, EXIT.FAILURE);
   return code;
 }
 

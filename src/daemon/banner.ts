@@ -47,7 +47,9 @@ export function formatBanner(b: BannerInfo): string {
   if (b.off.length > 0) lines.push(`  off by configuration: ${b.off.join(', ')}`);
   const failedBpf = bad.filter((c) => b.bpfCollectors.has(c.name)).map((c) => c.name);
   if (b.privilegeProblem && failedBpf.length > 0) {
-    const procfs = b.collectors.filter((c) => !b.bpfCollectors.has(c.name) && c.state === 'attached').map((c) => c.name);
+    const procfs = b.collectors
+      .filter((c) => !b.bpfCollectors.has(c.name) && c.state === 'attached')
+      .map((c) => c.name);
     lines.push(
       `  BPF collectors did not load (${failedBpf.join(', ')}): ${b.privilegeProblem}.`,
       `  ${procfs.length > 0 ? `Still running: ${procfs.join(', ')}. ` : ''}` +

@@ -6,14 +6,7 @@ import { SCHEMA_VERSION } from '../signals.js';
 import type { Report } from '../doctor/types.js';
 
 export type DaemonClientErrorKind =
-  | 'bad_url'
-  | 'unreachable'
-  | 'timeout'
-  | 'unauthorized'
-  | 'not_ready'
-  | 'http'
-  | 'not_json'
-  | 'schema';
+  'bad_url' | 'unreachable' | 'timeout' | 'unauthorized' | 'not_ready' | 'http' | 'not_json' | 'schema';
 
 export class DaemonClientError extends Error {
   override readonly name = 'DaemonClientError';
@@ -45,7 +38,10 @@ export function findingsUrl(input: string): string {
   try {
     u = new URL(text);
   } catch {
-    throw new DaemonClientError(`--from: "${input}" is not a URL (expected e.g. http://10.0.0.5:9090)`, 'bad_url');
+    throw new DaemonClientError(
+      `--from: "${input}" is not a URL (expected e.g. http://10.0.0.5:9090)`,
+      'bad_url',
+    );
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new DaemonClientError(`--from: "${input}": only http:// and https:// are supported`, 'bad_url');
@@ -104,7 +100,9 @@ export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}
     text = await res.text();
   } catch (err) {
     if ((err as { name?: string }).name === 'TimeoutError')
-      throw new DaemonClientError(`${where}: no answer within ${timeoutMs / 1000}s`, 'timeout', { cause: err });
+      throw new DaemonClientError(`${where}: no answer within ${timeoutMs / 1000}s`, 'timeout', {
+        cause: err,
+      });
     throw new DaemonClientError(`${where}: ${networkReason(err)}`, 'unreachable', { cause: err });
   }
 
@@ -124,10 +122,7 @@ export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}
   if (res.status !== 200) {
     const detail = bodyMessage(text);
     const hint = res.status === 404 ? ' (no /findings endpoint: is this a kerno daemon?)' : '';
-    throw new DaemonClientError(
-      `${where}: HTTP ${res.status}${detail ? `: ${detail}` : ''}${hint}`,
-      'http',
-    );
+    throw new DaemonClientError(`${where}: HTTP ${res.status}${detail ? `: ${detail}` : ''}${hint}`, 'http');
   }
 
   let body: unknown;
@@ -135,23 +130,38 @@ export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}
     body = JSON.parse(text);
   } catch {
     const type = res.headers.get('content-type') ?? 'no content type';
-    throw new DaemonClientError(`${where}: the answer is not JSON (${type}): is this a kerno daemon?`, 'not_json');
+    throw new DaemonClientError(
+      `${where}: the answer is not JSON (${type}): is this a kerno daemon?`,
+      'not_json',
+    );
   }
   return checkReport(body, where);
 }
 
 function checkReport(body: unknown, where: string): Report {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new DaemonClientError(`${where}: the answer is not a kerno report (expected a JSON object)`, 'schema');
+    throw new DaemonClientError(
+      `${where}: the answer is not a kerno report (expected a JSON object)`,
+      'schema',
+    );
   const r = body as Partial<Report>;
   if (r.schemaVersion !== SCHEMA_VERSION) {
-    const got = r.schemaVersion === undefined ? 'no schemaVersion' : `schemaVersion ${JSON.stringify(r.schemaVersion)}`;
+    const got =
+      r.schemaVersion === undefined ? 'no schemaVersion' : `schemaVersion ${JSON.stringify(r.schemaVersion)}`;
     throw new DaemonClientError(
       `${where}: report has ${got}; this kerno reads schemaVersion ${SCHEMA_VERSION} (run the same kerno version on both sides)`,
       'schema',
     );
   }
-  if (!Array.isArray(r.findings) || typeof r.summary !== 'object' || r.summary === null || !Array.isArray(r.coverage))
-    throw new DaemonClientError(`${where}: the answer is not a kerno report (findings/summary/coverage missing)`, 'schema');
+  if (
+    !Array.isArray(r.findings) ||
+    typeof r.summary !== 'object' ||
+    r.summary === null ||
+    !Array.isArray(r.coverage)
+  )
+    throw new DaemonClientError(
+      `${where}: the answer is not a kerno report (findings/summary/coverage missing)`,
+      'schema',
+    );
   return r as Report;
 }

@@ -101,7 +101,11 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
   const startedAt = performance.now();
   const now = opts.now ?? Date.now;
   let config = opts.config;
-  const { logger, reconfigure } = createReloadableLogger(config.log_level, resolveFormat(config.log_format), io.err);
+  const { logger, reconfigure } = createReloadableLogger(
+    config.log_level,
+    resolveFormat(config.log_format),
+    io.err,
+  );
   let phase: DaemonPhase = 'starting';
 
   let auth: BearerAuth;
@@ -227,10 +231,16 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     const diff = diffConfig(config, next);
     reconfigure(next.log_level, resolveFormat(next.log_format));
     config = effectiveConfig(config, next);
-    for (const key of diff.restartRequired) logger.warn('config change needs a restart to take effect', { key });
+    for (const key of diff.restartRequired)
+      logger.warn('config change needs a restart to take effect', { key });
     logger.info(
       `config reloaded; ${diff.applied.length} changes applied; ${diff.restartRequired.length} changes require restart`,
-      { applied: diff.applied, restart_required: diff.restartRequired, ignored: diff.ignored, auth: auth.enabled },
+      {
+        applied: diff.applied,
+        restart_required: diff.restartRequired,
+        ignored: diff.ignored,
+        auth: auth.enabled,
+      },
     );
   };
   const reloadToken = (file: string | undefined): boolean => {
@@ -238,7 +248,9 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
       auth.load(file, (w) => logger.warn(w));
       return true;
     } catch (err) {
-      logger.error('metrics token reload failed; the previous token stays in force', { error: errorText(err) });
+      logger.error('metrics token reload failed; the previous token stays in force', {
+        error: errorText(err),
+      });
       return false;
     }
   };
@@ -247,7 +259,11 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
 
   let loopDone: Promise<void> = Promise.resolve();
   try {
-    logger.info('kerno daemon starting', { version: VERSION, listen: url, collectors: collection.states().length });
+    logger.info('kerno daemon starting', {
+      version: VERSION,
+      listen: url,
+      collectors: collection.states().length,
+    });
     const starting = collection.start();
     // A shutdown while collectors load must not wait out their start timeouts; stop() retires them.
     await Promise.race([starting.catch(() => {}), aborted(stop.signal)]);
@@ -267,7 +283,9 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
           url,
           collectors: states,
           bpfCollectors: new Set((collection.defs ?? []).filter((d) => d.bpf).map((d) => d.name)),
-          off: (collection.defs ?? []).map((d) => d.name).filter((n) => config.collectors[n as keyof Config['collectors']] === false),
+          off: (collection.defs ?? [])
+            .map((d) => d.name)
+            .filter((n) => config.collectors[n as keyof Config['collectors']] === false),
           intervalNs: config.daemon.interval,
           authEnabled: auth.enabled,
           netconsole: panics.address,
@@ -284,7 +302,9 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     await server.close(opts.drainMs ?? 1_500);
     await within(loopDone, LOOP_STOP_WAIT_MS);
     await collection.stop();
-    await panics.stop().catch((err: unknown) => logger.error('netconsole stop failed', { error: errorText(err) }));
+    await panics
+      .stop()
+      .catch((err: unknown) => logger.error('netconsole stop failed', { error: errorText(err) }));
     signals.off('SIGHUP', onHup);
     io.signal?.removeEventListener('abort', onAbort);
     logger.info('kerno daemon stopped');
@@ -311,7 +331,11 @@ function index(): HttpReply {
 function findingsReply(loop: FindingsLoop, phase: DaemonPhase, nowMs: number): HttpReply {
   const report = loop.report;
   if (report)
-    return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: renderJson(report) };
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: renderJson(report),
+    };
   const due = loop.nextWindowEndMs;
   const message =
     phase === 'starting'

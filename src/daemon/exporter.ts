@@ -177,7 +177,13 @@ export class Exporter {
             limit: family.cap.limit,
             folded: folded.length,
           });
-        series.push({ labels: family.cap.overflowLabels(), value: fold(family.def, folded.map((s) => s.value)) });
+        series.push({
+          labels: family.cap.overflowLabels(),
+          value: fold(
+            family.def,
+            folded.map((s) => s.value),
+          ),
+        });
       }
       out.set(name, this.#toProm(family.def, series));
     }
@@ -194,12 +200,16 @@ export class Exporter {
     for (const [name, list] of Object.entries(families ?? {})) {
       const def = this.#families.get(name)?.def;
       if (!def || def.type !== type) {
-        this.#warnOnce(`${collector}:${name}:${type}`, 'collector reported a metric family the exporter does not know; not exported', {
-          collector,
-          family: name,
-          type,
-          expected: def?.type ?? 'none',
-        });
+        this.#warnOnce(
+          `${collector}:${name}:${type}`,
+          'collector reported a metric family the exporter does not know; not exported',
+          {
+            collector,
+            family: name,
+            type,
+            expected: def?.type ?? 'none',
+          },
+        );
         continue;
       }
       let byKey = grouped.get(name);
@@ -223,7 +233,11 @@ export class Exporter {
       }
       const h = toPromHistogram(value as Histogram, this.#bounds);
       for (let i = 0; i < h.bounds.length; i++)
-        out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: leLabel(h.bounds[i]!) }, value: h.buckets[i]! });
+        out.push({
+          metricName: `${name}_bucket`,
+          labels: { ...labels, le: leLabel(h.bounds[i]!) },
+          value: h.buckets[i]!,
+        });
       out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: h.count });
       out.push({ metricName: `${name}_sum`, labels, value: h.sum });
       out.push({ metricName: `${name}_count`, labels, value: h.count });
@@ -299,7 +313,8 @@ export class Exporter {
         await read();
         const values: PromValue[] = [];
         for (const f of families.values())
-          if (f.def.labels.length > 0) values.push({ labels: { family: METRIC_PREFIX + f.def.name }, value: f.folded });
+          if (f.def.labels.length > 0)
+            values.push({ labels: { family: METRIC_PREFIX + f.def.name }, value: f.folded });
         return { name: foldedName, help: foldedHelp, type: 'counter', aggregator: 'sum' as const, values };
       },
       reset: () => {},

@@ -51,7 +51,12 @@ export const COLLECTOR_FAMILIES: readonly FamilyDef[] = Object.freeze([
   { name: 'tcp_resets_received_total', type: 'counter', labels: [], help: 'TCP resets received.' },
   { name: 'tcp_state_changes_total', type: 'counter', labels: [], help: 'TCP socket state transitions.' },
   // fd
-  { name: 'fd_opens_total', type: 'counter', labels: [], help: 'File descriptors opened (open, socket, dup …).' },
+  {
+    name: 'fd_opens_total',
+    type: 'counter',
+    labels: [],
+    help: 'File descriptors opened (open, socket, dup …).',
+  },
   { name: 'fd_closes_total', type: 'counter', labels: [], help: 'File descriptors closed.' },
   // sched
   {
@@ -88,7 +93,12 @@ export const COLLECTOR_FAMILIES: readonly FamilyDef[] = Object.freeze([
     labels: [],
     help: 'Host memory available for new work without swapping (MemAvailable).',
   },
-  { name: 'memory_used_bytes', type: 'gauge', labels: [], help: 'Host memory in use (MemTotal - MemAvailable).' },
+  {
+    name: 'memory_used_bytes',
+    type: 'gauge',
+    labels: [],
+    help: 'Host memory in use (MemTotal - MemAvailable).',
+  },
   { name: 'swap_total_bytes', type: 'gauge', labels: [], help: 'Swap space total.' },
   { name: 'swap_used_bytes', type: 'gauge', labels: [], help: 'Swap space in use.' },
   // pressure

@@ -103,7 +103,9 @@ export class FindingsLoop {
       await source.reset();
     } catch (err) {
       this.#errors++;
-      logger.error('diagnosis window reset failed', { error: err instanceof Error ? err.message : String(err) });
+      logger.error('diagnosis window reset failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
     if (report) {
       this.#report = report;

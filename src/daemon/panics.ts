@@ -92,7 +92,11 @@ export interface PanicReceiver {
  * Starts the receiver (and the webhook) when configured; otherwise returns a lister over the state
  * directory. Rejects with a one-line error when the socket cannot bind or the store cannot open.
  */
-export async function startPanicReceiver(config: Config, registry: Registry, logger: Logger): Promise<PanicReceiver> {
+export async function startPanicReceiver(
+  config: Config,
+  registry: Registry,
+  logger: Logger,
+): Promise<PanicReceiver> {
   const { netconsole_listen: listen, state_dir: stateDir, webhook_url: webhookUrl } = config.daemon;
   if (!listen) {
     if (webhookUrl)
@@ -102,8 +106,11 @@ export async function startPanicReceiver(config: Config, registry: Registry, log
     return { list: (opts) => listIncidents(stateDir, opts), stop: async () => {} };
   }
   const log = logger.child({ component: 'netconsole' });
-  const logFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void =>
-    log.log(level, msg, fields);
+  const logFn = (
+    level: 'debug' | 'info' | 'warn' | 'error',
+    msg: string,
+    fields?: Record<string, unknown>,
+  ): void => log.log(level, msg, fields);
   const store = await IncidentStore.open(stateDir);
   let receiver: NetconsoleReceiver | undefined;
   let sink: WebhookSink | undefined;

@@ -5,7 +5,8 @@ import { cumulativeBuckets, type Histogram } from '../bpf/histogram.js';
 
 function decadeSteps(fromExp: number, toExp: number): number[] {
   const out: number[] = [];
-  for (let e = fromExp; e < toExp; e++) for (const m of ['1', '2.5', '5']) out.push(Number.parseFloat(`${m}e${e}`));
+  for (let e = fromExp; e < toExp; e++)
+    for (const m of ['1', '2.5', '5']) out.push(Number.parseFloat(`${m}e${e}`));
   out.push(Number.parseFloat(`1e${toExp}`));
   return out;
 }
@@ -29,7 +30,10 @@ export interface PromHistogram {
  * separate `count` word) so the +Inf bucket always equals `_count` and the buckets stay monotonic even when
  * a per-CPU read raced an update between the two words.
  */
-export function toPromHistogram(h: Histogram, bounds: readonly number[] = LATENCY_BUCKETS_SECONDS): PromHistogram {
+export function toPromHistogram(
+  h: Histogram,
+  bounds: readonly number[] = LATENCY_BUCKETS_SECONDS,
+): PromHistogram {
   const withInf = cumulativeBuckets(h, [...bounds, Number.POSITIVE_INFINITY]);
   const count = withInf.pop() ?? 0;
   return { bounds, buckets: withInf, count, sum: h.sumNs / 1e9 };

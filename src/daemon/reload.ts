@@ -18,7 +18,13 @@ export interface ConfigDiff {
   ignored: string[];
 }
 
-const LIVE_PREFIXES = ['log_level', 'log_format', 'doctor.thresholds.', 'daemon.metrics_token_file', 'daemon.interval'];
+const LIVE_PREFIXES = [
+  'log_level',
+  'log_format',
+  'doctor.thresholds.',
+  'daemon.metrics_token_file',
+  'daemon.interval',
+];
 const IGNORED_PREFIXES = ['no_color', 'doctor.duration', 'doctor.interval', 'doctor.output'];
 
 function matches(key: string, prefixes: readonly string[]): boolean {
@@ -29,8 +35,14 @@ function matches(key: string, prefixes: readonly string[]): boolean {
 function flatten(value: unknown, prefix: string, out: Map<string, string>): void {
   // Unset optional keys are absent in one config and `undefined` in another: the same thing.
   if (value === undefined) return;
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && prefix !== 'daemon.netconsole_nodes') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    prefix !== 'daemon.netconsole_nodes'
+  ) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      flatten(v, prefix ? `${prefix}.${k}` : k, out);
     return;
   }
   out.set(prefix, JSON.stringify(value));
@@ -62,6 +74,10 @@ export function effectiveConfig(before: Config, after: Config): Config {
     log_level: after.log_level,
     log_format: after.log_format,
     doctor: { ...before.doctor, thresholds: after.doctor.thresholds },
-    daemon: { ...before.daemon, metrics_token_file: after.daemon.metrics_token_file, interval: after.daemon.interval },
+    daemon: {
+      ...before.daemon,
+      metrics_token_file: after.daemon.metrics_token_file,
+      interval: after.daemon.interval,
+    },
   };
 }

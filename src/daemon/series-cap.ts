@@ -37,7 +37,8 @@ export class SeriesCap {
     readonly labelNames: readonly string[],
     readonly limit: number = DEFAULT_MAX_SERIES_PER_FAMILY,
   ) {
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`series cap must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`series cap must be a positive integer, got ${limit}`);
   }
 
   /** Split one scrape's series (unique label sets) into kept and folded. */

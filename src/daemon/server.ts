@@ -4,7 +4,13 @@
 // closes, idle keep-alive connections are closed at once, in-flight requests finish (a probe pipelined on a
 // busy connection sees readiness 503) and anything still open after the grace period is cut.
 
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../runtime/log.js';
@@ -60,7 +66,8 @@ export interface ListenAddress {
 export function parseListenAddress(text: string): ListenAddress {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`invalid listen address "${text}": expected host:port, e.g. 127.0.0.1:9090`);
+  if (!m || port > 65535)
+    throw new Error(`invalid listen address "${text}": expected host:port, e.g. 127.0.0.1:9090`);
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
 }
@@ -202,7 +209,11 @@ export class DaemonServer {
   #write(req: IncomingMessage, res: ServerResponse, reply: HttpReply): void {
     if (res.headersSent || res.destroyed) return;
     const body =
-      reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body);
+      reply.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.isBuffer(reply.body)
+          ? reply.body
+          : Buffer.from(reply.body);
     res.statusCode = reply.status;
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'text/plain; charset=utf-8');

@@ -41,8 +41,13 @@ export const startCommand: CommandModule = {
   register(program: Command, io: CliIO, setExit: (code: number) => void) {
     program
       .command('start')
-      .description('daemon: collectors run continuously; Prometheus /metrics, /healthz, /readyz, /findings, /panics')
-      .option('--listen <host:port>', 'HTTP address for /metrics, probes and /findings (default 127.0.0.1:9090)')
+      .description(
+        'daemon: collectors run continuously; Prometheus /metrics, /healthz, /readyz, /findings, /panics',
+      )
+      .option(
+        '--listen <host:port>',
+        'HTTP address for /metrics, probes and /findings (default 127.0.0.1:9090)',
+      )
       .option('--interval <duration>', 'diagnosis window: the doctor rules run over each one (default 60s)')
       .option('--state-dir <dir>', 'where netconsole incidents are recorded (default /var/lib/kerno)')
       .option('--metrics-token-file <file>', 'require this bearer token on /metrics, /findings and /panics')

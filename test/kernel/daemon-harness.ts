@@ -86,14 +86,16 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonProces
       const m = /^ {2}metrics +(http:\/\/[^/\s]+)\/metrics/m.exec(err);
       if (m) url = m[1];
       else if (child.exitCode !== null) throw new Error(`kerno start exited with ${child.exitCode}:\n${err}`);
-      else if (Date.now() > deadline) throw new Error(`kerno start printed no banner within ${timeoutMs} ms:\n${err}`);
+      else if (Date.now() > deadline)
+        throw new Error(`kerno start printed no banner within ${timeoutMs} ms:\n${err}`);
       else await new Promise((r) => setTimeout(r, 50));
     }
     if (opts.waitReady !== false) {
       for (;;) {
         const r = await get(`${url}/readyz`).catch(() => undefined);
         if (r?.status === 200) break;
-        if (Date.now() > deadline) throw new Error(`kerno start not ready within ${timeoutMs} ms: ${r?.body}\n${err}`);
+        if (Date.now() > deadline)
+          throw new Error(`kerno start not ready within ${timeoutMs} ms: ${r?.body}\n${err}`);
         await new Promise((res) => setTimeout(res, 100));
       }
     }
@@ -133,7 +135,11 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonProces
 }
 
 /** Numeric value of the first sample of `name` whose labels include `labels`, or undefined. */
-export function sampleValue(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  exposition: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const line of exposition.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);

@@ -22,7 +22,9 @@ function promtool(text: string): Promise<{ code: number; output: string }> {
 }
 
 function liveProgramIds(): Set<number> {
-  const list = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { id: number }[];
+  const list = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
+    id: number;
+  }[];
   return new Set(list.map((p) => p.id));
 }
 
@@ -85,7 +87,8 @@ describe('kerno start with every collector', () => {
   });
 
   test('a known syscall workload moves kerno_syscalls_total{syscall="getppid"} by at least its count', async () => {
-    const before = sampleValue((await get(`${d.url}/metrics`)).body, 'kerno_syscalls_total', { syscall: 'getppid' }) ?? 0;
+    const before =
+      sampleValue((await get(`${d.url}/metrics`)).body, 'kerno_syscalls_total', { syscall: 'getppid' }) ?? 0;
     const w = startWorkload(['getppid', '200000']);
     try {
       await w.run();
@@ -93,10 +96,16 @@ describe('kerno start with every collector', () => {
       await w.finish();
     }
     // A rendered exposition is reused for 500 ms: poll (bounded) rather than expect the very next scrape.
-    const afterValue = await until(async () => {
-      const v = sampleValue((await get(`${d.url}/metrics`)).body, 'kerno_syscalls_total', { syscall: 'getppid' });
-      return v !== undefined && v - before >= 200_000 ? v : undefined;
-    }, 'kerno_syscalls_total{syscall="getppid"} to grow by the workload', 10_000);
+    const afterValue = await until(
+      async () => {
+        const v = sampleValue((await get(`${d.url}/metrics`)).body, 'kerno_syscalls_total', {
+          syscall: 'getppid',
+        });
+        return v !== undefined && v - before >= 200_000 ? v : undefined;
+      },
+      'kerno_syscalls_total{syscall="getppid"} to grow by the workload',
+      10_000,
+    );
     assert.ok(afterValue - before >= 200_000, `getppid moved by ${afterValue - before}`);
   });
 
@@ -105,7 +114,11 @@ describe('kerno start with every collector', () => {
       const r = await get(`${d.url}/findings`);
       return r.status === 200 ? r : undefined;
     }, 'the first diagnosis window');
-    const report = JSON.parse(f.body) as { schemaVersion: number; coverage: { name: string }[]; durationNs: number };
+    const report = JSON.parse(f.body) as {
+      schemaVersion: number;
+      coverage: { name: string }[];
+      durationNs: number;
+    };
     assert.equal(report.schemaVersion, 1);
     assert.ok(report.coverage.some((c) => c.name === 'syscall'));
     assert.ok(report.durationNs >= 1.5e9 && report.durationNs < 10e9, `window ${report.durationNs} ns`);
@@ -120,7 +133,10 @@ describe('kerno start with every collector', () => {
     const ours = d.bpfProgramIds();
     assert.ok(ours.length >= 10, `the daemon holds ${ours.length} programs`);
     const live = liveProgramIds();
-    assert.ok(ours.every((id) => live.has(id)), 'bpftool lists them while it runs');
+    assert.ok(
+      ours.every((id) => live.has(id)),
+      'bpftool lists them while it runs',
+    );
     const { code, signal, ms } = await d.stop('SIGTERM');
     assert.equal(signal, null);
     assert.equal(code, 0);
@@ -141,7 +157,10 @@ describe('kerno start with every collector', () => {
 
 describe('kerno start with partial loads', () => {
   test('a collector whose start throws (fault injection) leaves the daemon ready, the failure visible', async () => {
-    const d = await startDaemon({ args: ['--interval', '60s'], env: { KERNO_FAULT_INJECT: 'tcp:throw-in-start' } });
+    const d = await startDaemon({
+      args: ['--interval', '60s'],
+      env: { KERNO_FAULT_INJECT: 'tcp:throw-in-start' },
+    });
     try {
       const r = JSON.parse((await get(`${d.url}/readyz`)).body) as {
         status: string;
@@ -189,7 +208,11 @@ describe('kerno start with partial loads', () => {
     try {
       const r = await get(`${d.url}/readyz`);
       assert.equal(r.status, 503);
-      const body = JSON.parse(r.body) as { status: string; programs_loaded: number; collectors: { name: string; state: string; hint?: string }[] };
+      const body = JSON.parse(r.body) as {
+        status: string;
+        programs_loaded: number;
+        collectors: { name: string; state: string; hint?: string }[];
+      };
       assert.equal(body.status, 'not_ready');
       assert.equal(body.programs_loaded, 0);
       const syscall = body.collectors.find((c) => c.name === 'syscall')!;
@@ -200,7 +223,10 @@ describe('kerno start with partial loads', () => {
       assert.match(d.stderr(), /BPF collectors did not load \(.*syscall.*\): not root \(uid 65534\)/);
       const m = (await get(`${d.url}/metrics`)).body;
       assert.equal(sampleValue(m, 'kerno_bpf_programs_loaded'), 0);
-      assert.ok(sampleValue(m, 'kerno_memory_total_bytes') === undefined || sampleValue(m, 'kerno_memory_total_bytes')! > 0);
+      assert.ok(
+        sampleValue(m, 'kerno_memory_total_bytes') === undefined ||
+          sampleValue(m, 'kerno_memory_total_bytes')! > 0,
+      );
       const { code } = await d.stop();
       assert.equal(code, 0);
     } finally {
@@ -230,7 +256,11 @@ describe('kerno start with a metrics token', () => {
 
       writeFileSync(token, 'kerno-test-token-two\n');
       process.kill(d.pid, 'SIGHUP');
-      await until(async () => ((await get(`${d.url}/metrics`, bearer('kerno-test-token-two'))).status === 200 ? true : undefined), 'the rotated token');
+      await until(
+        async () =>
+          (await get(`${d.url}/metrics`, bearer('kerno-test-token-two'))).status === 200 ? true : undefined,
+        'the rotated token',
+      );
       assert.equal((await get(`${d.url}/metrics`, bearer('kerno-test-token-one'))).status, 401);
       assert.match(d.stderr(), /"msg":"config reloaded; \d+ changes applied; 0 changes require restart"/);
       const { code } = await d.stop();

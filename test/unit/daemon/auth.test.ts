@@ -25,7 +25,10 @@ describe('readTokenFile', () => {
   });
 
   test('empty, whitespace-only, missing and spaced tokens are errors naming the file', () => {
-    assert.throws(() => readTokenFile(tokenFile('\n')), (e: Error) => e instanceof TokenFileError && /is empty/.test(e.message));
+    assert.throws(
+      () => readTokenFile(tokenFile('\n')),
+      (e: Error) => e instanceof TokenFileError && /is empty/.test(e.message),
+    );
     assert.throws(() => readTokenFile(join(dir, 'nope')), /cannot read: ENOENT/);
     assert.throws(() => readTokenFile(tokenFile('two words')), /contains whitespace/);
   });

@@ -29,8 +29,17 @@ test('not root: names the failed BPF collectors, the reason, what still runs, an
   const b = formatBanner(
     info({
       collectors: [
-        status('syscall', { state: 'failed', programsLoaded: 0, hint: 'not root (uid 1000): run kerno as root' }),
-        status('tcp', { state: 'failed', programsLoaded: 0, programsTotal: 4, hint: 'not root (uid 1000): run kerno as root' }),
+        status('syscall', {
+          state: 'failed',
+          programsLoaded: 0,
+          hint: 'not root (uid 1000): run kerno as root',
+        }),
+        status('tcp', {
+          state: 'failed',
+          programsLoaded: 0,
+          programsTotal: 4,
+          hint: 'not root (uid 1000): run kerno as root',
+        }),
         status('memory', { programsLoaded: 0, programsTotal: 0 }),
       ],
       privilegeProblem: 'not root (uid 1000): run as root (sudo) or grant CAP_BPF and CAP_PERFMON',
@@ -40,10 +49,14 @@ test('not root: names the failed BPF collectors, the reason, what still runs, an
     }),
   );
   assert.match(b, /eBPF programs: 0\/6 loaded/);
-  assert.match(b, /✗ syscall, tcp \(failed\): not root \(uid 1000\): run kerno as root$/m, 'one line per reason');
+  assert.match(
+    b,
+    /✗ syscall, tcp \(failed\): not root \(uid 1000\): run kerno as root$/m,
+    'one line per reason',
+  );
   assert.match(b, /BPF collectors did not load \(syscall, tcp\): not root \(uid 1000\): run as root/);
   assert.match(b, /Still running: memory\. \/readyz answers 503 until a BPF program loads\./);
   assert.match(b, /off by configuration: disk/);
-  assert.match(b, /\/metrics  \(bearer token required\)/);
+  assert.match(b, /\/metrics {2}\(bearer token required\)/);
   assert.match(b, /netconsole receiver on udp:\/\/0\.0\.0\.0:6666/);
 });

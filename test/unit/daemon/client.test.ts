@@ -19,7 +19,10 @@ describe('findingsUrl', () => {
     assert.equal(findingsUrl('http://h:9090'), 'http://h:9090/findings');
     assert.equal(findingsUrl('http://h:9090/'), 'http://h:9090/findings');
     assert.equal(findingsUrl('https://proxy/kerno/node-a/findings'), 'https://proxy/kerno/node-a/findings');
-    assert.throws(() => findingsUrl('ftp://h/'), (e: Error) => e instanceof DaemonClientError && e.kind === 'bad_url');
+    assert.throws(
+      () => findingsUrl('ftp://h/'),
+      (e: Error) => e instanceof DaemonClientError && e.kind === 'bad_url',
+    );
     assert.throws(() => findingsUrl('http://[bad'), /is not a URL/);
   });
 });
@@ -43,7 +46,10 @@ describe('fetchFindings', () => {
             ? send(200, JSON.stringify(report))
             : send(401, '{"error":"bearer token required"}');
         case '/pending/findings':
-          return send(503, '{"status":"pending","message":"no diagnosis window has completed yet; the first completes in 42s"}');
+          return send(
+            503,
+            '{"status":"pending","message":"no diagnosis window has completed yet; the first completes in 42s"}',
+          );
         case '/html/findings':
           return send(200, '<html>hello</html>', 'text/html');
         case '/v2/findings':
@@ -94,13 +100,25 @@ describe('fetchFindings', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
-    await fails(`127.0.0.1:${port}`, 'unreachable', new RegExp(`^kerno daemon at http://127\\.0\\.0\\.1:${port}/findings: connection refused`));
+    await fails(
+      `127.0.0.1:${port}`,
+      'unreachable',
+      new RegExp(`^kerno daemon at http://127\\.0\\.0\\.1:${port}/findings: connection refused`),
+    );
   });
 
   test('503 before the first window, non-JSON, wrong schema, other HTTP errors, timeout', async () => {
-    await fails(`${base}/pending/findings`, 'not_ready', /not ready: no diagnosis window has completed yet; the first completes in 42s/);
+    await fails(
+      `${base}/pending/findings`,
+      'not_ready',
+      /not ready: no diagnosis window has completed yet; the first completes in 42s/,
+    );
     await fails(`${base}/html/findings`, 'not_json', /not JSON \(text\/html\): is this a kerno daemon\?/);
-    await fails(`${base}/v2/findings`, 'schema', /report has schemaVersion 2; this kerno reads schemaVersion 1/);
+    await fails(
+      `${base}/v2/findings`,
+      'schema',
+      /report has schemaVersion 2; this kerno reads schemaVersion 1/,
+    );
     await fails(`${base}/notreport/findings`, 'schema', /report has no schemaVersion/);
     await fails(`${base}/boom/findings`, 'http', /HTTP 500: internal error/);
     await fails(`${base}/elsewhere/findings`, 'http', /HTTP 404.*is this a kerno daemon\?/);

@@ -112,7 +112,10 @@ describe('runDaemon', () => {
     const ready = await http(`${url}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal(JSON.parse(ready.body).status, 'ready');
-    assert.ok(h.err.some((l) => l.startsWith('kerno daemon running')), 'banner on stderr');
+    assert.ok(
+      h.err.some((l) => l.startsWith('kerno daemon running')),
+      'banner on stderr',
+    );
     h.abort.abort();
     assert.equal(await h.done, EXIT.OK);
   });
@@ -205,13 +208,24 @@ describe('runDaemon', () => {
     assert.equal((await http(`${url}/readyz`)).status, 200);
     writeFileSync(tokenPath, 'second-token\n');
     h.signals.emit('SIGHUP');
-    assert.equal((await http(`${url}/metrics`, { headers: { Authorization: 'Bearer first-token' } })).status, 401);
-    assert.equal((await http(`${url}/metrics`, { headers: { Authorization: 'Bearer second-token' } })).status, 200);
+    assert.equal(
+      (await http(`${url}/metrics`, { headers: { Authorization: 'Bearer first-token' } })).status,
+      401,
+    );
+    assert.equal(
+      (await http(`${url}/metrics`, { headers: { Authorization: 'Bearer second-token' } })).status,
+      200,
+    );
     // A botched rotation (empty file) keeps the previous token in force.
     writeFileSync(tokenPath, '');
     h.signals.emit('SIGHUP');
-    assert.equal((await http(`${url}/metrics`, { headers: { Authorization: 'Bearer second-token' } })).status, 200);
-    assert.ok(h.logs().some((l) => l.msg === 'metrics token reload failed; the previous token stays in force'));
+    assert.equal(
+      (await http(`${url}/metrics`, { headers: { Authorization: 'Bearer second-token' } })).status,
+      200,
+    );
+    assert.ok(
+      h.logs().some((l) => l.msg === 'metrics token reload failed; the previous token stays in force'),
+    );
     h.abort.abort();
     assert.equal(await h.done, EXIT.OK);
   });
@@ -238,7 +252,11 @@ describe('runDaemon', () => {
     assert.equal(reloaded.msg, 'config reloaded; 1 changes applied; 1 changes require restart');
     assert.deepEqual(reloaded.applied, ['log_level']);
     assert.deepEqual(reloaded.restart_required, ['daemon.listen']);
-    assert.ok(h.logs().some((l) => l.msg === 'config change needs a restart to take effect' && l.key === 'daemon.listen'));
+    assert.ok(
+      h
+        .logs()
+        .some((l) => l.msg === 'config change needs a restart to take effect' && l.key === 'daemon.listen'),
+    );
     assert.equal((await http(`${url}/healthz`)).status, 200, 'still serving on the old address');
     h.abort.abort();
     assert.equal(await h.done, EXIT.OK);
@@ -254,7 +272,13 @@ describe('runDaemon', () => {
     const { url } = await h.started;
     h.signals.emit('SIGHUP');
     assert.ok(
-      h.logs().some((l) => l.msg === 'config reload failed; keeping the current configuration' && String(l.error).includes('9h')),
+      h
+        .logs()
+        .some(
+          (l) =>
+            l.msg === 'config reload failed; keeping the current configuration' &&
+            String(l.error).includes('9h'),
+        ),
     );
     assert.equal((await http(`${url}/readyz`)).status, 200);
     h.abort.abort();
@@ -272,7 +296,10 @@ describe('runDaemon', () => {
     try {
       h = start(config({ listen: `127.0.0.1:${port}` }));
       assert.equal(await h.done, EXIT.FAILURE);
-      assert.ok(h.err.includes(`kerno: listen 127.0.0.1:${port}: address already in use (EADDRINUSE)\n`), h.err.join(''));
+      assert.ok(
+        h.err.includes(`kerno: listen 127.0.0.1:${port}: address already in use (EADDRINUSE)\n`),
+        h.err.join(''),
+      );
       assert.equal(h.collection.stopCalls, 0, 'nothing was started');
     } finally {
       blocker.close();

@@ -20,12 +20,16 @@ const read = (...p: string[]): string => readFileSync(join(deploy, ...p), 'utf8'
 
 async function startHelp(): Promise<string> {
   let out = '';
-  const code = await run(['start', '--help'], {
-    out: (s) => void (out += s),
-    err: () => {},
-    stdoutIsTTY: false,
-    env: {},
-  }, [startCommand]);
+  const code = await run(
+    ['start', '--help'],
+    {
+      out: (s) => void (out += s),
+      err: () => {},
+      stdoutIsTTY: false,
+      env: {},
+    },
+    [startCommand],
+  );
   assert.equal(code, 0);
   return out;
 }
@@ -34,7 +38,11 @@ async function startHelp(): Promise<string> {
  * (a documented flag must exist too); other tools' flags in prose comments are not ours to check. */
 function flagsIn(text: string): string[] {
   const lines = text.split('\n').filter((l) => /^\s*ExecStart=|^\s*(#\s*)?- +"?--/.test(l));
-  return [...new Set(lines.flatMap((l) => [...l.matchAll(/(?<![\w-])--([a-z][a-z0-9-]+)/g)].map((m) => `--${m[1]}`)))];
+  return [
+    ...new Set(
+      lines.flatMap((l) => [...l.matchAll(/(?<![\w-])--([a-z][a-z0-9-]+)/g)].map((m) => `--${m[1]}`)),
+    ),
+  ];
 }
 
 type Obj = Record<string, unknown>;
@@ -66,14 +74,20 @@ describe('deploy/systemd', () => {
     assert.equal(key('StateDirectory'), 'kerno');
     const caps = key('AmbientCapabilities')!.split(' ');
     assert.deepEqual(key('CapabilityBoundingSet')!.split(' '), caps);
-    for (const c of ['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH']) assert.ok(caps.includes(c), c);
+    for (const c of ['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH'])
+      assert.ok(caps.includes(c), c);
     assert.ok(!caps.includes('CAP_SYS_ADMIN'), 'no CAP_SYS_ADMIN on kernels with CAP_BPF');
-    assert.doesNotMatch(unit, /^(ProtectProc|PrivateDevices|ProtectKernelLogs)=/m, 'these hide /proc/<pid> or /dev/kmsg');
+    assert.doesNotMatch(
+      unit,
+      /^(ProtectProc|PrivateDevices|ProtectKernelLogs)=/m,
+      'these hide /proc/<pid> or /dev/kmsg',
+    );
   });
 
   test('every flag in the unit is a real `kerno start` flag', async () => {
     const help = await startHelp();
-    for (const f of flagsIn(read('systemd', 'kerno.service'))) assert.ok(help.includes(f), `${f} is not in kerno start --help`);
+    for (const f of flagsIn(read('systemd', 'kerno.service')))
+      assert.ok(help.includes(f), `${f} is not in kerno start --help`);
   });
 
   test('config.yaml is a valid kerno configuration with no unknown keys', () => {
@@ -121,11 +135,20 @@ describe('deploy/k8s', () => {
     const c = (spec.containers as Obj[])[0]!;
     const args = c.args as string[];
     assert.equal(args[0], 'start');
-    for (const f of flagsIn(read('k8s', 'daemonset.yaml'))) assert.ok(help.includes(f), `${f} is not in kerno start --help`);
+    for (const f of flagsIn(read('k8s', 'daemonset.yaml')))
+      assert.ok(help.includes(f), `${f} is not in kerno start --help`);
     const listen = args[args.indexOf('--listen') + 1]!;
     assert.equal(listen, '$(POD_IP):9090');
     const env = c.env as { name: string; value?: string; valueFrom?: Obj }[];
-    assert.equal(at(env.find((e) => e.name === 'POD_IP'), 'valueFrom', 'fieldRef', 'fieldPath'), 'status.podIP');
+    assert.equal(
+      at(
+        env.find((e) => e.name === 'POD_IP'),
+        'valueFrom',
+        'fieldRef',
+        'fieldPath',
+      ),
+      'status.podIP',
+    );
     const port = (c.ports as { name: string; containerPort: number }[]).find((p) => p.name === 'metrics')!;
     assert.equal(port.containerPort, 9090);
     assert.deepEqual(at(c, 'livenessProbe', 'httpGet'), { path: '/healthz', port: 'metrics' });
@@ -151,7 +174,12 @@ describe('deploy/k8s', () => {
 
   test('Service and ServiceMonitor point at the metrics port and keep the victim pod/namespace labels', () => {
     const [svc] = docs('service.yaml');
-    assert.deepEqual(at(svc, 'spec', 'ports', 0), { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' });
+    assert.deepEqual(at(svc, 'spec', 'ports', 0), {
+      name: 'metrics',
+      port: 9090,
+      targetPort: 'metrics',
+      protocol: 'TCP',
+    });
     const [sm] = docs('servicemonitor.yaml');
     const ep = at(sm, 'spec', 'endpoints', 0) as Obj;
     assert.equal(ep.port, 'metrics');
@@ -163,7 +191,12 @@ describe('deploy/k8s', () => {
     const [rule] = docs('prometheusrule.yaml');
     const groups = at(rule, 'spec', 'groups') as { rules: { alert: string; expr: string }[] }[];
     const alerts = groups.flatMap((g) => g.rules.map((r) => r.alert));
-    for (const a of ['KernoBPFProgramsNotLoaded', 'KernoCollectorDisabled', 'KernoOOMKills', 'KernoCgroupMemoryPressure'])
+    for (const a of [
+      'KernoBPFProgramsNotLoaded',
+      'KernoCollectorDisabled',
+      'KernoOOMKills',
+      'KernoCgroupMemoryPressure',
+    ])
       assert.ok(alerts.includes(a), a);
     const dir = mkdtempSync(join(tmpdir(), 'kerno-test-rules-'));
     try {
@@ -187,14 +220,18 @@ describe('deploy/k8s', () => {
     ]);
     for (const g of groups)
       for (const r of g.rules)
-        for (const m of r.expr.matchAll(/\bkerno_[a-z_]+/g)) assert.ok(exported.has(m[0]), `${r.alert} uses unknown ${m[0]}`);
+        for (const m of r.expr.matchAll(/\bkerno_[a-z_]+/g))
+          assert.ok(exported.has(m[0]), `${r.alert} uses unknown ${m[0]}`);
   });
 });
 
 describe('deploy/helm/kerno', () => {
   const chart = join('helm', 'kerno');
   const values = YAML.parse(read(chart, 'values.yaml')) as Obj;
-  const templates = readdirSync(join(deploy, chart, 'templates')).map((f) => ({ f, text: read(chart, 'templates', f) }));
+  const templates = readdirSync(join(deploy, chart, 'templates')).map((f) => ({
+    f,
+    text: read(chart, 'templates', f),
+  }));
 
   test('Chart.yaml and values.yaml parse; appVersion matches the package version', () => {
     const meta = YAML.parse(read(chart, 'Chart.yaml')) as Obj;
@@ -213,9 +250,14 @@ describe('deploy/helm/kerno', () => {
       assert.equal(text.split('{{').length, text.split('}}').length, `${f}: unbalanced {{ }}`);
       for (const m of text.matchAll(/\.Values((?:\.[A-Za-z][A-Za-z0-9]*)+)/g)) {
         const path = m[1]!.slice(1).split('.');
-        assert.notEqual(at(values, ...path), undefined, `${f}: .Values.${path.join('.')} is not in values.yaml`);
+        assert.notEqual(
+          at(values, ...path),
+          undefined,
+          `${f}: .Values.${path.join('.')} is not in values.yaml`,
+        );
       }
-      for (const m of text.matchAll(/include "([^"]+)"/g)) assert.ok(defined.has(m[1]), `${f}: include "${m[1]}" is not defined`);
+      for (const m of text.matchAll(/include "([^"]+)"/g))
+        assert.ok(defined.has(m[1]), `${f}: include "${m[1]}" is not defined`);
     }
   });
 
@@ -234,14 +276,19 @@ describe('deploy/helm/kerno', () => {
     assert.match(ds, /privileged: true/, 'the privileged fallback is a value');
   });
 
-  test('the chart\'s alert expressions are the checked ones of deploy/k8s/prometheusrule.yaml', () => {
-    const k8s = (YAML.parse(read('k8s', 'prometheusrule.yaml')) as Obj).spec as { groups: { rules: { alert: string; expr: string }[] }[] };
+  test("the chart's alert expressions are the checked ones of deploy/k8s/prometheusrule.yaml", () => {
+    const k8s = (YAML.parse(read('k8s', 'prometheusrule.yaml')) as Obj).spec as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
     const helm = templates.find((t) => t.f === 'prometheusrule.yaml')!.text;
     for (const g of k8s.groups)
       for (const r of g.rules) {
         const m = new RegExp(`alert: ${r.alert}\\n\\s+expr: (.*)\\n`).exec(helm);
         assert.ok(m, `${r.alert} missing from the chart`);
-        const expr = m[1]!.replace('{{ .Values.prometheusRule.cgroupMemoryRatio }}', String(at(values, 'prometheusRule', 'cgroupMemoryRatio')));
+        const expr = m[1]!.replace(
+          '{{ .Values.prometheusRule.cgroupMemoryRatio }}',
+          String(at(values, 'prometheusRule', 'cgroupMemoryRatio')),
+        );
         assert.equal(expr, r.expr, r.alert);
       }
   });

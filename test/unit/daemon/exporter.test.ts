@@ -64,10 +64,14 @@ function fullData(): Record<string, CollectorMetrics> {
         tcp_state_changes_total: [{ labels: {}, value: 30 }],
       },
     },
-    fd: { counters: { fd_opens_total: [{ labels: {}, value: 10 }], fd_closes_total: [{ labels: {}, value: 9 }] } },
+    fd: {
+      counters: { fd_opens_total: [{ labels: {}, value: 10 }], fd_closes_total: [{ labels: {}, value: 9 }] },
+    },
     sched: { histograms: { runqueue_delay_seconds: [{ labels: {}, value: hist([3_000, 9_000_000]) }] } },
     disk: {
-      histograms: { disk_io_duration_seconds: [{ labels: { device: 'vda', op: 'write' }, value: hist([400_000]) }] },
+      histograms: {
+        disk_io_duration_seconds: [{ labels: { device: 'vda', op: 'write' }, value: hist([400_000]) }],
+      },
       counters: { disk_io_bytes_total: [{ labels: { device: 'vda', op: 'write' }, value: 4096 }] },
     },
     oom: { counters: { oom_kills_total: [{ labels: cg('web-1'), value: 1 }] } },
@@ -81,7 +85,9 @@ function fullData(): Record<string, CollectorMetrics> {
       },
     },
     pressure: {
-      counters: { pressure_stall_seconds_total: [{ labels: { resource: 'memory', kind: 'some' }, value: 1.5 }] },
+      counters: {
+        pressure_stall_seconds_total: [{ labels: { resource: 'memory', kind: 'some' }, value: 1.5 }],
+      },
     },
     cgroup_memory: {
       gauges: {
@@ -102,7 +108,8 @@ describe('Exporter', () => {
     assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     const lint = await promtoolCheck(body);
     assert.equal(lint.code, 0, lint.output);
-    for (const f of COLLECTOR_FAMILIES) assert.match(body, new RegExp(`^# TYPE kerno_${f.name} ${f.type}$`, 'm'));
+    for (const f of COLLECTOR_FAMILIES)
+      assert.match(body, new RegExp(`^# TYPE kerno_${f.name} ${f.type}$`, 'm'));
   });
 
   test('kernel histograms become second-based histograms with _bucket/_sum/_count', async () => {
@@ -118,7 +125,10 @@ describe('Exporter', () => {
     const sum = samples(all, 'kerno_syscall_duration_seconds_sum', { syscall: 'read' })[0]!.value;
     assert.ok(Math.abs(sum - 22_300e-9) < 1e-12);
     assert.equal(samples(all, 'kerno_runqueue_delay_seconds_bucket', { le: '0.01' })[0]?.value, 2);
-    assert.equal(samples(all, 'kerno_disk_io_duration_seconds_count', { device: 'vda', op: 'write' })[0]?.value, 1);
+    assert.equal(
+      samples(all, 'kerno_disk_io_duration_seconds_count', { device: 'vda', op: 'write' })[0]?.value,
+      1,
+    );
     assert.equal(samples(all, 'kerno_syscalls_total', { syscall: 'read' })[0]?.value, 3);
     assert.equal(samples(all, 'kerno_tcp_retransmitted_segments_total')[0]?.value, 7);
   });
@@ -152,7 +162,10 @@ describe('Exporter', () => {
       {
         cgroup_memory: {
           gauges: {
-            cgroup_memory_used_ratio: ['a', 'b', 'c', 'd'].map((p, i) => ({ labels: cg(p), value: 0.5 + i / 10 })),
+            cgroup_memory_used_ratio: ['a', 'b', 'c', 'd'].map((p, i) => ({
+              labels: cg(p),
+              value: 0.5 + i / 10,
+            })),
             cgroup_memory_usage_bytes: ['a', 'b', 'c', 'd'].map((p) => ({ labels: cg(p), value: 100 })),
           },
         },
@@ -164,8 +177,16 @@ describe('Exporter', () => {
     const ratio = samples(all, 'kerno_cgroup_memory_used_ratio');
     assert.equal(ratio.length, 3);
     const over = { cgroup: '[overflow]', pod: '[overflow]', namespace: '[overflow]' };
-    assert.equal(samples(all, 'kerno_cgroup_memory_used_ratio', over)[0]?.value, 0.8, 'ratio overflow holds the max');
-    assert.equal(samples(all, 'kerno_cgroup_memory_usage_bytes', over)[0]?.value, 200, 'bytes overflow holds the sum');
+    assert.equal(
+      samples(all, 'kerno_cgroup_memory_used_ratio', over)[0]?.value,
+      0.8,
+      'ratio overflow holds the max',
+    );
+    assert.equal(
+      samples(all, 'kerno_cgroup_memory_usage_bytes', over)[0]?.value,
+      200,
+      'bytes overflow holds the sum',
+    );
     assert.equal(samples(all, 'kerno_oom_kills_total', over)[0]?.value, 2);
     const folded = (family: string) =>
       samples(all, 'kerno_metric_series_folded_total', { family: `kerno_${family}` })[0]?.value;
@@ -174,7 +195,8 @@ describe('Exporter', () => {
     assert.equal(folded('syscalls_total'), 0, 'labelled families start at 0');
     all = await scrape();
     assert.equal(
-      samples(all, 'kerno_metric_series_folded_total', { family: 'kerno_cgroup_memory_used_ratio' })[0]?.value,
+      samples(all, 'kerno_metric_series_folded_total', { family: 'kerno_cgroup_memory_used_ratio' })[0]
+        ?.value,
       2,
       'still-folded label sets are not counted twice',
     );
@@ -196,7 +218,11 @@ describe('Exporter', () => {
     });
     let all = await scrape();
     assert.equal(samples(all, 'kerno_syscalls_total', { syscall: 'read' })[0]?.value, 5);
-    assert.equal(samples(all, 'kerno_syscalls_total')[0]?.labels.comm, undefined, 'undeclared labels are dropped');
+    assert.equal(
+      samples(all, 'kerno_syscalls_total')[0]?.labels.comm,
+      undefined,
+      'undeclared labels are dropped',
+    );
     assert.equal(all.filter((s) => s.name.includes('made_up')).length, 0);
     all = await scrape();
     const warns = logs().filter((l) => String(l.msg).includes('does not know'));
@@ -212,9 +238,15 @@ describe('Exporter', () => {
     assert.equal(samples(all, 'kerno_bpf_programs_expected')[0]?.value, 6);
     assert.equal(samples(all, 'kerno_collector_events_total', { collector: 'syscall' })[0]?.value, 1234);
     assert.equal(samples(all, 'kerno_collector_errors_total', { collector: 'syscall' })[0]?.value, 2);
-    assert.equal(samples(all, 'kerno_collector_errors_total', { collector: 'tcp' })[0]?.value, 1, 'a failed start');
+    assert.equal(
+      samples(all, 'kerno_collector_errors_total', { collector: 'tcp' })[0]?.value,
+      1,
+      'a failed start',
+    );
     assert.ok(samples(all, 'process_cpu_seconds_total').length === 1);
-    assert.ok(all.some((s) => s.name === 'nodejs_active_handles' || s.name === 'nodejs_heap_size_used_bytes'));
+    assert.ok(
+      all.some((s) => s.name === 'nodejs_active_handles' || s.name === 'nodejs_heap_size_used_bytes'),
+    );
     assert.equal(samples(all, 'nodejs_active_handles_total').length, 0);
   });
 
@@ -239,7 +271,7 @@ describe('Exporter', () => {
     assert.equal(source.metricsCalls, 2);
   });
 
-  test('nothing lands on prom-client\'s global registry', async () => {
+  test("nothing lands on prom-client's global registry", async () => {
     const { exporter } = setup(fullData());
     await exporter.render();
     assert.ok(!(await globalRegistry.metrics()).includes('kerno_'));

@@ -62,7 +62,10 @@ describe('FindingsLoop', () => {
       intervalMs: () => 1000,
       version: '1.0.0',
       logger: createLogger({ write: () => {} }),
-      evaluate: (_s, t) => (seen.push(t), { findings: [finding('oom_kill_occurred', 'critical')], ruleErrors: [] }),
+      evaluate: (_s, t) => (
+        seen.push(t),
+        { findings: [finding('oom_kill_occurred', 'critical')], ruleErrors: [] }
+      ),
     });
     assert.equal(loop.windows, 0);
     assert.equal(await Promise.resolve(loop.report), undefined);
@@ -151,7 +154,11 @@ describe('FindingsLoop', () => {
 
   test('kerno_finding_active has one series per rule/severity of the last window', async () => {
     const registry = new Registry();
-    let findings = [finding('tcp_retransmit_storm', 'critical'), finding('tcp_retransmit_storm', 'critical'), finding('fd_leak', 'warning')];
+    let findings = [
+      finding('tcp_retransmit_storm', 'critical'),
+      finding('tcp_retransmit_storm', 'critical'),
+      finding('fd_leak', 'warning'),
+    ];
     const loop = new FindingsLoop({
       source: new FakeCollection(),
       thresholds: () => ({}),
@@ -168,7 +175,9 @@ describe('FindingsLoop', () => {
     await loop.cycle();
     all = parseExposition(await registry.metrics());
     assert.deepEqual(
-      samples(all, 'kerno_finding_active').map((s) => `${s.labels.rule}/${s.labels.severity}=${s.value}`).sort(),
+      samples(all, 'kerno_finding_active')
+        .map((s) => `${s.labels.rule}/${s.labels.severity}=${s.value}`)
+        .sort(),
       ['fd_leak/warning=1', 'tcp_retransmit_storm/critical=1'],
     );
     assert.equal(samples(all, 'kerno_diagnosis_windows_total')[0]?.value, 1);

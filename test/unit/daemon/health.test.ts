@@ -9,7 +9,13 @@ const base = (over: Partial<HealthState> = {}): HealthState => ({
   uptime: 12.5,
   collectors: [
     status('syscall'),
-    status('tcp', { state: 'failed', programsLoaded: 0, programsTotal: 4, hint: 'not root: run as root', faults: 0 }),
+    status('tcp', {
+      state: 'failed',
+      programsLoaded: 0,
+      programsTotal: 4,
+      hint: 'not root: run as root',
+      faults: 0,
+    }),
     status('memory', { programsLoaded: 0, programsTotal: 0, restarts: 2, faults: 3 }),
   ],
   ...over,
@@ -37,7 +43,9 @@ describe('/healthz', () => {
 
 describe('/readyz state machine', () => {
   test('starting with nothing loaded yet → 503 not_ready (collectors loading)', () => {
-    const r = readyz(base({ phase: 'starting', collectors: [status('syscall', { state: 'loading', programsLoaded: 0 })] }));
+    const r = readyz(
+      base({ phase: 'starting', collectors: [status('syscall', { state: 'loading', programsLoaded: 0 })] }),
+    );
     assert.equal(r.status, 503);
     assert.equal(r.body.status, 'not_ready');
     assert.match(r.body.reason!, /still loading/);
@@ -47,7 +55,10 @@ describe('/readyz state machine', () => {
     const r = readyz(
       base({
         phase: 'starting',
-        collectors: [status('syscall'), status('tcp', { state: 'loading', programsLoaded: 0, programsTotal: 4 })],
+        collectors: [
+          status('syscall'),
+          status('tcp', { state: 'loading', programsLoaded: 0, programsTotal: 4 }),
+        ],
       }),
     );
     assert.equal(r.status, 200);
@@ -67,7 +78,10 @@ describe('/readyz state machine', () => {
   test('running with no BPF program at all (not root) → 503 not_ready, pointing at the hints', () => {
     const r = readyz(
       base({
-        collectors: [status('syscall', { state: 'failed', programsLoaded: 0, hint: 'not root' }), status('memory', { programsLoaded: 0, programsTotal: 0 })],
+        collectors: [
+          status('syscall', { state: 'failed', programsLoaded: 0, hint: 'not root' }),
+          status('memory', { programsLoaded: 0, programsTotal: 0 }),
+        ],
       }),
     );
     assert.equal(r.status, 503);

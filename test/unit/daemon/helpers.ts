@@ -61,7 +61,12 @@ export class FakeCollection implements DaemonCollection {
   readonly supervisor: { fatal: Promise<never> };
   #failFatal!: (err: Error) => void;
 
-  constructor(collectors: CollectorStatus[] = [status('syscall'), status('memory', { programsLoaded: 0, programsTotal: 0 })]) {
+  constructor(
+    collectors: CollectorStatus[] = [
+      status('syscall'),
+      status('memory', { programsLoaded: 0, programsTotal: 0 }),
+    ],
+  ) {
     this.collectors = collectors;
     const fatal = new Promise<never>((_, reject) => (this.#failFatal = reject));
     fatal.catch(() => {});
@@ -177,7 +182,8 @@ export function parseExposition(text: string): Sample[] {
     if (!m) throw new Error(`unparsable exposition line: ${line}`);
     const labels: Record<string, string> = {};
     const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-    for (let l = re.exec(m[2] ?? ''); l; l = re.exec(m[2] ?? '')) labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
+    for (let l = re.exec(m[2] ?? ''); l; l = re.exec(m[2] ?? ''))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
     out.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
   }
   return out;

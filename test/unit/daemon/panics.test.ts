@@ -15,13 +15,20 @@ const q = (s: string) => new URLSearchParams(s);
 describe('panicsQuery', () => {
   test('defaults and valid filters', () => {
     assert.deepEqual(panicsQuery(q('')), { limit: 100 });
-    assert.deepEqual(panicsQuery(q('limit=5&node=node-a&kind=oops')), { limit: 5, node: 'node-a', kind: 'oops' });
+    assert.deepEqual(panicsQuery(q('limit=5&node=node-a&kind=oops')), {
+      limit: 5,
+      node: 'node-a',
+      kind: 'oops',
+    });
     assert.equal(panicsQuery(q('since=2026-01-02T03:04:05Z')).sinceMs, Date.parse('2026-01-02T03:04:05Z'));
     assert.equal(panicsQuery(q('since=1h'), 10_000_000).sinceMs, 10_000_000 - 3_600_000);
   });
 
   test('bad values are one-line errors naming the parameter', () => {
-    assert.throws(() => panicsQuery(q('limit=0')), /^QueryError: limit: expected an integer between 1 and 1000, got "0"$/);
+    assert.throws(
+      () => panicsQuery(q('limit=0')),
+      /^QueryError: limit: expected an integer between 1 and 1000, got "0"$/,
+    );
     assert.throws(() => panicsQuery(q('limit=abc')), /limit:/);
     assert.throws(() => panicsQuery(q('limit=5000')), /limit:/);
     assert.throws(() => panicsQuery(q('kind=meltdown')), /kind: unknown incident kind "meltdown"/);
@@ -94,10 +101,18 @@ describe('startPanicReceiver', () => {
   });
 
   test('a port that cannot be bound is an error, and the store is released', async () => {
-    const first = await startPanicReceiver(config({ netconsole_listen: 'udp://127.0.0.1:0' }), new Registry(), createLogger({ write: () => {} }));
+    const first = await startPanicReceiver(
+      config({ netconsole_listen: 'udp://127.0.0.1:0' }),
+      new Registry(),
+      createLogger({ write: () => {} }),
+    );
     try {
       await assert.rejects(
-        startPanicReceiver(config({ netconsole_listen: first.address! }), new Registry(), createLogger({ write: () => {} })),
+        startPanicReceiver(
+          config({ netconsole_listen: first.address! }),
+          new Registry(),
+          createLogger({ write: () => {} }),
+        ),
         /bind netconsole udp:\/\/127\.0\.0\.1:\d+: .*EADDRINUSE/,
       );
     } finally {

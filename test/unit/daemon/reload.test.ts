@@ -11,7 +11,11 @@ function changed(mutate: (c: Config) => void): Config {
 
 describe('diffConfig', () => {
   test('identical configurations differ in nothing', () => {
-    assert.deepEqual(diffConfig(defaultConfig(), defaultConfig()), { applied: [], restartRequired: [], ignored: [] });
+    assert.deepEqual(diffConfig(defaultConfig(), defaultConfig()), {
+      applied: [],
+      restartRequired: [],
+      ignored: [],
+    });
   });
 
   test('live keys, restart-required keys and ignored keys are told apart', () => {

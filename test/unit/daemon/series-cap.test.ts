@@ -53,7 +53,10 @@ describe('SeriesCap', () => {
 
   test('families without labels are never capped; overflow labels are all "[overflow]"', () => {
     assert.equal(new SeriesCap([], 1).apply([{ labels: {}, value: 1 }]).kept.length, 1);
-    assert.deepEqual(new SeriesCap(['a', 'b'], 1).overflowLabels(), { a: OVERFLOW_LABEL_VALUE, b: OVERFLOW_LABEL_VALUE });
+    assert.deepEqual(new SeriesCap(['a', 'b'], 1).overflowLabels(), {
+      a: OVERFLOW_LABEL_VALUE,
+      b: OVERFLOW_LABEL_VALUE,
+    });
   });
 
   test('label keys distinguish values that would collide when concatenated', () => {

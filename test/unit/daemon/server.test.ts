@@ -131,7 +131,10 @@ describe('DaemonServer listen errors and draining', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const s = new DaemonServer({ routes: {}, logger: logCapture().logger });
-      await assert.rejects(s.listen({ host: '127.0.0.1', port }), new RegExp(`^Error: listen 127\\.0\\.0\\.1:${port}: address already in use \\(EADDRINUSE\\)$`));
+      await assert.rejects(
+        s.listen({ host: '127.0.0.1', port }),
+        new RegExp(`^Error: listen 127\\.0\\.0\\.1:${port}: address already in use \\(EADDRINUSE\\)$`),
+      );
     } finally {
       blocker.close();
     }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# All-collectors overhead: ns added per getppid() with EVERY collector attached exactly as `kerno doctor`
+# attaches them (bench/all-collectors/hold.ts: the real Collection, default config), vs the bpftrace one-liner
+# that builds a syscall latency histogram. Same method as bench/syscall-overhead/run.sh: interleaved
+# (bare, kerno, bpftrace) rounds, the loop pinned to the last CPU, median per variant.
+# Target (issue #5): added-ns ratio kerno/bpftrace ≤ 1.0.
+#   bench/all-collectors/run.sh [ROUNDS] [N]        (default 5 rounds × 3M calls)
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+cd "$root"
+rounds=${1:-5}
+n=${2:-3000000}
+[[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh installs it" >&2; exit 1; }
+# bpftrace's classic tracepoints need tracefs (kerno's tp_btf programs do not); the mount may stay.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+mkdir -p bench/out
+cc -O2 -o bench/out/getppid-loop bench/syscall-overhead/getppid-loop.c
+cpu=$(($(nproc) - 1))
+loop() { taskset -c "$cpu" bench/out/getppid-loop "$n"; }
+
+holder_pid=""
+cleanup() { if [[ -n $holder_pid ]]; then kill "$holder_pid" 2>/dev/null || true; wait "$holder_pid" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+# start_holder RE CMD... : runs CMD in the background until it prints a line matching RE (stdout/stderr).
+start_holder() {
+  local re=$1
+  shift
+  local fifo
+  fifo=$(mktemp -u)
+  mkfifo "$fifo"
+  "$@" >"$fifo" 2>&1 &
+  holder_pid=$!
+  exec 3<"$fifo"
+  rm -f "$fifo"
+  local line
+  while IFS= read -r -t 60 line <&3; do
+    [[ $line =~ ^hold: ]] && [[ $r -eq 1 ]] && echo "  $line" >&2
+    [[ $line =~ $re ]] && return 0
+  done
+  echo "holder did not become ready: $*" >&2
+  return 1
+}
+stop_holder() {
+  kill "$holder_pid" 2>/dev/null || true
+  wait "$holder_pid" 2>/dev/null || true
+  holder_pid=""
+  exec 3<&-
+}
+
+bare=() kerno=() bpft=()
+script='tracepoint:raw_syscalls:sys_enter { @s[tid]=nsecs } tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h=hist(nsecs-@s[tid]); delete(@s[tid]) }'
+for ((r = 1; r <= rounds; r++)); do
+  bare+=("$(loop)")
+  start_holder 'ready' node --import tsx bench/all-collectors/hold.ts
+  kerno+=("$(loop)")
+  stop_holder
+  start_holder 'Attaching' bpftrace -e "$script"
+  bpft+=("$(loop)")
+  stop_holder
+  echo "round $r: bare ${bare[-1]} ns, kerno(all) ${kerno[-1]} ns, bpftrace ${bpft[-1]} ns" >&2
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mb=$(median "${bare[@]}")
+mk=$(median "${kerno[@]}")
+mt=$(median "${bpft[@]}")
+awk -v b="$mb" -v k="$mk" -v t="$mt" -v r="$rounds" -v n="$n" 'BEGIN {
+  printf "all-collectors: %d rounds × %d getppid, medians (ns/call): bare %.1f, kerno[all collectors] %.1f, bpftrace %.1f\n", r, n, b, k, t
+  printf "added ns/syscall: kerno %.1f, bpftrace %.1f, ratio kerno/bpftrace %.2f (target ≤ 1.0)\n", k-b, t-b, (k-b)/(t-b)
+}'
