@@ -40,6 +40,7 @@ const EEXIST = 17;
 const ENOTDIR = 20;
 const EINVAL = 22;
 const ENOTTY = 25;
+const ENOTEMPTY = 39;
 const ENODATA = 61;
 const ENOPROTOOPT = 92;
 const EOPNOTSUPP = 95;
@@ -49,7 +50,10 @@ const ETIMEDOUT = 110;
 // readlink() on a non-link is how realpath() walks a path; isatty() is ioctl(TCGETS) → ENOTTY; `mkdir -p`
 // and epoll_ctl re-adds meet EEXIST; `rm -f` and PATH search by execvp meet ENOENT. fcntl(fd, F_GETFD) is
 // how a shell asks "is this fd open?" before a redirection (EBADF = no: bash did 15/s here), and daemons
-// close every possible descriptor before exec. openat ENOENT is NOT here: a process reopening a missing
+// close every possible descriptor before exec. Recursive removers (Node's fs.rm, rimraf) call rmdir() first
+// and descend on ENOTEMPTY (a test suite's temp-dir cleanup: 13/s here). bpf() answers ENOENT when
+// BPF_MAP_GET_NEXT_KEY passes the last key and when a lookup misses: every map dump by a BPF tool (a kerno
+// daemon beside doctor: 430/s here) ends that way. openat ENOENT is NOT here: a process reopening a missing
 // file in a loop is the misconfiguration the rule exists to show (it has its own floor, below).
 const EXISTENCE = [ENOENT, ENOTDIR];
 const XATTR = [ENODATA, EOPNOTSUPP, ENOENT];
@@ -78,7 +82,8 @@ const BY_SYSCALL: ReadonlyMap<string, ReadonlySet<number>> = new Map(
       ['mkdirat', [EEXIST]],
       ['unlink', [ENOENT]],
       ['unlinkat', [ENOENT]],
-      ['rmdir', [ENOENT]],
+      ['rmdir', [ENOENT, ENOTEMPTY]],
+      ['bpf', [ENOENT]],
       ['execve', [ENOENT]],
       ['execveat', [ENOENT]],
       ['epoll_ctl', [EEXIST, ENOENT]],

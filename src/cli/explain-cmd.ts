@@ -22,10 +22,14 @@ export const explainCommand: CommandModule = {
   register(program: Command, io: CliIO, setExit: (code: number) => void) {
     program
       .command('explain')
-      .description('document a doctor rule: trigger (with your thresholds), why it matters, fix, paired chaos scenario')
+      .description(
+        'document a doctor rule: trigger (with your thresholds), why it matters, fix, paired chaos scenario',
+      )
       .argument('[text...]', 'not supported: kerno has no AI explanations')
       .option('--rule [id]', 'the rule to explain; without an id, list every rule')
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .addOption(
+        new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
+      )
       .addHelpText(
         'after',
         `
@@ -45,7 +49,9 @@ Exit status: 0 ok, 1 unknown rule, 2 bad usage, 3 bad configuration.`,
 function runExplain(text: string[], opts: ExplainFlags, cmd: Command, io: CliIO): number {
   if (opts.rule === undefined) {
     if (text.length > 0) throw new UsageError('AI explanations are not part of kerno; use --rule <id>');
-    throw new UsageError('nothing to explain: use --rule <id> for one rule, or --rule alone to list them all');
+    throw new UsageError(
+      'nothing to explain: use --rule <id> for one rule, or --rule alone to list them all',
+    );
   }
   if (text.length > 0) {
     throw new UsageError(`unexpected argument "${text.join(' ')}": --rule takes one rule id`);
@@ -131,7 +137,11 @@ export function renderRule(entry: RuleCatalogueEntry, opts: { color: boolean; wi
   }
   field('WHY', entry.why ? para(entry.why) : [entry.description]);
   // Fix steps are commands to copy: printed verbatim, never re-wrapped (that would collapse their spacing).
-  if (entry.fix.length > 0) field('FIX', entry.fix.map((f, i) => `${i + 1}. ${f}`));
+  if (entry.fix.length > 0)
+    field(
+      'FIX',
+      entry.fix.map((f, i) => `${i + 1}. ${f}`),
+    );
   const scenarios = scenariosFor(entry);
   field(
     'PAIRS WITH',

@@ -26,13 +26,21 @@ export const netconsoleCommand: CommandModule = {
   register(program: Command, io: CliIO, setExit: (code: number) => void) {
     const nc = program
       .command('netconsole')
-      .description("send this node's kernel log to a kerno receiver over UDP (netconsole), so panics are caught");
+      .description(
+        "send this node's kernel log to a kerno receiver over UDP (netconsole), so panics are caught",
+      );
     nc.command('setup')
       .description('configure netconsole on this node (a dry run that prints the steps, unless --apply)')
-      .requiredOption('--target <host:port>', 'the receiver (kerno start --netconsole-listen); an IP address: the kernel does no DNS')
+      .requiredOption(
+        '--target <host:port>',
+        'the receiver (kerno start --netconsole-listen); an IP address: the kernel does no DNS',
+      )
       .option('--interface <if>', 'network interface to send from (default: the kernel picks the route)')
       .option('--local-ip <ip>', 'source address (default: the interface address)')
-      .option('--target-mac <mac>', "next hop's MAC: the receiver's, or the gateway's across subnets (default broadcast)")
+      .option(
+        '--target-mac <mac>',
+        "next hop's MAC: the receiver's, or the gateway's across subnets (default broadcast)",
+      )
       .option('--apply', 'configure it now through configfs (needs root)')
       .addHelpText(
         'after',
@@ -93,7 +101,9 @@ export function renderPlan(plan: NetconsoleSetupPlan): string {
     '',
     `This node: ${sentence(plan.reason)}`,
     '',
-    plan.supported ? 'What --apply does (configfs):' : 'On a kernel with netconsole, --apply would run (configfs):',
+    plan.supported
+      ? 'What --apply does (configfs):'
+      : 'On a kernel with netconsole, --apply would run (configfs):',
     ...plan.configfsCommands.map((c) => `  ${c}`),
     '',
     'Or as a module / kernel command-line parameter:',

@@ -186,6 +186,12 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     const addr = await server.listen(parseListenAddress(config.daemon.listen));
     url = urlOf(addr);
     port = addr.port;
+    if (!auth.enabled && !isLoopback(addr.address))
+      logger.warn(
+        'serving /metrics, /findings and /panics without a token on a non-loopback address: process, ' +
+          'cgroup and pod names are readable by anyone who can reach it (set --metrics-token-file)',
+        { listen: url },
+      );
   } catch (err) {
     io.err(`kerno: ${errorText(err)}\n`);
     await panics.stop();
@@ -310,6 +316,10 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     logger.info('kerno daemon stopped');
   }
   return exitCode;
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 function index(): HttpReply {

@@ -4,8 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireKernel } from '../helpers/kernel.js';
 import { detectNetconsoleSupport } from '../../src/netconsole/index.js';
@@ -15,6 +14,7 @@ before(() => requireKernel());
 
 const STATE_DIR = '/run/kerno-chaos';
 const NOBODY = 65534;
+const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
 
 // ------------------------------------------------------------------------------------------ ground truth
 
@@ -37,7 +37,10 @@ function stateFilesOwnedBy(pid: number): string[] {
   }
   return names.filter((n) => {
     try {
-      return (JSON.parse(readFileSync(join(STATE_DIR, n), 'utf8')) as { owner?: { pid?: number } }).owner?.pid === pid;
+      return (
+        (JSON.parse(readFileSync(join(STATE_DIR, n), 'utf8')) as { owner?: { pid?: number } }).owner?.pid ===
+        pid
+      );
     } catch {
       return false;
     }
@@ -71,10 +74,13 @@ function subjectPid(stderr: string): number {
 
 test('chaos --induce syscall-errors --yes: progress lines, exit 0, nothing left behind', async () => {
   let kernoPid = 0;
-  const o = await spawnKerno(['chaos', '--induce', 'syscall-errors', '--duration', '2s', '--intensity', 'low', '--yes'], {
-    timeoutMs: 90_000,
-    onStderr: (_all, child) => (kernoPid = child.pid ?? 0),
-  });
+  const o = await spawnKerno(
+    ['chaos', '--induce', 'syscall-errors', '--duration', '2s', '--intensity', 'low', '--yes'],
+    {
+      timeoutMs: 90_000,
+      onStderr: (_all, child) => (kernoPid = child.pid ?? 0),
+    },
+  );
   assert.equal(o.code, 0, o.stderr);
   assert.doesNotMatch(o.stderr, /^\s+at /m, 'no stack trace');
   const lines = stderrLines(o);
@@ -92,23 +98,41 @@ test('chaos interrupted with SIGTERM: cleans up and exits 0', async () => {
   let kernoPid = 0;
   let sent = false;
   const started = Date.now();
-  const o = await spawnKerno(['chaos', '--induce', 'syscall-errors', '--duration', '60s', '--intensity', 'low', '--yes'], {
-    timeoutMs: 90_000,
-    onStderr: (all, child) => {
-      kernoPid = child.pid ?? 0;
-      if (!sent && /subject: pid \d+/.test(all)) {
-        sent = true;
-        child.kill('SIGTERM');
-      }
+  const o = await spawnKerno(
+    ['chaos', '--induce', 'syscall-errors', '--duration', '60s', '--intensity', 'low', '--yes'],
+    {
+      timeoutMs: 90_000,
+      onStderr: (all, child) => {
+        kernoPid = child.pid ?? 0;
+        if (!sent && /subject: pid \d+/.test(all)) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      },
     },
-  });
+  );
   assert.ok(sent, `the run reached its subject line:\n${o.stderr}`);
   assert.equal(o.code, 0, o.stderr);
   assert.ok(Date.now() - started < 50_000, 'stopped well before its 60 s duration');
-  assert.match(stderrLines(o).at(-1)!, /^==> chaos: syscall-errors finished in .* \(interrupted; everything it created was removed\)$/);
+  assert.match(
+    stderrLines(o).at(-1)!,
+    /^==> chaos: syscall-errors finished in .* \(interrupted; everything it created was removed\)$/,
+  );
   assert.ok(!alive(subjectPid(o.stderr)), 'the workload process is gone');
   assert.deepEqual(stateFilesOwnedBy(kernoPid), []);
   assert.deepEqual(workersOf(kernoPid), []);
+});
+
+test('chaos scenario that needs root, as nobody: exit 4, one line, nothing run', async () => {
+  assertNobodyCanRead();
+  const o = await spawnKerno(['chaos', '--induce', 'cgroup-memory', '--duration', '1s', '--yes'], {
+    wrapper: AS_NOBODY,
+    env: cleanEnv({ HOME: '/nonexistent' }),
+  });
+  assert.equal(o.code, 4, o.stderr);
+  assert.deepEqual(stderrLines(o), [
+    'kerno: chaos scenarios need root: cgroup-memory creates cgroups, network namespaces or nftables rules; re-run with sudo',
+  ]);
 });
 
 // ------------------------------------------------------------------------------------------ netconsole
@@ -122,7 +146,9 @@ test('netconsole setup --apply on a kernel without netconsole: exit 4, one sente
   );
   const o = await spawnKerno(['netconsole', 'setup', '--target', '127.0.0.1:6666', '--apply']);
   assert.equal(o.code, 4, o.stderr);
-  assert.deepEqual(stderrLines(o), [`kerno: ${support.reason.endsWith('.') ? support.reason : `${support.reason}.`}`]);
+  assert.deepEqual(stderrLines(o), [
+    `kerno: ${support.reason.endsWith('.') ? support.reason : `${support.reason}.`}`,
+  ]);
   assert.match(o.stderr, /CONFIG_NETCONSOLE/);
   assert.equal(o.stdout, '');
 });
@@ -130,10 +156,41 @@ test('netconsole setup --apply on a kernel without netconsole: exit 4, one sente
 // ------------------------------------------------------------------------------------------ doctor, unprivileged
 
 test('doctor as nobody: one stderr line naming CAP_BPF/CAP_PERFMON, a JSON report with honest coverage', async () => {
-  const wrapper = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
-  // The unprivileged user must be able to read the checkout; never copy it or loosen its permissions.
+  assertNobodyCanRead();
+  const o = await spawnKerno(['doctor', '--duration', '1s', '--output', 'json'], {
+    wrapper: AS_NOBODY,
+    // nobody's usual HOME: with root's, /root/.kerno is EACCES for uid 65534 and ends the run with exit 3.
+    env: cleanEnv({ HOME: '/nonexistent' }),
+    timeoutMs: 90_000,
+  });
+  assert.equal(o.code, 0, o.stderr);
+  const lines = stderrLines(o);
+  assert.equal(lines.length, 1, `exactly one stderr line, got:\n${o.stderr}`);
+  assert.match(lines[0]!, /^kerno: not root \(uid 65534\).*CAP_BPF and CAP_PERFMON/);
+  const report = JSON.parse(o.stdout) as {
+    coverage: { name: string; state: string; hint?: string; programsTotal: number }[];
+  };
+  const bpf = report.coverage.filter((c) => c.programsTotal > 0);
+  assert.ok(bpf.length >= 6, `the BPF collectors are listed: ${bpf.map((c) => c.name).join(', ')}`);
+  for (const c of bpf) {
+    assert.equal(c.state, 'failed', `${c.name} is marked failed`);
+    assert.match(c.hint ?? '', /CAP_BPF/, `${c.name} carries a hint`);
+  }
+  for (const name of ['memory', 'pressure', 'cgroup_memory']) {
+    assert.equal(report.coverage.find((c) => c.name === name)?.state, 'ok', `${name} still runs`);
+  }
+});
+
+/** The unprivileged user must be able to read the checkout; never copy it or loosen its permissions. */
+function assertNobodyCanRead(): void {
+  const paths = [
+    join(REPO, 'bin/kerno.ts'),
+    join(REPO, 'node_modules/tsx/package.json'),
+    join(REPO, 'src/cli/main.ts'),
+  ];
+  const check = `const fs=require('fs');for(const p of ${JSON.stringify(paths)}){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){console.error(p+': '+e.code);process.exit(1)}}`;
   try {
-    execFileSync(wrapper[0]!, [...wrapper.slice(1), process.execPath, '-e', readableCheck()], { stdio: 'pipe' });
+    execFileSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, '-e', check], { stdio: 'pipe' });
   } catch (err) {
     assert.fail(
       `cannot run this test: uid ${NOBODY} cannot read the repository at ${REPO} ` +
@@ -141,37 +198,4 @@ test('doctor as nobody: one stderr line naming CAP_BPF/CAP_PERFMON, a JSON repor
         `or run the suite from a readable location — this is a failure, not a skip`,
     );
   }
-  const home = mkdtempSync(join(tmpdir(), 'kerno-test-nobody-home-'));
-  try {
-    const o = await spawnKerno(['doctor', '--duration', '1s', '--output', 'json'], {
-      wrapper,
-      // A HOME nobody can use: /root/.kerno would be EACCES for uid 65534 and end the run with exit 3.
-      env: cleanEnv({ HOME: home }),
-      timeoutMs: 90_000,
-    });
-    assert.equal(o.code, 0, o.stderr);
-    const lines = stderrLines(o);
-    assert.equal(lines.length, 1, `exactly one stderr line, got:\n${o.stderr}`);
-    assert.match(lines[0]!, /^kerno: not root \(uid 65534\).*CAP_BPF and CAP_PERFMON/);
-    const report = JSON.parse(o.stdout) as {
-      coverage: { name: string; state: string; hint?: string; programsTotal: number }[];
-    };
-    const bpf = report.coverage.filter((c) => c.programsTotal > 0);
-    assert.ok(bpf.length >= 6, `the BPF collectors are listed: ${bpf.map((c) => c.name).join(', ')}`);
-    for (const c of bpf) {
-      assert.equal(c.state, 'failed', `${c.name} is marked failed`);
-      assert.match(c.hint ?? '', /CAP_BPF/, `${c.name} carries a hint`);
-    }
-    for (const name of ['memory', 'pressure', 'cgroup_memory']) {
-      assert.equal(report.coverage.find((c) => c.name === name)?.state, 'ok', `${name} still runs`);
-    }
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-});
-
-/** A node one-liner that fails (with the path) if the entry point or tsx cannot be read. */
-function readableCheck(): string {
-  const paths = [join(REPO, 'bin/kerno.ts'), join(REPO, 'node_modules/tsx/package.json'), join(REPO, 'src/cli/main.ts')];
-  return `const fs=require('fs');for(const p of ${JSON.stringify(paths)}){try{fs.accessSync(p,fs.constants.R_OK)}catch(e){console.error(p+': '+e.code);process.exit(1)}}`;
 }

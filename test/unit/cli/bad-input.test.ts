@@ -53,19 +53,35 @@ describe('bad input: exit code and one stderr line', { concurrency: 2 }, () => {
     assertOneLineError(await kerno('doctor', '--duration', '0s'), 2, /--duration: must be between 1s and 5m/);
   });
   test('doctor --duration 10m → 2, must be between 1s and 5m', async () => {
-    assertOneLineError(await kerno('doctor', '--duration', '10m'), 2, /--duration: must be between 1s and 5m/);
+    assertOneLineError(
+      await kerno('doctor', '--duration', '10m'),
+      2,
+      /--duration: must be between 1s and 5m/,
+    );
   });
   test('doctor --output xml → 2', async () => {
     assertOneLineError(await kerno('doctor', '--output', 'xml'), 2, /'xml' is invalid.*json/);
   });
   test('--log-level loud → 2 (a flag value, not the config file)', async () => {
-    assertOneLineError(await kerno('--log-level', 'loud', 'explain', '--rule', 'fd_leak'), 2, /--log-level: .*"loud"/);
+    assertOneLineError(
+      await kerno('--log-level', 'loud', 'explain', '--rule', 'fd_leak'),
+      2,
+      /--log-level: .*"loud"/,
+    );
   });
   test('--config /nonexistent.yaml → 3', async () => {
-    assertOneLineError(await kerno('--config', '/nonexistent.yaml', 'doctor'), 3, /\/nonexistent\.yaml: cannot read: ENOENT/);
+    assertOneLineError(
+      await kerno('--config', '/nonexistent.yaml', 'doctor'),
+      3,
+      /\/nonexistent\.yaml: cannot read: ENOENT/,
+    );
   });
   test('config file with invalid YAML → 3', async () => {
-    assertOneLineError(await kerno('--config', invalidYaml, 'doctor'), 3, /invalid\.yaml: invalid YAML at line \d+/);
+    assertOneLineError(
+      await kerno('--config', invalidYaml, 'doctor'),
+      3,
+      /invalid\.yaml: invalid YAML at line \d+/,
+    );
   });
   test('config file with an invalid value → 3, names key, value and file', async () => {
     assertOneLineError(
@@ -88,7 +104,11 @@ describe('bad input: exit code and one stderr line', { concurrency: 2 }, () => {
     assertOneLineError(await kerno('chaos'), 2, /must specify --induce <scenario> or --list$/);
   });
   test('chaos --induce nope → 2, points at --list', async () => {
-    assertOneLineError(await kerno('chaos', '--induce', 'nope', '--yes'), 2, /unknown scenario "nope".*kerno chaos --list/);
+    assertOneLineError(
+      await kerno('chaos', '--induce', 'nope', '--yes'),
+      2,
+      /unknown scenario "nope".*kerno chaos --list/,
+    );
   });
   test('chaos --intensity extreme → 2', async () => {
     assertOneLineError(
@@ -98,16 +118,28 @@ describe('bad input: exit code and one stderr line', { concurrency: 2 }, () => {
     );
   });
   test('chaos --duration abc → 2', async () => {
-    assertOneLineError(await kerno('chaos', '--induce', 'cpu', '--duration', 'abc', '--yes'), 2, /--duration: .*"abc"/);
+    assertOneLineError(
+      await kerno('chaos', '--induce', 'cpu', '--duration', 'abc', '--yes'),
+      2,
+      /--duration: .*"abc"/,
+    );
   });
   test('chaos --list with --induce → 2 (conflicting flags)', async () => {
-    assertOneLineError(await kerno('chaos', '--list', '--induce', 'cpu'), 2, /'--list' cannot be used with option '--induce/);
+    assertOneLineError(
+      await kerno('chaos', '--list', '--induce', 'cpu'),
+      2,
+      /'--list' cannot be used with option '--induce/,
+    );
   });
   test('explain --rule nope → 1 (unknown rule)', async () => {
     assertOneLineError(await kerno('explain', '--rule', 'nope'), 1, /unknown rule "nope"/);
   });
   test('explain --rule disk → 1 with suggestions', async () => {
-    assertOneLineError(await kerno('explain', '--rule', 'disk'), 1, /unknown rule "disk"; did you mean disk_io_bottleneck, disk_io_write_high\?/);
+    assertOneLineError(
+      await kerno('explain', '--rule', 'disk'),
+      1,
+      /unknown rule "disk"; did you mean disk_io_bottleneck, disk_io_write_high\?/,
+    );
   });
   test('explain "free text" → 2, AI explanations are not part of kerno', async () => {
     assertOneLineError(
@@ -120,7 +152,11 @@ describe('bad input: exit code and one stderr line', { concurrency: 2 }, () => {
     assertOneLineError(await kerno('signals', '--duration', 'abc'), 2, /--duration: .*"abc"/);
   });
   test('netconsole setup --target nonsense → 2', async () => {
-    assertOneLineError(await kerno('netconsole', 'setup', '--target', 'nonsense'), 2, /invalid netconsole target "nonsense"/);
+    assertOneLineError(
+      await kerno('netconsole', 'setup', '--target', 'nonsense'),
+      2,
+      /invalid netconsole target "nonsense"/,
+    );
   });
   test('netconsole setup without --target → 2', async () => {
     assertOneLineError(await kerno('netconsole', 'setup'), 2, /required option '--target/);

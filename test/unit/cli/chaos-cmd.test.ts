@@ -7,7 +7,8 @@ import { describeScenario, listScenarios } from '../../../src/chaos/index.js';
 import { describeSubject } from '../../../src/cli/chaos-cmd.js';
 import { runKerno } from './helpers.js';
 
-const ANSI = /\x1b\[/;
+/** The start of an ANSI escape sequence (colour). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 
 test('chaos --list: one row per scenario with its paired rules, no colour when not a TTY', async () => {
   const r = await runKerno(['chaos', '--list']);
@@ -23,7 +24,8 @@ test('chaos --list: one row per scenario with its paired rules, no colour when n
     assert.ok(row.includes(s.description), `${s.name} row has its description`);
   }
   // Every paired rule appears somewhere (cascade's list spans several lines).
-  for (const rule of new Set(listScenarios().flatMap((s) => s.rules))) assert.ok(r.stdout.includes(rule), rule);
+  for (const rule of new Set(listScenarios().flatMap((s) => s.rules)))
+    assert.ok(r.stdout.includes(rule), rule);
 });
 
 test('chaos --induce without --yes describes the run, does nothing and exits 0', async () => {
@@ -36,7 +38,10 @@ test('chaos --induce without --yes describes the run, does nothing and exits 0',
   assert.equal(r.stderr, '', 'no "==> chaos: inducing" progress: nothing ran');
   // Nothing was recorded as created (a run writes its state file before creating anything).
   const stateAfter = existsSync('/run/kerno-chaos') ? readdirSync('/run/kerno-chaos').sort() : [];
-  assert.ok(stateAfter.every((f) => stateBefore.includes(f)), `no new state file: ${stateAfter.join(', ')}`);
+  assert.ok(
+    stateAfter.every((f) => stateBefore.includes(f)),
+    `no new state file: ${stateAfter.join(', ')}`,
+  );
 });
 
 test('chaos --intensity accepts the one-letter forms', async () => {
@@ -46,13 +51,28 @@ test('chaos --intensity accepts the one-letter forms', async () => {
 });
 
 test('describeSubject names what doctor should name', () => {
-  assert.equal(describeSubject({ kind: 'process', pid: 42, comm: 'kchaos-syserr' }), 'pid 42 (kchaos-syserr)');
   assert.equal(
-    describeSubject({ kind: 'cgroup', version: 1, path: '/kerno-chaos-mem-1a2b3c4d', dir: '/sys/fs/cgroup/memory/kerno-chaos-mem-1a2b3c4d' }),
+    describeSubject({ kind: 'process', pid: 42, comm: 'kchaos-syserr' }),
+    'pid 42 (kchaos-syserr)',
+  );
+  assert.equal(
+    describeSubject({
+      kind: 'cgroup',
+      version: 1,
+      path: '/kerno-chaos-mem-1a2b3c4d',
+      dir: '/sys/fs/cgroup/memory/kerno-chaos-mem-1a2b3c4d',
+    }),
     'cgroup /kerno-chaos-mem-1a2b3c4d (cgroup v1, /sys/fs/cgroup/memory/kerno-chaos-mem-1a2b3c4d)',
   );
   assert.equal(
-    describeSubject({ kind: 'connection', srcAddr: '10.0.0.1', srcPort: 4000, dstAddr: '10.0.0.2', dstPort: 5000, netns: 'kerno-chaos-1a2b3c4d' }),
+    describeSubject({
+      kind: 'connection',
+      srcAddr: '10.0.0.1',
+      srcPort: 4000,
+      dstAddr: '10.0.0.2',
+      dstPort: 5000,
+      netns: 'kerno-chaos-1a2b3c4d',
+    }),
     'connection 10.0.0.1:4000 → 10.0.0.2:5000 (netns kerno-chaos-1a2b3c4d)',
   );
   assert.equal(describeSubject({ kind: 'device', dev: '8:0', name: 'sda' }), 'device sda (8:0)');

@@ -22,11 +22,17 @@ test('explain --rule lists every rule with signal, severity and trigger', async 
 
 test('explain --rule <id> prints every section, with the thresholds from the config file', async () => {
   const config = dir.file('thresholds.yaml', 'doctor:\n  thresholds:\n    fd_growth_per_sec: 25\n');
-  const r = await runKerno(['explain', '--rule', 'fd_leak'], { env: { KERNO_CONFIG: config, NO_COLOR: '1' } });
+  const r = await runKerno(['explain', '--rule', 'fd_leak'], {
+    env: { KERNO_CONFIG: config, NO_COLOR: '1' },
+  });
   assert.equal(r.code, 0, r.stderr);
   for (const label of ['RULE', 'SIGNAL', 'SEVERITY', 'TRIGGER', 'THRESHOLDS', 'WHY', 'FIX', 'PAIRS WITH'])
     assert.match(r.stdout, new RegExp(`^${label}\\s`, 'm'), label);
-  assert.match(r.stdout, /^TRIGGER\s+one process gains ≥ 25\/s descriptors/m, 'trigger uses the configured value');
+  assert.match(
+    r.stdout,
+    /^TRIGGER\s+one process gains ≥ 25\/s descriptors/m,
+    'trigger uses the configured value',
+  );
   assert.match(r.stdout, /fd_growth_per_sec\s+25$/m);
   assert.match(r.stdout, /fd_eta_critical_ns\s+10m$/m, 'nanosecond thresholds shown as durations');
   assert.match(r.stdout, /chaos scenario fd-leak\s+\(sudo kerno chaos --induce fd-leak --yes\)/);
@@ -38,7 +44,11 @@ test('explain --rule <id> prints every section, with the thresholds from the con
 test('explain --rule <id> -o json is the catalogue entry plus its chaos scenarios', async () => {
   const r = await runKerno(['explain', '--rule', 'syscall_error_rate', '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
-  const e = JSON.parse(r.stdout) as { id: string; thresholds: Record<string, number>; chaosScenarios: string[] };
+  const e = JSON.parse(r.stdout) as {
+    id: string;
+    thresholds: Record<string, number>;
+    chaosScenarios: string[];
+  };
   assert.equal(e.id, 'syscall_error_rate');
   assert.equal(e.thresholds.syscall_error_warning_pct, 5);
   assert.ok(e.chaosScenarios.includes('syscall-errors'));
@@ -53,7 +63,10 @@ test('a rule without a scenario says so', async () => {
 test('unknown rule: exit 1, suggestions when there are any', async () => {
   const r = await runKerno(['explain', '--rule', 'memory']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^kerno: unknown rule "memory"; did you mean memory_limit_pressure, memory_high_throttling, memory_pressure_stall\?/);
+  assert.match(
+    r.stderr,
+    /^kerno: unknown rule "memory"; did you mean memory_limit_pressure, memory_high_throttling, memory_pressure_stall\?/,
+  );
   assert.equal(unknownRuleMessage('zzz'), 'unknown rule "zzz" (kerno explain --rule lists all rules)');
 });
 

@@ -39,7 +39,11 @@ export function spawnKerno(args: string[], opts: SpawnKernoOptions = {}): Promis
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const argv = [process.execPath, '--import', 'tsx', join(REPO, 'bin/kerno.ts'), ...args];
   const [cmd, ...rest] = [...(opts.wrapper ?? []), ...argv];
-  const spawnOpts: SpawnOptions = { cwd: REPO, env: opts.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] };
+  const spawnOpts: SpawnOptions = {
+    cwd: REPO,
+    env: opts.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  };
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd!, rest, spawnOpts);
     let stdout = '';
@@ -98,7 +102,11 @@ function emptyConfig(): string {
 }
 
 /** A temporary directory removed by remove() (call it in after()). */
-export function tempDir(tag: string): { path: string; file(name: string, text: string): string; remove(): void } {
+export function tempDir(tag: string): {
+  path: string;
+  file(name: string, text: string): string;
+  remove(): void;
+} {
   const path = mkdtempSync(join(tmpdir(), `kerno-test-${tag}-`));
   return {
     path,

@@ -58,9 +58,15 @@ test('table: TIME, NODE, KIND, REASON, newest first', async () => {
 
 test('filters: --node, --kind, --since, --limit', async () => {
   const node = await runKerno(['panics', '--state-dir', dir.path, '--node', 'node-a']);
-  assert.deepEqual(rowsOf(node.stdout).map((l) => l.split(/\s+/)[2]), ['panic', 'hung_task']);
+  assert.deepEqual(
+    rowsOf(node.stdout).map((l) => l.split(/\s+/)[2]),
+    ['panic', 'hung_task'],
+  );
   const kind = await runKerno(['panics', '--state-dir', dir.path, '--kind', 'oops']);
-  assert.deepEqual(rowsOf(kind.stdout).map((l) => l.split(/\s+/)[1]), ['node-b']);
+  assert.deepEqual(
+    rowsOf(kind.stdout).map((l) => l.split(/\s+/)[1]),
+    ['node-b'],
+  );
   const since = await runKerno(['panics', '--state-dir', dir.path, '--since', '24h']);
   assert.equal(rowsOf(since.stdout).length, 2, 'the 48 h old hung task is left out');
   const limit = await runKerno(['panics', '--state-dir', dir.path, '--limit', '1']);
@@ -95,7 +101,10 @@ test('the state dir comes from the config when --state-dir is not given', async 
 
 test('listOptions: --since accepts a duration or an RFC 3339 time; bad values are usage errors', () => {
   assert.equal(listOptions({ limit: '5', since: '1h' }, 10 * HOUR).sinceMs, 9 * HOUR);
-  assert.equal(listOptions({ limit: '5', since: '2025-06-01T10:00:00Z' }).sinceMs, Date.parse('2025-06-01T10:00:00Z'));
+  assert.equal(
+    listOptions({ limit: '5', since: '2025-06-01T10:00:00Z' }).sinceMs,
+    Date.parse('2025-06-01T10:00:00Z'),
+  );
   assert.throws(() => listOptions({ limit: '5', since: '2025-13-45' }), /--since: not a valid RFC 3339 time/);
   assert.throws(() => listOptions({ limit: 'ten' }), /--limit: expected an integer/);
   assert.throws(() => listOptions({ limit: '0' }), { name: 'UsageError' });

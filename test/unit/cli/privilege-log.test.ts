@@ -7,8 +7,13 @@ test('permission failures are demoted to debug; other warnings and errors pass',
   const lines: string[] = [];
   const base = createLogger({ level: 'info', format: 'json', write: (l) => lines.push(l) });
   const log = demotePermissionWarnings(base).child({ collector: 'tcp' });
-  log.warn('collector failed to start', { error: 'tcp: load tcp: Operation not permitted', errorKind: 'permission' });
-  log.warn('kernel collector: /dev/kmsg unavailable', { error: "open /dev/kmsg: EPERM: operation not permitted" });
+  log.warn('collector failed to start', {
+    error: 'tcp: load tcp: Operation not permitted',
+    errorKind: 'permission',
+  });
+  log.warn('kernel collector: /dev/kmsg unavailable', {
+    error: 'open /dev/kmsg: EPERM: operation not permitted',
+  });
   log.warn('ring buffer overflow', { dropped: 3 });
   log.error('load failed', { error: 'EPERM' });
   assert.deepEqual(

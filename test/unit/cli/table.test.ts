@@ -2,10 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderTable } from '../../../src/cli/table.js';
 
-const ANSI = /\x1b\[/;
+/** The start of an ANSI escape sequence (colour). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 
 test('renderTable: aligned columns, no borders, no trailing spaces', () => {
-  const out = renderTable(['A', 'LONGER'], [['x', 'one'], ['yyyy', 'two']], { color: false });
+  const out = renderTable(
+    ['A', 'LONGER'],
+    [
+      ['x', 'one'],
+      ['yyyy', 'two'],
+    ],
+    { color: false },
+  );
   assert.equal(out, 'A     LONGER\nx     one\nyyyy  two\n');
 });
 

@@ -285,6 +285,23 @@ describe('runDaemon', () => {
     assert.equal(await h.done, EXIT.OK);
   });
 
+  test('warns when the data endpoints are served without a token on a non-loopback address', async () => {
+    let h = start(config({ listen: '0.0.0.0:0' }));
+    await h.started;
+    h.abort.abort();
+    assert.equal(await h.done, EXIT.OK);
+    assert.ok(
+      h
+        .logs()
+        .some((l) => String(l.msg).startsWith('serving /metrics, /findings and /panics without a token')),
+    );
+    h = start(config());
+    await h.started;
+    h.abort.abort();
+    await h.done;
+    assert.ok(!h.logs().some((l) => String(l.msg).includes('without a token')), 'loopback is fine');
+  });
+
   test('startup errors: unreadable token file → exit 3; port in use → exit 1; one line each on stderr', async () => {
     let h = start(config({ metrics_token_file: join(dir, 'missing') }));
     assert.equal(await h.done, EXIT.CONFIG);

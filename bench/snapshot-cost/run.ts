@@ -1,0 +1,237 @@
+// Snapshot cost with ~10 000 distinct syscall keys: how long reading the maps and building Signals takes.
+//
+// Keys are REAL, not synthetic: bench/snapshot-cost/keys.c forks PROCS short-lived children that each make
+// PER_PROC distinct syscalls, so the kernel programs insert PROCS × PER_PROC (syscall, pid) keys (plus the
+// host's own) through their normal path — per-CPU `hists`, or `hists_shared` when the per-CPU pool runs dry.
+// The key count is then read back with bpftool from the maps this process holds.
+//
+// Two phases, each with its own fresh keys:
+//   syscall     a standalone SyscallCollector: snapshot() = dump hists + hists_shared + overflow + errnos +
+//               comms, sum per-CPU histograms, rank, build SyscallSignals
+//   collection  the Collection `kerno doctor` uses (every collector, default config): snapshot() = every
+//               collector's snapshot in parallel + assembleSignals → the whole Signals
+// Each phase reports the first (cold: what `kerno doctor` pays once) and the median of the warm runs
+// (what a daemon scrape pays). Target (issue #5): < 50 ms.
+//
+//   node --import tsx bench/snapshot-cost/run.ts [--procs 334] [--per-proc 30] [--runs 15]
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../../src/bpf/paths.js';
+import { SyscallCollector } from '../../src/collectors/syscall/index.js';
+import { loadBpfObject, readComms } from '../../src/collectors/bpf-loader.js';
+import { addHistogram, emptyHistogram, HIST_SLOTS } from '../../src/bpf/histogram.js';
+import type { CollectorContext } from '../../src/collectors/types.js';
+import { loadConfig } from '../../src/config/index.js';
+import { Collection } from '../../src/runtime/collection.js';
+import { collectorDefs } from '../../src/collectors/registry.js';
+import type { Collector } from '../../src/collectors/types.js';
+import { createLogger } from '../../src/runtime/log.js';
+
+const { values: args } = parseArgs({
+  options: {
+    procs: { type: 'string', default: '334' },
+    'per-proc': { type: 'string', default: '30' },
+    runs: { type: 'string', default: '15' },
+  },
+});
+const PROCS = Number(args.procs);
+const PER_PROC = Number(args['per-proc']);
+const RUNS = Number(args.runs);
+const ROOT = packageRoot();
+const KEYS_BIN = join(ROOT, 'bench', 'out', 'snapshot-keys');
+/** struct syscall_key / struct syscall_value sizes (bpf/syscall.h): how the hists maps are recognised. */
+const KEY_SIZE = 8;
+const VALUE_SIZE = 2224;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/**
+ * Keys in the syscall `hists` (per-CPU hash) and `hists_shared` (hash) maps this process holds, read with
+ * bpftool. A key may sit in both maps, so the sum can exceed the
+ * distinct count slightly.
+ */
+function heldSyscallKeys(): { hists: number; shared: number } {
+  const keys = { hists: 0, shared: 0 };
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const field = (k: string): string | undefined => new RegExp(`^${k}:\\s+(\\S+)$`, 'm').exec(text)?.[1];
+    if (Number(field('key_size')) !== KEY_SIZE || Number(field('value_size')) !== VALUE_SIZE) continue;
+    const type = field('map_type'); // 1 hash (hists_shared), 5 per-CPU hash (hists); the overflow array is 6
+    if (type !== '1' && type !== '5') continue;
+    const out = execFileSync('bpftool', ['map', 'dump', 'id', field('map_id')!], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    // bpftool prints entries BTF-formatted as JSON; each entry opens with a `"key":` line at depth 1.
+    const n = out.match(/^ {8}"key": /gm)?.length ?? 0;
+    if (type === '5') keys.hists += n;
+    else keys.shared += n;
+  }
+  return keys;
+}
+
+function makeKeys(): number {
+  return Number(execFileSync(KEYS_BIN, [String(PROCS), String(PER_PROC)], { encoding: 'utf8' }).trim());
+}
+
+async function timeRuns(fn: () => Promise<unknown>): Promise<{ cold: number; warm: number; all: number[] }> {
+  const all: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    all.push(performance.now() - t0);
+  }
+  return { cold: all[0]!, warm: median(all.slice(1)), all };
+}
+
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+async function phaseSyscall(): Promise<void> {
+  const c = new SyscallCollector();
+  const abort = new AbortController();
+  const ctx: CollectorContext = { signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} };
+  await c.start(ctx);
+  try {
+    const created = makeKeys();
+    const held = heldSyscallKeys();
+    let entries = 0;
+    const t = await timeRuns(async () => {
+      const part = await c.snapshot(1e9);
+      entries = part.syscall!.entries.length;
+    });
+    console.log(
+      `syscall collector: ${created} keys created by ${PROCS} processes; maps hold ${held.hists + held.shared} keys ` +
+        `(hists ${held.hists}, hists_shared ${held.shared}) → ${entries} entries after ranking`,
+    );
+    console.log(`  snapshot(): cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`);
+  } finally {
+    abort.abort();
+    await c.stop();
+  }
+}
+
+async function phaseCollection(): Promise<void> {
+  const { config } = loadConfig({ env: process.env });
+  const collection = new Collection({ config, logger: createLogger({ level: 'error' }), env: process.env });
+  await collection.start();
+  try {
+    const created = makeKeys();
+    const held = heldSyscallKeys();
+    let collectors = 0;
+    const t = await timeRuns(async () => {
+      const s = await collection.snapshot();
+      collectors = s.coverage.filter((c) => c.state === 'ok').length;
+    });
+    console.log(
+      `collection (every collector, default config, ${collectors} ok): ${created} keys created; syscall maps hold ` +
+        `${held.hists + held.shared} keys (hists ${held.hists}, hists_shared ${held.shared})`,
+    );
+    console.log(`  snapshot() → Signals: cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`);
+  } finally {
+    await collection.stop();
+  }
+}
+
+/** Every collector on its own (same factories as the Collection), each snapshot timed separately. */
+async function phasePerCollector(): Promise<void> {
+  const abort = new AbortController();
+  const ctx: CollectorContext = { signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} };
+  const started: Collector[] = [];
+  try {
+    for (const def of collectorDefs()) {
+      const c = def.factory();
+      await c.start(ctx);
+      started.push(c);
+    }
+    makeKeys();
+    const rows: string[] = [];
+    for (const c of started) {
+      const t = await timeRuns(() => c.snapshot(1e9));
+      rows.push(`  ${c.name.padEnd(14)} cold ${ms(t.cold).padStart(9)}, warm median ${ms(t.warm).padStart(9)}`);
+    }
+    console.log(`per collector (all started, keys created once, each snapshot timed alone):`);
+    console.log(rows.join('\n'));
+  } finally {
+    abort.abort();
+    for (const c of started) await c.stop();
+  }
+}
+
+/**
+ * Where the syscall snapshot's time goes, measured on the same maps through the facade (the collector keeps
+ * its object private, so this loads its own copy with the collector's preferred program variant).
+ */
+async function phaseBreakdown(): Promise<void> {
+  const bpf = await loadBpfObject('syscall', [
+    { programs: ['sys_enter', 'sys_exit', 'sched_process_exec'], unusedMaps: ['start_hash'] },
+  ]);
+  try {
+    makeKeys();
+    const obj = bpf.obj;
+    const steps: Record<string, number[]> = {};
+    const time = <T>(name: string, fn: () => T): T => {
+      const t0 = performance.now();
+      const r = fn();
+      (steps[name] ??= []).push(performance.now() - t0);
+      return r;
+    };
+    for (let run = 0; run < RUNS; run++) {
+      const hists = obj.map('hists');
+      const dumped = time('dump hists (native, batch)', () => hists.dump());
+      time('dump hists_shared', () => obj.map('hists_shared').dump());
+      time('dump overflow (512 per-CPU slots)', () => obj.map('overflow').dump());
+      time('dump errnos', () => obj.map('errnos').dump());
+      time('read comms', () => readComms(obj));
+      time('decode hists: addHistogram per CPU (as the collector)', () => {
+        for (const { value } of dumped) {
+          const h = emptyHistogram();
+          for (const cpu of hists.perCpuValues(value)) addHistogram(h, cpu, 24);
+        }
+      });
+      time('decode hists: Uint32Array view (alternative)', () => {
+        for (const { value } of dumped) {
+          const h = emptyHistogram();
+          for (const cpu of hists.perCpuValues(value)) addHistogramView(h, cpu, 24);
+        }
+      });
+    }
+    console.log(`breakdown (syscall maps, ${obj.map('hists').dump().length} keys in hists; medians of ${RUNS} runs):`);
+    for (const [name, xs] of Object.entries(steps)) console.log(`  ${name.padEnd(56)} ${ms(median(xs))}`);
+  } finally {
+    bpf.close();
+  }
+}
+
+/** addHistogram over a typed-array view: one bounds check per histogram instead of two per slot. */
+function addHistogramView(into: ReturnType<typeof emptyHistogram>, buf: Buffer, offset: number): void {
+  into.count += Number(buf.readBigUInt64LE(offset));
+  into.sumNs += Number(buf.readBigUInt64LE(offset + 8));
+  const max = Number(buf.readBigUInt64LE(offset + 16));
+  if (max > into.maxNs) into.maxNs = max;
+  const start = buf.byteOffset + offset + 24;
+  const words =
+    start % 4 === 0
+      ? new Uint32Array(buf.buffer, start, HIST_SLOTS * 2)
+      : new Uint32Array(new Uint8Array(buf.subarray(offset + 24, offset + 24 + HIST_SLOTS * 8)).buffer);
+  const slots = into.slots;
+  for (let i = 0; i < HIST_SLOTS; i++) {
+    const lo = words[2 * i]!;
+    const hi = words[2 * i + 1]!;
+    if (lo !== 0 || hi !== 0) slots[i]! += hi * 4294967296 + lo;
+  }
+}
+
+execFileSync('cc', ['-O2', '-o', KEYS_BIN, join(ROOT, 'bench', 'snapshot-cost', 'keys.c')]);
+console.log(`snapshot-cost: ${PROCS} processes × ${PER_PROC} distinct syscalls each`);
+await phaseSyscall();
+await phaseCollection();
+await phasePerCollector();
+await phaseBreakdown();
