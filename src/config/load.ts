@@ -87,8 +87,10 @@ function exists(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch (err) {
-    // ~/.kerno being a regular file just means there is no config there.
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    // ~/.kerno being a regular file just means there is no config there; a directory we may not even look
+    // into (sudo -u nobody with HOME=/root) holds no config for us either.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EACCES') return false;
     throw new ConfigError(`config file ${path}: cannot read: ${describeFsError(err)}`);
   }
 }
