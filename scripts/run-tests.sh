@@ -2,18 +2,21 @@
 # Runs a test tier with node's built-in runner over TypeScript sources (tsx loader).
 #   scripts/run-tests.sh unit      pure tests, no root needed
 #   scripts/run-tests.sh kernel    real-kernel tests (root + BTF), run serially
-#   scripts/run-tests.sh FILE...   the given files
+#   scripts/run-tests.sh e2e       induced incidents vs doctor (root), serially
+#   scripts/run-tests.sh TIER FILE...  the given files with TIER's settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tier=${1:-unit}
-if [[ -d test/$tier ]]; then
-  mapfile -t files < <(find "test/$tier" -name '*.test.ts' -o -name '*.test.tsx' | sort)
-  shift || true
-else
+shift || true
+if (($# > 0)); then
   files=("$@")
+elif [[ -d test/$tier ]]; then
+  mapfile -t files < <(find "test/$tier" -name '*.test.ts' -o -name '*.test.tsx' | sort)
+else
+  files=("$tier")
 fi
 if [[ ${#files[@]} -eq 0 ]]; then echo "no test files for '$tier'" >&2; exit 1; fi
 conc=()
 # Kernel tests share global kernel state (tracepoints, cgroups, netns): one file at a time.
-[[ $tier == kernel ]] && conc=(--test-concurrency=1)
+[[ $tier == kernel || $tier == e2e ]] && conc=(--test-concurrency=1)
 exec node --import tsx --test "${conc[@]}" --test-reporter=spec "${files[@]}"
