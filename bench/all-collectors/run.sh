@@ -2,7 +2,7 @@
 # All-collectors overhead: ns added per getppid() with EVERY collector attached exactly as `kerno doctor`
 # attaches them (bench/all-collectors/hold.ts: the real Collection, default config), vs the bpftrace one-liner
 # that builds a syscall latency histogram. Same method as bench/syscall-overhead/run.sh: interleaved
-# (bare, kerno, bpftrace) rounds, the loop pinned to the last CPU, median per variant.
+# (bare, kerno, bpftrace) rounds, the loop pinned to the last CPU at nice -20, median per variant.
 # Target (issue #5): added-ns ratio kerno/bpftrace ≤ 1.0.
 #   bench/all-collectors/run.sh [ROUNDS] [N]        (default 5 rounds × 3M calls)
 set -euo pipefail
@@ -17,7 +17,9 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracin
 mkdir -p bench/out
 cc -O2 -o bench/out/getppid-loop bench/syscall-overhead/getppid-loop.c
 cpu=$(($(nproc) - 1))
-loop() { taskset -c "$cpu" bench/out/getppid-loop "$n"; }
+# nice -20: the loop keeps its CPU against the other work on a shared machine (CFS weight 88761 vs 1024),
+# so the figures measure the syscall path rather than the neighbours. Every variant runs the same way.
+loop() { nice -n -20 taskset -c "$cpu" bench/out/getppid-loop "$n"; }
 
 holder_pid=""
 cleanup() { if [[ -n $holder_pid ]]; then kill "$holder_pid" 2>/dev/null || true; wait "$holder_pid" 2>/dev/null || true; fi; }
@@ -62,10 +64,13 @@ for ((r = 1; r <= rounds; r++)); do
   echo "round $r: bare ${bare[-1]} ns, kerno(all) ${kerno[-1]} ns, bpftrace ${bpft[-1]} ns" >&2
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-mb=$(median "${bare[@]}")
-mk=$(median "${kerno[@]}")
-mt=$(median "${bpft[@]}")
-awk -v b="$mb" -v k="$mk" -v t="$mt" -v r="$rounds" -v n="$n" 'BEGIN {
-  printf "all-collectors: %d rounds × %d getppid, medians (ns/call): bare %.1f, kerno[all collectors] %.1f, bpftrace %.1f\n", r, n, b, k, t
-  printf "added ns/syscall: kerno %.1f, bpftrace %.1f, ratio kerno/bpftrace %.2f (target ≤ 1.0)\n", k-b, t-b, (k-b)/(t-b)
+# Interference from other work on the machine only ever adds time, so the minimum is reported too.
+minimum() { printf '%s\n' "$@" | sort -g | head -1; }
+awk -v b="$(median "${bare[@]}")" -v k="$(median "${kerno[@]}")" -v t="$(median "${bpft[@]}")" \
+  -v b0="$(minimum "${bare[@]}")" -v k0="$(minimum "${kerno[@]}")" -v t0="$(minimum "${bpft[@]}")" \
+  -v r="$rounds" -v n="$n" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+  printf "all-collectors: %d rounds × %d getppid (load average %s)\n", r, n, load
+  printf "  medians (ns/call): bare %.1f, kerno[all collectors] %.1f, bpftrace %.1f\n", b, k, t
+  printf "  added ns/syscall (medians): kerno %.1f, bpftrace %.1f, ratio kerno/bpftrace %.2f (target ≤ 1.0)\n", k-b, t-b, (k-b)/(t-b)
+  printf "  added ns/syscall (minimums): kerno %.1f, bpftrace %.1f, ratio %.2f\n", k0-b0, t0-b0, (k0-b0)/(t0-b0)
 }'

@@ -1,6 +1,7 @@
 // Starts `kerno start` for the benchmarks (bench/metrics-load, bench/daemon-footprint) on 127.0.0.1:<any>,
 // learns its URL from the banner, waits for /readyz, and reads its RSS and CPU time from /proc.
 //   KERNO_ENTRY=dist/bin/kerno.js   benchmark the compiled build (default: bin/kerno.ts through tsx)
+//   MALLOC_ARENA_MAX=               measure without the deployed malloc setting (default 2, as deployed)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -31,7 +32,10 @@ export async function startDaemon(args: string[] = []): Promise<BenchDaemon> {
   const node = /\.m?ts$/.test(entry) ? ['--import', 'tsx', entry] : [entry];
   const child = spawn(process.execPath, [...node, 'start', '--listen', '127.0.0.1:0', ...args], {
     cwd: root,
-    env: { ...process.env, KERNO_LOG_FORMAT: 'json' },
+    // As deployed (deploy/systemd/kerno.service, the DaemonSet): two malloc arenas instead of one per
+    // thread that ever allocated — the BPF objects load on worker threads and would otherwise leave
+    // ~40 MB of freed-but-retained arena memory behind. MALLOC_ARENA_MAX= (empty) measures without.
+    env: { ...process.env, KERNO_LOG_FORMAT: 'json', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

@@ -18,6 +18,7 @@
 //        [--interval 1,5,10] [--ring 4M,16M,64M] [--batch 65536] [--pending 64]
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,9 +47,15 @@ const RECORD_FOOTPRINT = 24;
 const size = (s: string): number => {
   const m = /^(\d+)([KMG]?)$/i.exec(s.trim());
   if (!m) throw new Error(`bad size ${s} (e.g. 4M)`);
-  return Number(m[1]) * { '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return (
+    Number(m[1]) * { '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G']
+  );
 };
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -119,7 +126,11 @@ async function runOnce(cfg: Config): Promise<Result> {
       lastAt = performance.now();
       if (delivered >= cfg.calls) done();
     };
-    const opts = { intervalMs: cfg.intervalMs, maxBatchRecords: cfg.maxBatchRecords, maxPending: cfg.maxPending };
+    const opts = {
+      intervalMs: cfg.intervalMs,
+      maxBatchRecords: cfg.maxBatchRecords,
+      maxPending: cfg.maxPending,
+    };
 
     let t0: number;
     let rb;
@@ -152,7 +163,8 @@ async function runOnce(cfg: Config): Promise<Result> {
     const seconds = (lastAt - t0) / 1e3;
     const reserveFailures = readCount(obj, 1);
     const calls = readCount(obj, 0);
-    if (calls !== cfg.calls) throw new Error(`producer counted ${calls} getppid calls, expected ${cfg.calls}`);
+    if (calls !== cfg.calls)
+      throw new Error(`producer counted ${calls} getppid calls, expected ${cfg.calls}`);
     return {
       delivered,
       seconds,
@@ -181,7 +193,13 @@ async function main(): Promise<void> {
   const configs: Config[] = [];
   for (const ring of list(args.ring!)) {
     for (const iv of list(args.interval!)) {
-      configs.push({ mode: 'stream', calls: Number(args.calls), ringBytes: size(ring), intervalMs: Number(iv), ...base });
+      configs.push({
+        mode: 'stream',
+        calls: Number(args.calls),
+        ringBytes: size(ring),
+        intervalMs: Number(iv),
+        ...base,
+      });
     }
   }
   // Drain mode: the ring must hold every record; the interval only matters for the first poll.
@@ -192,14 +210,20 @@ async function main(): Promise<void> {
 
   console.log(
     `ringbuf-throughput: fixture native_probe (16-byte records, BPF_RB_NO_WAKEUP), producer getppid-loop on CPU ${CPU}, ` +
-      `${rounds} rounds per configuration, medians; batch ≤ ${base.maxBatchRecords} records, ≤ ${base.maxPending} pending batches`,
+      `${rounds} rounds (configurations interleaved), medians; batch ≤ ${base.maxBatchRecords} records, ≤ ${base.maxPending} pending batches`,
   );
+  // Round-robin (every configuration once per round) so a change in the machine's load hits all alike.
+  const byConfig = configs.map(() => [] as Result[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, cfg] of configs.entries()) byConfig[i]!.push(await runOnce(cfg));
+  }
   let best = 0;
-  for (const cfg of configs) {
-    const results: Result[] = [];
-    for (let r = 0; r < rounds; r++) results.push(await runOnce(cfg));
+  for (const [i, cfg] of configs.entries()) {
+    const results = byConfig[i]!;
     const rate = median(results.map((x) => x.rate));
-    const lossless = results.filter((x) => x.reserveFailures + x.droppedRecords + x.seqGaps === 0 && x.delivered === cfg.calls);
+    const lossless = results.filter(
+      (x) => x.reserveFailures + x.droppedRecords + x.seqGaps === 0 && x.delivered === cfg.calls,
+    );
     if (lossless.length === results.length) best = Math.max(best, rate);
     const sum = (f: (x: Result) => number): number => results.reduce((n, x) => n + f(x), 0);
     console.log(
@@ -213,6 +237,9 @@ async function main(): Promise<void> {
     );
   }
   console.log(`best lossless delivered rate: ${fmtRate(best)} (target ≥ 1 M events/s)`);
+  console.log(
+    `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
 }
 
 await main();

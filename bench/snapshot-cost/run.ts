@@ -69,7 +69,10 @@ function heldSyscallKeys(): { hists: number; shared: number } {
     if (Number(field('key_size')) !== KEY_SIZE || Number(field('value_size')) !== VALUE_SIZE) continue;
     const type = field('map_type'); // 1 hash (hists_shared), 5 per-CPU hash (hists); the overflow array is 6
     if (type !== '1' && type !== '5') continue;
-    const out = execFileSync('bpftool', ['map', 'dump', 'id', field('map_id')!], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const out = execFileSync('bpftool', ['map', 'dump', 'id', field('map_id')!], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
     // bpftool prints entries BTF-formatted as JSON; each entry opens with a `"key":` line at depth 1.
     const n = out.match(/^ {8}"key": /gm)?.length ?? 0;
     if (type === '5') keys.hists += n;
@@ -97,7 +100,11 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`;
 async function phaseSyscall(): Promise<void> {
   const c = new SyscallCollector();
   const abort = new AbortController();
-  const ctx: CollectorContext = { signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} };
+  const ctx: CollectorContext = {
+    signal: abort.signal,
+    fault: (e) => console.error('fault', e),
+    log: () => {},
+  };
   await c.start(ctx);
   try {
     const created = makeKeys();
@@ -111,7 +118,9 @@ async function phaseSyscall(): Promise<void> {
       `syscall collector: ${created} keys created by ${PROCS} processes; maps hold ${held.hists + held.shared} keys ` +
         `(hists ${held.hists}, hists_shared ${held.shared}) → ${entries} entries after ranking`,
     );
-    console.log(`  snapshot(): cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`);
+    console.log(
+      `  snapshot(): cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`,
+    );
   } finally {
     abort.abort();
     await c.stop();
@@ -134,7 +143,9 @@ async function phaseCollection(): Promise<void> {
       `collection (every collector, default config, ${collectors} ok): ${created} keys created; syscall maps hold ` +
         `${held.hists + held.shared} keys (hists ${held.hists}, hists_shared ${held.shared})`,
     );
-    console.log(`  snapshot() → Signals: cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`);
+    console.log(
+      `  snapshot() → Signals: cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`,
+    );
   } finally {
     await collection.stop();
   }
@@ -143,7 +154,11 @@ async function phaseCollection(): Promise<void> {
 /** Every collector on its own (same factories as the Collection), each snapshot timed separately. */
 async function phasePerCollector(): Promise<void> {
   const abort = new AbortController();
-  const ctx: CollectorContext = { signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} };
+  const ctx: CollectorContext = {
+    signal: abort.signal,
+    fault: (e) => console.error('fault', e),
+    log: () => {},
+  };
   const started: Collector[] = [];
   try {
     for (const def of collectorDefs()) {
@@ -155,7 +170,9 @@ async function phasePerCollector(): Promise<void> {
     const rows: string[] = [];
     for (const c of started) {
       const t = await timeRuns(() => c.snapshot(1e9));
-      rows.push(`  ${c.name.padEnd(14)} cold ${ms(t.cold).padStart(9)}, warm median ${ms(t.warm).padStart(9)}`);
+      rows.push(
+        `  ${c.name.padEnd(14)} cold ${ms(t.cold).padStart(9)}, warm median ${ms(t.warm).padStart(9)}`,
+      );
     }
     console.log(`per collector (all started, keys created once, each snapshot timed alone):`);
     console.log(rows.join('\n'));
@@ -203,7 +220,9 @@ async function phaseBreakdown(): Promise<void> {
         }
       });
     }
-    console.log(`breakdown (syscall maps, ${obj.map('hists').dump().length} keys in hists; medians of ${RUNS} runs):`);
+    console.log(
+      `breakdown (syscall maps, ${obj.map('hists').dump().length} keys in hists; medians of ${RUNS} runs):`,
+    );
     for (const [name, xs] of Object.entries(steps)) console.log(`  ${name.padEnd(56)} ${ms(median(xs))}`);
   } finally {
     bpf.close();

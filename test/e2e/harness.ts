@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChaosSubject, Intensity, ScenarioResult } from '../../src/chaos/index.js';
 import { NAME_PREFIX, NFT_PREFIX, parseNftTables, readStates, runIdOfName } from '../../src/chaos/cleanup.js';
-import { DEFAULT_THRESHOLDS, type ThresholdKey } from '../../src/doctor/thresholds.js';
 import type { Finding, Report } from '../../src/doctor/types.js';
 import type { RunnerLine } from './run-scenario.js';
 
@@ -241,6 +240,8 @@ export function leftovers(): string[] {
 // ------------------------------------------------------------------------------------------ doctor
 
 export interface DoctorRun {
+  /** The doctor process (gone by now). */
+  pid: number;
   report: Report;
   elapsedMs: number;
   stderr: string;
@@ -271,7 +272,7 @@ export async function runDoctor(): Promise<DoctorRun> {
       `kerno doctor printed no JSON report (${(e as Error).message}):\n${out.slice(0, 500)}\n${err}`,
     );
   }
-  return { report, elapsedMs, stderr: err };
+  return { pid: child.pid!, report, elapsedMs, stderr: err };
 }
 
 /** Collectors that did not observe the whole window: a missing finding there is "no data", not "no problem". */
@@ -282,41 +283,6 @@ export function coverageGaps(report: Report): string[] {
       (c) =>
         `${c.name}: ${c.state}${c.eventsDropped > 0 ? `, ${c.eventsDropped} events dropped` : ''}${c.restarts > 0 ? `, ${c.restarts} restarts` : ''}${c.error ? ` (${c.error})` : ''}`,
     );
-}
-
-// ------------------------------------------------------------------------------------------ thresholds
-
-/**
- * The production threshold a finding must quote, from DEFAULT_THRESHOLDS: proof that doctor ran with the
- * defaults (a looser config would show a smaller number). undefined for rules without a threshold key.
- */
-export function expectedThreshold(f: Finding): number | undefined {
-  const crit = f.severity === 'critical';
-  const key = ((): ThresholdKey | undefined => {
-    switch (f.rule) {
-      case 'scheduler_contention':
-        return crit ? 'sched_delay_critical_ns' : 'sched_delay_warning_ns';
-      case 'fd_leak':
-        return 'fd_growth_per_sec';
-      case 'memory_limit_pressure':
-        return crit ? 'cgroup_memory_critical_pct' : 'cgroup_memory_warning_pct';
-      case 'memory_pressure_stall':
-        if (f.metric === 'psi_memory_some_pct') return 'psi_memory_some_warning_pct';
-        return crit ? 'psi_memory_full_critical_pct' : 'psi_memory_full_warning_pct';
-      case 'tcp_retransmit_storm':
-        return 'tcp_retransmit_pct';
-      case 'syscall_error_rate':
-        return crit ? 'syscall_error_critical_pct' : 'syscall_error_warning_pct';
-      case 'io_pressure_stall':
-        return crit ? 'psi_io_full_critical_pct' : 'psi_io_full_warning_pct';
-      case 'disk_io_bottleneck':
-        return crit ? 'disk_p99_critical_ns' : 'disk_p99_warning_ns';
-      default:
-        return undefined;
-    }
-  })();
-  if (key !== undefined) return DEFAULT_THRESHOLDS[key];
-  return f.rule === 'oom_kill_occurred' ? 1 : undefined;
 }
 
 /** One finding on one line plus its evidence, for diagnostics and failure messages. */

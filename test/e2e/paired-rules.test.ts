@@ -12,7 +12,6 @@ import {
   assertDefaultConfig,
   coverageGaps,
   describeFinding,
-  expectedThreshold,
   isAlarm,
   leftovers,
   round,
@@ -22,7 +21,7 @@ import {
   stopAndVerifyCleanup,
   type ScenarioRun,
 } from './harness.js';
-import { KNOWN_GAPS, PAIR_CASES, SUBJECT_MATCHERS, type PairCase } from './pairs.js';
+import { expectedThreshold, KNOWN_GAPS, PAIR_CASES, SUBJECT_MATCHERS, type PairCase } from './pairs.js';
 
 before(() => {
   requireKernel();
@@ -50,8 +49,12 @@ function signalSummary(rule: string, r: Report): string {
       const top = s.sched?.topDelayed
         .slice(0, 5)
         .map((d) => `${d.comm}(${d.pid}) p99 ${ms(d.runqDelay.p99)}/${d.runqDelay.count}`);
+      const chaos = (s.sched?.topDelayed ?? [])
+        .map((d, i) => ({ d, rank: i + 1 }))
+        .filter(({ d }) => d.comm.startsWith('kchaos'))
+        .map(({ d, rank }) => `#${rank} ${d.comm}(${d.pid}) p99 ${ms(d.runqDelay.p99)}/${d.runqDelay.count}`);
       return q
-        ? `run-queue p99 ${ms(q.p99)} over ${q.count} wakeups (warning ${ms(t.sched_delay_warning_ns)}, critical ${ms(t.sched_delay_critical_ns)}); most delayed: ${top?.join(', ')}`
+        ? `chaos processes by p99 rank: ${chaos.join(', ') || 'none'}; run-queue p99 ${ms(q.p99)} over ${q.count} wakeups (warning ${ms(t.sched_delay_warning_ns)}, critical ${ms(t.sched_delay_critical_ns)}); most delayed: ${top?.join(', ')}`
         : 'no sched signal';
     }
     case 'fd_leak':
@@ -137,9 +140,8 @@ async function pairedTest(c: PairCase, t: TestContext): Promise<void> {
       )
     : '(no result)';
   t.diagnostic(`scenario ${c.scenario} (${c.intensity}) observed: ${observed}`);
-  t.diagnostic(
-    `doctor: ${round(doctor.elapsedMs / 1000)} s; findings:\n    ${report.findings.map(describeFinding).join('\n    ') || '(none)'}`,
-  );
+  t.diagnostic(`doctor: ${round(doctor.elapsedMs / 1000)} s, ${report.findings.length} finding(s)`);
+  for (const f of report.findings) for (const line of describeFinding(f).split('\n')) t.diagnostic(line);
   assert.ok(
     coveredWindow,
     `chaos ${c.scenario} ended before doctor's window closed (doctor took ${round(doctor.elapsedMs)} ms): the window did not see the whole incident\n${run.stderr().slice(-1500)}`,
@@ -164,6 +166,7 @@ async function pairedTest(c: PairCase, t: TestContext): Promise<void> {
       t.diagnostic(
         `${c.scenario} → ${hit.rule}: fired ${hit.severity}, ${hit.metric} ${round(hit.value)} vs ${round(hit.threshold)}, subject ${hit.subject || '(host-wide)'}${hit.pid !== undefined ? `, pid ${hit.pid} (${hit.process})` : ''}`,
       );
+      if (hit.subject === '') t.diagnostic(`  ${signalSummary(hit.rule, report)}`);
       continue;
     }
     failures.push(

@@ -3,7 +3,7 @@
 // Pure data and pure functions (no kernel): test/unit/chaos/rule-table.test.ts checks it against the
 // scenario registry and the rules.
 import type { ChaosSubject, Intensity } from '../../src/chaos/index.js';
-import { DEFAULT_THRESHOLDS } from '../../src/doctor/thresholds.js';
+import { DEFAULT_THRESHOLDS, type ThresholdKey } from '../../src/doctor/thresholds.js';
 import type { Finding, Report } from '../../src/doctor/types.js';
 
 export interface PairCase {
@@ -200,3 +200,41 @@ export const SUBJECT_MATCHERS: Readonly<Record<string, Matcher>> = {
       : `subject "${f.subject}" is not /dev/${dev.name}`;
   },
 };
+
+// ------------------------------------------------------------------------------------------ thresholds
+
+/** The DEFAULT_THRESHOLDS key a finding of this rule and severity (and metric) is judged against. */
+export function thresholdKeyFor(f: Pick<Finding, 'rule' | 'severity' | 'metric'>): ThresholdKey | undefined {
+  const crit = f.severity === 'critical';
+  switch (f.rule) {
+    case 'scheduler_contention':
+      return crit ? 'sched_delay_critical_ns' : 'sched_delay_warning_ns';
+    case 'fd_leak':
+      return 'fd_growth_per_sec';
+    case 'memory_limit_pressure':
+      return crit ? 'cgroup_memory_critical_pct' : 'cgroup_memory_warning_pct';
+    case 'memory_pressure_stall':
+      if (f.metric === 'psi_memory_some_pct') return 'psi_memory_some_warning_pct';
+      return crit ? 'psi_memory_full_critical_pct' : 'psi_memory_full_warning_pct';
+    case 'tcp_retransmit_storm':
+      return 'tcp_retransmit_pct';
+    case 'syscall_error_rate':
+      return crit ? 'syscall_error_critical_pct' : 'syscall_error_warning_pct';
+    case 'io_pressure_stall':
+      return crit ? 'psi_io_full_critical_pct' : 'psi_io_full_warning_pct';
+    case 'disk_io_bottleneck':
+      return crit ? 'disk_p99_critical_ns' : 'disk_p99_warning_ns';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The production threshold a finding must quote: proof that doctor ran with the defaults (a looser config
+ * would show a smaller number). oom_kill_occurred has no threshold key and always quotes 1 kill.
+ */
+export function expectedThreshold(f: Finding): number | undefined {
+  const key = thresholdKeyFor(f);
+  if (key !== undefined) return DEFAULT_THRESHOLDS[key];
+  return f.rule === 'oom_kill_occurred' ? 1 : undefined;
+}

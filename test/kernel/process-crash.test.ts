@@ -168,7 +168,11 @@ for (const kind of Object.keys(PRELOAD) as CrashKind[]) {
       assert.ok(!Number.isNaN(Date.parse(rec.time as string)), `time is a timestamp: ${String(rec.time)}`);
       assert.ok(Math.abs(Date.parse(rec.time as string) - t0) < 15_000, 'time is now');
       assert.equal(typeof rec.stack, 'string');
-      assert.match(rec.stack as string, new RegExp(`^Error: ${MESSAGE}\\n\\s+at `), 'stack of the thrown error');
+      assert.match(
+        rec.stack as string,
+        new RegExp(`^Error: ${MESSAGE}\\n\\s+at `),
+        'stack of the thrown error',
+      );
       // One line: the record is a single JSON line, the stack's newlines are escaped inside it.
       assert.equal(run.stderr.split('\n').filter((l) => l.includes(MESSAGE)).length, 1);
 
@@ -187,20 +191,20 @@ for (const kind of Object.keys(PRELOAD) as CrashKind[]) {
 
 // Not an uncaught exception but the other process-level exit: a collector whose policy is fail_fast faults,
 // and doctor ends with a non-zero exit instead of a report that merely lists it as failed.
-test(
-  'fail_fast collector fault ends doctor with a non-zero exit (and no crash record)',
-  async () => {
-    const k = spawnKerno(['doctor', '--duration', '5s', '--output', 'json'], {
-      env: { KERNO_FAULT_INJECT: 'tcp:throw-in-start', KERNO_RUNTIME_FAILURE_POLICY_OVERRIDES_TCP: 'fail_fast' },
-    });
-    try {
-      const run = await within(k, 60_000);
-      assert.match(run.stderr, /fatal collector failure \(policy fail_fast\)/);
-      assert.notEqual(run.code, 0, `exit code with a fail_fast fault (stderr:\n${run.stderr})`);
-      assert.notEqual(run.code, EXIT.INTERNAL, 'an orderly failure, not a crash');
-      assert.deepEqual(crashRecords(run.stderr), [], 'no crash record');
-    } finally {
-      k.kill();
-    }
-  },
-);
+test('fail_fast collector fault ends doctor with a non-zero exit (and no crash record)', async () => {
+  const k = spawnKerno(['doctor', '--duration', '5s', '--output', 'json'], {
+    env: {
+      KERNO_FAULT_INJECT: 'tcp:throw-in-start',
+      KERNO_RUNTIME_FAILURE_POLICY_OVERRIDES_TCP: 'fail_fast',
+    },
+  });
+  try {
+    const run = await within(k, 60_000);
+    assert.match(run.stderr, /fatal collector failure \(policy fail_fast\)/);
+    assert.notEqual(run.code, 0, `exit code with a fail_fast fault (stderr:\n${run.stderr})`);
+    assert.notEqual(run.code, EXIT.INTERNAL, 'an orderly failure, not a crash');
+    assert.deepEqual(crashRecords(run.stderr), [], 'no crash record');
+  } finally {
+    k.kill();
+  }
+});

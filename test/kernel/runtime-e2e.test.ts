@@ -23,11 +23,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const STOP_TIMEOUT_MS = 2_000;
 /**
  * Fixed start-up + snapshot + render + exit cost of `doctor --duration 2s` under tsx, beyond the window.
- * Measured on this machine kind (2 cores) without any fault: 1.5 s warm, 3.7 s on the first run of a cold
- * tsx cache (wall 3.5 s / 5.7 s for a 2 s window). The allowance is generous so a busy machine does not fail
- * the test; what it bounds is that a hung stop costs at most the stop timeout, not forever.
+ * Measured on this machine kind (2 cores) without any fault: 1.5 s warm and idle, 2.8 s with other test
+ * suites running beside it, 3.7 s on the first run of a cold tsx cache (wall 3.5 / 4.8 / 5.7 s for a 2 s
+ * window); the baseline test below prints the figure of each run. The allowance is generous so a busy
+ * machine does not fail the test; what it bounds is that a hung stop costs the stop timeout, not forever.
  */
-const STARTUP_ALLOWANCE_MS = 6_000;
+const STARTUP_ALLOWANCE_MS = 8_000;
 
 interface DoctorRun {
   code: number | null;
@@ -54,11 +55,15 @@ function spawnDoctor(duration: string, env: Record<string, string> = {}): Child 
   const root = packageRoot();
   const entry = process.env.KERNO_TEST_ENTRY ?? join(root, 'bin', 'kerno.ts');
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'doctor', '--duration', duration, '--output', 'json'], {
-    cwd: root,
-    env: { ...process.env, KERNO_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', entry, 'doctor', '--duration', duration, '--output', 'json'],
+    {
+      cwd: root,
+      env: { ...process.env, KERNO_LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -136,7 +141,8 @@ async function waitForLinks(c: Child, n: number, ms: number): Promise<void> {
   for (;;) {
     const have = bpfLinkIds(c.pid).size;
     if (have >= n) return;
-    if (c.child.exitCode !== null) throw new Error(`kerno doctor exited before attaching (${have}/${n} links)`);
+    if (c.child.exitCode !== null)
+      throw new Error(`kerno doctor exited before attaching (${have}/${n} links)`);
     if (Date.now() > deadline) throw new Error(`kerno doctor attached ${have}/${n} programs within ${ms} ms`);
     await sleep(20);
   }
@@ -183,7 +189,8 @@ function echoServer(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const memTotalBytes = (): number => Number(/^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
+const memTotalBytes = (): number =>
+  Number(/^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
 
 // Set by the baseline run: how many BPF programs a fault-free doctor attaches on this machine, and its
 // fixed cost beyond the window.
@@ -202,7 +209,9 @@ test('baseline: doctor --duration 2s without faults (every collector ok; measure
     programsAttached = report.coverage.reduce((n, cov) => n + cov.programsLoaded, 0);
     assert.ok(programsAttached > 0, 'BPF collectors attached programs');
     baselineOverheadMs = run.wallMs - 2_000;
-    t.diagnostic(`baseline: wall ${run.wallMs} ms for a 2 s window (overhead ${baselineOverheadMs} ms), ${programsAttached} BPF programs`);
+    t.diagnostic(
+      `baseline: wall ${run.wallMs} ms for a 2 s window (overhead ${baselineOverheadMs} ms), ${programsAttached} BPF programs`,
+    );
   } finally {
     c.kill();
   }
@@ -284,7 +293,9 @@ test('disk hangs in stop(): doctor exits within window + stop timeout + start-up
     const run = await within(c, 60_000);
     const report = parseReport(run);
     assert.equal(coverageOf(report, 'disk').state, 'ok', 'disk collected normally; only its stop hangs');
-    const abandoned = logLines(run.stderr).filter((l) => l.msg === 'collector stop timed out; instance abandoned');
+    const abandoned = logLines(run.stderr).filter(
+      (l) => l.msg === 'collector stop timed out; instance abandoned',
+    );
     assert.equal(abandoned.length, 1, `one abandoned stop (stderr:\n${run.stderr})`);
     assert.equal(abandoned[0]!.collector, 'disk');
     assert.equal(abandoned[0]!.timeoutMs, STOP_TIMEOUT_MS);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Doctor start-up: the fixed cost of `bin/kerno doctor --duration 1s --output json` (wall time minus the 1 s
+# window), beside bpftrace's for a 1 s count one-liner (wall time minus its 1 s interval). Interleaved rounds,
+# medians. Then the phase breakdown (dist/bench/doctor-startup/profile.js) and the import floor.
+# Targets (issue #5): kerno's fixed overhead < 1 s and no more than bpftrace's.
+#   bench/doctor-startup/run.sh [ROUNDS]     (default 7)
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+cd "$root"
+rounds=${1:-7}
+[[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh installs it" >&2; exit 1; }
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+scripts/setup.sh >/dev/null 2>&1 || { echo "scripts/setup.sh failed" >&2; exit 1; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# bin/kerno rebuilds first when a source is newer than dist/.stamp (others may be editing): never inside a
+# timed run. `--version` goes through the same launcher check and rebuilds if needed.
+fresh() { bin/kerno --version >/dev/null 2>&1; }
+wall() { # wall CMD... : milliseconds CMD took (output discarded; a failure aborts the bench)
+  local s e
+  s=$(now_ms)
+  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  e=$(now_ms)
+  echo $((e - s))
+}
+
+kerno=() bpft=() node0=() version=()
+bt='tracepoint:raw_syscalls:sys_enter { @c = count(); } interval:s:1 { exit(); }'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
+for ((r = 1; r <= rounds; r++)); do
+  fresh
+  kerno+=($(($(wall bin/kerno doctor --duration 1s --output json) - 1000)))
+  bpft+=($(($(wall bpftrace -e "$bt") - 1000)))
+  node0+=("$(wall node -e '')")
+  version+=("$(wall bin/kerno --version)")
+  echo "round $r: kerno ${kerno[-1]} ms, bpftrace ${bpft[-1]} ms (node -e '' ${node0[-1]} ms, kerno --version ${version[-1]} ms)" >&2
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mk=$(median "${kerno[@]}")
+mb=$(median "${bpft[@]}")
+echo "doctor-startup: $rounds rounds, medians of wall time minus the 1 s window:"
+echo "  kerno doctor --duration 1s --output json   ${mk} ms"
+echo "  bpftrace count one-liner (interval:s:1)    ${mb} ms"
+echo "  floor: node -e '' $(median "${node0[@]}") ms, bin/kerno --version $(median "${version[@]}") ms (node + imports)"
+awk -v k="$mk" -v b="$mb" 'BEGIN { printf "  kerno/bpftrace %.2f; target: kerno < 1000 ms (%s) and ≤ bpftrace (%s)\n", k/b, (k<1000?"met":"MISSED"), (k<=b?"met":"MISSED") }'
+echo
+node dist/bench/doctor-startup/profile.js --window-ms 1000

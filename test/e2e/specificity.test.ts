@@ -1,0 +1,286 @@
+// Specificity: `kerno doctor` with its production defaults must stay quiet (no warning, no critical) on an
+// idle host and on a benign busy one — a CPU-bound compressor pinned to one core and a short loopback HTTP
+// exchange. "Quiet" only counts when doctor saw everything: every collector covered the window, and the
+// benign workload shows up in the signals.
+//
+// Preconditions, checked loudly (never skipped): root + BTF, no config file, ESBUILD_WORKER_THREADS=0 (see
+// childEnv in harness.ts; scripts/e2e-chaos.sh sets it), and a host that is idle before the window opens —
+// other people's builds and tests on a shared 2-CPU VM are load this test cannot call benign or idle.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { requireKernel } from '../helpers/kernel.js';
+import type { Report } from '../../src/doctor/types.js';
+import {
+  assertDefaultConfig,
+  coverageGaps,
+  describeFinding,
+  isAlarm,
+  round,
+  runDoctor,
+  sleep,
+} from './harness.js';
+
+const DATA = `/dev/shm/kerno-test-gzip-${process.pid}.dat`;
+const HZ = 100; // USER_HZ, the unit of /proc/<pid>/stat and /proc/stat times on Linux
+
+before(() => {
+  requireKernel();
+  assertDefaultConfig();
+  if (process.env.ESBUILD_WORKER_THREADS !== '0') {
+    throw new Error(
+      'specificity tests need ESBUILD_WORKER_THREADS=0 (run scripts/e2e-chaos.sh): otherwise tsx keeps an esbuild ' +
+        'service child per test process, blocked in read() on its stdin pipe, which is the test harness on the host, not the host',
+    );
+  }
+});
+
+after(() => rmSync(DATA, { force: true }));
+
+// ------------------------------------------------------------------------------------------ host activity
+
+interface ProcTicks {
+  comm: string;
+  pgrp: number;
+  ticks: number;
+}
+
+/** CPU time (ticks) and process group of every process now, by pid. */
+function processTicks(): Map<number, ProcTicks> {
+  const out = new Map<number, ProcTicks>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const s = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), {
+        comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')),
+        pgrp: Number(f[2]),
+        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+      });
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
+/** Busy ticks (everything but idle and iowait) per CPU and in total. */
+function cpuBusy(): { total: number; perCpu: number[] } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const busy = (l: string) => {
+    const v = l.trim().split(/\s+/).slice(1).map(Number);
+    return v.reduce((a, b) => a + b, 0) - v[3]! - v[4]!;
+  };
+  return {
+    total: busy(lines[0]!),
+    perCpu: lines.filter((l) => /^cpu\d+ /.test(l)).map(busy),
+  };
+}
+
+interface Activity {
+  seconds: number;
+  busyCpus: number;
+  perCpu: number[];
+  /** CPUs used by processes that are not this test's (the test, doctor, the benign workload). */
+  foreignCpus: number;
+  top: string[];
+  foreignTop: string[];
+}
+
+type IsOurs = (pid: number, p: ProcTicks) => boolean;
+
+class ActivityMeter {
+  private readonly t0 = performance.now();
+  private readonly procs0 = processTicks();
+  private readonly cpu0 = cpuBusy();
+
+  read(isOurs: IsOurs = () => false): Activity {
+    const seconds = (performance.now() - this.t0) / 1000;
+    const cpu1 = cpuBusy();
+    const used = [...processTicks()]
+      .map(([pid, p]) => ({ pid, p, d: p.ticks - (this.procs0.get(pid)?.ticks ?? 0) }))
+      .filter((x) => x.d > 0)
+      .sort((a, b) => b.d - a.d);
+    const label = (x: (typeof used)[number]) =>
+      `${x.p.comm}(${x.pid}) ${round((x.d / HZ / seconds) * 100)} %`;
+    const foreign = used.filter(
+      (x) => x.pid !== process.pid && x.pid !== process.ppid && !isOurs(x.pid, x.p),
+    );
+    return {
+      seconds,
+      busyCpus: (cpu1.total - this.cpu0.total) / HZ / seconds,
+      perCpu: cpu1.perCpu.map((b, i) => (b - (this.cpu0.perCpu[i] ?? 0)) / HZ / seconds),
+      foreignCpus: foreign.reduce((a, x) => a + x.d, 0) / HZ / seconds,
+      top: used.slice(0, 6).map(label),
+      foreignTop: foreign.slice(0, 6).map(label),
+    };
+  }
+}
+
+/** Max CPUs other people's processes may use during a window before the result says nothing about kerno. */
+const FOREIGN_CPU_LIMIT = 0.25;
+
+/**
+ * Waits (bounded) for the host to be idle: under 0.2 CPUs busy over a second. Fails with the busiest
+ * processes when it never is: a specificity result on a host busy with unknown work means nothing.
+ */
+async function waitForIdleHost(limitMs = 90_000): Promise<void> {
+  const end = performance.now() + limitMs;
+  let last: Activity | undefined;
+  while (performance.now() < end) {
+    const m = new ActivityMeter();
+    await sleep(1000);
+    last = m.read();
+    if (last.busyCpus < 0.2 && foreignEsbuild().length === 0) return;
+  }
+  throw new Error(
+    `HOST NOT IDLE: ${round(last?.busyCpus ?? NaN)} CPUs busy (busiest: ${last?.top.join(', ')}); ` +
+      `tsx esbuild services of other processes: ${foreignEsbuild().join(', ') || 'none'}; for ${limitMs / 1000} s. ` +
+      'The specificity test needs a host without other work — this is a failure, not a skip',
+  );
+}
+
+/**
+ * esbuild service processes (tsx running TypeScript somewhere on the host): each waits in read() on a pipe,
+ * so their presence means someone else's development tooling is running, not an idle or benign host. This
+ * suite's own processes run with ESBUILD_WORKER_THREADS=0 and start none.
+ */
+function foreignEsbuild(): string[] {
+  return [...processTicks()].filter(([, p]) => p.comm === 'esbuild').map(([pid]) => `esbuild(${pid})`);
+}
+
+/** Fails (before judging the findings) when other people's work ran during the window. */
+function assertWindowWasOurs(act: Activity, esbuild: string[], report: Report): void {
+  if (act.foreignCpus <= FOREIGN_CPU_LIMIT && esbuild.length === 0) return;
+  throw new Error(
+    `HOST NOT IDLE DURING THE WINDOW: other processes used ${round(act.foreignCpus)} CPUs (${act.foreignTop.join(', ')}); ` +
+      `tsx esbuild services: ${esbuild.join(', ') || 'none'}. Findings, not judged: ` +
+      `${report.findings.map((f) => `${f.rule} ${f.severity} ${f.subject || '(host-wide)'}`).join('; ') || 'none'}`,
+  );
+}
+
+function alarms(report: Report): string[] {
+  return report.findings.filter(isAlarm).map(describeFinding);
+}
+
+// ------------------------------------------------------------------------------------------ benign workload
+
+/** Compressible, not trivial: base64 of random bytes, ~256 MiB, in memory so reading it costs no disk I/O. */
+async function writeData(): Promise<void> {
+  const child = spawn('sh', ['-c', 'head -c 192M /dev/urandom | base64'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const out = createWriteStream(DATA);
+  child.stdout!.pipe(out);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  await once(out, 'close');
+  if (code !== 0) throw new Error(`generating ${DATA} failed with ${code}`);
+}
+
+/** `gzip -c` of the file in a loop, pinned to CPU 1, in its own process group (stopped by that id). */
+function startCompressor(): ChildProcess {
+  return spawn('taskset', ['-c', '1', 'sh', '-c', `while :; do gzip -c ${DATA} > /dev/null; done`], {
+    stdio: 'ignore',
+    detached: true,
+  });
+}
+
+async function stopCompressor(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  process.kill(-child.pid!, 'SIGTERM');
+  await exited;
+}
+
+/** A loopback HTTP server and a client: keep-alive requests, then fresh connections. */
+async function httpExchange(requests: number): Promise<{ ok: number; bytes: number; ms: number }> {
+  const body = Buffer.alloc(16 * 1024, 'k');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const t0 = performance.now();
+  let ok = 0;
+  let bytes = 0;
+  const get = (agent: http.Agent | false, i: number) =>
+    new Promise<void>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: `/item/${i}`, agent }, (res) => {
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => {
+            if (res.statusCode === 200) ok++;
+            resolve();
+          });
+        })
+        .on('error', reject);
+    });
+  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    for (let i = 0; i < requests / 2; i++) await get(keepAlive, i);
+    for (let i = 0; i < requests / 2; i++) await get(false, i);
+  } finally {
+    keepAlive.destroy();
+    server.close();
+  }
+  return { ok, bytes, ms: performance.now() - t0 };
+}
+
+// ------------------------------------------------------------------------------------------ tests
+
+const T = { timeout: 240_000 };
+
+test('idle host: no warning or critical finding', T, async (t) => {
+  await waitForIdleHost();
+  const meter = new ActivityMeter();
+  const { pid, report, elapsedMs } = await runDoctor();
+  const act = meter.read((p) => p === pid);
+  const esbuild = foreignEsbuild();
+  t.diagnostic(
+    `doctor ${round(elapsedMs / 1000)} s; host during the run: ${round(act.busyCpus)} CPUs busy (${act.top.join(', ')})`,
+  );
+  for (const f of report.findings) t.diagnostic(`finding: ${describeFinding(f).split('\n')[0]}`);
+  assertWindowWasOurs(act, esbuild, report);
+  assert.deepEqual(coverageGaps(report), [], 'every collector covered the window');
+  assert.deepEqual(alarms(report), [], 'idle host');
+});
+
+test('benign busy host (gzip on one core + loopback HTTP): no warning or critical finding', T, async (t) => {
+  await writeData();
+  await waitForIdleHost();
+  const gzip = startCompressor();
+  t.after(() => stopCompressor(gzip));
+  await sleep(2000);
+  const meter = new ActivityMeter();
+  const doctor = runDoctor();
+  // Mid-window, while the compressor runs: the short HTTP exchange.
+  await sleep(5000);
+  const exchange = await httpExchange(400);
+  const { pid, report, elapsedMs } = await doctor;
+  const act = meter.read((p, info) => p === pid || info.pgrp === gzip.pid);
+  const esbuild = foreignEsbuild();
+  await stopCompressor(gzip);
+  t.diagnostic(
+    `doctor ${round(elapsedMs / 1000)} s; CPUs busy ${round(act.busyCpus)} (per CPU ${act.perCpu.map(round).join(', ')}): ${act.top.join(', ')}`,
+  );
+  t.diagnostic(`http: ${exchange.ok} requests, ${exchange.bytes} bytes in ${round(exchange.ms)} ms`);
+  for (const f of report.findings) t.diagnostic(`finding: ${describeFinding(f).split('\n')[0]}`);
+  assertWindowWasOurs(act, esbuild, report);
+
+  // The benign workload really ran, and doctor saw it: otherwise "no finding" proves nothing.
+  assert.equal(exchange.ok, 400, 'every HTTP request answered');
+  assert.ok(act.perCpu[1]! >= 0.8, `gzip kept CPU 1 busy (${round(act.perCpu[1]!)} CPUs)`);
+  assert.deepEqual(coverageGaps(report), [], 'every collector covered the window');
+  const gzipSyscalls = report.signals.syscall?.entries.filter((e) => e.comm === 'gzip') ?? [];
+  assert.ok(gzipSyscalls.reduce((a, e) => a + e.count, 0) > 100, "doctor saw gzip's syscalls");
+  assert.ok((report.signals.tcp?.segmentsOut ?? 0) >= 400, 'doctor saw the loopback TCP segments');
+
+  assert.deepEqual(alarms(report), [], 'benign busy host');
+});
