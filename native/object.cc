@@ -5,6 +5,7 @@
 #include <linux/bpf.h>
 
 #include <chrono>
+#include <memory>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -51,12 +52,6 @@ class LoadWorker : public Napi::AsyncWorker {
       pr.prog = p;
       pr.name = bpf_program__name(p);
       pr.autoload = bpf_program__autoload(p);
-      if (pr.autoload) {
-        pr.log.assign(kVerifierLogSize, '\0');
-        // log level 0 + a custom buffer: no logging on success, libbpf retries with level 1 into this
-        // buffer on failure, so we get the verifier's own words for exactly the failing program.
-        bpf_program__set_log_buf(p, pr.log.data(), pr.log.size());
-      }
       progs_.push_back(std::move(pr));
     }
   }
@@ -66,6 +61,15 @@ class LoadWorker : public Napi::AsyncWorker {
  protected:
   // Worker thread: no JS access here.
   void Execute() override {
+    // Per-program verifier log buffers, allocated here (off the JS thread). Log level 0 + a custom buffer:
+    // no logging on success, libbpf retries with level 1 into this buffer on failure, so we get the
+    // verifier's own words for exactly the failing program. Only the first byte needs clearing.
+    for (auto& pr : progs_) {
+      if (!pr.autoload) continue;
+      pr.log.reset(new char[kVerifierLogSize]);
+      pr.log[0] = '\0';
+      bpf_program__set_log_buf(pr.prog, pr.log.get(), kVerifierLogSize);
+    }
     auto t0 = std::chrono::steady_clock::now();
     ret_ = bpf_object__load(owner_->obj());
     err_ = ret_ < 0 ? -ret_ : 0;
@@ -84,15 +88,17 @@ class LoadWorker : public Napi::AsyncWorker {
         }
         pr.loaded = true;
       }
-      // Trim the buffer to the text the kernel wrote.
-      pr.log.resize(strnlen(pr.log.data(), pr.log.size()));
+      if (pr.log) pr.text.assign(pr.log.get(), strnlen(pr.log.get(), kVerifierLogSize));
     }
   }
 
   // JS thread.
   void OnOK() override {
     Napi::Env env = Env();
-    for (auto& pr : progs_) bpf_program__set_log_buf(pr.prog, nullptr, 0);
+    for (auto& pr : progs_) {
+      bpf_program__set_log_buf(pr.prog, nullptr, 0);
+      pr.log.reset();
+    }
     owner_->SetLoading(false);
     std::string libbpf_log = TakeLog();
     Napi::Array arr = Napi::Array::New(env);
@@ -106,12 +112,12 @@ class LoadWorker : public Napi::AsyncWorker {
       o.Set("verifiedInsns", Napi::Number::New(env, pr.verified_insns));
       o.Set("xlatedBytes", Napi::Number::New(env, pr.xlated_len));
       o.Set("id", Napi::Number::New(env, pr.prog_id));
-      o.Set("verifierLog", pr.log);
+      o.Set("verifierLog", pr.text);
       arr.Set(i++, o);
-      if (pr.autoload && !pr.loaded && !pr.log.empty()) {
+      if (pr.autoload && !pr.loaded && !pr.text.empty()) {
         if (!failed_names.empty()) failed_names += ",";
         failed_names += pr.name;
-        failed_log += pr.log;
+        failed_log += pr.text;
       }
     }
     if (ret_ == 0) {
@@ -142,7 +148,8 @@ class LoadWorker : public Napi::AsyncWorker {
     uint32_t verified_insns = 0;
     uint32_t xlated_len = 0;
     uint32_t prog_id = 0;
-    std::string log;
+    std::unique_ptr<char[]> log;
+    std::string text;
   };
   BpfObject* owner_;
   Napi::ObjectReference owner_ref_;  // keeps the JS wrapper (and so the object) alive during the load
@@ -181,6 +188,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod("mapClear", &BpfObject::MapClear),
                          InstanceMethod("ringOpen", &BpfObject::RingOpen),
                          InstanceMethod("ringStats", &BpfObject::RingStats),
+                         InstanceMethod("ringDrainNow", &BpfObject::RingDrainNow),
                          InstanceMethod("ringClose", &BpfObject::RingClose),
                          InstanceMethod("close", &BpfObject::Close),
                      });

@@ -48,6 +48,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value MapClear(const Napi::CallbackInfo& info);
   Napi::Value RingOpen(const Napi::CallbackInfo& info);
   Napi::Value RingStats(const Napi::CallbackInfo& info);
+  Napi::Value RingDrainNow(const Napi::CallbackInfo& info);
   Napi::Value RingClose(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 

@@ -107,12 +107,26 @@ void RingDrain::Run() {
   while (!stopping_.load()) {
     fds[0].revents = fds[1].revents = 0;
     poll(fds, 2, interval_ms_);
+    std::lock_guard<std::mutex> lock(mu_);
     ring_buffer__consume(rb_);
     Flush();
   }
   // Final drain so records produced just before stop are not lost.
+  std::lock_guard<std::mutex> lock(mu_);
   ring_buffer__consume(rb_);
   Flush();
+}
+
+uint32_t RingDrain::DrainNow(std::vector<uint8_t>* out) {
+  if (!started_ || stopped_) return 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  Flush();  // what the drainer already collected goes first, through the usual path
+  ring_buffer__consume(rb_);
+  uint32_t n = batch_count_;
+  out->swap(*batch_);
+  batch_->clear();
+  batch_count_ = 0;
+  return n;
 }
 
 void RingDrain::Stop() {
@@ -189,6 +203,24 @@ Napi::Value BpfObject::RingStats(const Napi::CallbackInfo& info) {
   o.Set("batches", Napi::Number::New(env, static_cast<double>(s.batches)));
   o.Set("droppedRecords", Napi::Number::New(env, static_cast<double>(s.droppedRecords)));
   o.Set("droppedBatches", Napi::Number::New(env, static_cast<double>(s.droppedBatches)));
+  return o;
+}
+
+// ringDrainNow(id) → { batch: Buffer, count } consumed synchronously (e.g. right before a snapshot).
+Napi::Value BpfObject::RingDrainNow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "ringDrainNow(id: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto it = rings_.find(info[0].As<Napi::Number>().Int32Value());
+  if (it == rings_.end()) return env.Null();
+  auto* v = new std::vector<uint8_t>();
+  uint32_t n = it->second->DrainNow(v);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("batch", Napi::Buffer<uint8_t>::New(env, v->data(), v->size(),
+                                             [](Napi::Env, uint8_t*, std::vector<uint8_t>* p) { delete p; }, v));
+  o.Set("count", Napi::Number::New(env, n));
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -32,6 +33,10 @@ class RingDrain {
   // JS thread. Wakes the drainer, joins it after a final drain, releases the JS callback. Idempotent.
   void Stop();
   RingStatsSnapshot Stats() const;
+  // JS thread. Consumes what the kernel has written right now and returns it (framed like a batch)
+  // instead of waiting for the next interval; earlier batches already handed to the ThreadSafeFunction
+  // are delivered through it first. Returns the record count.
+  uint32_t DrainNow(std::vector<uint8_t>* out);
 
   // Drainer thread (called by libbpf from ring_buffer__consume).
   static int OnSample(void* ctx, void* data, size_t size);
@@ -47,6 +52,8 @@ class RingDrain {
   int interval_ms_;
   size_t max_batch_records_;
   uint32_t max_pending_;
+  // Serialises ring_buffer__consume and the current batch between the drainer thread and DrainNow.
+  std::mutex mu_;
   bool started_ = false;
   bool stopped_ = false;
   std::atomic<bool> stopping_{false};

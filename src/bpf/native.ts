@@ -85,6 +85,7 @@ export interface RawBpfObject {
     opts: { intervalMs?: number; maxBatchRecords?: number; maxPending?: number },
   ): number;
   ringStats(id: number): RawRingStats | null;
+  ringDrainNow(id: number): { batch: Buffer; count: number } | null;
   ringClose(id: number): void;
   close(): void;
 }

@@ -32,6 +32,7 @@ export function splitBatch(batch: Buffer, count: number): Buffer[] {
 
 export class RingBuffer {
   #id: number | undefined;
+  readonly #onRecords: (records: Buffer[]) => void;
   #last: RingBufferStats = { records: 0, batches: 0, droppedRecords: 0, droppedBatches: 0 };
 
   constructor(
@@ -41,6 +42,7 @@ export class RingBuffer {
     opts: RingBufferOptions,
     private readonly onStop: () => void,
   ) {
+    this.#onRecords = onRecords;
     try {
       this.#id = owner.raw().ringOpen(map, (batch, count) => onRecords(splitBatch(batch, count)), opts);
     } catch (err) {
@@ -54,6 +56,22 @@ export class RingBuffer {
       if (s) this.#last = s;
     }
     return { ...this.#last };
+  }
+
+  /**
+   * Consumes what the kernel has written right now and hands it to the consumer before returning (use
+   * before a snapshot instead of waiting for the next interval). Batches the drainer thread had already
+   * queued are delivered on the next event-loop turn: await `settled()` for those.
+   */
+  drainNow(): void {
+    if (this.#id === undefined || this.owner.closed) return;
+    const r = this.owner.raw().ringDrainNow(this.#id);
+    if (r && r.count > 0) this.#onRecords(splitBatch(r.batch, r.count));
+  }
+
+  /** Resolves after already-queued deliveries from the drainer thread have run. */
+  settled(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Final drain, join the drainer thread. Records drained at stop are still delivered. Idempotent. */

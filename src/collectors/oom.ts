@@ -122,8 +122,9 @@ export class OomCollector implements Collector {
   async snapshot(_windowNs: number): Promise<SignalsPart> {
     const obj = this.#bpf?.obj;
     if (!obj) throw new Error('oom: snapshot before start');
-    // Let the drainer deliver what the kernel already wrote (it runs every 100 ms).
-    await new Promise((r) => setTimeout(r, 150));
+    // Take what the kernel already wrote now, instead of waiting for the drainer's next interval.
+    await this.#rb?.settled();
+    this.#rb?.drainNow();
     const c = readCounters(obj);
     this.#stats.events = c[CNT_EVENTS] ?? 0;
     this.#stats.dropped = (c[CNT_RINGBUF_FULL] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0);

@@ -54,8 +54,10 @@ test('load, attach, exact counts from a per-CPU map and every event through the 
       { intervalMs: 5 },
     );
     await child.run();
-    // The drainer delivers on its interval; wait for the last batch with a generous bound.
-    for (let i = 0; i < 200 && seqs.length < N; i++) await new Promise((r) => setTimeout(r, 10));
+    // drainNow() takes what the kernel wrote without waiting for the drainer's next interval; settled()
+    // lets batches the drainer had already queued run first.
+    rb.drainNow();
+    await rb.settled();
     const [calls, reserveFailures] = obj.map('counts').readCounters();
     assert.equal(calls, BigInt(N), 'per-CPU counter summed in TS equals the calls made');
     assert.equal(reserveFailures, 0n);
