@@ -34,7 +34,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const io = processIO(ac.signal);
-run(process.argv.slice(2), io, commands(ac)).then(
-  (code) => exitAfterFlush(code, process.exit),
-  (err: unknown) => crash('error', err),
-);
+const argv = process.argv.slice(2);
+commands(argv)
+  .then((modules) => run(argv, io, modules))
+  .then(
+    (code) => exitAfterFlush(code, process.exit),
+    (err: unknown) => crash('error', err),
+  );

@@ -127,7 +127,9 @@ try {
   );
   for (const r of results) report(r);
   console.log(
-    `  workload ${(calls / phaseSeconds / 1e6).toFixed(2)} M getppid/s observed by kerno during the second phase`,
+    Number.isFinite(calls)
+      ? `  workload ${(calls / 1e6).toFixed(0)} M getppid calls counted by kerno since start (all processes)`
+      : '  workload not observed (syscall collector off)',
   );
   const maxRss = Math.max(...results.flatMap((r) => r.samples.map((s) => s.rssBytes)));
   const idle = results[0]!;

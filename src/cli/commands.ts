@@ -1,12 +1,25 @@
 // The command table (like prom-client's defaultMetrics: a list of modules, each registering itself).
+// Modules are imported on demand: `kerno doctor` loads only doctor's code (start-up time is part of the
+// doctor's fixed overhead, bench/doctor-startup); help, completion of unknown commands and suggestions
+// load them all.
 import type { CommandModule } from './main.js';
-import { signalsCommand } from './signals-cmd.js';
-import { doctorCommand } from './doctor-cmd.js';
-import { explainCommand } from './explain-cmd.js';
-import { chaosCommand } from './chaos-cmd.js';
-import { panicsCommand } from './panics-cmd.js';
-import { netconsoleCommand } from './netconsole-cmd.js';
 
-export function commands(_abort: AbortController): CommandModule[] {
-  return [doctorCommand, explainCommand, signalsCommand, chaosCommand, panicsCommand, netconsoleCommand];
+const TABLE: Record<string, () => Promise<CommandModule>> = {
+  doctor: async () => (await import('./doctor-cmd.js')).doctorCommand,
+  start: async () => (await import('../daemon/start-cmd.js')).startCommand,
+  signals: async () => (await import('./signals-cmd.js')).signalsCommand,
+  explain: async () => (await import('./explain-cmd.js')).explainCommand,
+  chaos: async () => (await import('./chaos-cmd.js')).chaosCommand,
+  panics: async () => (await import('./panics-cmd.js')).panicsCommand,
+  netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(TABLE);
+
+/** The command modules needed to parse `argv`: just the named command when there is one. */
+export async function commands(argv: readonly string[]): Promise<CommandModule[]> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  // Global options take a value (`--config x doctor`): only trust `first` when it names a command.
+  const names = first !== undefined && first in TABLE && argv[0] === first ? [first] : COMMAND_NAMES;
+  return Promise.all(names.map((n) => TABLE[n]!()));
 }

@@ -86,7 +86,7 @@ export async function runKerno(
     stdoutIsTTY: opts.stdoutIsTTY ?? false,
     env: opts.env ?? { KERNO_CONFIG: emptyConfig(), NO_COLOR: '1' },
   };
-  const code = await run(args, io, commands(new AbortController()));
+  const code = await run(args, io, await commands(args));
   return { code, stdout, stderr };
 }
 
