@@ -59,16 +59,30 @@ export function slotMidpoint(slot: number): number {
  * call this for each and the histogram is their sum (max is the max).
  */
 export function addHistogram(into: Histogram, buf: Buffer, offset = 0): void {
-  into.count += Number(buf.readBigUInt64LE(offset));
+  // A per-CPU copy the process never ran on is all zeros: skip its 272 slots (most copies, on big hosts).
+  const countLo = buf.readUInt32LE(offset);
+  const countHi = buf.readUInt32LE(offset + 4);
+  if (countLo === 0 && countHi === 0) return;
+  into.count += countHi * 4294967296 + countLo;
   into.sumNs += Number(buf.readBigUInt64LE(offset + 8));
   const max = Number(buf.readBigUInt64LE(offset + 16));
   if (max > into.maxNs) into.maxNs = max;
-  const base = offset + 24;
+  const base = buf.byteOffset + offset + 24;
   const slots = into.slots;
+  // Hot in snapshots (10 000 keys × CPUs × 272 slots): read through a 32-bit view when aligned, which is
+  // several times faster than Buffer.readUInt32LE per word.
+  if (base % 4 === 0) {
+    const w = new Uint32Array(buf.buffer, base, HIST_SLOTS * 2);
+    for (let i = 0; i < HIST_SLOTS; i++) {
+      const lo = w[2 * i]!;
+      const hi = w[2 * i + 1]!;
+      if (lo !== 0 || hi !== 0) slots[i]! += hi * 4294967296 + lo;
+    }
+    return;
+  }
   for (let i = 0; i < HIST_SLOTS; i++) {
-    // Most slots are zero: read the low 32 bits first and only go wide when needed (hot in snapshots).
-    const lo = buf.readUInt32LE(base + i * 8);
-    const hi = buf.readUInt32LE(base + i * 8 + 4);
+    const lo = buf.readUInt32LE(offset + 24 + i * 8);
+    const hi = buf.readUInt32LE(offset + 28 + i * 8);
     if (lo !== 0 || hi !== 0) slots[i]! += hi * 4294967296 + lo;
   }
 }
