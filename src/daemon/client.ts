@@ -109,7 +109,7 @@ export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}
   if (res.status === 401) {
     const msg =
       opts.token === undefined
-        ? 'a bearer token is required (the daemon has daemon.metrics_token_file set)'
+        ? 'a bearer token is required (the daemon has a metrics token file; pass it with --token-file)'
         : 'the bearer token was rejected';
     throw new DaemonClientError(`${where}: 401 Unauthorized: ${msg}`, 'unauthorized');
   }

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { EXIT, type CliIO } from '../cli/io.js';
+import type { Report } from '../doctor/types.js';
 import { renderJson } from '../render/json.js';
 import { Collection } from '../runtime/collection.js';
 import type { Logger, LogFormat } from '../runtime/log.js';
@@ -338,14 +339,20 @@ function index(): HttpReply {
   };
 }
 
+/** A report is immutable once its window completed: encode it once, however often it is fetched. */
+const encodedReports = new WeakMap<Report, Buffer>();
+
 function findingsReply(loop: FindingsLoop, phase: DaemonPhase, nowMs: number): HttpReply {
   const report = loop.report;
-  if (report)
+  if (report) {
+    let body = encodedReports.get(report);
+    if (!body) encodedReports.set(report, (body = Buffer.from(renderJson(report), 'utf8')));
     return {
       status: 200,
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
-      body: renderJson(report),
+      body,
     };
+  }
   const due = loop.nextWindowEndMs;
   const message =
     phase === 'starting'

@@ -17,6 +17,7 @@ import {
   emptyHistogram,
   mergeHistogram,
   percentiles,
+  quantile,
   subtractHistogram,
   type Histogram,
 } from '../../bpf/histogram.js';
@@ -288,42 +289,51 @@ function toEntry(a: Agg): SyscallEntry {
 
 /** Bounded, ranked view: the entries rules care about survive; the rest fold into per-syscall "[other]". */
 export function buildSignals(aggs: Map<string, Agg>): SyscallSignals {
-  const all = [...aggs.values()].map((a) => ({ a, e: toEntry(a) }));
+  // Percentiles cost a walk over 272 slots: with 10 000 keys, compute them only where they can matter.
+  const all = [...aggs.values()];
   let totalCount = 0;
   let totalErrors = 0;
-  for (const { e } of all) {
-    totalCount += e.count;
-    totalErrors += e.errors;
+  for (const a of all) {
+    totalCount += a.hist.count;
+    totalErrors += a.errors;
   }
-  const named = all.filter(({ e }) => e.comm !== OTHER_COMM);
-  const keep = new Set<(typeof all)[number]>();
-  const top = (list: typeof all, n: number, score: (e: SyscallEntry) => number): void => {
-    for (const x of [...list].sort((p, q) => score(q.e) - score(p.e)).slice(0, n))
-      if (score(x.e) > 0) keep.add(x);
+  const named = all.filter((a) => a.comm !== OTHER_COMM);
+  const keep = new Set<Agg>();
+  const top = (list: Agg[], n: number, score: (a: Agg) => number): void => {
+    for (const a of [...list].sort((p, q) => score(q) - score(p)).slice(0, n)) if (score(a) > 0) keep.add(a);
   };
-  top(
-    named.filter(({ e }) => !e.blocking),
-    SYSCALL_LIMITS.byLatency,
-    (e) => e.latency.p99,
-  );
-  top(named, SYSCALL_LIMITS.byErrors, (e) => e.errors);
-  top(named, SYSCALL_LIMITS.byCount, (e) => e.count);
+  // Top by p99 among non-blocking syscalls. p99 never exceeds the max, so candidates are visited by max and
+  // the walk stops once no remaining max can beat the n-th best p99 found.
+  const candidates = named
+    .filter((a) => !BLOCKING.has(syscallName(a.nr)))
+    .sort((p, q) => q.hist.maxNs - p.hist.maxNs);
+  const best: { a: Agg; p99: number }[] = [];
+  for (const a of candidates) {
+    if (best.length >= SYSCALL_LIMITS.byLatency && a.hist.maxNs <= best[best.length - 1]!.p99) break;
+    const p99 = quantile(a.hist, 0.99);
+    if (p99 <= 0) continue;
+    best.push({ a, p99 });
+    best.sort((p, q) => q.p99 - p.p99);
+    if (best.length > SYSCALL_LIMITS.byLatency) best.pop();
+  }
+  for (const b of best) keep.add(b.a);
+  top(named, SYSCALL_LIMITS.byErrors, (a) => a.errors);
+  top(named, SYSCALL_LIMITS.byCount, (a) => a.hist.count);
   // Everything not kept (and the kernel's own overflow bucket) folds into one "[other]" entry per syscall.
   const other = new Map<string, Agg>();
-  for (const x of all) {
-    if (keep.has(x)) continue;
-    const errnos = x.a.errnos;
+  for (const a of all) {
+    if (keep.has(a)) continue;
     const copy = emptyHistogram();
-    mergeHistogram(copy, x.a.hist);
-    add(other, x.a.nr, OTHER_COMM, x.a.errors, copy);
-    const o = other.get(`${x.a.nr}\0${OTHER_COMM}`)!;
-    for (const [k, v] of errnos) o.errnos.set(k, (o.errnos.get(k) ?? 0) + v);
+    mergeHistogram(copy, a.hist);
+    add(other, a.nr, OTHER_COMM, a.errors, copy);
+    const o = other.get(`${a.nr}\0${OTHER_COMM}`)!;
+    for (const [k, v] of a.errnos) o.errnos.set(k, (o.errnos.get(k) ?? 0) + v);
   }
   const otherEntries = [...other.values()]
-    .map(toEntry)
-    .sort((p, q) => q.count - p.count)
-    .slice(0, SYSCALL_LIMITS.otherBuckets);
-  const entries = [...[...keep].map((x) => x.e), ...otherEntries].sort(
+    .sort((p, q) => q.hist.count - p.hist.count)
+    .slice(0, SYSCALL_LIMITS.otherBuckets)
+    .map(toEntry);
+  const entries = [...[...keep].map(toEntry), ...otherEntries].sort(
     (p, q) => q.latency.p99 - p.latency.p99 || q.count - p.count,
   );
   return { totalCount, totalErrors, entries, blockingSyscalls: [...BLOCKING_SYSCALLS] };
