@@ -15,7 +15,7 @@ import { walkCgroupTree } from './procfs/cgroup-walk.js';
 import { psiWindow, type PsiStats } from './procfs/psi.js';
 import { mapSliced } from './procfs/sliced.js';
 import { UnsupportedError } from './procfs/unsupported.js';
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 
 export const CGROUP_ROOT_ENV = 'KERNO_CGROUP_ROOT';
 
@@ -129,6 +129,23 @@ export class CgroupMemoryCollector implements Collector {
       containers: kept,
     };
     return { cgroupMemory };
+  }
+
+  /** Usage, limit and used ratio per limited leaf cgroup (bounded by maxEntries), read when scraped. */
+  async metrics(): Promise<CollectorMetrics> {
+    const { cgroupMemory } = await this.snapshot(0);
+    const g = (f: (e: CgroupMemoryEntry) => number) =>
+      (cgroupMemory?.containers ?? []).map((e) => ({
+        labels: { cgroup: e.cgroupPath, pod: e.pod ?? '', namespace: e.namespace ?? '' },
+        value: f(e),
+      }));
+    return {
+      gauges: {
+        cgroup_memory_usage_bytes: g((e) => e.currentBytes),
+        cgroup_memory_limit_bytes: g((e) => e.limitBytes),
+        cgroup_memory_used_ratio: g((e) => (e.limitBytes > 0 ? e.currentBytes / e.limitBytes : 0)),
+      },
+    };
   }
 
   async reset(): Promise<void> {

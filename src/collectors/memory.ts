@@ -5,7 +5,7 @@
 import type { MemorySignals, SignalsPart } from '../signals.js';
 import { MEMINFO_PATH, readMeminfo, usedBytes, type Meminfo } from './procfs/meminfo.js';
 import { psiPath, psiWindow, readPsi, type PsiStats } from './procfs/psi.js';
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 
 export interface MemoryCollectorOptions {
   meminfoPath?: string;
@@ -86,6 +86,21 @@ export class MemoryCollector implements Collector {
 
   async reset(): Promise<void> {
     await this.beginWindow();
+  }
+
+  /** Current host memory, read when Prometheus scrapes. */
+  async metrics(): Promise<CollectorMetrics> {
+    const m = await readMeminfo(this.meminfoPath);
+    const g = (value: number) => [{ labels: {}, value }];
+    return {
+      gauges: {
+        memory_total_bytes: g(m.totalBytes),
+        memory_available_bytes: g(m.availableBytes),
+        memory_used_bytes: g(usedBytes(m)),
+        swap_total_bytes: g(m.swapTotalBytes),
+        swap_used_bytes: g(Math.max(0, m.swapTotalBytes - m.swapFreeBytes)),
+      },
+    };
   }
 
   stats(): CollectorStats {

@@ -6,7 +6,7 @@ import { access } from 'node:fs/promises';
 import type { PressureSignals, SignalsPart } from '../signals.js';
 import { PSI_DIR, psiWindow, readPsi, type PsiResource, type PsiStats } from './procfs/psi.js';
 import { UnsupportedError } from './procfs/unsupported.js';
-import type { Collector, CollectorContext, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 
 export const PSI_RESOURCES: readonly PsiResource[] = ['cpu', 'memory', 'io'];
 
@@ -46,6 +46,19 @@ export class PressureCollector implements Collector {
           'command line)',
       );
     }
+  }
+
+  /** The kernel's cumulative stall time per resource, as a Prometheus counter (rate() gives the share). */
+  async metrics(): Promise<CollectorMetrics> {
+    const now = await this.readAll();
+    const series: NonNullable<CollectorMetrics['counters']>[string] = [];
+    for (const r of PSI_RESOURCES) {
+      const st = now[r]?.stats;
+      if (!st) continue;
+      series.push({ labels: { resource: r, kind: 'some' }, value: st.some.totalUs / 1e6 });
+      if (st.full) series.push({ labels: { resource: r, kind: 'full' }, value: st.full.totalUs / 1e6 });
+    }
+    return { counters: { pressure_stall_seconds_total: series } };
   }
 
   async snapshot(_windowNs: number): Promise<SignalsPart> {

@@ -144,3 +144,56 @@ test('the e2e threshold check reads the keys each paired rule reads', () => {
     }
   }
 });
+
+test('the e2e subject matchers accept the scenario subject and reject anyone else', () => {
+  const report = { signals: {} } as Parameters<(typeof SUBJECT_MATCHERS)['fd_leak']>[2];
+  const f = (over: Partial<Finding>): Finding =>
+    ({ severity: 'warning', subject: '', evidence: [], ...over }) as Finding;
+  const proc = { kind: 'process', pid: 42, comm: 'kchaos-fdleak' } as const;
+  const cg = { kind: 'cgroup', version: 1, path: '/kerno-chaos-mem-0a1b2c3d', dir: '/x' } as const;
+  const conn = {
+    kind: 'connection',
+    srcAddr: '198.18.0.1',
+    srcPort: 40000,
+    dstAddr: '198.18.0.2',
+    dstPort: 5201,
+    netns: 'kerno-chaos-0a1b2c3d',
+  } as const;
+  const m = SUBJECT_MATCHERS;
+  assert.equal(m.fd_leak!(f({ pid: 42, process: 'kchaos-fdleak' }), [proc], report), undefined);
+  assert.match(m.fd_leak!(f({ pid: 43, process: 'kchaos-fdleak' }), [proc], report)!, /pid 43/);
+  assert.equal(m.memory_limit_pressure!(f({ subject: cg.path }), [cg], report), undefined);
+  assert.ok(m.memory_limit_pressure!(f({ subject: '/kubepods/other' }), [cg], report));
+  const victim = { kind: 'process', pid: 7, comm: 'kchaos-oom' } as const;
+  assert.equal(
+    m.oom_kill_occurred!(f({ subject: cg.path, pid: 7, process: 'kchaos-oom' }), [cg, victim], report),
+    undefined,
+  );
+  assert.ok(
+    m.oom_kill_occurred!(f({ subject: cg.path, pid: 8, process: 'kchaos-oom' }), [cg, victim], report),
+  );
+  assert.equal(
+    m.tcp_retransmit_storm!(f({ subject: '198.18.0.1:40000→198.18.0.2:5201' }), [conn], report),
+    undefined,
+  );
+  assert.ok(m.tcp_retransmit_storm!(f({ subject: '198.18.0.1:40001→198.18.0.2:5201' }), [conn], report));
+  const syserr = { kind: 'process', pid: 9, comm: 'kchaos-syserr' } as const;
+  assert.equal(
+    m.syscall_error_rate!(
+      f({ subject: 'openat(kchaos-syserr)', process: 'kchaos-syserr' }),
+      [syserr],
+      report,
+    ),
+    undefined,
+  );
+  assert.ok(m.syscall_error_rate!(f({ subject: 'openat(cc1plus)', process: 'cc1plus' }), [syserr], report));
+  const dev = { kind: 'device', dev: '254:0', name: 'vda' } as const;
+  assert.equal(m.disk_io_bottleneck!(f({ subject: '/dev/vda (254:0)' }), [dev], report), undefined);
+  assert.equal(m.io_pressure_stall!(f({ evidence: ['vda: read p99 1ms (3)'] }), [dev], report), undefined);
+  assert.ok(m.io_pressure_stall!(f({ evidence: ['sdb: read p99 1ms (3)'] }), [dev], report));
+  const sched = {
+    signals: { sched: { topDelayed: [{ pid: 42, comm: 'kchaos-cpu', runqDelay: { p99: 6e6 } }] } },
+  } as unknown as typeof report;
+  assert.equal(m.scheduler_contention!(f({ pid: 1 }), [proc], sched), undefined);
+  assert.ok(m.scheduler_contention!(f({}), [{ ...proc, pid: 5 }], sched));
+});
