@@ -7,3 +7,6 @@ if [ ! -f "$stamp" ] || [ ! -f "$root/build/Release/kerno_native.node" ] ||
     -newer "$stamp" \( -name '*.ts' -o -name '*.tsx' -o -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.hh' -o -name 'package-lock.json' \) -print -quit 2>/dev/null)" ]; then
   "$root/scripts/setup.sh" >&2 || { echo "kerno: setup failed (see above); run scripts/setup.sh as root" >&2; exit 1; }
 fi
+# BPF objects load on libuv worker threads; their freed memory would otherwise stay in per-thread malloc
+# arenas (measured: idle daemon RSS 66 MB with 2 arenas vs 106-118 MB without).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"

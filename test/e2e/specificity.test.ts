@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { requireKernel } from '../helpers/kernel.js';
 import type { Report } from '../../src/doctor/types.js';
@@ -175,10 +176,10 @@ async function writeData(): Promise<void> {
   const child = spawn('sh', ['-c', 'head -c 192M /dev/urandom | base64'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const out = createWriteStream(DATA);
-  child.stdout!.pipe(out);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  await once(out, 'close');
+  const [, [code]] = (await Promise.all([
+    pipeline(child.stdout!, createWriteStream(DATA)),
+    once(child, 'exit'),
+  ])) as [void, [number | null]];
   if (code !== 0) throw new Error(`generating ${DATA} failed with ${code}`);
 }
 
