@@ -61,7 +61,8 @@ function processTicks(): Map<number, ProcTicks> {
       out.set(Number(name), {
         comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')),
         pgrp: Number(f[2]),
-        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+        // utime + stime only: cutime/cstime would credit a reaper (pid 1) with its dead children's whole lives.
+        ticks: Number(f[11]) + Number(f[12]),
       });
     } catch {
       // exited
