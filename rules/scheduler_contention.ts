@@ -10,13 +10,24 @@ import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatNs, formatPct } from '../src/doctor/format.js';
 import { minSamplesAtOrAbove, slowEnough } from './lib/percentiles.js';
 
-type T = Pick<Thresholds, 'sched_delay_warning_ns' | 'sched_delay_critical_ns' | 'sched_min_slow_wakeups'>;
+type T = Pick<
+  Thresholds,
+  | 'sched_delay_warning_ns'
+  | 'sched_delay_critical_ns'
+  | 'sched_min_slow_wakeups'
+  | 'sched_min_cpu_pressure_pct'
+>;
 
 export const schedulerContention: Rule<T> = {
   id: 'scheduler_contention',
   signal: 'sched',
   description: 'Runnable tasks wait too long in the run queue before getting a CPU.',
-  defaults: pickThresholds('sched_delay_warning_ns', 'sched_delay_critical_ns', 'sched_min_slow_wakeups'),
+  defaults: pickThresholds(
+    'sched_delay_warning_ns',
+    'sched_delay_critical_ns',
+    'sched_min_slow_wakeups',
+    'sched_min_cpu_pressure_pct',
+  ),
   doc: {
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
@@ -36,6 +47,11 @@ export const schedulerContention: Rule<T> = {
     if (sched === undefined) return [];
     const p = sched.runqDelay;
     if (!slowEnough(p, t.sched_delay_warning_ns, t.sched_min_slow_wakeups)) return [];
+    // Corroboration: a handful of slow wakeups while the CPUs were almost never short (PSI cpu some) is a
+    // task placed on a busy CPU next to an idle one — a scheduling quirk, not contention. Where PSI is not
+    // available, run-queue delay alone decides.
+    const cpuPressure = signals.pressure?.cpu;
+    if (cpuPressure !== undefined && cpuPressure.somePct < t.sched_min_cpu_pressure_pct) return [];
     const critical = slowEnough(p, t.sched_delay_critical_ns, t.sched_min_slow_wakeups);
     const threshold = critical ? t.sched_delay_critical_ns : t.sched_delay_warning_ns;
     const victims = [...sched.topDelayed].sort((a, b) => b.runqDelay.p99 - a.runqDelay.p99).slice(0, 3);

@@ -144,7 +144,7 @@ phase_doctor() {
 }
 phase_chaos() {
   check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|fd-leak|cgroup-memory|oom-kill|memory-stall|tcp-loss|syscall-errors|disk-sat|cascade) ' | grep -qx 9"
-  check "paired rules fire at production thresholds; specificity (idle and benign busy)" scripts/run-tests.sh e2e
+  check "paired rules fire at production thresholds; specificity (idle and benign busy)" scripts/e2e-chaos.sh
   check "chaos left nothing behind" bash -c "
     ! ip netns list | grep -q kerno-chaos && ! nft list tables 2>/dev/null | grep -q kerno_chaos &&
     ! ls -d /sys/fs/cgroup/memory/kerno-chaos-* 2>/dev/null | grep -q . && ! ls /run/kerno-chaos/*.json 2>/dev/null | grep -q ."

@@ -38,6 +38,7 @@ export const DEFAULT_THRESHOLDS = {
   // --- disk / scheduler ---
   disk_min_slow_ios: 5,
   sched_min_slow_wakeups: 10,
+  sched_min_cpu_pressure_pct: 10.0,
 
   // --- fd ---
   fd_min_net_fds: 50,
@@ -118,6 +119,9 @@ export const THRESHOLD_DOCS: Record<ThresholdKey, string> = {
   disk_min_slow_ios: 'I/Os at or above the latency threshold needed before a disk rule fires (count).',
   sched_min_slow_wakeups:
     'Wakeups at or above the delay threshold needed before scheduler_contention fires (count).',
+  sched_min_cpu_pressure_pct:
+    'CPU pressure (PSI cpu "some", % of the window) that must corroborate run-queue delay before ' +
+    'scheduler_contention fires; ignored where PSI is unavailable.',
   fd_min_net_fds:
     'Net descriptors a process must gain in the window before fd_leak fires (count): a start-up burst over ' +
     'a short window is not a leak.',

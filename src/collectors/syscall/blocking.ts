@@ -1,6 +1,12 @@
 // Syscalls that block by design (waiting is their job): their latency is idle time, not a problem, so the
 // syscall rules exclude them. The reference's x86_64 list (kerno-reference §3.1) plus the newer variants
 // and the *_time64/clock waits that behave the same way.
+//
+// read/readv/recv* are here too: on a pipe, socket or tty they wait for the peer (a shell waiting for a
+// command's output, an idle agent reading its control pipe) and seconds-long p99s fired
+// syscall_latency_high on idle hosts. The kernel side does not yet record the descriptor's type, so a slow
+// *file* read is not flagged by the syscall rule; storage slowness is covered by disk_io_* and
+// io_pressure_stall. pread64/preadv only work on seekable files and stay measured.
 export const BLOCKING_SYSCALLS: readonly string[] = [
   'poll',
   'select',
@@ -26,4 +32,9 @@ export const BLOCKING_SYSCALLS: readonly string[] = [
   'msgrcv',
   'semtimedop',
   'mq_timedreceive',
+  'read',
+  'readv',
+  'recvfrom',
+  'recvmsg',
+  'recvmmsg',
 ];

@@ -274,7 +274,12 @@ function toEntry(a: Agg): SyscallEntry {
   const errnos = [...a.errnos.entries()]
     .sort((x, y) => y[1] - x[1])
     .slice(0, SYSCALL_LIMITS.errnosPerEntry)
-    .map(([errno, count]) => ({ errno, name: ERRNO_NAMES.get(errno) ?? `E${errno}`, count }));
+    // The errno map is read a moment after the histograms: clamp so a breakdown never exceeds the total.
+    .map(([errno, count]) => ({
+      errno,
+      name: ERRNO_NAMES.get(errno) ?? `E${errno}`,
+      count: Math.min(count, a.errors),
+    }));
   return {
     nr: a.nr,
     name,

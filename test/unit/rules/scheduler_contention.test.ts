@@ -11,6 +11,8 @@ function withRunq(p99: number, count = 50_000) {
     { pid: 900, comm: 'spinner', runqDelay: pctl(3000, 1 * MS, 20 * MS, 40 * MS) },
     { pid: 901, comm: 'waker', runqDelay: pctl(3000, 1 * MS, 30 * MS, 60 * MS) },
   ];
+  // Real contention shows in PSI too: tasks were runnable but waiting for a CPU much of the window.
+  s.pressure!.cpu = psiWindow(45, 0);
   return s;
 }
 
@@ -56,6 +58,21 @@ describe('scheduler_contention', () => {
     s.sched!.runqDelay = pctl(400, 50 * US, 1 * MS, 10 * MS); // p99 only: ≥ 5 wakeups
     assert.deepEqual(runRule(schedulerContention, s), []);
     s.sched!.runqDelay = pctl(1000, 50 * US, 1 * MS, 10 * MS); // ≥ 11 wakeups
+    s.pressure!.cpu = psiWindow(45, 0);
+    assert.equal(runRule(schedulerContention, s).length, 1);
+  });
+
+  it('needs CPU pressure to corroborate the delay; decides on delay alone without PSI', () => {
+    const s = withRunq(D.sched_delay_warning_ns * 2);
+    s.pressure!.cpu = psiWindow(D.sched_min_cpu_pressure_pct - 0.1, 0);
+    assert.deepEqual(
+      runRule(schedulerContention, s),
+      [],
+      'slow wakeups next to an idle CPU are not contention',
+    );
+    s.pressure!.cpu = psiWindow(D.sched_min_cpu_pressure_pct, 0);
+    assert.equal(runRule(schedulerContention, s).length, 1);
+    delete s.pressure!.cpu;
     assert.equal(runRule(schedulerContention, s).length, 1);
   });
 });
