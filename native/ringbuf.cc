@@ -120,7 +120,7 @@ void RingDrain::Run() {
 uint32_t RingDrain::DrainNow(std::vector<uint8_t>* out) {
   if (!started_ || stopped_) return 0;
   std::lock_guard<std::mutex> lock(mu_);
-  Flush();  // what the drainer already collected goes first, through the usual path
+  // Records the drainer consumed but had not handed over yet are returned here too, synchronously.
   ring_buffer__consume(rb_);
   uint32_t n = batch_count_;
   out->swap(*batch_);
@@ -152,6 +152,7 @@ RingStatsSnapshot RingDrain::Stats() const {
   s.batches = batches_.load();
   s.droppedRecords = dropped_records_.load();
   s.droppedBatches = dropped_batches_.load();
+  s.pending = pending_.load();
   return s;
 }
 
@@ -203,6 +204,7 @@ Napi::Value BpfObject::RingStats(const Napi::CallbackInfo& info) {
   o.Set("batches", Napi::Number::New(env, static_cast<double>(s.batches)));
   o.Set("droppedRecords", Napi::Number::New(env, static_cast<double>(s.droppedRecords)));
   o.Set("droppedBatches", Napi::Number::New(env, static_cast<double>(s.droppedBatches)));
+  o.Set("pending", Napi::Number::New(env, s.pending));
   return o;
 }
 

@@ -21,6 +21,7 @@ struct RingStatsSnapshot {
   uint64_t batches = 0;
   uint64_t droppedRecords = 0;
   uint64_t droppedBatches = 0;
+  uint32_t pending = 0;  // batches handed to the ThreadSafeFunction, not yet delivered to JS
 };
 
 class RingDrain {

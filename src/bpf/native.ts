@@ -54,6 +54,8 @@ export interface RawRingStats {
   batches: number;
   droppedRecords: number;
   droppedBatches: number;
+  /** Batches handed to JS by the drainer thread but not delivered yet. */
+  pending: number;
 }
 
 export interface RawProgramInfo {

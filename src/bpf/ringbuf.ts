@@ -17,6 +17,7 @@ export interface RingBufferStats {
   batches: number;
   droppedRecords: number;
   droppedBatches: number;
+  pending?: number;
 }
 
 export function splitBatch(batch: Buffer, count: number): Buffer[] {
@@ -64,14 +65,20 @@ export class RingBuffer {
    * queued are delivered on the next event-loop turn: await `settled()` for those.
    */
   drainNow(): void {
+    // (Records the drainer had consumed but not yet handed over come back here as well.)
     if (this.#id === undefined || this.owner.closed) return;
     const r = this.owner.raw().ringDrainNow(this.#id);
     if (r && r.count > 0) this.#onRecords(splitBatch(r.batch, r.count));
   }
 
-  /** Resolves after already-queued deliveries from the drainer thread have run. */
-  settled(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve));
+  /** Resolves once every batch the drainer thread had handed over has been delivered (bounded wait). */
+  async settled(maxWaitMs = 1000): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    while (this.#id !== undefined && !this.owner.closed) {
+      const s = this.owner.raw().ringStats(this.#id);
+      if (!s || s.pending === 0 || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   /** Final drain, join the drainer thread. Records drained at stop are still delivered. Idempotent. */

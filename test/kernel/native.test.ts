@@ -54,10 +54,10 @@ test('load, attach, exact counts from a per-CPU map and every event through the 
       { intervalMs: 5 },
     );
     await child.run();
-    // drainNow() takes what the kernel wrote without waiting for the drainer's next interval; settled()
-    // lets batches the drainer had already queued run first.
-    rb.drainNow();
+    // settled() lets batches the drainer had already handed over arrive; drainNow() then takes what the
+    // kernel wrote since, without waiting for the drainer's next interval.
     await rb.settled();
+    rb.drainNow();
     const [calls, reserveFailures] = obj.map('counts').readCounters();
     assert.equal(calls, BigInt(N), 'per-CPU counter summed in TS equals the calls made');
     assert.equal(reserveFailures, 0n);
