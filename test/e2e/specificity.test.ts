@@ -138,30 +138,23 @@ async function waitForIdleHost(limitMs = 90_000): Promise<void> {
     const m = new ActivityMeter();
     await sleep(1000);
     last = m.read();
-    if (last.busyCpus < 0.2 && foreignEsbuild().length === 0) return;
+    if (last.busyCpus < 0.2) return;
   }
   throw new Error(
     `HOST NOT IDLE: ${round(last?.busyCpus ?? NaN)} CPUs busy (busiest: ${last?.top.join(', ')}); ` +
-      `tsx esbuild services of other processes: ${foreignEsbuild().join(', ') || 'none'}; for ${limitMs / 1000} s. ` +
+      `for ${limitMs / 1000} s. ` +
       'The specificity test needs a host without other work — this is a failure, not a skip',
   );
 }
 
-/**
- * esbuild service processes (tsx running TypeScript somewhere on the host): each waits in read() on a pipe,
- * so their presence means someone else's development tooling is running, not an idle or benign host. This
- * suite's own processes run with ESBUILD_WORKER_THREADS=0 and start none.
- */
-function foreignEsbuild(): string[] {
-  return [...processTicks()].filter(([, p]) => p.comm === 'esbuild').map(([pid]) => `esbuild(${pid})`);
-}
-
 /** Fails (before judging the findings) when other people's work ran during the window. */
-function assertWindowWasOurs(act: Activity, esbuild: string[], report: Report): void {
-  if (act.foreignCpus <= FOREIGN_CPU_LIMIT && esbuild.length === 0) return;
+// Idle tooling waiting on pipes (an esbuild service, an editor's agent) is part of a normal idle host: since
+// read()/recv() waits count as blocking, it must not (and does not) raise a finding, so it is not excluded.
+function assertWindowWasOurs(act: Activity, report: Report): void {
+  if (act.foreignCpus <= FOREIGN_CPU_LIMIT) return;
   throw new Error(
     `HOST NOT IDLE DURING THE WINDOW: other processes used ${round(act.foreignCpus)} CPUs (${act.foreignTop.join(', ')}); ` +
-      `tsx esbuild services: ${esbuild.join(', ') || 'none'}. Findings, not judged: ` +
+      'Findings, not judged: ' +
       `${report.findings.map((f) => `${f.rule} ${f.severity} ${f.subject || '(host-wide)'}`).join('; ') || 'none'}`,
   );
 }
@@ -244,12 +237,11 @@ test('idle host: no warning or critical finding', T, async (t) => {
   const meter = new ActivityMeter();
   const { pid, report, elapsedMs } = await runDoctor();
   const act = meter.read((p) => p === pid);
-  const esbuild = foreignEsbuild();
   t.diagnostic(
     `doctor ${round(elapsedMs / 1000)} s; host during the run: ${round(act.busyCpus)} CPUs busy (${act.top.join(', ')})`,
   );
   for (const f of report.findings) t.diagnostic(`finding: ${describeFinding(f).split('\n')[0]}`);
-  assertWindowWasOurs(act, esbuild, report);
+  assertWindowWasOurs(act, report);
   assert.deepEqual(coverageGaps(report), [], 'every collector covered the window');
   assert.deepEqual(alarms(report), [], 'idle host');
 });
@@ -267,14 +259,13 @@ test('benign busy host (gzip on one core + loopback HTTP): no warning or critica
   const exchange = await httpExchange(400);
   const { pid, report, elapsedMs } = await doctor;
   const act = meter.read((p, info) => p === pid || info.pgrp === gzip.pid);
-  const esbuild = foreignEsbuild();
   await stopCompressor(gzip);
   t.diagnostic(
     `doctor ${round(elapsedMs / 1000)} s; CPUs busy ${round(act.busyCpus)} (per CPU ${act.perCpu.map(round).join(', ')}): ${act.top.join(', ')}`,
   );
   t.diagnostic(`http: ${exchange.ok} requests, ${exchange.bytes} bytes in ${round(exchange.ms)} ms`);
   for (const f of report.findings) t.diagnostic(`finding: ${describeFinding(f).split('\n')[0]}`);
-  assertWindowWasOurs(act, esbuild, report);
+  assertWindowWasOurs(act, report);
 
   // The benign workload really ran, and doctor saw it: otherwise "no finding" proves nothing.
   assert.equal(exchange.ok, 400, 'every HTTP request answered');
