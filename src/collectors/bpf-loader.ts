@@ -2,6 +2,7 @@
 // hash fallback), filters kerno's own PID, attaches, and reports loaded/total for coverage and readiness.
 import { existsSync } from 'node:fs';
 import { BpfObject, type Link } from '../bpf/object.js';
+import type { CollectorStats } from './types.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { toBpfError } from '../bpf/errors.js';
 
@@ -89,4 +90,22 @@ export function readCounter(bpf: LoadedBpf | undefined, index = 0): number | und
   let sum = 0;
   for (const cpu of m.perCpuValues(v)) sum += Number(cpu.readBigUInt64LE(0));
   return sum;
+}
+
+/**
+ * stats() of a BPF collector: programs from its loaded object (the variant's size before it loads), events
+ * read live from counters[0] (falling back to the last snapshot's figure once the object is closed).
+ */
+export function bpfStats(
+  bpf: LoadedBpf | undefined,
+  programsTotal: number,
+  lastEvents: number,
+  eventsDropped: number,
+): CollectorStats {
+  return {
+    programsLoaded: bpf?.programsLoaded ?? 0,
+    programsTotal: bpf?.programsTotal ?? programsTotal,
+    events: readCounter(bpf) ?? lastEvents,
+    eventsDropped,
+  };
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounter, readCounters, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, readCounters, type LoadedBpf } from './bpf-loader.js';
 import {
   addHistogram,
   emptyHistogram,
@@ -58,12 +58,7 @@ export class DiskCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 2,
-      events: readCounter(this.#bpf) ?? this.#events,
-      eventsDropped: this.#dropped,
-    };
+    return bpfStats(this.#bpf, 2, this.#events, this.#dropped);
   }
 
   /** Cumulative per (dev, op) since attach, keyed "dev:op". */

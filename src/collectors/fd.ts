@@ -3,14 +3,7 @@
 // headroom the fd_leak rule turns into an ETA.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals.js';
-import {
-  loadBpfObject,
-  readCounter,
-  readCounters,
-  cString,
-  readComms,
-  type LoadedBpf,
-} from './bpf-loader.js';
+import { bpfStats, loadBpfObject, readCounters, cString, readComms, type LoadedBpf } from './bpf-loader.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
 import { monotonicNs } from '../util/clock.js';
 
@@ -58,12 +51,7 @@ export class FdCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 3,
-      events: readCounter(this.#bpf) ?? this.#events,
-      eventsDropped: this.#dropped,
-    };
+    return bpfStats(this.#bpf, 3, this.#events, this.#dropped);
   }
 
   private readRaw(): RawFd {

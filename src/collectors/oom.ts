@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { OomEvent, SignalsPart } from '../signals.js';
-import { loadBpfObject, readCounter, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
 import { CgroupIdResolver } from './procfs/cgroup-ids.js';
 import { findV1Mount } from './procfs/cgroup-mounts.js';
@@ -111,12 +111,7 @@ export class OomCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 1,
-      events: readCounter(this.#bpf) ?? this.#stats.events,
-      eventsDropped: this.#stats.dropped,
-    };
+    return bpfStats(this.#bpf, 1, this.#stats.events, this.#stats.dropped);
   }
 
   async snapshot(_windowNs: number): Promise<SignalsPart> {

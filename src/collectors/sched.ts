@@ -3,8 +3,8 @@
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
 import {
+  bpfStats,
   loadBpfObject,
-  readCounter,
   readCounters,
   cString,
   readComms,
@@ -45,12 +45,7 @@ export class SchedCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 4,
-      events: readCounter(this.#bpf) ?? this.#events,
-      eventsDropped: this.#dropped,
-    };
+    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
   }
 
   private readRaw(): { global: Histogram; procs: Map<number, { comm: string; hist: Histogram }> } {

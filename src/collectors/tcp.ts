@@ -9,7 +9,7 @@
 import { isIPv4 } from 'node:net';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SignalsPart, TcpConnection } from '../signals.js';
-import { loadBpfObject, readCounter, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
 import {
   addHistogram,
   emptyHistogram,
@@ -102,12 +102,7 @@ export class TcpCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 5,
-      events: readCounter(this.#bpf) ?? this.#events,
-      eventsDropped: this.#dropped,
-    };
+    return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
   }
 
   private readRaw(): RawTcp {

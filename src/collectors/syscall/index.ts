@@ -3,8 +3,8 @@
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
 import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
 import {
+  bpfStats,
   loadBpfObject,
-  readCounter,
   readCounters,
   cString,
   readComms,
@@ -96,12 +96,7 @@ export class SyscallCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      programsLoaded: this.#bpf?.programsLoaded ?? 0,
-      programsTotal: this.#bpf?.programsTotal ?? 3,
-      events: readCounter(this.#bpf) ?? this.#events,
-      eventsDropped: this.#dropped,
-    };
+    return bpfStats(this.#bpf, 3, this.#events, this.#dropped);
   }
 
   private readDropCounters(): number[] {
