@@ -5,23 +5,9 @@ import { commands } from '../src/cli/commands.js';
 import { processIO, EXIT } from '../src/cli/io.js';
 import { exitAfterFlush } from '../src/cli/exit.js';
 import { VERSION } from '../src/version.js';
+import { installCrashHandlers } from '../src/runtime/process-guard.js';
 
-function crash(kind: string, err: unknown): never {
-  const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(
-    JSON.stringify({
-      time: new Date().toISOString(),
-      level: 'fatal',
-      kind,
-      message: e.message,
-      stack: e.stack,
-      version: VERSION,
-    }) + '\n',
-  );
-  process.exit(EXIT.INTERNAL);
-}
-process.on('uncaughtException', (err) => crash('uncaughtException', err));
-process.on('unhandledRejection', (err) => crash('unhandledRejection', err));
+installCrashHandlers({ version: VERSION, exit: process.exit, exitCode: EXIT.INTERNAL });
 
 const ac = new AbortController();
 // First SIGINT/SIGTERM ends the window / starts a graceful shutdown (commands watch io.signal); a second
@@ -37,7 +23,6 @@ const io = processIO(ac.signal);
 const argv = process.argv.slice(2);
 commands(argv)
   .then((modules) => run(argv, io, modules))
-  .then(
-    (code) => exitAfterFlush(code, process.exit),
-    (err: unknown) => crash('error', err),
-  );
+  // A command that rejects is unexpected (usage and config errors resolve to exit codes): it surfaces as an
+  // unhandledRejection and ends in the crash record above.
+  .then((code) => exitAfterFlush(code, process.exit));

@@ -257,6 +257,12 @@ struct bpf_map* BpfObject::FindMap(Napi::Env env, const Napi::Value& name) {
   return m;
 }
 
+struct bpf_program* BpfObject::FindProgram(Napi::Env env, const std::string& name) {
+  struct bpf_program* p = bpf_object__find_program_by_name(obj_, name.c_str());
+  if (!p) Throw(env, path_ + ": program " + name, ENOENT);
+  return p;
+}
+
 Napi::Value BpfObject::Programs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Usable(env, false)) return env.Undefined();
@@ -310,11 +316,8 @@ Napi::Value BpfObject::SetAutoload(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  struct bpf_program* p = bpf_object__find_program_by_name(obj_, name.c_str());
-  if (!p) {
-    Throw(env, path_ + ": program " + name, ENOENT);
-    return env.Undefined();
-  }
+  struct bpf_program* p = FindProgram(env, name);
+  if (!p) return env.Undefined();
   int ret = bpf_program__set_autoload(p, info[1].As<Napi::Boolean>().Value());
   if (ret) Throw(env, "setAutoload " + name, -ret);
   return env.Undefined();
@@ -414,11 +417,8 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  struct bpf_program* p = bpf_object__find_program_by_name(obj_, name.c_str());
-  if (!p) {
-    Throw(env, path_ + ": program " + name, ENOENT);
-    return env.Undefined();
-  }
+  struct bpf_program* p = FindProgram(env, name);
+  if (!p) return env.Undefined();
   TakeLog();
   errno = 0;
   struct bpf_link* link = bpf_program__attach(p);
@@ -459,11 +459,8 @@ Napi::Value BpfObject::ProgramInfo(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  struct bpf_program* p = bpf_object__find_program_by_name(obj_, name.c_str());
-  if (!p) {
-    Throw(env, path_ + ": program " + name, ENOENT);
-    return env.Undefined();
-  }
+  struct bpf_program* p = FindProgram(env, name);
+  if (!p) return env.Undefined();
   int fd = bpf_program__fd(p);
   if (fd < 0) return env.Null();
   struct bpf_prog_info pi;

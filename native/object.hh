@@ -26,6 +26,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   // Throws (JS) and returns false when the object is closed or a load is in flight.
   bool Usable(Napi::Env env, bool needLoaded);
   struct bpf_map* FindMap(Napi::Env env, const Napi::Value& name);
+  // Throws (JS) and returns nullptr when the object has no such program.
+  struct bpf_program* FindProgram(Napi::Env env, const std::string& name);
 
   // Load worker bookkeeping (JS thread only).
   void SetLoading(bool v) { loading_ = v; }

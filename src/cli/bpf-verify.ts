@@ -12,6 +12,7 @@ import { probeFeatures } from '../bpf/probe.js';
 import { native } from '../bpf/native.js';
 import { toBpfError, type BpfError } from '../bpf/errors.js';
 import { parseDuration } from '../util/duration.js';
+import { sleepUntilAborted } from '../util/sleep.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
 import { classifyError } from '../runtime/hints.js';
 import { VERSION } from '../version.js';
@@ -104,7 +105,7 @@ export async function verifyObjects(
         const before = new Map(
           live.filter((l) => l.link).map((l) => [l, runCount(l.obj, l.verdict.program)]),
         );
-        await sleep(readNs / 1e6, signal);
+        await sleepUntilAborted(readNs / 1e6, signal);
         for (const [l, b] of before) l.verdict.events = runCount(l.obj, l.verdict.program) - b;
       } finally {
         native().closeFd(statsFd);
@@ -153,16 +154,6 @@ function failed(object: string, program: string, section: string, e: BpfError): 
 function describe(e: BpfError): Pick<ProgramVerdict, 'error' | 'hint' | 'verifierTail'> {
   const cls = classifyError(e);
   return { error: e.message, hint: cls.hint, verifierTail: e.verifierTail(12) || undefined };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }
 
 export function renderTable(r: VerifyResult): string {
