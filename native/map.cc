@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -185,7 +186,130 @@ Napi::Value BpfObject::MapDelete(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// mapDump(name) → { keys: Buffer, values: Buffer, count, keySize, valueSize }
+namespace {
+
+// How to fold one key's per-CPU copies into one value. Every 8-byte lane is summed unless it is listed as a
+// max lane (e.g. a histogram's max_ns) or lies in a "first" byte range (e.g. a comm that only the inserting
+// CPU's copy holds: the first CPU whose range is non-zero wins).
+struct PerCpuReduce {
+  std::vector<uint8_t> lane_max;                      // per lane: 1 = max instead of sum
+  std::vector<std::pair<size_t, size_t>> first;       // [offset, length) byte ranges
+  std::vector<uint8_t> lane_first;                    // per lane: 1 = inside a "first" range
+};
+
+// Parses { max?: number[], first?: [offset, length][] } against a value of `vs` bytes. Throws and returns
+// false on a malformed spec (a lane off the end, a range crossing lanes it does not own, …).
+bool ParseReduce(Napi::Env env, const Napi::Value& v, size_t vs, const std::string& map, PerCpuReduce& out) {
+  auto fail = [&](const std::string& why) {
+    Napi::TypeError::New(env, "dump map " + map + ": reduce: " + why).ThrowAsJavaScriptException();
+    return false;
+  };
+  if (!v.IsObject()) return fail("must be an object");
+  if (vs % 8) return fail("value size " + std::to_string(vs) + " is not a multiple of 8");
+  size_t lanes = vs / 8;
+  out.lane_max.assign(lanes, 0);
+  out.lane_first.assign(lanes, 0);
+  Napi::Object o = v.As<Napi::Object>();
+  if (o.Has("max") && !o.Get("max").IsUndefined()) {
+    if (!o.Get("max").IsArray()) return fail("max must be an array of byte offsets");
+    Napi::Array a = o.Get("max").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsNumber()) return fail("max offsets must be numbers");
+      int64_t off = e.As<Napi::Number>().Int64Value();
+      if (off < 0 || off % 8 || static_cast<size_t>(off) + 8 > vs)
+        return fail("max offset " + std::to_string(off) + " is not an 8-byte lane of the value");
+      out.lane_max[off / 8] = 1;
+    }
+  }
+  if (o.Has("first") && !o.Get("first").IsUndefined()) {
+    if (!o.Get("first").IsArray()) return fail("first must be an array of [offset, length]");
+    Napi::Array a = o.Get("first").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsArray() || e.As<Napi::Array>().Length() != 2) return fail("first entries must be [offset, length]");
+      Napi::Array r = e.As<Napi::Array>();
+      if (!r.Get(0u).IsNumber() || !r.Get(1u).IsNumber()) return fail("first entries must be numbers");
+      int64_t off = r.Get(0u).As<Napi::Number>().Int64Value(), len = r.Get(1u).As<Napi::Number>().Int64Value();
+      if (off < 0 || len <= 0 || off % 8 || len % 8 || static_cast<size_t>(off + len) > vs)
+        return fail("first range [" + std::to_string(off) + ", " + std::to_string(len) +
+                    "] is not whole 8-byte lanes of the value");
+      out.first.emplace_back(static_cast<size_t>(off), static_cast<size_t>(len));
+      for (int64_t l = off / 8; l < (off + len) / 8; l++) out.lane_first[l] = 1;
+    }
+  }
+  return true;
+}
+
+// Folds `ncpu` copies (`slot` bytes apart) of one value into `dst` (`vs` bytes).
+void ReduceValue(const uint8_t* src, size_t slot, int ncpu, size_t vs, const PerCpuReduce& red, uint8_t* dst) {
+  size_t lanes = vs / 8;
+  for (size_t l = 0; l < lanes; l++) {
+    if (red.lane_first[l]) continue;
+    uint64_t acc = 0;
+    bool max = red.lane_max[l];
+    for (int c = 0; c < ncpu; c++) {
+      uint64_t x;
+      memcpy(&x, src + c * slot + l * 8, 8);
+      acc = max ? (x > acc ? x : acc) : acc + x;
+    }
+    memcpy(dst + l * 8, &acc, 8);
+  }
+  for (const auto& [off, len] : red.first) {
+    memset(dst + off, 0, len);
+    for (int c = 0; c < ncpu; c++) {
+      const uint8_t* p = src + c * slot + off;
+      bool nonzero = false;
+      for (size_t b = 0; b < len && !nonzero; b++) nonzero = p[b] != 0;
+      if (nonzero) {
+        memcpy(dst + off, p, len);
+        break;
+      }
+    }
+  }
+}
+
+// Batch dump of a per-CPU map, folding each key's copies as it goes. The kernel writes a bounded chunk
+// (≈4 MiB whatever the CPU count) into a scratch buffer that is reused, so user space never holds every
+// CPU's copy of every key: 10 000 histograms on a 64-CPU host would otherwise be 1.4 GB per read.
+int DumpReduced(int fd, size_t ks, size_t vs, int ncpu, uint32_t max_entries, const PerCpuReduce& red,
+                RawBuf& keys, RawBuf& vals, size_t& count) {
+  size_t slot = (vs + 7) & ~static_cast<size_t>(7);
+  size_t per_key = slot * static_cast<size_t>(ncpu);
+  uint32_t limit = max_entries ? max_entries : 1;
+  uint32_t chunk = static_cast<uint32_t>(std::max<size_t>(32, (4u << 20) / per_key));
+  if (chunk > limit) chunk = limit;
+  std::vector<uint8_t> scratch;
+  uint64_t in_batch = 0, out_batch = 0;
+  bool first = true;
+  while (true) {
+    scratch.resize(static_cast<size_t>(chunk) * per_key);
+    if (!keys.Reserve((count + chunk) * ks) || !vals.Reserve((count + chunk) * vs)) return -ENOMEM;
+    __u32 n = chunk;
+    int r = bpf_map_lookup_batch(fd, first ? nullptr : &in_batch, &out_batch, keys.data + count * ks,
+                                 scratch.data(), &n, nullptr);
+    int err = r ? -r : 0;
+    if (err && err != ENOENT) {
+      if (err == ENOSPC && chunk < limit) {  // a hash bucket bigger than the chunk: grow and retry
+        chunk = chunk * 2 > limit ? limit : chunk * 2;
+        continue;
+      }
+      return -err;
+    }
+    for (__u32 i = 0; i < n; i++)
+      ReduceValue(scratch.data() + i * per_key, slot, ncpu, vs, red, vals.data + (count + i) * vs);
+    count += n;
+    if (err == ENOENT) return 0;
+    in_batch = out_batch;
+    first = false;
+  }
+}
+
+}  // namespace
+
+// mapDump(name, reduce?) → { keys: Buffer, values: Buffer, count, keySize, valueSize }
+// With `reduce` ({ max?: lane offsets, first?: [offset, length][] }) a per-CPU map comes back with one
+// folded value per key (valueSize = the kernel's value size); without it, every CPU's copy.
 Napi::Value BpfObject::MapDump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Usable(env, true)) return env.Undefined();
@@ -196,8 +320,41 @@ Napi::Value BpfObject::MapDump(const Napi::CallbackInfo& info) {
   size_t ks = bpf_map__key_size(m), vs = UserValueSize(m);
   RawBuf bkeys, bvals;
   size_t count = 0;
-  int r = DumpByBatch(fd, ks, vs, bpf_map__max_entries(m), bkeys, bvals, count);
   Napi::Object o = Napi::Object::New(env);
+  if (info.Length() > 1 && !info[1].IsUndefined() && IsPerCpu(bpf_map__type(m))) {
+    PerCpuReduce red;
+    size_t kvs = bpf_map__value_size(m);
+    if (!ParseReduce(env, info[1], kvs, name, red)) return env.Undefined();
+    int ncpu = libbpf_num_possible_cpus();
+    ncpu = ncpu > 0 ? ncpu : 1;
+    int r = DumpReduced(fd, ks, kvs, ncpu, bpf_map__max_entries(m), red, bkeys, bvals, count);
+    if (r < 0 && r != -ENOMEM) {
+      // No batch ops for this map here: walk it, then fold.
+      std::vector<uint8_t> keys, vals;
+      count = 0;
+      r = DumpByIteration(fd, ks, vs, keys, vals, count);
+      if (r == 0) {
+        bkeys.size = bvals.size = 0;
+        if (!bkeys.Reserve(count * ks + 1) || !bvals.Reserve(count * kvs + 1)) r = -ENOMEM;
+        for (size_t i = 0; r == 0 && i < count; i++) {
+          memcpy(bkeys.data + i * ks, keys.data() + i * ks, ks);
+          ReduceValue(vals.data() + i * vs, (kvs + 7) & ~static_cast<size_t>(7), ncpu, kvs, red,
+                      bvals.data + i * kvs);
+        }
+      }
+    }
+    if (r < 0) {
+      Throw(env, "dump map " + name, -r);
+      return env.Undefined();
+    }
+    o.Set("keys", RawToBuffer(env, bkeys, count * ks));
+    o.Set("values", RawToBuffer(env, bvals, count * kvs));
+    o.Set("count", Napi::Number::New(env, static_cast<double>(count)));
+    o.Set("keySize", Napi::Number::New(env, static_cast<double>(ks)));
+    o.Set("valueSize", Napi::Number::New(env, static_cast<double>(kvs)));
+    return o;
+  }
+  int r = DumpByBatch(fd, ks, vs, bpf_map__max_entries(m), bkeys, bvals, count);
   if (r == 0) {
     o.Set("keys", RawToBuffer(env, bkeys, count * ks));
     o.Set("values", RawToBuffer(env, bvals, count * vs));

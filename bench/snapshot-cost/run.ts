@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../../src/bpf/paths.js';
 import { SyscallCollector } from '../../src/collectors/syscall/index.js';
 import { loadBpfObject, readComms } from '../../src/collectors/bpf-loader.js';
-import { addHistogram, emptyHistogram, HIST_SLOTS } from '../../src/bpf/histogram.js';
+import { addHistogram, addHistogramDelta, emptyHistogram, HIST_MAX_OFFSET } from '../../src/bpf/histogram.js';
 import type { CollectorContext } from '../../src/collectors/types.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Collection } from '../../src/runtime/collection.js';
@@ -200,25 +200,33 @@ async function phaseBreakdown(): Promise<void> {
       (steps[name] ??= []).push(performance.now() - t0);
       return r;
     };
+    const reduce = { max: [24 + HIST_MAX_OFFSET], first: [[8, 16]] as [number, number][] };
     for (let run = 0; run < RUNS; run++) {
       const hists = obj.map('hists');
-      const dumped = time('dump hists (native, batch)', () => hists.dump());
-      time('dump hists_shared', () => obj.map('hists_shared').dump());
-      time('dump overflow (512 per-CPU slots)', () => obj.map('overflow').dump());
-      time('dump errnos', () => obj.map('errnos').dump());
-      time('read comms', () => readComms(obj));
-      time('decode hists: addHistogram per CPU (as the collector)', () => {
+      // Both variants read the same maps in the same run, interleaved (this machine is shared and noisy).
+      const dumped = time('A. dump hists, every CPU copy (native batch)', () => hists.dump());
+      time('A. decode: addHistogram per CPU copy into one per key', () => {
         for (const { value } of dumped) {
           const h = emptyHistogram();
           for (const cpu of hists.perCpuValues(value)) addHistogram(h, cpu, 24);
         }
       });
-      time('decode hists: Uint32Array view (alternative)', () => {
-        for (const { value } of dumped) {
-          const h = emptyHistogram();
-          for (const cpu of hists.perCpuValues(value)) addHistogramView(h, cpu, 24);
+      const folded = time('B. dump hists, CPU copies folded natively (as the collector)', () =>
+        hists.dump({ reduce }),
+      );
+      time('B. decode: addHistogramDelta per key into 30 aggregates', () => {
+        const aggs = new Map<number, ReturnType<typeof emptyHistogram>>();
+        for (const { key, value } of folded) {
+          const nr = key.readUInt32LE(0);
+          let h = aggs.get(nr);
+          if (!h) aggs.set(nr, (h = emptyHistogram()));
+          addHistogramDelta(h, value, 24);
         }
       });
+      time('dump hists_shared', () => obj.map('hists_shared').dump({ reduce }));
+      time('dump overflow (512 per-CPU slots, folded)', () => obj.map('overflow').dump({ reduce }));
+      time('dump errnos', () => obj.map('errnos').dump());
+      time('read comms', () => readComms(obj));
     }
     console.log(
       `breakdown (syscall maps, ${obj.map('hists').dump().length} keys in hists; medians of ${RUNS} runs):`,
@@ -226,25 +234,6 @@ async function phaseBreakdown(): Promise<void> {
     for (const [name, xs] of Object.entries(steps)) console.log(`  ${name.padEnd(56)} ${ms(median(xs))}`);
   } finally {
     bpf.close();
-  }
-}
-
-/** addHistogram over a typed-array view: one bounds check per histogram instead of two per slot. */
-function addHistogramView(into: ReturnType<typeof emptyHistogram>, buf: Buffer, offset: number): void {
-  into.count += Number(buf.readBigUInt64LE(offset));
-  into.sumNs += Number(buf.readBigUInt64LE(offset + 8));
-  const max = Number(buf.readBigUInt64LE(offset + 16));
-  if (max > into.maxNs) into.maxNs = max;
-  const start = buf.byteOffset + offset + 24;
-  const words =
-    start % 4 === 0
-      ? new Uint32Array(buf.buffer, start, HIST_SLOTS * 2)
-      : new Uint32Array(new Uint8Array(buf.subarray(offset + 24, offset + 24 + HIST_SLOTS * 8)).buffer);
-  const slots = into.slots;
-  for (let i = 0; i < HIST_SLOTS; i++) {
-    const lo = words[2 * i]!;
-    const hi = words[2 * i + 1]!;
-    if (lo !== 0 || hi !== 0) slots[i]! += hi * 4294967296 + lo;
   }
 }
 

@@ -87,6 +87,86 @@ export function addHistogram(into: Histogram, buf: Buffer, offset = 0): void {
   }
 }
 
+/** Byte offset of max_ns inside struct hist: the lane a per-CPU fold must max, not sum. */
+export const HIST_MAX_OFFSET = 16;
+
+/** u64 at `off` in `buf` as a number (exact below 2^53). */
+export function readU64(buf: Buffer, off: number): number {
+  return buf.readUInt32LE(off + 4) * 4294967296 + buf.readUInt32LE(off);
+}
+
+/** Samples in the kernel struct hist at `offset` (its count field). */
+export function histCount(buf: Buffer, offset = 0): number {
+  return readU64(buf, offset);
+}
+
+/**
+ * Adds the window `cur − base` into `into`, where both are cumulative readings of the same kernel struct hist
+ * (`base` absent: everything since the key was created). Decodes straight into the aggregate, so a
+ * snapshot of 10 000 keys allocates one histogram per aggregate, not per key. Returns the samples added.
+ * The kernel keeps only a running max, so with a base the window's max is bounded by the top of its highest
+ * non-empty bucket (never more than 12.5 % above the true max).
+ */
+export function addHistogramDelta(
+  into: Histogram,
+  cur: Buffer,
+  curOff: number,
+  base?: Buffer,
+  baseOff = 0,
+): number {
+  const count = histCount(cur, curOff) - (base ? histCount(base, baseOff) : 0);
+  if (count <= 0) return 0;
+  into.count += count;
+  into.sumNs += Math.max(0, readU64(cur, curOff + 8) - (base ? readU64(base, baseOff + 8) : 0));
+  const slots = into.slots;
+  const c = u32View(cur, curOff + 24);
+  const b = base ? u32View(base, baseOff + 24) : undefined;
+  let top = -1;
+  for (let i = 0; i < HIST_SLOTS; i++) {
+    const lo = c[2 * i]!;
+    const hi = c[2 * i + 1]!;
+    if (lo === 0 && hi === 0) continue;
+    const v = b ? hi * 4294967296 + lo - (b[2 * i + 1]! * 4294967296 + b[2 * i]!) : hi * 4294967296 + lo;
+    if (v > 0) {
+      slots[i]! += v;
+      top = i;
+    }
+  }
+  const max = readU64(cur, curOff + HIST_MAX_OFFSET);
+  const windowMax = base && top >= 0 ? Math.min(max, slotBounds(top)[1]) : top >= 0 ? max : 0;
+  if (windowMax > into.maxNs) into.maxNs = windowMax;
+  return count;
+}
+
+/** The HIST_SLOTS u64 slots at `off` as 32-bit words (a view when aligned, else a copy). */
+function u32View(buf: Buffer, off: number): Uint32Array {
+  const at = buf.byteOffset + off;
+  if (at % 4 === 0) return new Uint32Array(buf.buffer, at, HIST_SLOTS * 2);
+  const out = new Uint32Array(HIST_SLOTS * 2);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32LE(off + 4 * i);
+  return out;
+}
+
+/**
+ * `a + b` for two kernel struct hist readings of the same key held in different maps, written into `out`
+ * (all at their offsets): u64 counts added with carry, max_ns the larger.
+ */
+export function sumHistBuffers(a: Buffer, aOff: number, b: Buffer, bOff: number, out: Buffer, outOff: number): void {
+  for (let lane = 0; lane < 3 + HIST_SLOTS; lane++) {
+    const o = lane * 8;
+    if (o === HIST_MAX_OFFSET) {
+      const m = Math.max(readU64(a, aOff + o), readU64(b, bOff + o));
+      out.writeUInt32LE(m % 4294967296, outOff + o);
+      out.writeUInt32LE(Math.floor(m / 4294967296), outOff + o + 4);
+      continue;
+    }
+    const lo = a.readUInt32LE(aOff + o) + b.readUInt32LE(bOff + o);
+    const hi = a.readUInt32LE(aOff + o + 4) + b.readUInt32LE(bOff + o + 4) + (lo >= 4294967296 ? 1 : 0);
+    out.writeUInt32LE(lo >>> 0, outOff + o);
+    out.writeUInt32LE(hi >>> 0, outOff + o + 4);
+  }
+}
+
 export function mergeHistogram(into: Histogram, from: Histogram): void {
   into.count += from.count;
   into.sumNs += from.sumNs;

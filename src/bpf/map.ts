@@ -1,7 +1,7 @@
 // Typed map access. Per-CPU maps come back from the kernel as one 8-byte-aligned slot per possible CPU;
 // perCpu() splits them so decoders can sum in TypeScript (design: per-CPU values are summed in TS, maps are
 // read once per snapshot).
-import type { RawMap } from './native.js';
+import type { PerCpuReduce, RawMap } from './native.js';
 import { native } from './native.js';
 import { toBpfError } from './errors.js';
 import type { BpfObject } from './object.js';
@@ -67,9 +67,13 @@ export class BpfMap {
     return this.call(() => this.owner.raw().mapClear(this.name));
   }
 
-  /** Reads the whole map in one native call. Keys/values are views into two shared buffers. */
-  dump(): MapEntry[] {
-    const d = this.call(() => this.owner.raw().mapDump(this.name));
+  /**
+   * Reads the whole map in one native call. Keys/values are views into two shared buffers. With `reduce`, a
+   * per-CPU map's copies are folded natively and each value is one `valueSize` struct (the kernel's layout):
+   * what a snapshot wants, at 1/ncpu of the bytes crossing into JS.
+   */
+  dump(opts: { reduce?: PerCpuReduce } = {}): MapEntry[] {
+    const d = this.call(() => this.owner.raw().mapDump(this.name, opts.reduce));
     const out: MapEntry[] = new Array(d.count);
     for (let i = 0; i < d.count; i++) {
       out[i] = {

@@ -41,6 +41,16 @@ export interface RawLoadResult {
   libbpfLog: string;
 }
 
+/**
+ * How a per-CPU map's copies fold into one value natively (map.dump({ reduce })): every 8-byte lane is
+ * summed, except `max` lanes (byte offsets) which take the largest, and `first` byte ranges ([offset,
+ * length], whole lanes) which take the first CPU whose range is non-zero.
+ */
+export interface PerCpuReduce {
+  max?: readonly number[];
+  first?: readonly (readonly [number, number])[];
+}
+
 export interface RawDump {
   keys: Buffer;
   values: Buffer;
@@ -79,7 +89,7 @@ export interface RawBpfObject {
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapUpdate(map: string, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(map: string, key: Buffer): boolean;
-  mapDump(map: string): RawDump;
+  mapDump(map: string, reduce?: PerCpuReduce): RawDump;
   mapClear(map: string): number;
   ringOpen(
     map: string,

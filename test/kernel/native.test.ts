@@ -102,6 +102,53 @@ test('map lookup / update / delete / dump / clear', async () => {
   }
 });
 
+test('dump({ reduce }) folds per-CPU copies natively: sums, max lanes, first non-empty range, many chunks', async () => {
+  const obj = BpfObject.open(PROBE);
+  try {
+    await obj.load();
+    const m = obj.map('folded');
+    const ncpu = m.userValueSize / m.slotSize;
+    const N = 1500; // × ncpu × 2 KiB: several of the native 4 MiB chunks
+    for (let i = 0; i < N; i++) {
+      const v = Buffer.alloc(m.userValueSize);
+      for (let c = 0; c < ncpu; c++) {
+        const o = c * m.slotSize;
+        v.writeBigUInt64LE(BigInt(i * 1000 + c + 1), o); // sum lane
+        v.writeBigUInt64LE(BigInt((i + c * 7) % 13), o + 8); // max lane
+        if (c === i % ncpu) v.write(`cpu${c}-key${i}`, o + 16, 'latin1'); // only one CPU's copy has a tag
+        v.writeBigUInt64LE(BigInt(c), o + 24 + 8 * 251); // last pad lane: summed like any other
+      }
+      m.update(Buffer.from(new Uint32Array([i]).buffer), v);
+    }
+    const raw = new Map(m.dump().map((e) => [e.key.readUInt32LE(0), e.value]));
+    const folded = m.dump({ reduce: { max: [8], first: [[16, 16]] } });
+    assert.equal(folded.length, N);
+    for (const { key, value } of folded) {
+      const i = key.readUInt32LE(0);
+      assert.equal(value.length, m.valueSize);
+      const copies = m.perCpuValues(raw.get(i)!);
+      const want = { sum: 0n, max: 0n, pad: 0n };
+      for (const c of copies) {
+        want.sum += c.readBigUInt64LE(0);
+        if (c.readBigUInt64LE(8) > want.max) want.max = c.readBigUInt64LE(8);
+        want.pad += c.readBigUInt64LE(24 + 8 * 251);
+      }
+      assert.equal(value.readBigUInt64LE(0), want.sum, `key ${i}: sum lane`);
+      assert.equal(value.readBigUInt64LE(8), want.max, `key ${i}: max lane`);
+      assert.equal(value.readBigUInt64LE(24 + 8 * 251), want.pad, `key ${i}: default lanes sum`);
+      assert.equal(value.toString('latin1', 16, 32).replace(/\0+$/, ''), `cpu${i % ncpu}-key${i}`);
+    }
+    assert.throws(() => m.dump({ reduce: { max: [4] } }), /reduce: max offset 4 is not an 8-byte lane/);
+    assert.throws(() => m.dump({ reduce: { first: [[16, 3]] } }), /reduce: first range \[16, 3\]/);
+    // Not per-CPU: nothing to fold, values come back as stored.
+    const plain = obj.map('scratch');
+    plain.update(Buffer.from(new Uint32Array([5]).buffer), Buffer.from(new BigUint64Array([9n]).buffer));
+    assert.equal(plain.dump({ reduce: { max: [0] } })[0]!.value.readBigUInt64LE(0), 9n);
+  } finally {
+    obj.close();
+  }
+});
+
 test('a program the verifier rejects yields a BpfError carrying the verifier log', async () => {
   const obj = BpfObject.open(REJECT);
   try {

@@ -12,15 +12,20 @@ import {
   type LoadedBpf,
 } from '../bpf-loader.js';
 import {
-  addHistogram,
+  addHistogramDelta,
   cloneHistogram,
   emptyHistogram,
+  histCount,
+  HIST_BYTES,
+  HIST_MAX_OFFSET,
   mergeHistogram,
   percentiles,
   quantile,
-  subtractHistogram,
+  readU64,
+  sumHistBuffers,
   type Histogram,
 } from '../../bpf/histogram.js';
+import type { PerCpuReduce } from '../../bpf/native.js';
 import { SYSCALL_NAMES_X86_64, ERRNO_NAMES } from './tables.js';
 import { BLOCKING_SYSCALLS } from './blocking.js';
 
@@ -28,6 +33,9 @@ import { BLOCKING_SYSCALLS } from './blocking.js';
 const VALUE_ERRORS = 0;
 const VALUE_COMM = 8;
 const VALUE_HIST = 24;
+const VALUE_SIZE = VALUE_HIST + HIST_BYTES;
+/** Per-CPU copies fold natively: sums, except the histogram's max and the comm only one CPU's copy holds. */
+const REDUCE: PerCpuReduce = { max: [VALUE_HIST + HIST_MAX_OFFSET], first: [[VALUE_COMM, 16]] };
 const CNT_EVENTS = 0;
 const CNT_START_FAIL = 2;
 const CNT_ERRNO_FULL = 4;
@@ -62,15 +70,20 @@ interface Agg {
   errnos: Map<number, number>;
 }
 
-/** One kernel key (nr, tgid) or overflow bucket (nr), cumulative since attach. */
+/**
+ * One kernel key (nr, tgid) or overflow bucket (nr), cumulative since attach: its struct syscall_value with
+ * the per-CPU copies already folded. Kept raw (a view into the dump) and decoded only when a window needs it.
+ */
 interface RawKey {
   nr: number;
   /** 0 for the overflow bucket. */
   tgid: number;
   comm: string;
-  errors: number;
-  hist: Histogram;
+  value: Buffer;
 }
+
+const keyErrors = (r: RawKey): number => readU64(r.value, VALUE_ERRORS);
+const keyCount = (r: RawKey): number => histCount(r.value, VALUE_HIST);
 
 interface RawRead {
   keys: Map<string, RawKey>;
@@ -115,32 +128,29 @@ export class SyscallCollector implements Collector {
     const comms = readComms(obj);
     // A key's totals are its per-CPU copies in `hists` plus its entry in `hists_shared` (bpf/syscall.h).
     for (const mapName of ['hists', 'hists_shared']) {
-      const m = obj.map(mapName);
-      for (const { key, value } of m.dump()) {
+      for (const { key, value } of obj.map(mapName).dump({ reduce: REDUCE })) {
         const nr = key.readUInt32LE(0);
         const tgid = key.readUInt32LE(4);
         const k = `${nr}:${tgid}`;
-        let r = keys.get(k);
-        if (!r)
-          keys.set(k, (r = { nr, tgid, comm: comms.get(tgid) ?? '', errors: 0, hist: emptyHistogram() }));
-        for (const cpu of m.perCpuValues(value)) {
-          r.errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
-          if (!r.comm) r.comm = cString(cpu, VALUE_COMM, 16);
-          addHistogram(r.hist, cpu, VALUE_HIST);
+        const r = keys.get(k);
+        if (!r) {
+          const comm = comms.get(tgid) || cString(value, VALUE_COMM, 16) || `pid ${tgid}`;
+          keys.set(k, { nr, tgid, comm, value });
+          continue;
         }
+        // In both maps (rare: the per-CPU pool ran dry once): a private sum of the two readings.
+        const sum = Buffer.alloc(VALUE_SIZE);
+        r.value.copy(sum, 0, 0, VALUE_HIST);
+        const errors = keyErrors(r) + readU64(value, VALUE_ERRORS);
+        sum.writeUInt32LE(errors % 4294967296, VALUE_ERRORS);
+        sum.writeUInt32LE(Math.floor(errors / 4294967296), VALUE_ERRORS + 4);
+        sumHistBuffers(r.value, VALUE_HIST, value, VALUE_HIST, sum, VALUE_HIST);
+        r.value = sum;
       }
     }
-    for (const r of keys.values()) r.comm ||= `pid ${r.tgid}`;
-    const overflow = obj.map('overflow');
-    for (const { key, value } of overflow.dump()) {
+    for (const { key, value } of obj.map('overflow').dump({ reduce: REDUCE })) {
       const nr = key.readUInt32LE(0);
-      let errors = 0;
-      const hist = emptyHistogram();
-      for (const cpu of overflow.perCpuValues(value)) {
-        errors += Number(cpu.readBigUInt64LE(VALUE_ERRORS));
-        addHistogram(hist, cpu, VALUE_HIST);
-      }
-      if (hist.count > 0) keys.set(`${nr}:other`, { nr, tgid: 0, comm: OTHER_COMM, errors, hist });
+      if (histCount(value, VALUE_HIST) > 0) keys.set(`${nr}:other`, { nr, tgid: 0, comm: OTHER_COMM, value });
     }
     const errnos = new Map<string, number>();
     for (const { key, value } of obj.map('errnos').dump()) {
@@ -159,9 +169,11 @@ export class SyscallCollector implements Collector {
     const aggs = new Map<string, Agg>();
     for (const [k, r] of raw.keys) {
       const b = base?.keys.get(k);
-      const hist = b ? subtractHistogram(r.hist, b.hist) : r.hist;
-      if (hist.count === 0) continue;
-      add(aggs, r.nr, r.comm, Math.max(0, r.errors - (b?.errors ?? 0)), hist);
+      // Unchanged since the baseline (most keys, between two scrapes): nothing to decode.
+      if (keyCount(r) - (b ? keyCount(b) : 0) <= 0) continue;
+      const agg = aggFor(aggs, r.nr, r.comm);
+      addHistogramDelta(agg.hist, r.value, VALUE_HIST, b?.value, VALUE_HIST);
+      agg.errors += Math.max(0, keyErrors(r) - (b ? keyErrors(b) : 0));
     }
     for (const [k, count] of raw.errnos) {
       const n = count - (base?.errnos.get(k) ?? 0);
@@ -185,9 +197,16 @@ export class SyscallCollector implements Collector {
     if (!obj) return;
     const raw = this.readRaw();
     const dead = new Set<number>();
+    const alive = new Set<number>();
     for (const [k, r] of raw.keys) {
-      if (r.tgid === 0 || processAlive(r.tgid)) continue;
-      dead.add(r.tgid);
+      if (r.tgid === 0 || alive.has(r.tgid)) continue;
+      if (!dead.has(r.tgid)) {
+        if (processAlive(r.tgid)) {
+          alive.add(r.tgid);
+          continue;
+        }
+        dead.add(r.tgid);
+      }
       const key = Buffer.alloc(8);
       key.writeUInt32LE(r.nr, 0);
       key.writeUInt32LE(r.tgid, 4);
@@ -213,8 +232,8 @@ export class SyscallCollector implements Collector {
     const name = syscallName(r.nr);
     let x = this.#retired.get(name);
     if (!x) this.#retired.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
-    mergeHistogram(x.hist, r.hist);
-    x.errors += r.errors;
+    addHistogramDelta(x.hist, r.value, VALUE_HIST);
+    x.errors += keyErrors(r);
   }
 
   /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
@@ -228,8 +247,8 @@ export class SyscallCollector implements Collector {
       const name = syscallName(r.nr);
       let x = byName.get(name);
       if (!x) byName.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
-      mergeHistogram(x.hist, r.hist);
-      x.errors += r.errors;
+      addHistogramDelta(x.hist, r.value, VALUE_HIST);
+      x.errors += keyErrors(r);
     }
     const ranked = [...byName.entries()].sort((a, b) => b[1].hist.count - a[1].hist.count);
     const other = { hist: emptyHistogram(), errors: 0 };
@@ -253,6 +272,13 @@ export class SyscallCollector implements Collector {
   async stop(): Promise<void> {
     this.#bpf?.close();
   }
+}
+
+function aggFor(aggs: Map<string, Agg>, nr: number, comm: string): Agg {
+  const k = `${nr}\0${comm}`;
+  let a = aggs.get(k);
+  if (!a) aggs.set(k, (a = { nr, comm, errors: 0, hist: emptyHistogram(), errnos: new Map() }));
+  return a;
 }
 
 function add(aggs: Map<string, Agg>, nr: number, comm: string, errors: number, h: Histogram): void {

@@ -4,6 +4,8 @@ import {
   HIST_BYTES,
   HIST_SLOTS,
   addHistogram,
+  addHistogramDelta,
+  sumHistBuffers,
   cumulativeBuckets,
   emptyHistogram,
   percentiles,
@@ -88,6 +90,46 @@ test('per-CPU structs sum counts and slots and keep the max', () => {
   assert.equal(h.sumNs, 1_006_000);
   assert.equal(h.maxNs, 1_000_000);
   assert.equal(percentiles(h).p99, 1_000_000);
+});
+
+test('a window decoded from two cumulative readings equals the histogram of the samples in between', () => {
+  const before = [1000, 2000, 50_000];
+  const during = [3000, 3100, 7_000_000, 64];
+  const base = kernelHist(before);
+  const cur = kernelHist([...before, ...during]);
+  const into = emptyHistogram();
+  assert.equal(addHistogramDelta(into, cur, 0, base, 0), during.length);
+  const want = emptyHistogram();
+  addHistogram(want, kernelHist(during));
+  assert.deepEqual([...into.slots], [...want.slots]);
+  assert.equal(into.count, want.count);
+  assert.equal(into.sumNs, want.sumNs);
+  // The kernel's running max (7 ms) is in this window; the bound is the top of the highest non-empty slot.
+  assert.ok(into.maxNs >= 7_000_000 && into.maxNs <= slotBounds(slotOf(7_000_000))[1]);
+  // Unchanged key: nothing added, the aggregate is untouched.
+  const same = emptyHistogram();
+  assert.equal(addHistogramDelta(same, base, 0, base, 0), 0);
+  assert.equal(same.count, 0);
+  // No base: everything since the key was created, max exact; decodes at an unaligned offset too.
+  const shifted = Buffer.alloc(HIST_BYTES + 3);
+  cur.copy(shifted, 3);
+  const all = emptyHistogram();
+  addHistogramDelta(all, shifted, 3);
+  assert.equal(all.count, before.length + during.length);
+  assert.equal(all.maxNs, 7_000_000);
+});
+
+test('two readings of one key held in two maps sum with carry and keep the larger max', () => {
+  const a = kernelHist([1000, 5_000_000]);
+  const b = kernelHist([2000]);
+  a.writeUInt32LE(0xffff_fff0, 24 + slotOf(1000) * 8); // low word about to carry
+  b.writeUInt32LE(0x20, 24 + slotOf(1000) * 8);
+  const out = Buffer.alloc(HIST_BYTES);
+  sumHistBuffers(a, 0, b, 0, out, 0);
+  assert.equal(out.readBigUInt64LE(0), 3n);
+  assert.equal(out.readBigUInt64LE(16), 5_000_000n);
+  assert.equal(out.readBigUInt64LE(24 + slotOf(1000) * 8), 0xffff_fff0n + 0x20n);
+  assert.equal(out.readBigUInt64LE(24 + slotOf(5_000_000) * 8), 1n);
 });
 
 test('empty histogram reports zeros', () => {
