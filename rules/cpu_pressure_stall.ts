@@ -47,7 +47,9 @@ export const cpuPressureStall: Rule<T> = {
       );
       const top = sched.topDelayed[0];
       if (top !== undefined)
-        evidence.push(`most delayed: ${top.comm} (pid ${top.pid}) p99 ${formatNs(top.runqDelay.p99)}`);
+        evidence.push(
+          `most delayed: ${top.comm} (pid ${top.pid}) waited ${formatNs(top.totalDelayNs)} in total, p99 ${formatNs(top.runqDelay.p99)}`,
+        );
     }
     return [
       {

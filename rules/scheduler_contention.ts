@@ -54,7 +54,8 @@ export const schedulerContention: Rule<T> = {
     if (cpuPressure !== undefined && cpuPressure.somePct < t.sched_min_cpu_pressure_pct) return [];
     const critical = slowEnough(p, t.sched_delay_critical_ns, t.sched_min_slow_wakeups);
     const threshold = critical ? t.sched_delay_critical_ns : t.sched_delay_warning_ns;
-    const victims = [...sched.topDelayed].sort((a, b) => b.runqDelay.p99 - a.runqDelay.p99).slice(0, 3);
+    // Victims: the processes that lost the most time waiting (a p99 over a handful of wakeups costs little).
+    const victims = [...sched.topDelayed].sort((a, b) => b.totalDelayNs - a.totalDelayNs).slice(0, 3);
     const top = victims[0];
     const evidence = [
       `run-queue delay p99 ${formatNs(p.p99)} ≥ ${formatNs(threshold)} ${critical ? 'critical' : 'warning'} threshold ` +
@@ -63,7 +64,8 @@ export const schedulerContention: Rule<T> = {
         `at least ${formatCount(minSamplesAtOrAbove(p, threshold))} waited ≥ ${formatNs(threshold)}`,
       ...victims.map(
         (v) =>
-          `most delayed: ${v.comm} (pid ${v.pid}) p99 ${formatNs(v.runqDelay.p99)} over ${formatCount(v.runqDelay.count)} wakeups`,
+          `most delayed: ${v.comm} (pid ${v.pid}) waited ${formatNs(v.totalDelayNs)} in total over ` +
+          `${formatCount(v.runqDelay.count)} wakeups, p99 ${formatNs(v.runqDelay.p99)}`,
       ),
     ];
     const cpu = signals.pressure?.cpu;

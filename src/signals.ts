@@ -252,11 +252,14 @@ export interface SchedDelayed {
   pid: number;
   comm: string;
   runqDelay: Percentiles;
+  /** Sum of this process's run-queue waits in the window (ns): what the contention cost it. */
+  totalDelayNs: number;
 }
 
 export interface SchedSignals {
   totalCount: number;
   runqDelay: Percentiles;
+  /** Ranked by totalDelayNs: the processes the contention cost the most time. */
   topDelayed: SchedDelayed[];
 }
 

@@ -86,9 +86,11 @@ export class SchedCollector implements Collector {
       const b = base?.procs.get(pid);
       const h = b ? subtractHistogram(p.hist, b.hist) : p.hist;
       if (h.count < SCHED_LIMITS.minSamples) continue;
-      delayed.push({ pid, comm: p.comm, runqDelay: percentiles(h) });
+      delayed.push({ pid, comm: p.comm, runqDelay: percentiles(h), totalDelayNs: h.sumNs });
     }
-    delayed.sort((a, b) => b.runqDelay.p99 - a.runqDelay.p99 || b.runqDelay.count - a.runqDelay.count);
+    // The victims are the processes that lost the most time waiting, not the ones with the worst single
+    // wait: a busy server woken 10 000 times at 5 ms each lost 50 s; a cron job woken once at 60 ms, 60 ms.
+    delayed.sort((a, b) => b.totalDelayNs - a.totalDelayNs || b.runqDelay.p99 - a.runqDelay.p99);
     const runqDelay = percentiles(global);
     return {
       sched: {

@@ -85,6 +85,19 @@ test('sched: more busy threads than CPUs on one CPU → run-queue p99 well above
       top.p50 >= 10 * Math.max(idle.runqDelay.p50, 1),
       `pinned p50 ${top.p50} vs idle p50 ${idle.runqDelay.p50}`,
     );
+    // Ranked by time lost waiting. Four spinners sharing one CPU for 2 s each wait ~3/4 of it, so all of
+    // them rank, each with ≥ 0.5 s waited — and no process can wait much longer than the window.
+    for (let i = 1; i < busy.topDelayed.length; i++)
+      assert.ok(
+        busy.topDelayed[i - 1]!.totalDelayNs >= busy.topDelayed[i]!.totalDelayNs,
+        'sorted by time waited',
+      );
+    assert.equal(hot.length, procs.length, 'every pinned spinner ranks');
+    for (const h of hot)
+      assert.ok(
+        h.totalDelayNs >= 500e6 && h.totalDelayNs <= 3e9,
+        `pinned pid ${h.pid} waited ${h.totalDelayNs} ns in a 2 s window`,
+      );
     assert.ok(
       busy.runqDelay.p99 > idle.runqDelay.p99,
       `busy p99 ${busy.runqDelay.p99} vs idle ${idle.runqDelay.p99}`,

@@ -321,8 +321,8 @@ export function quietSignals(): Signals {
       totalCount: 20_000,
       runqDelay: pctl(20_000, 8 * US, 120 * US, 800 * US, 6 * MS),
       topDelayed: [
-        { pid: 700, comm: 'sshd', runqDelay: pctl(200, 10 * US, 300 * US, 1 * MS) },
-        { pid: 1, comm: 'systemd', runqDelay: pctl(500, 8 * US, 100 * US, 700 * US) },
+        { pid: 1, comm: 'systemd', runqDelay: pctl(500, 8 * US, 100 * US, 700 * US), totalDelayNs: 9 * MS },
+        { pid: 700, comm: 'sshd', runqDelay: pctl(200, 10 * US, 300 * US, 1 * MS), totalDelayNs: 5 * MS },
       ],
     },
     disk: {

@@ -8,8 +8,14 @@ function withRunq(p99: number, count = 50_000) {
   const s = quietSignals();
   s.sched!.runqDelay = pctl(count, 50 * US, p99 / 2, p99, p99 * 3);
   s.sched!.topDelayed = [
-    { pid: 900, comm: 'spinner', runqDelay: pctl(3000, 1 * MS, 20 * MS, 40 * MS) },
-    { pid: 901, comm: 'waker', runqDelay: pctl(3000, 1 * MS, 30 * MS, 60 * MS) },
+    // waker has the worst single waits; server, woken 10× as often, lost 16× the time: it is the victim.
+    { pid: 901, comm: 'waker', runqDelay: pctl(3000, 1 * MS, 30 * MS, 60 * MS), totalDelayNs: 6_000 * MS },
+    {
+      pid: 900,
+      comm: 'server',
+      runqDelay: pctl(30_000, 2 * MS, 20 * MS, 40 * MS),
+      totalDelayNs: 96_000 * MS,
+    },
   ];
   // Real contention shows in PSI too: tasks were runnable but waiting for a CPU much of the window.
   s.pressure!.cpu = psiWindow(45, 0);
@@ -41,16 +47,24 @@ describe('scheduler_contention', () => {
     assert.match(f!.evidence[0]!, /p99 20ms ≥ 20ms critical threshold \(warning 5ms, critical 20ms\)/);
   });
 
-  it('names the most-delayed process (by p99) with its pid in evidence and fixes', () => {
+  it('names the process that lost the most time waiting (not the worst p99) in evidence and fixes', () => {
     const s = withRunq(30 * MS);
     s.pressure!.cpu = psiWindow(85, 0);
     const [f] = runRule(schedulerContention, s);
-    assert.equal(f!.pid, 901);
-    assert.equal(f!.process, 'waker');
+    assert.equal(f!.pid, 900);
+    assert.equal(f!.process, 'server');
     assert.equal(f!.subject, '');
-    assert.ok(f!.evidence.includes('most delayed: waker (pid 901) p99 60ms over 3,000 wakeups'));
+    assert.ok(
+      f!.evidence.includes(
+        'most delayed: server (pid 900) waited 96s in total over 30,000 wakeups, p99 40ms',
+      ),
+      f!.evidence.join('\n'),
+    );
+    assert.ok(
+      f!.evidence.indexOf('most delayed: server') < f!.evidence.findIndex((e) => e.includes('waker')),
+    );
     assert.ok(f!.evidence.includes('cpu pressure over the window: some 85% of the time'));
-    assert.ok(f!.fix.some((c) => c.startsWith('pidstat -w -p 901 1 5')));
+    assert.ok(f!.fix.some((c) => c.startsWith('pidstat -w -p 900 1 5')));
   });
 
   it('needs sched_min_slow_wakeups wakeups that slow', () => {
