@@ -4,6 +4,9 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -69,27 +72,44 @@ int DumpByIteration(int fd, size_t ks, size_t vs, std::vector<uint8_t>& keys, st
 }
 
 // Growable, uninitialised byte buffer handed to JS without a copy. A dump of 10 000 per-CPU histograms is
-// tens of MB: zero-filling and re-copying it (std::vector) cost more than the kernel's own copy.
+// tens of MB: zero-filling and re-copying it (std::vector) cost more than the kernel's own copy. It lives in
+// its own anonymous mapping (grown with mremap, returned with munmap) rather than in malloc: glibc raises
+// its mmap threshold after freeing a large chunk, so later dumps would come from the heap, which only gives
+// memory back to the OS from its top. Or it wraps a caller's buffer (`into`), fixed size, never freed here.
 struct RawBuf {
   uint8_t* data = nullptr;
   size_t size = 0;
   size_t cap = 0;
-  ~RawBuf() { free(data); }
+  bool owned = true;
+  RawBuf() = default;
+  RawBuf(uint8_t* external, size_t len) : data(external), cap(len), owned(false) {}
+  RawBuf(const RawBuf&) = delete;
+  RawBuf& operator=(const RawBuf&) = delete;
+  ~RawBuf() {
+    if (owned) Unmap(data, cap);
+  }
+  static void Unmap(uint8_t* p, size_t len) {
+    if (p) munmap(p, len);
+  }
   bool Reserve(size_t want) {
     if (want <= cap) return true;
-    size_t next = cap ? cap : 4096;
+    if (!owned) return false;
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t next = cap ? cap : page;
     while (next < want) next *= 2;
-    void* p = realloc(data, next);
-    if (!p) return false;
+    void* p = data ? mremap(data, cap, next, MREMAP_MAYMOVE)
+                   : mmap(nullptr, next, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return false;
     data = static_cast<uint8_t*>(p);
     cap = next;
     return true;
   }
-  uint8_t* Release() {
-    uint8_t* d = data;
+  // Hands the mapping over (pointer, length to unmap); the RawBuf is empty afterwards.
+  std::pair<uint8_t*, size_t> Release() {
+    std::pair<uint8_t*, size_t> r{data, cap};
     data = nullptr;
     size = cap = 0;
-    return d;
+    return r;
   }
 };
 
@@ -99,14 +119,17 @@ int DumpByBatch(int fd, size_t ks, size_t vs, uint32_t max_entries, RawBuf& keys
   bool first = true;
   uint32_t chunk = max_entries < 4096 ? (max_entries ? max_entries : 1) : 4096;
   while (true) {
-    // The kernel writes straight into the tail of the output buffers.
-    if (!keys.Reserve((count + chunk) * ks) || !vals.Reserve((count + chunk) * vs)) return -ENOMEM;
-    __u32 n = chunk;
+    // The kernel writes straight into the tail of the output buffers; a map never holds more than
+    // max_entries, which is all a caller's fixed buffers are sized for.
+    size_t room = max_entries > count ? max_entries - count : 0;
+    if (room == 0) return 0;
+    __u32 n = chunk < room ? chunk : static_cast<__u32>(room);
+    if (!keys.Reserve((count + n) * ks) || !vals.Reserve((count + n) * vs)) return -ENOMEM;
     int r = bpf_map_lookup_batch(fd, first ? nullptr : &in_batch, &out_batch, keys.data + count * ks,
                                  vals.data + count * vs, &n, nullptr);
     int err = r ? -r : 0;
     if (err && err != ENOENT) {
-      if (err == ENOSPC && chunk < max_entries) {  // a hash bucket bigger than the chunk: grow and retry
+      if (err == ENOSPC && n < room) {  // a hash bucket bigger than the chunk: grow and retry
         chunk = chunk * 2 > max_entries ? max_entries : chunk * 2;
         continue;
       }
@@ -120,9 +143,11 @@ int DumpByBatch(int fd, size_t ks, size_t vs, uint32_t max_entries, RawBuf& keys
 }
 
 Napi::Buffer<uint8_t> RawToBuffer(Napi::Env env, RawBuf& b, size_t used) {
-  uint8_t* d = b.Release();
+  auto [d, len] = b.Release();
   if (!d) return Napi::Buffer<uint8_t>::New(env, 0);
-  return Napi::Buffer<uint8_t>::New(env, d, used, [](Napi::Env, uint8_t* p) { free(p); });
+  return Napi::Buffer<uint8_t>::New(
+      env, d, used, [](Napi::Env, uint8_t* p, size_t* mapped) { RawBuf::Unmap(p, *mapped), delete mapped; },
+      new size_t(len));
 }
 
 Napi::Buffer<uint8_t> ToBuffer(Napi::Env env, std::vector<uint8_t>&& v) {
@@ -270,34 +295,36 @@ void ReduceValue(const uint8_t* src, size_t slot, int ncpu, size_t vs, const Per
 }
 
 // Batch dump of a per-CPU map, folding each key's copies as it goes. The kernel writes a bounded chunk
-// (≈4 MiB whatever the CPU count) into a scratch buffer that is reused, so user space never holds every
+// (≈256 KiB, cache-sized, at least 32 keys) into a reused scratch buffer, so user space never holds every
 // CPU's copy of every key: 10 000 histograms on a 64-CPU host would otherwise be 1.4 GB per read.
 int DumpReduced(int fd, size_t ks, size_t vs, int ncpu, uint32_t max_entries, const PerCpuReduce& red,
                 RawBuf& keys, RawBuf& vals, size_t& count) {
   size_t slot = (vs + 7) & ~static_cast<size_t>(7);
   size_t per_key = slot * static_cast<size_t>(ncpu);
   uint32_t limit = max_entries ? max_entries : 1;
-  uint32_t chunk = static_cast<uint32_t>(std::max<size_t>(32, (4u << 20) / per_key));
+  uint32_t chunk = static_cast<uint32_t>(std::max<size_t>(32, (256u << 10) / per_key));
   if (chunk > limit) chunk = limit;
-  std::vector<uint8_t> scratch;
+  RawBuf scratch;  // not malloc: same reason as the output buffers
   uint64_t in_batch = 0, out_batch = 0;
   bool first = true;
   while (true) {
-    scratch.resize(static_cast<size_t>(chunk) * per_key);
-    if (!keys.Reserve((count + chunk) * ks) || !vals.Reserve((count + chunk) * vs)) return -ENOMEM;
-    __u32 n = chunk;
+    size_t room = limit > count ? limit - count : 0;
+    if (room == 0) return 0;
+    __u32 n = chunk < room ? chunk : static_cast<__u32>(room);
+    if (!scratch.Reserve(static_cast<size_t>(n) * per_key)) return -ENOMEM;
+    if (!keys.Reserve((count + n) * ks) || !vals.Reserve((count + n) * vs)) return -ENOMEM;
     int r = bpf_map_lookup_batch(fd, first ? nullptr : &in_batch, &out_batch, keys.data + count * ks,
-                                 scratch.data(), &n, nullptr);
+                                 scratch.data, &n, nullptr);
     int err = r ? -r : 0;
     if (err && err != ENOENT) {
-      if (err == ENOSPC && chunk < limit) {  // a hash bucket bigger than the chunk: grow and retry
+      if (err == ENOSPC && n < room) {  // a hash bucket bigger than the chunk: grow and retry
         chunk = chunk * 2 > limit ? limit : chunk * 2;
         continue;
       }
       return -err;
     }
     for (__u32 i = 0; i < n; i++)
-      ReduceValue(scratch.data() + i * per_key, slot, ncpu, vs, red, vals.data + (count + i) * vs);
+      ReduceValue(scratch.data + i * per_key, slot, ncpu, vs, red, vals.data + (count + i) * vs);
     count += n;
     if (err == ENOENT) return 0;
     in_batch = out_batch;
@@ -307,9 +334,12 @@ int DumpReduced(int fd, size_t ks, size_t vs, int ncpu, uint32_t max_entries, co
 
 }  // namespace
 
-// mapDump(name, reduce?) → { keys: Buffer, values: Buffer, count, keySize, valueSize }
+// mapDump(name, reduce?, into?) → { keys: Buffer, values: Buffer, count, keySize, valueSize }
 // With `reduce` ({ max?: lane offsets, first?: [offset, length][] }) a per-CPU map comes back with one
 // folded value per key (valueSize = the kernel's value size); without it, every CPU's copy.
+// With `into` ({ keys, values }: Buffers holding max_entries keys and values) the kernel writes into the
+// caller's buffers and keys/values are those same buffers: a reader that dumps every scrape reuses one pair
+// instead of leaving tens of MB of garbage for the GC each time.
 Napi::Value BpfObject::MapDump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Usable(env, true)) return env.Undefined();
@@ -317,62 +347,68 @@ Napi::Value BpfObject::MapDump(const Napi::CallbackInfo& info) {
   if (!m) return env.Undefined();
   std::string name = bpf_map__name(m);
   int fd = bpf_map__fd(m);
+  uint32_t max_entries = bpf_map__max_entries(m);
   size_t ks = bpf_map__key_size(m), vs = UserValueSize(m);
-  RawBuf bkeys, bvals;
-  size_t count = 0;
-  Napi::Object o = Napi::Object::New(env);
-  if (info.Length() > 1 && !info[1].IsUndefined() && IsPerCpu(bpf_map__type(m))) {
-    PerCpuReduce red;
-    size_t kvs = bpf_map__value_size(m);
-    if (!ParseReduce(env, info[1], kvs, name, red)) return env.Undefined();
-    int ncpu = libbpf_num_possible_cpus();
-    ncpu = ncpu > 0 ? ncpu : 1;
-    int r = DumpReduced(fd, ks, kvs, ncpu, bpf_map__max_entries(m), red, bkeys, bvals, count);
-    if (r < 0 && r != -ENOMEM) {
-      // No batch ops for this map here: walk it, then fold.
-      std::vector<uint8_t> keys, vals;
-      count = 0;
-      r = DumpByIteration(fd, ks, vs, keys, vals, count);
-      if (r == 0) {
-        bkeys.size = bvals.size = 0;
-        if (!bkeys.Reserve(count * ks + 1) || !bvals.Reserve(count * kvs + 1)) r = -ENOMEM;
-        for (size_t i = 0; r == 0 && i < count; i++) {
-          memcpy(bkeys.data + i * ks, keys.data() + i * ks, ks);
-          ReduceValue(vals.data() + i * vs, (kvs + 7) & ~static_cast<size_t>(7), ncpu, kvs, red,
-                      bvals.data + i * kvs);
-        }
-      }
-    }
-    if (r < 0) {
-      Throw(env, "dump map " + name, -r);
+  bool reduce = info.Length() > 1 && !info[1].IsUndefined() && IsPerCpu(bpf_map__type(m));
+  size_t out_vs = reduce ? bpf_map__value_size(m) : vs;
+  PerCpuReduce red;
+  if (reduce && !ParseReduce(env, info[1], out_vs, name, red)) return env.Undefined();
+
+  Napi::Buffer<uint8_t> into_keys, into_vals;
+  bool into = info.Length() > 2 && !info[2].IsUndefined();
+  if (into) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    if (!info[2].IsObject() || !o.Get("keys").IsBuffer() || !o.Get("values").IsBuffer()) {
+      Napi::TypeError::New(env, "dump map " + name + ": into must be { keys: Buffer, values: Buffer }")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    o.Set("keys", RawToBuffer(env, bkeys, count * ks));
-    o.Set("values", RawToBuffer(env, bvals, count * kvs));
-    o.Set("count", Napi::Number::New(env, static_cast<double>(count)));
-    o.Set("keySize", Napi::Number::New(env, static_cast<double>(ks)));
-    o.Set("valueSize", Napi::Number::New(env, static_cast<double>(kvs)));
-    return o;
+    into_keys = o.Get("keys").As<Napi::Buffer<uint8_t>>();
+    into_vals = o.Get("values").As<Napi::Buffer<uint8_t>>();
+    if (into_keys.Length() < max_entries * ks || into_vals.Length() < max_entries * out_vs) {
+      Napi::TypeError::New(env, "dump map " + name + ": into buffers must hold " + std::to_string(max_entries) +
+                                    " entries (" + std::to_string(max_entries * ks) + " + " +
+                                    std::to_string(max_entries * out_vs) + " bytes)")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
   }
-  int r = DumpByBatch(fd, ks, vs, bpf_map__max_entries(m), bkeys, bvals, count);
-  if (r == 0) {
-    o.Set("keys", RawToBuffer(env, bkeys, count * ks));
-    o.Set("values", RawToBuffer(env, bvals, count * vs));
+  RawBuf bkeys = into ? RawBuf(into_keys.Data(), into_keys.Length()) : RawBuf();
+  RawBuf bvals = into ? RawBuf(into_vals.Data(), into_vals.Length()) : RawBuf();
+  size_t count = 0;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) ncpu = 1;
+  int r;
+  if (reduce) {
+    r = DumpReduced(fd, ks, out_vs, ncpu, max_entries, red, bkeys, bvals, count);
   } else {
-    // Older kernels / some map types lack batch ops: fall back to the portable walk.
+    r = DumpByBatch(fd, ks, vs, max_entries, bkeys, bvals, count);
+  }
+  if (r < 0 && r != -ENOMEM) {
+    // No batch ops for this map here: walk it (folding as we go) into the same output.
     std::vector<uint8_t> keys, vals;
     count = 0;
     r = DumpByIteration(fd, ks, vs, keys, vals, count);
-    if (r < 0) {
-      Throw(env, "dump map " + name, -r);
-      return env.Undefined();
+    if (r == 0 && (!bkeys.Reserve(count * ks + 1) || !bvals.Reserve(count * out_vs + 1))) r = -ENOMEM;
+    for (size_t i = 0; r == 0 && i < count; i++) {
+      memcpy(bkeys.data + i * ks, keys.data() + i * ks, ks);
+      if (reduce)
+        ReduceValue(vals.data() + i * vs, (out_vs + 7) & ~static_cast<size_t>(7), ncpu, out_vs, red,
+                    bvals.data + i * out_vs);
+      else
+        memcpy(bvals.data + i * vs, vals.data() + i * vs, vs);
     }
-    o.Set("keys", ToBuffer(env, std::move(keys)));
-    o.Set("values", ToBuffer(env, std::move(vals)));
   }
+  if (r < 0) {
+    Throw(env, "dump map " + name, -r);
+    return env.Undefined();
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("keys", into ? into_keys : RawToBuffer(env, bkeys, count * ks));
+  o.Set("values", into ? into_vals : RawToBuffer(env, bvals, count * out_vs));
   o.Set("count", Napi::Number::New(env, static_cast<double>(count)));
   o.Set("keySize", Napi::Number::New(env, static_cast<double>(ks)));
-  o.Set("valueSize", Napi::Number::New(env, static_cast<double>(vs)));
+  o.Set("valueSize", Napi::Number::New(env, static_cast<double>(out_vs)));
   return o;
 }
 

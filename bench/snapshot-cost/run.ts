@@ -211,8 +211,9 @@ async function phaseBreakdown(): Promise<void> {
           for (const cpu of hists.perCpuValues(value)) addHistogram(h, cpu, 24);
         }
       });
-      const folded = time('B. dump hists, CPU copies folded natively (as the collector)', () =>
-        hists.dump({ reduce }),
+      const folded = time(
+        'B. dump hists, CPU copies folded natively into reused buffers (as the collector)',
+        () => hists.dump({ reduce, reuse: true }),
       );
       time('B. decode: addHistogramDelta per key into 30 aggregates', () => {
         const aggs = new Map<number, ReturnType<typeof emptyHistogram>>();

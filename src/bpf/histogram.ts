@@ -101,32 +101,50 @@ export function histCount(buf: Buffer, offset = 0): number {
 }
 
 /**
- * Adds the window `cur − base` into `into`, where both are cumulative readings of the same kernel struct hist
- * (`base` absent: everything since the key was created). Decodes straight into the aggregate, so a
- * snapshot of 10 000 keys allocates one histogram per aggregate, not per key. Returns the samples added.
- * The kernel keeps only a running max, so with a base the window's max is bounded by the top of its highest
- * non-empty bucket (never more than 12.5 % above the true max).
+ * A compact copy of one cumulative kernel struct hist: what a window's baseline keeps per key (a few
+ * non-empty slots instead of 2.2 KB), so the baseline does not hold on to the dump it came from.
  */
-export function addHistogramDelta(
-  into: Histogram,
-  cur: Buffer,
-  curOff: number,
-  base?: Buffer,
-  baseOff = 0,
-): number {
-  const count = histCount(cur, curOff) - (base ? histCount(base, baseOff) : 0);
+export interface HistReading {
+  count: number;
+  sumNs: number;
+  /** Non-empty slots as [slot, samples, slot, samples, …], ascending. */
+  slots: number[];
+}
+
+export function readHistogram(buf: Buffer, off: number): HistReading {
+  const w = u32View(buf, off + 24);
+  const slots: number[] = [];
+  for (let i = 0; i < HIST_SLOTS; i++) {
+    const lo = w[2 * i]!;
+    const hi = w[2 * i + 1]!;
+    if (lo !== 0 || hi !== 0) slots.push(i, hi * 4294967296 + lo);
+  }
+  return { count: histCount(buf, off), sumNs: readU64(buf, off + 8), slots };
+}
+
+/**
+ * Adds the window `cur − base` into `into`, where `cur` is a cumulative kernel struct hist and `base` an
+ * earlier reading of the same one (absent: everything since the key was created). Decodes straight into
+ * the aggregate, so a snapshot of 10 000 keys allocates one histogram per aggregate, not per key. Returns
+ * the samples added. The kernel keeps only a running max, so with a base the window's max is bounded by the
+ * top of its highest non-empty bucket (never more than 12.5 % above the true max).
+ */
+export function addHistogramDelta(into: Histogram, cur: Buffer, curOff: number, base?: HistReading): number {
+  const count = histCount(cur, curOff) - (base?.count ?? 0);
   if (count <= 0) return 0;
   into.count += count;
-  into.sumNs += Math.max(0, readU64(cur, curOff + 8) - (base ? readU64(base, baseOff + 8) : 0));
+  into.sumNs += Math.max(0, readU64(cur, curOff + 8) - (base?.sumNs ?? 0));
   const slots = into.slots;
   const c = u32View(cur, curOff + 24);
-  const b = base ? u32View(base, baseOff + 24) : undefined;
+  const b = base?.slots ?? [];
+  let j = 0; // walks base's sorted (slot, samples) pairs alongside
   let top = -1;
   for (let i = 0; i < HIST_SLOTS; i++) {
     const lo = c[2 * i]!;
     const hi = c[2 * i + 1]!;
     if (lo === 0 && hi === 0) continue;
-    const v = b ? hi * 4294967296 + lo - (b[2 * i + 1]! * 4294967296 + b[2 * i]!) : hi * 4294967296 + lo;
+    while (j < b.length && b[j]! < i) j += 2;
+    const v = hi * 4294967296 + lo - (j < b.length && b[j] === i ? b[j + 1]! : 0);
     if (v > 0) {
       slots[i]! += v;
       top = i;

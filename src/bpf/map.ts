@@ -27,6 +27,7 @@ export class BpfMap {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly perCpu: boolean;
+  #reuse: { keys: Buffer; values: Buffer } | undefined;
 
   constructor(
     private readonly owner: BpfObject,
@@ -71,9 +72,15 @@ export class BpfMap {
    * Reads the whole map in one native call. Keys/values are views into two shared buffers. With `reduce`, a
    * per-CPU map's copies are folded natively and each value is one `valueSize` struct (the kernel's layout):
    * what a snapshot wants, at 1/ncpu of the bytes crossing into JS.
+   *
+   * With `reuse`, the kernel writes into a pair of buffers this map keeps (sized for maxEntries; a page
+   * costs memory only once written): a reader that dumps every scrape leaves no tens-of-MB garbage behind
+   * for the GC. The entries are then views that the next `reuse` dump of this map overwrites: copy what
+   * must outlive it.
    */
-  dump(opts: { reduce?: PerCpuReduce } = {}): MapEntry[] {
-    const d = this.call(() => this.owner.raw().mapDump(this.name, opts.reduce));
+  dump(opts: { reduce?: PerCpuReduce; reuse?: boolean } = {}): MapEntry[] {
+    const into = opts.reuse ? this.reuseBuffers(opts.reduce !== undefined) : undefined;
+    const d = this.call(() => this.owner.raw().mapDump(this.name, opts.reduce, into));
     const out: MapEntry[] = new Array(d.count);
     for (let i = 0; i < d.count; i++) {
       out[i] = {
@@ -82,6 +89,14 @@ export class BpfMap {
       };
     }
     return out;
+  }
+
+  private reuseBuffers(reduced: boolean): { keys: Buffer; values: Buffer } {
+    const vs = reduced && this.perCpu ? this.valueSize : this.userValueSize;
+    const want = { keys: this.maxEntries * this.keySize, values: this.maxEntries * vs };
+    if (!this.#reuse || this.#reuse.keys.length < want.keys || this.#reuse.values.length < want.values)
+      this.#reuse = { keys: Buffer.allocUnsafeSlow(want.keys), values: Buffer.allocUnsafeSlow(want.values) };
+    return this.#reuse;
   }
 
   /** Splits a per-CPU value into one view per CPU (each `valueSize` bytes). */

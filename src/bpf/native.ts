@@ -89,7 +89,7 @@ export interface RawBpfObject {
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapUpdate(map: string, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(map: string, key: Buffer): boolean;
-  mapDump(map: string, reduce?: PerCpuReduce): RawDump;
+  mapDump(map: string, reduce?: PerCpuReduce, into?: { keys: Buffer; values: Buffer }): RawDump;
   mapClear(map: string): number;
   ringOpen(
     map: string,

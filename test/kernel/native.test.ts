@@ -108,7 +108,7 @@ test('dump({ reduce }) folds per-CPU copies natively: sums, max lanes, first non
     await obj.load();
     const m = obj.map('folded');
     const ncpu = m.userValueSize / m.slotSize;
-    const N = 1500; // × ncpu × 2 KiB: several of the native 4 MiB chunks
+    const N = 1500; // × ncpu × 2 KiB: many of the native ~256 KiB chunks
     for (let i = 0; i < N; i++) {
       const v = Buffer.alloc(m.userValueSize);
       for (let c = 0; c < ncpu; c++) {
@@ -138,6 +138,21 @@ test('dump({ reduce }) folds per-CPU copies natively: sums, max lanes, first non
       assert.equal(value.readBigUInt64LE(24 + 8 * 251), want.pad, `key ${i}: default lanes sum`);
       assert.equal(value.toString('latin1', 16, 32).replace(/\0+$/, ''), `cpu${i % ncpu}-key${i}`);
     }
+    // `reuse`: the same entries, written into buffers the map keeps and overwrites on the next such dump.
+    const reused = m.dump({ reduce: { max: [8], first: [[16, 16]] }, reuse: true });
+    assert.equal(reused.length, N);
+    const byKey = new Map(folded.map((e) => [e.key.readUInt32LE(0), e.value]));
+    for (const { key, value } of reused) assert.ok(value.equals(byKey.get(key.readUInt32LE(0))!));
+    const again = m.dump({ reduce: { max: [8], first: [[16, 16]] }, reuse: true });
+    assert.equal(
+      again[0]!.value.buffer,
+      reused[0]!.value.buffer,
+      'the second reuse dump writes the same memory',
+    );
+    assert.throws(
+      () => obj.raw().mapDump('folded', undefined, { keys: Buffer.alloc(4), values: Buffer.alloc(8) }),
+      /into buffers must hold 2048 entries/,
+    );
     assert.throws(() => m.dump({ reduce: { max: [4] } }), /reduce: max offset 4 is not an 8-byte lane/);
     assert.throws(() => m.dump({ reduce: { first: [[16, 3]] } }), /reduce: first range \[16, 3\]/);
     // Not per-CPU: nothing to fold, values come back as stored.

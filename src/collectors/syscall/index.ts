@@ -21,9 +21,11 @@ import {
   mergeHistogram,
   percentiles,
   quantile,
+  readHistogram,
   readU64,
   sumHistBuffers,
   type Histogram,
+  type HistReading,
 } from '../../bpf/histogram.js';
 import type { PerCpuReduce } from '../../bpf/native.js';
 import { SYSCALL_NAMES_X86_64, ERRNO_NAMES } from './tables.js';
@@ -72,7 +74,8 @@ interface Agg {
 
 /**
  * One kernel key (nr, tgid) or overflow bucket (nr), cumulative since attach: its struct syscall_value with
- * the per-CPU copies already folded. Kept raw (a view into the dump) and decoded only when a window needs it.
+ * the per-CPU copies already folded. A view into the maps' reused dump buffers, valid until the next read:
+ * decoded only when a window needs it, and copied compactly (BaseKey) when it becomes a baseline.
  */
 interface RawKey {
   nr: number;
@@ -90,12 +93,23 @@ interface RawRead {
   errnos: Map<string, number>;
 }
 
+/** A key as the window began: its counters and non-empty slots, independent of any dump buffer. */
+interface BaseKey {
+  errors: number;
+  hist: HistReading;
+}
+
+interface Baseline {
+  keys: Map<string, BaseKey>;
+  errnos: Map<string, number>;
+}
+
 export const METRIC_SYSCALLS = 32;
 
 export class SyscallCollector implements Collector {
   readonly name = 'syscall';
   #bpf: LoadedBpf | undefined;
-  #baseline: RawRead | undefined;
+  #baseline: Baseline | undefined;
   /** Cumulative totals of keys pruned after their process exited, per syscall name (for metrics). */
   #retired = new Map<string, { hist: Histogram; errors: number }>();
   #events = 0;
@@ -128,7 +142,7 @@ export class SyscallCollector implements Collector {
     const comms = readComms(obj);
     // A key's totals are its per-CPU copies in `hists` plus its entry in `hists_shared` (bpf/syscall.h).
     for (const mapName of ['hists', 'hists_shared']) {
-      for (const { key, value } of obj.map(mapName).dump({ reduce: REDUCE })) {
+      for (const { key, value } of obj.map(mapName).dump({ reduce: REDUCE, reuse: true })) {
         const nr = key.readUInt32LE(0);
         const tgid = key.readUInt32LE(4);
         const k = `${nr}:${tgid}`;
@@ -148,7 +162,7 @@ export class SyscallCollector implements Collector {
         r.value = sum;
       }
     }
-    for (const { key, value } of obj.map('overflow').dump({ reduce: REDUCE })) {
+    for (const { key, value } of obj.map('overflow').dump({ reduce: REDUCE, reuse: true })) {
       const nr = key.readUInt32LE(0);
       if (histCount(value, VALUE_HIST) > 0) keys.set(`${nr}:other`, { nr, tgid: 0, comm: OTHER_COMM, value });
     }
@@ -170,10 +184,10 @@ export class SyscallCollector implements Collector {
     for (const [k, r] of raw.keys) {
       const b = base?.keys.get(k);
       // Unchanged since the baseline (most keys, between two scrapes): nothing to decode.
-      if (keyCount(r) - (b ? keyCount(b) : 0) <= 0) continue;
+      if (keyCount(r) - (b?.hist.count ?? 0) <= 0) continue;
       const agg = aggFor(aggs, r.nr, r.comm);
-      addHistogramDelta(agg.hist, r.value, VALUE_HIST, b?.value, VALUE_HIST);
-      agg.errors += Math.max(0, keyErrors(r) - (b ? keyErrors(b) : 0));
+      addHistogramDelta(agg.hist, r.value, VALUE_HIST, b?.hist);
+      agg.errors += Math.max(0, keyErrors(r) - (b?.errors ?? 0));
     }
     for (const [k, count] of raw.errnos) {
       const n = count - (base?.errnos.get(k) ?? 0);
@@ -225,7 +239,10 @@ export class SyscallCollector implements Collector {
       obj.map('errnos').delete(key);
       raw.errnos.delete(k);
     }
-    this.#baseline = raw;
+    const keys = new Map<string, BaseKey>();
+    for (const [k, r] of raw.keys)
+      keys.set(k, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    this.#baseline = { keys, errnos: raw.errnos };
   }
 
   private retire(r: RawKey): void {
