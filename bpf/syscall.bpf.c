@@ -18,6 +18,26 @@
 #define ENOMEM		12
 #define NR_EXIT		60  /* x86_64 exit: never returns */
 #define NR_EXIT_GROUP	231 /* x86_64 exit_group: never returns */
+#define NR_READ		0
+#define NR_READV	19
+#define NR_PREADV2	327
+#define S_IFMT_		00170000
+#define S_IFREG_	0100000
+#define S_IFBLK_	0060000
+
+/*
+ * Kernel-interface filesystems whose "regular" files can block like a pipe (/proc/kmsg, tracefs
+ * trace_pipe, cgroup event files) or are not storage at all: reads there stay plain (blocking) reads.
+ */
+static __always_inline bool pseudo_fs(unsigned long magic)
+{
+	return magic == 0x9fa0 /* proc */ || magic == 0x62656572 /* sysfs */ ||
+	       magic == 0x74726163 /* tracefs */ || magic == 0x64626720 /* debugfs */ ||
+	       magic == 0x27e0eb /* cgroup */ || magic == 0x63677270 /* cgroup2 */ ||
+	       magic == 0x73636673 /* securityfs */ || magic == 0x6165676c /* pstore */ ||
+	       magic == 0x62656570 /* configfs */ || magic == 0xcafe4a11 /* bpf */ ||
+	       magic == 0xde5e81e4 /* efivarfs */;
+}
 
 struct start {
 	__u64 ts;
@@ -171,6 +191,38 @@ shared:
 	}
 }
 
+/*
+ * The number to record a syscall under: a read of a regular file or block device gets
+ * SYSCALL_NR_FILE_BIT (syscall.h). Only read, readv and preadv2 pay for the fd → inode walk.
+ */
+static __always_inline __u32 classify(struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	struct fdtable *fdt;
+	struct file **fds, *f;
+	struct inode *inode;
+	unsigned int fd;
+	umode_t mode;
+
+	if (id != NR_READ && id != NR_READV && id != NR_PREADV2)
+		return id;
+	fd = BPF_CORE_READ(regs, di);
+	task = bpf_get_current_task_btf();
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return id;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return id;
+	inode = BPF_CORE_READ(f, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode) & S_IFMT_;
+	if (mode != S_IFREG_ && mode != S_IFBLK_)
+		return id;
+	if (mode == S_IFREG_ && pseudo_fs(BPF_CORE_READ(inode, i_sb, s_magic)))
+		return id;
+	return (__u32)id | SYSCALL_NR_FILE_BIT;
+}
+
 /* ---- task-storage pair (preferred) ---- */
 
 SEC("tp_btf/sys_enter")
@@ -185,8 +237,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		count(SYSCALL_CNT_START_FAIL);
 		return 0;
 	}
+	s->nr = classify(regs, id);
 	s->ts = bpf_ktime_get_ns();
-	s->nr = id;
 	return 0;
 }
 
@@ -224,8 +276,8 @@ int BPF_PROG(sys_enter_hash, struct pt_regs *regs, long id)
 	/* exit and exit_group never reach sys_exit: their entries would never be deleted. */
 	if (is_self(pid_tgid >> 32) || id == NR_EXIT || id == NR_EXIT_GROUP)
 		return 0;
+	s.nr = classify(regs, id);
 	s.ts = bpf_ktime_get_ns();
-	s.nr = id;
 	if (bpf_map_update_elem(&start_hash, &tid, &s, BPF_ANY))
 		count(SYSCALL_CNT_START_FAIL);
 	return 0;

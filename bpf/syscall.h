@@ -50,9 +50,20 @@
 #define SYSCALL_ERRNO_KEYS	  10240
 #define SYSCALL_START_HASH_KEYS	  32768
 
+/*
+ * read, readv and preadv2 of a regular file or block device are recorded under nr | SYSCALL_NR_FILE_BIT,
+ * apart from the same calls on pipes, sockets and terminals: those wait for a peer ("blocking", idle
+ * waits), while a slow file read is storage making the caller wait. Files of kernel-interface
+ * filesystems (proc, sysfs, tracefs, cgroup …) stay plain: /proc/kmsg and trace_pipe block like pipes.
+ * (pread64 and preadv need a seekable
+ * file: they are never waits for a peer and keep their number.) Bit 29: clear of x86_64 numbers and of
+ * the x32 bit (30). Such keys fold into overflow slot SYSCALL_OVERFLOW_SLOTS - 1.
+ */
+#define SYSCALL_NR_FILE_BIT	  (1U << 29)
+
 /* hists key: 8 bytes */
 struct syscall_key {
-	__u32 nr;   /* off 0: syscall number */
+	__u32 nr;   /* off 0: syscall number, | SYSCALL_NR_FILE_BIT for file reads */
 	__u32 tgid; /* off 4: process id */
 };
 

@@ -51,6 +51,29 @@ test('exact counts and errors for a known workload', async () => {
   }
 });
 
+test('reads of a regular file are "read[file]" (measured); of a pipe or /proc stay "read" (blocking)', async () => {
+  const c = new SyscallCollector();
+  await c.start(ctx());
+  const w = startWorkload(['reads', '2000']);
+  try {
+    await w.run();
+    const { syscall } = await c.snapshot(1e9);
+    const file = syscall!.entries.find((e) => e.name === 'read[file]' && e.comm === comm);
+    const pipe = syscall!.entries.find((e) => e.name === 'read' && e.comm === comm);
+    assert.ok(file, 'file reads recorded apart');
+    assert.ok(pipe, 'pipe reads recorded as read');
+    // The dynamic loader reads a library or two before main: a handful more than the loop's 2000.
+    assert.ok(file.count >= 2000 && file.count <= 2010, `read[file] count ${file.count}`);
+    assert.equal(file.blocking, false);
+    // The loop's 2000 pipe and 2000 /proc reads, plus the workload's own reads of its stdin pipe.
+    assert.ok(pipe.count >= 4000 && pipe.count <= 4010, `read count ${pipe.count}`);
+    assert.equal(pipe.blocking, true);
+  } finally {
+    await w.finish();
+    await c.stop();
+  }
+});
+
 test('nanosleep(2ms) ×200: p50/p99 within the histogram bound of the true latency', async () => {
   const c = new SyscallCollector();
   await c.start(ctx());

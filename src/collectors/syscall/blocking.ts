@@ -2,11 +2,11 @@
 // syscall rules exclude them. The reference's x86_64 list (kerno-reference §3.1) plus the newer variants
 // and the *_time64/clock waits that behave the same way.
 //
-// read/readv/recv* are here too: on a pipe, socket or tty they wait for the peer (a shell waiting for a
-// command's output, an idle agent reading its control pipe) and seconds-long p99s fired
-// syscall_latency_high on idle hosts. The kernel side does not yet record the descriptor's type, so a slow
-// *file* read is not flagged by the syscall rule; storage slowness is covered by disk_io_* and
-// io_pressure_stall. pread64/preadv only work on seekable files and stay measured.
+// read/readv/preadv2/recv* are here too: on a pipe, socket or tty they wait for the peer (a shell waiting
+// for a command's output, an idle agent reading its control pipe) and seconds-long p99s fired
+// syscall_latency_high on idle hosts. The kernel tells file reads apart: read/readv/preadv2 of a regular
+// file or block device are recorded as "read[file]" etc. (bpf/syscall.h), which are not in this list, so
+// a slow disk read is measured. pread64/preadv only work on seekable files and stay measured.
 export const BLOCKING_SYSCALLS: readonly string[] = [
   'poll',
   'select',
@@ -34,6 +34,7 @@ export const BLOCKING_SYSCALLS: readonly string[] = [
   'mq_timedreceive',
   'read',
   'readv',
+  'preadv2',
   'recvfrom',
   'recvmsg',
   'recvmmsg',

@@ -60,7 +60,11 @@ export const SYSCALL_LIMITS = {
 
 const BLOCKING = new Set(BLOCKING_SYSCALLS);
 
+/** bpf/syscall.h SYSCALL_NR_FILE_BIT: a read of a regular file or block device, not of a pipe or socket. */
+export const NR_FILE_BIT = 1 << 29;
+
 export function syscallName(nr: number): string {
+  if (nr & NR_FILE_BIT) return `${syscallName(nr & ~NR_FILE_BIT)}[file]`;
   return SYSCALL_NAMES_X86_64.get(nr) ?? `syscall_${nr}`;
 }
 
