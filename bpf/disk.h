@@ -4,7 +4,8 @@
  * operation class. All integers little-endian; sizes and offsets in bytes.
  *
  * Maps
- *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max DISK_MAX_KEYS
+ *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max DISK_MAX_KEYS (user space lowers it
+ *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
  *             key struct disk_key → value struct disk_value (one copy per CPU)
  *   counters  PERCPU_ARRAY __u32 → __u64, DISK_NR_COUNTERS entries (indexes below)
  *   starts:   internal HASH (request pointer → issue time).

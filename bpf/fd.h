@@ -4,7 +4,8 @@
  * All integers little-endian; sizes and offsets in bytes.
  *
  * Maps
- *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max FD_MAX_PROCS
+ *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max FD_MAX_PROCS (user space lowers it
+ *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
  *             key __u32 tgid → value struct fd_value (one copy per CPU)
  *             An entry is deleted when its process exits (the last thread): only live processes can leak.
  *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).

@@ -5,7 +5,8 @@
  *
  * Maps
  *   runq      PERCPU_ARRAY, 1 entry: key __u32 0 → struct hist (hist.h), every delay on the host, ns
- *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
+ *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS (user space lowers it
+ *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
  *             key __u32 tgid → value struct sched_value (one copy per CPU)
  *   procs_shared  HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
  *             key __u32 tgid → value struct sched_value (one shared copy, atomic updates)

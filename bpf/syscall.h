@@ -4,7 +4,8 @@
  * All integers little-endian; sizes and offsets in bytes.
  *
  * Maps
- *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
+ *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS (user space lowers it
+ *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
  *             key struct syscall_key → value struct syscall_value (one copy per CPU)
  *   hists_shared  HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
  *             key struct syscall_key → value struct syscall_value (one shared copy, atomic updates)

@@ -2,6 +2,7 @@
 // hash fallback), filters kerno's own PID, attaches, and reports loaded/total for coverage and readiness.
 import { existsSync } from 'node:fs';
 import { BpfObject, type Link } from '../bpf/object.js';
+import { possibleCpus } from '../bpf/map.js';
 import type { CollectorStats } from './types.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { toBpfError } from '../bpf/errors.js';
@@ -22,6 +23,19 @@ export interface LoadedBpf {
   close(): void;
 }
 
+/**
+ * Kernel memory one per-CPU hash may take when full (entries × value × possible CPUs). A 10 240-key map of
+ * 2.2 KB histograms is 45 MB on 2 CPUs but 1.4 GB on a 64-CPU host: there it holds fewer keys, and the
+ * programs put the rest in their shared (non-per-CPU) fallback maps (bpf/syscall.h, bpf/sched.h).
+ */
+export const PERCPU_MAP_BUDGET = 64 << 20;
+
+/** max_entries for a per-CPU hash under PERCPU_MAP_BUDGET (never raised, never below 64). */
+export function perCpuMaxEntries(maxEntries: number, valueSize: number, cpus: number): number {
+  const perKey = ((valueSize + 7) & ~7) * Math.max(1, cpus);
+  return Math.min(maxEntries, Math.max(64, Math.floor(PERCPU_MAP_BUDGET / perKey)));
+}
+
 export async function loadBpfObject(objectName: string, variants: ProgramVariant[]): Promise<LoadedBpf> {
   let firstError: unknown;
   for (const variant of variants) {
@@ -30,6 +44,11 @@ export async function loadBpfObject(objectName: string, variants: ProgramVariant
       obj.selectPrograms(variant.programs);
       obj.setGlobal('self_tgid', process.pid, 4);
       for (const m of variant.unusedMaps ?? []) obj.setMaxEntries(m, 1);
+      for (const m of obj.mapInfos()) {
+        if (m.type !== 'percpu_hash' && m.type !== 'lru_percpu_hash') continue;
+        const cap = perCpuMaxEntries(m.maxEntries, m.valueSize, possibleCpus());
+        if (cap < m.maxEntries) obj.setMaxEntries(m.name, cap);
+      }
       await obj.load();
       const links = obj.attachAll();
       return {

@@ -125,3 +125,28 @@ test('reset starts a new window while metrics stay cumulative', async () => {
     await c.stop();
   }
 });
+
+test('metrics stay cumulative across scrapes and after an exited process is pruned', async () => {
+  const c = new SyscallCollector();
+  await c.start(ctx());
+  const w = startWorkload(['getppid', '1500']);
+  const getppid = async (): Promise<number> =>
+    (await c.metrics()).counters!.syscalls_total!.find((x) => x.labels.syscall === 'getppid')?.value ?? 0;
+  try {
+    const before = await getppid();
+    await w.run();
+    const mid = await getppid();
+    assert.ok(mid - before >= 1500, `a scrape adds what the workload did (${mid - before})`);
+    assert.ok((await getppid()) >= mid, 'an idle scrape never goes back');
+    await w.finish();
+    // reset() deletes the exited workload's keys from the kernel maps; their totals must stay.
+    await c.reset();
+    const after = await getppid();
+    assert.ok(after >= mid, `after pruning ${after} ≥ ${mid}`);
+    const { syscall } = await c.snapshot(1e9);
+    assert.ok(!syscall!.entries.some((e) => e.comm === comm && e.name === 'getppid'));
+  } finally {
+    await w.finish();
+    await c.stop();
+  }
+});

@@ -114,8 +114,13 @@ export class SyscallCollector implements Collector {
   readonly name = 'syscall';
   #bpf: LoadedBpf | undefined;
   #baseline: Baseline | undefined;
-  /** Cumulative totals of keys pruned after their process exited, per syscall name (for metrics). */
-  #retired = new Map<string, { hist: Histogram; errors: number }>();
+  /**
+   * /metrics state: cumulative totals per syscall name, fed with each key's growth since it was last
+   * seen. A scrape decodes only the keys that changed, and a key pruned after its process exited has
+   * already left its totals here.
+   */
+  #cumulative = new Map<string, { hist: Histogram; errors: number }>();
+  #lastSeen = new Map<string, BaseKey>();
   #events = 0;
   #dropped = 0;
 
@@ -208,12 +213,13 @@ export class SyscallCollector implements Collector {
   /**
    * New window: the current cumulative reading becomes the baseline. Keys of processes that have exited
    * are deleted from the kernel maps here (the kernel never deletes them, and a long-running daemon would
-   * fill the maps); their totals move to `#retired` so metrics() stays cumulative.
+   * fill the maps); their totals are folded into the metrics state first, so metrics() stays cumulative.
    */
   async reset(): Promise<void> {
     const obj = this.#bpf?.obj;
     if (!obj) return;
     const raw = this.readRaw();
+    this.accumulate(raw);
     const dead = new Set<number>();
     const alive = new Set<number>();
     for (const [k, r] of raw.keys) {
@@ -230,7 +236,7 @@ export class SyscallCollector implements Collector {
       key.writeUInt32LE(r.tgid, 4);
       obj.map('hists').delete(key);
       obj.map('hists_shared').delete(key);
-      this.retire(r);
+      this.#lastSeen.delete(k);
       raw.keys.delete(k);
     }
     for (const k of [...raw.errnos.keys()]) {
@@ -249,29 +255,33 @@ export class SyscallCollector implements Collector {
     this.#baseline = { keys, errnos: raw.errnos };
   }
 
-  private retire(r: RawKey): void {
-    const name = syscallName(r.nr);
-    let x = this.#retired.get(name);
-    if (!x) this.#retired.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
-    addHistogramDelta(x.hist, r.value, VALUE_HIST);
-    x.errors += keyErrors(r);
+  /** Adds every key's growth since it was last seen to the per-name metrics totals. */
+  private accumulate(raw: RawRead): void {
+    for (const [k, r] of raw.keys) {
+      const last = this.#lastSeen.get(k);
+      const count = keyCount(r);
+      if (last && count === last.hist.count) continue;
+      // A count below the last one means the key was deleted and re-created: all of it is new.
+      const since = last && count > last.hist.count ? last : undefined;
+      const name = syscallName(r.nr);
+      let x = this.#cumulative.get(name);
+      if (!x) this.#cumulative.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
+      addHistogramDelta(x.hist, r.value, VALUE_HIST, since?.hist);
+      x.errors += Math.max(0, keyErrors(r) - (since?.errors ?? 0));
+      this.#lastSeen.set(k, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    }
   }
 
   /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
   async metrics(): Promise<CollectorMetrics> {
-    const raw = this.readRaw();
+    this.accumulate(this.readRaw());
     this.readDropCounters();
-    const byName = new Map<string, { hist: Histogram; errors: number }>();
-    for (const [name, x] of this.#retired)
-      byName.set(name, { hist: cloneHistogram(x.hist), errors: x.errors });
-    for (const r of raw.keys.values()) {
-      const name = syscallName(r.nr);
-      let x = byName.get(name);
-      if (!x) byName.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
-      addHistogramDelta(x.hist, r.value, VALUE_HIST);
-      x.errors += keyErrors(r);
-    }
-    const ranked = [...byName.entries()].sort((a, b) => b[1].hist.count - a[1].hist.count);
+    const ranked = [...this.#cumulative.entries()]
+      .map(([name, x]): [string, { hist: Histogram; errors: number }] => [
+        name,
+        { hist: cloneHistogram(x.hist), errors: x.errors },
+      ])
+      .sort((a, b) => b[1].hist.count - a[1].hist.count);
     const other = { hist: emptyHistogram(), errors: 0 };
     const series: [string, { hist: Histogram; errors: number }][] = ranked.slice(0, METRIC_SYSCALLS);
     for (const [, x] of ranked.slice(METRIC_SYSCALLS)) {
