@@ -185,6 +185,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod("mapUpdate", &BpfObject::MapUpdate),
                          InstanceMethod("mapDelete", &BpfObject::MapDelete),
                          InstanceMethod("mapDump", &BpfObject::MapDump),
+                         InstanceMethod("mapDumpChunk", &BpfObject::MapDumpChunk),
                          InstanceMethod("mapClear", &BpfObject::MapClear),
                          InstanceMethod("ringOpen", &BpfObject::RingOpen),
                          InstanceMethod("ringStats", &BpfObject::RingStats),

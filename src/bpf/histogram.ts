@@ -165,26 +165,6 @@ function u32View(buf: Buffer, off: number): Uint32Array {
   return out;
 }
 
-/**
- * `a + b` for two kernel struct hist readings of the same key held in different maps, written into `out`
- * (all at their offsets): u64 counts added with carry, max_ns the larger.
- */
-export function sumHistBuffers(a: Buffer, aOff: number, b: Buffer, bOff: number, out: Buffer, outOff: number): void {
-  for (let lane = 0; lane < 3 + HIST_SLOTS; lane++) {
-    const o = lane * 8;
-    if (o === HIST_MAX_OFFSET) {
-      const m = Math.max(readU64(a, aOff + o), readU64(b, bOff + o));
-      out.writeUInt32LE(m % 4294967296, outOff + o);
-      out.writeUInt32LE(Math.floor(m / 4294967296), outOff + o + 4);
-      continue;
-    }
-    const lo = a.readUInt32LE(aOff + o) + b.readUInt32LE(bOff + o);
-    const hi = a.readUInt32LE(aOff + o + 4) + b.readUInt32LE(bOff + o + 4) + (lo >= 4294967296 ? 1 : 0);
-    out.writeUInt32LE(lo >>> 0, outOff + o);
-    out.writeUInt32LE(hi >>> 0, outOff + o + 4);
-  }
-}
-
 export function mergeHistogram(into: Histogram, from: Histogram): void {
   into.count += from.count;
   into.sumNs += from.sumNs;

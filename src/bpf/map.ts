@@ -13,6 +13,9 @@ export interface MapEntry {
   value: Buffer;
 }
 
+/** Kernel bytes copied per chunks() step: small enough to stay in cache while it is folded. */
+const CHUNK_BYTES = 256 << 10;
+
 let cpuCount: number | undefined;
 export function possibleCpus(): number {
   cpuCount ??= native().numPossibleCpus();
@@ -27,7 +30,7 @@ export class BpfMap {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly perCpu: boolean;
-  #reuse: { keys: Buffer; values: Buffer } | undefined;
+  #chunk: { keys: Buffer; values: Buffer; scratch?: Buffer; entries: number } | undefined;
 
   constructor(
     private readonly owner: BpfObject,
@@ -72,15 +75,9 @@ export class BpfMap {
    * Reads the whole map in one native call. Keys/values are views into two shared buffers. With `reduce`, a
    * per-CPU map's copies are folded natively and each value is one `valueSize` struct (the kernel's layout):
    * what a snapshot wants, at 1/ncpu of the bytes crossing into JS.
-   *
-   * With `reuse`, the kernel writes into a pair of buffers this map keeps (sized for maxEntries; a page
-   * costs memory only once written): a reader that dumps every scrape leaves no tens-of-MB garbage behind
-   * for the GC. The entries are then views that the next `reuse` dump of this map overwrites: copy what
-   * must outlive it.
    */
-  dump(opts: { reduce?: PerCpuReduce; reuse?: boolean } = {}): MapEntry[] {
-    const into = opts.reuse ? this.reuseBuffers(opts.reduce !== undefined) : undefined;
-    const d = this.call(() => this.owner.raw().mapDump(this.name, opts.reduce, into));
+  dump(opts: { reduce?: PerCpuReduce } = {}): MapEntry[] {
+    const d = this.call(() => this.owner.raw().mapDump(this.name, opts.reduce));
     const out: MapEntry[] = new Array(d.count);
     for (let i = 0; i < d.count; i++) {
       out[i] = {
@@ -91,12 +88,57 @@ export class BpfMap {
     return out;
   }
 
-  private reuseBuffers(reduced: boolean): { keys: Buffer; values: Buffer } {
-    const vs = reduced && this.perCpu ? this.valueSize : this.userValueSize;
-    const want = { keys: this.maxEntries * this.keySize, values: this.maxEntries * vs };
-    if (!this.#reuse || this.#reuse.keys.length < want.keys || this.#reuse.values.length < want.values)
-      this.#reuse = { keys: Buffer.allocUnsafeSlow(want.keys), values: Buffer.allocUnsafeSlow(want.values) };
-    return this.#reuse;
+  /**
+   * The whole map, one piece at a time (≈256 KiB of kernel copies each), through buffers this map keeps:
+   * a reader that walks a big map every scrape neither holds a copy of all of it (10 000 histograms are
+   * ~22 MB) nor leaves that much garbage for the GC. Each chunk's entries are views that the next chunk
+   * overwrites: use or copy them before asking for the next. `reduce` as in dump().
+   */
+  *chunks(opts: { reduce?: PerCpuReduce } = {}): Generator<MapEntry[]> {
+    let cursor: Buffer | null = null;
+    for (;;) {
+      const into = this.chunkBuffers(opts.reduce !== undefined);
+      let r;
+      try {
+        r = this.owner.raw().mapDumpChunk(this.name, opts.reduce, cursor, into);
+      } catch (err) {
+        // A hash bucket holding more keys than a chunk: retry the same step with room for twice as many.
+        if ((err as { code?: string }).code === 'ENOSPC' && into.entries < this.maxEntries) {
+          this.#chunk = undefined;
+          this.chunkBuffers(opts.reduce !== undefined, into.entries * 2);
+          continue;
+        }
+        throw toBpfError(err, { object: this.owner.path, map: this.name });
+      }
+      const out: MapEntry[] = new Array(r.count);
+      for (let i = 0; i < r.count; i++) {
+        out[i] = {
+          key: into.keys.subarray(i * r.keySize, (i + 1) * r.keySize),
+          value: into.values.subarray(i * r.valueSize, (i + 1) * r.valueSize),
+        };
+      }
+      if (r.count > 0) yield out;
+      if (r.done) return;
+      cursor = r.cursor;
+    }
+  }
+
+  private chunkBuffers(
+    reduced: boolean,
+    atLeast = 0,
+  ): { keys: Buffer; values: Buffer; scratch?: Buffer; entries: number } {
+    const fold = reduced && this.perCpu;
+    const perKey = this.userValueSize; // what the kernel copies per key
+    const entries = Math.min(this.maxEntries, Math.max(atLeast, 64, Math.floor(CHUNK_BYTES / perKey)));
+    const c = this.#chunk;
+    if (c && c.entries >= entries && (c.scratch !== undefined) === fold) return c;
+    this.#chunk = {
+      entries,
+      keys: Buffer.allocUnsafe(entries * this.keySize),
+      values: Buffer.allocUnsafe(entries * (fold ? this.valueSize : perKey)),
+      ...(fold ? { scratch: Buffer.allocUnsafe(entries * perKey) } : {}),
+    };
+    return this.#chunk;
   }
 
   /** Splits a per-CPU value into one view per CPU (each `valueSize` bytes). */

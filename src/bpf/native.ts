@@ -89,7 +89,13 @@ export interface RawBpfObject {
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapUpdate(map: string, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(map: string, key: Buffer): boolean;
-  mapDump(map: string, reduce?: PerCpuReduce, into?: { keys: Buffer; values: Buffer }): RawDump;
+  mapDump(map: string, reduce?: PerCpuReduce): RawDump;
+  mapDumpChunk(
+    map: string,
+    reduce: PerCpuReduce | undefined,
+    cursor: Buffer | null,
+    into: { keys: Buffer; values: Buffer; scratch?: Buffer },
+  ): { count: number; cursor: Buffer; done: boolean; keySize: number; valueSize: number };
   mapClear(map: string): number;
   ringOpen(
     map: string,

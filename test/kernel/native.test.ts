@@ -138,20 +138,30 @@ test('dump({ reduce }) folds per-CPU copies natively: sums, max lanes, first non
       assert.equal(value.readBigUInt64LE(24 + 8 * 251), want.pad, `key ${i}: default lanes sum`);
       assert.equal(value.toString('latin1', 16, 32).replace(/\0+$/, ''), `cpu${i % ncpu}-key${i}`);
     }
-    // `reuse`: the same entries, written into buffers the map keeps and overwrites on the next such dump.
-    const reused = m.dump({ reduce: { max: [8], first: [[16, 16]] }, reuse: true });
-    assert.equal(reused.length, N);
+    // chunks(): the same entries, a piece at a time through buffers the map keeps and reuses.
     const byKey = new Map(folded.map((e) => [e.key.readUInt32LE(0), e.value]));
-    for (const { key, value } of reused) assert.ok(value.equals(byKey.get(key.readUInt32LE(0))!));
-    const again = m.dump({ reduce: { max: [8], first: [[16, 16]] }, reuse: true });
-    assert.equal(
-      again[0]!.value.buffer,
-      reused[0]!.value.buffer,
-      'the second reuse dump writes the same memory',
+    let seen = 0;
+    let pieces = 0;
+    let firstBuffer: ArrayBufferLike | undefined;
+    for (const chunk of m.chunks({ reduce: { max: [8], first: [[16, 16]] } })) {
+      pieces++;
+      firstBuffer ??= chunk[0]!.value.buffer;
+      assert.equal(chunk[0]!.value.buffer, firstBuffer, 'every chunk is written into the same memory');
+      for (const { key, value } of chunk) {
+        assert.ok(value.equals(byKey.get(key.readUInt32LE(0))!), `chunked key ${key.readUInt32LE(0)}`);
+        seen++;
+      }
+    }
+    assert.equal(seen, N);
+    assert.ok(pieces > 1, `several chunks (${pieces})`);
+    const tiny = { keys: Buffer.alloc(4), values: Buffer.alloc(8) };
+    assert.throws(
+      () => obj.raw().mapDumpChunk('folded', undefined, null, tiny),
+      /into buffers hold no entry/,
     );
     assert.throws(
-      () => obj.raw().mapDump('folded', undefined, { keys: Buffer.alloc(4), values: Buffer.alloc(8) }),
-      /into buffers must hold 2048 entries/,
+      () => obj.raw().mapDumpChunk('folded', { max: [8] }, null, tiny),
+      /into must be \{ keys, values, scratch \} Buffers/,
     );
     assert.throws(() => m.dump({ reduce: { max: [4] } }), /reduce: max offset 4 is not an 8-byte lane/);
     assert.throws(() => m.dump({ reduce: { first: [[16, 3]] } }), /reduce: first range \[16, 3\]/);

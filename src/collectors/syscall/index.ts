@@ -16,14 +16,12 @@ import {
   cloneHistogram,
   emptyHistogram,
   histCount,
-  HIST_BYTES,
   HIST_MAX_OFFSET,
   mergeHistogram,
   percentiles,
   quantile,
   readHistogram,
   readU64,
-  sumHistBuffers,
   type Histogram,
   type HistReading,
 } from '../../bpf/histogram.js';
@@ -35,7 +33,6 @@ import { BLOCKING_SYSCALLS } from './blocking.js';
 const VALUE_ERRORS = 0;
 const VALUE_COMM = 8;
 const VALUE_HIST = 24;
-const VALUE_SIZE = VALUE_HIST + HIST_BYTES;
 /** Per-CPU copies fold natively: sums, except the histogram's max and the comm only one CPU's copy holds. */
 const REDUCE: PerCpuReduce = { max: [VALUE_HIST + HIST_MAX_OFFSET], first: [[VALUE_COMM, 16]] };
 const CNT_EVENTS = 0;
@@ -77,11 +74,14 @@ interface Agg {
 }
 
 /**
- * One kernel key (nr, tgid) or overflow bucket (nr), cumulative since attach: its struct syscall_value with
- * the per-CPU copies already folded. A view into the maps' reused dump buffers, valid until the next read:
- * decoded only when a window needs it, and copied compactly (BaseKey) when it becomes a baseline.
+ * One kernel entry, cumulative since attach: a (nr, tgid) key of `hists` or of `hists_shared`, or an
+ * overflow bucket (nr), as its struct syscall_value with the per-CPU copies folded. `value` is a view into
+ * a chunk buffer, valid only while the visitor runs: decoded if a window needs it, copied compactly
+ * (BaseKey) when it becomes a baseline.
  */
 interface RawKey {
+  /** Which entry: "h<nr>:<tgid>" (hists), "s<nr>:<tgid>" (hists_shared), "o<nr>" (overflow). */
+  id: string;
   nr: number;
   /** 0 for the overflow bucket. */
   tgid: number;
@@ -91,11 +91,6 @@ interface RawKey {
 
 const keyErrors = (r: RawKey): number => readU64(r.value, VALUE_ERRORS);
 const keyCount = (r: RawKey): number => histCount(r.value, VALUE_HIST);
-
-interface RawRead {
-  keys: Map<string, RawKey>;
-  errnos: Map<string, number>;
-}
 
 /** A key as the window began: its counters and non-empty slots, independent of any dump buffer. */
 interface BaseKey {
@@ -142,67 +137,68 @@ export class SyscallCollector implements Collector {
     return c;
   }
 
-  /** Everything the kernel aggregated since attach, keyed "nr:tgid" (overflow buckets: "nr:other"). */
-  private readRaw(): RawRead {
+  /**
+   * Visits everything the kernel aggregated since attach, chunk by chunk (no copy of the maps is kept).
+   * A key present in both `hists` and `hists_shared` (the per-CPU pool ran dry once) is visited once per
+   * map under two ids: windows and totals are sums of each entry's growth, so its two parts add up.
+   */
+  private visitKeys(fn: (r: RawKey) => void): void {
     const bpf = this.#bpf;
     if (!bpf) throw new Error('syscall: read before start');
     const obj = bpf.obj;
-    const keys = new Map<string, RawKey>();
     const comms = readComms(obj);
-    // A key's totals are its per-CPU copies in `hists` plus its entry in `hists_shared` (bpf/syscall.h).
-    for (const mapName of ['hists', 'hists_shared']) {
-      for (const { key, value } of obj.map(mapName).dump({ reduce: REDUCE, reuse: true })) {
-        const nr = key.readUInt32LE(0);
-        const tgid = key.readUInt32LE(4);
-        const k = `${nr}:${tgid}`;
-        const r = keys.get(k);
-        if (!r) {
+    for (const [tag, mapName] of [
+      ['h', 'hists'],
+      ['s', 'hists_shared'],
+    ] as const) {
+      for (const chunk of obj.map(mapName).chunks({ reduce: REDUCE })) {
+        for (const { key, value } of chunk) {
+          const nr = key.readUInt32LE(0);
+          const tgid = key.readUInt32LE(4);
           const comm = comms.get(tgid) || cString(value, VALUE_COMM, 16) || `pid ${tgid}`;
-          keys.set(k, { nr, tgid, comm, value });
-          continue;
+          fn({ id: `${tag}${nr}:${tgid}`, nr, tgid, comm, value });
         }
-        // In both maps (rare: the per-CPU pool ran dry once): a private sum of the two readings.
-        const sum = Buffer.alloc(VALUE_SIZE);
-        r.value.copy(sum, 0, 0, VALUE_HIST);
-        const errors = keyErrors(r) + readU64(value, VALUE_ERRORS);
-        sum.writeUInt32LE(errors % 4294967296, VALUE_ERRORS);
-        sum.writeUInt32LE(Math.floor(errors / 4294967296), VALUE_ERRORS + 4);
-        sumHistBuffers(r.value, VALUE_HIST, value, VALUE_HIST, sum, VALUE_HIST);
-        r.value = sum;
       }
     }
-    for (const { key, value } of obj.map('overflow').dump({ reduce: REDUCE, reuse: true })) {
-      const nr = key.readUInt32LE(0);
-      if (histCount(value, VALUE_HIST) > 0) keys.set(`${nr}:other`, { nr, tgid: 0, comm: OTHER_COMM, value });
+    for (const chunk of obj.map('overflow').chunks({ reduce: REDUCE })) {
+      for (const { key, value } of chunk) {
+        const nr = key.readUInt32LE(0);
+        if (histCount(value, VALUE_HIST) > 0) fn({ id: `o${nr}`, nr, tgid: 0, comm: OTHER_COMM, value });
+      }
     }
+  }
+
+  /** Errno counts keyed "nr:tgid:errno" (by tgid: a process's comm changes at execve). */
+  private readErrnos(): Map<string, number> {
     const errnos = new Map<string, number>();
-    for (const { key, value } of obj.map('errnos').dump()) {
-      // Keyed by (nr, tgid): a process's comm changes at execve, so one tgid can carry several.
+    for (const { key, value } of this.#bpf!.obj.map('errnos').dump()) {
       errnos.set(
         `${key.readUInt32LE(0)}:${key.readUInt32LE(4)}:${key.readUInt32LE(8)}`,
         Number(value.readBigUInt64LE(0)),
       );
     }
-    return { keys, errnos };
+    return errnos;
   }
 
   async snapshot(_windowNs: number): Promise<SignalsPart> {
-    const raw = this.readRaw();
     const base = this.#baseline;
     const aggs = new Map<string, Agg>();
-    for (const [k, r] of raw.keys) {
-      const b = base?.keys.get(k);
+    /** "nr:tgid" → comm of the keys active in the window, for the errno breakdown. */
+    const commOf = new Map<string, string>();
+    this.visitKeys((r) => {
+      const b = base?.keys.get(r.id);
       // Unchanged since the baseline (most keys, between two scrapes): nothing to decode.
-      if (keyCount(r) - (b?.hist.count ?? 0) <= 0) continue;
+      if (keyCount(r) - (b?.hist.count ?? 0) <= 0) return;
       const agg = aggFor(aggs, r.nr, r.comm);
       addHistogramDelta(agg.hist, r.value, VALUE_HIST, b?.hist);
       agg.errors += Math.max(0, keyErrors(r) - (b?.errors ?? 0));
-    }
-    for (const [k, count] of raw.errnos) {
+      if (r.tgid !== 0) commOf.set(`${r.nr}:${r.tgid}`, r.comm);
+    });
+    for (const [k, count] of this.readErrnos()) {
       const n = count - (base?.errnos.get(k) ?? 0);
       if (n <= 0) continue;
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
-      const comm = raw.keys.get(`${nr}:${tgid}`)?.comm ?? OTHER_COMM;
+      const comm = commOf.get(`${nr}:${tgid}`) ?? OTHER_COMM;
       const agg = aggs.get(`${nr}\0${comm}`);
       if (agg) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
     }
@@ -218,63 +214,63 @@ export class SyscallCollector implements Collector {
   async reset(): Promise<void> {
     const obj = this.#bpf?.obj;
     if (!obj) return;
-    const raw = this.readRaw();
-    this.accumulate(raw);
-    const dead = new Set<number>();
+    const keys = new Map<string, BaseKey>();
+    const dead: { id: string; nr: number; tgid: number }[] = [];
+    const deadTgids = new Set<number>();
     const alive = new Set<number>();
-    for (const [k, r] of raw.keys) {
-      if (r.tgid === 0 || alive.has(r.tgid)) continue;
-      if (!dead.has(r.tgid)) {
-        if (processAlive(r.tgid)) {
-          alive.add(r.tgid);
-          continue;
+    this.visitKeys((r) => {
+      // Totals first: a key about to be pruned leaves its last growth in the metrics state.
+      this.accumulate(r);
+      if (r.tgid !== 0 && !alive.has(r.tgid)) {
+        if (deadTgids.has(r.tgid) || !processAlive(r.tgid)) {
+          deadTgids.add(r.tgid);
+          dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
+          return;
         }
-        dead.add(r.tgid);
+        alive.add(r.tgid);
       }
+      keys.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    });
+    // Deleted after the walk: deleting during it would disturb the batch cursor.
+    for (const r of dead) {
       const key = Buffer.alloc(8);
       key.writeUInt32LE(r.nr, 0);
       key.writeUInt32LE(r.tgid, 4);
-      obj.map('hists').delete(key);
-      obj.map('hists_shared').delete(key);
-      this.#lastSeen.delete(k);
-      raw.keys.delete(k);
+      obj.map(r.id.startsWith('s') ? 'hists_shared' : 'hists').delete(key);
+      this.#lastSeen.delete(r.id);
     }
-    for (const k of [...raw.errnos.keys()]) {
+    const errnos = this.readErrnos();
+    for (const k of [...errnos.keys()]) {
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
-      if (!dead.has(tgid)) continue;
+      if (!deadTgids.has(tgid)) continue;
       const key = Buffer.alloc(12);
       key.writeUInt32LE(nr, 0);
       key.writeUInt32LE(tgid, 4);
       key.writeUInt32LE(err, 8);
       obj.map('errnos').delete(key);
-      raw.errnos.delete(k);
+      errnos.delete(k);
     }
-    const keys = new Map<string, BaseKey>();
-    for (const [k, r] of raw.keys)
-      keys.set(k, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
-    this.#baseline = { keys, errnos: raw.errnos };
+    this.#baseline = { keys, errnos };
   }
 
-  /** Adds every key's growth since it was last seen to the per-name metrics totals. */
-  private accumulate(raw: RawRead): void {
-    for (const [k, r] of raw.keys) {
-      const last = this.#lastSeen.get(k);
-      const count = keyCount(r);
-      if (last && count === last.hist.count) continue;
-      // A count below the last one means the key was deleted and re-created: all of it is new.
-      const since = last && count > last.hist.count ? last : undefined;
-      const name = syscallName(r.nr);
-      let x = this.#cumulative.get(name);
-      if (!x) this.#cumulative.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
-      addHistogramDelta(x.hist, r.value, VALUE_HIST, since?.hist);
-      x.errors += Math.max(0, keyErrors(r) - (since?.errors ?? 0));
-      this.#lastSeen.set(k, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
-    }
+  /** Adds a key's growth since it was last seen to the per-name metrics totals. */
+  private accumulate(r: RawKey): void {
+    const last = this.#lastSeen.get(r.id);
+    const count = keyCount(r);
+    if (last && count === last.hist.count) return;
+    // A count below the last one means the key was deleted and re-created: all of it is new.
+    const since = last && count > last.hist.count ? last : undefined;
+    const name = syscallName(r.nr);
+    let x = this.#cumulative.get(name);
+    if (!x) this.#cumulative.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
+    addHistogramDelta(x.hist, r.value, VALUE_HIST, since?.hist);
+    x.errors += Math.max(0, keyErrors(r) - (since?.errors ?? 0));
+    this.#lastSeen.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
   }
 
   /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
   async metrics(): Promise<CollectorMetrics> {
-    this.accumulate(this.readRaw());
+    this.visitKeys((r) => this.accumulate(r));
     this.readDropCounters();
     const ranked = [...this.#cumulative.entries()]
       .map(([name, x]): [string, { hist: Histogram; errors: number }] => [

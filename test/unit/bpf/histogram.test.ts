@@ -6,7 +6,6 @@ import {
   addHistogram,
   addHistogramDelta,
   readHistogram,
-  sumHistBuffers,
   cumulativeBuckets,
   emptyHistogram,
   percentiles,
@@ -118,19 +117,6 @@ test('a window decoded from two cumulative readings equals the histogram of the 
   addHistogramDelta(all, shifted, 3);
   assert.equal(all.count, before.length + during.length);
   assert.equal(all.maxNs, 7_000_000);
-});
-
-test('two readings of one key held in two maps sum with carry and keep the larger max', () => {
-  const a = kernelHist([1000, 5_000_000]);
-  const b = kernelHist([2000]);
-  a.writeUInt32LE(0xffff_fff0, 24 + slotOf(1000) * 8); // low word about to carry
-  b.writeUInt32LE(0x20, 24 + slotOf(1000) * 8);
-  const out = Buffer.alloc(HIST_BYTES);
-  sumHistBuffers(a, 0, b, 0, out, 0);
-  assert.equal(out.readBigUInt64LE(0), 3n);
-  assert.equal(out.readBigUInt64LE(16), 5_000_000n);
-  assert.equal(out.readBigUInt64LE(24 + slotOf(1000) * 8), 0xffff_fff0n + 0x20n);
-  assert.equal(out.readBigUInt64LE(24 + slotOf(5_000_000) * 8), 1n);
 });
 
 test('empty histogram reports zeros', () => {
