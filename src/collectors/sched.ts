@@ -13,17 +13,25 @@ import {
 } from './bpf-loader.js';
 import {
   addHistogram,
+  addHistogramDelta,
   emptyHistogram,
+  histCount,
+  HIST_MAX_OFFSET,
   percentiles,
+  readHistogram,
   subtractHistogram,
   type Histogram,
+  type HistReading,
 } from '../bpf/histogram.js';
+import type { PerCpuReduce } from '../bpf/native.js';
 
 // Layout: bpf/sched.h
 const V_COMM = 0;
 const V_HIST = 16;
 const CNT_EVENTS = 0;
 const CNT_STORAGE_FAIL = 2;
+/** Per-CPU copies fold natively: sums, except the histogram's max and the comm one CPU's copy holds. */
+const REDUCE: PerCpuReduce = { max: [V_HIST + HIST_MAX_OFFSET], first: [[V_COMM, 16]] };
 
 export const SCHED_LIMITS = {
   topDelayed: 16,
@@ -31,10 +39,28 @@ export const SCHED_LIMITS = {
   minSamples: 20,
 };
 
+/**
+ * One process's entry in `procs` or `procs_shared` (bpf/sched.h), per-CPU copies folded; `value` is a
+ * view into a chunk buffer, valid only while the visitor runs.
+ */
+interface RawProc {
+  /** "p<tgid>" (procs) or "s<tgid>" (procs_shared): a process in both is two entries that add up. */
+  id: string;
+  pid: number;
+  comm: string;
+  value: Buffer;
+}
+
+interface Baseline {
+  global: Histogram;
+  /** Each entry's counters and non-empty slots as the window began (not a copy of the map). */
+  procs: Map<string, HistReading>;
+}
+
 export class SchedCollector implements Collector {
   readonly name = 'sched';
   #bpf: LoadedBpf | undefined;
-  #baseline: { global: Histogram; procs: Map<number, { comm: string; hist: Histogram }> } | undefined;
+  #baseline: Baseline | undefined;
   #events = 0;
   #dropped = 0;
 
@@ -48,45 +74,59 @@ export class SchedCollector implements Collector {
     return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
   }
 
-  private readRaw(): { global: Histogram; procs: Map<number, { comm: string; hist: Histogram }> } {
+  private obj() {
     const obj = this.#bpf?.obj;
     if (!obj) throw new Error('sched: read before start');
-    const runq = obj.map('runq');
+    return obj;
+  }
+
+  /** The host-wide run-queue histogram, cumulative since attach. */
+  private readGlobal(): Histogram {
+    const runq = this.obj().map('runq');
     const global = emptyHistogram();
     const v = runq.lookup(Buffer.alloc(4));
     if (v) for (const cpu of runq.perCpuValues(v)) addHistogram(global, cpu, 0);
-    const procs = new Map<number, { comm: string; hist: Histogram }>();
+    const c = readCounters(this.obj());
+    this.#events = c[CNT_EVENTS] ?? 0;
+    this.#dropped = c[CNT_STORAGE_FAIL] ?? 0;
+    return global;
+  }
+
+  /** Visits every process entry, chunk by chunk (no copy of the maps is kept). */
+  private visitProcs(fn: (p: RawProc) => void): void {
+    const obj = this.obj();
     const comms = readComms(obj);
-    // A process's totals are its per-CPU copies in `procs` plus its entry in `procs_shared` (bpf/sched.h).
-    for (const mapName of ['procs', 'procs_shared']) {
-      const pm = obj.map(mapName);
-      for (const { key, value } of pm.dump()) {
-        const pid = key.readUInt32LE(0);
-        let p = procs.get(pid);
-        if (!p) procs.set(pid, (p = { comm: comms.get(pid) ?? '', hist: emptyHistogram() }));
-        for (const cpu of pm.perCpuValues(value)) {
-          if (!p.comm) p.comm = cString(cpu, V_COMM, 16);
-          addHistogram(p.hist, cpu, V_HIST);
+    for (const [tag, mapName] of [
+      ['p', 'procs'],
+      ['s', 'procs_shared'],
+    ] as const) {
+      for (const chunk of obj.map(mapName).chunks({ reduce: REDUCE })) {
+        for (const { key, value } of chunk) {
+          const pid = key.readUInt32LE(0);
+          const comm = comms.get(pid) || cString(value, V_COMM, 16) || `pid ${pid}`;
+          fn({ id: `${tag}${pid}`, pid, comm, value });
         }
       }
     }
-    for (const [pid, p] of procs) p.comm ||= `pid ${pid}`;
-    const c = readCounters(obj);
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = c[CNT_STORAGE_FAIL] ?? 0;
-    return { global, procs };
   }
 
   async snapshot(_windowNs: number): Promise<SignalsPart> {
-    const raw = this.readRaw();
     const base = this.#baseline;
-    const global = base ? subtractHistogram(raw.global, base.global) : raw.global;
+    const raw = this.readGlobal();
+    const global = base ? subtractHistogram(raw, base.global) : raw;
+    // A process's window is the growth of its entries (one per map it is in) since the baseline.
+    const procs = new Map<number, { comm: string; hist: Histogram }>();
+    this.visitProcs((p) => {
+      const b = base?.procs.get(p.id);
+      if (histCount(p.value, V_HIST) - (b?.count ?? 0) <= 0) return;
+      let x = procs.get(p.pid);
+      if (!x) procs.set(p.pid, (x = { comm: p.comm, hist: emptyHistogram() }));
+      addHistogramDelta(x.hist, p.value, V_HIST, b);
+    });
     const delayed: SchedDelayed[] = [];
-    for (const [pid, p] of raw.procs) {
-      const b = base?.procs.get(pid);
-      const h = b ? subtractHistogram(p.hist, b.hist) : p.hist;
-      if (h.count < SCHED_LIMITS.minSamples) continue;
-      delayed.push({ pid, comm: p.comm, runqDelay: percentiles(h), totalDelayNs: h.sumNs });
+    for (const [pid, { comm, hist }] of procs) {
+      if (hist.count < SCHED_LIMITS.minSamples) continue;
+      delayed.push({ pid, comm, runqDelay: percentiles(hist), totalDelayNs: hist.sumNs });
     }
     // The victims are the processes that lost the most time waiting, not the ones with the worst single
     // wait: a busy server woken 10 000 times at 5 ms each lost 50 s; a cron job woken once at 60 ms, 60 ms.
@@ -101,24 +141,28 @@ export class SchedCollector implements Collector {
     };
   }
 
-  /** New window; per-process keys of exited processes are deleted (the kernel never deletes them). */
+  /** New window; entries of exited processes are deleted (the kernel never deletes them). */
   async reset(): Promise<void> {
     const obj = this.#bpf?.obj;
     if (!obj) return;
-    const raw = this.readRaw();
-    for (const pid of [...raw.procs.keys()]) {
-      if (processAlive(pid)) continue;
+    const global = this.readGlobal();
+    const procs = new Map<string, HistReading>();
+    const dead: { id: string; pid: number }[] = [];
+    this.visitProcs((p) => {
+      if (processAlive(p.pid)) procs.set(p.id, readHistogram(p.value, V_HIST));
+      else dead.push({ id: p.id, pid: p.pid });
+    });
+    // Deleted after the walk: deleting during it would disturb the batch cursor.
+    for (const p of dead) {
       const key = Buffer.alloc(4);
-      key.writeUInt32LE(pid);
-      obj.map('procs').delete(key);
-      obj.map('procs_shared').delete(key);
-      raw.procs.delete(pid);
+      key.writeUInt32LE(p.pid);
+      obj.map(p.id.startsWith('s') ? 'procs_shared' : 'procs').delete(key);
     }
-    this.#baseline = raw;
+    this.#baseline = { global, procs };
   }
 
   async metrics(): Promise<CollectorMetrics> {
-    return { histograms: { runqueue_delay_seconds: [{ labels: {}, value: this.readRaw().global }] } };
+    return { histograms: { runqueue_delay_seconds: [{ labels: {}, value: this.readGlobal() }] } };
   }
 
   async stop(): Promise<void> {
