@@ -2,7 +2,11 @@
 // the same Collection, rules and JSON renderer) with a clock around each phase. Run the COMPILED file
 // (dist/bench/doctor-startup/profile.js, built by scripts/setup.sh) so the numbers are those of bin/kerno,
 // not of the tsx loader. Only dynamic imports: a static import would run before the first clock read.
+// bin/kerno runs the esbuild bundle (dist/bundle/), so the import phase loads the bundle's doctor chunk;
+// the later phases run the same code from dist/src/ (imported outside the clocks).
 //   node dist/bench/doctor-startup/profile.js [--window-ms 1000]
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const boot = performance.now(); // since process start (performance.timeOrigin)
@@ -17,13 +21,25 @@ async function phase<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   return r;
 }
 
-// What bin/kerno.ts imports before it parses the command line.
-await phase('import CLI modules (bin/kerno.ts imports: main, commands, io, version)', async () => {
-  await import('../../src/cli/main.js');
-  await import('../../src/cli/commands.js');
-  await import('../../src/cli/io.js');
-  await import('../../src/version.js');
-});
+// What bin/kerno loads for `doctor`: its entry (main, commands, io; a few KB, not importable here without
+// running the CLI) imports the doctor command's chunk, which imports every shared chunk doctor needs
+// (commander, config + zod, collectors, rules, renderers). Found through esbuild's metafile.
+const bundle = new URL('../../bundle/', import.meta.url);
+const meta = JSON.parse(readFileSync(new URL('meta.json', bundle), 'utf8')) as {
+  outputs: Record<string, { entryPoint?: string }>;
+};
+const outputOf = (entry: string): string | undefined =>
+  Object.entries(meta.outputs).find(([, o]) => o.entryPoint === entry)?.[0];
+const entryOut = outputOf('dist/bin/kerno.js');
+const doctorOut = outputOf('dist/src/cli/doctor-cmd.js');
+if (!entryOut || !doctorOut)
+  throw new Error('dist/bundle/meta.json: no kerno or doctor-cmd output; run scripts/setup.sh');
+await phase(
+  'import doctor code (dist/bundle: doctor command chunk + the shared chunks it imports)',
+  async () => {
+    await import(new URL(relative(dirname(entryOut), doctorOut), bundle).href);
+  },
+);
 const { loadConfig } = await import('../../src/config/index.js');
 const { createLogger } = await import('../../src/runtime/log.js');
 const { Collection } = await import('../../src/runtime/collection.js');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Doctor start-up: the fixed cost of `bin/kerno doctor --duration 1s --output json` (wall time minus the 1 s
 # window), beside bpftrace's for a 1 s count one-liner (wall time minus its 1 s interval). Interleaved rounds,
-# medians. Then the phase breakdown (dist/bench/doctor-startup/profile.js) and the import floor.
+# medians. Then the floors (node alone; `--version`: node + launcher; `doctor --help`: node + launcher +
+# doctor's imports from the bundle) and the phase breakdown (dist/bench/doctor-startup/profile.js).
 # Targets (issue #5): kerno's fixed overhead < 1 s and no more than bpftrace's.
 #   bench/doctor-startup/run.sh [ROUNDS]     (default 7)
 set -euo pipefail
@@ -25,7 +26,7 @@ wall() { # wall CMD... : milliseconds CMD took (output discarded; a failure abor
   echo $((e - s))
 }
 
-kerno=() bpft=() node0=() version=()
+kerno=() bpft=() node0=() version=() dhelp=()
 bt='tracepoint:raw_syscalls:sys_enter { @c = count(); } interval:s:1 { exit(); }'
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 for ((r = 1; r <= rounds; r++)); do
@@ -34,7 +35,8 @@ for ((r = 1; r <= rounds; r++)); do
   bpft+=($(($(wall bpftrace -e "$bt") - 1000)))
   node0+=("$(wall node -e '')")
   version+=("$(wall bin/kerno --version)")
-  echo "round $r: kerno ${kerno[-1]} ms, bpftrace ${bpft[-1]} ms (node -e '' ${node0[-1]} ms, kerno --version ${version[-1]} ms)" >&2
+  dhelp+=("$(wall bin/kerno doctor --help)")
+  echo "round $r: kerno ${kerno[-1]} ms, bpftrace ${bpft[-1]} ms (node -e '' ${node0[-1]} ms, kerno --version ${version[-1]} ms, kerno doctor --help ${dhelp[-1]} ms)" >&2
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mk=$(median "${kerno[@]}")
@@ -42,7 +44,8 @@ mb=$(median "${bpft[@]}")
 echo "doctor-startup: $rounds rounds, medians of wall time minus the 1 s window:"
 echo "  kerno doctor --duration 1s --output json   ${mk} ms"
 echo "  bpftrace count one-liner (interval:s:1)    ${mb} ms"
-echo "  floor: node -e '' $(median "${node0[@]}") ms, bin/kerno --version $(median "${version[@]}") ms (node + imports)"
+echo "  floors: node -e '' $(median "${node0[@]}") ms, bin/kerno --version $(median "${version[@]}") ms (node + launcher)," \
+  "bin/kerno doctor --help $(median "${dhelp[@]}") ms (+ doctor's imports)"
 awk -v k="$mk" -v b="$mb" 'BEGIN { printf "  kerno/bpftrace %.2f; target: kerno < 1000 ms (%s) and ≤ bpftrace (%s)\n", k/b, (k<1000?"met":"MISSED"), (k<=b?"met":"MISSED") }'
 echo
 node dist/bench/doctor-startup/profile.js --window-ms 1000

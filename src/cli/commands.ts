@@ -1,7 +1,7 @@
 // The command table (like prom-client's defaultMetrics: a list of modules, each registering itself).
 // Modules are imported on demand: `kerno doctor` loads only doctor's code (start-up time is part of the
-// doctor's fixed overhead, bench/doctor-startup); help, completion of unknown commands and suggestions
-// load them all.
+// doctor's fixed overhead, bench/doctor-startup); --version loads none; help, completion of unknown commands
+// and suggestions load them all.
 import type { CommandModule } from './main.js';
 
 const TABLE: Record<string, () => Promise<CommandModule>> = {
@@ -16,8 +16,10 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(TABLE);
 
-/** The command modules needed to parse `argv`: just the named command when there is one. */
+/** The command modules needed to parse `argv`: just the named command when there is one, none for -V. */
 export async function commands(argv: readonly string[]): Promise<CommandModule[]> {
+  // `kerno --version` prints a constant: loading every command (and the configuration) for it cost ~180 ms.
+  if (argv.length > 0 && argv.every((a) => a === '-V' || a === '--version')) return [];
   const first = argv.find((a) => !a.startsWith('-'));
   // Global options take a value (`--config x doctor`): only trust `first` when it names a command.
   const names = first !== undefined && first in TABLE && argv[0] === first ? [first] : COMMAND_NAMES;

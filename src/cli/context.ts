@@ -5,14 +5,11 @@ import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../confi
 import { createLogger, type Logger } from '../runtime/log.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { colorEnabled } from '../render/color.js';
+import type { GlobalOptions } from './main.js';
 
-export interface GlobalOptions {
-  config?: string;
-  logLevel?: string;
-  logFormat?: string;
-  color?: boolean;
-  verbose?: boolean;
-}
+// The global flags are declared in main.ts (which must stay free of the configuration's imports); commands
+// read them through this module.
+export type { GlobalOptions };
 
 export class ExitError extends Error {
   constructor(
@@ -22,18 +19,6 @@ export class ExitError extends Error {
     super(message);
     this.name = 'ExitError';
   }
-}
-
-export function addGlobalOptions(program: Command): Command {
-  return program
-    .option(
-      '--config <file>',
-      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml',
-    )
-    .option('--log-level <level>', 'debug | info | warn | error')
-    .option('--log-format <format>', 'auto | text | json')
-    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
-    .option('-v, --verbose', 'debug logging (includes libbpf output)');
 }
 
 export interface CommandContext {

@@ -1,11 +1,32 @@
-// commander wiring only: each command lives in its own module and receives a CliIO.
+// commander wiring only: each command lives in its own module and receives a CliIO. Nothing here may import
+// the configuration (zod): `kerno --version` loads this module and no command (bench/doctor-startup).
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
-import { addGlobalOptions } from './context.js';
 
 export interface CommandModule {
   register(program: Command, io: CliIO, setExit: (code: number) => void): void;
+}
+
+/** The flags every command accepts; commandContext (context.ts) turns them into configuration. */
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+  logFormat?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option(
+      '--config <file>',
+      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml',
+    )
+    .option('--log-level <level>', 'debug | info | warn | error')
+    .option('--log-format <format>', 'auto | text | json')
+    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
+    .option('-v, --verbose', 'debug logging (includes libbpf output)');
 }
 
 export async function run(argv: string[], io: CliIO, modules: CommandModule[] = []): Promise<number> {
