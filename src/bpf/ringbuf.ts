@@ -71,6 +71,17 @@ export class RingBuffer {
     if (r && r.count > 0) this.#onRecords(splitBatch(r.batch, r.count));
   }
 
+  /**
+   * Delivers every record the kernel had written when this was called: the batches the drainer already
+   * handed over, then what is left in the ring (drainNow), then a batch the drainer may have handed over
+   * while drainNow waited for it to finish its pass. (settled() + drainNow() alone can miss that last one.)
+   */
+  async flush(): Promise<void> {
+    await this.settled();
+    this.drainNow();
+    await this.settled();
+  }
+
   /** Resolves once every batch the drainer thread had handed over has been delivered (bounded wait). */
   async settled(maxWaitMs = 1000): Promise<void> {
     const deadline = Date.now() + maxWaitMs;

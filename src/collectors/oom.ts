@@ -117,11 +117,8 @@ export class OomCollector implements Collector {
   async snapshot(_windowNs: number): Promise<SignalsPart> {
     const obj = this.#bpf?.obj;
     if (!obj) throw new Error('oom: snapshot before start');
-    // Let batches the drainer already handed over arrive, then take what the kernel wrote since, instead of
-    // waiting for the drainer's next interval.
-    await this.#rb?.settled();
-    this.#rb?.drainNow();
-    await this.#rb?.settled(); // the drainer may have taken some in between
+    // Every victim the kernel recorded so far, without waiting for the drainer's next interval.
+    await this.#rb?.flush();
     const c = readCounters(obj);
     this.#stats.events = c[CNT_EVENTS] ?? 0;
     this.#stats.dropped = (c[CNT_RINGBUF_FULL] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0);

@@ -50,6 +50,9 @@ test('retransmits across a 10 % lossy link match the sender namespace RetransSeg
     const send = spawn('ip', ['netns', 'exec', net.a, 'python3', '-c', SENDER(net.addrB, 8 << 20)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
+    // Listen for the exit now: the sender exits right after printing "done", possibly while this test is
+    // still reading its counters, and an 'exit' emitted before once() listens would never resolve.
+    const exited = once(send, 'exit');
     // `ip netns exec` execs python in place, so send.pid is the python process inside namespace A.
     await new Promise((r) => setTimeout(r, 300));
     const before = await readTcpCounters(send.pid!);
@@ -57,7 +60,7 @@ test('retransmits across a 10 % lossy link match the sender namespace RetransSeg
     await once(send.stdout!, 'data');
     const after = await readTcpCounters(send.pid!);
     send.stdin!.end();
-    await once(send, 'exit');
+    await exited;
     const { tcp } = await c.snapshot(1e9);
     const truth = after.retransSegs - before.retransSegs;
     const conn = tcp!.topRetransmitters.filter((x) => x.srcAddr === net.addrA && x.dstAddr === net.addrB);
