@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Block I/O latency from issue to the device until completion, per disk and read / write / sync class,
- * after libbpf-tools biolatency. Map layouts: disk.h.
+ * Block I/O latency per disk and read / write / sync class, after libbpf-tools biolatency -Q: from the
+ * moment the request entered the block layer (rq->start_time_ns, what iostat's await counts) until it
+ * completes, so time queued behind other I/O is included; from issue to the device when the kernel kept
+ * no start time. Map layouts: disk.h.
  *
  * Issue runs in the submitter's or a kworker's context, completion usually in interrupt context:
  * counters are updated atomically. The histogram values are written only by block_rq_complete, which
@@ -46,12 +48,17 @@ DEFINE_COUNTERS(DISK_NR_COUNTERS);
 
 static const struct disk_value zero_value;
 
-/* DISK_OP_* or -1 for operations that are not measured. Flag bit numbers are relocated by CO-RE. */
+/*
+ * DISK_OP_* or -1 for operations that are not measured. Flag bit numbers are relocated by CO-RE. A write
+ * is "sync" when someone waits for it (REQ_SYNC: fsync/O_DSYNC/O_DIRECT data, journal commits) or it
+ * forces durability (FUA, PREFLUSH): what rwbs shows as S or F, the original's sync class.
+ */
 static __always_inline int op_class(struct request *rq)
 {
 	__u32 flags = BPF_CORE_READ(rq, cmd_flags);
 	__u32 sync_mask = (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_FUA)) |
-			  (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH));
+			  (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH)) |
+			  (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_SYNC));
 
 	switch (flags & REQ_OP_MASK) {
 	case REQ_OP_READ_:
@@ -114,7 +121,7 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 	struct disk_value *v;
 	struct gendisk *disk;
 	struct start *s;
-	__u64 key = (__u64)rq, delta;
+	__u64 key = (__u64)rq, delta, now, started;
 	__u32 bytes;
 
 	s = bpf_map_lookup_elem(&starts, &key);
@@ -129,7 +136,12 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 		count_atomic(DISK_CNT_PARTIAL);
 		return 0;
 	}
-	delta = bpf_ktime_get_ns() - s->ts;
+	now = bpf_ktime_get_ns();
+	/* Queued since: the block layer's own start time when it kept one (io stats or a scheduler). */
+	started = BPF_CORE_READ(rq, start_time_ns);
+	if (!started || started > s->ts)
+		started = s->ts;
+	delta = now - started;
 	bytes = s->bytes;
 	dkey.op = s->op;
 	bpf_map_delete_elem(&starts, &key);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * disk.bpf.c ↔ user space: block I/O latency (issue to device → completion) and bytes, per disk and
- * operation class. All integers little-endian; sizes and offsets in bytes.
+ * disk.bpf.c ↔ user space: block I/O latency (entering the block layer → completion, queueing included)
+ * and bytes, per disk and operation class. All integers little-endian; sizes and offsets in bytes.
  *
  * Maps
  *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max DISK_MAX_KEYS (user space lowers it
@@ -26,8 +26,8 @@
 
 /* Operation classes (disk_key.op). */
 #define DISK_OP_READ  0 /* REQ_OP_READ */
-#define DISK_OP_WRITE 1 /* REQ_OP_WRITE without FUA/PREFLUSH */
-#define DISK_OP_SYNC  2 /* REQ_OP_FLUSH, or REQ_OP_WRITE with REQ_FUA or REQ_PREFLUSH */
+#define DISK_OP_WRITE 1 /* REQ_OP_WRITE without SYNC/FUA/PREFLUSH: background writeback */
+#define DISK_OP_SYNC  2 /* REQ_OP_FLUSH, or REQ_OP_WRITE with REQ_SYNC, REQ_FUA or REQ_PREFLUSH */
 
 /*
  * hists key: 8 bytes. dev is the whole disk (gendisk major/first_minor; partitions are folded into their
@@ -42,7 +42,7 @@ struct disk_key {
 /* hists value: 2208 bytes */
 struct disk_value {
 	__u64 bytes;	/* off 0: bytes of the completed requests (size at issue) */
-	struct hist h;	/* off 8: issue → completion latency, ns */
+	struct hist h;	/* off 8: start (rq->start_time_ns, else issue) → completion latency, ns */
 };
 
 /* counters indexes */

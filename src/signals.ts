@@ -272,7 +272,7 @@ export interface DiskDevice {
   name: string;
   read: Percentiles;
   write: Percentiles;
-  /** Flushes and sync/FUA writes. */
+  /** Writes someone waits for (REQ_SYNC: fsync, O_DSYNC, O_DIRECT, journal) plus FUA writes and flushes. */
   sync: Percentiles;
   readBytes: number;
   writeBytes: number;

@@ -1,4 +1,4 @@
-// disk collector: block-request latency (issue → completion) per whole disk and operation class, from
+// disk collector: block-request latency (queued → completion, as iostat await) per whole disk and operation class, from
 // in-kernel histograms filled by bpf/disk.bpf.c (block_rq_issue / block_rq_complete).
 import { readFile } from 'node:fs/promises';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';

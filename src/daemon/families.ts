@@ -70,7 +70,7 @@ export const COLLECTOR_FAMILIES: readonly FamilyDef[] = Object.freeze([
     name: 'disk_io_duration_seconds',
     type: 'histogram',
     labels: ['device', 'op'],
-    help: 'Block I/O latency from issue to completion, by device and operation.',
+    help: 'Block I/O latency from entering the block layer (queueing included) to completion, by device and operation.',
   },
   {
     name: 'disk_io_bytes_total',

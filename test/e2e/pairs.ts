@@ -71,32 +71,10 @@ export interface KnownGap {
   check: (report: Report, subjects: readonly ChaosSubject[]) => string[];
 }
 
-export const KNOWN_GAPS: readonly KnownGap[] = [
-  {
-    scenario: 'cascade',
-    group: ['disk_io_bottleneck', 'io_pressure_stall'],
-    why:
-      'io "full" pressure counts time when every non-idle task waits on I/O; the cpu stage keeps runnable ' +
-      "spinners on every CPU, so host io full stays near 0 % while the disk stage saturates the disk, and this VM's " +
-      'disk answers flushes in under 1 ms (disk_io_bottleneck needs a 50 ms p99)',
-    check(report, subjects) {
-      const problems: string[] = [];
-      const dev = subjects.find((s) => s.kind === 'device');
-      const io = report.signals.pressure?.io;
-      const d = report.signals.disk?.devices.find((x) => dev?.kind === 'device' && x.dev === dev.dev);
-      if (io === undefined) problems.push('no io pressure signal');
-      else {
-        if (io.somePct < 25)
-          problems.push(`io some ${io.somePct.toFixed(1)} % < 25 %: the disk stage was not loading the disk`);
-        if (io.fullPct >= DEFAULT_THRESHOLDS.psi_io_full_warning_pct)
-          problems.push(`io full ${io.fullPct.toFixed(1)} % reached the threshold: the gap is closed`);
-      }
-      if (d === undefined || d.write.count < 1000)
-        problems.push(`kerno's disk collector saw ${d?.write.count ?? 0} writes on the scenario's device`);
-      return problems;
-    },
-  },
-];
+// Empty since the disk collector measures what writers wait for (queueing included, REQ_SYNC writes in the
+// sync class): cascade's disk stage now fires disk_io_bottleneck (sync p99 ~120 ms) even while its cpu
+// stage keeps io "full" pressure at 0 %. Kept so a future gap is stated, checked and cannot go stale.
+export const KNOWN_GAPS: readonly KnownGap[] = [];
 
 // ------------------------------------------------------------------------------------------ subject matching
 
