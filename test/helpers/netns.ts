@@ -57,6 +57,9 @@ export function createNetnsPair(tag: string, lossPct: number): NetnsPair {
         stdio: ['pipe', 'ignore', 'pipe'],
       });
     }
+    // A test the runner cancels (its promise never settled) skips its finally: remove the namespaces when
+    // the test process exits anyway. teardown() is idempotent and synchronous, as 'exit' handlers must be.
+    process.once('exit', () => pair.teardown());
     return pair;
   } catch (err) {
     pair.teardown();
