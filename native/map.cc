@@ -27,11 +27,15 @@ bool IsPerCpu(enum bpf_map_type t) {
 bool IsArray(enum bpf_map_type t) { return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY; }
 
 // Size of a value as user space sees it: per-CPU maps return one 8-byte-aligned slot per possible CPU.
+int PossibleCpus() {
+  int n = libbpf_num_possible_cpus();
+  return n > 0 ? n : 1;
+}
+
 size_t UserValueSize(struct bpf_map* m) {
   size_t vs = bpf_map__value_size(m);
   if (!IsPerCpu(bpf_map__type(m))) return vs;
-  int ncpu = libbpf_num_possible_cpus();
-  return ((vs + 7) & ~static_cast<size_t>(7)) * static_cast<size_t>(ncpu > 0 ? ncpu : 1);
+  return ((vs + 7) & ~static_cast<size_t>(7)) * static_cast<size_t>(PossibleCpus());
 }
 
 bool CheckBuf(Napi::Env env, const Napi::Value& v, size_t want, const char* what, const std::string& map) {
@@ -261,6 +265,26 @@ bool ParseReduce(Napi::Env env, const Napi::Value& v, size_t vs, const std::stri
   return true;
 }
 
+// What a dump of a map hands back per key: every CPU's copy (`vs` bytes), or, given a reduce spec and a
+// per-CPU map, one folded value (`out_vs`, the kernel's value size). False with an exception pending.
+struct DumpLayout {
+  size_t ks = 0, vs = 0, out_vs = 0;
+  size_t slot = 0;  // one CPU's copy, 8-byte aligned
+  int ncpu = 1;
+  bool reduce = false;
+  PerCpuReduce red;
+};
+
+bool LayoutFor(Napi::Env env, struct bpf_map* m, const Napi::Value& spec, const std::string& name, DumpLayout& l) {
+  l.ks = bpf_map__key_size(m);
+  l.vs = UserValueSize(m);
+  l.ncpu = PossibleCpus();
+  l.reduce = !spec.IsUndefined() && IsPerCpu(bpf_map__type(m));
+  l.out_vs = l.reduce ? bpf_map__value_size(m) : l.vs;
+  l.slot = (l.out_vs + 7) & ~static_cast<size_t>(7);
+  return !l.reduce || ParseReduce(env, spec, l.out_vs, name, l.red);
+}
+
 // Folds `ncpu` copies (`slot` bytes apart) of one value into `dst` (`vs` bytes).
 void ReduceValue(const uint8_t* src, size_t slot, int ncpu, size_t vs, const PerCpuReduce& red, uint8_t* dst) {
   size_t lanes = vs / 8;
@@ -338,17 +362,13 @@ Napi::Value BpfObject::MapDump(const Napi::CallbackInfo& info) {
   struct bpf_map* m = FindMap(env, info[0]);
   if (!m) return env.Undefined();
   std::string name = bpf_map__name(m);
+  DumpLayout l;
+  if (!LayoutFor(env, m, info[1], name, l)) return env.Undefined();
+  const auto& [ks, vs, out_vs, slot, ncpu, reduce, red] = l;
   int fd = bpf_map__fd(m);
   uint32_t max_entries = bpf_map__max_entries(m);
-  size_t ks = bpf_map__key_size(m), vs = UserValueSize(m);
-  bool reduce = info.Length() > 1 && !info[1].IsUndefined() && IsPerCpu(bpf_map__type(m));
-  size_t out_vs = reduce ? bpf_map__value_size(m) : vs;
-  PerCpuReduce red;
-  if (reduce && !ParseReduce(env, info[1], out_vs, name, red)) return env.Undefined();
   RawBuf bkeys, bvals;
   size_t count = 0;
-  int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) ncpu = 1;
   int r = reduce ? DumpReduced(fd, ks, out_vs, ncpu, max_entries, red, bkeys, bvals, count)
                  : DumpByBatch(fd, ks, vs, max_entries, bkeys, bvals, count);
   if (r < 0 && r != -ENOMEM) {
@@ -360,8 +380,7 @@ Napi::Value BpfObject::MapDump(const Napi::CallbackInfo& info) {
     for (size_t i = 0; r == 0 && i < count; i++) {
       memcpy(bkeys.data + i * ks, keys.data() + i * ks, ks);
       if (reduce)
-        ReduceValue(vals.data() + i * vs, (out_vs + 7) & ~static_cast<size_t>(7), ncpu, out_vs, red,
-                    bvals.data + i * out_vs);
+        ReduceValue(vals.data() + i * vs, slot, ncpu, out_vs, red, bvals.data + i * out_vs);
       else
         memcpy(bvals.data + i * vs, vals.data() + i * vs, vs);
     }
@@ -394,11 +413,9 @@ Napi::Value BpfObject::MapDumpChunk(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "dump map " + name + ": " + why).ThrowAsJavaScriptException();
     return env.Undefined();
   };
-  size_t ks = bpf_map__key_size(m), vs = UserValueSize(m);
-  bool reduce = info.Length() > 1 && !info[1].IsUndefined() && IsPerCpu(bpf_map__type(m));
-  size_t out_vs = reduce ? bpf_map__value_size(m) : vs;
-  PerCpuReduce red;
-  if (reduce && !ParseReduce(env, info[1], out_vs, name, red)) return env.Undefined();
+  DumpLayout l;
+  if (!LayoutFor(env, m, info[1], name, l)) return env.Undefined();
+  const auto& [ks, vs, out_vs, slot, ncpu, reduce, red] = l;
   bool first = info.Length() < 3 || info[2].IsNull() || info[2].IsUndefined();
   uint64_t in_batch = 0, out_batch = 0;
   if (!first) {
@@ -413,9 +430,6 @@ Napi::Value BpfObject::MapDumpChunk(const Napi::CallbackInfo& info) {
     return fail(reduce ? "into must be { keys, values, scratch } Buffers" : "into must be { keys, values } Buffers");
   auto keys = into.Get("keys").As<Napi::Buffer<uint8_t>>();
   auto vals = into.Get("values").As<Napi::Buffer<uint8_t>>();
-  int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) ncpu = 1;
-  size_t slot = (out_vs + 7) & ~static_cast<size_t>(7);
   size_t cap = std::min(keys.Length() / ks, vals.Length() / out_vs);
   uint8_t* dst = vals.Data();
   if (reduce) {
