@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { BpfObject, type Link } from '../bpf/object.js';
 import { possibleCpus } from '../bpf/map.js';
+import type { PerCpuReduce } from '../bpf/native.js';
 import type { CollectorStats } from './types.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { toBpfError } from '../bpf/errors.js';
@@ -67,6 +68,20 @@ export async function loadBpfObject(objectName: string, variants: ProgramVariant
   const e = toBpfError(firstError);
   e.message = `${objectName}: ${e.message}`;
   throw e;
+}
+
+/**
+ * Every entry of `maps`, per-CPU copies folded natively, read chunk by chunk (BpfMap.chunks): the views are
+ * valid until the next entry is asked for, so use or copy them in the loop body.
+ */
+export function* foldedEntries(
+  obj: BpfObject,
+  maps: readonly string[],
+  reduce: PerCpuReduce,
+): Generator<{ map: string; key: Buffer; value: Buffer }> {
+  for (const map of maps)
+    for (const chunk of obj.map(map).chunks({ reduce }))
+      for (const { key, value } of chunk) yield { map, key, value };
 }
 
 /** Reads a `counters` per-CPU array as numbers (indexes documented in bpf/<name>.h). */

@@ -7,6 +7,7 @@ import {
   loadBpfObject,
   readCounters,
   cString,
+  foldedEntries,
   readComms,
   processAlive,
   type LoadedBpf,
@@ -96,17 +97,10 @@ export class SchedCollector implements Collector {
   private visitProcs(fn: (p: RawProc) => void): void {
     const obj = this.obj();
     const comms = readComms(obj);
-    for (const [tag, mapName] of [
-      ['p', 'procs'],
-      ['s', 'procs_shared'],
-    ] as const) {
-      for (const chunk of obj.map(mapName).chunks({ reduce: REDUCE })) {
-        for (const { key, value } of chunk) {
-          const pid = key.readUInt32LE(0);
-          const comm = comms.get(pid) || cString(value, V_COMM, 16) || `pid ${pid}`;
-          fn({ id: `${tag}${pid}`, pid, comm, value });
-        }
-      }
+    for (const { map, key, value } of foldedEntries(obj, ['procs', 'procs_shared'], REDUCE)) {
+      const pid = key.readUInt32LE(0);
+      const comm = comms.get(pid) || cString(value, V_COMM, 16) || `pid ${pid}`;
+      fn({ id: `${map === 'procs' ? 'p' : 's'}${pid}`, pid, comm, value });
     }
   }
 

@@ -7,6 +7,7 @@ import {
   loadBpfObject,
   readCounters,
   cString,
+  foldedEntries,
   readComms,
   processAlive,
   type LoadedBpf,
@@ -147,24 +148,15 @@ export class SyscallCollector implements Collector {
     if (!bpf) throw new Error('syscall: read before start');
     const obj = bpf.obj;
     const comms = readComms(obj);
-    for (const [tag, mapName] of [
-      ['h', 'hists'],
-      ['s', 'hists_shared'],
-    ] as const) {
-      for (const chunk of obj.map(mapName).chunks({ reduce: REDUCE })) {
-        for (const { key, value } of chunk) {
-          const nr = key.readUInt32LE(0);
-          const tgid = key.readUInt32LE(4);
-          const comm = comms.get(tgid) || cString(value, VALUE_COMM, 16) || `pid ${tgid}`;
-          fn({ id: `${tag}${nr}:${tgid}`, nr, tgid, comm, value });
-        }
-      }
-    }
-    for (const chunk of obj.map('overflow').chunks({ reduce: REDUCE })) {
-      for (const { key, value } of chunk) {
-        const nr = key.readUInt32LE(0);
+    for (const { map, key, value } of foldedEntries(obj, ['hists', 'hists_shared', 'overflow'], REDUCE)) {
+      const nr = key.readUInt32LE(0);
+      if (map === 'overflow') {
         if (histCount(value, VALUE_HIST) > 0) fn({ id: `o${nr}`, nr, tgid: 0, comm: OTHER_COMM, value });
+        continue;
       }
+      const tgid = key.readUInt32LE(4);
+      const comm = comms.get(tgid) || cString(value, VALUE_COMM, 16) || `pid ${tgid}`;
+      fn({ id: `${map === 'hists' ? 'h' : 's'}${nr}:${tgid}`, nr, tgid, comm, value });
     }
   }
 
