@@ -221,7 +221,12 @@ export class SyscallCollector implements Collector {
         }
         alive.add(r.tgid);
       }
-      keys.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+      // accumulate() just left a reading with this count in #lastSeen (readings are replaced, never
+      // mutated): the baseline shares its slots instead of decoding the key a second time. Errors are taken
+      // from this read, as before: the kernel bumps them a moment after the count.
+      const seen = this.#lastSeen.get(r.id)!;
+      const errors = keyErrors(r);
+      keys.set(r.id, seen.errors === errors ? seen : { errors, hist: seen.hist });
     });
     // Deleted after the walk: deleting during it would disturb the batch cursor.
     for (const r of dead) {
