@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { BpfObject, type Link } from '../bpf/object.js';
 import { possibleCpus } from '../bpf/map.js';
 import type { PerCpuReduce } from '../bpf/native.js';
+import { HIST_MAX_OFFSET } from '../bpf/histogram.js';
 import type { CollectorStats } from './types.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { toBpfError } from '../bpf/errors.js';
@@ -68,6 +69,14 @@ export async function loadBpfObject(objectName: string, variants: ProgramVariant
   const e = toBpfError(firstError);
   e.message = `${objectName}: ${e.message}`;
   throw e;
+}
+
+/**
+ * How a per-CPU value made of a comm (char[16]) and a struct hist folds: sums, except the histogram's max
+ * and the comm, which only the copy of the CPU that inserted the key holds (bpf/syscall.h, bpf/sched.h).
+ */
+export function commHistReduce(commOffset: number, histOffset: number): PerCpuReduce {
+  return { max: [histOffset + HIST_MAX_OFFSET], first: [[commOffset, 16]] };
 }
 
 /**

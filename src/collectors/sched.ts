@@ -7,6 +7,7 @@ import {
   loadBpfObject,
   readCounters,
   cString,
+  commHistReduce,
   foldedEntries,
   readComms,
   processAlive,
@@ -17,22 +18,19 @@ import {
   addHistogramDelta,
   emptyHistogram,
   histCount,
-  HIST_MAX_OFFSET,
   percentiles,
   readHistogram,
   subtractHistogram,
   type Histogram,
   type HistReading,
 } from '../bpf/histogram.js';
-import type { PerCpuReduce } from '../bpf/native.js';
 
 // Layout: bpf/sched.h
 const V_COMM = 0;
 const V_HIST = 16;
 const CNT_EVENTS = 0;
 const CNT_STORAGE_FAIL = 2;
-/** Per-CPU copies fold natively: sums, except the histogram's max and the comm one CPU's copy holds. */
-const REDUCE: PerCpuReduce = { max: [V_HIST + HIST_MAX_OFFSET], first: [[V_COMM, 16]] };
+const REDUCE = commHistReduce(V_COMM, V_HIST);
 
 export const SCHED_LIMITS = {
   topDelayed: 16,

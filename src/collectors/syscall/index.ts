@@ -7,6 +7,7 @@ import {
   loadBpfObject,
   readCounters,
   cString,
+  commHistReduce,
   foldedEntries,
   readComms,
   processAlive,
@@ -17,7 +18,6 @@ import {
   cloneHistogram,
   emptyHistogram,
   histCount,
-  HIST_MAX_OFFSET,
   mergeHistogram,
   percentiles,
   quantile,
@@ -26,7 +26,6 @@ import {
   type Histogram,
   type HistReading,
 } from '../../bpf/histogram.js';
-import type { PerCpuReduce } from '../../bpf/native.js';
 import { SYSCALL_NAMES_X86_64, ERRNO_NAMES } from './tables.js';
 import { BLOCKING_SYSCALLS } from './blocking.js';
 
@@ -34,8 +33,7 @@ import { BLOCKING_SYSCALLS } from './blocking.js';
 const VALUE_ERRORS = 0;
 const VALUE_COMM = 8;
 const VALUE_HIST = 24;
-/** Per-CPU copies fold natively: sums, except the histogram's max and the comm only one CPU's copy holds. */
-const REDUCE: PerCpuReduce = { max: [VALUE_HIST + HIST_MAX_OFFSET], first: [[VALUE_COMM, 16]] };
+const REDUCE = commHistReduce(VALUE_COMM, VALUE_HIST);
 const CNT_EVENTS = 0;
 const CNT_START_FAIL = 2;
 const CNT_ERRNO_FULL = 4;
