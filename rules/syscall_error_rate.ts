@@ -1,26 +1,27 @@
 // syscall_error_rate — a (syscall, process) pair fails often (reference §4.2). At most one finding per run:
 // the headline is the highest failure share, others in the evidence.
 //
-// What counts as a failure: not every negative return. EAGAIN from a non-blocking socket, EINTR, a
-// non-blocking connect's EINPROGRESS, stat()'s ENOENT, isatty()'s ENOTTY are answers a healthy program
-// expects, and an idle event loop produces them by the thousand (the original counted them, so it fired on
-// idle hosts). Those are set aside (rules/lib/syscalls.ts); the rest are failures. Blocking syscalls are
-// excluded as in syscall_latency_high. So is the "[other]" overflow bucket — unlike for latency: errors
-// add up across the many processes folded into it, so it reports the sum of everyone's benign start-up
-// misses (measured here: openat([other]) 40 % failing at 500/s from dozens of short-lived shell tools)
-// while the rule's claim is that one process keeps failing.
+// What counts is decided by what the errno means (rules/lib/syscalls.ts): `failure` errnos (ECONNREFUSED,
+// EIO, ENOSPC, EACCES …) say the work did not get done and count at the normal bar; `answer` errnos
+// (EAGAIN, EINTR, ENOENT, ESPIPE, ENOTTY, ENOSYS …) answer a probe and never warn on their own, whatever
+// their volume — a hand-kept list of benign (syscall, errno) pairs always missed the next program's probe
+// (CPython's lseek ESPIPE on piped stdio fired this rule at 32/s); `other` errnos (EINVAL, EBADF …, and
+// errors the top-N errno list does not itemise) are a bug in one program and a probe in the next, so they
+// need a much higher bar and warn at most. Blocking syscalls are excluded as in syscall_latency_high. So is
+// the "[other]" overflow bucket: errors add up across the many processes folded into it, while the rule's
+// claim is that one process keeps failing.
 //
-// Defaults: a pair must fail ≥ `syscall_error_warning_pct` (5 %) of its calls, and either fail with real
-// errors (EACCES, EBADF, ECONNREFUSED, ENOSPC …) at least `syscall_error_min_per_sec` (10/s) times, or
-// with anything including lookup misses (open → ENOENT) at least `syscall_lookup_miss_min_per_sec`
-// (200/s) times. Below 5 %, a busy server's normal churn (clients hanging up: EPIPE, ECONNRESET)
-// dominates; lookup misses get the higher floor because process start-up produces them in bulk (see
-// rules/lib/syscalls.ts). At 25 % a quarter of a process's calls fail: a broken dependency (CRITICAL).
+// Defaults: failure-class errors in ≥ `syscall_error_warning_pct` (5 %) of a pair's calls at ≥
+// `syscall_error_min_per_sec` (10/s) warn; at `syscall_error_critical_pct` (25 %) a quarter of the calls
+// fail: a broken dependency (CRITICAL). Below 5 %, a busy server's normal churn (clients hanging up: EPIPE,
+// ECONNRESET) dominates. Other-class errors need ≥ `syscall_error_other_pct` (50 %) at ≥
+// `syscall_error_other_min_per_sec` (100/s): half of all calls failing, fast, whatever the errno means.
 import type { SyscallEntry } from '../src/signals.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatPct, formatRate } from '../src/doctor/format.js';
 import {
+  ERRNO_CLASS_DOCS,
   errnoHint,
   errorBreakdown,
   isBlocking,
@@ -35,7 +36,8 @@ type T = Pick<
   | 'syscall_error_warning_pct'
   | 'syscall_error_critical_pct'
   | 'syscall_error_min_per_sec'
-  | 'syscall_lookup_miss_min_per_sec'
+  | 'syscall_error_other_pct'
+  | 'syscall_error_other_min_per_sec'
 >;
 
 const MAX_LISTED = 6;
@@ -43,43 +45,74 @@ const MAX_LISTED = 6;
 interface Failing {
   entry: SyscallEntry;
   breakdown: ErrorBreakdown;
+  /** The class that crossed its bar; failure outranks other. */
+  cls: 'failure' | 'other';
+  /** Errors of that class. */
+  errors: number;
   pct: number;
   perSec: number;
 }
 
-function errnoList(b: ErrorBreakdown): string {
-  const parts = b.failing.slice(0, 3).map((x) => `${x.name} ×${formatCount(x.count)}`);
+const CLASS_RANK = { failure: 0, other: 1 } as const;
+
+function errnoList(f: Failing): string {
+  const xs = f.cls === 'failure' ? f.breakdown.failing : f.breakdown.otherErrnos;
+  const parts = xs.slice(0, 3).map((x) => `${x.name} ×${formatCount(x.count)}`);
   return parts.length > 0 ? parts.join(', ') : 'errno not itemised';
 }
 
 function line(f: Failing): string {
   return (
     `${syscallSubject(f.entry)}: ${formatPct(f.pct)} of ${formatCount(f.entry.count)} calls failed ` +
-    `(${formatCount(f.breakdown.failures)}, ${formatRate(f.perSec)}): ${errnoList(f.breakdown)}`
+    `(${formatCount(f.errors)}, ${formatRate(f.perSec)}, ${f.cls} class): ${errnoList(f)}`
   );
+}
+
+/** The class of a pair's errors that crosses its bar, if any. */
+function judge(entry: SyscallEntry, windowS: number, t: T): Failing | undefined {
+  const breakdown = errorBreakdown(entry);
+  const at = (cls: Failing['cls'], errors: number): Failing => ({
+    entry,
+    breakdown,
+    cls,
+    errors,
+    pct: (errors / entry.count) * 100,
+    perSec: errors / windowS,
+  });
+  const failure = at('failure', breakdown.failures);
+  if (failure.pct >= t.syscall_error_warning_pct && failure.perSec >= t.syscall_error_min_per_sec)
+    return failure;
+  const other = at('other', breakdown.other);
+  const otherPct = Math.max(t.syscall_error_warning_pct, t.syscall_error_other_pct);
+  if (other.pct >= otherPct && other.perSec >= t.syscall_error_other_min_per_sec) return other;
+  return undefined;
 }
 
 export const syscallErrorRate: Rule<T> = {
   id: 'syscall_error_rate',
   signal: 'syscall',
-  description: 'A process keeps getting real errors (not EAGAIN/EINTR-style answers) from a syscall.',
+  description:
+    'A process keeps getting errors that mean its work is failing (not EAGAIN/ENOENT-style answers).',
   defaults: pickThresholds(
     'syscall_error_warning_pct',
     'syscall_error_critical_pct',
     'syscall_error_min_per_sec',
-    'syscall_lookup_miss_min_per_sec',
+    'syscall_error_other_pct',
+    'syscall_error_other_min_per_sec',
   ),
   doc: {
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
-      `a (syscall, process) pair fails ≥ ${formatPct(t.syscall_error_warning_pct)} of its calls (WARNING) or ≥ ` +
-      `${formatPct(t.syscall_error_critical_pct)} (CRITICAL), at ≥ ${formatRate(t.syscall_error_min_per_sec)} ` +
-      `(≥ ${formatRate(t.syscall_lookup_miss_min_per_sec)} when the failures are open() → ENOENT lookup misses); ` +
-      'EAGAIN, EINTR, EINPROGRESS and probe answers (stat ENOENT, isatty ENOTTY …) are not failures',
-    why: 'A process that keeps failing the same call is usually stuck retrying: a missing file, a denied permission, a dependency that refuses connections. It is busy and useless at once.',
+      `errors are judged by what their errno means. A (syscall, process) pair whose failure-class errors ` +
+      `reach ${formatPct(t.syscall_error_warning_pct)} of its calls (WARNING; ${formatPct(t.syscall_error_critical_pct)} ` +
+      `CRITICAL) at ≥ ${formatRate(t.syscall_error_min_per_sec)}; other-class errors need ` +
+      `≥ ${formatPct(t.syscall_error_other_pct)} at ≥ ${formatRate(t.syscall_error_other_min_per_sec)} (WARNING); ` +
+      `answer-class errors never fire. Classes — ${ERRNO_CLASS_DOCS.failure}; ${ERRNO_CLASS_DOCS.answer}; ` +
+      `${ERRNO_CLASS_DOCS.other}`,
+    why: 'A process that keeps failing the same call is usually stuck retrying: a dependency that refuses connections, a full disk, a denied permission. It is busy and useless at once. Errors that answer a probe (is stdin seekable? does this file exist?) are how healthy programs ask questions, and are never reported on their own.',
     fix: [
       'strace -f -Z -e trace=<syscall> -p "$(pgrep -d, -x <comm>)"   # -Z: failing calls only, with the path/address',
-      'the errno says where to look: ENOENT path, EACCES/EPERM permission or LSM, ECONNREFUSED dependency down, EMFILE fd limit',
+      'the errno says where to look: ECONNREFUSED dependency down, ENOSPC disk full, EACCES/EPERM permission or LSM, EMFILE fd limit',
     ],
     chaos: 'syscall-errors',
   },
@@ -91,42 +124,47 @@ export const syscallErrorRate: Rule<T> = {
     for (const entry of sc.entries) {
       if (entry.comm === OTHER_COMM || isBlocking(entry, sc) || !(entry.count > 0) || !(entry.errors > 0))
         continue;
-      const breakdown = errorBreakdown(entry);
-      const pct = (breakdown.failures / entry.count) * 100;
-      const perSec = breakdown.failures / windowS;
-      const hardPerSec = (breakdown.failures - breakdown.lookupMisses) / windowS;
-      const enough = hardPerSec >= t.syscall_error_min_per_sec || perSec >= t.syscall_lookup_miss_min_per_sec;
-      if (pct >= t.syscall_error_warning_pct && enough) {
-        failing.push({ entry, breakdown, pct, perSec });
-      }
+      const f = judge(entry, windowS, t);
+      if (f !== undefined) failing.push(f);
     }
-    failing.sort((a, b) => b.pct - a.pct || b.breakdown.failures - a.breakdown.failures);
+    failing.sort((a, b) => CLASS_RANK[a.cls] - CLASS_RANK[b.cls] || b.pct - a.pct || b.errors - a.errors);
     const top = failing[0];
     if (top === undefined) return [];
-    const critical = top.pct >= t.syscall_error_critical_pct;
-    const threshold = critical ? t.syscall_error_critical_pct : t.syscall_error_warning_pct;
+    const critical = top.cls === 'failure' && top.pct >= t.syscall_error_critical_pct;
+    const threshold = critical
+      ? t.syscall_error_critical_pct
+      : top.cls === 'failure'
+        ? t.syscall_error_warning_pct
+        : Math.max(t.syscall_error_warning_pct, t.syscall_error_other_pct);
     const e = top.entry;
     const evidence = [
-      `${failing.length} (syscall, process) pair${failing.length === 1 ? '' : 's'} fail ≥ ${formatPct(t.syscall_error_warning_pct)} ` +
-        `of calls at ≥ ${formatRate(t.syscall_error_min_per_sec)}, lookup misses at ≥ ` +
-        `${formatRate(t.syscall_lookup_miss_min_per_sec)} (critical ${formatPct(t.syscall_error_critical_pct)})`,
+      `${failing.length} (syscall, process) pair${failing.length === 1 ? '' : 's'} over the bar: failure-class errors ` +
+        `≥ ${formatPct(t.syscall_error_warning_pct)} of calls at ≥ ${formatRate(t.syscall_error_min_per_sec)} ` +
+        `(critical ${formatPct(t.syscall_error_critical_pct)}), other-class ≥ ${formatPct(t.syscall_error_other_pct)} ` +
+        `at ≥ ${formatRate(t.syscall_error_other_min_per_sec)}`,
       ...failing.slice(0, MAX_LISTED).map(line),
     ];
     if (failing.length > MAX_LISTED) evidence.push(`… and ${failing.length - MAX_LISTED} more`);
-    if (top.breakdown.expected.length > 0) {
+    evidence.push(`why ${syscallSubject(e)} counts — ${ERRNO_CLASS_DOCS[top.cls]}`);
+    if (top.breakdown.answering.length > 0) {
       evidence.push(
-        `not counted for ${syscallSubject(e)} (normal control flow): ` +
-          top.breakdown.expected.map((x) => `${x.name} ×${formatCount(x.count)}`).join(', '),
+        `not counted for ${syscallSubject(e)} (answers to probes): ` +
+          top.breakdown.answering.map((x) => `${x.name} ×${formatCount(x.count)}`).join(', '),
       );
     }
     const fix = [
       `strace -f -Z -e trace=${e.name} -p ${pidsOf(e.comm)}   # -Z: failing calls only, with their arguments`,
     ];
-    for (const x of top.breakdown.failing.slice(0, 2)) {
+    const errnos = top.cls === 'failure' ? top.breakdown.failing : top.breakdown.otherErrnos;
+    for (const x of errnos.slice(0, 2)) {
       const hint = errnoHint(x.errno);
       if (hint !== undefined) fix.push(hint);
     }
-    const worstErrno = top.breakdown.failing[0];
+    const worstErrno = errnos[0];
+    const meaning =
+      top.cls === 'failure'
+        ? 'errors that mean the operation did not get done'
+        : 'errors whose meaning depends on the program; at this share and rate most likely a bug or a broken configuration';
     return [
       {
         rule: 'syscall_error_rate',
@@ -140,8 +178,11 @@ export const syscallErrorRate: Rule<T> = {
         cause:
           `${formatPct(top.pct)} of ${e.name}() calls in ${e.comm} fail` +
           (worstErrno !== undefined ? `, mostly with ${worstErrno.name}` : '') +
-          ` (${formatRate(top.perSec)}).`,
-        impact: `${e.comm} is most likely stuck retrying an operation that cannot succeed: its work does not get done while it burns CPU.`,
+          ` (${formatRate(top.perSec)}): ${meaning}.`,
+        impact:
+          top.cls === 'failure'
+            ? `${e.comm} is most likely stuck retrying an operation that cannot succeed: its work does not get done while it burns CPU.`
+            : `${e.comm} keeps making calls the kernel rejects: it is probably not doing what it is meant to.`,
         evidence,
         fix,
         metric: 'syscall_error_pct_max',

@@ -16,130 +16,130 @@ export function syscallSubject(e: Pick<SyscallEntry, 'name' | 'comm'>): string {
   return `${e.name}(${e.comm})`;
 }
 
-// Errnos that are answers, not failures. Linux asm-generic numbers (x86_64 and arm64 agree on all of them).
+// What an errno means decides whether it counts (design §5: an error that merely answers a probe is not a
+// failure of the work). Three classes, Linux asm-generic numbers (x86_64 and arm64 agree on all of them):
 //
-// Everywhere: the call asks to be retried or is still in progress. EAGAIN is how every non-blocking socket
-// says "nothing yet" (an idle event loop returns it thousands of times a second); EINTR and the kernel's
-// ERESTART* codes (visible to sys_exit before the signal code rewrites them) mean a signal arrived.
-const EVERYWHERE: ReadonlySet<number> = new Set([
+//   failure  the operation did not get done and the program cannot make it succeed by asking differently:
+//            a peer refused, reset or never answered, the disk failed or is full, a limit or a permission
+//            stopped it. These count at the normal bar (syscall_error_warning_pct, syscall_error_min_per_sec).
+//   answer   the call answered a question: "nothing yet" (EAGAIN, EINPROGRESS), "a signal came" (EINTR,
+//            ERESTART*), "no such thing" (ENOENT from stat, open or execvp's PATH search; ESRCH, ECHILD),
+//            "not that kind of file" (ESPIPE from CPython's seekability check of piped stdio, ENOTTY from
+//            isatty, ENOTDIR, EISDIR), "not supported here" (ENOSYS from glibc probing clone3 or statx,
+//            EOPNOTSUPP, EAFNOSUPPORT from IPv6 probes). Healthy programs produce them by the thousand; they
+//            never warn on their own, whatever their volume.
+//   other    everything else (EINVAL, EBADF, EFAULT, EBUSY, EADDRINUSE …) and errors the top-N errno list
+//            does not itemise: a bug or a probe depending on the program, so they need the much higher bar
+//            of syscall_error_other_pct and syscall_error_other_min_per_sec, and warn at most.
+//
+// The classes are judged by errno alone, not by (syscall, errno) pairs: a hand-kept list of benign pairs
+// always misses the next program's probe.
+export type ErrnoClass = 'failure' | 'answer' | 'other';
+
+const FAILURE_ERRNOS: ReadonlySet<number> = new Set([
+  1, // EPERM
+  5, // EIO
+  12, // ENOMEM
+  13, // EACCES
+  23, // ENFILE
+  24, // EMFILE
+  27, // EFBIG
+  28, // ENOSPC
+  30, // EROFS
+  32, // EPIPE
+  37, // ENOLCK
+  100, // ENETDOWN
+  101, // ENETUNREACH
+  102, // ENETRESET
+  103, // ECONNABORTED
+  104, // ECONNRESET
+  105, // ENOBUFS
+  110, // ETIMEDOUT
+  111, // ECONNREFUSED
+  112, // EHOSTDOWN
+  113, // EHOSTUNREACH
+  116, // ESTALE
+  121, // EREMOTEIO
+  122, // EDQUOT
+]);
+
+const ANSWER_ERRNOS: ReadonlySet<number> = new Set([
+  2, // ENOENT
+  3, // ESRCH
   4, // EINTR
+  6, // ENXIO
+  10, // ECHILD
   11, // EAGAIN / EWOULDBLOCK
+  17, // EEXIST
+  20, // ENOTDIR
+  21, // EISDIR
+  25, // ENOTTY
+  29, // ESPIPE
+  38, // ENOSYS
+  39, // ENOTEMPTY
+  61, // ENODATA
+  88, // ENOTSOCK
+  92, // ENOPROTOOPT
+  93, // EPROTONOSUPPORT
+  95, // EOPNOTSUPP / ENOTSUP
+  97, // EAFNOSUPPORT
+  107, // ENOTCONN
   114, // EALREADY
-  115, // EINPROGRESS (non-blocking connect)
+  115, // EINPROGRESS
   512, // ERESTARTSYS
   513, // ERESTARTNOINTR
   514, // ERESTARTNOHAND
   516, // ERESTART_RESTARTBLOCK
 ]);
 
-const ENOENT = 2;
-const EBADF = 9;
-const ESRCH = 3;
-const ECHILD = 10;
-const EEXIST = 17;
-const ENOTDIR = 20;
-const EINVAL = 22;
-const ENOTTY = 25;
-const ENOTEMPTY = 39;
-const ENODATA = 61;
-const ENOPROTOOPT = 92;
-const EOPNOTSUPP = 95;
-const ETIMEDOUT = 110;
-
-// Per syscall: the error is the expected answer of a probe. stat()/access() ask "does it exist?";
-// readlink() on a non-link is how realpath() walks a path; isatty() is ioctl(TCGETS) → ENOTTY; `mkdir -p`
-// and epoll_ctl re-adds meet EEXIST; `rm -f` and PATH search by execvp meet ENOENT. fcntl(fd, F_GETFD) is
-// how a shell asks "is this fd open?" before a redirection (EBADF = no: bash did 15/s here), and daemons
-// close every possible descriptor before exec. Recursive removers (Node's fs.rm, rimraf) call rmdir() first
-// and descend on ENOTEMPTY (a test suite's temp-dir cleanup: 13/s here). bpf() answers ENOENT when
-// BPF_MAP_GET_NEXT_KEY passes the last key and when a lookup misses: every map dump by a BPF tool (a kerno
-// daemon beside doctor: 430/s here) ends that way. openat ENOENT is NOT here: a process reopening a missing
-// file in a loop is the misconfiguration the rule exists to show (it has its own floor, below).
-const EXISTENCE = [ENOENT, ENOTDIR];
-const XATTR = [ENODATA, EOPNOTSUPP, ENOENT];
-const BY_SYSCALL: ReadonlyMap<string, ReadonlySet<number>> = new Map(
-  (
-    [
-      ['stat', EXISTENCE],
-      ['lstat', EXISTENCE],
-      ['newfstatat', EXISTENCE],
-      ['fstatat64', EXISTENCE],
-      ['statx', EXISTENCE],
-      ['statfs', EXISTENCE],
-      ['access', EXISTENCE],
-      ['faccessat', EXISTENCE],
-      ['faccessat2', EXISTENCE],
-      ['readlink', [EINVAL, ...EXISTENCE]],
-      ['readlinkat', [EINVAL, ...EXISTENCE]],
-      ['getxattr', XATTR],
-      ['lgetxattr', XATTR],
-      ['fgetxattr', XATTR],
-      ['listxattr', XATTR],
-      ['llistxattr', XATTR],
-      ['flistxattr', XATTR],
-      ['ioctl', [ENOTTY, EINVAL]],
-      ['mkdir', [EEXIST]],
-      ['mkdirat', [EEXIST]],
-      ['unlink', [ENOENT]],
-      ['unlinkat', [ENOENT]],
-      ['rmdir', [ENOENT, ENOTEMPTY]],
-      ['bpf', [ENOENT]],
-      ['execve', [ENOENT]],
-      ['execveat', [ENOENT]],
-      ['epoll_ctl', [EEXIST, ENOENT]],
-      ['kill', [ESRCH]],
-      ['tgkill', [ESRCH]],
-      ['wait4', [ECHILD]],
-      ['waitid', [ECHILD]],
-      ['futex', [ETIMEDOUT]],
-      ['fcntl', [EBADF]],
-      ['close', [EBADF]],
-      ['getsockopt', [ENOPROTOOPT]],
-      ['setsockopt', [ENOPROTOOPT]],
-    ] as const
-  ).map(([name, errnos]) => [name, new Set<number>(errnos)]),
-);
-
-export function isExpectedErrno(syscall: string, errno: number): boolean {
-  return EVERYWHERE.has(errno) || (BY_SYSCALL.get(syscall)?.has(errno) ?? false);
+export function errnoClass(errno: number): ErrnoClass {
+  if (FAILURE_ERRNOS.has(errno)) return 'failure';
+  if (ANSWER_ERRNOS.has(errno)) return 'answer';
+  return 'other';
 }
 
-// Lookup misses: opening a path that is not there. Each one is a real failure, but processes starting up
-// produce them in bulk (the dynamic loader probing RPATH/LD_LIBRARY_PATH directories, shell tools probing
-// for files): on a developer VM running pyenv's shell scripts we measured 20–90 ENOENT/s per command name,
-// 40–65 % of their openat calls. So they count towards the failure share, but on their own need a much
-// higher volume (`syscall_lookup_miss_min_per_sec`) than other errnos to fire: a process stuck reopening
-// a missing file does it in a loop, hundreds to thousands of times a second.
-const ENXIO = 6;
-const LOOKUP_MISS = new Set([ENOENT, ENOTDIR, ENXIO]);
-const OPENERS = new Set(['open', 'openat', 'openat2', 'creat', 'open_by_handle_at']);
-
-export function isLookupMiss(syscall: string, errno: number): boolean {
-  return OPENERS.has(syscall) && LOOKUP_MISS.has(errno);
-}
+/** One line per class, for `kerno explain` and the finding's evidence. */
+export const ERRNO_CLASS_DOCS: Readonly<Record<ErrnoClass, string>> = {
+  failure:
+    'failure: the operation did not get done (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EPIPE, EIO, ' +
+    'ENOSPC, EDQUOT, EMFILE, ENFILE, ENOMEM, EACCES, EPERM, EROFS, ESTALE …): counts at the normal bar',
+  answer:
+    'answer: the call answered a probe (EAGAIN, EINTR, EINPROGRESS, ENOENT, ESPIPE, ENOTTY, ENOSYS, EEXIST, ' +
+    'EOPNOTSUPP …): never warns on its own',
+  other:
+    'other: meaning depends on the program (EINVAL, EBADF, EFAULT, EBUSY …, and errors not itemised): ' +
+    'needs the higher bar, WARNING at most',
+};
 
 export interface ErrorBreakdown {
-  /** Errors that are real failures (lookup misses included). */
+  /** Errors that reported a failure of the work. */
   failures: number;
-  /** The part of `failures` that are lookup misses (a path that does not exist). */
-  lookupMisses: number;
-  /** Errnos counted as failures, largest first (from the entry's top list). */
+  /** Errors that answered a probe. */
+  answers: number;
+  /** Everything else, including errors the top-N errno list does not itemise (unknown is not benign). */
+  other: number;
+  /** Itemised errnos of each class, largest first. */
   failing: ErrnoCount[];
-  /** Errnos set aside as normal control flow. */
-  expected: ErrnoCount[];
+  answering: ErrnoCount[];
+  otherErrnos: ErrnoCount[];
 }
 
-/**
- * Splits an entry's errors into real failures and expected answers. The errno list is a top-N, so errors
- * not itemised in it are counted as failures, and not as lookup misses: unknown is not benign.
- */
 export function errorBreakdown(e: SyscallEntry): ErrorBreakdown {
-  const expected = e.errnos.filter((x) => isExpectedErrno(e.name, x.errno));
-  const failing = e.errnos.filter((x) => !isExpectedErrno(e.name, x.errno));
-  const expectedCount = expected.reduce((n, x) => n + x.count, 0);
-  const failures = Math.max(0, e.errors - expectedCount);
-  const misses = failing.filter((x) => isLookupMiss(e.name, x.errno)).reduce((n, x) => n + x.count, 0);
-  return { failures, lookupMisses: Math.min(misses, failures), failing, expected };
+  const of = (c: ErrnoClass) => e.errnos.filter((x) => errnoClass(x.errno) === c);
+  const sum = (xs: ErrnoCount[]) => xs.reduce((n, x) => n + x.count, 0);
+  const failing = of('failure');
+  const answering = of('answer');
+  const otherErrnos = of('other');
+  const failures = Math.min(e.errors, sum(failing));
+  const answers = Math.min(e.errors - failures, sum(answering));
+  return {
+    failures,
+    answers,
+    other: Math.max(0, e.errors - failures - answers),
+    failing,
+    answering,
+    otherErrnos,
+  };
 }
 
 /** What a slow or failing syscall usually waits on: points the reader at the right next tool. */

@@ -24,7 +24,8 @@ export const DEFAULT_THRESHOLDS = {
   syscall_error_warning_pct: 5.0,
   syscall_error_critical_pct: 25.0,
   syscall_error_min_per_sec: 10.0,
-  syscall_lookup_miss_min_per_sec: 200.0,
+  syscall_error_other_pct: 50.0,
+  syscall_error_other_min_per_sec: 100.0,
 
   // --- tcp rules ---
   tcp_min_segments: 1000,
@@ -94,16 +95,17 @@ export const THRESHOLD_DOCS: Record<ThresholdKey, string> = {
     'Calls at or above the latency threshold needed before syscall_latency_high fires, so one slow call ' +
     'never does (count, estimated from the percentiles).',
   syscall_error_warning_pct:
-    'syscall_error_rate WARNING when this share of a (syscall, process) pair fails with a real error (%); ' +
-    'control-flow errnos (EAGAIN, EINTR, EINPROGRESS …) are not errors. Below 5 %, normal churn ' +
-    '(clients hanging up: EPIPE/ECONNRESET) dominates on busy servers.',
+    'syscall_error_rate WARNING when this share of a (syscall, process) pair fails with a failure-class errno ' +
+    '(ECONNREFUSED, EIO, ENOSPC, EACCES …) (%); answer-class errnos (EAGAIN, EINTR, ENOENT, ESPIPE …) never ' +
+    'count. Below 5 %, normal churn (clients hanging up: EPIPE/ECONNRESET) dominates on busy servers.',
   syscall_error_critical_pct: 'syscall_error_rate CRITICAL at this failure share (%): a broken dependency.',
   syscall_error_min_per_sec:
-    'Real failures per second (EACCES, EBADF, ECONNREFUSED …) a pair needs before syscall_error_rate fires (1/s).',
-  syscall_lookup_miss_min_per_sec:
-    'Failures per second a pair needs when they are open() lookup misses (ENOENT, ENOTDIR, ENXIO) (1/s): ' +
-    'process start-up (the dynamic loader, shell tools probing paths) produces 20–90/s per command name on ' +
-    'a busy host; a process stuck reopening a missing file does hundreds to thousands per second.',
+    'Failure-class errors per second a pair needs before syscall_error_rate fires (1/s).',
+  syscall_error_other_pct:
+    'Share of calls failing with other-class errnos (EINVAL, EBADF …, or not itemised) before ' +
+    'syscall_error_rate warns (%): they are a bug in one program and a probe in the next, so half the calls.',
+  syscall_error_other_min_per_sec:
+    'Other-class errors per second a pair needs before syscall_error_rate warns (1/s).',
   tcp_min_segments:
     'Segments the host must send in the window before tcp_retransmit_storm judges the rate (count): on ' +
     'fewer, two retransmitted keepalives swing the percentage by whole points.',

@@ -159,9 +159,9 @@ export const SUBJECT_MATCHERS: Readonly<Record<string, Matcher>> = {
     const comms = new Set(processes(subjects).map((p) => p.comm));
     if (f.process === undefined || !comms.has(f.process))
       return `process "${f.process}" is not ${[...comms].join(', ')}`;
-    return f.subject === `openat(${f.process})`
+    return f.subject === `connect(${f.process})`
       ? undefined
-      : `subject "${f.subject}" is not openat(${f.process})`;
+      : `subject "${f.subject}" is not connect(${f.process})`;
   },
   io_pressure_stall(f, subjects) {
     if (f.subject !== '') return `expected a host-wide finding, got subject "${f.subject}"`;

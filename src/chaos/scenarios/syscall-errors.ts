@@ -1,14 +1,15 @@
-// syscall-errors → syscall_error_rate: one process calling openat() on a path that does not exist, at a
-// steady rate. openat is not on kerno's blocking-syscall list (poll, select, pause, nanosleep, accept,
-// wait4, futex, epoll_wait, waitid, pselect6, ppoll, epoll_pwait, accept4, epoll_pwait2), and the pacing
-// sleep is nanosleep, which is — so the process's only counted syscall fails 100 % of the time.
+// syscall-errors → syscall_error_rate: a client whose dependency is down — one process calling connect() to
+// a loopback port nobody listens on, at a steady rate, each call refused (ECONNREFUSED, a failure-class
+// errno: the work does not get done). connect is not a blocking syscall for kerno, and the pacing sleep is
+// nanosleep, which is — so the process's connect() calls fail 100 % of the time. (It used to open a missing
+// path; ENOENT answers a probe and no longer fires the rule on its own.)
 import { byIntensity } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
 
 const RULES = ['syscall_error_rate'] as const;
-export const FAILING_SYSCALL = 'openat';
+export const FAILING_SYSCALL = 'connect';
 
 export function syscallErrorRate(intensity: Intensity): number {
   return byIntensity(intensity, { low: 1_000, medium: 10_000, high: 50_000 });
@@ -17,11 +18,12 @@ export function syscallErrorRate(intensity: Intensity): number {
 export const syscallErrorsScenario: Scenario = {
   name: 'syscall-errors',
   rules: RULES,
-  description: 'one process making failing syscalls (openat → ENOENT) at a high rate',
+  description:
+    'one process whose connect() calls are refused (ECONNREFUSED) at a high rate: a dependency down',
   needsRoot: false,
   plan(opts: ChaosOptions): string[] {
     return [
-      `start one process (kchaos-syserr) that calls ${FAILING_SYSCALL}() on a path that does not exist ${syscallErrorRate(opts.intensity)} times per second (every call fails with ENOENT)`,
+      `start one process (kchaos-syserr) that calls ${FAILING_SYSCALL}() to a loopback port nobody listens on ${syscallErrorRate(opts.intensity)} times per second (every call is refused: ECONNREFUSED)`,
       runsFor(opts),
     ];
   },
@@ -32,7 +34,7 @@ export const syscallErrorsScenario: Scenario = {
     const w = ctx.session.startWorker({
       mode: 'syscall-errors',
       comm: 'kchaos-syserr',
-      args: { rate, path: `/nonexistent/${ctx.session.name('syserr')}` },
+      args: { rate },
     });
     await w.ready();
     const subject = { kind: 'process', pid: w.pid, comm: 'kchaos-syserr' } as const;
@@ -47,9 +49,10 @@ export const syscallErrorsScenario: Scenario = {
       calls: num(done, 'calls'),
       errors: num(done, 'errors'),
       errorPct: pct(num(done, 'errors'), num(done, 'calls')),
+      refused: num(done, 'refused'),
       ratePerSec: num(done, 'ratePerSec'),
     };
-    result.notes.push(`syscall: ${FAILING_SYSCALL} (ENOENT)`);
+    result.notes.push(`syscall: ${FAILING_SYSCALL} (ECONNREFUSED)`);
     return result;
   },
 };

@@ -301,24 +301,35 @@ static int mode_fd_leak(void) {
 
 // ------------------------------------------------------------------------------------------------ syscall-errors
 
-// openat() on a path that does not exist fails with ENOENT. Paced in 10 ms batches; the pacing sleep is
-// nanosleep, which kerno excludes as a blocking syscall, so only the failing calls count.
+// connect() to a loopback port nobody listens on fails with ECONNREFUSED: a client whose dependency is
+// down, the failure syscall_error_rate exists to show (an errno that reports the work failing, not one
+// that answers a probe). The port is held by a bound, non-listening socket of our own, so no other
+// process can start listening on it mid-run. Paced in 10 ms batches; the pacing sleep is nanosleep, which
+// kerno excludes as a blocking syscall.
 static int mode_syscall_errors(void) {
   uint64_t rate = arg_u64("rate", 1000);
-  const char *path = arg_str("path", "/nonexistent/kerno-chaos");
-  emit("{\"event\":\"ready\",\"pid\":%d,\"syscall\":\"openat\"}", getpid());
-  uint64_t calls = 0, errors = 0;
+  int hold = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (hold < 0) die("socket: %s", strerror(errno));
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (bind(hold, (struct sockaddr *)&addr, sizeof(addr)) < 0) die("bind 127.0.0.1:0: %s", strerror(errno));
+  socklen_t alen = sizeof(addr);
+  if (getsockname(hold, (struct sockaddr *)&addr, &alen) < 0) die("getsockname: %s", strerror(errno));
+  emit("{\"event\":\"ready\",\"pid\":%d,\"syscall\":\"connect\",\"port\":%d}", getpid(), ntohs(addr.sin_port));
+  uint64_t calls = 0, errors = 0, refused = 0;
   int64_t start = now_ns(), next_report = start + 1000000000LL;
   while (!should_stop()) {
     int64_t t = now_ns();
     uint64_t due = (uint64_t)((double)(t - start) / 1e9 * (double)rate) + 1;
     while (calls < due) {
-      long r = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) die("socket: %s", strerror(errno));
+      long r = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
       calls++;
-      if (r < 0)
+      if (r < 0) {
         errors++;
-      else
-        close((int)r);
+        if (errno == ECONNREFUSED) refused++;
+      }
+      close(fd);
     }
     if (t >= next_report) {
       emit("{\"event\":\"progress\",\"calls\":%llu,\"errors\":%llu}", (unsigned long long)calls,
@@ -327,9 +338,12 @@ static int mode_syscall_errors(void) {
     }
     sleep_ns(10000000);
   }
+  close(hold);
   double secs = (double)(now_ns() - start) / 1e9;
-  emit("{\"event\":\"done\",\"syscall\":\"openat\",\"calls\":%llu,\"errors\":%llu,\"seconds\":%.3f,\"ratePerSec\":%.1f}",
-       (unsigned long long)calls, (unsigned long long)errors, secs, secs > 0 ? (double)calls / secs : 0.0);
+  emit("{\"event\":\"done\",\"syscall\":\"connect\",\"calls\":%llu,\"errors\":%llu,\"refused\":%llu,"
+       "\"seconds\":%.3f,\"ratePerSec\":%.1f}",
+       (unsigned long long)calls, (unsigned long long)errors, (unsigned long long)refused, secs,
+       secs > 0 ? (double)calls / secs : 0.0);
   return 0;
 }
 

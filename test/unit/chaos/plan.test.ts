@@ -115,7 +115,7 @@ test('every intensity is above the production threshold of its rule (by construc
       'above 85 %, growing, below the limit',
     );
     assert.ok(tcpLossParams(i).dropPct >= 2 * 2, 'drop at least twice the 2 % retransmit threshold');
-    assert.ok(syscallErrorRate(i) >= 200 * 4, 'openat ENOENT needs ≥ 200 failures/s');
+    assert.ok(syscallErrorRate(i) >= 10 * 4, 'refused connects: well above the 10/s failure floor');
     const ms = memoryStallParams(i);
     assert.ok(
       ms.workers * ms.anonBytesEach <= 64 * MiB * 0.25,

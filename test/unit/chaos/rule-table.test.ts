@@ -180,13 +180,13 @@ test('the e2e subject matchers accept the scenario subject and reject anyone els
   const syserr = { kind: 'process', pid: 9, comm: 'kchaos-syserr' } as const;
   assert.equal(
     m.syscall_error_rate!(
-      f({ subject: 'openat(kchaos-syserr)', process: 'kchaos-syserr' }),
+      f({ subject: 'connect(kchaos-syserr)', process: 'kchaos-syserr' }),
       [syserr],
       report,
     ),
     undefined,
   );
-  assert.ok(m.syscall_error_rate!(f({ subject: 'openat(cc1plus)', process: 'cc1plus' }), [syserr], report));
+  assert.ok(m.syscall_error_rate!(f({ subject: 'connect(cc1plus)', process: 'cc1plus' }), [syserr], report));
   const dev = { kind: 'device', dev: '254:0', name: 'vda' } as const;
   assert.equal(m.disk_io_bottleneck!(f({ subject: '/dev/vda (254:0)' }), [dev], report), undefined);
   assert.equal(m.io_pressure_stall!(f({ evidence: ['vda: read p99 1ms (3)'] }), [dev], report), undefined);
