@@ -17,6 +17,7 @@
 #include "tcp.h"
 
 const volatile __u64 rtt_sample_interval_ns = 100000000ULL;
+const volatile __u64 rtt_slow_ns = 100000000ULL;
 
 struct sk_info {
 	__u64 last_rtt_ns; /* when this socket last contributed an RTT sample */
@@ -47,7 +48,37 @@ struct {
 	__type(value, struct hist);
 } rtt SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCP_MAX_NETNS);
+	__type(key, __u32);
+	__type(value, struct tcp_netns_value);
+} netns SEC(".maps");
+
 DEFINE_COUNTERS(TCP_NR_COUNTERS);
+
+/* The inode of the socket's network namespace: a pod or container on a node is one namespace each. */
+static __always_inline __u32 netns_of(const struct sock *sk)
+{
+	if (!sk)
+		return 0;
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline struct tcp_netns_value *netns_stats(const struct sock *sk)
+{
+	struct tcp_netns_value *v, init = {};
+	__u32 key = netns_of(sk);
+
+	v = bpf_map_lookup_elem(&netns, &key);
+	if (v)
+		return v;
+	bpf_map_update_elem(&netns, &key, &init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&netns, &key);
+	if (!v)
+		count_atomic(TCP_CNT_NETNS_UPDATE_FAIL);
+	return v;
+}
 
 static __always_inline struct sk_info *owner_of(const struct sock *sk)
 {
@@ -78,6 +109,7 @@ static __always_inline void fill_key(struct tcp_conn_key *key, const struct sock
 		BPF_CORE_READ_INTO((__u32 *)key->saddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)key->daddr, sk, __sk_common.skc_daddr);
 	}
+	key->netns = netns_of(sk);
 }
 
 /* Segments in the skb (tcp_skb_pcount()): what the kernel adds to RetransSegs for one retransmit. */
@@ -98,6 +130,7 @@ int BPF_PROG(tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *sk
 {
 	struct tcp_conn_key key = {};
 	struct tcp_conn_value *v, init = {};
+	struct tcp_netns_value *ns;
 	struct sk_info *info;
 	__u32 segs;
 
@@ -114,6 +147,11 @@ int BPF_PROG(tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *sk
 	count_atomic(TCP_CNT_EVENTS);
 	count_atomic(TCP_CNT_RETRANSMITS);
 	counter_add_atomic(&counters, TCP_CNT_RETRANS_SEGS, segs);
+	ns = netns_stats(sk);
+	if (ns) {
+		__sync_fetch_and_add(&ns->retransmits, 1);
+		__sync_fetch_and_add(&ns->retrans_segs, segs);
+	}
 
 	fill_key(&key, sk);
 	v = bpf_map_lookup_elem(&conns, &key);
@@ -175,20 +213,30 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, int oldstate, int newst
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tcp_send_reset, const struct sock *sk)
 {
+	struct tcp_netns_value *ns;
+
 	if (owned_by_self(sk))
 		return 0;
 	count_atomic(TCP_CNT_EVENTS);
 	count_atomic(TCP_CNT_RESETS_SENT);
+	ns = netns_stats(sk);
+	if (ns)
+		__sync_fetch_and_add(&ns->resets_sent, 1);
 	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tcp_receive_reset, struct sock *sk)
 {
+	struct tcp_netns_value *ns;
+
 	if (owned_by_self(sk))
 		return 0;
 	count_atomic(TCP_CNT_EVENTS);
 	count_atomic(TCP_CNT_RESETS_RECEIVED);
+	ns = netns_stats(sk);
+	if (ns)
+		__sync_fetch_and_add(&ns->resets_received, 1);
 	return 0;
 }
 
@@ -223,6 +271,12 @@ int BPF_PROG(tcp_probe, struct sock *sk)
 	if (!h)
 		return 0;
 	hist_record(h, (__u64)srtt_us * 1000);
+	if ((__u64)srtt_us * 1000 >= rtt_slow_ns) {
+		struct tcp_netns_value *ns = netns_stats(sk);
+
+		if (ns)
+			__sync_fetch_and_add(&ns->rtt_slow, 1);
+	}
 	count_atomic(TCP_CNT_EVENTS);
 	count_atomic(TCP_CNT_RTT_SAMPLES);
 	return 0;

@@ -13,7 +13,7 @@ import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatNs } from '../src/doctor/format.js';
 import { minSamplesAtOrAbove, slowEnough } from './lib/percentiles.js';
 import { connectionSubject } from './lib/subjects.js';
-import { connectionLine, peerCommands } from './lib/tcp.js';
+import { connectionLine, namespaceLabel, peerCommands } from './lib/tcp.js';
 
 type T = Pick<Thresholds, 'tcp_rtt_p99_warning_ns' | 'tcp_rtt_min_slow_samples'>;
 
@@ -46,6 +46,13 @@ export const tcpRttDegradation: Rule<T> = {
         `${formatCount(tcp.rtt.count)} samples; at least ${formatCount(minSamplesAtOrAbove(tcp.rtt, thr))} ≥ ${formatNs(thr)}`,
       ...slow.slice(0, 5).map(connectionLine),
     ];
+    // The per-namespace count uses the 100 ms line of the BPF side; say where the slow samples came from.
+    const slowNs = tcp.namespaces
+      .filter((ns) => ns.slowRttSamples > 0)
+      .sort((a, b) => b.slowRttSamples - a.slowRttSamples)
+      .slice(0, 3);
+    for (const ns of slowNs)
+      evidence.push(`${formatCount(ns.slowRttSamples)} samples ≥ 100ms from ${namespaceLabel(ns)}`);
     return [
       {
         rule: 'tcp_rtt_degradation',
@@ -59,7 +66,13 @@ export const tcpRttDegradation: Rule<T> = {
         evidence,
         fix:
           worst !== undefined
-            ? [...peerCommands(worst), 'co-locate services that talk a lot']
+            ? [
+                ...peerCommands(
+                  worst,
+                  tcp.namespaces.find((ns) => ns.netns === worst.netns),
+                ),
+                'co-locate services that talk a lot',
+              ]
             : [
                 'ss -ti   # rtt:<srtt>/<rttvar> per socket',
                 'mtr -rwc 100 <peer>',

@@ -130,7 +130,7 @@ phase_doctor() {
   local rep="$logdir/doctor.json"
   check "doctor --duration 3s --output json: valid report, every collector attached" bash -c "
     '$root/bin/kerno' doctor --duration 3s --output json >'$rep' &&
-    jq -e '.schemaVersion == 1 and (.findings | type == \"array\") and (.summary | has(\"critical\") and has(\"warning\") and has(\"info\"))' '$rep' >/dev/null &&
+    jq -e '.schemaVersion == 2 and (.findings | type == \"array\") and (.summary | has(\"critical\") and has(\"warning\") and has(\"info\"))' '$rep' >/dev/null &&
     jq -e '[.coverage[] | select(.state != \"ok\")] | length == 0' '$rep' >/dev/null || { jq -c '.coverage[] | select(.state != \"ok\")' '$rep'; exit 1; }
     jq -e '[.coverage[] | select(.programsLoaded != .programsTotal)] | length == 0' '$rep' >/dev/null"
   check "doctor on the idle machine: no warning or critical finding" bash -c "
@@ -152,7 +152,7 @@ signals_sees_workload() {
   "$root/bin/kerno" signals --duration 2s --output json >"$out" || rc=$?
   kill "$loop" 2>/dev/null; wait "$loop" 2>/dev/null
   ((rc == 0)) || { echo "kerno signals exited $rc"; return 1; }
-  jq -e '.schemaVersion == 1 and .sched.totalCount > 0 and
+  jq -e '.schemaVersion == 2 and .sched.totalCount > 0 and
     ([.syscall.entries[] | select(.comm == "cat" and .name == "openat") | .count] | add // 0) > 0' "$out" >/dev/null ||
     { jq -c '{schemaVersion, syscall: .syscall.totalCount, sched: .sched.totalCount,
         cat: [.syscall.entries[] | select(.comm == "cat") | {name, count}]}' "$out"; return 1; }

@@ -3,7 +3,9 @@
 // nanoseconds, timestamps as RFC 3339 strings. A missing sub-snapshot means "not observed" — rules skip it,
 // and `coverage` says why it is missing.
 
-export const SCHEMA_VERSION = 1;
+// 2: TCP counts every network namespace (per-namespace breakdown), and its names say what they count
+//    (retransmitEvents, tracedRetransSegs; a connection's retransSegs).
+export const SCHEMA_VERSION = 2;
 
 /** Latency distribution summary. All values are integer nanoseconds; `count` is the number of samples. */
 export interface Percentiles {
@@ -97,17 +99,53 @@ export interface TcpConnection {
   dstAddr: string;
   srcPort: number;
   dstPort: number;
+  /** Network-namespace inode of the socket (what /proc/<pid>/ns/net names); 0 = unknown. */
+  netns: number;
   pid: number;
   comm: string;
-  retransmits: number;
+  /** Segments this connection retransmitted in the window (a TSO/GSO retransmit carries several). */
+  retransSegs: number;
   /** Smoothed RTT of the socket at its last retransmit, ns (0 = unknown). */
   srttNs: number;
 }
 
+/** One network namespace's TCP over the window: a pod, a container, an `ip netns`, or the host. */
+export interface TcpNamespace {
+  /** nsfs inode; 0 = sockets whose namespace was unknown (resets answering no socket). */
+  netns: number;
+  /** The namespace pid 1 lives in. */
+  host: boolean;
+  /** Its `ip netns` name (/run/netns), when it has one. */
+  name?: string;
+  /** A process living in it (0 = none found) and that process's name and cgroup, which say whose it is. */
+  pid: number;
+  comm: string;
+  cgroupPath: string;
+  containerId?: string;
+  podUid?: string;
+  /** False when the namespace's own MIB could not be read over the whole window (no process in it at one
+   *  end): segmentsOut / retransSegs are then 0 and only the traced counts below are known. */
+  mib: boolean;
+  /** From the namespace's /proc/<pid>/net/snmp, deltas over the window. */
+  segmentsOut: number;
+  retransSegs: number;
+  retransmitRatePct: number;
+  /** From the tracepoints. */
+  retransmitEvents: number;
+  tracedRetransSegs: number;
+  resetsSent: number;
+  resetsReceived: number;
+  /** RTT samples ≥ 100 ms from this namespace's sockets. */
+  slowRttSamples: number;
+}
+
 export interface TcpSignals {
-  /** Retransmit events seen by tcp_retransmit_skb during the window. */
-  retransmits: number;
-  /** Kernel counters from /proc/net/snmp (host netns), deltas over the window. */
+  /** Successful retransmit events seen by tcp_retransmit_skb during the window, all namespaces. */
+  retransmitEvents: number;
+  /** Segments in those retransmits (TSO/GSO skbs carry several), all namespaces. */
+  tracedRetransSegs: number;
+  /** Kernel TCP MIB counters (/proc/<pid>/net/snmp), summed over every network namespace whose MIB was
+   *  read at both ends of the window (or that was created during it), deltas over the window. */
   segmentsOut: number;
   retransSegs: number;
   /** retransSegs ÷ segmentsOut × 100 over the window (0 when nothing was sent). */
@@ -116,10 +154,16 @@ export interface TcpSignals {
   resetsSent: number;
   resetsReceived: number;
   stateChanges: number;
-  /** Connections that reached ESTABLISHED during the window plus those still established at its end. */
+  /** Connections in ESTABLISHED or CLOSE-WAIT at the end of the window (MIB CurrEstab), all namespaces. */
   activeConnections: number;
-  /** Top retransmitting connections, by retransmits descending. */
+  /** Top retransmitting connections, by retransSegs descending. */
   topRetransmitters: TcpConnection[];
+  /** Namespaces with traffic, by retransmitted segments, then segments sent (bounded: see otherNamespaces). */
+  namespaces: TcpNamespace[];
+  /** The namespaces beyond `namespaces`, summed. */
+  otherNamespaces: { count: number; segmentsOut: number; retransSegs: number; tracedRetransSegs: number };
+  /** Distinct network namespaces found (with a process in them) at the end of the window. */
+  namespacesSeen: number;
 }
 
 // ---------------------------------------------------------------------------------------------- fd

@@ -32,9 +32,33 @@ export function syscallSubject(e: Pick<SyscallEntry, 'name' | 'comm'>): string {
 //            does not itemise: a bug or a probe depending on the program, so they need the much higher bar
 //            of syscall_error_other_pct and syscall_error_other_min_per_sec, and warn at most.
 //
-// The classes are judged by errno alone, not by (syscall, errno) pairs: a hand-kept list of benign pairs
-// always misses the next program's probe.
+// The classes are judged by errno, not by a hand-kept list of benign (syscall, errno) pairs, which always
+// misses the next program's probe. The one exception is where a syscall's own documentation gives an errno
+// the meaning of an answer (QUESTIONS below): access() exists to ask "may I?", so any refusal is its
+// answer; readlink() on a file that is not a symlink is EINVAL, and realpath() walks every component of a
+// path that way (gcc's cc1plus: 1,480/s here); ioctl() says ENOTTY/EINVAL for a request this file does not
+// support (isatty, terminal and feature probes); fcntl(F_GETFD) and close() say EBADF for "not open" (shells
+// before a redirection, daemons closing every descriptor); prctl() says EINVAL for an option this kernel lacks.
 export type ErrnoClass = 'failure' | 'answer' | 'other';
+
+const EINVAL = 22;
+const EBADF = 9;
+const ENOTTY = 25;
+const ALL = 'all' as const;
+const QUESTIONS: ReadonlyMap<string, ReadonlySet<number> | typeof ALL> = new Map<
+  string,
+  ReadonlySet<number> | typeof ALL
+>([
+  ['access', ALL],
+  ['faccessat', ALL],
+  ['faccessat2', ALL],
+  ['readlink', new Set([EINVAL])],
+  ['readlinkat', new Set([EINVAL])],
+  ['ioctl', new Set([ENOTTY, EINVAL])],
+  ['fcntl', new Set([EBADF])],
+  ['close', new Set([EBADF])],
+  ['prctl', new Set([EINVAL])],
+]);
 
 const FAILURE_ERRNOS: ReadonlySet<number> = new Set([
   1, // EPERM
@@ -92,7 +116,10 @@ const ANSWER_ERRNOS: ReadonlySet<number> = new Set([
   516, // ERESTART_RESTARTBLOCK
 ]);
 
-export function errnoClass(errno: number): ErrnoClass {
+/** What an errno means; `syscall` only matters where its documentation makes the errno an answer. */
+export function errnoClass(errno: number, syscall?: string): ErrnoClass {
+  const q = syscall !== undefined ? QUESTIONS.get(syscall) : undefined;
+  if (q === ALL || q?.has(errno)) return 'answer';
   if (FAILURE_ERRNOS.has(errno)) return 'failure';
   if (ANSWER_ERRNOS.has(errno)) return 'answer';
   return 'other';
@@ -105,7 +132,8 @@ export const ERRNO_CLASS_DOCS: Readonly<Record<ErrnoClass, string>> = {
     'ENOSPC, EDQUOT, EMFILE, ENFILE, ENOMEM, EACCES, EPERM, EROFS, ESTALE …): counts at the normal bar',
   answer:
     'answer: the call answered a probe (EAGAIN, EINTR, EINPROGRESS, ENOENT, ESPIPE, ENOTTY, ENOSYS, EEXIST, ' +
-    'EOPNOTSUPP …): never warns on its own',
+    'EOPNOTSUPP …; and where a syscall documents it so: any access() refusal, readlink() EINVAL, ' +
+    'fcntl()/close() EBADF): never warns on its own',
   other:
     'other: meaning depends on the program (EINVAL, EBADF, EFAULT, EBUSY …, and errors not itemised): ' +
     'needs the higher bar, WARNING at most',
@@ -125,7 +153,7 @@ export interface ErrorBreakdown {
 }
 
 export function errorBreakdown(e: SyscallEntry): ErrorBreakdown {
-  const of = (c: ErrnoClass) => e.errnos.filter((x) => errnoClass(x.errno) === c);
+  const of = (c: ErrnoClass) => e.errnos.filter((x) => errnoClass(x.errno, e.name) === c);
   const sum = (xs: ErrnoCount[]) => xs.reduce((n, x) => n + x.count, 0);
   const failing = of('failure');
   const answering = of('answer');

@@ -1,14 +1,17 @@
-// tcp collector: retransmits per connection (aggregated in the kernel by bpf/tcp.bpf.c), resets, state
-// changes, a smoothed-RTT histogram, and the retransmit RATE from the kernel's own counters:
+// tcp collector: retransmits per connection and per network namespace (aggregated in the kernel by
+// bpf/tcp.bpf.c), resets, state changes, a smoothed-RTT histogram, and the retransmit RATE from the
+// kernel's own counters:
 //
-//   retransmitRatePct = Δ RetransSegs ÷ Δ OutSegs × 100 over the window (/proc/net/snmp, all of TCP)
+//   retransmitRatePct = Δ RetransSegs ÷ Δ OutSegs × 100 over the window, from the TCP MIB of EVERY network
+//                       namespace (tcp-namespaces.ts), overall and per namespace
 //
 // i.e. the share of sent segments that were retransmissions — what "2 % retransmits" means to a network
 // engineer. The original divided retransmit events by all TCP events (connects + closes + retransmits),
-// which swings with connection churn rather than loss.
+// which swings with connection churn rather than loss. Reading only kerno's own /proc/net/snmp made every
+// pod's traffic invisible: on a Kubernetes node each pod is its own namespace.
 import { isIPv4 } from 'node:net';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
-import type { SignalsPart, TcpConnection } from '../signals.js';
+import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals.js';
 import { bpfStats, loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
 import {
   addHistogram,
@@ -17,15 +20,23 @@ import {
   subtractHistogram,
   type Histogram,
 } from '../bpf/histogram.js';
-import { readTcpCounters, type TcpCounters } from './procfs/net-snmp.js';
-import { countEstablished } from './procfs/tcp-sockets.js';
+import { parseCgroupPath } from './procfs/cgroup-paths.js';
+import { cgroupOfPid, commOfPid } from './procfs/netns.js';
+import {
+  namespaceDeltas,
+  readNamespaceMibs,
+  type MibReading,
+  type NamespaceDelta,
+} from './tcp-namespaces.js';
 
 // Layout: bpf/tcp.h
 const AF_INET = 2;
+const K_NETNS = 40;
 const V_RETRANS_SEGS = 8;
 const V_SRTT_US = 24;
 const V_PID = 28;
 const V_COMM = 32;
+const NS = { retransmits: 0, retransSegs: 8, resetsSent: 16, resetsReceived: 24, rttSlow: 32 };
 const CNT = {
   events: 0,
   connUpdateFail: 1,
@@ -36,9 +47,10 @@ const CNT = {
   resetsReceived: 7,
   stateChanges: 8,
   established: 9,
+  netnsUpdateFail: 13,
 };
 
-export const TCP_LIMITS = { topRetransmitters: 32 };
+export const TCP_LIMITS = { topRetransmitters: 32, namespaces: 16 };
 
 export function formatAddr(family: number, raw: Buffer): string {
   if (family === AF_INET) return `${raw[0]}.${raw[1]}.${raw[2]}.${raw[3]}`;
@@ -72,17 +84,48 @@ function compressV6(groups: string[]): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
+/** The traced per-namespace counts (bpf/tcp.h struct tcp_netns_value). */
+interface TracedNetns {
+  retransmitEvents: number;
+  tracedRetransSegs: number;
+  resetsSent: number;
+  resetsReceived: number;
+  slowRttSamples: number;
+}
+
 interface RawTcp {
   conns: Map<string, TcpConnection>;
+  netns: Map<number, TracedNetns>;
   rtt: Histogram;
   counters: number[];
+}
+
+const TRACED_KEYS = [
+  'retransmitEvents',
+  'tracedRetransSegs',
+  'resetsSent',
+  'resetsReceived',
+  'slowRttSamples',
+] as const;
+
+function tracedDelta(now: TracedNetns | undefined, base: TracedNetns | undefined): TracedNetns {
+  const out = {} as TracedNetns;
+  for (const k of TRACED_KEYS) out[k] = Math.max(0, (now?.[k] ?? 0) - (base?.[k] ?? 0));
+  return out;
+}
+
+/** Ranked by what hurts: retransmitted segments (the MIB's, or the traced ones where no MIB), then traffic. */
+function byRetransmits(a: TcpNamespace, b: TcpNamespace): number {
+  const ra = a.mib ? a.retransSegs : a.tracedRetransSegs;
+  const rb = b.mib ? b.retransSegs : b.tracedRetransSegs;
+  return rb - ra || b.segmentsOut - a.segmentsOut || a.netns - b.netns;
 }
 
 export class TcpCollector implements Collector {
   readonly name = 'tcp';
   #bpf: LoadedBpf | undefined;
   #baseline: RawTcp | undefined;
-  #before: TcpCounters | undefined;
+  #before: MibReading | undefined;
   #events = 0;
   #dropped = 0;
 
@@ -98,7 +141,7 @@ export class TcpCollector implements Collector {
         ],
       },
     ]);
-    this.#before = await readTcpCounters();
+    this.#before = await readNamespaceMibs();
   }
 
   stats(): CollectorStats {
@@ -117,10 +160,22 @@ export class TcpCollector implements Collector {
         dstPort: key.readUInt16LE(6),
         srcAddr: formatAddr(family, key.subarray(8, 24)),
         dstAddr: formatAddr(family, key.subarray(24, 40)),
-        retransmits: Number(value.readBigUInt64LE(V_RETRANS_SEGS)),
+        netns: key.readUInt32LE(K_NETNS),
+        retransSegs: Number(value.readBigUInt64LE(V_RETRANS_SEGS)),
         srttNs: value.readUInt32LE(V_SRTT_US) * 1000,
         pid: value.readUInt32LE(V_PID),
         comm: cString(value, V_COMM, 16),
+      });
+    }
+    const netns = new Map<number, TracedNetns>();
+    for (const { key, value } of obj.map('netns').dump()) {
+      const u64 = (off: number) => Number(value.readBigUInt64LE(off));
+      netns.set(key.readUInt32LE(0), {
+        retransmitEvents: u64(NS.retransmits),
+        tracedRetransSegs: u64(NS.retransSegs),
+        resetsSent: u64(NS.resetsSent),
+        resetsReceived: u64(NS.resetsReceived),
+        slowRttSamples: u64(NS.rttSlow),
       });
     }
     const rttMap = obj.map('rtt');
@@ -129,45 +184,99 @@ export class TcpCollector implements Collector {
     if (v) for (const cpu of rttMap.perCpuValues(v)) addHistogram(rtt, cpu, 0);
     const counters = readCounters(obj);
     this.#events = counters[CNT.events] ?? 0;
-    this.#dropped = (counters[CNT.connUpdateFail] ?? 0) + (counters[CNT.skStorageFail] ?? 0);
-    return { conns, rtt, counters };
+    this.#dropped =
+      (counters[CNT.connUpdateFail] ?? 0) +
+      (counters[CNT.skStorageFail] ?? 0) +
+      (counters[CNT.netnsUpdateFail] ?? 0);
+    return { conns, netns, rtt, counters };
   }
 
   async snapshot(_windowNs: number): Promise<SignalsPart> {
     if (!this.#before) throw new Error('tcp: snapshot before start');
-    const after = await readTcpCounters();
-    const outSegs = after.outSegs - this.#before.outSegs;
-    const retransSegs = after.retransSegs - this.#before.retransSegs;
+    const after = await readNamespaceMibs();
     const raw = this.readRaw();
     const base = this.#baseline;
     const conns: TcpConnection[] = [];
     for (const [k, c] of raw.conns) {
-      const retransmits = c.retransmits - (base?.conns.get(k)?.retransmits ?? 0);
-      if (retransmits > 0) conns.push({ ...c, retransmits });
+      const retransSegs = c.retransSegs - (base?.conns.get(k)?.retransSegs ?? 0);
+      if (retransSegs > 0) conns.push({ ...c, retransSegs });
     }
-    conns.sort((a, b) => b.retransmits - a.retransmits || b.srttNs - a.srttNs);
+    conns.sort((a, b) => b.retransSegs - a.retransSegs || b.srttNs - a.srttNs);
     const rtt = base ? subtractHistogram(raw.rtt, base.rtt) : raw.rtt;
     const d = (i: number): number => (raw.counters[i] ?? 0) - (base?.counters[i] ?? 0);
-    return {
-      tcp: {
-        retransmits: d(CNT.retransSegs),
-        segmentsOut: outSegs,
-        retransSegs,
-        retransmitRatePct: outSegs > 0 ? (retransSegs / outSegs) * 100 : 0,
-        rtt: percentiles(rtt),
-        resetsSent: d(CNT.resetsSent),
-        resetsReceived: d(CNT.resetsReceived),
-        stateChanges: d(CNT.stateChanges),
-        activeConnections: await countEstablished(),
-        topRetransmitters: conns.slice(0, TCP_LIMITS.topRetransmitters),
+    const namespaces = await this.namespaces(namespaceDeltas(this.#before, after), after, raw, conns);
+    const totals = { segmentsOut: 0, retransSegs: 0, currEstab: 0 };
+    for (const m of after.mibs.values()) totals.currEstab += m.counters.currEstab;
+    for (const ns of namespaces) {
+      totals.segmentsOut += ns.segmentsOut;
+      totals.retransSegs += ns.retransSegs;
+    }
+    const shown = namespaces.slice(0, TCP_LIMITS.namespaces);
+    const rest = namespaces.slice(TCP_LIMITS.namespaces);
+    await Promise.all(shown.map((ns) => identify(ns)));
+    const tcp: TcpSignals = {
+      retransmitEvents: d(CNT.retransmits),
+      tracedRetransSegs: d(CNT.retransSegs),
+      segmentsOut: totals.segmentsOut,
+      retransSegs: totals.retransSegs,
+      retransmitRatePct: totals.segmentsOut > 0 ? (totals.retransSegs / totals.segmentsOut) * 100 : 0,
+      rtt: percentiles(rtt),
+      resetsSent: d(CNT.resetsSent),
+      resetsReceived: d(CNT.resetsReceived),
+      stateChanges: d(CNT.stateChanges),
+      activeConnections: totals.currEstab,
+      topRetransmitters: conns.slice(0, TCP_LIMITS.topRetransmitters),
+      namespaces: shown,
+      otherNamespaces: {
+        count: rest.length,
+        segmentsOut: rest.reduce((n, x) => n + x.segmentsOut, 0),
+        retransSegs: rest.reduce((n, x) => n + x.retransSegs, 0),
+        tracedRetransSegs: rest.reduce((n, x) => n + x.tracedRetransSegs, 0),
       },
+      namespacesSeen: after.scan.withProcesses.size,
     };
+    return { tcp };
+  }
+
+  /** Every namespace that sent segments or that the tracepoints saw, ranked. */
+  private async namespaces(
+    deltas: Map<number, NamespaceDelta>,
+    after: MibReading,
+    raw: RawTcp,
+    conns: TcpConnection[],
+  ): Promise<TcpNamespace[]> {
+    const out: TcpNamespace[] = [];
+    const inodes = new Set([...deltas.keys(), ...raw.netns.keys()]);
+    for (const inode of inodes) {
+      const mib = deltas.get(inode);
+      const traced = tracedDelta(raw.netns.get(inode), this.#baseline?.netns.get(inode));
+      const segmentsOut = mib?.delta?.outSegs ?? 0;
+      const retransSegs = mib?.delta?.retransSegs ?? 0;
+      if (segmentsOut === 0 && retransSegs === 0 && TRACED_KEYS.every((k) => traced[k] === 0)) continue;
+      // A namespace with no MIB: its pid may still be known from a retransmitting connection's owner.
+      const owner = conns.find((c) => c.netns === inode && c.pid > 0);
+      const name = after.scan.named.get(inode);
+      out.push({
+        netns: inode,
+        host: inode !== 0 && inode === after.scan.hostInode,
+        ...(name !== undefined ? { name } : {}),
+        pid: mib?.pid ?? owner?.pid ?? 0,
+        comm: '',
+        cgroupPath: '',
+        mib: mib?.delta !== undefined,
+        segmentsOut,
+        retransSegs,
+        retransmitRatePct: segmentsOut > 0 ? (retransSegs / segmentsOut) * 100 : 0,
+        ...traced,
+      });
+    }
+    return out.sort(byRetransmits);
   }
 
   async reset(): Promise<void> {
     if (!this.#bpf) return;
     this.#baseline = this.readRaw();
-    this.#before = await readTcpCounters();
+    this.#before = await readNamespaceMibs();
   }
 
   async metrics(): Promise<CollectorMetrics> {
@@ -187,4 +296,16 @@ export class TcpCollector implements Collector {
   async stop(): Promise<void> {
     this.#bpf?.close();
   }
+}
+
+/** Who lives in a namespace: its process's name and cgroup, and the container / pod the cgroup names. */
+async function identify(ns: TcpNamespace): Promise<void> {
+  if (ns.pid <= 0) return;
+  const [comm, cgroupPath] = await Promise.all([commOfPid(ns.pid), cgroupOfPid(ns.pid)]);
+  ns.comm = comm ?? '';
+  ns.cgroupPath = cgroupPath ?? '';
+  if (ns.host || cgroupPath === undefined) return;
+  const meta = parseCgroupPath(cgroupPath);
+  if (meta.containerId !== undefined) ns.containerId = meta.containerId;
+  if (meta.podUid !== undefined) ns.podUid = meta.podUid;
 }

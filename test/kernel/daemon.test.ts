@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { requireKernel } from '../helpers/kernel.js';
 import { startWorkload } from '../helpers/workload.js';
 import { get, sampleValue, startDaemon, type DaemonProcess } from './daemon-harness.js';
+import { SCHEMA_VERSION } from '../../src/signals.js';
 
 requireKernel();
 
@@ -119,7 +120,7 @@ describe('kerno start with every collector', () => {
       coverage: { name: string }[];
       durationNs: number;
     };
-    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.schemaVersion, SCHEMA_VERSION);
     assert.ok(report.coverage.some((c) => c.name === 'syscall'));
     assert.ok(report.durationNs >= 1.5e9 && report.durationNs < 10e9, `window ${report.durationNs} ns`);
     const p = await get(`${d.url}/panics`);

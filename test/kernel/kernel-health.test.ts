@@ -7,7 +7,7 @@ import { closeSync, constants, openSync, readFileSync, readSync, writeFileSync }
 import { requireKernel } from '../helpers/kernel.js';
 import { KernelCollector } from '../../src/collectors/kernel.js';
 import type { CollectorContext } from '../../src/collectors/types.js';
-import type { Signals } from '../../src/signals.js';
+import { SCHEMA_VERSION, type Signals } from '../../src/signals.js';
 import { parseKmsgRecord, type KmsgRecord } from '../../src/collectors/kmsg/record.js';
 import { KERNEL_HEALTH_RULES } from '../../rules/kernel_health.js';
 import { applyNetconsole, detectNetconsoleSupport, netconsoleSetupPlan } from '../../src/netconsole/setup.js';
@@ -84,7 +84,7 @@ test('kernel collector: user-space /dev/kmsg lines never count, real kernel reco
     assert.ok(!k.messages.some((m) => m.line.includes(tag) || m.context.some((l) => l.includes(tag))));
 
     const signals: Signals = {
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
       windowStart: new Date().toISOString(),
       windowEnd: new Date().toISOString(),
       durationNs: 1e9,

@@ -53,7 +53,7 @@ describe('fetchFindings', () => {
         case '/html/findings':
           return send(200, '<html>hello</html>', 'text/html');
         case '/v2/findings':
-          return send(200, JSON.stringify({ ...report, schemaVersion: 2 }));
+          return send(200, JSON.stringify({ ...report, schemaVersion: SCHEMA_VERSION + 1 }));
         case '/notreport/findings':
           return send(200, '{"hello":"world"}');
         case '/boom/findings':
@@ -117,7 +117,9 @@ describe('fetchFindings', () => {
     await fails(
       `${base}/v2/findings`,
       'schema',
-      /report has schemaVersion 2; this kerno reads schemaVersion 1/,
+      new RegExp(
+        `report has schemaVersion ${SCHEMA_VERSION + 1}; this kerno reads schemaVersion ${SCHEMA_VERSION}`,
+      ),
     );
     await fails(`${base}/notreport/findings`, 'schema', /report has no schemaVersion/);
     await fails(`${base}/boom/findings`, 'http', /HTTP 500: internal error/);

@@ -11,6 +11,7 @@ import { EXIT, type CliIO } from '../../../src/cli/io.js';
 import { defaultConfig, type Config } from '../../../src/config/index.js';
 import { runDaemon, type DaemonOptions, type DaemonStarted } from '../../../src/daemon/daemon.js';
 import type { Logger } from '../../../src/runtime/log.js';
+import { SCHEMA_VERSION } from '../../../src/signals.js';
 import { deferred, FakeCollection, http, rawConnection, status } from './helpers.js';
 
 let dir: string;
@@ -132,7 +133,7 @@ describe('runDaemon', () => {
     await until(async () => (await http(`${url}/findings`)).status === 200, 'the first diagnosis window');
     const f = await http(`${url}/findings`);
     const report = JSON.parse(f.body);
-    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.schemaVersion, SCHEMA_VERSION);
     assert.ok(Array.isArray(report.findings));
     assert.ok(h.collection.snapshotCalls >= 1 && h.collection.resetCalls >= 1);
     const p = await http(`${url}/panics`);

@@ -5,6 +5,7 @@ import type { Finding } from '../../../src/doctor/types.js';
 import { FindingsLoop, registerDiagnosisMetrics } from '../../../src/daemon/findings-loop.js';
 import { createLogger } from '../../../src/runtime/log.js';
 import { emptySignals, FakeCollection, parseExposition, samples } from './helpers.js';
+import { SCHEMA_VERSION } from '../../../src/signals.js';
 
 function finding(rule: string, severity: Finding['severity']): Finding {
   return {
@@ -75,7 +76,7 @@ describe('FindingsLoop', () => {
     assert.deepEqual(order, ['snapshot', 'reset', 'snapshot', 'reset']);
     assert.deepEqual(seen, [{ tcp_retransmit_pct: 1 }, { tcp_retransmit_pct: 7 }]);
     assert.equal(loop.windows, 2);
-    assert.equal(loop.report?.schemaVersion, 1);
+    assert.equal(loop.report?.schemaVersion, SCHEMA_VERSION);
     assert.equal(loop.report?.tool.version, '1.0.0');
     assert.equal(loop.report?.summary.critical, 1);
   });

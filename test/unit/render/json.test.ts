@@ -36,13 +36,13 @@ test('the schema checker rejects wrong types, missing keys, unknown keys and bad
   broken.findings[0].unexpected = true;
   broken.coverage[0].events = -1;
   broken.signals.syscall.entries[0].latency.p99 = '180ms';
-  broken.schemaVersion = 2;
+  broken.schemaVersion = 3;
   assert.deepEqual(validate(schema, broken).sort(), [
     '$.coverage[0].events: -1 is below the minimum 0',
     '$.durationNs: expected integer, got number 1.5',
     '$.findings[0].severity: "fatal" is not one of ["info","warning","critical"]',
     '$.findings[0]: unexpected key "unexpected"',
-    '$.schemaVersion: expected 1, got 2',
+    '$.schemaVersion: expected 2, got 3',
     '$.signals.syscall.entries[0].latency.p99: expected integer, got string',
     '$.summary: missing required key "warning"',
   ]);

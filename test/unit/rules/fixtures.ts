@@ -17,6 +17,7 @@ import {
   type Signals,
   type SyscallEntry,
   type TcpConnection,
+  type TcpNamespace,
 } from '../../../src/signals.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../../src/doctor/thresholds.js';
 import type { Finding } from '../../../src/doctor/types.js';
@@ -74,6 +75,32 @@ export function syscallEntry(over: Partial<SyscallEntry> = {}): SyscallEntry {
   };
 }
 
+export const HOST_NETNS = 4026531840;
+
+/** A namespace's TCP; the rate follows segmentsOut / retransSegs unless given. */
+export function tcpNamespace(over: Partial<TcpNamespace> = {}): TcpNamespace {
+  const ns: TcpNamespace = {
+    netns: HOST_NETNS,
+    host: true,
+    pid: 1,
+    comm: 'systemd',
+    cgroupPath: '/init.scope',
+    mib: true,
+    segmentsOut: 0,
+    retransSegs: 0,
+    retransmitRatePct: 0,
+    retransmitEvents: 0,
+    tracedRetransSegs: 0,
+    resetsSent: 0,
+    resetsReceived: 0,
+    slowRttSamples: 0,
+    ...over,
+  };
+  if (over.retransmitRatePct === undefined && ns.segmentsOut > 0)
+    ns.retransmitRatePct = (ns.retransSegs / ns.segmentsOut) * 100;
+  return ns;
+}
+
 export function tcpConn(over: Partial<TcpConnection> = {}): TcpConnection {
   return {
     family: 4,
@@ -81,9 +108,10 @@ export function tcpConn(over: Partial<TcpConnection> = {}): TcpConnection {
     dstAddr: '10.0.0.2',
     srcPort: 43210,
     dstPort: 80,
+    netns: HOST_NETNS,
     pid: 4242,
     comm: 'curl',
-    retransmits: 1,
+    retransSegs: 1,
     srttNs: 300 * US,
     ...over,
   };
@@ -254,7 +282,8 @@ export function quietSignals(): Signals {
       ],
     },
     tcp: {
-      retransmits: 3,
+      retransmitEvents: 3,
+      tracedRetransSegs: 3,
       segmentsOut: 120,
       retransSegs: 3,
       retransmitRatePct: 2.5,
@@ -263,7 +292,12 @@ export function quietSignals(): Signals {
       resetsReceived: 0,
       stateChanges: 4,
       activeConnections: 2,
-      topRetransmitters: [tcpConn({ retransmits: 3, comm: 'sshd', pid: 700, dstPort: 22 })],
+      topRetransmitters: [tcpConn({ retransSegs: 3, comm: 'sshd', pid: 700, dstPort: 22 })],
+      namespaces: [
+        tcpNamespace({ segmentsOut: 120, retransSegs: 3, retransmitEvents: 3, tracedRetransSegs: 3 }),
+      ],
+      otherNamespaces: { count: 0, segmentsOut: 0, retransSegs: 0, tracedRetransSegs: 0 },
+      namespacesSeen: 1,
     },
     fd: {
       totalOpens: 400,

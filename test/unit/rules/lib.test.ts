@@ -83,6 +83,15 @@ describe('errno classification', () => {
     for (const e of [22, 9, 14, 16, 98]) assert.equal(errnoClass(e), 'other', `errno ${e}`);
   });
 
+  it('an errno a syscall documents as its answer is an answer there only', () => {
+    assert.equal(errnoClass(22, 'readlink'), 'answer'); // EINVAL: not a symlink (realpath walking a path)
+    assert.equal(errnoClass(22, 'write'), 'other');
+    assert.equal(errnoClass(13, 'faccessat2'), 'answer'); // access() exists to ask "may I?"
+    assert.equal(errnoClass(13, 'openat'), 'failure');
+    assert.equal(errnoClass(9, 'fcntl'), 'answer'); // F_GETFD: is this descriptor open?
+    assert.equal(errnoClass(9, 'read'), 'other');
+  });
+
   it('splits errors into classes; errors not itemised are other (unknown is not benign)', () => {
     const b = errorBreakdown(
       syscallEntry({

@@ -193,7 +193,7 @@ describe('syscall_error_rate', () => {
 
   it('other-class errnos need the higher bar and warn at most', () => {
     const einval = (count: number, errors: number) =>
-      failing(count, errors, { errno: 22, name: 'EINVAL' }, { name: 'ioctl', comm: 'agent' });
+      failing(count, errors, { errno: 22, name: 'EINVAL' }, { name: 'pwrite64', comm: 'agent' });
     // 40 % at 400/s: below the 50 % share.
     assert.deepEqual(runRule(syscallErrorRate, einval(30_000, 12_000)), []);
     // 100 % at 99.97/s: below 100/s.
@@ -201,7 +201,7 @@ describe('syscall_error_rate', () => {
     const [f] = runRule(syscallErrorRate, einval(6_000, 3_000));
     assert.equal(f!.severity, 'warning');
     assert.equal(f!.threshold, D.syscall_error_other_pct);
-    assert.ok(f!.evidence.some((l) => l.includes('why ioctl(agent) counts — other:')));
+    assert.ok(f!.evidence.some((l) => l.includes('why pwrite64(agent) counts — other:')));
     // Unitemised errors are other-class: 10 000 recvfrom, 9 000 EAGAIN and 1 000 unknown → 10 %: quiet.
     const mixed = withSlow({
       name: 'recvfrom',
@@ -214,7 +214,7 @@ describe('syscall_error_rate', () => {
   });
 
   it('failure class outranks other class; the finding names its class and what was not counted', () => {
-    const s = failing(10_000, 10_000, { errno: 22, name: 'EINVAL' }, { name: 'ioctl', comm: 'agent' });
+    const s = failing(10_000, 10_000, { errno: 22, name: 'EINVAL' }, { name: 'pwrite64', comm: 'agent' });
     s.syscall!.entries.push(
       syscallEntry({
         name: 'connect',
