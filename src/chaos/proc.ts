@@ -126,6 +126,15 @@ export function readTcpCounters(): TcpCounters | undefined {
   }
 }
 
+/** The TCP MIB of a named (`ip netns`) namespace, read from inside it. */
+export async function readNetnsTcpCounters(netns: string): Promise<TcpCounters | undefined> {
+  try {
+    return parseSnmpTcp((await run('ip', ['netns', 'exec', netns, 'cat', '/proc/net/snmp'])).stdout);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface DiskCounters {
   writes: number;
   writeTicksMs: number;

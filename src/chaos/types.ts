@@ -22,7 +22,17 @@ export type ChaosSubject =
       /** path inside the hierarchy, e.g. /kerno-chaos-mem-1a2b3c4d */ path: string;
       dir: string;
     }
-  | { kind: 'connection'; srcAddr: string; srcPort: number; dstAddr: string; dstPort: number; netns: string }
+  | {
+      kind: 'connection';
+      srcAddr: string;
+      srcPort: number;
+      dstAddr: string;
+      dstPort: number;
+      /** The connection's own (sending) namespace, where its retransmits are counted. */
+      netns: string;
+      /** The receiving end's namespace (tcp-loss: it holds the drop rule). */
+      peerNetns?: string;
+    }
   | { kind: 'device'; /** "maj:min" of the whole disk */ dev: string; name: string };
 
 export interface ScenarioResult {

@@ -153,7 +153,13 @@ export const SUBJECT_MATCHERS: Readonly<Record<string, Matcher>> = {
       (s): s is Extract<ChaosSubject, { kind: 'connection' }> => s.kind === 'connection',
     );
     const names = conns.map((c) => `${c.srcAddr}:${c.srcPort}→${c.dstAddr}:${c.dstPort}`);
-    return names.includes(f.subject) ? undefined : `subject "${f.subject}" is none of ${names.join(', ')}`;
+    if (!names.includes(f.subject)) return `subject "${f.subject}" is none of ${names.join(', ')}`;
+    // The loss is in a pod-like namespace, not the host's: the finding must name that namespace.
+    const where = f.evidence.find((l) => l.startsWith('where: ')) ?? '';
+    const netns = conns[0]?.netns;
+    return netns !== undefined && where.includes(`ip netns ${netns}`)
+      ? undefined
+      : `finding does not name the sending namespace ${netns}: "${where}"`;
   },
   syscall_error_rate(f, subjects) {
     const comms = new Set(processes(subjects).map((p) => p.comm));

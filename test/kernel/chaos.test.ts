@@ -302,38 +302,49 @@ test('memory-stall: /proc/pressure/memory full total grows', T, async (t) => {
   assertCleanedUp(result, seen);
 });
 
-test('tcp-loss: RetransSegs ÷ OutSegs of the sender (root) namespace ≥ 2 %', T, async (t) => {
-  const a = snmpTcp();
-  let duringRun = '';
-  const { result, seen } = await induce('tcp-loss', { durationNs: 4e9, intensity: 'low' }, async (seen) => {
-    const c = await waitFor('connection subject', () => subjectOf(seen, 'connection'));
-    duringRun =
-      sh('ip', ['netns', 'list']) +
-      sh('ip', [
-        'netns',
-        'exec',
-        c.netns,
-        'nft',
-        'list',
-        'table',
-        'inet',
-        `kerno_chaos_${c.netns.slice(-8)}`,
-      ]);
-  });
-  const b = snmpTcp();
-  const ratio = pct(b.retrans - a.retrans, b.out - a.out);
-  const c = subjectOf(seen, 'connection')!;
-  t.diagnostic(
-    `tcp-loss low (5 % drop): host RetransSegs/OutSegs = ${b.retrans - a.retrans}/${b.out - a.out} = ${ratio} %; ` +
-      `sockets ${result.observed.socketRetransPct} %; nft dropped ${result.observed.nftDroppedPackets} packets; ` +
-      `${c.srcAddr}:${c.srcPort} → ${c.dstAddr}:${c.dstPort}`,
-  );
-  assert.match(duringRun, new RegExp(c.netns), 'namespace existed during the run');
-  assert.match(duringRun, /numgen random mod 100 < 5/, 'drop rule installed in the namespace');
-  assert.ok(ratio >= 2, `retransmit ratio ${ratio} % ≥ 2 %`);
-  assert.ok(result.observed.nftDroppedPackets! > 0);
-  assertCleanedUp(result, seen);
-});
+test(
+  'tcp-loss: two non-root namespaces; RetransSegs ÷ OutSegs of the sending one ≥ 2 %, the host MIB untouched',
+  T,
+  async (t) => {
+    const a = snmpTcp();
+    let duringRun = '';
+    const { result, seen } = await induce('tcp-loss', { durationNs: 4e9, intensity: 'low' }, async (seen) => {
+      const c = await waitFor('connection subject', () => subjectOf(seen, 'connection'));
+      duringRun =
+        sh('ip', ['netns', 'list']) +
+        sh('ip', [
+          'netns',
+          'exec',
+          c.peerNetns!,
+          'nft',
+          'list',
+          'table',
+          'inet',
+          `kerno_chaos_${c.peerNetns!.slice(-8)}`,
+        ]);
+    });
+    const b = snmpTcp();
+    const o = result.observed;
+    const c = subjectOf(seen, 'connection')!;
+    t.diagnostic(
+      `tcp-loss low (5 % drop): sending namespace RetransSegs/OutSegs = ${o.senderNsRetransSegs}/${o.senderNsOutSegs} = ` +
+        `${o.senderNsRetransPct} %; host MIB RetransSegs +${b.retrans - a.retrans}; sockets ${o.socketRetransPct} %; ` +
+        `nft dropped ${o.nftDroppedPackets} packets; ${c.srcAddr}:${c.srcPort} → ${c.dstAddr}:${c.dstPort}`,
+    );
+    assert.match(c.netns, /^kerno-chaos-send-[0-9a-f]{8}$/);
+    assert.match(c.peerNetns!, /^kerno-chaos-recv-[0-9a-f]{8}$/);
+    assert.match(duringRun, new RegExp(c.netns), 'sending namespace existed during the run');
+    assert.match(duringRun, new RegExp(c.peerNetns!), 'receiving namespace existed during the run');
+    assert.match(duringRun, /numgen random mod 100 < 5/, 'drop rule installed in the receiving namespace');
+    assert.ok(o.senderNsRetransPct! >= 2, `retransmit ratio ${o.senderNsRetransPct} % ≥ 2 %`);
+    assert.ok(
+      o.senderNsRetransSegs! > 10 * (b.retrans - a.retrans),
+      'the loss is in the pod namespace, not the host MIB',
+    );
+    assert.ok(o.nftDroppedPackets! > 0);
+    assertCleanedUp(result, seen);
+  },
+);
 
 test('syscall-errors: the child’s connect() calls are refused at the configured rate', T, async (t) => {
   const { result, seen } = await induce(

@@ -1,11 +1,12 @@
-// tcp-loss → tcp_retransmit_storm: real packet loss on a real link. netem is often not built (it is not
-// here) and loopback gives too few retransmits, so: a veth pair between the root network namespace and a
-// new one, an nftables rule in the new namespace that drops a random share of the incoming data segments,
-// and a bulk TCP transfer from the root namespace into it. The SENDER lives in the root namespace, so its
-// retransmissions land in the host's /proc/net/snmp — the counters kerno doctor reads.
+// tcp-loss → tcp_retransmit_storm: real packet loss on a real link between two pods. netem is often not
+// built (it is not here) and loopback gives too few retransmits, so: two new network namespaces (as two
+// pods on a node, neither of them the host's) joined by a veth pair, an nftables rule in the receiving one
+// that drops a random share of the incoming data segments, and a bulk TCP transfer between them. The
+// sender's retransmissions land in its own namespace's MIB, not the host's: the rule must find them there
+// and name that namespace.
 import { existsSync } from 'node:fs';
 import { byIntensity } from '../options.js';
-import { readTcpCounters, run } from '../proc.js';
+import { readNetnsTcpCounters, run } from '../proc.js';
 import { num, type WorkerProcess } from '../worker.js';
 import type { ChaosOptions, ChaosSubject, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
@@ -54,14 +55,14 @@ export const tcpLossScenario: Scenario = {
   name: 'tcp-loss',
   rules: RULES,
   description:
-    'bulk TCP over a veth pair into a network namespace that drops a random share of packets (nftables)',
+    'bulk TCP between two network namespaces (as between two pods) over a veth pair; the receiver drops a random share of packets (nftables)',
   needsRoot: true,
   plan(opts: ChaosOptions): string[] {
     const p = tcpLossParams(opts.intensity);
     return [
-      'create network namespace kerno-chaos-<id> and a veth pair kc<id>h (root namespace) ↔ kc<id>n (new namespace) with addresses in 198.18.0.0/15',
-      `in the new namespace only: nft table inet kerno_chaos_<id> dropping ${p.dropPct} % of incoming TCP packets to port ${TCP_LOSS_PORT} at random`,
-      `start a receiver (kchaos-tcprecv) in the new namespace and a sender (kchaos-tcpsend) in the root namespace pushing ${p.streams} bulk streams, so the retransmissions count in the host's /proc/net/snmp`,
+      'create network namespaces kerno-chaos-send-<id> and kerno-chaos-recv-<id> joined by a veth pair kc<id>h ↔ kc<id>n with addresses in 198.18.0.0/15 (the root namespace is untouched)',
+      `in the receiving namespace only: nft table inet kerno_chaos_<id> dropping ${p.dropPct} % of incoming TCP packets to port ${TCP_LOSS_PORT} at random`,
+      `start a receiver (kchaos-tcprecv) in the receiving namespace and a sender (kchaos-tcpsend) in the sending one pushing ${p.streams} bulk streams; the retransmissions count in the sending namespace's own MIB`,
       runsFor(opts),
     ];
   },
@@ -72,38 +73,58 @@ export const tcpLossScenario: Scenario = {
     requireTool('nft');
     const p = tcpLossParams(opts.intensity);
     const s = ctx.session;
-    const ns = s.name();
-    const { host: hostIf, peer: peerIf } = s.veth;
+    const sendNs = s.name('send');
+    const recvNs = s.name('recv');
+    const { host: sendIf, peer: recvIf } = s.veth;
     const addr = linkAddresses(s.id);
 
-    s.register({ kind: 'netns', name: ns });
-    await run('ip', ['netns', 'add', ns]);
-    s.register({ kind: 'link', name: hostIf });
-    await run('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', peerIf, 'netns', ns]);
-    await run('ip', ['addr', 'add', `${addr.host}/30`, 'dev', hostIf]);
-    await run('ip', ['link', 'set', hostIf, 'up']);
-    await run('ip', ['-n', ns, 'addr', 'add', `${addr.peer}/30`, 'dev', peerIf]);
-    await run('ip', ['-n', ns, 'link', 'set', peerIf, 'up']);
-    await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    s.register({ kind: 'nft-table', family: 'inet', name: s.nftTable, netns: ns });
-    await run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], {
+    for (const ns of [sendNs, recvNs]) {
+      s.register({ kind: 'netns', name: ns });
+      await run('ip', ['netns', 'add', ns]);
+    }
+    // Both ends are created inside the namespaces, so removing the namespaces removes the link.
+    await run('ip', [
+      'link',
+      'add',
+      sendIf,
+      'netns',
+      sendNs,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      recvIf,
+      'netns',
+      recvNs,
+    ]);
+    for (const [ns, dev, ip] of [
+      [sendNs, sendIf, addr.host],
+      [recvNs, recvIf, addr.peer],
+    ] as const) {
+      await run('ip', ['-n', ns, 'addr', 'add', `${ip}/30`, 'dev', dev]);
+      await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+      await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    s.register({ kind: 'nft-table', family: 'inet', name: s.nftTable, netns: recvNs });
+    await run('ip', ['netns', 'exec', recvNs, 'nft', '-f', '-'], {
       input: nftRuleset(s.nftTable, p.dropPct, TCP_LOSS_PORT),
     });
     ctx.log(
-      `    ${ns}: ${addr.host} (${hostIf}) → ${addr.peer} (${peerIf}), dropping ${p.dropPct} % of packets to :${TCP_LOSS_PORT}`,
+      `    ${sendNs} ${addr.host} (${sendIf}) → ${recvNs} ${addr.peer} (${recvIf}), dropping ${p.dropPct} % of packets to :${TCP_LOSS_PORT}`,
     );
 
     const receiver = s.startWorker({
       mode: 'tcp-recv',
       comm: 'kchaos-tcprecv',
-      netns: ns,
+      netns: recvNs,
       args: { bind: addr.peer, port: TCP_LOSS_PORT },
     });
     await receiver.ready();
-    const snmp0 = readTcpCounters();
+    const snmp0 = await readNetnsTcpCounters(sendNs);
     const sender: WorkerProcess = s.startWorker({
       mode: 'tcp-send',
       comm: 'kchaos-tcpsend',
+      netns: sendNs,
       args: { connect: addr.peer, port: TCP_LOSS_PORT, streams: p.streams, chunk: 65536 },
     });
     sender.onEvent((e) => {
@@ -115,7 +136,8 @@ export const tcpLossScenario: Scenario = {
         srcPort: Number(srcPort),
         dstAddr: addr.peer,
         dstPort: TCP_LOSS_PORT,
-        netns: ns,
+        netns: sendNs,
+        peerNetns: recvNs,
       };
       result.subjects.push(c);
       ctx.onSubject(c);
@@ -125,8 +147,8 @@ export const tcpLossScenario: Scenario = {
     result.subjects.push(proc);
     ctx.onSubject(proc);
     result.aborted = await holdUntilEnd(ctx, [sender, receiver]);
-    const snmp1 = readTcpCounters();
-    const drops = await readDrops(ns, s.nftTable);
+    const snmp1 = await readNetnsTcpCounters(sendNs);
+    const drops = await readDrops(recvNs, s.nftTable);
     const sent = (await sender.stop()).done;
     await receiver.stop();
     result.elapsedNs = elapsedSince(start);
@@ -142,7 +164,11 @@ export const tcpLossScenario: Scenario = {
     if (snmp0 && snmp1) {
       const out = snmp1.outSegs - snmp0.outSegs;
       const re = snmp1.retransSegs - snmp0.retransSegs;
-      Object.assign(result.observed, { hostOutSegs: out, hostRetransSegs: re, hostRetransPct: pct(re, out) });
+      Object.assign(result.observed, {
+        senderNsOutSegs: out,
+        senderNsRetransSegs: re,
+        senderNsRetransPct: pct(re, out),
+      });
     }
     return result;
   },
