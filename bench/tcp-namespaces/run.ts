@@ -58,8 +58,14 @@ async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
   return performance.now() - t0;
 }
 
-console.log(`runs ${runs} per variant, interleaved; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('| namespaces with a process | ip netns without | processes | single /proc/net/snmp | all namespaces | ratio |');
+console.log(
+  `runs ${runs} per variant, interleaved; load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  '| namespaces with a process | ip netns without | processes | single /proc/net/snmp | all namespaces | ratio |',
+);
 console.log('|---|---|---|---|---|---|');
 try {
   for (const e of empties) {
