@@ -88,10 +88,19 @@ hostname kerno-guest
 
 mkdir -p $r/run/kerno-guest
 cp /kerno/run.sh $r/run/kerno-guest/run.sh
-# Through a pipe, as under CI: programs see no terminal (no colours, no progress bars).
-set -o pipefail
-chroot $r /bin/sh /run/kerno-guest/run.sh </dev/null 2>&1 | cat >$out
+# Through a pipe, as under CI: programs see no terminal (no colours, no progress bars). The script runs in
+# a process group of its own; what it left running in the background is killed when it exits, so that
+# nothing holds the pipe open (and anything that escaped the group gets two seconds).
+mkfifo /kerno/out.fifo
+cat /kerno/out.fifo >$out &
+cat_pid=$!
+setsid chroot $r /bin/sh /run/kerno-guest/run.sh </dev/null >/kerno/out.fifo 2>&1 &
+pid=$!
+wait $pid
 rc=$?
+kill -9 -$pid 2>/dev/null
+(sleep 2; kill -9 -1) &
+wait $cat_pid
 sync
 echo "KERNO_GUEST_EXIT=$rc" >$out
 poweroff -f
