@@ -1,5 +1,5 @@
 // Command line for the guest harness (used by scripts/verify.sh's kernels phase):
-//   node --import tsx test/guest/run.ts prepare                     packages + kernels into the cache
+//   node --import tsx test/guest/run.ts prepare                     packages, kernels, host-built workloads
 //   node --import tsx test/guest/run.ts run --kernel 6.1 [--cgroup v1|v2] [--timeout 300] -- SCRIPT
 // `run` streams the guest's output and exits with the script's exit status; 124 on timeout, 125 when the
 // guest never reported one (boot failure, panic), with the kernel console's tail on stderr.
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { KERNEL_SERIES, fetchKernel, type KernelSeries } from './kernels.js';
 import { runInGuest } from './vm.js';
+import { workloadBinary } from '../helpers/workload.js';
 
 const PACKAGES = ['qemu-system-x86', 'busybox-static', 'cpio', 'xz-utils', 'e2fsprogs', 'kmod'];
 
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       const k = fetchKernel(s);
       process.stdout.write(`${s}: ${k.release} (${k.pkg})\n`);
     }
+    // Built on the host: the guests see this checkout read-only (their writes land in a tmpfs).
+    process.stdout.write(`workload: ${workloadBinary()}\n`);
     return 0;
   }
   if (cmd !== 'run')
