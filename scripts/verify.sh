@@ -190,8 +190,9 @@ phase_kernels() {
     grep -hE '^(kernel|bpf-verify|features|doctor):' "$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log" | sed 's/^/        /'
     check "$k guest: collectors vs ground truth (syscall, tcp, fd, sched, disk, oom)" \
       guest run --kernel "$k" --cgroup v2 --timeout 480 -- scripts/run-tests.sh kernel "${GUEST_GROUND_TRUTH[@]}"
-    check "$k guest: memory.max, memory.high, OOM in v2 cgroups fire their rules naming the cgroup" \
-      guest run --kernel "$k" --cgroup v2 --timeout 360 -- scripts/run-tests.sh kernel test/guest/in-guest/cgroup-v2.test.ts
+    check "$k guest: memory.max, memory.high, OOM in v2 cgroups fire their rules naming the cgroup; a hung task fires kernel_hung_task" \
+      guest run --kernel "$k" --cgroup v2 --timeout 420 -- scripts/run-tests.sh kernel test/guest/in-guest/cgroup-v2.test.ts \
+      test/guest/in-guest/hung-task.test.ts
   done
   check "6.1 guest panics (sysrq-c): netconsole → kerno start records one incident with its trace, kept across a restart" \
     scripts/run-tests.sh kernel test/guest/panic.test.ts

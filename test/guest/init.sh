@@ -19,7 +19,7 @@ die() {
   poweroff -f
 }
 
-cgroup=v1 ip=
+cgroup=v2 ip=
 for a in $(cat /proc/cmdline); do
   case $a in
     kerno.cgroup=*) cgroup=${a#kerno.cgroup=} ;;

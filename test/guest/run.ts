@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       kernel: { type: 'string' },
-      cgroup: { type: 'string', default: 'v1' },
+      cgroup: { type: 'string', default: 'v2' },
       timeout: { type: 'string', default: '300' },
       mem: { type: 'string', default: '1536' },
     },
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
   );
   if (r.exitCode === null) {
     process.stderr.write(
-      `guest: ${r.timedOut ? `timed out after ${timeoutS} s` : 'no exit status (boot failure or panic)'}; console tail:\n`,
+      `guest: ${r.timedOut ? `timed out after ${timeoutS} s` : 'no exit status (boot failure or panic)'}; qemu ${r.qemuExit}; console tail:\n`,
     );
     process.stderr.write(r.console.split('\n').slice(-40).join('\n') + '\n');
     return r.timedOut ? 124 : 125;

@@ -4,14 +4,14 @@
 // PID, and its scratch directory removed, whatever happens.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
+  fstatSync,
   mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
   openSync,
   readSync,
-  closeSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ export interface GuestResult {
   console: string;
   timedOut: boolean;
   wallMs: number;
+  /** how QEMU ended, with its stderr tail (for a guest that never reported an exit status) */
+  qemuExit: string;
 }
 
 const EXIT_RE = /KERNO_GUEST_EXIT=(\d+)\s*$/;
@@ -68,22 +70,31 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
   }
 }
 
-/** Reads what was appended to a file since `pos`. */
-function readFrom(path: string, pos: number): { text: string; pos: number } {
-  if (!existsSync(path)) return { text: '', pos };
-  const size = statSync(path).size;
+/** Reads what was appended to an open file since `pos`. */
+function readFrom(fd: number, pos: number): { text: string; pos: number } {
+  const size = fstatSync(fd).size;
   if (size <= pos) return { text: '', pos };
   const buf = Buffer.alloc(size - pos);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buf, 0, buf.length, pos);
-  } finally {
-    closeSync(fd);
-  }
-  return { text: buf.toString('utf8'), pos: size };
+  const n = readSync(fd, buf, 0, buf.length, pos);
+  return { text: buf.toString('utf8', 0, n), pos: pos + n };
+}
+
+/** Whole contents of an open file. */
+function readAll(fd: number): string {
+  return readFrom(fd, 0).text;
+}
+
+/** Host paths the guest mounts over (init.sh): the checkout and the kernel cache must not be under them. */
+const HIDDEN_IN_GUEST = ['/run', '/var/tmp', '/proc', '/sys', '/dev'];
+
+function assertVisibleInGuest(what: string, path: string): void {
+  const hidden = HIDDEN_IN_GUEST.find((h) => path === h || path.startsWith(`${h}/`));
+  if (hidden) throw new Error(`${what} ${path} is under ${hidden}, which the guest mounts over: move it`);
 }
 
 export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
+  assertVisibleInGuest('the working directory', process.cwd());
+  assertVisibleInGuest('the guest kernel cache', o.kernel.modulesDir);
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'kerno-guest-'));
   const mem = o.memMiB ?? 1536;
@@ -92,6 +103,12 @@ export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
   const conLog = join(dir, 'console.log');
   let fsd: ChildProcess | undefined;
   let qemu: ChildProcess | undefined;
+  // The logs are read through descriptors opened here (QEMU truncates, not replaces, them): output stays
+  // readable even if something sweeps the scratch directory meanwhile.
+  writeFileSync(outLog, '');
+  writeFileSync(conLog, '');
+  const outFd = openSync(outLog, 'r');
+  const conFd = openSync(conLog, 'r');
   const cleanup = () => {
     killTree(qemu);
     killTree(fsd);
@@ -136,7 +153,7 @@ export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
       'console=ttyS0',
       'panic=-1',
       'loglevel=6',
-      `kerno.cgroup=${o.cgroup ?? 'v1'}`,
+      `kerno.cgroup=${o.cgroup ?? 'v2'}`,
       ...(o.net ? [`kerno.ip=${o.net.guestIp}/${o.net.prefix}`] : []),
       ...(o.append ?? []),
     ];
@@ -189,7 +206,7 @@ export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
     let timedOut = false;
     const deadline = Date.now() + o.timeoutMs;
     for (;;) {
-      const r = readFrom(outLog, pos);
+      const r = readFrom(outFd, pos);
       pos = r.pos;
       if (r.text) {
         output += r.text;
@@ -204,11 +221,11 @@ export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
     }
     killTree(qemu);
     await exited;
-    const tail = readFrom(outLog, pos).text;
+    const tail = readFrom(outFd, pos).text;
     output += tail;
     if (tail) o.onOutput?.(tail);
     const m = EXIT_RE.exec(output);
-    const consoleText = existsSync(conLog) ? readFileSync(conLog, 'utf8') : '';
+    const consoleText = readAll(conFd);
     if (!m && !timedOut && qemu.exitCode !== 0 && qemuErr.trim()) {
       throw new Error(`qemu exited ${qemu.exitCode}: ${qemuErr.trim().split('\n').slice(-3).join(' | ')}`);
     }
@@ -218,11 +235,14 @@ export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
       console: consoleText,
       timedOut,
       wallMs: Date.now() - t0,
+      qemuExit: `${qemu.signalCode ?? `exit ${qemu.exitCode}`}${qemuErr.trim() ? `: ${qemuErr.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
     };
   } finally {
     cleanup();
     process.removeListener('exit', cleanup);
     for (const p of [qemu, fsd]) if (p && p.exitCode === null && p.signalCode === null) await once(p, 'exit');
+    closeSync(outFd);
+    closeSync(conFd);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -122,6 +122,7 @@ test('page cache beyond memory.high → memory_high_throttling names the v2 cgro
   execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=1M', 'count=192', 'oflag=direct'], {
     stdio: 'ignore',
   });
+  let reader: ChildProcess | undefined;
   try {
     // memory.max too (far above): kerno reports cgroups that have a limit, and a memory.high-only group
     // has none (a gap this guest found: such a group is never reported, so the rule cannot fire for it).
@@ -129,7 +130,7 @@ test('page cache beyond memory.high → memory_high_throttling names the v2 cgro
       'memory.max': String(1024 * MiB),
       'memory.high': String(64 * MiB),
     });
-    await inGroup(dir, `sh -c 'while :; do cat ${file} >/dev/null; done'`, false);
+    reader = await inGroup(dir, `sh -c 'while :; do cat ${file} >/dev/null; done'`, false);
     const before = events(dir).high!;
     await new Promise((r) => setTimeout(r, 2000));
     assert.ok(events(dir).high! - before >= 2, `memory.events high grows (${before} → ${events(dir).high})`);
@@ -137,6 +138,11 @@ test('page cache beyond memory.high → memory_high_throttling names the v2 cgro
     assert.equal(f.severity, 'warning');
     assert.match(f.evidence.join(' '), /memory\.events high/, 'evidence from the v2 memory.events file');
   } finally {
+    // The reader loop goes before its file does.
+    if (reader && reader.exitCode === null && reader.signalCode === null) {
+      reader.kill('SIGKILL');
+      await once(reader, 'exit');
+    }
     rmSync(file, { force: true });
   }
 });
