@@ -10,7 +10,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-PHASES=(setup quality bpf kernel smoke doctor chaos daemon manifests)
+PHASES=(setup quality bpf kernel smoke doctor chaos daemon kernels manifests)
 declare -A PHASE_DOC=(
   [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
   [quality]="lint, format, typecheck, unit tests"
@@ -20,6 +20,7 @@ declare -A PHASE_DOC=(
   [doctor]="kerno doctor end to end on this machine"
   [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
+  [kernels]="Debian 6.1 and 6.12 guests (QEMU TCG): bpf-verify, features, doctor, collectors vs ground truth, cgroup v2 rules, a real netconsole panic"
   [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart"
 )
 
@@ -169,6 +170,35 @@ phase_daemon() {
   mapfile -t dfiles < <(find test/kernel -name 'daemon*.test.ts' -o -name 'prometheus*.test.ts' | sort)
   if ((${#dfiles[@]} == 0)); then skip "daemon tests" "no daemon tests found" kernel; return; fi
   check "daemon: probes, auth, real Prometheus scrape, SIGTERM" scripts/run-tests.sh kernel "${dfiles[@]}"
+}
+
+# The kernels users run, booted one at a time as QEMU TCG guests over this checkout (test/guest/). Each
+# guest mounts cgroup2 with every controller at /sys/fs/cgroup, as systemd does. The collectors' own
+# ground-truth tests run inside each guest, so a program that loads but counts nothing there fails.
+GUEST_KERNELS=(6.1 6.12)
+GUEST_GROUND_TRUTH=(test/kernel/syscall-collector.test.ts test/kernel/tcp-collector.test.ts
+  test/kernel/bpf-collectors.test.ts test/kernel/oom-collector.test.ts)
+guest() { node --import tsx "$root/test/guest/run.ts" "$@"; }
+
+phase_kernels() {
+  local t0=$SECONDS k name
+  check "guests: qemu, busybox-static; Debian 6.1 and 6.12 cloud kernels (cached); host-built workloads" guest prepare
+  for k in "${GUEST_KERNELS[@]}"; do
+    name="$k guest: bpf-verify N/N, --features (tp_btf raw_tp fentry kprobe), doctor -d 5s complete coverage"
+    check "$name" guest run --kernel "$k" --cgroup v2 --timeout 300 -- sh test/guest/in-guest/basics.sh
+    # The per-kernel results, also when passing: program counts, attach types, coverage.
+    grep -hE '^(kernel|bpf-verify|features|doctor):' "$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log" | sed 's/^/        /'
+    check "$k guest: collectors vs ground truth (syscall, tcp, fd, sched, disk, oom)" \
+      guest run --kernel "$k" --cgroup v2 --timeout 480 -- scripts/run-tests.sh kernel "${GUEST_GROUND_TRUTH[@]}"
+    check "$k guest: memory.max, memory.high, OOM in v2 cgroups fire their rules naming the cgroup; a hung task fires kernel_hung_task" \
+      guest run --kernel "$k" --cgroup v2 --timeout 420 -- scripts/run-tests.sh kernel test/guest/in-guest/cgroup-v2.test.ts \
+      test/guest/in-guest/hung-task.test.ts
+  done
+  check "6.1 guest panics (sysrq-c): netconsole → kerno start records one incident with its trace, kept across a restart" \
+    scripts/run-tests.sh kernel test/guest/panic.test.ts
+  check "guests left nothing behind (qemu/virtiofsd, kerno-guest netns, scratch dirs)" bash -c "
+    ! ip netns list | grep -q kerno-guest && ! pgrep -af '/tmp/kerno-guest-[0-9A-Za-z]' && ! ls -d /tmp/kerno-guest-* 2>/dev/null"
+  printf '  kernels phase wall time: %ss\n' $((SECONDS - t0))
 }
 
 phase_manifests() {

@@ -9,6 +9,8 @@
  *   probe_raw_tp      raw_tp/sys_enter                     untyped raw tracepoint (first fallback)
  *   probe_tracepoint  tracepoint/syscalls/sys_enter_getppid classic tracepoint (needs tracefs)
  *   probe_fentry      fentry/vfs_read                      BPF trampoline (often blocked)
+ *   probe_kprobe      kprobe/vfs_read                      kprobe (no kprobe PMU on the reference kernel;
+ *                                                          built into the Debian kernels users run)
  *
  * They only return: attaching one costs a few nanoseconds per event for as long as the probe holds it.
  */
@@ -36,6 +38,12 @@ int probe_tracepoint(void *ctx)
 
 SEC("fentry/vfs_read")
 int BPF_PROG(probe_fentry)
+{
+	return 0;
+}
+
+SEC("kprobe/vfs_read")
+int BPF_KPROBE(probe_kprobe)
 {
 	return 0;
 }

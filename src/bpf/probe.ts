@@ -7,7 +7,7 @@ import { bpfObjectDir } from './paths.js';
 import { toBpfError } from './errors.js';
 
 export interface FeatureResult {
-  /** tp_btf, raw_tp, tracepoint, fentry */
+  /** tp_btf, raw_tp, tracepoint, fentry, kprobe */
   attachType: string;
   program: string;
   supported: boolean;

@@ -51,22 +51,31 @@ export interface StartOptions {
   uid?: number;
   gid?: number;
   timeoutMs?: number;
+  /** A command the daemon is exec'ed through, e.g. nsenter into a network namespace (same PID). */
+  wrap?: string[];
 }
 
 export async function startDaemon(opts: StartOptions = {}): Promise<DaemonProcess> {
   const root = packageRoot();
   const entry = process.env.KERNO_TEST_ENTRY ?? join(root, 'bin', 'kerno.ts');
-  const child = spawn(
+  const argv = [
+    ...(opts.wrap ?? []),
     process.execPath,
-    ['--import', 'tsx', entry, 'start', '--listen', '127.0.0.1:0', ...(opts.args ?? [])],
-    {
-      cwd: root,
-      env: { ...process.env, KERNO_LOG_FORMAT: 'json', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      uid: opts.uid,
-      gid: opts.gid,
-    },
-  );
+    '--import',
+    'tsx',
+    entry,
+    'start',
+    '--listen',
+    '127.0.0.1:0',
+    ...(opts.args ?? []),
+  ];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: root,
+    env: { ...process.env, KERNO_LOG_FORMAT: 'json', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: opts.uid,
+    gid: opts.gid,
+  });
   let err = '';
   let out = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));

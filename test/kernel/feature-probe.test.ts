@@ -1,5 +1,5 @@
 // The feature probe decides by loading AND attaching: on this machine kind tp_btf and raw_tp work,
-// classic tracepoints only with tracefs mounted, fentry not at all (design §2).
+// classic tracepoints only with tracefs mounted, fentry and kprobe not at all (design §2).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireKernel } from '../helpers/kernel.js';
@@ -16,5 +16,6 @@ test('tp_btf and raw_tp attach; tracepoint matches tracefs; every unsupported ty
   assert.equal(by.get('tracepoint')?.supported, tracefsPath() !== null, 'classic tracepoints need tracefs');
   assert.equal(r.tracefsMounted, tracefsPath() !== null);
   assert.ok(by.has('fentry'));
+  assert.ok(by.has('kprobe'));
   for (const f of r.features) if (!f.supported) assert.match(f.error ?? '', /\w+/);
 });
