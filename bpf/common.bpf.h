@@ -13,7 +13,7 @@
  *   the comm of whichever thread inserted the entry. A value's comm is read once, when its key is
  *   inserted, and goes stale if the process exec()s later (a shell child inserts keys before exec()ing the
  *   real program). Programs with per-process maps therefore also keep `comms` (DEFINE_COMMS): tgid →
- *   latest comm, written at insert and rewritten by a sched_process_exec program. User space names a
+ *   latest comm, written at insert and rewritten by sched_process_exec and task_rename programs. User space names a
  *   tgid from `comms` first and falls back to the value's comm (the LRU may have evicted the tgid).
  */
 #ifndef __KERNO_COMMON_BPF_H
@@ -109,6 +109,22 @@ static __always_inline void read_leader_comm(char *dst, struct task_struct *task
 		__u32 __tgid = (task)->tgid;                                        \
 		bpf_probe_read_kernel_str(__c.comm, COMM_LEN, &(task)->comm);      \
 		bpf_map_update_elem(&comms, &__tgid, &__c, BPF_ANY);                \
+	})
+
+/*
+ * Body of each object's task_rename program: prctl(PR_SET_NAME) (thread pools, daemons naming themselves)
+ * renames a thread without exec, so a name recorded at the first syscall goes stale. Only the thread-group
+ * leader's name is the process's name (/proc/<tgid>/comm); renamed worker threads keep theirs. The new
+ * name is the tracepoint's argument: the task's comm still holds the old one when it fires.
+ */
+#define update_comm_on_rename(task, newcomm)                                          \
+	({                                                                          \
+		if ((task)->pid == (task)->tgid) {                                  \
+			struct comm_value __c = {};                                 \
+			__u32 __tgid = (task)->tgid;                                \
+			bpf_probe_read_kernel_str(__c.comm, COMM_LEN, (newcomm));   \
+			bpf_map_update_elem(&comms, &__tgid, &__c, BPF_ANY);        \
+		}                                                                   \
 	})
 
 #endif /* __KERNO_COMMON_BPF_H */

@@ -172,4 +172,11 @@ int BPF_PROG(sched_process_exec, struct task_struct *p)
 	return 0;
 }
 
+SEC("tp_btf/task_rename")
+int BPF_PROG(task_rename, struct task_struct *task, const char *comm)
+{
+	update_comm_on_rename(task, comm);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

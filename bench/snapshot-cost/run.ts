@@ -188,7 +188,7 @@ async function phasePerCollector(): Promise<void> {
  */
 async function phaseBreakdown(): Promise<void> {
   const bpf = await loadBpfObject('syscall', [
-    { programs: ['sys_enter', 'sys_exit', 'sched_process_exec'], unusedMaps: ['start_hash'] },
+    { programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'], unusedMaps: ['start_hash'] },
   ]);
   try {
     makeKeys();

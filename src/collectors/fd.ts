@@ -45,13 +45,13 @@ export class FdCollector implements Collector {
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('fd', [
-      { programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec'] },
+      { programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec', 'task_rename'] },
     ]);
     this.#windowStartNs = monotonicNs();
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 3, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
   }
 
   private readRaw(): RawFd {

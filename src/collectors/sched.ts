@@ -65,12 +65,12 @@ export class SchedCollector implements Collector {
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('sched', [
-      { programs: ['sched_wakeup', 'sched_wakeup_new', 'sched_switch', 'sched_process_exec'] },
+      { programs: ['sched_wakeup', 'sched_wakeup_new', 'sched_switch', 'sched_process_exec', 'task_rename'] },
     ]);
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
   }
 
   private obj() {

@@ -120,13 +120,16 @@ export class SyscallCollector implements Collector {
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('syscall', [
-      { programs: ['sys_enter', 'sys_exit', 'sched_process_exec'], unusedMaps: ['start_hash'] },
-      { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec'] },
+      {
+        programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'],
+        unusedMaps: ['start_hash'],
+      },
+      { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
     ]);
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 3, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
   }
 
   private readDropCounters(): number[] {
