@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end diagnosis tests (root, BTF): every chaos scenario against `kerno doctor` at production
 # thresholds (test/e2e/paired-rules.test.ts), then specificity on an idle and a benign busy host
-# (test/e2e/specificity.test.ts). One file and one scenario at a time: they share the host's CPUs, disk,
+# (test/e2e/specificity.test.ts) and while real software from Debian packages works (test/e2e/real-software.test.ts). One file and one scenario at a time: they share the host's CPUs, disk,
 # cgroups and network namespaces. About 4–5 minutes.
 #
 #   sudo scripts/e2e-chaos.sh                 both files
@@ -10,9 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case ${1:-all} in
-  all) files=(test/e2e/paired-rules.test.ts test/e2e/specificity.test.ts) ;;
+  all) files=(test/e2e/paired-rules.test.ts test/e2e/specificity.test.ts test/e2e/real-software.test.ts) ;;
   paired) files=(test/e2e/paired-rules.test.ts) ;;
-  specificity) files=(test/e2e/specificity.test.ts) ;;
+  specificity) files=(test/e2e/specificity.test.ts test/e2e/real-software.test.ts) ;;
   *) echo "usage: $0 [all|paired|specificity]" >&2; exit 2 ;;
 esac
 # tsx otherwise keeps an esbuild service child per process, blocked in read() on a pipe: an artefact of

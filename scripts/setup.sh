@@ -20,7 +20,8 @@ flock 9
 
 # 1. Debian packages. Build: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++.
 #    Tests and chaos: nftables iproute2 util-linux procps jq. Daemon tests: prometheus. Bench: bpftrace.
-pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq prometheus bpftrace)
+#    Specificity against real software: gcc git curl stress-ng (and python3, node, tar, dpkg already here).
+pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq gcc git curl stress-ng prometheus bpftrace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
