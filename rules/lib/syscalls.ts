@@ -38,9 +38,13 @@ export function syscallSubject(e: Pick<SyscallEntry, 'name' | 'comm'>): string {
 // answer; readlink() on a file that is not a symlink is EINVAL, and realpath() walks every component of a
 // path that way (gcc's cc1plus: 1,480/s here); ioctl() says ENOTTY/EINVAL for a request this file does not
 // support (isatty, terminal and feature probes); fcntl(F_GETFD) and close() say EBADF for "not open" (shells
-// before a redirection, daemons closing every descriptor); prctl() says EINVAL for an option this kernel lacks.
+// before a redirection, daemons closing every descriptor); prctl() says EINVAL for an option this kernel lacks;
+// epoll_ctl() says EPERM for a file that cannot be polled (Go's runtime offers every file it opens to its
+// netpoller and takes EPERM as "regular file": esbuild 219/s here, and so every Go daemon — containerd,
+// kubelet, dockerd).
 export type ErrnoClass = 'failure' | 'answer' | 'other';
 
+const EPERM = 1;
 const EINVAL = 22;
 const EBADF = 9;
 const ENOTTY = 25;
@@ -58,6 +62,7 @@ const QUESTIONS: ReadonlyMap<string, ReadonlySet<number> | typeof ALL> = new Map
   ['fcntl', new Set([EBADF])],
   ['close', new Set([EBADF])],
   ['prctl', new Set([EINVAL])],
+  ['epoll_ctl', new Set([EPERM])],
 ]);
 
 const FAILURE_ERRNOS: ReadonlySet<number> = new Set([

@@ -90,6 +90,8 @@ describe('errno classification', () => {
     assert.equal(errnoClass(13, 'openat'), 'failure');
     assert.equal(errnoClass(9, 'fcntl'), 'answer'); // F_GETFD: is this descriptor open?
     assert.equal(errnoClass(9, 'read'), 'other');
+    assert.equal(errnoClass(1, 'epoll_ctl'), 'answer'); // a regular file cannot be polled (Go's netpoller)
+    assert.equal(errnoClass(1, 'openat'), 'failure');
   });
 
   it('splits errors into classes; errors not itemised are other (unknown is not benign)', () => {
