@@ -10,12 +10,13 @@
 // the incident's stable id (body `id`, header `Idempotency-Key`) for deduplication on the receiving side.
 
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile, open } from 'node:fs/promises';
+import { readFile, rename, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { backoffDelayMs, type BackoffOptions } from '../runtime/backoff.js';
 import type { Random } from '../runtime/random.js';
 import type { PanicIncident } from './incident.js';
 import type { LogFn } from './receiver.js';
+import { STATE_FILE_MODE } from './state-dir.js';
 import { fsyncDir, type IncidentStore, type StoredIncident } from './store.js';
 
 export const WEBHOOK_CURSOR_FILE = 'panics.webhook-cursor.json';
@@ -284,9 +285,11 @@ export async function readCursor(path: string): Promise<number> {
 /** Write-to-temp, fsync, rename: the cursor is either the old value or the new one, never torn. */
 export async function writeCursor(path: string, cursor: WebhookCursor): Promise<void> {
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, JSON.stringify(cursor) + '\n', { mode: 0o640 });
-  const fh = await open(tmp, 'r');
+  const fh = await open(tmp, 'w', STATE_FILE_MODE);
   try {
+    // A temp file left by an older version may exist with wider permissions; the mode applies on creation only.
+    await fh.chmod(STATE_FILE_MODE);
+    await fh.writeFile(JSON.stringify(cursor) + '\n');
     await fh.sync();
   } finally {
     await fh.close();
