@@ -364,7 +364,7 @@ describe('bad input gives one precise line', () => {
     );
     assertConfigError(
       () => loadConfig({ ...ctx, explicitPath: dir.root }),
-      `config file ${dir.root}: cannot read: EISDIR (illegal operation on a directory)`,
+      `config file ${dir.root}: a directory, not a regular file`,
     );
   });
 
@@ -500,7 +500,7 @@ describe('file discovery', () => {
     mkdirSync(unreadable, { recursive: true }); // a directory where the file should be
     assertConfigError(
       () => loadConfig(ctx),
-      `config file ${unreadable}: cannot read: EISDIR (illegal operation on a directory)`,
+      `config file ${unreadable}: a directory, not a regular file`,
     );
   });
 });
