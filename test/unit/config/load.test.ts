@@ -498,9 +498,6 @@ describe('file discovery', () => {
     const { ctx } = tree();
     const unreadable = join(ctx.home, '.kerno', 'config.yaml');
     mkdirSync(unreadable, { recursive: true }); // a directory where the file should be
-    assertConfigError(
-      () => loadConfig(ctx),
-      `config file ${unreadable}: a directory, not a regular file`,
-    );
+    assertConfigError(() => loadConfig(ctx), `config file ${unreadable}: a directory, not a regular file`);
   });
 });
