@@ -218,9 +218,6 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         });
       }
     });
-    sock.on('error', (err) =>
-      this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })),
-    );
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) =>
         reject(
@@ -234,6 +231,10 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         resolve();
       });
     });
+    // Only now: a bind failure is the one error start() rejects with, not a second one on 'error'.
+    sock.on('error', (err) =>
+      this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })),
+    );
     try {
       sock.setRecvBufferSize(this.recvBufferBytes);
     } catch (err) {
