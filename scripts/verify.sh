@@ -10,7 +10,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-PHASES=(setup quality bpf kernel smoke doctor chaos daemon manifests)
+PHASES=(setup quality bpf kernel smoke doctor chaos daemon hostile manifests)
 declare -A PHASE_DOC=(
   [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
   [quality]="lint, format, typecheck, unit tests"
@@ -20,6 +20,7 @@ declare -A PHASE_DOC=(
   [doctor]="kerno doctor end to end on this machine"
   [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
+  [hostile]="bad input, full disk, UDP flood, SIGTERM in every phase, header timeout (issue 15; ~2 min)"
   [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart"
 )
 
@@ -169,6 +170,16 @@ phase_daemon() {
   mapfile -t dfiles < <(find test/kernel -name 'daemon*.test.ts' -o -name 'prometheus*.test.ts' | sort)
   if ((${#dfiles[@]} == 0)); then skip "daemon tests" "no daemon tests found" kernel; return; fi
   check "daemon: probes, auth, real Prometheus scrape, SIGTERM" scripts/run-tests.sh kernel "${dfiles[@]}"
+}
+
+phase_hostile() {
+  # shellcheck source=hostile/lib.sh
+  . "$root/scripts/hostile/lib.sh"
+  check "hostile input table: exit code and exactly one line each (config, env, listen, state dir, --from)" hostile_inputs
+  check "SIGTERM in every phase ends the daemon within 5 s" sigterm_every_phase
+  check "header timeout: a silent and a 1 B/s connection are closed at the documented 10 s" header_timeout
+  check "full disk (64 KiB tmpfs): no incident lost or corrupt; metric, /panics and file agree" full_disk_daemon
+  check "UDP flood (100k lines, 2,000 ports): one record per incident id, RSS < 150 MB" flood_daemon
 }
 
 phase_manifests() {

@@ -62,7 +62,7 @@ export interface NetconsoleReceiverOptions {
   dedupeIds?: number;
   /** Incidents waiting for the store (being written or retried) before new ones are dropped. Default 1,024. */
   maxUnstored?: number;
-  /** First retry of a failed store write after this long, doubling up to 30 s. Default 1 s. */
+  /** First retry of a failed store write after this long, doubling up to 10 s. Default 1 s. */
   storeRetryMs?: number;
   now?: () => number;
   log?: LogFn;
@@ -481,7 +481,7 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         } catch (err) {
           this.storeErrors++;
           this.retryDelayMs = Math.min(
-            30_000,
+            10_000,
             this.retryDelayMs > 0 ? this.retryDelayMs * 2 : this.storeRetryMs,
           );
           this.retryAt = this.now() + this.retryDelayMs;
