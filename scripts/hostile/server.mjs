@@ -1,3 +1,4 @@
+/* global Buffer, console, setInterval, clearInterval */
 // A hostile HTTP server for `kerno doctor --from` checks (scripts/verify.sh phase hostile). Loopback only.
 // Prints its port on stdout, then serves until killed. Routes:
 //   /huge/findings      a 2 GiB chunked body (the client must stop at its 16 MiB cap)

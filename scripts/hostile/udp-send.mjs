@@ -1,3 +1,4 @@
+/* global Buffer, console, process, setImmediate */
 // Sends kernel-panic lines over UDP to a netconsole receiver on loopback (scripts/verify.sh phase hostile,
 // bench/netconsole-flood). Usage:
 //   node udp-send.mjs PORT LINES SOURCE_PORTS DISTINCT [PAUSE_EVERY] [FIRST]
