@@ -14,10 +14,11 @@ pid=
 cleanup() { [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$d"; }
 trap cleanup EXIT
 
+hget() { node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))' "$1"; }
 rss() { awk '/^VmRSS/ {print int($2/1024)}' "/proc/$pid/status"; }
 hwm() { awk '/^VmHWM/ {print int($2/1024)}' "/proc/$pid/status"; }
-metric() { curl -s "$base/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {print s + 0}'; }
-metric_line() { curl -s "$base/metrics" | grep "^$1" | sed 's/^kerno_netconsole_//' | tr '\n' ' '; }
+metric() { hget "$base/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {print s + 0}'; }
+metric_line() { hget "$base/metrics" | grep "^$1" | sed 's/^kerno_netconsole_//' | tr '\n' ' '; }
 
 run_case() { # NAME LINES PORTS DISTINCT
   local name=$1
@@ -48,7 +49,7 @@ run_case() { # NAME LINES PORTS DISTINCT
   printf '   RSS MB: baseline %s, peak during flood %s, +8 s %s, +40 s %s (VmHWM incl. startup %s)\n' \
     "$r0" "$peak" "$r8" "$r40" "$(hwm)"
   printf '   stored records %s, /panics %s, kerno_node_kernel_panics_total %s, duplicate incidents %s\n' \
-    "$records" "$(curl -s "$base/panics?limit=1000" | jq .count)" "$(metric kerno_node_kernel_panics_total)" \
+    "$records" "$(hget "$base/panics?limit=1000" | jq .count)" "$(metric kerno_node_kernel_panics_total)" \
     "$(metric kerno_netconsole_duplicate_incidents_total)"
   printf '   packets received %s; %s\n' "$(metric kerno_netconsole_packets_total)" \
     "$(metric_line kerno_netconsole_packets_dropped_total)"

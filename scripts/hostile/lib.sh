@@ -4,6 +4,10 @@
 
 hx_tmp() { mktemp -d /tmp/kerno-hostile.XXXXXX; }
 
+# hget URL : the body of a GET (node rather than curl: curl is not among setup.sh's packages).
+hget() { node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))' "$1"; }
+export -f hget # used inside wait_for's bash -c conditions
+
 # one_line CODE REGEX CMD... : CMD exits CODE within 30 s with exactly one stderr line, starting "kerno:",
 # matching REGEX, no stack trace, no control characters.
 one_line() {
@@ -78,8 +82,9 @@ hostile_inputs() {
   done
   # the 2 GiB body: the client's peak RSS stays far below it
   local kb
-  /usr/bin/time -o "$d/time" -f '%M' "$K" doctor --from "127.0.0.1:$port/huge/findings" >/dev/null 2>&1
-  kb=$(tail -1 "$d/time")
+  kb=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$K" doctor --from "127.0.0.1:$port/huge/findings")
   echo "doctor --from a 2 GiB body: peak RSS ${kb} KiB"
   ((kb < 200000)) || { echo "FAIL: peak RSS ${kb} KiB"; rc=1; }
   kill "$srv" "$udp" 2>/dev/null; wait "$srv" "$udp" 2>/dev/null
@@ -155,7 +160,7 @@ header_timeout() {
 }
 
 # metric NAME URL : the sum of a counter's samples.
-metric_sum() { curl -s "$2/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {print s + 0}'; }
+metric_sum() { hget "$2/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {print s + 0}'; }
 
 # Full disk through the whole daemon: 400 distinct panics into a 64 KiB tmpfs, grow it to 512 KiB, 10 more.
 # The metric, /panics and the file agree; no record is corrupt; nothing was lost.
@@ -170,7 +175,7 @@ full_disk_daemon() {
     { echo "daemon did not start"; kill "$pid"; umount "$d/state"; rm -rf "$d"; return 1; }
   port=$(daemon_port "$d/log"); udp=$(udp_port "$d/log"); base="http://127.0.0.1:$port"
   node "$root/scripts/hostile/udp-send.mjs" "$udp" 400 400 400 50
-  wait_for 20 bash -c "[ \$(curl -s '$base/metrics' | awk '/^kerno_netconsole_incidents_unstored/ {print \$2}') -gt 0 ]" ||
+  wait_for 20 bash -c "[ \$(hget '$base/metrics' | awk '/^kerno_netconsole_incidents_unstored/ {print \$2}') -gt 0 ]" ||
     echo "(no incident waiting for the store yet)"
   sleep 7 # the idle timeout (5 s) closes the incidents
   echo "while full: panics=$(metric_sum kerno_node_kernel_panics_total "$base") store_errors=$(metric_sum kerno_netconsole_store_errors_total "$base") unstored=$(metric_sum kerno_netconsole_incidents_unstored "$base")"
@@ -178,11 +183,11 @@ full_disk_daemon() {
   # 400 distinct panics 1000..1399 have been sent; 10 more new ones
   # 10 more distinct panics, each from its own sender (one sender's lines would make one report)
   node "$root/scripts/hostile/udp-send.mjs" "$udp" 10 10 10 0 5000
-  wait_for 90 bash -c "[ \$(curl -s '$base/metrics' | awk '/^kerno_netconsole_incidents_unstored/ {print \$2}') -eq 0 ] && [ \$(curl -s '$base/panics?limit=1000' | jq .count) -ge 410 ]"
+  wait_for 90 bash -c "[ \$(hget '$base/metrics' | awk '/^kerno_netconsole_incidents_unstored/ {print \$2}') -eq 0 ] && [ \$(hget '$base/panics?limit=1000' | jq .count) -ge 410 ]"
   local metric listed records corrupt lost
   metric=$(metric_sum kerno_node_kernel_panics_total "$base")
-  listed=$(curl -s "$base/panics?limit=1000" | jq .count)
-  corrupt=$(curl -s "$base/panics?limit=1" | jq .corruptRecords)
+  listed=$(hget "$base/panics?limit=1000" | jq .count)
+  corrupt=$(hget "$base/panics?limit=1" | jq .corruptRecords)
   lost=$(metric_sum kerno_netconsole_incidents_lost_total "$base")
   records=$(grep -c '' "$d/state/panics.jsonl")
   echo "after growing: metric=$metric /panics=$listed records=$records corrupt=$corrupt lost=$lost"
@@ -208,15 +213,15 @@ flood_daemon() {
   rss0=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   node "$root/scripts/hostile/udp-send.mjs" "$udp" 100000 2000 100 0
   sleep 8
-  peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   local records listed metric dropped dup
   records=$(grep -c '' "$d/state/panics.jsonl")
-  listed=$(curl -s "$base/panics?limit=1000" | jq .count)
+  listed=$(hget "$base/panics?limit=1000" | jq .count)
   metric=$(metric_sum kerno_node_kernel_panics_total "$base")
-  dropped=$(curl -s "$base/metrics" | grep '^kerno_netconsole_packets_dropped_total' | tr '\n' ' ')
+  dropped=$(hget "$base/metrics" | grep '^kerno_netconsole_packets_dropped_total' | tr '\n' ' ')
   dup=$(metric_sum kerno_netconsole_duplicate_incidents_total "$base")
   sleep 10
   rss1=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   echo "flood: records=$records /panics=$listed metric=$metric duplicates=$dup"
   echo "       dropped: $dropped"
   echo "       RSS baseline ${rss0} KiB, peak ${peak} KiB, 18 s later ${rss1} KiB"
