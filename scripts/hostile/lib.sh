@@ -137,7 +137,7 @@ header_timeout() {
   d=$(hx_tmp)
   "$root/bin/kerno" --log-format json start --listen 127.0.0.1:0 >/dev/null 2>"$d/log" &
   pid=$!
-  wait_for 30 bash -c "grep -q '\"listen\"' '$d/log'" || { echo "daemon did not start"; kill "$pid"; return 1; }
+  wait_for 30 bash -c "grep -q '\"listen\"' '$d/log'" || { echo "daemon did not start"; kill "$pid"; wait "$pid"; rm -rf "$d"; return 1; }
   port=$(daemon_port "$d/log")
   node -e "
     const net = require('net');
@@ -172,7 +172,7 @@ full_disk_daemon() {
     --netconsole-listen udp://127.0.0.1:0 >/dev/null 2>"$d/log" &
   pid=$!
   wait_for 30 bash -c "grep -q 'netconsole receiver listening' '$d/log' && grep -q '\"listen\"' '$d/log'" ||
-    { echo "daemon did not start"; kill "$pid"; umount "$d/state"; rm -rf "$d"; return 1; }
+    { echo "daemon did not start"; kill "$pid"; wait "$pid"; umount "$d/state"; rm -rf "$d"; return 1; }
   port=$(daemon_port "$d/log"); udp=$(udp_port "$d/log"); base="http://127.0.0.1:$port"
   node "$root/scripts/hostile/udp-send.mjs" "$udp" 400 400 400 50
   wait_for 20 bash -c "[ \$(hget '$base/metrics' | awk '/^kerno_netconsole_incidents_unstored/ {print \$2}') -gt 0 ]" ||
@@ -207,7 +207,7 @@ flood_daemon() {
     --netconsole-listen udp://127.0.0.1:0 >/dev/null 2>"$d/log" &
   pid=$!
   wait_for 30 bash -c "grep -q 'netconsole receiver listening' '$d/log' && grep -q '\"listen\"' '$d/log'" ||
-    { echo "daemon did not start"; kill "$pid"; rm -rf "$d"; return 1; }
+    { echo "daemon did not start"; kill "$pid"; wait "$pid"; rm -rf "$d"; return 1; }
   port=$(daemon_port "$d/log"); udp=$(udp_port "$d/log"); base="http://127.0.0.1:$port"
   sleep 3
   rss0=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
