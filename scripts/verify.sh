@@ -10,7 +10,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-PHASES=(setup quality bpf kernel smoke doctor chaos daemon kernels manifests)
+PHASES=(setup quality bpf kernel smoke doctor chaos daemon hostile kernels manifests)
 declare -A PHASE_DOC=(
   [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
   [quality]="lint, format, typecheck, unit tests"
@@ -21,6 +21,7 @@ declare -A PHASE_DOC=(
   [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
   [kernels]="Debian 6.1 and 6.12 guests (QEMU TCG): bpf-verify, features, doctor, collectors vs ground truth, cgroup v2 rules, a real netconsole panic"
+  [hostile]="bad input, full disk, UDP flood, SIGTERM in every phase, header timeout (issue 15; ~2 min)"
   [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart"
 )
 
@@ -199,6 +200,16 @@ phase_kernels() {
   check "guests left nothing behind (qemu/virtiofsd, kerno-guest netns, scratch dirs)" bash -c "
     ! ip netns list | grep -q kerno-guest && ! pgrep -af '/tmp/kerno-guest-[0-9A-Za-z]' && ! ls -d /tmp/kerno-guest-* 2>/dev/null"
   printf '  kernels phase wall time: %ss\n' $((SECONDS - t0))
+}
+
+phase_hostile() {
+  # shellcheck source=hostile/lib.sh
+  . "$root/scripts/hostile/lib.sh"
+  check "hostile input table: exit code and exactly one line each (config, env, listen, state dir, --from)" hostile_inputs
+  check "SIGTERM in every phase ends the daemon within 5 s" sigterm_every_phase
+  check "header timeout: a silent and a 1 B/s connection are closed at the documented 10 s" header_timeout
+  check "full disk (64 KiB tmpfs): no incident lost or corrupt; metric, /panics and file agree" full_disk_daemon
+  check "UDP flood (100k lines, 2,000 ports): one record per incident id, RSS < 150 MB" flood_daemon
 }
 
 phase_manifests() {

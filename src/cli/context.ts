@@ -5,6 +5,8 @@ import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../confi
 import { createLogger, type Logger } from '../runtime/log.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { colorEnabled } from '../render/color.js';
+import { faultSpecFromEnv, FaultSpecError } from '../runtime/fault-inject.js';
+import { statSync } from 'node:fs';
 import type { GlobalOptions } from './main.js';
 
 // The global flags are declared in main.ts (which must stay free of the configuration's imports); commands
@@ -54,6 +56,7 @@ export function commandContext(
     throw err;
   }
   const { config, warnings } = result;
+  checkEnvironment(config, io.env);
   const format = config.log_format === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : config.log_format;
   const logger = createLogger({ level: config.log_level, format, write: (l) => io.err(l) });
   for (const w of warnings) io.err(`kerno: warning: ${w}\n`);
@@ -63,6 +66,31 @@ export function commandContext(
     isTTY: io.stdoutIsTTY,
   });
   return { config, logger, warnings, color };
+}
+
+/**
+ * Settings read later, deep in the runtime, are checked here so a bad one is one line and exit 3 rather
+ * than a crash record (KERNO_FAULT_INJECT) or a collector fault logged on every restart (cgroup_root).
+ */
+function checkEnvironment(config: Config, env: NodeJS.ProcessEnv): void {
+  try {
+    faultSpecFromEnv(env);
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new ExitError(err.message, EXIT.CONFIG);
+    throw err;
+  }
+  const root = config.cgroup_root;
+  if (root !== undefined) {
+    const from = env.KERNO_CGROUP_ROOT?.trim() === root ? 'KERNO_CGROUP_ROOT' : 'cgroup_root';
+    let st;
+    try {
+      st = statSync(root);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new ExitError(`${from}: ${root}: ${code === 'ENOENT' ? 'no such directory' : code}`, EXIT.CONFIG);
+    }
+    if (!st.isDirectory()) throw new ExitError(`${from}: ${root}: not a directory`, EXIT.CONFIG);
+  }
 }
 
 /** loadConfig names the flag typed ("--duration: …") when a value came from the command line. */

@@ -89,7 +89,7 @@ async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<
   const { flags, names } = configFlags(opts);
   const { config, logger, color } = commandContext(cmd, io, flags, names);
   const output = resolveOutput(config.doctor.output, io.stdoutIsTTY);
-  if (opts.from) return renderFromDaemon(opts, output, color, io);
+  if (opts.from !== undefined) return renderFromDaemon(opts, output, color, io);
   const priv = checkBpfPrivileges();
   if (!priv.ok) {
     io.err(
@@ -243,31 +243,27 @@ async function renderFromDaemon(
   color: boolean,
   io: CliIO,
 ): Promise<number> {
-  let fetchFindings: (url: string, o: { token?: string; timeoutMs?: number }) => Promise<Report>;
-  try {
-    ({ fetchFindings } = (await import('../daemon/client.js')) as unknown as {
-      fetchFindings: typeof fetchFindings;
-    });
-  } catch {
-    throw new UsageError('--from: daemon client not available in this build');
-  }
+  const from = opts.from ?? '';
+  if (from.trim() === '') throw new UsageError('--from: empty URL (expected e.g. http://10.0.0.5:9090)');
+  const { fetchFindings, DaemonClientError, sanitizeRemoteText } = await import('../daemon/client.js');
   let token: string | undefined;
-  if (opts.tokenFile) {
-    const { readFile } = await import('node:fs/promises');
+  if (opts.tokenFile !== undefined) {
+    // The same rules as the daemon's daemon.metrics_token_file: an empty token is an error on both sides.
+    const { readTokenFile, TokenFileError } = await import('../daemon/auth.js');
     try {
-      token = (await readFile(opts.tokenFile, 'utf8')).trim();
+      token = readTokenFile(opts.tokenFile, '--token-file').token;
     } catch (err) {
-      throw new ExitError(
-        `--token-file: cannot read ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-        EXIT.CONFIG,
-      );
+      if (err instanceof TokenFileError) throw new ExitError(err.message, EXIT.CONFIG);
+      throw err;
     }
   }
   let report: Report;
   try {
-    report = await fetchFindings(opts.from!, { token, timeoutMs: 10_000 });
+    report = await fetchFindings(from, { token, timeoutMs: 10_000 });
   } catch (err) {
-    throw new ExitError(`--from ${opts.from}: ${(err as Error).message}`, EXIT.FAILURE);
+    if (!(err instanceof DaemonClientError)) throw err;
+    if (err.kind === 'bad_url') throw new UsageError(err.message);
+    throw new ExitError(`--from ${sanitizeRemoteText(from)}: ${err.message}`, EXIT.FAILURE);
   }
   io.out(render(report, output === 'pretty' ? 'plain' : output, opts, color));
   return exitCodeFor(report, opts, io);

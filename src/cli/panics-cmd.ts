@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import {
   INCIDENT_KINDS,
-  listIncidents,
+  listIncidentsDetailed,
   panicsPath,
   type IncidentKind,
   type ListOptions,
@@ -114,7 +114,13 @@ async function runPanics(opts: PanicsFlags, cmd: Command, io: CliIO): Promise<nu
   }
   let incidents: PanicIncident[];
   try {
-    incidents = await listIncidents(dir, filter);
+    const listed = await listIncidentsDetailed(dir, filter);
+    incidents = listed.incidents;
+    // A damaged file must not read as "fewer incidents": say how much of it was skipped.
+    if (listed.corrupt > 0)
+      io.err(
+        `kerno: warning: ${listed.corrupt} corrupt line${listed.corrupt === 1 ? '' : 's'} in ${panicsPath(dir)} skipped\n`,
+      );
   } catch (err) {
     const code = (err as { cause?: NodeJS.ErrnoException }).cause?.code;
     const denied = code === 'EACCES' || code === 'EPERM';

@@ -3,7 +3,7 @@
  * §5.6). Every value remembers where it came from, so a validation error names the env var, the flag or the
  * file to fix. Loading is synchronous: it runs once, before anything else starts.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -109,18 +109,109 @@ function describeFsError(err: unknown): string {
   return code ? (text ? `${code} (${text})` : code) : err.message;
 }
 
+/**
+ * A config file larger than this is refused before it is read (`--config /dev/zero`, a 50 MB file). Loading
+ * is synchronous, so this also bounds how long a SIGTERM waits: the parser takes ~35 µs per line (a 256 KiB
+ * file of 20,000 keys parses in ~0.7 s here); real configs are a few KiB.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** YAML aliases expanded at most this many times per document (an alias bomb is refused, not expanded). */
+const MAX_ALIAS_COUNT = 100;
+
+function kindOf(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The file's text, if it is a regular file of at most MAX_CONFIG_BYTES. Loading is synchronous, so nothing
+ * here may block: the type is checked before opening (opening a FIFO waits for a writer), the open is
+ * non-blocking, and the size is checked again on the open file (it may have been swapped or grown).
+ */
+function readBoundedText(file: FoundFile, label: string): string {
+  const refuse = (why: string): never => {
+    throw new ConfigError(`${label}: ${why}`);
+  };
+  let fd: number;
+  try {
+    const st = statSync(file.path);
+    if (!st.isFile()) refuse(`${kindOf(st)}, not a regular file`);
+    fd = openSync(file.path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return refuse(`cannot read: ${describeFsError(err)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) refuse(`${kindOf(st)}, not a regular file`);
+    const tooBig = (): never =>
+      refuse(`larger than ${MAX_CONFIG_BYTES / 1024} KiB: a kerno config is a few KiB`);
+    if (st.size > MAX_CONFIG_BYTES) tooBig();
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+      if (n > MAX_CONFIG_BYTES) tooBig();
+    }
+    return buf.toString('utf8', 0, n);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return refuse(`cannot read: ${describeFsError(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flow collections (`[`, `{`) nested deeper than this are refused before parsing. */
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * Deepest `[`/`{` nesting, counted naively (quotes not parsed): the parser recurses per level, and a
+ * megabyte of `[` takes it seconds to overflow its stack. A real config nests two or three levels.
+ */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return max;
+}
+
 /** Read and parse a config file into a plain object (an empty file is an empty config). */
 function readConfigFile(file: FoundFile): Record<string, unknown> {
   const label = fileLabel(file);
-  let text: string;
-  try {
-    text = readFileSync(file.path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${label}: cannot read: ${describeFsError(err)}`);
-  }
+  const text = readBoundedText(file, label);
+  if (flowDepth(text) > MAX_FLOW_DEPTH)
+    throw new ConfigError(
+      `${label}: invalid YAML: [ ] or { } nested more than ${MAX_FLOW_DEPTH} levels deep`,
+    );
   // Loaded only when a config file exists (most runs have none): yaml costs ~40 ms to import.
   const YAML = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  const doc = YAML.parseDocument(text);
+  // The parser's own duplicate-key check compares every key with every other (20,000 keys: 8 s); keys are
+  // checked for uniqueness below in linear time instead.
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, lineCounter });
+  const dup = duplicateKey(YAML, doc);
+  if (dup) {
+    const line = dup.offset === undefined ? undefined : lineCounter.linePos(dup.offset).line;
+    throw new ConfigError(`${label}: invalid YAML${line ? ` at line ${line}` : ''}: map keys must be unique`);
+  }
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0].line;
@@ -134,12 +225,43 @@ function readConfigFile(file: FoundFile): Record<string, unknown> {
     const reason = what.charAt(0).toLowerCase() + what.slice(1);
     throw new ConfigError(`${label}: invalid YAML${line ? ` at line ${line}` : ''}: ${reason}`);
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // "Excessive alias count indicates a resource exhaustion attack" and the like.
+    const what = (err as Error).message.split('\n')[0] ?? String(err);
+    throw new ConfigError(`${label}: invalid YAML: ${what.charAt(0).toLowerCase() + what.slice(1)}`);
+  }
   if (data === null || data === undefined) return {};
   if (!isPlainObject(data)) {
     throw new ConfigError(`${label}: expected a mapping of keys at the top level, got ${showValue(data)}`);
   }
   return data;
+}
+
+/** The first key that repeats within one mapping, in linear time. */
+function duplicateKey(
+  YAML: typeof import('yaml'),
+  doc: import('yaml').Document.Parsed,
+): { key: string; offset?: number } | undefined {
+  let found: { key: string; offset?: number } | undefined;
+  YAML.visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        const key = YAML.isScalar(k) ? String(k.value) : String(k);
+        if (seen.has(key)) {
+          found = { key: key.slice(0, 80), offset: YAML.isNode(k) ? k.range?.[0] : undefined };
+          return YAML.visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** Flag values, with strings coerced by the key's type. */

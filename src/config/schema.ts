@@ -181,7 +181,17 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
 
 function hostPortProblem(s: string): string | null {
   const m = HOST_PORT.exec(s);
-  return m && Number(m[2]) <= 65535 ? null : 'expected host:port, e.g. "127.0.0.1:9090"';
+  if (!m || Number(m[2]) > 65535) return 'expected host:port, e.g. "127.0.0.1:9090"';
+  return listenHostProblem((m[1] as string).replace(/^\[(.*)\]$/, '$1'));
+}
+
+/**
+ * A listen address is never resolved through DNS (a typo such as 256.1.1.1 sent a query off the host): an
+ * IP literal, localhost, or nothing (every interface).
+ */
+function listenHostProblem(host: string): string | null {
+  if (host === '' || host === 'localhost' || isIP(host) !== 0) return null;
+  return `"${host}" is not an IP address (listen addresses are not resolved through DNS: use an IP, localhost, or :port for every interface)`;
 }
 
 function udpListenProblem(s: string): string | null {

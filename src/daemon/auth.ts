@@ -19,22 +19,35 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-/** Reads a token file: the first line, trimmed; an empty token is an error (it would accept anyone). */
-export function readTokenFile(path: string): { token: string; warning?: string } {
+/** A token is one short line; anything larger is not a token file. */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads a token file: the first line, trimmed; an empty token is an error (it would accept anyone, and a
+ * client sending an empty one is always refused). Used by the daemon and by `doctor --from --token-file`.
+ */
+export function readTokenFile(
+  path: string,
+  label = 'metrics token file',
+): { token: string; warning?: string } {
+  const what = `${label} ${path}`;
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new TokenFileError(`${what}: not a regular file`);
+    if (st.size > MAX_TOKEN_FILE_BYTES) throw new TokenFileError(`${what}: larger than 64 KiB, not a token`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof TokenFileError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new TokenFileError(`metrics token file ${path}: cannot read: ${e.code ?? e.message}`);
+    throw new TokenFileError(`${what}: cannot read: ${e.code ?? e.message}`);
   }
   const token = (text.split(/\r?\n/)[0] ?? '').trim();
-  if (token === '') throw new TokenFileError(`metrics token file ${path}: is empty`);
-  if (/\s/.test(token)) throw new TokenFileError(`metrics token file ${path}: the token contains whitespace`);
+  if (token === '') throw new TokenFileError(`${what}: is empty`);
+  if (/\s/.test(token)) throw new TokenFileError(`${what}: the token contains whitespace`);
   let warning: string | undefined;
   try {
-    if ((statSync(path).mode & 0o004) !== 0)
-      warning = `metrics token file ${path} is readable by every user; chmod 600 it`;
+    if ((statSync(path).mode & 0o004) !== 0) warning = `${what} is readable by every user; chmod 600 it`;
   } catch {
     // Read a moment ago; a failing stat only loses the warning.
   }

@@ -172,7 +172,13 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
       },
     },
     '/findings': { auth: true, handler: () => findingsReply(loop, phase, now()) },
-    '/panics': { auth: true, handler: panicsHandler((o) => panics.list(o)) },
+    '/panics': {
+      auth: true,
+      handler: panicsHandler(
+        (o) => panics.list(o),
+        () => panics.corrupt(),
+      ),
+    },
   };
   const server = new DaemonServer({
     routes,

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import {
   IncidentStore,
-  listIncidents,
+  listIncidentsDetailed,
   NetconsoleReceiver,
   NodeNameMap,
   registerNetconsoleMetrics,
@@ -67,7 +67,14 @@ export function panicsQuery(q: URLSearchParams, now = Date.now()): ListOptions {
 
 export type IncidentLister = (opts: ListOptions) => Promise<PanicIncident[]>;
 
-export function panicsHandler(list: IncidentLister): (req: RequestInfo) => Promise<HttpReply> {
+/**
+ * `corrupt` says how many lines of the store could not be read as records: the answer carries it as
+ * `corruptRecords` so a damaged file is never mistaken for "no incidents".
+ */
+export function panicsHandler(
+  list: IncidentLister,
+  corrupt: () => number = () => 0,
+): (req: RequestInfo) => Promise<HttpReply> {
   return async (req) => {
     let opts: ListOptions;
     try {
@@ -77,12 +84,14 @@ export function panicsHandler(list: IncidentLister): (req: RequestInfo) => Promi
       throw err;
     }
     const incidents = await list(opts);
-    return json(200, { count: incidents.length, incidents });
+    return json(200, { count: incidents.length, corruptRecords: corrupt(), incidents });
   };
 }
 
 export interface PanicReceiver {
   list: IncidentLister;
+  /** Corrupt lines of the store file, as of the last read. */
+  corrupt(): number;
   /** Bound UDP address, when the receiver runs. */
   address?: string;
   stop(): Promise<void>;
@@ -103,7 +112,21 @@ export async function startPanicReceiver(
       logger.warn('daemon.webhook_url is set but daemon.netconsole_listen is not: no incidents to post', {
         webhook_url: webhookUrl,
       });
-    return { list: (opts) => listIncidents(stateDir, opts), stop: async () => {} };
+    let corrupt = 0;
+    return {
+      list: async (opts) => {
+        const r = await listIncidentsDetailed(stateDir, opts);
+        if (r.corrupt > corrupt)
+          logger.warn('netconsole: corrupt records in the incident store were skipped', {
+            file: `${stateDir}/panics.jsonl`,
+            corrupt: r.corrupt,
+          });
+        corrupt = r.corrupt;
+        return r.incidents;
+      },
+      corrupt: () => corrupt,
+      stop: async () => {},
+    };
   }
   const log = logger.child({ component: 'netconsole' });
   const logFn = (
@@ -112,6 +135,12 @@ export async function startPanicReceiver(
     fields?: Record<string, unknown>,
   ): void => log.log(level, msg, fields);
   const store = await IncidentStore.open(stateDir);
+  const warnCorrupt = (n: number): void => {
+    if (n > 0)
+      log.warn('corrupt records in the incident store are skipped', { file: store.path, corrupt: n });
+  };
+  warnCorrupt(store.corrupt);
+  store.on('corrupt', warnCorrupt);
   let receiver: NetconsoleReceiver | undefined;
   let sink: WebhookSink | undefined;
   try {
@@ -134,6 +163,7 @@ export async function startPanicReceiver(
     const s = sink;
     return {
       list: (opts) => r.listIncidents(opts),
+      corrupt: () => store.corrupt,
       address: `udp://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
       async stop() {
         await r.stop();

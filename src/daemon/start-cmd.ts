@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../config/index.js';
 import { commandContext, ExitError, type GlobalOptions } from '../cli/context.js';
-import { EXIT, type CliIO } from '../cli/io.js';
+import { EXIT, UsageError, type CliIO } from '../cli/io.js';
 import type { CommandModule } from '../cli/main.js';
 import { runDaemon } from './daemon.js';
 
@@ -66,6 +66,13 @@ Signals: SIGTERM/SIGINT stop gracefully (readiness turns 503 first); SIGHUP relo
 Without root (or CAP_BPF + CAP_PERFMON) only the procfs collectors run and /readyz stays 503.`,
       )
       .action(async (opts: StartFlags, cmd: Command) => {
+        // An empty flag is a mistake, not "off" (omitting the flag is off), as for --listen ''.
+        for (const [flag, v] of [
+          ['--netconsole-listen', opts.netconsoleListen],
+          ['--metrics-token-file', opts.metricsTokenFile],
+        ] as const)
+          if (v !== undefined && v.trim() === '')
+            throw new UsageError(`${flag}: must not be empty (omit the flag to leave it off)`);
         const flags = configFlags(opts);
         const { config } = commandContext(cmd, io, flags, START_FLAG_NAMES);
         const reloadConfig = (): Config => reloadFromSources(cmd, io, flags);

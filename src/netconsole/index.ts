@@ -12,11 +12,14 @@ export { INCIDENT_KINDS, incidentId, type IncidentKind, type PanicIncident } fro
 export {
   IncidentStore,
   listIncidents,
+  listIncidentsDetailed,
   panicsPath,
   PANICS_FILE,
   type ListOptions,
+  type IncidentList,
   type StoredIncident,
 } from './store.js';
+export { prepareStateDir, StateDirError } from './state-dir.js';
 export { WebhookSink, WEBHOOK_CURSOR_FILE, type WebhookSinkOptions, type WebhookStats } from './webhook.js';
 export {
   registerNetconsoleMetrics,

@@ -19,6 +19,11 @@ export const NETCONSOLE_METRIC_NAMES = [
   'kerno_netconsole_senders_evicted_total',
   'kerno_netconsole_buffered_bytes',
   'kerno_netconsole_store_errors_total',
+  'kerno_netconsole_store_corrupt_records',
+  'kerno_netconsole_incidents_unstored',
+  'kerno_netconsole_incidents_lost_total',
+  'kerno_netconsole_duplicate_incidents_total',
+  'kerno_netconsole_packets_dropped_total',
 ] as const;
 
 export const WEBHOOK_METRIC_NAMES = [
@@ -124,10 +129,58 @@ export function registerNetconsoleMetrics(registry: Registry, receiver: Netconso
   const storeErrors = monotonic(() => stats().storeErrors);
   new Counter({
     name: 'kerno_netconsole_store_errors_total',
-    help: 'Incidents that could not be written to the incident store',
+    help: 'Failed writes to the incident store (the incident is kept and retried)',
     registers: [registry],
     collect() {
       this.inc(storeErrors());
+    },
+  });
+  new Gauge({
+    name: 'kerno_netconsole_store_corrupt_records',
+    help: 'Lines of panics.jsonl that are not valid records and are skipped when it is read',
+    registers: [registry],
+    collect() {
+      this.set(stats().corruptRecords);
+    },
+  });
+  new Gauge({
+    name: 'kerno_netconsole_incidents_unstored',
+    help: 'Incidents waiting to be written to the incident store (after a failed write)',
+    registers: [registry],
+    collect() {
+      this.set(stats().unstored);
+    },
+  });
+  const lost = monotonic(() => stats().incidentsLost);
+  new Counter({
+    name: 'kerno_netconsole_incidents_lost_total',
+    help: 'Incidents dropped because too many were waiting for the store, or unstored at shutdown (logged with ids)',
+    registers: [registry],
+    collect() {
+      this.inc(lost());
+    },
+  });
+  const dupIncidents = monotonic(() => stats().duplicateIncidents);
+  new Counter({
+    name: 'kerno_netconsole_duplicate_incidents_total',
+    help: 'Incidents whose id was already recorded (repeats from other source ports or resends): not recorded again',
+    registers: [registry],
+    collect() {
+      this.inc(dupIncidents());
+    },
+  });
+  const dropped = {
+    rate_sender: monotonic(() => stats().rateLimited.sender),
+    rate_global: monotonic(() => stats().rateLimited.global),
+    socket_buffer: monotonic(() => stats().socketDrops),
+  };
+  new Counter({
+    name: 'kerno_netconsole_packets_dropped_total',
+    help: 'Datagrams dropped: over the per-sender or global rate limit, or by the kernel with the socket buffer full',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, delta] of Object.entries(dropped)) this.inc({ reason }, delta());
     },
   });
 }

@@ -2,7 +2,10 @@
 // (reassembly, dedupe, reorder) feeding a ReportAssembler (incident detection). A finished incident is
 // appended to the durable store and only then announced ('incident' event: metrics, webhook). Nothing
 // here trusts the network: every buffer is capped per sender, the sender table is capped, and the total
-// buffered bytes across senders are capped by evicting the least recently heard senders.
+// buffered bytes across senders are capped by evicting the least recently heard senders. Packets pass a
+// per-address and a global token bucket first (a flood is dropped, counted); an incident id already
+// recorded is not recorded, counted or announced again, whatever source port repeated it; an incident the
+// store could not take (full disk) waits in a bounded queue and is retried in order, never half-written.
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -18,6 +21,8 @@ import {
   type StreamLimits,
   type StreamLine,
 } from './sender-stream.js';
+import { KeyedRateLimiter, TokenBucket, type BucketLimits } from './rate-limit.js';
+import { readUdpDrops, type SocketId } from './socket-drops.js';
 import { filterIncidents, type IncidentStore, type ListOptions } from './store.js';
 
 export type LogFn = (
@@ -49,6 +54,16 @@ export interface NetconsoleReceiverOptions {
   recvBufferBytes?: number;
   /** Incidents kept in memory for listIncidents() when there is no store. */
   recentIncidents?: number;
+  /** Packets per source address (any port). Default 2,000/s, burst 5,000. */
+  senderRate?: BucketLimits;
+  /** Packets across all senders. Default 10,000/s, burst 20,000. */
+  globalRate?: BucketLimits;
+  /** Incident ids remembered for deduplication. Default 4,096. */
+  dedupeIds?: number;
+  /** Incidents waiting for the store (being written or retried) before new ones are dropped. Default 1,024. */
+  maxUnstored?: number;
+  /** First retry of a failed store write after this long, doubling up to 10 s. Default 1 s. */
+  storeRetryMs?: number;
   now?: () => number;
   log?: LogFn;
 }
@@ -59,7 +74,20 @@ export interface ReceiverStats {
   bufferedBytes: number;
   incidents: number;
   incidentsByKind: Partial<Record<IncidentKind, number>>;
+  /** Failed store writes (each is retried). */
   storeErrors: number;
+  /** Incidents not yet stored (queued behind a failed write). */
+  unstored: number;
+  /** Incidents dropped because the unstored queue was full (each logged with its id). */
+  incidentsLost: number;
+  /** Incidents whose id was already recorded (repeats of one incident: same node, kind, line and time). */
+  duplicateIncidents: number;
+  /** Packets dropped by the rate limits, per reason. */
+  rateLimited: { sender: number; global: number };
+  /** Datagrams the kernel dropped because the socket buffer was full (sk_drops), when known. */
+  socketDrops: number;
+  /** Lines of the store file that are not valid records (skipped when read). */
+  corruptRecords: number;
   stream: StreamCounters;
 }
 
@@ -112,6 +140,25 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   private readonly retired = ZERO_COUNTERS();
   private readonly recent: PanicIncident[] = [];
   private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly senderRate: KeyedRateLimiter;
+  private readonly globalRate: TokenBucket;
+  private readonly rateLimited = { sender: 0, global: 0 };
+  /** Recorded (or being recorded) incident ids, least recently seen first. */
+  private readonly seenIds = new Set<string>();
+  private readonly dedupeIds: number;
+  private duplicateIncidents = 0;
+  /** Incidents in order, not yet stored: the head is being written or waits for its retry. */
+  private readonly unstored: PanicIncident[] = [];
+  private readonly maxUnstored: number;
+  private readonly storeRetryMs: number;
+  private writing = false;
+  private retryDelayMs = 0;
+  private retryAt = 0;
+  private incidentsLost = 0;
+  private socketId: SocketId | undefined;
+  private socketDrops = 0;
+  private dropsBase: number | undefined;
+  private dropsReadAt = 0;
   private socket: Socket | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private evicted = 0;
@@ -139,6 +186,15 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     this.recvBufferBytes = opts.recvBufferBytes ?? 4 * 1024 * 1024;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => undefined);
+    this.senderRate = new KeyedRateLimiter(
+      opts.senderRate ?? { ratePerSec: 2_000, burst: 5_000 },
+      Math.max(this.maxSenders, 1_024),
+    );
+    this.globalRate = new TokenBucket(opts.globalRate ?? { ratePerSec: 10_000, burst: 20_000 }, this.now());
+    this.dedupeIds = opts.dedupeIds ?? 4_096;
+    this.maxUnstored = opts.maxUnstored ?? 1_024;
+    this.storeRetryMs = opts.storeRetryMs ?? 1_000;
+    for (const id of this.store?.recentIds ?? []) this.rememberId(id);
     if (this.idleTimeoutMs <= this.limits.reorderHoldMs) {
       throw new Error(
         `netconsole idle timeout (${this.idleTimeoutMs} ms) must exceed the reorder hold (${this.limits.reorderHoldMs} ms)`,
@@ -162,9 +218,6 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         });
       }
     });
-    sock.on('error', (err) =>
-      this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })),
-    );
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) =>
         reject(
@@ -178,6 +231,10 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
         resolve();
       });
     });
+    // Only now: a bind failure is the one error start() rejects with, not a second one on 'error'.
+    sock.on('error', (err) =>
+      this.emit('error', new Error(`netconsole socket: ${err.message}`, { cause: err })),
+    );
     try {
       sock.setRecvBufferSize(this.recvBufferBytes);
     } catch (err) {
@@ -186,6 +243,8 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
       });
     }
     this.socket = sock;
+    this.socketId = { port: sock.address().port, family: this.listen.family };
+    this.dropsBase = await readUdpDrops(this.socketId);
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
     this.log('info', 'netconsole receiver listening', { ...sock.address() });
@@ -202,15 +261,37 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     const now = this.now();
     for (const s of this.senders.values()) this.flushSender(s, now, 'shutdown');
     await this.settled();
+    // One last attempt for incidents held back by failed writes; what still fails is reported, not dropped
+    // silently.
+    if (this.unstored.length > 0) {
+      this.retryAt = 0;
+      await this.drainUnstored();
+      if (this.unstored.length > 0) {
+        this.incidentsLost += this.unstored.length;
+        this.log('error', 'netconsole: incidents could not be recorded before shutdown', {
+          ids: this.unstored.map((i) => i.id),
+        });
+        this.unstored.length = 0;
+      }
+    }
   }
 
-  /** Resolves when every incident detected so far has been recorded. */
+  /** Resolves when every incident detected so far has been recorded (or is waiting for a retry). */
   async settled(): Promise<void> {
     while (this.pendingWrites.size > 0) await Promise.all([...this.pendingWrites]);
   }
 
   /** Handle one datagram. Public so tests and other transports can feed packets directly. */
   ingest(buf: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>, now = this.now()): void {
+    // Per address, not per port: a flooder picks its source ports freely.
+    if (!this.senderRate.take(rinfo.address, now)) {
+      this.rateLimited.sender++;
+      return;
+    }
+    if (!this.globalRate.take(now)) {
+      this.rateLimited.global++;
+      return;
+    }
     const s = this.sender(rinfo.address, rinfo.port, now);
     s.lastSeen = now;
     this.feed(s, s.stream.ingest(buf, now), now);
@@ -224,6 +305,19 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
       for (const r of s.assembler.expire(now)) this.record(s, r, undefined);
       if (!s.assembler.open && s.stream.idle && now - s.lastSeen > this.senderIdleForgetMs) this.forget(s);
     }
+    if (this.unstored.length > 0 && !this.writing && now >= this.retryAt) this.track(this.drainUnstored());
+    if (this.socketId && now - this.dropsReadAt >= 1_000) {
+      this.dropsReadAt = now;
+      void this.refreshSocketDrops();
+    }
+  }
+
+  private async refreshSocketDrops(): Promise<void> {
+    if (!this.socketId) return;
+    const v = await readUdpDrops(this.socketId);
+    if (v === undefined) return;
+    this.dropsBase ??= v;
+    this.socketDrops = Math.max(this.socketDrops, v - this.dropsBase);
   }
 
   stats(): ReceiverStats {
@@ -240,6 +334,12 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
       incidents: this.incidents,
       incidentsByKind: { ...this.byKind },
       storeErrors: this.storeErrors,
+      unstored: this.unstored.length,
+      incidentsLost: this.incidentsLost,
+      duplicateIncidents: this.duplicateIncidents,
+      rateLimited: { ...this.rateLimited },
+      socketDrops: this.socketDrops,
+      corruptRecords: this.store?.corrupt ?? 0,
       stream,
     };
   }
@@ -330,28 +430,80 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
 
   private record(s: SenderState, r: AssembledReport, endedBy: 'shutdown' | 'evicted' | undefined): void {
     const incident = toIncident(s, r, endedBy);
-    const done = this.persist(incident);
-    this.pendingWrites.add(done);
-    void done.finally(() => this.pendingWrites.delete(done));
-  }
-
-  private async persist(incident: PanicIncident): Promise<void> {
-    if (this.store) {
-      try {
-        await this.store.append(incident);
-      } catch (err) {
-        this.storeErrors++;
-        this.log('error', 'netconsole: could not record incident', {
-          id: incident.id,
-          error: (err as Error).message,
-        });
-        this.emit('error', err as Error);
-        return;
-      }
-    } else {
+    // The same incident repeated (another source port, a resend, a sender evicted and heard again) is one
+    // incident: one record, one count, one webhook delivery.
+    if (this.seenIds.has(incident.id)) {
+      this.duplicateIncidents++;
+      this.rememberId(incident.id);
+      return;
+    }
+    if (!this.store) {
+      this.rememberId(incident.id);
       this.recent.push(incident);
       if (this.recent.length > this.recentLimit) this.recent.shift();
+      this.announce(incident);
+      return;
     }
+    if (this.unstored.length >= this.maxUnstored) {
+      this.incidentsLost++;
+      this.log('error', 'netconsole: incident dropped: too many incidents waiting for the store', {
+        id: incident.id,
+        waiting: this.unstored.length,
+      });
+      return;
+    }
+    this.rememberId(incident.id);
+    this.unstored.push(incident);
+    if (!this.writing && this.now() >= this.retryAt) this.track(this.drainUnstored());
+  }
+
+  private track(p: Promise<void>): void {
+    this.pendingWrites.add(p);
+    void p.finally(() => this.pendingWrites.delete(p));
+  }
+
+  private rememberId(id: string): void {
+    this.seenIds.delete(id);
+    this.seenIds.add(id);
+    if (this.seenIds.size > this.dedupeIds) this.seenIds.delete(this.seenIds.values().next().value as string);
+  }
+
+  /** Write the unstored incidents in order; stop at the first failure and schedule a retry. */
+  private async drainUnstored(): Promise<void> {
+    const store = this.store;
+    if (!store || this.writing) return;
+    this.writing = true;
+    try {
+      while (this.unstored.length > 0) {
+        const incident = this.unstored[0] as PanicIncident;
+        try {
+          await store.append(incident);
+        } catch (err) {
+          this.storeErrors++;
+          this.retryDelayMs = Math.min(
+            10_000,
+            this.retryDelayMs > 0 ? this.retryDelayMs * 2 : this.storeRetryMs,
+          );
+          this.retryAt = this.now() + this.retryDelayMs;
+          this.log('error', 'netconsole: could not record incident; will retry', {
+            id: incident.id,
+            waiting: this.unstored.length,
+            retryInMs: this.retryDelayMs,
+            error: (err as Error).message,
+          });
+          return;
+        }
+        this.unstored.shift();
+        this.retryDelayMs = 0;
+        this.retryAt = 0;
+        this.announce(incident);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private announce(incident: PanicIncident): void {
     this.incidents++;
     this.byKind[incident.kind] = (this.byKind[incident.kind] ?? 0) + 1;
     this.log('warn', 'netconsole: kernel incident', {

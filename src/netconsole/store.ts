@@ -3,12 +3,17 @@
 // Why JSON lines and not SQLite: no native dependency to build for every node image, append-only writes
 // that a crash can only tear at the very end, and a reader that tolerates that torn last line. See
 // docs/netconsole.md. One process writes (the receiver); any number may read.
+//
+// A failed append (ENOSPC, EIO) is cut back to the last whole record before the error is reported, so the
+// end offset — which the webhook cursor counts in — stays true and the next record starts on a line of its
+// own. Files are 0600 in a 0700 directory: they hold kernel log text.
 
 import { EventEmitter } from 'node:events';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isPanicIncident, type IncidentKind, type PanicIncident } from './incident.js';
+import { prepareStateDir, STATE_FILE_MODE } from './state-dir.js';
 
 export const PANICS_FILE = 'panics.jsonl';
 export const RECORD_VERSION = 1;
@@ -104,29 +109,66 @@ export function filterIncidents(records: readonly PanicIncident[], opts: ListOpt
   return out;
 }
 
+export interface IncidentList {
+  incidents: PanicIncident[];
+  /** Lines of the file that are not valid records and were skipped. */
+  corrupt: number;
+}
+
 /** List incidents from a state directory without opening it for writing (kerno panics, GET /panics). */
 export async function listIncidents(stateDir: string, opts: ListOptions = {}): Promise<PanicIncident[]> {
+  return (await listIncidentsDetailed(stateDir, opts)).incidents;
+}
+
+export async function listIncidentsDetailed(stateDir: string, opts: ListOptions = {}): Promise<IncidentList> {
   const r = await readIncidentFile(panicsPath(stateDir));
-  return filterIncidents(
-    r.records.map((s) => s.incident),
-    opts,
-  );
+  return {
+    incidents: filterIncidents(
+      r.records.map((s) => s.incident),
+      opts,
+    ),
+    corrupt: r.corrupt,
+  };
 }
 
 export interface IncidentStoreEvents {
   append: [StoredIncident];
+  /** The count of corrupt lines in the file changed (seen at open or on a full read). */
+  corrupt: [number];
 }
+
+export interface OpenedStore {
+  /** Ids of the newest records, oldest first (for deduplication across restarts). */
+  recentIds: string[];
+}
+
+/** Ids remembered from the file at open. */
+const RECENT_IDS_AT_OPEN = 4_096;
 
 export class IncidentStore extends EventEmitter<IncidentStoreEvents> {
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** A failed append may have left bytes past `size`: cut them before the next write. */
+  private dirty = false;
+  private corruptLines: number;
+  /** Ids of the newest records at open, oldest first. */
+  readonly recentIds: readonly string[];
 
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
     private size: number,
+    corrupt: number,
+    recentIds: string[],
   ) {
     super();
+    this.corruptLines = corrupt;
+    this.recentIds = recentIds;
+  }
+
+  /** Corrupt lines skipped in the file (at open, updated by every full read). */
+  get corrupt(): number {
+    return this.corruptLines;
   }
 
   /**
@@ -134,22 +176,35 @@ export class IncidentStore extends EventEmitter<IncidentStoreEvents> {
    * its fsync, so was never acknowledged — is cut off first, or the next record would be glued onto it.
    */
   static async open(stateDir: string): Promise<IncidentStore> {
+    await prepareStateDir(stateDir);
     const path = panicsPath(stateDir);
     try {
-      await mkdir(stateDir, { recursive: true, mode: 0o750 });
       const existed = await exists(path);
-      const fh = await open(path, 'a+', 0o640);
-      let size = (await fh.stat()).size;
-      if (size > 0) {
-        const good = lastNewlineEnd(await readFile(path));
-        if (good < size) {
-          await fh.truncate(good);
-          await fh.sync();
-          size = good;
+      const fh = await open(path, 'a+', STATE_FILE_MODE);
+      try {
+        // Files written by older versions were 0640.
+        await fh.chmod(STATE_FILE_MODE);
+        let size = (await fh.stat()).size;
+        let corrupt = 0;
+        let recentIds: string[] = [];
+        if (size > 0) {
+          const buf = await fh.readFile();
+          const good = lastNewlineEnd(buf);
+          if (good < size) {
+            await fh.truncate(good);
+            await fh.sync();
+            size = good;
+          }
+          const parsed = parseRecords(buf.subarray(0, good));
+          corrupt = parsed.corrupt;
+          recentIds = parsed.records.slice(-RECENT_IDS_AT_OPEN).map((r) => r.incident.id);
         }
+        if (!existed) fsyncDir(dirname(path));
+        return new IncidentStore(path, fh, size, corrupt, recentIds);
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        throw err;
       }
-      if (!existed) fsyncDir(dirname(path));
-      return new IncidentStore(path, fh, size);
     } catch (err) {
       throw new Error(`open incident store ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -167,19 +222,31 @@ export class IncidentStore extends EventEmitter<IncidentStoreEvents> {
     const line = Buffer.from(JSON.stringify({ v: RECORD_VERSION, ...incident }) + '\n', 'utf8');
     const offset = this.size;
     try {
+      if (this.dirty) await this.cutBack();
+      this.dirty = true;
       let written = 0;
       while (written < line.length) {
         const r = await this.fh.write(line, written, line.length - written);
         written += r.bytesWritten;
       }
       await this.fh.sync();
+      this.dirty = false;
     } catch (err) {
+      // Never leave a partial record for the next one to be glued onto: cut back to the last whole one.
+      // If even that fails, `dirty` stays set and the next append retries the cut before writing.
+      if (this.dirty) await this.cutBack().catch(() => undefined);
       throw new Error(`append to ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     this.size += line.length;
     const stored: StoredIncident = { incident, offset, end: this.size };
     this.emit('append', stored);
     return stored;
+  }
+
+  private async cutBack(): Promise<void> {
+    await this.fh.truncate(this.size);
+    await this.fh.sync();
+    this.dirty = false;
   }
 
   /** Bytes of complete, acknowledged records. */
@@ -193,10 +260,17 @@ export class IncidentStore extends EventEmitter<IncidentStoreEvents> {
 
   async list(opts: ListOptions = {}): Promise<PanicIncident[]> {
     const r = await readIncidentFile(this.path);
+    this.noteCorrupt(r.corrupt);
     return filterIncidents(
       r.records.map((s) => s.incident),
       opts,
     );
+  }
+
+  private noteCorrupt(n: number): void {
+    if (n === this.corruptLines) return;
+    this.corruptLines = n;
+    this.emit('corrupt', n);
   }
 
   async close(): Promise<void> {

@@ -8,17 +8,35 @@
 // backoff (with jitter, capped) until the receiver answers 2xx; a 4xx other than 408/429 is a permanent
 // refusal of that payload, logged and skipped so one bad record cannot block the rest. Each POST carries
 // the incident's stable id (body `id`, header `Idempotency-Key`) for deduplication on the receiving side.
+// Every attempt has its own timer (AbortSignal.any over AbortSignal.timeout could let the timeout go: the
+// first POST after a restart hung 100 s against a silent receiver), and a Retry-After on 429/503 is
+// honoured (capped at MAX_RETRY_AFTER_MS) when it asks for longer than the backoff.
 
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile, open } from 'node:fs/promises';
+import { readFile, rename, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { backoffDelayMs, type BackoffOptions } from '../runtime/backoff.js';
 import type { Random } from '../runtime/random.js';
 import type { PanicIncident } from './incident.js';
 import type { LogFn } from './receiver.js';
+import { STATE_FILE_MODE } from './state-dir.js';
 import { fsyncDir, type IncidentStore, type StoredIncident } from './store.js';
 
 export const WEBHOOK_CURSOR_FILE = 'panics.webhook-cursor.json';
+/** A Retry-After longer than this is capped: the receiver is asked again after at most 10 minutes. */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** Retry-After (RFC 9110): delay-seconds or an HTTP date; undefined when absent or malformed. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(MAX_RETRY_AFTER_MS, Number(v) * 1000);
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, t - now));
+}
+
+type PostOutcome = 'delivered' | 'rejected' | { retryAfterMs?: number };
 
 export interface WebhookSinkOptions {
   url: string;
@@ -185,10 +203,11 @@ export class WebhookSink {
       }
       const outcome = await this.post(head.incident);
       if (!this.running) return;
-      if (outcome === 'retry') {
+      if (typeof outcome === 'object') {
         attempt++;
         this.counters.failures++;
-        await this.sleep(backoffDelayMs(attempt, this.random, this.opts.backoff));
+        const backoff = backoffDelayMs(attempt, this.random, this.opts.backoff);
+        await this.sleep(Math.max(backoff, outcome.retryAfterMs ?? 0));
         continue;
       }
       attempt = 0;
@@ -199,7 +218,15 @@ export class WebhookSink {
     }
   }
 
-  private async post(incident: PanicIncident): Promise<'delivered' | 'rejected' | 'retry'> {
+  private async post(incident: PanicIncident): Promise<PostOutcome> {
+    const timeoutMs = this.opts.timeoutMs ?? 10_000;
+    const attempt = new AbortController();
+    const onStop = (): void => attempt.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(
+      () => attempt.abort(new Error(`no answer within ${timeoutMs / 1000}s`)),
+      timeoutMs,
+    );
     let res: Response;
     try {
       res = await this.doFetch(this.opts.url, {
@@ -212,13 +239,17 @@ export class WebhookSink {
           ...this.opts.headers,
         },
         body: JSON.stringify(incident),
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.opts.timeoutMs ?? 10_000)]),
+        signal: attempt.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
     } catch (err) {
-      this.lastError = `POST ${this.opts.url}: ${(err as Error).message}`;
+      const why = attempt.signal.aborted && !this.abort.signal.aborted ? attempt.signal.reason : err;
+      this.lastError = `POST ${this.opts.url}: ${(why as Error).message}`;
       this.log('warn', 'webhook: delivery failed, will retry', { id: incident.id, error: this.lastError });
-      return 'retry';
+      return {};
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onStop);
     }
     if (res.ok) return 'delivered';
     this.lastError = `POST ${this.opts.url}: HTTP ${res.status}`;
@@ -229,8 +260,14 @@ export class WebhookSink {
       });
       return 'rejected';
     }
-    this.log('warn', 'webhook: delivery failed, will retry', { id: incident.id, status: res.status });
-    return 'retry';
+    const retryAfterMs =
+      res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
+    this.log('warn', 'webhook: delivery failed, will retry', {
+      id: incident.id,
+      status: res.status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+    return retryAfterMs === undefined ? {} : { retryAfterMs };
   }
 
   private async advance(end: number): Promise<void> {
@@ -284,9 +321,11 @@ export async function readCursor(path: string): Promise<number> {
 /** Write-to-temp, fsync, rename: the cursor is either the old value or the new one, never torn. */
 export async function writeCursor(path: string, cursor: WebhookCursor): Promise<void> {
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, JSON.stringify(cursor) + '\n', { mode: 0o640 });
-  const fh = await open(tmp, 'r');
+  const fh = await open(tmp, 'w', STATE_FILE_MODE);
   try {
+    // A temp file left by an older version may exist with wider permissions; the mode applies on creation only.
+    await fh.chmod(STATE_FILE_MODE);
+    await fh.writeFile(JSON.stringify(cursor) + '\n');
     await fh.sync();
   } finally {
     await fh.close();

@@ -125,7 +125,7 @@ describe('kerno start with every collector', () => {
     assert.ok(report.durationNs >= 1.5e9 && report.durationNs < 10e9, `window ${report.durationNs} ns`);
     const p = await get(`${d.url}/panics`);
     assert.equal(p.status, 200);
-    assert.deepEqual(JSON.parse(p.body), { count: 0, incidents: [] });
+    assert.deepEqual(JSON.parse(p.body), { count: 0, corruptRecords: 0, incidents: [] });
     const m = await get(`${d.url}/metrics`);
     assert.ok(sampleValue(m.body, 'kerno_diagnosis_windows_total')! >= 1);
   });

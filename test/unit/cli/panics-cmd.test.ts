@@ -109,3 +109,24 @@ test('listOptions: --since accepts a duration or an RFC 3339 time; bad values ar
   assert.throws(() => listOptions({ limit: 'ten' }), /--limit: expected an integer/);
   assert.throws(() => listOptions({ limit: '0' }), { name: 'UsageError' });
 });
+
+test('corrupt lines are skipped with one warning line naming how many (issue 15 item 2)', async () => {
+  const bad = tempDir('cli-panics-corrupt');
+  try {
+    bad.file(
+      PANICS_FILE,
+      [
+        JSON.stringify({ v: 1, ...records[0] }),
+        'garbage',
+        '{"v":1,"id":"x"}',
+        JSON.stringify({ v: 1, ...records[1] }),
+      ].join('\n') + '\n',
+    );
+    const r = await runKerno(['panics', '--state-dir', bad.path]);
+    assert.equal(r.code, 0);
+    assert.equal(rowsOf(r.stdout).length, 2);
+    assert.equal(r.stderr, `kerno: warning: 2 corrupt lines in ${join(bad.path, PANICS_FILE)} skipped\n`);
+  } finally {
+    bad.remove();
+  }
+});

@@ -364,7 +364,7 @@ describe('bad input gives one precise line', () => {
     );
     assertConfigError(
       () => loadConfig({ ...ctx, explicitPath: dir.root }),
-      `config file ${dir.root}: cannot read: EISDIR (illegal operation on a directory)`,
+      `config file ${dir.root}: a directory, not a regular file`,
     );
   });
 
@@ -498,9 +498,6 @@ describe('file discovery', () => {
     const { ctx } = tree();
     const unreadable = join(ctx.home, '.kerno', 'config.yaml');
     mkdirSync(unreadable, { recursive: true }); // a directory where the file should be
-    assertConfigError(
-      () => loadConfig(ctx),
-      `config file ${unreadable}: cannot read: EISDIR (illegal operation on a directory)`,
-    );
+    assertConfigError(() => loadConfig(ctx), `config file ${unreadable}: a directory, not a regular file`);
   });
 });

@@ -4,14 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DaemonClientError, fetchFindings, findingsUrl } from '../../../src/daemon/client.js';
 import { SCHEMA_VERSION } from '../../../src/signals.js';
+import { fullReport } from '../../fixtures/render/report.js';
 
-const report = {
-  schemaVersion: SCHEMA_VERSION,
-  tool: { name: 'kerno', version: '1' },
-  findings: [],
-  summary: { critical: 0, warning: 0, info: 0, eventsCollected: 0 },
-  coverage: [],
-};
+const report = fullReport();
 
 describe('findingsUrl', () => {
   test('adds the scheme and /findings where missing; keeps another path', () => {
@@ -124,6 +119,120 @@ describe('fetchFindings', () => {
     await fails(`${base}/notreport/findings`, 'schema', /report has no schemaVersion/);
     await fails(`${base}/boom/findings`, 'http', /HTTP 500: internal error/);
     await fails(`${base}/elsewhere/findings`, 'http', /HTTP 404.*is this a kerno daemon\?/);
-    await fails(`${base}/hang/findings`, 'timeout', /no answer within 0\.2s/, { timeoutMs: 200 });
+    await fails(`${base}/hang/findings`, 'timeout', /no complete answer within 0\.2s/, { timeoutMs: 200 });
   });
+});
+
+describe('fetchFindings against a hostile server (issue 15 items 10-13)', () => {
+  let server: Server;
+  let base: string;
+  before(async () => {
+    server = createServer((req, res) => {
+      switch (req.url) {
+        case '/endless/findings': {
+          // chunked, never ending: must be cut at the cap, not buffered
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          const chunk = Buffer.alloc(64 * 1024, 0x20);
+          const pump = (): void => {
+            while (!res.destroyed && res.write(chunk));
+            if (!res.destroyed) res.once('drain', pump);
+          };
+          return pump();
+        }
+        case '/declared-huge/findings':
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(2 ** 31) });
+          return res.write('{');
+        case '/drip/findings': {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write(' ')), 50);
+          return;
+        }
+        case '/bad-report/findings':
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          return res.end('{"schemaVersion":1,"findings":[{}],"summary":{},"coverage":[{}]}');
+        case '/ansi/findings':
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          return res.end(`\x1b[2J\x1b]0;owned\x07line one\nline two\r\x1b[31mred${'A'.repeat(100_000)}`);
+        case '/loop/findings':
+          res.writeHead(302, { Location: '/loop/findings' });
+          return res.end();
+        default:
+          res.writeHead(404);
+          return res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const cases: {
+    name: string;
+    url: () => string;
+    opts?: Parameters<typeof fetchFindings>[1];
+    kind: DaemonClientError['kind'];
+    re: RegExp;
+  }[] = [
+    {
+      name: 'an endless chunked body is cut at the cap',
+      url: () => `${base}/endless/findings`,
+      opts: { maxBytes: 1024 * 1024 },
+      kind: 'too_large',
+      re: /the answer is larger than 1 MiB/,
+    },
+    {
+      name: 'a declared length over the cap is refused before reading',
+      url: () => `${base}/declared-huge/findings`,
+      kind: 'too_large',
+      re: /larger than 16 MiB/,
+    },
+    {
+      name: 'a dripping body hits the one deadline',
+      url: () => `${base}/drip/findings`,
+      opts: { timeoutMs: 300 },
+      kind: 'timeout',
+      re: /no complete answer within 0\.3s/,
+    },
+    {
+      name: 'a report that fails the schema names the field',
+      url: () => `${base}/bad-report/findings`,
+      kind: 'schema',
+      re: /invalid report: \w+(\.\w+)*: /,
+    },
+    {
+      name: 'remote error text loses its escapes and is capped',
+      url: () => `${base}/ansi/findings`,
+      kind: 'http',
+      re: /HTTP 500: line one line two redA+…$/,
+    },
+    {
+      name: 'a redirect loop says redirect',
+      url: () => `${base}/loop/findings`,
+      kind: 'http',
+      re: /HTTP 302 redirect to \/loop\/findings: kerno does not follow redirects/,
+    },
+    {
+      name: 'a refused connection says so (on a port fetch() would call bad)',
+      url: () => 'http://127.0.0.1:6666',
+      kind: 'unreachable',
+      re: /connection refused/,
+    },
+    { name: 'an empty URL', url: () => '', kind: 'bad_url', re: /empty URL/ },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      await assert.rejects(fetchFindings(c.url(), c.opts), (e: Error) => {
+        assert.ok(e instanceof DaemonClientError, `not a DaemonClientError: ${e}`);
+        assert.equal(e.kind, c.kind, e.message);
+        assert.match(e.message, c.re);
+        // eslint-disable-next-line no-control-regex -- looking for control characters
+        assert.ok(!/[\n\r\x1b\x07]/.test(e.message), 'one line, no control characters');
+        assert.ok(e.message.length < 400, `capped (${e.message.length} chars)`);
+        return true;
+      });
+    });
+  }
 });

@@ -137,7 +137,7 @@ describe('runDaemon', () => {
     assert.ok(Array.isArray(report.findings));
     assert.ok(h.collection.snapshotCalls >= 1 && h.collection.resetCalls >= 1);
     const p = await http(`${url}/panics`);
-    assert.deepEqual(JSON.parse(p.body), { count: 0, incidents: [] });
+    assert.deepEqual(JSON.parse(p.body), { count: 0, corruptRecords: 0, incidents: [] });
     assert.match((await http(`${url}/`)).body, /\/metrics +Prometheus exposition/);
     h.abort.abort();
     assert.equal(await h.done, EXIT.OK);

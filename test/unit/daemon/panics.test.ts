@@ -42,7 +42,7 @@ describe('panicsQuery', () => {
     assert.equal(bad.status, 400);
     const ok = await h({ method: 'GET', path: '/panics', query: q('kind=panic'), headers: {} });
     assert.equal(ok.status, 200);
-    assert.deepEqual(JSON.parse(String(ok.body)), { count: 0, incidents: [] });
+    assert.deepEqual(JSON.parse(String(ok.body)), { count: 0, corruptRecords: 0, incidents: [] });
     assert.deepEqual(seen, [{ limit: 100, kind: 'panic' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { DaemonServer, json, parseListenAddress, urlOf, type Route } from '../../../src/daemon/server.js';
 import { createLogger } from '../../../src/runtime/log.js';
 import type { AuthResult } from '../../../src/daemon/auth.js';
@@ -16,7 +16,9 @@ describe('parseListenAddress / urlOf', () => {
     assert.deepEqual(parseListenAddress('127.0.0.1:9090'), { host: '127.0.0.1', port: 9090 });
     assert.deepEqual(parseListenAddress('[::1]:0'), { host: '::1', port: 0 });
     assert.deepEqual(parseListenAddress(':9090'), { host: undefined, port: 9090 });
-    assert.deepEqual(parseListenAddress('localhost:80'), { host: 'localhost', port: 80 });
+    assert.deepEqual(parseListenAddress('localhost:80'), { host: '127.0.0.1', port: 80 });
+    assert.throws(() => parseListenAddress('256.1.1.1:80'), /256\.1\.1\.1 is not an IP address/);
+    assert.throws(() => parseListenAddress('example.com:80'), /not resolved through DNS/);
     assert.throws(() => parseListenAddress('9090'), /expected host:port/);
     assert.throws(() => parseListenAddress('h:70000'), /expected host:port/);
     assert.equal(urlOf({ address: '::1', port: 1, family: 'IPv6' }), 'http://[::1]:1');
@@ -197,4 +199,53 @@ describe('DaemonServer listen errors and draining', () => {
     assert.equal(await conn.closed, '');
     assert.ok(Date.now() - t0 < 4_000);
   });
+});
+
+describe('header timeout (issue 15 item 16)', () => {
+  // Node sweeps for expired headers every 30 s by default, so before the fix a 400 ms header timeout cut
+  // these connections 23-41 s later; the bound below is the timeout plus the sweep (a tenth of it) and slack.
+  const headersTimeoutMs = 400;
+  const server = new DaemonServer({
+    routes: { '/ok': { handler: () => json(200, { ok: true }) } },
+    logger: createLogger({ write: () => {} }),
+    headersTimeoutMs,
+  });
+  let port = 0;
+  before(async () => {
+    port = (await server.listen({ host: '127.0.0.1', port: 0 })).port;
+  });
+  after(() => server.close(100));
+
+  const cases: { name: string; feed: (write: (s: string) => void) => () => void }[] = [
+    { name: 'a connection that sends nothing', feed: () => () => {} },
+    {
+      name: 'a request line dripping one byte every 50 ms',
+      feed: (write) => {
+        const text = 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: ' + 'a'.repeat(1_000);
+        let i = 0;
+        const t = setInterval(() => write(text[i++ % text.length] as string), 50);
+        return () => clearInterval(t);
+      },
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.name} is closed once the header timeout passes`, async () => {
+      const conn = connect(port, '127.0.0.1');
+      conn.on('error', () => {});
+      await new Promise<void>((resolve) => conn.once('connect', () => resolve()));
+      const t0 = Date.now();
+      const stop = c.feed((s) => conn.write(s));
+      const closedAfter = await new Promise<number>((resolve) => {
+        conn.once('close', () => resolve(Date.now() - t0));
+        setTimeout(() => resolve(-1), 5_000).unref();
+      });
+      stop();
+      conn.destroy();
+      assert.ok(closedAfter >= headersTimeoutMs - 50, `closed early, after ${closedAfter} ms`);
+      assert.ok(
+        closedAfter !== -1 && closedAfter < headersTimeoutMs + 1_000,
+        `closed after ${closedAfter} ms`,
+      );
+    });
+  }
 });

@@ -142,3 +142,23 @@ test('a file replaced by garbage does not crash the lister', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('corrupt lines are counted at open and by every full read, with an event when the count changes', async () => {
+  const dir = tmp();
+  try {
+    const good = JSON.stringify({ v: 1, ...incident(1) });
+    writeFileSync(panicsPath(dir), `${good}\nnot json\n`);
+    const store = await IncidentStore.open(dir);
+    assert.equal(store.corrupt, 1);
+    assert.deepEqual(store.recentIds, [incident(1).id]);
+    const seen: number[] = [];
+    store.on('corrupt', (n) => seen.push(n));
+    appendFileSync(panicsPath(dir), 'more garbage\n');
+    assert.equal((await store.list()).length, 1);
+    assert.equal(store.corrupt, 2);
+    assert.deepEqual(seen, [2]);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,7 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IncidentStore } from '../../../src/netconsole/store.js';
-import { WebhookSink, WEBHOOK_CURSOR_FILE } from '../../../src/netconsole/webhook.js';
+import {
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  WebhookSink,
+  WEBHOOK_CURSOR_FILE,
+} from '../../../src/netconsole/webhook.js';
 import { incidentId, type PanicIncident } from '../../../src/netconsole/incident.js';
 import { waitFor } from './fixtures.js';
 
@@ -201,4 +206,74 @@ test('bad webhook URLs are refused up front', async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('every attempt gets the timeout, the first one after a restart included (issue 15 item 15)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kerno-test-webhook-'));
+  // A receiver that accepts the connection and never answers.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const port = (silent.address() as AddressInfo).port;
+  try {
+    const store = await IncidentStore.open(dir);
+    await store.append(incident(1));
+    // "restart": a fresh sink over a store that already holds an undelivered incident
+    const sink = new WebhookSink({
+      url: `http://127.0.0.1:${port}/hook`,
+      store,
+      timeoutMs: 150,
+      backoff: FAST,
+    });
+    await sink.start();
+    await waitFor(() => sink.stats().failures >= 3, 5_000, 'three timed-out attempts');
+    assert.match(sink.stats().lastError ?? '', /no answer within 0\.15s/);
+    await sink.stop();
+    await store.close();
+  } finally {
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Retry-After on a 429 is honoured over the shorter backoff', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kerno-test-webhook-'));
+  const times: number[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      times.push(Date.now());
+      if (times.length === 1) res.writeHead(429, { 'Retry-After': '1' }).end();
+      else res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const store = await IncidentStore.open(dir);
+    const sink = new WebhookSink({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      store,
+      backoff: FAST,
+    });
+    await sink.start();
+    await store.append(incident(1));
+    await waitFor(() => sink.stats().delivered === 1, 5_000, 'delivery after Retry-After');
+    const gap = (times[1] ?? 0) - (times[0] ?? 0);
+    // The backoff alone would retry after 20 ms; Retry-After asked for 1 s.
+    assert.ok(gap >= 950, `retried after ${gap} ms`);
+    await sink.stop();
+    await store.close();
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseRetryAfter: seconds, HTTP dates, garbage, and the cap', () => {
+  const now = Date.UTC(2025, 0, 1);
+  assert.equal(parseRetryAfter('3', now), 3_000);
+  assert.equal(parseRetryAfter(new Date(now + 5_000).toUTCString(), now), 5_000);
+  assert.equal(parseRetryAfter('soon', now), undefined);
+  assert.equal(parseRetryAfter(null, now), undefined);
+  assert.equal(parseRetryAfter('999999', now), MAX_RETRY_AFTER_MS);
 });
