@@ -19,8 +19,8 @@ exec 9>dist/.setup.lock
 flock 9
 
 # 1. Debian packages. Build: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++.
-#    Tests and chaos: nftables iproute2 util-linux procps jq. Daemon tests: prometheus. Bench: bpftrace.
-pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq prometheus bpftrace)
+#    Tests and chaos: nftables iproute2 util-linux procps jq stress-ng (the second inducer). Daemon tests: prometheus. Bench: bpftrace.
+pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

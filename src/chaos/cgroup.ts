@@ -130,3 +130,88 @@ export function pressureFileFor(
   if (cg?.version === 2) return join(cg.dir, `${resource}.pressure`);
   return pg?.pressureFile(resource);
 }
+
+export interface TaskCgroup {
+  dir: string;
+  procsFile: string;
+  /** The pids inside now (stress-ng's stressors are its children: this is how they are found). */
+  pids(): number[];
+  /** cpu.pressure / io.pressure of this group, when it is a cgroup2 group. */
+  pressureFile?: (resource: 'memory' | 'io' | 'cpu') => string;
+}
+
+/**
+ * A cgroup that only holds a workload's processes, so that every process it forks is found and killed at
+ * cleanup (removeCgroup kills the members). cgroup2 where there is one (per-cgroup PSI too), else the v1
+ * memory hierarchy without a limit.
+ */
+export function createTaskCgroup(session: ChaosSession, host: HostFacts, tag: string): TaskCgroup {
+  const v2Root = host.memoryCgroup?.version === 2 ? host.memoryCgroup.root : host.pressureCgroupRoot;
+  const root = v2Root ?? requireMemoryCgroup(host).root;
+  const dir = join(root, session.name(tag));
+  session.register({ kind: 'cgroup', dir });
+  mkdirSync(dir);
+  const procsFile = join(dir, 'cgroup.procs');
+  return {
+    dir,
+    procsFile,
+    pids: () => readPids(procsFile),
+    ...(v2Root !== undefined
+      ? { pressureFile: (r: 'memory' | 'io' | 'cpu') => join(dir, `${r}.pressure`) }
+      : {}),
+  };
+}
+
+export function readPids(procsFile: string): number[] {
+  try {
+    return readFileSync(procsFile, 'utf8')
+      .split('\n')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
+  } catch {
+    return [];
+  }
+}
+
+export interface IoThrottleCgroup {
+  version: 1 | 2;
+  dir: string;
+  procsFile: string;
+}
+
+const BLKIO_V1 = '/sys/fs/cgroup/blkio';
+
+/**
+ * A cgroup whose writes to one device are limited to `bps` bytes per second: v1 blkio throttling where the
+ * blkio hierarchy is mounted, else cgroup2 io.max. Only the processes inside are slowed; the device and
+ * everyone else keep their speed.
+ */
+export function createIoThrottleCgroup(
+  session: ChaosSession,
+  host: HostFacts,
+  tag: string,
+  dev: string,
+  bps: number,
+): IoThrottleCgroup {
+  const name = session.name(tag);
+  if (existsSync(join(BLKIO_V1, 'blkio.throttle.write_bps_device'))) {
+    const dir = join(BLKIO_V1, name);
+    session.register({ kind: 'cgroup', dir });
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'blkio.throttle.write_bps_device'), `${dev} ${Math.round(bps)}`);
+    return { version: 1, dir, procsFile: join(dir, 'cgroup.procs') };
+  }
+  const root = host.memoryCgroup?.version === 2 ? host.memoryCgroup.root : undefined;
+  if (root === undefined || !readFileSync(join(root, 'cgroup.controllers'), 'utf8').includes('io')) {
+    throw new Error(
+      'this scenario needs I/O throttling: the v1 blkio hierarchy or the cgroup2 io controller',
+    );
+  }
+  const ctl = join(root, 'cgroup.subtree_control');
+  if (!readFileSync(ctl, 'utf8').split(/\s+/).includes('io')) writeFileSync(ctl, '+io');
+  const dir = join(root, name);
+  session.register({ kind: 'cgroup', dir });
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'io.max'), `${dev} wbps=${Math.round(bps)}`);
+  return { version: 2, dir, procsFile: join(dir, 'cgroup.procs') };
+}

@@ -7,8 +7,10 @@ import { diskSatScenario } from './scenarios/disk-sat.js';
 import { fdLeakScenario } from './scenarios/fd-leak.js';
 import { memoryStallScenario } from './scenarios/memory-stall.js';
 import { oomKillScenario } from './scenarios/oom-kill.js';
+import { slowIoScenario } from './scenarios/slow-io.js';
 import { syscallErrorsScenario } from './scenarios/syscall-errors.js';
 import { tcpLossScenario } from './scenarios/tcp-loss.js';
+import { tcpRttScenario } from './scenarios/tcp-rtt.js';
 import type { Scenario } from './types.js';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -18,7 +20,9 @@ export const SCENARIOS: readonly Scenario[] = [
   oomKillScenario,
   memoryStallScenario,
   tcpLossScenario,
+  tcpRttScenario,
   syscallErrorsScenario,
+  slowIoScenario,
   diskSatScenario,
   cascadeScenario,
 ];
