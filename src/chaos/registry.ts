@@ -7,6 +7,7 @@ import { diskSatScenario } from './scenarios/disk-sat.js';
 import { fdLeakScenario } from './scenarios/fd-leak.js';
 import { memoryStallScenario } from './scenarios/memory-stall.js';
 import { oomKillScenario } from './scenarios/oom-kill.js';
+import { slowDiskScenario } from './scenarios/slow-disk.js';
 import { slowIoScenario } from './scenarios/slow-io.js';
 import { syscallErrorsScenario } from './scenarios/syscall-errors.js';
 import { tcpLossScenario } from './scenarios/tcp-loss.js';
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   syscallErrorsScenario,
   slowIoScenario,
   diskSatScenario,
+  slowDiskScenario,
   cascadeScenario,
 ];
 

@@ -236,7 +236,7 @@ export function leftovers(): string[] {
     (n) => /^kc[0-9a-f]{8}[hn]$/.test(n) && !live.has(n.slice(2, 10)),
   );
   out.push(...links.map((n) => `link ${n}`));
-  for (const root of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified']) {
+  for (const root of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/blkio']) {
     const dirs = safeReaddir(root).filter((n) => n.startsWith(NAME_PREFIX) && !foreign(n));
     out.push(...dirs.map((n) => `cgroup ${join(root, n)}`));
   }

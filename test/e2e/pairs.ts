@@ -136,6 +136,14 @@ export const PAIR_CASES: readonly PairCase[] = [
     ready: isStressor('hdd'),
     settleMs: 2000,
   },
+  {
+    scenario: 'slow-disk',
+    inducer: 'kerno-worker',
+    intensity: 'medium',
+    seconds: 30,
+    ready: isKind('device'),
+    settleMs: 3000,
+  },
   // Stages start at 0, 10, 20, 30, 40 % of the duration; cpu (kchaos-wake) is the last one. 40 s leaves
   // room for doctor's start-up, which takes several seconds on two saturated CPUs.
   {
@@ -295,6 +303,13 @@ export const SUBJECT_MATCHERS: Readonly<Record<string, Matcher>> = {
       ? undefined
       : `evidence does not name the scenario's device ${dev.name}`;
   },
+  disk_io_write_high(f, subjects) {
+    const dev = subjects.find((s) => s.kind === 'device');
+    if (dev?.kind !== 'device') return 'the scenario reported no device';
+    return f.subject === `/dev/${dev.name} (${dev.dev})`
+      ? undefined
+      : `subject "${f.subject}" is not /dev/${dev.name}`;
+  },
   disk_io_bottleneck(f, subjects) {
     const dev = subjects.find((s) => s.kind === 'device');
     if (dev?.kind !== 'device') return 'the scenario reported no device';
@@ -335,6 +350,8 @@ export function thresholdKeyFor(f: Pick<Finding, 'rule' | 'severity' | 'metric'>
         : 'cgroup_memory_failcnt_per_sec';
     case 'tcp_rtt_degradation':
       return 'tcp_rtt_p99_warning_ns';
+    case 'disk_io_write_high':
+      return 'disk_p99_critical_ns';
     case 'syscall_latency_high':
       return crit ? 'syscall_p99_critical_ns' : 'syscall_p99_warning_ns';
     default:

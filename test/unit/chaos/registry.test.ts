@@ -23,6 +23,7 @@ const ISSUE_TABLE: Record<string, string[]> = {
   'tcp-rtt': ['tcp_rtt_degradation'],
   'syscall-errors': ['syscall_error_rate'],
   'slow-io': ['syscall_latency_high'],
+  'slow-disk': ['disk_io_write_high'],
   'disk-sat': ['disk_io_bottleneck', 'io_pressure_stall'],
 };
 
@@ -51,6 +52,7 @@ test('SCENARIO_RULES is the issue table plus cascade, in registry order', () => 
     'syscall-errors',
     'slow-io',
     'disk-sat',
+    'slow-disk',
     'cascade',
   ]);
   for (const [name, rules] of Object.entries(ISSUE_TABLE)) {
@@ -111,7 +113,16 @@ test('listScenarios mirrors the registry and marks root-only scenarios', () => {
   const root = new Set(list.filter((s) => s.needsRoot).map((s) => s.name));
   assert.deepEqual(
     root,
-    new Set(['cgroup-memory', 'oom-kill', 'memory-stall', 'tcp-loss', 'tcp-rtt', 'slow-io', 'cascade']),
+    new Set([
+      'cgroup-memory',
+      'oom-kill',
+      'memory-stall',
+      'tcp-loss',
+      'tcp-rtt',
+      'slow-io',
+      'slow-disk',
+      'cascade',
+    ]),
   );
   const stressNg = list.filter((s) => s.inducers.includes('stress-ng')).map((s) => s.name);
   assert.deepEqual(stressNg, ['cpu', 'oom-kill', 'disk-sat'], 'the scenarios stress-ng can induce');

@@ -21,8 +21,6 @@ import type { Finding } from '../../../src/doctor/types.js';
  * here: "every rule that can be induced has a scenario" is a decision per rule, not an accident.
  */
 const NOT_PAIRED: Readonly<Record<string, string>> = {
-  disk_io_write_high:
-    'needs device write latency ≥ 200 ms at p99; the virtual disk here completes writes in ~1 ms even 100 deep',
   oom_imminent: 'needs ≥ 90 % of host memory in use: inducing it endangers every process on the host',
   kernel_oops: 'needs a kernel oops',
   kernel_warning: 'needs a kernel WARN()',
