@@ -5,6 +5,7 @@ import { cgroupMemoryScenario } from './scenarios/cgroup-memory.js';
 import { cpuScenario } from './scenarios/cpu.js';
 import { diskSatScenario } from './scenarios/disk-sat.js';
 import { fdLeakScenario } from './scenarios/fd-leak.js';
+import { hostMemoryScenario } from './scenarios/host-memory.js';
 import { memoryStallScenario } from './scenarios/memory-stall.js';
 import { oomKillScenario } from './scenarios/oom-kill.js';
 import { slowDiskScenario } from './scenarios/slow-disk.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   cgroupMemoryScenario,
   oomKillScenario,
   memoryStallScenario,
+  hostMemoryScenario,
   tcpLossScenario,
   tcpRttScenario,
   syscallErrorsScenario,

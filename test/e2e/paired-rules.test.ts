@@ -46,6 +46,12 @@ function signalSummary(rule: string, r: Report): string {
   const s = r.signals;
   const t = DEFAULT_THRESHOLDS;
   switch (rule) {
+    case 'oom_imminent': {
+      const m = s.memory;
+      return m
+        ? `host memory used ${round(m.usedPct)} % (${round(m.availableBytes / 2 ** 20)} MiB available), growing ${round(m.growthRateBytesPerSec / 2 ** 20)} MiB/s (warning ${t.oom_memory_pct} % and ≥ ${round(t.oom_min_growth_bytes_per_sec / 2 ** 20)} MiB/s)`
+        : 'no memory signal';
+    }
     case 'cpu_pressure_stall': {
       const cpu = s.pressure?.cpu;
       return `cpu PSI some ${round(cpu?.somePct ?? NaN)} % (warning ${t.psi_cpu_some_warning_pct} %, critical ${t.psi_cpu_some_critical_pct} %)`;

@@ -88,6 +88,17 @@ export const PAIR_CASES: readonly PairCase[] = [
     ready: isProcess('kchaos-stall'),
     settleMs: 2000,
   },
+  // Touching ~21 GiB before it is ready takes 20–60 s on this VM (first touch of guest memory: 0.35–1 GB/s,
+  // slower under load; transparent huge pages measured slower still). The run is stopped as soon as doctor
+  // is done, so a long nominal length costs nothing.
+  {
+    scenario: 'host-memory',
+    inducer: 'kerno-worker',
+    intensity: 'medium',
+    seconds: 120,
+    ready: isProcess('kchaos-hostmem'),
+    settleMs: 2000,
+  },
   {
     scenario: 'tcp-loss',
     inducer: 'kerno-worker',
@@ -303,6 +314,14 @@ export const SUBJECT_MATCHERS: Readonly<Record<string, Matcher>> = {
       ? undefined
       : `evidence does not name the scenario's device ${dev.name}`;
   },
+  oom_imminent(f, _subjects, report) {
+    if (f.subject !== '') return `expected a host-wide finding, got subject "${f.subject}"`;
+    const m = report.signals.memory;
+    if (m === undefined) return 'no memory signal';
+    return m.growthRateBytesPerSec >= DEFAULT_THRESHOLDS.oom_min_growth_bytes_per_sec
+      ? undefined
+      : `host memory not growing (${Math.round(m.growthRateBytesPerSec)} B/s)`;
+  },
   disk_io_write_high(f, subjects) {
     const dev = subjects.find((s) => s.kind === 'device');
     if (dev?.kind !== 'device') return 'the scenario reported no device';
@@ -352,6 +371,9 @@ export function thresholdKeyFor(f: Pick<Finding, 'rule' | 'severity' | 'metric'>
       return 'tcp_rtt_p99_warning_ns';
     case 'disk_io_write_high':
       return 'disk_p99_critical_ns';
+    case 'oom_imminent':
+      // A flat host above the critical line warns against the critical level; the scenario grows.
+      return crit ? 'oom_memory_critical_pct' : 'oom_memory_pct';
     case 'syscall_latency_high':
       return crit ? 'syscall_p99_critical_ns' : 'syscall_p99_warning_ns';
     default:

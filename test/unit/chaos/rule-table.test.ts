@@ -21,7 +21,6 @@ import type { Finding } from '../../../src/doctor/types.js';
  * here: "every rule that can be induced has a scenario" is a decision per rule, not an accident.
  */
 const NOT_PAIRED: Readonly<Record<string, string>> = {
-  oom_imminent: 'needs ≥ 90 % of host memory in use: inducing it endangers every process on the host',
   kernel_oops: 'needs a kernel oops',
   kernel_warning: 'needs a kernel WARN()',
   kernel_taint: 'needs a tainted kernel (e.g. an unsigned module)',
