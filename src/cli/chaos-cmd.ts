@@ -204,11 +204,17 @@ async function cleanup(io: CliIO): Promise<number> {
 
 function scenarioTable(color: boolean, width: number | undefined): string {
   // cascade pairs with many rules: one per line keeps the column narrow.
-  const rows = listScenarios().map((s) => [
-    s.name,
-    s.rules.join(s.rules.length > 2 ? '\n' : ', '),
-    s.needsRoot ? `${s.description} (root)` : s.description,
-  ]);
+  const rows = listScenarios().map((s) => {
+    const notes = [
+      ...(s.needsRoot ? ['root'] : []),
+      ...(s.inducers.includes('stress-ng') ? ['--inducer stress-ng too'] : []),
+    ];
+    return [
+      s.name,
+      s.rules.join(s.rules.length > 2 ? '\n' : ', '),
+      notes.length > 0 ? `${s.description} (${notes.join('; ')})` : s.description,
+    ];
+  });
   return renderTable(['SCENARIO', 'PAIRED RULE(S)', 'DESCRIPTION'], rows, { color, width });
 }
 
