@@ -66,7 +66,8 @@ export const diskSatScenario: Scenario = {
     }
     const p = diskSatParams(opts.intensity);
     const st = statfsSync(ctx.host.scratchDir);
-    const need = p.writers * p.fileBytes + 512 * MiB;
+    const writers = p.writers;
+    const need = writers * p.fileBytes + 512 * MiB;
     if (st.bavail * st.bsize < need) {
       throw new Error(
         `disk-sat needs ${formatBytes(need)} free in ${ctx.host.scratchDir}, only ${formatBytes(st.bavail * st.bsize)} available`,
@@ -93,9 +94,9 @@ export const diskSatScenario: Scenario = {
         [procsFile],
         [
           '--hdd',
-          String(p.writers),
+          String(writers),
           '--hdd-opts',
-          'fsync',
+          'direct,fsync',
           '--hdd-bytes',
           String(p.fileBytes),
           '--hdd-write-size',
@@ -104,7 +105,7 @@ export const diskSatScenario: Scenario = {
           dir,
         ],
       );
-      const procs = await waitForStressors(ctx, w, procsFile, 'stress-ng-hdd', p.writers);
+      const procs = await waitForStressors(ctx, w, procsFile, 'stress-ng-hdd', writers);
       if (dev) {
         const d = { kind: 'device', dev: dev.dev, name: dev.name } as const;
         result.subjects.push(d);
@@ -141,7 +142,7 @@ export const diskSatScenario: Scenario = {
     const pg1 = pgFile ? readPsi(pgFile) : undefined;
     const done = (await w.stop()).done;
     result.elapsedNs = elapsedSince(start);
-    result.observed = { writers: p.writers, blockBytes: p.blockBytes };
+    result.observed = { writers, blockBytes: p.blockBytes };
     if (!stressNg) {
       Object.assign(result.observed, {
         writes: num(done, 'writes'),
