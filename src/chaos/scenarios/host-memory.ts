@@ -20,13 +20,13 @@ const RULES = ['oom_imminent'] as const;
 /** Host memory used (% of RAM) right after start-up, and after `rampMs` of growth (then it holds). */
 export function hostMemoryParams(intensity: Intensity): { startPct: number; endPct: number; rampMs: number } {
   // oom_imminent: ≥ 90 % and growing ≥ 1 MiB/s → WARNING; > 95 % and growing → CRITICAL. The growth is
-  // fast (3 % of RAM in 25 s: ~30 MiB/s on 24 GiB) because the rule sees the host's net growth: on a busy
-  // host other processes free hundreds of MiB at a time (measured here: −434 MB/s over a 3 s window while
-  // others' builds ended), and a slow ramp (4 MiB/s) was drowned by that.
+  // fast (3 % of RAM in 20 s: ~36 MiB/s on 24 GiB) because the rule sees the host's net growth, and other
+  // processes' frees cancel ours: measured on this shared host, −434 MB/s over a 3 s window while others'
+  // builds ended; a 4 MiB/s ramp was drowned, and so was a 29 MiB/s one once (net −22 MiB/s).
   return byIntensity(intensity, {
-    low: { startPct: 91, endPct: 93, rampMs: 25_000 },
-    medium: { startPct: 91, endPct: 94, rampMs: 25_000 },
-    high: { startPct: 95.5, endPct: 97, rampMs: 25_000 },
+    low: { startPct: 91, endPct: 93, rampMs: 20_000 },
+    medium: { startPct: 91, endPct: 94, rampMs: 20_000 },
+    high: { startPct: 95.5, endPct: 97, rampMs: 20_000 },
   });
 }
 
