@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readPids } from './cgroup.js';
 import type { ChaosSession } from './session.js';
-import type { ChaosSubject, ScenarioContext } from './types.js';
+import type { ChaosSubject, HostFacts, ScenarioContext } from './types.js';
 import type { WorkerProcess } from './worker.js';
 
 const SEARCH = ['/usr/bin', '/usr/local/bin', '/bin', ...(process.env.PATH ?? '').split(':')];
@@ -16,6 +16,14 @@ export function stressNgPath(): string {
     if (d !== '' && existsSync(p)) return p;
   }
   throw new Error('the stress-ng inducer needs stress-ng (Debian package stress-ng); install it');
+}
+
+/** The stressors are held in a cgroup of ours (how cleanup finds every one): that needs root. */
+export function requireRootForStressNg(host: HostFacts): void {
+  if (!host.isRoot)
+    throw new Error(
+      'the stress-ng inducer needs root: its stressors are held in a cgroup so that cleanup finds them all',
+    );
 }
 
 /**

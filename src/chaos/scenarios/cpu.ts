@@ -9,7 +9,7 @@
 import { createTaskCgroup } from '../cgroup.js';
 import { byIntensity } from '../options.js';
 import { readPsi } from '../proc.js';
-import { startStressNg, subjectReporter, waitForStressors } from '../stress-ng.js';
+import { requireRootForStressNg, startStressNg, subjectReporter, waitForStressors } from '../stress-ng.js';
 import { num } from '../worker.js';
 import type {
   ChaosOptions,
@@ -93,6 +93,7 @@ async function runStressNg(opts: ChaosOptions, ctx: ScenarioContext): Promise<Sc
   const start = performance.now();
   const result = newResult('cpu', RULES, opts, ctx);
   const hogs = stressNgCpuHogs(opts.intensity);
+  requireRootForStressNg(ctx.host);
   const cg = createTaskCgroup(ctx.session, ctx.host, 'cpu');
   const w = startStressNg(ctx.session, [cg.procsFile], ['--cpu', String(hogs), '--taskset', '0']);
   const procs = await waitForStressors(ctx, w, cg.procsFile, 'stress-ng-cpu', hogs);

@@ -11,7 +11,7 @@
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPressureCgroup, createTaskCgroup, pressureFileFor } from '../cgroup.js';
-import { startStressNg, subjectReporter, waitForStressors } from '../stress-ng.js';
+import { requireRootForStressNg, startStressNg, subjectReporter, waitForStressors } from '../stress-ng.js';
 import { byIntensity, formatBytes, MiB } from '../options.js';
 import { readDiskCounters, readPsi } from '../proc.js';
 import { num } from '../worker.js';
@@ -86,6 +86,7 @@ export const diskSatScenario: Scenario = {
     const stressNg = opts.inducer === 'stress-ng';
     let w;
     if (stressNg) {
+      requireRootForStressNg(ctx.host);
       // The stressors must sit in one of our cgroups (cleanup finds them there): the pressure group when
       // there is one (one process cannot be in two groups of one hierarchy), else a group of their own.
       const procsFile = pg?.procsFile ?? createTaskCgroup(ctx.session, ctx.host, 'disk').procsFile;
