@@ -19,8 +19,9 @@ exec 9>dist/.setup.lock
 flock 9
 
 # 1. Debian packages. Build: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++.
-#    Tests and chaos: nftables iproute2 util-linux procps jq. Daemon tests: prometheus. Bench: bpftrace.
-#    Specificity against real software: gcc git curl stress-ng (and python3, node, tar, dpkg already here).
+#    Tests and chaos: nftables iproute2 util-linux procps jq stress-ng (the second inducer). Daemon tests:
+#    prometheus. Bench: bpftrace. Specificity against real software: gcc git curl stress-ng (python3, node,
+#    tar, dpkg are already here).
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq gcc git curl stress-ng prometheus bpftrace)
 missing=()
 for p in "${pkgs[@]}"; do

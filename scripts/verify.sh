@@ -160,11 +160,12 @@ signals_sees_workload() {
         cat: [.syscall.entries[] | select(.comm == "cat") | {name, count}]}' "$out"; return 1; }
 }
 phase_chaos() {
-  check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|fd-leak|cgroup-memory|oom-kill|memory-stall|tcp-loss|syscall-errors|disk-sat|cascade) ' | grep -qx 9"
+  check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|fd-leak|cgroup-memory|oom-kill|memory-stall|host-memory|tcp-loss|tcp-rtt|syscall-errors|slow-io|disk-sat|slow-disk|cascade) ' | grep -qx 13"
   check "paired rules fire at production thresholds; specificity (idle and benign busy)" scripts/e2e-chaos.sh
   check "chaos left nothing behind" bash -c "
     ! ip netns list | grep -q kerno-chaos && ! nft list tables 2>/dev/null | grep -q kerno_chaos &&
-    ! ls -d /sys/fs/cgroup/memory/kerno-chaos-* 2>/dev/null | grep -q . && ! ls /run/kerno-chaos/*.json 2>/dev/null | grep -q ."
+    ! ls -d /sys/fs/cgroup/{memory,blkio,unified}/kerno-chaos-* 2>/dev/null | grep -q . && ! ls /run/kerno-chaos/*.json 2>/dev/null | grep -q . &&
+    ! losetup --list --noheadings --output BACK-FILE 2>/dev/null | grep -q kerno-chaos"
 }
 
 phase_daemon() {

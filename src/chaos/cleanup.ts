@@ -28,7 +28,11 @@ export type ChaosResource =
   | { kind: 'netns'; name: string }
   | { kind: 'link'; name: string }
   | { kind: 'nft-table'; family: string; name: string; netns?: string }
-  | { kind: 'path'; path: string };
+  | { kind: 'path'; path: string }
+  /** Loop devices attached to `backing` (a kerno-chaos file, or a loop device that is backed by one). */
+  | { kind: 'loop'; backing: string }
+  /** A blkio throttle rule for device `dev` (maj:min of one of our loop devices) written into `file`. */
+  | { kind: 'io-throttle'; file: string; dev: string };
 
 export interface RunState {
   version: 1;
@@ -97,6 +101,10 @@ export function describeResource(r: ChaosResource): string {
       return `nft table ${r.family} ${r.name}${r.netns ? ` (netns ${r.netns})` : ''}`;
     case 'path':
       return `path ${r.path}`;
+    case 'loop':
+      return `loop devices on ${r.backing}`;
+    case 'io-throttle':
+      return `I/O throttle for ${r.dev} in ${r.file}`;
   }
 }
 
@@ -300,7 +308,57 @@ export function removePath(path: string): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-const REMOVAL_ORDER: ChaosResource['kind'][] = ['process', 'nft-table', 'netns', 'link', 'cgroup', 'path'];
+/**
+ * The loop devices attached to `backing`, after checking the chain ends at one of our files: a loop device
+ * may only be detached when it (or the loop device under it) is backed by a kerno-chaos file.
+ */
+async function loopsOn(backing: string): Promise<string[]> {
+  let file = backing;
+  const m = /^\/dev\/(loop\d+)$/.exec(backing);
+  if (m) {
+    try {
+      file = readFileSync(`/sys/block/${m[1]}/loop/backing_file`, 'utf8').trim();
+    } catch {
+      return []; // the loop device under it is gone, so nothing can be attached to it either
+    }
+  }
+  assertOurs('loop backing file', basename(file));
+  if (!m && !existsSync(backing)) return [];
+  const { stdout } = await run('losetup', ['--noheadings', '--output', 'NAME', '--associated', backing]);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^\/dev\/loop\d+$/.test(l));
+}
+
+export async function removeLoops(backing: string): Promise<void> {
+  for (const dev of await loopsOn(backing)) await run('losetup', ['--detach', dev]);
+}
+
+/** Deletes our throttle rule (a 0 limit removes it); only the line for our device is touched. */
+export function removeIoThrottle(file: string, dev: string): void {
+  if (!/^\d+:\d+$/.test(dev)) throw new Error(`refusing to write I/O throttle for device "${dev}"`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return; // the hierarchy is gone
+  }
+  if (text.split('\n').some((l) => l.startsWith(`${dev} `))) writeFileSync(file, `${dev} 0`);
+}
+
+// Throttle rules go before the loop devices (a throttled device drains slowly when detached); loop devices
+// stacked on loop devices are detached top first (reverse order of registration, see removeResources).
+const REMOVAL_ORDER: ChaosResource['kind'][] = [
+  'process',
+  'io-throttle',
+  'loop',
+  'nft-table',
+  'netns',
+  'link',
+  'cgroup',
+  'path',
+];
 
 /** Removes resources in dependency order; every failure is collected, none stops the rest. */
 export async function removeResources(
@@ -309,8 +367,11 @@ export async function removeResources(
 ): Promise<{ removed: string[]; failed: string[] }> {
   const removed: string[] = [];
   const failed: string[] = [];
+  const at = new Map(resources.map((r, i) => [r, i]));
   const ordered = [...resources].sort(
-    (a, b) => REMOVAL_ORDER.indexOf(a.kind) - REMOVAL_ORDER.indexOf(b.kind),
+    (a, b) =>
+      REMOVAL_ORDER.indexOf(a.kind) - REMOVAL_ORDER.indexOf(b.kind) ||
+      (a.kind === 'loop' ? at.get(b)! - at.get(a)! : 0),
   );
   for (const r of ordered) {
     const what = describeResource(r);
@@ -336,6 +397,12 @@ export async function removeResources(
           break;
         case 'path':
           removePath(r.path);
+          break;
+        case 'loop':
+          await removeLoops(r.backing);
+          break;
+        case 'io-throttle':
+          removeIoThrottle(r.file, r.dev);
           break;
       }
       removed.push(what);
@@ -399,6 +466,14 @@ async function sweepOrphans(
       log?.(`    cleanup: could not remove ${what}: ${(err as Error).message}`);
     }
   };
+  // Loop devices on our files (and loop devices stacked on those), before the files themselves.
+  for (const { dev, backing } of loopBackings()) {
+    const name = basename(backing.replace(/ \(deleted\)$/, ''));
+    if (!name.startsWith(NAME_PREFIX) || !orphan(name)) continue;
+    for (const upper of loopBackings().filter((l) => l.backing === dev))
+      await attempt(`loop device ${upper.dev}`, () => run('losetup', ['--detach', upper.dev]).then(() => {}));
+    await attempt(`loop device ${dev}`, () => run('losetup', ['--detach', dev]).then(() => {}));
+  }
   // Network namespaces (their veth ends and nft tables go with them).
   for (const name of safeReaddir('/run/netns')) {
     if (name.startsWith(NAME_PREFIX) && orphan(name))
@@ -433,6 +508,23 @@ async function sweepOrphans(
       }
     }
   }
+}
+
+/** Attached loop devices and what backs each one (/sys/block/loopN/loop/backing_file). */
+function loopBackings(): { dev: string; backing: string }[] {
+  const out: { dev: string; backing: string }[] = [];
+  for (const name of safeReaddir('/sys/block')) {
+    if (!/^loop\d+$/.test(name)) continue;
+    try {
+      out.push({
+        dev: `/dev/${name}`,
+        backing: readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim(),
+      });
+    } catch {
+      // not attached
+    }
+  }
+  return out;
 }
 
 function safeReaddir(dir: string): string[] {

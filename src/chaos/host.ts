@@ -84,7 +84,12 @@ export function detectCgroupLayout(): CgroupLayout {
 /** Every cgroup root a scenario may create directories in (for the orphan sweep). */
 export function detectCgroupRoots(): string[] {
   const l = detectCgroupLayout();
-  return [l.memory?.root, l.pressureRoot].filter((r): r is string => r !== undefined);
+  return [l.memory?.root, l.pressureRoot, detectBlkioRoot()].filter((r): r is string => r !== undefined);
+}
+
+/** The cgroup v1 blkio hierarchy (I/O throttling on hosts whose cgroup2 mount has no io controller). */
+export function detectBlkioRoot(): string | undefined {
+  return readMounts().find((m) => m.fsType === 'cgroup' && m.superOptions.includes('blkio'))?.mountPoint;
 }
 
 /** Candidate parents for scenario files, in order of preference: /var/tmp is disk-backed by convention. */

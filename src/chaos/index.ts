@@ -7,12 +7,35 @@ import { formatDuration, validateOptions } from './options.js';
 import { expectedGroups, getScenario, SCENARIOS } from './registry.js';
 import { ChaosSession } from './session.js';
 import { ensureWorkerBinary } from './worker.js';
-import type { ChaosLog, ChaosOptions, ChaosSubject, HostFacts, ScenarioResult } from './types.js';
+import type {
+  ChaosLog,
+  ChaosOptions,
+  ChaosSubject,
+  HostFacts,
+  Inducer,
+  Scenario,
+  ScenarioResult,
+} from './types.js';
 
-export type { ChaosLog, ChaosOptions, ChaosSubject, HostFacts, Intensity, ScenarioResult } from './types.js';
+export type {
+  ChaosLog,
+  ChaosOptions,
+  ChaosSubject,
+  HostFacts,
+  Inducer,
+  Intensity,
+  ScenarioResult,
+} from './types.js';
+export { INDUCERS } from './types.js';
 export type { CleanupReport } from './cleanup.js';
 export { SCENARIO_EXPECT, SCENARIO_RULES, getScenario } from './registry.js';
-export { DEFAULT_DURATION_NS, DEFAULT_INTENSITY, parseIntensity, formatDuration } from './options.js';
+export {
+  DEFAULT_DURATION_NS,
+  DEFAULT_INTENSITY,
+  parseInducer,
+  parseIntensity,
+  formatDuration,
+} from './options.js';
 export { cleanupStale } from './cleanup.js';
 
 export interface ScenarioInfo {
@@ -22,6 +45,25 @@ export interface ScenarioInfo {
   expect: readonly (readonly string[])[];
   description: string;
   needsRoot: boolean;
+  /** kerno-worker first; stress-ng where the scenario can also be induced by it. */
+  inducers: readonly Inducer[];
+}
+
+export function scenarioInducers(s: Scenario): readonly Inducer[] {
+  return s.inducers ?? ['kerno-worker'];
+}
+
+/** The scenario with options checked against what it supports (an unsupported inducer is an error). */
+function checked(name: string, options: ChaosOptions): { scenario: Scenario; opts: ChaosOptions } {
+  const scenario = getScenario(name);
+  const opts = validateOptions(options);
+  const inducers = scenarioInducers(scenario);
+  if (!inducers.includes(opts.inducer!)) {
+    throw new Error(
+      `scenario ${name} cannot be induced by ${opts.inducer}: it supports ${inducers.join(', ')}`,
+    );
+  }
+  return { scenario, opts };
 }
 
 /** The rows of `kerno chaos --list` (SCENARIO, PAIRED RULE, DESCRIPTION), in registry order. */
@@ -32,6 +74,7 @@ export function listScenarios(): ScenarioInfo[] {
     expect: expectedGroups(s),
     description: s.description,
     needsRoot: s.needsRoot,
+    inducers: scenarioInducers(s),
   }));
 }
 
@@ -41,10 +84,9 @@ export function describeScenario(
   options: ChaosOptions,
   host: HostFacts = detectHostFacts(),
 ): string[] {
-  const scenario = getScenario(name);
-  const opts = validateOptions(options);
+  const { scenario, opts } = checked(name, options);
   return [
-    `scenario ${scenario.name} (intensity ${opts.intensity}, duration ${formatDuration(opts.durationNs)}): ${scenario.description}`,
+    `scenario ${scenario.name} (intensity ${opts.intensity}, inducer ${opts.inducer}, duration ${formatDuration(opts.durationNs)}): ${scenario.description}`,
     ...scenario.plan(opts, host).map((l) => `  - ${l}`),
     `  - everything it creates is named kerno-chaos-<id> (kerno_chaos_<id> for nft, kc<id>h/n for veth) and is removed at the end, on Ctrl+C/SIGTERM, or by the next \`kerno chaos\` run if this one is killed`,
     `  - expected to fire: ${formatExpectation(expectedGroups(scenario))}`,
@@ -76,8 +118,7 @@ export async function runScenario(
   options: ChaosOptions,
   hooks: RunHooks = {},
 ): Promise<ScenarioResult> {
-  const scenario = getScenario(name);
-  const opts = validateOptions(options);
+  const { scenario, opts } = checked(name, options);
   const host = hooks.host ?? detectHostFacts();
   const log = hooks.log ?? (() => {});
   const signal = hooks.signal ?? new AbortController().signal;

@@ -1,5 +1,5 @@
 // Option parsing and the small formatting helpers the plans and logs share.
-import type { ChaosOptions, Intensity } from './types.js';
+import { INDUCERS, type ChaosOptions, type Inducer, type Intensity } from './types.js';
 
 const NS_PER_MS = 1_000_000;
 export const NS_PER_S = 1_000_000_000;
@@ -30,8 +30,17 @@ export function parseIntensity(value: string): Intensity {
   return v;
 }
 
+/** kerno-worker (also: kerno, worker) or stress-ng; a typo is an error, as for --intensity. */
+export function parseInducer(value: string): Inducer {
+  const v = value.trim().toLowerCase();
+  if (v === 'kerno' || v === 'worker') return 'kerno-worker';
+  if ((INDUCERS as readonly string[]).includes(v)) return v as Inducer;
+  throw new Error(`invalid --inducer "${value}": expected ${INDUCERS.join(' or ')}`);
+}
+
 export function validateOptions(opts: ChaosOptions): ChaosOptions {
   const { durationNs, intensity } = opts;
+  const inducer = opts.inducer ?? 'kerno-worker';
   if (!Number.isFinite(durationNs) || durationNs < MIN_DURATION_NS || durationNs > MAX_DURATION_NS) {
     throw new Error(
       `invalid chaos duration ${formatDuration(durationNs)}: must be between ${formatDuration(MIN_DURATION_NS)} ` +
@@ -41,7 +50,10 @@ export function validateOptions(opts: ChaosOptions): ChaosOptions {
   if (intensity !== 'low' && intensity !== 'medium' && intensity !== 'high') {
     throw new Error(`invalid chaos intensity "${String(intensity)}": expected low, medium or high`);
   }
-  return { durationNs: Math.round(durationNs), intensity };
+  if (!INDUCERS.includes(inducer)) {
+    throw new Error(`invalid chaos inducer "${String(inducer)}": expected ${INDUCERS.join(' or ')}`);
+  }
+  return { durationNs: Math.round(durationNs), intensity, inducer };
 }
 
 /** Picks the value for an intensity from a low/medium/high table. */

@@ -5,10 +5,14 @@ import { cgroupMemoryScenario } from './scenarios/cgroup-memory.js';
 import { cpuScenario } from './scenarios/cpu.js';
 import { diskSatScenario } from './scenarios/disk-sat.js';
 import { fdLeakScenario } from './scenarios/fd-leak.js';
+import { hostMemoryScenario } from './scenarios/host-memory.js';
 import { memoryStallScenario } from './scenarios/memory-stall.js';
 import { oomKillScenario } from './scenarios/oom-kill.js';
+import { slowDiskScenario } from './scenarios/slow-disk.js';
+import { slowIoScenario } from './scenarios/slow-io.js';
 import { syscallErrorsScenario } from './scenarios/syscall-errors.js';
 import { tcpLossScenario } from './scenarios/tcp-loss.js';
+import { tcpRttScenario } from './scenarios/tcp-rtt.js';
 import type { Scenario } from './types.js';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -17,9 +21,13 @@ export const SCENARIOS: readonly Scenario[] = [
   cgroupMemoryScenario,
   oomKillScenario,
   memoryStallScenario,
+  hostMemoryScenario,
   tcpLossScenario,
+  tcpRttScenario,
   syscallErrorsScenario,
+  slowIoScenario,
   diskSatScenario,
+  slowDiskScenario,
   cascadeScenario,
 ];
 

@@ -90,7 +90,10 @@ export class ChaosSession {
     if (this.closed) throw new Error(`chaos run ${this.id} is closed`);
     // The worker's own limit is a backstop if kerno hangs; normally the session stops it at the deadline.
     const durationMs = (spec.durationMs ?? this.remainingMs()) + 10_000;
-    const w = WorkerProcess.start(this.bin, { ...spec, durationMs });
+    return this.track(WorkerProcess.start(this.bin, { ...spec, durationMs }));
+  }
+
+  private track(w: WorkerProcess): WorkerProcess {
     this.workers.add(w);
     this.register({ kind: 'process', pid: w.pid, startTime: w.startTime, comm: w.comm });
     void w.exited.then(() => {
@@ -98,6 +101,12 @@ export class ChaosSession {
       this.forget(w.pid);
     });
     return w;
+  }
+
+  /** Starts another program (stress-ng) as a workload, tracked and stopped like the C worker. */
+  startCommand(cmd: string, argv: string[], comm: string): WorkerProcess {
+    if (this.closed) throw new Error(`chaos run ${this.id} is closed`);
+    return this.track(WorkerProcess.launch(cmd, argv, comm));
   }
 
   /**

@@ -4,10 +4,19 @@ import type { ChaosSession } from './session.js';
 export type Intensity = 'low' | 'medium' | 'high';
 export const INTENSITIES: readonly Intensity[] = ['low', 'medium', 'high'];
 
+/**
+ * Who makes the incident: kerno's own C worker (the default), or stress-ng — software we did not write, so a
+ * rule that fires for both is not tuned to our worker's habits.
+ */
+export type Inducer = 'kerno-worker' | 'stress-ng';
+export const INDUCERS: readonly Inducer[] = ['kerno-worker', 'stress-ng'];
+
 export interface ChaosOptions {
   /** How long the incident lasts, setup included (the workloads stop at start + durationNs). */
   durationNs: number;
   intensity: Intensity;
+  /** Default kerno-worker; stress-ng only for scenarios that list it in `inducers`. */
+  inducer?: Inducer;
 }
 
 /** One line of human-readable progress; the CLI prints it to stderr. */
@@ -41,6 +50,7 @@ export interface ScenarioResult {
   runId: string;
   rules: readonly string[];
   intensity: Intensity;
+  inducer: Inducer;
   /** Requested duration, ns. */
   durationNs: number;
   /** Wall time from start to the end of the workload (cleanup not included), ns. */
@@ -94,6 +104,8 @@ export interface Scenario {
   description: string;
   /** Needs root (cgroups, network namespaces, nftables). */
   needsRoot: boolean;
+  /** Inducers this scenario can use; omitted: only kerno-worker. */
+  inducers?: readonly Inducer[];
   /** What it will do, one step per line, for the confirmation text. */
   plan(opts: ChaosOptions, host: HostFacts): string[];
   run(opts: ChaosOptions, ctx: ScenarioContext): Promise<ScenarioResult>;

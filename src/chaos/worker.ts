@@ -159,8 +159,16 @@ export class WorkerProcess {
     for (const [k, v] of Object.entries(spec.args ?? {})) args.push(`--${k}`, String(v));
     const [cmd, argv] =
       spec.netns !== undefined ? ['ip', ['netns', 'exec', spec.netns, bin, ...args]] : [bin, args];
+    return WorkerProcess.launch(cmd as string, argv as string[], spec.comm);
+  }
+
+  /**
+   * Starts any program as a tracked workload (stress-ng): same lifetime handling as the C worker, but it
+   * prints no JSON lines, so readiness is the caller's to establish.
+   */
+  static launch(cmd: string, argv: string[], comm: string): WorkerProcess {
     // Own process group: a terminal Ctrl+C reaches kerno, which then stops the workers in order.
-    const child = spawn(cmd as string, argv as string[], {
+    const child = spawn(cmd, argv, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -168,10 +176,10 @@ export class WorkerProcess {
     child.on('error', (err) => (spawnError = err)); // without a listener a failed spawn would crash kerno
     if (child.pid === undefined) {
       throw new Error(
-        `chaos: could not start workload ${spec.comm} (${cmd}): ${spawnError?.message ?? 'spawn failed'}`,
+        `chaos: could not start workload ${comm} (${cmd}): ${spawnError?.message ?? 'spawn failed'}`,
       );
     }
-    return new WorkerProcess(child, spec.comm);
+    return new WorkerProcess(child, comm);
   }
 
   get running(): boolean {

@@ -10,6 +10,7 @@ import {
   formatExpectation,
   getScenario,
   listScenarios,
+  parseInducer,
   parseIntensity,
   runScenario,
   type ChaosOptions,
@@ -29,6 +30,7 @@ interface ChaosFlags {
   cleanup?: boolean;
   duration: string;
   intensity: string;
+  inducer: string;
   yes?: boolean;
 }
 
@@ -48,6 +50,11 @@ export const chaosCommand: CommandModule = {
       .addOption(new Option('--induce <scenario>', 'the scenario to run (see --list)').conflicts('cleanup'))
       .option('-d, --duration <duration>', 'how long the incident lasts (100ms…1h)', '30s')
       .option('--intensity <level>', 'low | medium | high (l, m, h)', 'medium')
+      .option(
+        '--inducer <name>',
+        "kerno-worker (kerno's own workload) | stress-ng (cpu, oom-kill, disk-sat)",
+        'kerno-worker',
+      )
       .option('-y, --yes', 'really run it (without --yes, --induce only prints what it would do)')
       .option('--cleanup', 'remove what an interrupted or killed chaos run left behind, then exit')
       .addHelpText(
@@ -58,6 +65,7 @@ Examples:
   kerno chaos --induce cpu                                  what it would do (nothing is run)
   sudo kerno chaos --induce cpu --duration 30s --yes        then, in another terminal: sudo kerno doctor
   sudo kerno chaos --induce tcp-loss --intensity high --yes
+  sudo kerno chaos --induce oom-kill --inducer stress-ng --yes   the same incident made by stress-ng
   sudo kerno chaos --cleanup
 
 Everything a run creates is named kerno-chaos-<id> and is removed at the end, on Ctrl+C/SIGTERM, or by the
@@ -91,6 +99,12 @@ async function runChaos(opts: ChaosFlags, cmd: Command, io: CliIO): Promise<numb
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const inducers = scenario.inducers ?? ['kerno-worker'];
+  if (!inducers.includes(options.inducer ?? 'kerno-worker')) {
+    throw new UsageError(
+      `--inducer ${options.inducer}: scenario ${name} can be induced by ${inducers.join(', ')} only`,
+    );
+  }
   commandContext(cmd, io);
   if (!opts.yes) {
     io.out(describeScenario(name, options).join('\n') + '\n');
@@ -113,6 +127,12 @@ function parseChaosOptions(opts: ChaosFlags): ChaosOptions {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  let inducer;
+  try {
+    inducer = parseInducer(opts.inducer);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   let durationNs: number;
   try {
     durationNs = parseDuration(opts.duration);
@@ -124,7 +144,7 @@ function parseChaosOptions(opts: ChaosFlags): ChaosOptions {
       `--duration: must be between ${formatNs(MIN_DURATION_NS)} and ${formatNs(MAX_DURATION_NS)}, got "${opts.duration}"`,
     );
   }
-  return { durationNs, intensity };
+  return { durationNs, intensity, inducer };
 }
 
 async function induce(name: string, options: ChaosOptions, cmd: Command, io: CliIO): Promise<number> {
@@ -132,7 +152,7 @@ async function induce(name: string, options: ChaosOptions, cmd: Command, io: Cli
   const info = listScenarios().find((s) => s.name === name)!;
   const say = (line: string): void => io.err(line + '\n');
   say(
-    `==> chaos: inducing ${name} (intensity=${options.intensity}, duration=${formatDuration(options.durationNs)})`,
+    `==> chaos: inducing ${name} (intensity=${options.intensity}, inducer=${options.inducer ?? 'kerno-worker'}, duration=${formatDuration(options.durationNs)})`,
   );
   say(`    rule expected to fire: ${formatExpectation(info.expect)}`);
   say(`    watch it: sudo kerno doctor   (in another terminal, while this runs)`);
@@ -184,11 +204,17 @@ async function cleanup(io: CliIO): Promise<number> {
 
 function scenarioTable(color: boolean, width: number | undefined): string {
   // cascade pairs with many rules: one per line keeps the column narrow.
-  const rows = listScenarios().map((s) => [
-    s.name,
-    s.rules.join(s.rules.length > 2 ? '\n' : ', '),
-    s.needsRoot ? `${s.description} (root)` : s.description,
-  ]);
+  const rows = listScenarios().map((s) => {
+    const notes = [
+      ...(s.needsRoot ? ['root'] : []),
+      ...(s.inducers.includes('stress-ng') ? ['--inducer stress-ng too'] : []),
+    ];
+    return [
+      s.name,
+      s.rules.join(s.rules.length > 2 ? '\n' : ', '),
+      notes.length > 0 ? `${s.description} (${notes.join('; ')})` : s.description,
+    ];
+  });
   return renderTable(['SCENARIO', 'PAIRED RULE(S)', 'DESCRIPTION'], rows, { color, width });
 }
 

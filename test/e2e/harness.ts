@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChaosSubject, Intensity, ScenarioResult } from '../../src/chaos/index.js';
+import type { ChaosSubject, Inducer, Intensity, ScenarioResult } from '../../src/chaos/index.js';
 import { NAME_PREFIX, NFT_PREFIX, parseNftTables, readStates, runIdOfName } from '../../src/chaos/cleanup.js';
 import type { Finding, Report } from '../../src/doctor/types.js';
 import type { RunnerLine } from './run-scenario.js';
@@ -89,8 +89,14 @@ export interface ScenarioRun {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startScenario(name: string, seconds: number, intensity: Intensity): ScenarioRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, name, String(seconds), intensity], {
+export function startScenario(
+  name: string,
+  seconds: number,
+  intensity: Intensity,
+  inducer: Inducer = 'kerno-worker',
+): ScenarioRun {
+  const args = [RUNNER, name, String(seconds), intensity, inducer];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: REPO,
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -230,7 +236,7 @@ export function leftovers(): string[] {
     (n) => /^kc[0-9a-f]{8}[hn]$/.test(n) && !live.has(n.slice(2, 10)),
   );
   out.push(...links.map((n) => `link ${n}`));
-  for (const root of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified']) {
+  for (const root of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/blkio']) {
     const dirs = safeReaddir(root).filter((n) => n.startsWith(NAME_PREFIX) && !foreign(n));
     out.push(...dirs.map((n) => `cgroup ${join(root, n)}`));
   }

@@ -38,12 +38,37 @@ after(() => {
 });
 
 const ms = (ns: number) => `${round(ns / 1e6)} ms`;
+/** The inducers' process names: kerno's worker (kchaos-*) and stress-ng's stressors (stress-ng-*). */
+const isChaosComm = (comm: string) => comm.startsWith('kchaos') || comm.startsWith('stress-ng');
 
 /** The numbers a rule judges, from the report's signals: what to look at when it did not fire. */
 function signalSummary(rule: string, r: Report): string {
   const s = r.signals;
   const t = DEFAULT_THRESHOLDS;
   switch (rule) {
+    case 'oom_imminent': {
+      const m = s.memory;
+      return m
+        ? `host memory used ${round(m.usedPct)} % (${round(m.availableBytes / 2 ** 20)} MiB available), growing ${round(m.growthRateBytesPerSec / 2 ** 20)} MiB/s (warning ${t.oom_memory_pct} % and ≥ ${round(t.oom_min_growth_bytes_per_sec / 2 ** 20)} MiB/s)`
+        : 'no memory signal';
+    }
+    case 'cpu_pressure_stall': {
+      const cpu = s.pressure?.cpu;
+      return `cpu PSI some ${round(cpu?.somePct ?? NaN)} % (warning ${t.psi_cpu_some_warning_pct} %, critical ${t.psi_cpu_some_critical_pct} %)`;
+    }
+    case 'syscall_latency_high':
+      return s.syscall
+        ? s.syscall.entries
+            .filter((e) => isChaosComm(e.comm))
+            .sort((a, b) => b.latency.p99 - a.latency.p99)
+            .slice(0, 5)
+            .map((e) => `${e.name}(${e.comm}) p99 ${ms(e.latency.p99)} over ${e.latency.count}`)
+            .join(', ') || 'no chaos syscalls seen'
+        : 'no syscall signal';
+    case 'tcp_rtt_degradation':
+      return s.tcp
+        ? `RTT p50 ${ms(s.tcp.rtt.p50)} p99 ${ms(s.tcp.rtt.p99)} max ${ms(s.tcp.rtt.max)} over ${s.tcp.rtt.count} samples (warning ${ms(t.tcp_rtt_p99_warning_ns)}, ≥ ${t.tcp_rtt_min_slow_samples} slow)`
+        : 'no tcp signal';
     case 'scheduler_contention': {
       const q = s.sched?.runqDelay;
       const top = s.sched?.topDelayed
@@ -51,7 +76,7 @@ function signalSummary(rule: string, r: Report): string {
         .map((d) => `${d.comm}(${d.pid}) p99 ${ms(d.runqDelay.p99)}/${d.runqDelay.count}`);
       const chaos = (s.sched?.topDelayed ?? [])
         .map((d, i) => ({ d, rank: i + 1 }))
-        .filter(({ d }) => d.comm.startsWith('kchaos'))
+        .filter(({ d }) => isChaosComm(d.comm))
         .map(({ d, rank }) => `#${rank} ${d.comm}(${d.pid}) p99 ${ms(d.runqDelay.p99)}/${d.runqDelay.count}`);
       return q
         ? `chaos processes by p99 rank: ${chaos.join(', ') || 'none'}; run-queue p99 ${ms(q.p99)} over ${q.count} wakeups (warning ${ms(t.sched_delay_warning_ns)}, critical ${ms(t.sched_delay_critical_ns)}); most delayed: ${top?.join(', ')}`
@@ -69,13 +94,14 @@ function signalSummary(rule: string, r: Report): string {
             .join(', ')} vs ${t.fd_growth_per_sec}/s and ≥ ${t.fd_min_net_fds} net`
         : 'no fd signal';
     case 'memory_limit_pressure':
+    case 'memory_high_throttling':
     case 'memory_pressure_stall':
     case 'oom_kill_occurred': {
       const cgs = (s.cgroupMemory?.containers ?? [])
         .filter((c) => c.cgroupPath.includes('kerno-chaos'))
         .map(
           (c) =>
-            `${c.cgroupPath} ${round(c.usedPct)} % growing ${round(c.growthRateBytesPerSec)} B/s oom_kill ${c.events.oomKill}`,
+            `${c.cgroupPath} ${round(c.usedPct)} % growing ${round(c.growthRateBytesPerSec)} B/s oom_kill ${c.events.oomKill} failcnt ${round(c.failcntRatePerSec)}/s`,
         );
       const m = s.pressure?.memory;
       return (
@@ -91,7 +117,7 @@ function signalSummary(rule: string, r: Report): string {
     case 'syscall_error_rate':
       return s.syscall
         ? s.syscall.entries
-            .filter((e) => e.comm.startsWith('kchaos'))
+            .filter((e) => isChaosComm(e.comm))
             .map((e) => `${e.name}(${e.comm}) ${e.errors}/${e.count} failed`)
             .join(', ') || 'no kchaos syscalls seen'
         : 'no syscall signal';
@@ -120,7 +146,7 @@ function rejects(f: Finding, run: ScenarioRun, report: Report): string | undefin
 
 async function pairedTest(c: PairCase, t: TestContext): Promise<void> {
   const t0 = performance.now();
-  const run = startScenario(c.scenario, c.seconds, c.intensity);
+  const run = startScenario(c.scenario, c.seconds, c.intensity, c.inducer);
   // Runs even when an assertion below fails: the scenario is stopped and its teardown verified.
   t.after(async () => {
     const problems = await stopAndVerifyCleanup(run);
@@ -139,7 +165,7 @@ async function pairedTest(c: PairCase, t: TestContext): Promise<void> {
           : run.result.observed,
       )
     : '(no result)';
-  t.diagnostic(`scenario ${c.scenario} (${c.intensity}) observed: ${observed}`);
+  t.diagnostic(`scenario ${c.scenario} (${c.intensity}, ${c.inducer}) observed: ${observed}`);
   t.diagnostic(`doctor: ${round(doctor.elapsedMs / 1000)} s, ${report.findings.length} finding(s)`);
   for (const f of report.findings) for (const line of describeFinding(f).split('\n')) t.diagnostic(line);
   assert.ok(
@@ -190,5 +216,5 @@ async function pairedTest(c: PairCase, t: TestContext): Promise<void> {
 const T = { timeout: 150_000 };
 for (const c of PAIR_CASES) {
   const rules = SCENARIO_EXPECT[c.scenario]!.map((g) => g.join(' or ')).join(', ');
-  test(`${c.scenario} (${c.intensity}) → ${rules}`, T, (t) => pairedTest(c, t));
+  test(`${c.scenario} (${c.intensity}, ${c.inducer}) → ${rules}`, T, (t) => pairedTest(c, t));
 }

@@ -14,6 +14,7 @@ export function newResult(
     runId: ctx.session.id,
     rules,
     intensity: opts.intensity,
+    inducer: opts.inducer ?? 'kerno-worker',
     durationNs: opts.durationNs,
     elapsedNs: 0,
     aborted: false,

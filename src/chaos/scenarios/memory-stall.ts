@@ -1,4 +1,6 @@
-// memory-stall → memory_pressure_stall: reclaim pressure inside a small memory cgroup. There is often no
+// memory-stall → memory_pressure_stall and memory_high_throttling: reclaim pressure inside a small memory
+// cgroup. Every page-cache charge past the limit must reclaim first (v1 memory.failcnt counts each one):
+// the same incident seen as stall time (PSI) and as throttled charges. There is often no
 // swap, so anonymous memory over the limit would just be OOM-killed; the pressure comes from the page cache
 // instead: a file four times the limit, read at random through mmap by several processes. Each major fault
 // reads a whole read-around window into a cgroup with no room left, so every fault forces direct reclaim of
@@ -14,7 +16,7 @@ import { num, type WorkerProcess } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
 
-const RULES = ['memory_pressure_stall'] as const;
+const RULES = ['memory_pressure_stall', 'memory_high_throttling'] as const;
 const LIMIT_BYTES = 64 * MiB;
 const FILE_BYTES = 4 * LIMIT_BYTES;
 

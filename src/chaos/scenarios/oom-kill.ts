@@ -1,11 +1,21 @@
 // oom-kill → oom_kill_occurred: a child in a small memory cgroup allocates past the limit until the
 // kernel's OOM killer kills it; repeated at an interval so any doctor window sees at least one kill.
+// stress-ng: its vm stressor in the same cgroup, asked for twice the limit (--oomable: one kill ends the
+// run), started again at the same interval.
 import { createMemoryCgroup } from '../cgroup.js';
+import { startStressNg, stressors, subjectReporter } from '../stress-ng.js';
 import { byIntensity, formatBytes, formatDuration, MiB } from '../options.js';
 import { readVmstat } from '../proc.js';
 import { describeExit, type WorkerProcess } from '../worker.js';
-import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
-import { elapsedSince, newResult, runsFor } from './common.js';
+import type {
+  ChaosOptions,
+  HostFacts,
+  Intensity,
+  Scenario,
+  ScenarioContext,
+  ScenarioResult,
+} from '../types.js';
+import { elapsedSince, newResult, runsFor, sampler } from './common.js';
 
 const RULES = ['oom_kill_occurred'] as const;
 const LIMIT_BYTES = 64 * MiB;
@@ -19,8 +29,17 @@ export const oomKillScenario: Scenario = {
   rules: RULES,
   description: 'a child allocating past its memory cgroup limit until the kernel OOM killer kills it',
   needsRoot: true,
+  inducers: ['kerno-worker', 'stress-ng'],
   plan(opts: ChaosOptions, host: HostFacts): string[] {
     const root = host.memoryCgroup?.root ?? '<memory cgroup root>';
+    if (opts.inducer === 'stress-ng') {
+      return [
+        `create memory cgroup ${root}/kerno-chaos-oom-<id> (cgroup v${host.memoryCgroup?.version ?? '?'}) with a ${formatBytes(LIMIT_BYTES)} limit (and no swap)`,
+        `start stress-ng --vm 1 --vm-bytes ${formatBytes(2 * LIMIT_BYTES)} --oomable inside it: its vm stressor (stress-ng-vm) touches twice the limit until the kernel OOM-kills it, and stress-ng ends`,
+        `repeat every ${formatDuration(oomKillIntervalMs(opts.intensity) * 1e6)}; only processes inside that cgroup can be chosen by the OOM killer`,
+        runsFor(opts),
+      ];
+    }
     return [
       `create memory cgroup ${root}/kerno-chaos-oom-<id> (cgroup v${host.memoryCgroup?.version ?? '?'}) with a ${formatBytes(LIMIT_BYTES)} limit (and no swap)`,
       `start a process (kchaos-oom, oom_score_adj 1000) inside it that allocates and touches memory until the kernel OOM-kills it`,
@@ -29,6 +48,7 @@ export const oomKillScenario: Scenario = {
     ];
   },
   async run(opts, ctx) {
+    if (opts.inducer === 'stress-ng') return runStressNg(opts, ctx);
     const start = performance.now();
     const result = newResult('oom-kill', RULES, opts, ctx);
     const interval = oomKillIntervalMs(opts.intensity);
@@ -81,3 +101,60 @@ export const oomKillScenario: Scenario = {
     return result;
   },
 };
+
+async function runStressNg(opts: ChaosOptions, ctx: ScenarioContext): Promise<ScenarioResult> {
+  const start = performance.now();
+  const result = newResult('oom-kill', RULES, opts, ctx);
+  const interval = oomKillIntervalMs(opts.intensity);
+  const cg = createMemoryCgroup(ctx.session, ctx.host, 'oom', LIMIT_BYTES);
+  result.subjects.push(cg.subject());
+  ctx.onSubject(cg.subject());
+  ctx.log(
+    `    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, stress-ng --vm allocating twice that every ${formatDuration(interval * 1e6)}`,
+  );
+  const vmstat0 = readVmstat('oom_kill') ?? 0;
+  // Every stress-ng-vm process is a potential victim: each is reported as it appears (polled while
+  // stress-ng runs), so the victim a doctor finding names can be checked against them.
+  const report = subjectReporter(ctx.onSubject, result.subjects);
+  let runs = 0;
+  for (;;) {
+    const attemptStart = performance.now();
+    const kills0 = cg.oomKills();
+    // --oomable: a stressor the OOM killer took is not restarted, so stress-ng ends after one kill and the
+    // rate of kills is ours to pace, as with kerno's worker.
+    const w = startStressNg(
+      ctx.session,
+      [cg.procsFile],
+      ['--vm', '1', '--vm-bytes', String(2 * LIMIT_BYTES), '--oomable'],
+    );
+    const poll = sampler(5, () => report(stressors(cg.procsFile, 'stress-ng-vm')));
+    const why = await ctx.session.wait(ctx.signal, { watch: [w] });
+    poll.stop();
+    if (why !== 'exited') {
+      await w.stop();
+      result.aborted = why === 'aborted';
+      break;
+    }
+    runs++;
+    if (cg.oomKills() === kills0) {
+      throw new Error(
+        `stress-ng (pid ${w.pid}) ended without an OOM kill in ${cg.dir}: ${describeExit(await w.exited)}`,
+      );
+    }
+    const pause = interval - (performance.now() - attemptStart);
+    if (pause > 0 && (await ctx.session.wait(ctx.signal, { untilMs: pause })) === 'aborted') {
+      result.aborted = true;
+      break;
+    }
+    if (ctx.session.remainingMs() <= 0) break;
+  }
+  result.elapsedNs = elapsedSince(start);
+  result.observed = {
+    limitBytes: LIMIT_BYTES,
+    stressNgRuns: runs,
+    stressorsSeen: result.subjects.filter((s) => s.kind === 'process').length,
+    cgroupOomKills: cg.oomKills(),
+    vmstatOomKillDelta: (readVmstat('oom_kill') ?? 0) - vmstat0,
+  };
+  return result;
+}

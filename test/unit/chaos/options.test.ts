@@ -8,6 +8,7 @@ import {
   MAX_DURATION_NS,
   MIN_DURATION_NS,
   parseIntensity,
+  parseInducer,
   validateOptions,
 } from '../../../src/chaos/options.js';
 
@@ -25,11 +26,27 @@ test('parseIntensity rejects a typo instead of silently using medium', () => {
   assert.throws(() => parseIntensity(''), /invalid --intensity/);
 });
 
+test('parseInducer accepts kerno-worker (kerno, worker) and stress-ng, and rejects a typo', () => {
+  assert.equal(parseInducer('stress-ng'), 'stress-ng');
+  assert.equal(parseInducer(' Kerno '), 'kerno-worker');
+  assert.equal(parseInducer('worker'), 'kerno-worker');
+  assert.equal(parseInducer('kerno-worker'), 'kerno-worker');
+  assert.throws(
+    () => parseInducer('stressng'),
+    /invalid --inducer "stressng": expected kerno-worker or stress-ng/,
+  );
+});
+
 test('validateOptions bounds the duration and names the bad value', () => {
   assert.deepEqual(validateOptions({ durationNs: DEFAULT_DURATION_NS, intensity: 'low' }), {
     durationNs: 30e9,
     intensity: 'low',
+    inducer: 'kerno-worker',
   });
+  assert.throws(
+    () => validateOptions({ durationNs: 1e9, intensity: 'low', inducer: 'stress' as never }),
+    /invalid chaos inducer "stress"/,
+  );
   assert.equal(validateOptions({ durationNs: 1e9 + 0.4, intensity: 'high' }).durationNs, 1e9);
   assert.doesNotThrow(() => validateOptions({ durationNs: MIN_DURATION_NS, intensity: 'low' }));
   assert.doesNotThrow(() => validateOptions({ durationNs: MAX_DURATION_NS, intensity: 'low' }));

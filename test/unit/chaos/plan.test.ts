@@ -35,17 +35,32 @@ const MiB = 1024 * 1024;
 
 test('every plan states what, how long, the cleanup and the rule, for every intensity', () => {
   for (const s of SCENARIOS) {
-    for (const intensity of INTENSITIES) {
-      const lines = describeScenario(s.name, { durationNs: 30e9, intensity }, V1_HOST);
-      const text = lines.join('\n');
-      assert.match(lines[0]!, new RegExp(`^scenario ${s.name} \\(intensity ${intensity}, duration 30s\\)`));
-      assert.ok(lines.length >= 4, `${s.name}: too short a plan`);
-      assert.match(text, /removed at the end, on Ctrl\+C\/SIGTERM, or by the next `kerno chaos` run/);
-      for (const r of s.rules) assert.ok(text.includes(r), `${s.name} plan does not name ${r}`);
-      assert.match(text, /30s/);
-      assert.doesNotMatch(text, /undefined|NaN|\[object/);
+    for (const inducer of s.inducers ?? ['kerno-worker' as const]) {
+      for (const intensity of INTENSITIES) {
+        const lines = describeScenario(s.name, { durationNs: 30e9, intensity, inducer }, V1_HOST);
+        const text = lines.join('\n');
+        assert.match(
+          lines[0]!,
+          new RegExp(`^scenario ${s.name} \\(intensity ${intensity}, inducer ${inducer}, duration 30s\\)`),
+        );
+        if (inducer === 'stress-ng') assert.match(text, /stress-ng --/, `${s.name}: the stress-ng command`);
+        assert.ok(lines.length >= 4, `${s.name}: too short a plan`);
+        assert.match(text, /removed at the end, on Ctrl\+C\/SIGTERM, or by the next `kerno chaos` run/);
+        for (const r of s.rules) assert.ok(text.includes(r), `${s.name} plan does not name ${r}`);
+        assert.match(text, /30s/);
+        assert.doesNotMatch(text, /undefined|NaN|\[object/);
+      }
     }
   }
+});
+
+test('a scenario refuses an inducer it does not support, by name', () => {
+  assert.throws(
+    () => describeScenario('fd-leak', { durationNs: 10e9, intensity: 'low', inducer: 'stress-ng' }, V1_HOST),
+    /scenario fd-leak cannot be induced by stress-ng: it supports kerno-worker/,
+  );
+  const sn = describeScenario('cpu', { durationNs: 10e9, intensity: 'high', inducer: 'stress-ng' }, V1_HOST);
+  assert.match(sn.join('\n'), /stress-ng --cpu 16 --taskset 0/);
 });
 
 test('plans reflect the host: CPUs, cgroup version and root, scratch disk', () => {

@@ -14,13 +14,17 @@ import { CHAOS_PAIRS } from '../../../rules/catalogue.js';
 
 // The pairing the issue asks for, written out by hand so a change to either side is a visible decision.
 const ISSUE_TABLE: Record<string, string[]> = {
-  cpu: ['scheduler_contention'],
+  cpu: ['scheduler_contention', 'cpu_pressure_stall'],
   'fd-leak': ['fd_leak'],
   'cgroup-memory': ['memory_limit_pressure'],
   'oom-kill': ['oom_kill_occurred'],
-  'memory-stall': ['memory_pressure_stall'],
+  'memory-stall': ['memory_pressure_stall', 'memory_high_throttling'],
+  'host-memory': ['oom_imminent'],
   'tcp-loss': ['tcp_retransmit_storm'],
+  'tcp-rtt': ['tcp_rtt_degradation'],
   'syscall-errors': ['syscall_error_rate'],
+  'slow-io': ['syscall_latency_high'],
+  'slow-disk': ['disk_io_write_high'],
   'disk-sat': ['disk_io_bottleneck', 'io_pressure_stall'],
 };
 
@@ -44,9 +48,13 @@ test('SCENARIO_RULES is the issue table plus cascade, in registry order', () => 
     'cgroup-memory',
     'oom-kill',
     'memory-stall',
+    'host-memory',
     'tcp-loss',
+    'tcp-rtt',
     'syscall-errors',
+    'slow-io',
     'disk-sat',
+    'slow-disk',
     'cascade',
   ]);
   for (const [name, rules] of Object.entries(ISSUE_TABLE)) {
@@ -69,7 +77,7 @@ test('every paired rule exists, and every rule that names a scenario is paired b
 });
 
 test('expectations: one group per rule, except disk-sat (either rule) and cascade (its stages)', () => {
-  assert.deepEqual(SCENARIO_EXPECT.cpu, [['scheduler_contention']]);
+  assert.deepEqual(SCENARIO_EXPECT.cpu, [['scheduler_contention'], ['cpu_pressure_stall']]);
   assert.deepEqual(SCENARIO_EXPECT['disk-sat'], [['disk_io_bottleneck', 'io_pressure_stall']]);
   const stageGroups = CASCADE_STAGES.flatMap((s) => SCENARIO_EXPECT[s.name]!);
   assert.deepEqual(SCENARIO_EXPECT.cascade, stageGroups);
@@ -105,5 +113,21 @@ test('listScenarios mirrors the registry and marks root-only scenarios', () => {
     ['disk_io_bottleneck', 'io_pressure_stall'],
   ]);
   const root = new Set(list.filter((s) => s.needsRoot).map((s) => s.name));
-  assert.deepEqual(root, new Set(['cgroup-memory', 'oom-kill', 'memory-stall', 'tcp-loss', 'cascade']));
+  assert.deepEqual(
+    root,
+    new Set([
+      'cgroup-memory',
+      'oom-kill',
+      'memory-stall',
+      'host-memory',
+      'tcp-loss',
+      'tcp-rtt',
+      'slow-io',
+      'slow-disk',
+      'cascade',
+    ]),
+  );
+  const stressNg = list.filter((s) => s.inducers.includes('stress-ng')).map((s) => s.name);
+  assert.deepEqual(stressNg, ['cpu', 'oom-kill', 'disk-sat'], 'the scenarios stress-ng can induce');
+  for (const s of list) assert.equal(s.inducers[0], 'kerno-worker', `${s.name}: kerno-worker first`);
 });

@@ -21,14 +21,6 @@ import type { Finding } from '../../../src/doctor/types.js';
  * here: "every rule that can be induced has a scenario" is a decision per rule, not an accident.
  */
 const NOT_PAIRED: Readonly<Record<string, string>> = {
-  disk_io_write_high:
-    'needs device write latency ≥ 200 ms at p99; the virtual disk here completes writes in ~1 ms even 100 deep',
-  tcp_rtt_degradation: 'needs ≥ 100 ms RTT: netem (delay) is not built here and nftables can only drop',
-  syscall_latency_high: 'no scenario yet: needs a non-blocking syscall slowed by a saturated resource',
-  oom_imminent: 'needs ≥ 90 % of host memory in use: inducing it endangers every process on the host',
-  memory_high_throttling: 'no scenario yet: needs memory.high (v2) events or v1 failcnt ≥ 100/s',
-  cpu_pressure_stall:
-    'fires alongside scheduler_contention during `cpu`, which the issue pairs with the latter only',
   kernel_oops: 'needs a kernel oops',
   kernel_warning: 'needs a kernel WARN()',
   kernel_taint: 'needs a tainted kernel (e.g. an unsigned module)',
@@ -94,11 +86,11 @@ test('every rule either has a scenario or is listed as not paired, with a reason
     assert.ok(RULE_IDS.includes(id), `NOT_PAIRED names unknown ${id}`);
 });
 
-test('the e2e table runs every scenario once, and can match every paired rule to a subject', () => {
+test('the e2e table runs every scenario once per inducer it supports, and can match every paired rule', () => {
   assert.deepEqual(
-    PAIR_CASES.map((c) => c.scenario),
-    listScenarios().map((s) => s.name),
-    'test/e2e/pairs.ts PAIR_CASES, in registry order',
+    PAIR_CASES.map((c) => `${c.scenario}/${c.inducer}`),
+    listScenarios().flatMap((s) => s.inducers.map((i) => `${s.name}/${i}`)),
+    'test/e2e/pairs.ts PAIR_CASES, in registry order, kerno-worker first',
   );
   for (const c of PAIR_CASES) {
     assert.ok(c.settleMs >= 1000, `${c.scenario}: doctor starts after the incident is established`);
@@ -126,7 +118,11 @@ test('the e2e threshold check reads the keys each paired rule reads', () => {
       .filter((s): s is Finding['severity'] => s === 'warning' || s === 'critical');
     assert.ok(severities.length > 0, `${rule.id} documents its severities`);
     const metrics =
-      rule.id === 'memory_pressure_stall' ? ['psi_memory_full_pct', 'psi_memory_some_pct'] : [''];
+      rule.id === 'memory_pressure_stall'
+        ? ['psi_memory_full_pct', 'psi_memory_some_pct']
+        : rule.id === 'memory_high_throttling'
+          ? ['cgroup_memory_failcnt_per_sec', 'cgroup_memory_high_events_per_sec']
+          : [''];
     for (const severity of severities) {
       for (const metric of metrics) {
         if (metric === 'psi_memory_some_pct' && severity === 'critical') continue; // some is warning-only

@@ -47,7 +47,21 @@ test('chaos --induce without --yes describes the run, does nothing and exits 0',
 test('chaos --intensity accepts the one-letter forms', async () => {
   const r = await runKerno(['chaos', '--induce', 'cpu', '--intensity', 'h', '--duration', '1s']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^scenario cpu \(intensity high, duration 1s\)/m);
+  assert.match(r.stdout, /^scenario cpu \(intensity high, inducer kerno-worker, duration 1s\)/m);
+});
+
+test('chaos --inducer stress-ng plans the stress-ng command; a scenario without it is a usage error', async () => {
+  const r = await runKerno(['chaos', '--induce', 'cpu', '--inducer', 'stress-ng', '--duration', '1s']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /inducer stress-ng/);
+  assert.match(r.stdout, /stress-ng --cpu 8 --taskset 0/);
+  const bad = await runKerno(['chaos', '--induce', 'fd-leak', '--inducer', 'stress-ng']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--inducer stress-ng: scenario fd-leak can be induced by kerno-worker only/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  const typo = await runKerno(['chaos', '--induce', 'cpu', '--inducer', 'stressng']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /invalid --inducer "stressng"/);
 });
 
 test('describeSubject names what doctor should name', () => {

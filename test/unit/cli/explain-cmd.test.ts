@@ -55,7 +55,7 @@ test('explain --rule <id> -o json is the catalogue entry plus its chaos scenario
 });
 
 test('a rule without a scenario says so', async () => {
-  const r = await runKerno(['explain', '--rule', 'tcp_rtt_degradation']);
+  const r = await runKerno(['explain', '--rule', 'kernel_oops']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^PAIRS WITH\s+no chaos scenario yet$/m);
 });

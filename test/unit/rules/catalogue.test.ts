@@ -37,14 +37,18 @@ describe('rule catalogue (kerno explain --rule)', () => {
         'disk-sat': ['disk_io_bottleneck', 'io_pressure_stall'],
         'oom-kill': ['oom_kill_occurred'],
         'tcp-loss': ['tcp_retransmit_storm'],
-        cpu: ['scheduler_contention'],
+        cpu: ['scheduler_contention', 'cpu_pressure_stall'],
         'fd-leak': ['fd_leak'],
         'syscall-errors': ['syscall_error_rate'],
         'cgroup-memory': ['memory_limit_pressure'],
-        'memory-stall': ['memory_pressure_stall'],
+        'memory-stall': ['memory_high_throttling', 'memory_pressure_stall'],
+        'host-memory': ['oom_imminent'],
+        'tcp-rtt': ['tcp_rtt_degradation'],
+        'slow-io': ['syscall_latency_high'],
+        'slow-disk': ['disk_io_write_high'],
       },
     );
     for (const rules of Object.values(CHAOS_PAIRS)) for (const r of rules) assert.ok(RULE_IDS.includes(r));
-    assert.equal(explainRule('tcp_rtt_degradation')!.pairsWith, null);
+    assert.equal(explainRule('kernel_oops')!.pairsWith, null);
   });
 });
