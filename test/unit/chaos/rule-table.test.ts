@@ -153,7 +153,8 @@ test('the e2e subject matchers accept the scenario subject and reject anyone els
     srcPort: 40000,
     dstAddr: '198.18.0.2',
     dstPort: 5201,
-    netns: 'kerno-chaos-0a1b2c3d',
+    netns: 'kerno-chaos-send-0a1b2c3d',
+    peerNetns: 'kerno-chaos-recv-0a1b2c3d',
   } as const;
   const m = SUBJECT_MATCHERS;
   assert.equal(m.fd_leak!(f({ pid: 42, process: 'kchaos-fdleak' }), [proc], report), undefined);
@@ -168,10 +169,17 @@ test('the e2e subject matchers accept the scenario subject and reject anyone els
   assert.ok(
     m.oom_kill_occurred!(f({ subject: cg.path, pid: 8, process: 'kchaos-oom' }), [cg, victim], report),
   );
+  const where = ['where: netns 4026532281, ip netns kerno-chaos-send-0a1b2c3d, pid 77 kchaos-tcpsend'];
   assert.equal(
-    m.tcp_retransmit_storm!(f({ subject: '198.18.0.1:40000→198.18.0.2:5201' }), [conn], report),
+    m.tcp_retransmit_storm!(
+      f({ subject: '198.18.0.1:40000→198.18.0.2:5201', evidence: where }),
+      [conn],
+      report,
+    ),
     undefined,
   );
+  // The right connection, but the finding does not name the sending namespace.
+  assert.ok(m.tcp_retransmit_storm!(f({ subject: '198.18.0.1:40000→198.18.0.2:5201' }), [conn], report));
   assert.ok(m.tcp_retransmit_storm!(f({ subject: '198.18.0.1:40001→198.18.0.2:5201' }), [conn], report));
   const syserr = { kind: 'process', pid: 9, comm: 'kchaos-syserr' } as const;
   assert.equal(

@@ -149,7 +149,7 @@ describe('fetchFindings against a hostile server (issue 15 items 10-13)', () => 
         }
         case '/bad-report/findings':
           res.writeHead(200, { 'Content-Type': 'application/json' });
-          return res.end('{"schemaVersion":1,"findings":[{}],"summary":{},"coverage":[{}]}');
+          return res.end(`{"schemaVersion":${SCHEMA_VERSION},"findings":[{}],"summary":{},"coverage":[{}]}`);
         case '/ansi/findings':
           res.writeHead(500, { 'Content-Type': 'text/plain' });
           return res.end(`\x1b[2J\x1b]0;owned\x07line one\nline two\r\x1b[31mred${'A'.repeat(100_000)}`);
