@@ -190,3 +190,39 @@ sys.stdin.readline()`,
     await c.stop();
   }
 });
+
+test('a stream of short-lived processes: exited ones are compacted mid-window; calls stay attributed, no errno dropped', async (t) => {
+  const c = new SyscallCollector();
+  await c.start(ctx());
+  try {
+    // Short Python scripts with piped stdio, as a cron- or CI-heavy host runs them: each process inserts a
+    // (syscall, tgid) key per distinct syscall and a (syscall, tgid, errno) key per failing one. Without
+    // compaction the maps filled within seconds: in this test 92 % of the calls went to "[other]" (24 827
+    // python3 vs 279 998), and in a 10 s doctor window 43 559 errnos were dropped. Keys of exited processes
+    // are now deleted under map pressure, after their window share is folded in (measured: 68 % attributed;
+    // the rest spill when the maps' allocator cannot keep up with the insert rate, not for lack of room).
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        `end=$(($(date +%s) + 6)); while [ $(date +%s) -lt $end ]; do printf 'a b\\n' | python3 -c 'import sys, json; print(json.dumps(sys.stdin.read().split()))' | cat >/dev/null; done`,
+      ],
+      { stdio: 'ignore' },
+    );
+    await once(child, 'exit');
+    const { syscall } = await c.snapshot(1e9);
+    const py = syscall!.entries.filter((e) => e.comm === 'python3');
+    const calls = py.reduce((a, e) => a + e.count, 0);
+    const errnos = py.reduce((a, e) => a + e.errnos.reduce((b, x) => b + x.count, 0), 0);
+    const other = syscall!.entries.filter((e) => e.comm === '[other]').reduce((a, e) => a + e.count, 0);
+    t.diagnostic(
+      `python3: ${calls} calls, ${errnos} errnos itemised; [other] ${other} calls; dropped ${c.stats().eventsDropped}`,
+    );
+    assert.ok(calls > 10_000, `the stream ran (${calls} python3 calls)`);
+    assert.ok(calls > other, `most calls attributed to python3, not "[other]" (${calls} vs ${other})`);
+    assert.ok(errnos > 0, 'errno breakdown present');
+    assert.equal(c.stats().eventsDropped, 0, 'no errno or start timestamp dropped');
+  } finally {
+    await c.stop();
+  }
+});

@@ -35,8 +35,13 @@ const VALUE_COMM = 8;
 const VALUE_HIST = 24;
 const REDUCE = commHistReduce(VALUE_COMM, VALUE_HIST);
 const CNT_EVENTS = 0;
+const CNT_OVERFLOWED = 1;
 const CNT_START_FAIL = 2;
 const CNT_ERRNO_FULL = 4;
+const CNT_SHARED = 5;
+
+/** How often the collector checks whether the maps are filling up (a read of the per-CPU counters). */
+export const COMPACT_CHECK_MS = 250;
 
 export const OTHER_COMM = '[other]';
 
@@ -117,8 +122,17 @@ export class SyscallCollector implements Collector {
   #lastSeen = new Map<string, BaseKey>();
   #events = 0;
   #dropped = 0;
+  /**
+   * The window's share of keys deleted mid-window because their process exited (compact()): a host
+   * running short-lived processes (shell scripts, a build) inserts a (syscall, tgid) key per syscall per
+   * process and would fill the maps within seconds, sending the rest of the window to "[other]" and the
+   * errno breakdown to the floor.
+   */
+  #folded = new Map<string, Agg>();
+  #pressure = 0;
+  #timer: NodeJS.Timeout | undefined;
 
-  async start(_ctx: CollectorContext): Promise<void> {
+  async start(ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('syscall', [
       {
         programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'],
@@ -126,6 +140,83 @@ export class SyscallCollector implements Collector {
       },
       { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
     ]);
+    this.#timer = setInterval(() => {
+      try {
+        this.compactUnderPressure();
+      } catch (err) {
+        clearInterval(this.#timer);
+        ctx.fault(err);
+      }
+    }, COMPACT_CHECK_MS);
+    this.#timer.unref();
+  }
+
+  /**
+   * Compacts when the maps show pressure since the last check: keys spilled to the shared map (the per-CPU
+   * pool ran dry), to the overflow bucket, or errnos went uncounted. A quiet host costs one counter read.
+   */
+  private compactUnderPressure(): void {
+    if (!this.#bpf) return;
+    const c = readCounters(this.#bpf.obj);
+    const pressure = (c[CNT_SHARED] ?? 0) + (c[CNT_OVERFLOWED] ?? 0) + (c[CNT_ERRNO_FULL] ?? 0);
+    if (pressure === this.#pressure) return;
+    this.#pressure = pressure;
+    this.compact();
+  }
+
+  /**
+   * Deletes the keys of processes that have exited, after folding what they did in this window into
+   * #folded (and their growth into the /metrics totals), so the window loses nothing and the maps have
+   * room again.
+   */
+  compact(): void {
+    const obj = this.#bpf?.obj;
+    if (!obj) return;
+    const base = this.#baseline;
+    const dead: RawKey[] = [];
+    const deadTgids = new Set<number>();
+    const alive = new Set<number>();
+    const commOf = new Map<string, string>();
+    this.visitKeys((r) => {
+      if (r.tgid === 0 || alive.has(r.tgid)) return;
+      if (!deadTgids.has(r.tgid) && processAlive(r.tgid)) {
+        alive.add(r.tgid);
+        return;
+      }
+      deadTgids.add(r.tgid);
+      this.accumulate(r);
+      const b = base?.keys.get(r.id);
+      if (keyCount(r) - (b?.hist.count ?? 0) > 0) {
+        const agg = aggFor(this.#folded, r.nr, r.comm);
+        addHistogramDelta(agg.hist, r.value, VALUE_HIST, b?.hist);
+        agg.errors += Math.max(0, keyErrors(r) - (b?.errors ?? 0));
+      }
+      commOf.set(`${r.nr}:${r.tgid}`, r.comm);
+      dead.push({ ...r, value: Buffer.alloc(0) });
+    });
+    if (dead.length === 0) return;
+    for (const r of dead) {
+      const key = Buffer.alloc(8);
+      key.writeUInt32LE(r.nr, 0);
+      key.writeUInt32LE(r.tgid, 4);
+      obj.map(r.id.startsWith('s') ? 'hists_shared' : 'hists').delete(key);
+      this.#lastSeen.delete(r.id);
+      base?.keys.delete(r.id);
+    }
+    for (const [k, count] of this.readErrnos()) {
+      const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
+      if (!deadTgids.has(tgid)) continue;
+      const n = count - (base?.errnos.get(k) ?? 0);
+      const comm = commOf.get(`${nr}:${tgid}`);
+      const agg = comm !== undefined ? this.#folded.get(`${nr}\0${comm}`) : undefined;
+      if (agg && n > 0) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
+      const key = Buffer.alloc(12);
+      key.writeUInt32LE(nr, 0);
+      key.writeUInt32LE(tgid, 4);
+      key.writeUInt32LE(err, 8);
+      obj.map('errnos').delete(key);
+      base?.errnos.delete(k);
+    }
   }
 
   stats(): CollectorStats {
@@ -176,6 +267,8 @@ export class SyscallCollector implements Collector {
   async snapshot(_windowNs: number): Promise<SignalsPart> {
     const base = this.#baseline;
     const aggs = new Map<string, Agg>();
+    for (const [k, a] of this.#folded)
+      aggs.set(k, { ...a, hist: cloneHistogram(a.hist), errnos: new Map(a.errnos) });
     /** "nr:tgid" → comm of the keys active in the window, for the errno breakdown. */
     const commOf = new Map<string, string>();
     this.visitKeys((r) => {
@@ -249,6 +342,7 @@ export class SyscallCollector implements Collector {
       errnos.delete(k);
     }
     this.#baseline = { keys, errnos };
+    this.#folded.clear();
   }
 
   /** Adds a key's growth since it was last seen to the per-name metrics totals. */
@@ -295,6 +389,7 @@ export class SyscallCollector implements Collector {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#timer);
     this.#bpf?.close();
   }
 }
