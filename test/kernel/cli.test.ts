@@ -84,7 +84,10 @@ test('chaos --induce syscall-errors --yes: progress lines, exit 0, nothing left 
   assert.equal(o.code, 0, o.stderr);
   assert.doesNotMatch(o.stderr, /^\s+at /m, 'no stack trace');
   const lines = stderrLines(o);
-  assert.equal(lines[0], '==> chaos: inducing syscall-errors (intensity=low, duration=2s)');
+  assert.equal(
+    lines[0],
+    '==> chaos: inducing syscall-errors (intensity=low, inducer=kerno-worker, duration=2s)',
+  );
   assert.equal(lines[1], '    rule expected to fire: syscall_error_rate');
   assert.match(lines.at(-1)!, /^==> chaos: syscall-errors finished in \d+(\.\d)?s$/);
   const pid = subjectPid(o.stderr);
