@@ -3,12 +3,12 @@
 // Prints its port on stdout, then serves until killed. Routes:
 //   /huge/findings      a 2 GiB chunked body (the client must stop at its 16 MiB cap)
 //   /drip/findings      200, then one byte every 0.5 s (the client's one deadline must end it)
-//   /bad/findings       a report with schemaVersion 1 but nothing else valid
+//   /bad/findings       a report with the current schemaVersion (2) but nothing else valid
 //   /ansi/findings      HTTP 500 with escapes, newlines and 100 KB of text
 //   /loop/findings      a redirect to itself
 import { createServer } from 'node:http';
 
-const bad = '{"schemaVersion":1,"findings":[{}],"summary":{},"coverage":[{}]}';
+const bad = '{"schemaVersion":2,"findings":[{}],"summary":{},"coverage":[{}]}';
 const server = createServer((req, res) => {
   switch (req.url) {
     case '/huge/findings': {
