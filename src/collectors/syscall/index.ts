@@ -96,6 +96,31 @@ interface RawKey {
 const keyErrors = (r: RawKey): number => readU64(r.value, VALUE_ERRORS);
 const keyCount = (r: RawKey): number => histCount(r.value, VALUE_HIST);
 
+/** A key whose process exited: deleted from its map after the walk that found it. */
+interface DeadKey {
+  id: string;
+  nr: number;
+  tgid: number;
+}
+
+/** Whether a key's process has exited, asking /proc once per tgid per walk (0 = overflow bucket: never). */
+function exitTracker(): { dead: Set<number>; exited(tgid: number): boolean } {
+  const alive = new Set<number>();
+  const dead = new Set<number>();
+  return {
+    dead,
+    exited(tgid) {
+      if (tgid === 0 || alive.has(tgid)) return false;
+      if (dead.has(tgid) || !processAlive(tgid)) {
+        dead.add(tgid);
+        return true;
+      }
+      alive.add(tgid);
+      return false;
+    },
+  };
+}
+
 /** A key as the window began: its counters and non-empty slots, independent of any dump buffer. */
 interface BaseKey {
   errors: number;
@@ -173,17 +198,11 @@ export class SyscallCollector implements Collector {
     const obj = this.#bpf?.obj;
     if (!obj) return;
     const base = this.#baseline;
-    const dead: RawKey[] = [];
-    const deadTgids = new Set<number>();
-    const alive = new Set<number>();
+    const dead: DeadKey[] = [];
+    const exits = exitTracker();
     const commOf = new Map<string, string>();
     this.visitKeys((r) => {
-      if (r.tgid === 0 || alive.has(r.tgid)) return;
-      if (!deadTgids.has(r.tgid) && processAlive(r.tgid)) {
-        alive.add(r.tgid);
-        return;
-      }
-      deadTgids.add(r.tgid);
+      if (!exits.exited(r.tgid)) return;
       this.accumulate(r);
       const b = base?.keys.get(r.id);
       if (keyCount(r) - (b?.hist.count ?? 0) > 0) {
@@ -192,31 +211,41 @@ export class SyscallCollector implements Collector {
         agg.errors += Math.max(0, keyErrors(r) - (b?.errors ?? 0));
       }
       commOf.set(`${r.nr}:${r.tgid}`, r.comm);
-      dead.push({ ...r, value: Buffer.alloc(0) });
+      dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
     });
     if (dead.length === 0) return;
+    this.deleteKeys(dead);
+    for (const r of dead) base?.keys.delete(r.id);
+    for (const [k, count] of this.readErrnos()) {
+      const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
+      if (!exits.dead.has(tgid)) continue;
+      const n = count - (base?.errnos.get(k) ?? 0);
+      const comm = commOf.get(`${nr}:${tgid}`);
+      const agg = comm !== undefined ? this.#folded.get(`${nr}\0${comm}`) : undefined;
+      if (agg && n > 0) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
+      this.deleteErrno(nr, tgid, err);
+      base?.errnos.delete(k);
+    }
+  }
+
+  /** Deletes keys from their kernel map (after a walk: deleting during it would disturb the batch cursor). */
+  private deleteKeys(dead: readonly DeadKey[]): void {
+    const obj = this.#bpf!.obj;
     for (const r of dead) {
       const key = Buffer.alloc(8);
       key.writeUInt32LE(r.nr, 0);
       key.writeUInt32LE(r.tgid, 4);
       obj.map(r.id.startsWith('s') ? 'hists_shared' : 'hists').delete(key);
       this.#lastSeen.delete(r.id);
-      base?.keys.delete(r.id);
     }
-    for (const [k, count] of this.readErrnos()) {
-      const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
-      if (!deadTgids.has(tgid)) continue;
-      const n = count - (base?.errnos.get(k) ?? 0);
-      const comm = commOf.get(`${nr}:${tgid}`);
-      const agg = comm !== undefined ? this.#folded.get(`${nr}\0${comm}`) : undefined;
-      if (agg && n > 0) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
-      const key = Buffer.alloc(12);
-      key.writeUInt32LE(nr, 0);
-      key.writeUInt32LE(tgid, 4);
-      key.writeUInt32LE(err, 8);
-      obj.map('errnos').delete(key);
-      base?.errnos.delete(k);
-    }
+  }
+
+  private deleteErrno(nr: number, tgid: number, err: number): void {
+    const key = Buffer.alloc(12);
+    key.writeUInt32LE(nr, 0);
+    key.writeUInt32LE(tgid, 4);
+    key.writeUInt32LE(err, 8);
+    this.#bpf!.obj.map('errnos').delete(key);
   }
 
   stats(): CollectorStats {
@@ -301,19 +330,14 @@ export class SyscallCollector implements Collector {
     const obj = this.#bpf?.obj;
     if (!obj) return;
     const keys = new Map<string, BaseKey>();
-    const dead: { id: string; nr: number; tgid: number }[] = [];
-    const deadTgids = new Set<number>();
-    const alive = new Set<number>();
+    const dead: DeadKey[] = [];
+    const exits = exitTracker();
     this.visitKeys((r) => {
       // Totals first: a key about to be pruned leaves its last growth in the metrics state.
       this.accumulate(r);
-      if (r.tgid !== 0 && !alive.has(r.tgid)) {
-        if (deadTgids.has(r.tgid) || !processAlive(r.tgid)) {
-          deadTgids.add(r.tgid);
-          dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
-          return;
-        }
-        alive.add(r.tgid);
+      if (exits.exited(r.tgid)) {
+        dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
+        return;
       }
       // accumulate() just left a reading with this count in #lastSeen (readings are replaced, never
       // mutated): the baseline shares its slots instead of decoding the key a second time. Errors are taken
@@ -322,23 +346,12 @@ export class SyscallCollector implements Collector {
       const errors = keyErrors(r);
       keys.set(r.id, seen.errors === errors ? seen : { errors, hist: seen.hist });
     });
-    // Deleted after the walk: deleting during it would disturb the batch cursor.
-    for (const r of dead) {
-      const key = Buffer.alloc(8);
-      key.writeUInt32LE(r.nr, 0);
-      key.writeUInt32LE(r.tgid, 4);
-      obj.map(r.id.startsWith('s') ? 'hists_shared' : 'hists').delete(key);
-      this.#lastSeen.delete(r.id);
-    }
+    this.deleteKeys(dead);
     const errnos = this.readErrnos();
     for (const k of [...errnos.keys()]) {
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
-      if (!deadTgids.has(tgid)) continue;
-      const key = Buffer.alloc(12);
-      key.writeUInt32LE(nr, 0);
-      key.writeUInt32LE(tgid, 4);
-      key.writeUInt32LE(err, 8);
-      obj.map('errnos').delete(key);
+      if (!exits.dead.has(tgid)) continue;
+      this.deleteErrno(nr, tgid, err);
       errnos.delete(k);
     }
     this.#baseline = { keys, errnos };
