@@ -7,8 +7,9 @@
 import { existsSync } from 'node:fs';
 import { byIntensity } from '../options.js';
 import { readNetnsTcpCounters, run } from '../proc.js';
-import { num, type WorkerProcess } from '../worker.js';
-import type { ChaosOptions, ChaosSubject, Intensity, Scenario } from '../types.js';
+import { num } from '../worker.js';
+import type { ChaosOptions, Intensity, Scenario } from '../types.js';
+import { startBulkTcp } from './bulk-tcp.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
 
 const RULES = ['tcp_retransmit_storm'] as const;
@@ -113,39 +114,15 @@ export const tcpLossScenario: Scenario = {
       `    ${sendNs} ${addr.host} (${sendIf}) → ${recvNs} ${addr.peer} (${recvIf}), dropping ${p.dropPct} % of packets to :${TCP_LOSS_PORT}`,
     );
 
-    const receiver = s.startWorker({
-      mode: 'tcp-recv',
-      comm: 'kchaos-tcprecv',
-      netns: recvNs,
-      args: { bind: addr.peer, port: TCP_LOSS_PORT },
-    });
-    await receiver.ready();
+    // The receiver lives in the other namespace: reading the sender's MIB first misses nothing.
     const snmp0 = await readNetnsTcpCounters(sendNs);
-    const sender: WorkerProcess = s.startWorker({
-      mode: 'tcp-send',
-      comm: 'kchaos-tcpsend',
-      netns: sendNs,
-      args: { connect: addr.peer, port: TCP_LOSS_PORT, streams: p.streams, chunk: 65536 },
+    const { sender, receiver } = await startBulkTcp(ctx, result, {
+      sendNs,
+      recvNs,
+      dstAddr: addr.peer,
+      port: TCP_LOSS_PORT,
+      streams: p.streams,
     });
-    sender.onEvent((e) => {
-      if (e.event !== 'connected' || typeof e.local !== 'string') return;
-      const [srcAddr, srcPort] = e.local.split(':');
-      const c: ChaosSubject = {
-        kind: 'connection',
-        srcAddr: srcAddr!,
-        srcPort: Number(srcPort),
-        dstAddr: addr.peer,
-        dstPort: TCP_LOSS_PORT,
-        netns: sendNs,
-        peerNetns: recvNs,
-      };
-      result.subjects.push(c);
-      ctx.onSubject(c);
-    });
-    await sender.ready();
-    const proc = { kind: 'process', pid: sender.pid, comm: 'kchaos-tcpsend' } as const;
-    result.subjects.push(proc);
-    ctx.onSubject(proc);
     result.aborted = await holdUntilEnd(ctx, [sender, receiver]);
     const snmp1 = await readNetnsTcpCounters(sendNs);
     const drops = await readDrops(recvNs, s.nftTable);

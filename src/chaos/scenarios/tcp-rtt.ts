@@ -7,8 +7,9 @@
 // Everything lives in our own namespaces: the host's network is untouched, and deleting them removes it all.
 import { byIntensity, formatDuration } from '../options.js';
 import { run } from '../proc.js';
-import { num, type WorkerProcess } from '../worker.js';
-import type { ChaosOptions, ChaosSubject, Intensity, Scenario } from '../types.js';
+import { num } from '../worker.js';
+import type { ChaosOptions, Intensity, Scenario } from '../types.js';
+import { startBulkTcp } from './bulk-tcp.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';
 
 const RULES = ['tcp_rtt_degradation'] as const;
@@ -128,37 +129,13 @@ export const tcpRttScenario: Scenario = {
     ctx.log(
       `    ${ns.snd} ${a.snd} → ${ns.rtr} (tbf ${p.rateKbit / 1000} Mbit/s, queue ≤ ${p.queueMs} ms) → ${ns.rcv} ${a.rcv}`,
     );
-    const receiver = s.startWorker({
-      mode: 'tcp-recv',
-      comm: 'kchaos-tcprecv',
-      netns: ns.rcv,
-      args: { bind: a.rcv, port: TCP_RTT_PORT },
+    const { sender, receiver } = await startBulkTcp(ctx, result, {
+      sendNs: ns.snd,
+      recvNs: ns.rcv,
+      dstAddr: a.rcv,
+      port: TCP_RTT_PORT,
+      streams: p.streams,
     });
-    await receiver.ready();
-    const sender: WorkerProcess = s.startWorker({
-      mode: 'tcp-send',
-      comm: 'kchaos-tcpsend',
-      netns: ns.snd,
-      args: { connect: a.rcv, port: TCP_RTT_PORT, streams: p.streams, chunk: 65536 },
-    });
-    sender.onEvent((e) => {
-      if (e.event !== 'connected' || typeof e.local !== 'string') return;
-      const [srcAddr, srcPort] = e.local.split(':');
-      const c: ChaosSubject = {
-        kind: 'connection',
-        srcAddr: srcAddr!,
-        srcPort: Number(srcPort),
-        dstAddr: a.rcv,
-        dstPort: TCP_RTT_PORT,
-        netns: ns.snd,
-      };
-      result.subjects.push(c);
-      ctx.onSubject(c);
-    });
-    await sender.ready();
-    const proc = { kind: 'process', pid: sender.pid, comm: 'kchaos-tcpsend' } as const;
-    result.subjects.push(proc);
-    ctx.onSubject(proc);
     result.aborted = await holdUntilEnd(ctx, [sender, receiver]);
     const rtts = await socketRtts(ns.snd, TCP_RTT_PORT);
     const qdisc = await qdiscStats(ns.rtr);
