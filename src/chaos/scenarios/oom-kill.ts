@@ -84,12 +84,9 @@ export const oomKillScenario: Scenario = {
       const victim = { kind: 'process', pid: w.pid, comm: 'kchaos-oom' } as const;
       result.subjects.push(victim);
       ctx.onSubject(victim);
-      const pause = interval - (performance.now() - attemptStart);
-      if (pause > 0 && (await ctx.session.wait(ctx.signal, { untilMs: pause })) === 'aborted') {
-        result.aborted = true;
-        break;
-      }
-      if (ctx.session.remainingMs() <= 0) break;
+      const next = await nextAttempt(ctx, interval - (performance.now() - attemptStart));
+      if (next === 'aborted') result.aborted = true;
+      if (next !== 'again') break;
     }
     result.elapsedNs = elapsedSince(start);
     result.observed = {
@@ -141,12 +138,9 @@ async function runStressNg(opts: ChaosOptions, ctx: ScenarioContext): Promise<Sc
         `stress-ng (pid ${w.pid}) ended without an OOM kill in ${cg.dir}: ${describeExit(await w.exited)}`,
       );
     }
-    const pause = interval - (performance.now() - attemptStart);
-    if (pause > 0 && (await ctx.session.wait(ctx.signal, { untilMs: pause })) === 'aborted') {
-      result.aborted = true;
-      break;
-    }
-    if (ctx.session.remainingMs() <= 0) break;
+    const next = await nextAttempt(ctx, interval - (performance.now() - attemptStart));
+    if (next === 'aborted') result.aborted = true;
+    if (next !== 'again') break;
   }
   result.elapsedNs = elapsedSince(start);
   result.observed = {
@@ -157,4 +151,11 @@ async function runStressNg(opts: ChaosOptions, ctx: ScenarioContext): Promise<Sc
     vmstatOomKillDelta: (readVmstat('oom_kill') ?? 0) - vmstat0,
   };
   return result;
+}
+
+/** Waits out the rest of an attempt's interval: another attempt, or the run is over (ended or aborted). */
+async function nextAttempt(ctx: ScenarioContext, pauseMs: number): Promise<'again' | 'ended' | 'aborted'> {
+  if (pauseMs > 0 && (await ctx.session.wait(ctx.signal, { untilMs: pauseMs })) === 'aborted')
+    return 'aborted';
+  return ctx.session.remainingMs() <= 0 ? 'ended' : 'again';
 }
