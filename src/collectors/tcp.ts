@@ -204,7 +204,7 @@ export class TcpCollector implements Collector {
     conns.sort((a, b) => b.retransSegs - a.retransSegs || b.srttNs - a.srttNs);
     const rtt = base ? subtractHistogram(raw.rtt, base.rtt) : raw.rtt;
     const d = (i: number): number => (raw.counters[i] ?? 0) - (base?.counters[i] ?? 0);
-    const namespaces = await this.namespaces(namespaceDeltas(this.#before, after), after, raw, conns);
+    const namespaces = this.namespaces(namespaceDeltas(this.#before, after), after, raw, conns);
     const totals = { segmentsOut: 0, retransSegs: 0, currEstab: 0 };
     for (const m of after.mibs.values()) totals.currEstab += m.counters.currEstab;
     for (const ns of namespaces) {
@@ -239,12 +239,12 @@ export class TcpCollector implements Collector {
   }
 
   /** Every namespace that sent segments or that the tracepoints saw, ranked. */
-  private async namespaces(
+  private namespaces(
     deltas: Map<number, NamespaceDelta>,
     after: MibReading,
     raw: RawTcp,
     conns: TcpConnection[],
-  ): Promise<TcpNamespace[]> {
+  ): TcpNamespace[] {
     const out: TcpNamespace[] = [];
     const inodes = new Set([...deltas.keys(), ...raw.netns.keys()]);
     for (const inode of inodes) {
