@@ -27,6 +27,10 @@ jq -e '[.features[] | select(.attachType == "tracepoint")][0].supported == .trac
   fail "classic tracepoint support does not follow tracefs"
 
 bin/kerno doctor -d 5s -o json >"$out/doctor.json" || fail "kerno doctor exited non-zero"
-jq -e '.schemaVersion == 1 and ([.coverage[] | select(.state != "ok" or .programsLoaded != .programsTotal)] | length == 0)' \
+# The expected version comes from the published schema, so a bump cannot leave this check behind.
+want=$(jq -r '.properties.schemaVersion.const' docs/report.schema.json)
+jq -e --argjson v "$want" '.schemaVersion == $v' "$out/doctor.json" >/dev/null ||
+  fail "doctor report schemaVersion $(jq -r .schemaVersion "$out/doctor.json"), docs/report.schema.json says $want"
+jq -e '[.coverage[] | select(.state != "ok" or .programsLoaded != .programsTotal)] | length == 0' \
   "$out/doctor.json" >/dev/null || { jq -c '.coverage[]' "$out/doctor.json"; fail "doctor coverage is not complete"; }
 echo "doctor: coverage $(jq -r '"\([.coverage[] | select(.state == "ok")] | length)/\(.coverage | length) collectors ok, \([.coverage[].programsLoaded] | add)/\([.coverage[].programsTotal] | add) programs"' "$out/doctor.json"), summary $(jq -c .summary "$out/doctor.json")"
