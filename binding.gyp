@@ -4,6 +4,7 @@
       "target_name": "kerno_native",
       "sources": [
         "native/binding.cc",
+        "native/common.cc",
         "native/log.cc",
         "native/object.cc",
         "native/map.cc",

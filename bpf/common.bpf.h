@@ -66,6 +66,13 @@ static __always_inline void counter_add_atomic(void *map, __u32 idx, __u64 n)
 #define count(idx)	  counter_add(&counters, (idx), 1)
 #define count_atomic(idx) counter_add_atomic(&counters, (idx), 1)
 
+/*
+ * Puts `struct type` into the object's BTF even when no map names it (ring-buffer records), so user space
+ * can check the layout it decodes against what clang compiled (src/bpf/layout.ts). An 8-byte pointer in
+ * .rodata that nothing reads.
+ */
+#define BTF_LAYOUT(type) struct type *const __btf_layout_##type __attribute__((used)) = 0
+
 #define COMMS_MAX 16384
 
 /* `comms` value: 16 bytes, the comm NUL-padded. */

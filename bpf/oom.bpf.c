@@ -22,6 +22,7 @@ struct {
 } events SEC(".maps");
 
 DEFINE_COUNTERS(OOM_NR_COUNTERS);
+BTF_LAYOUT(oom_event);
 
 /* task->cgroups->subsys[memory_cgrp_id]->cgroup->kn->id; the subsystem index is relocated by CO-RE. */
 static __always_inline __u64 memcg_id_of(struct task_struct *task, __u32 *flags)

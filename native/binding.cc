@@ -1,5 +1,5 @@
-// Entry point of the kerno native addon: a thin, generic libbpf binding. Policy (which programs, how to
-// decode maps) lives in TypeScript (src/bpf/); this layer only moves bytes and reports errors faithfully.
+// Entry point of the kerno native addon: registers the module's functions and the BpfObject class. Policy
+// (which programs, how to decode records) lives in TypeScript (src/bpf/, src/collectors/).
 #include <napi.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -10,45 +10,6 @@
 #include "object.hh"
 
 namespace kerno {
-
-const char* ErrnoName(int err) {
-  switch (err) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case ESRCH: return "ESRCH";
-    case EINTR: return "EINTR";
-    case EIO: return "EIO";
-    case E2BIG: return "E2BIG";
-    case ENOEXEC: return "ENOEXEC";
-    case EBADF: return "EBADF";
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case ENODEV: return "ENODEV";
-    case EINVAL: return "EINVAL";
-    case ENOSPC: return "ENOSPC";
-    case ERANGE: return "ERANGE";
-    case ENOSYS: return "ENOSYS";
-    case ENOTSUP: return "ENOTSUP";
-    case ENODATA: return "ENODATA";
-    case EPROTO: return "EPROTO";
-    case EBADMSG: return "EBADMSG";
-    case 524: return "ENOTSUPP";  // kernel-internal, leaks out of bpf()
-    default: return "E_UNKNOWN";
-  }
-}
-
-Napi::Error MakeError(Napi::Env env, const std::string& context, int err) {
-  char buf[256];
-  libbpf_strerror(-err, buf, sizeof(buf));  // knows libbpf's own LIBBPF_ERRNO__* codes too
-  Napi::Error e = Napi::Error::New(env, context + ": " + buf);
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("code", Napi::String::New(env, ErrnoName(err)));
-  return e;
-}
 
 static Napi::Value NumPossibleCpus(const Napi::CallbackInfo& info) {
   int n = libbpf_num_possible_cpus();

@@ -11,9 +11,11 @@ namespace kerno {
 // libbpf returns -errno from most calls (LIBBPF_STRICT_ALL is the default in 1.x), or NULL with errno set.
 inline int ErrFromRet(int ret) { return ret < 0 ? -ret : (errno ? errno : EINVAL); }
 
+// "EPERM", "ENOTSUPP", … ("E_UNKNOWN" for the rest). Defined in common.cc.
 const char* ErrnoName(int err);
 
-// Builds (does not throw) an Error: "<context>: <strerror> (<CODE>)".
+// Builds (does not throw) an Error whose message is "<context>: <strerror>" and whose `errno` and `code`
+// (e.g. "EPERM") properties carry the number and its name. Defined in common.cc.
 Napi::Error MakeError(Napi::Env env, const std::string& context, int err);
 
 inline void Throw(Napi::Env env, const std::string& context, int err) {

@@ -1,6 +1,9 @@
-// Map access for BpfObject. Keys and values cross as raw Buffers; decoding (per-CPU splitting, structs)
-// happens in TypeScript. dump() reads a whole map in one native call (batch lookups where the kernel
-// supports them) so a snapshot of 10 000 keys costs a handful of syscalls, not 20 000 JS→C++ crossings.
+// Map access for BpfObject. Keys and values cross as raw Buffers and structs are decoded in TypeScript.
+// Per-CPU values are folded HERE when the caller passes a reduce spec (u64 sums by default, max or
+// first-non-empty at the offsets the spec names): folding runs per key per CPU, so it is native, while which
+// field folds how is the caller's choice (src/bpf/read.ts). dump()/dumpChunk() read many keys per native
+// call (batch lookups where the kernel supports them), so a snapshot of 10 000 keys costs a handful of
+// syscalls, not 20 000 JS→C++ crossings.
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 

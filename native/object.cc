@@ -174,6 +174,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                      {
                          InstanceMethod("programs", &BpfObject::Programs),
                          InstanceMethod("maps", &BpfObject::Maps),
+                         InstanceMethod("btfStruct", &BpfObject::BtfStruct),
                          InstanceMethod("setAutoload", &BpfObject::SetAutoload),
                          InstanceMethod("setGlobal", &BpfObject::SetGlobal),
                          InstanceMethod("setMaxEntries", &BpfObject::SetMaxEntries),
@@ -303,6 +304,41 @@ Napi::Value BpfObject::Maps(const Napi::CallbackInfo& info) {
     arr.Set(i++, o);
   }
   return arr;
+}
+
+// btfStruct(name) → { size, members: [{ name, offset, size }] } (bytes) from the object's own BTF, or
+// undefined when the object's BTF has no such struct. Lets TypeScript check the record layouts it decodes
+// against what clang compiled, instead of trusting offsets copied by hand.
+Napi::Value BpfObject::BtfStruct(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!Usable(env, false)) return env.Undefined();
+  if (!IsStringArg(info, 0)) {
+    Napi::TypeError::New(env, "btfStruct(name: string)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const struct btf* btf = bpf_object__btf(obj_);
+  if (!btf) return env.Undefined();
+  __s32 id = btf__find_by_name_kind(btf, name.c_str(), BTF_KIND_STRUCT);
+  if (id < 0) return env.Undefined();
+  const struct btf_type* t = btf__type_by_id(btf, id);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("size", Napi::Number::New(env, t->size));
+  Napi::Array members = Napi::Array::New(env);
+  const struct btf_member* m = btf_members(t);
+  for (uint32_t i = 0; i < btf_vlen(t); i++, m++) {
+    Napi::Object mo = Napi::Object::New(env);
+    const char* mn = btf__name_by_offset(btf, m->name_off);
+    mo.Set("name", mn ? mn : "");
+    __u32 bits = btf_member_bit_offset(t, i);
+    mo.Set("offset", Napi::Number::New(env, bits / 8));
+    if (btf_member_bitfield_size(t, i) || bits % 8) mo.Set("bitfield", true);
+    __s64 sz = btf__resolve_size(btf, m->type);
+    mo.Set("size", Napi::Number::New(env, static_cast<double>(sz)));
+    members.Set(i, mo);
+  }
+  o.Set("members", members);
+  return o;
 }
 
 Napi::Value BpfObject::SetAutoload(const Napi::CallbackInfo& info) {

@@ -36,6 +36,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
  private:
   Napi::Value Programs(const Napi::CallbackInfo& info);
   Napi::Value Maps(const Napi::CallbackInfo& info);
+  Napi::Value BtfStruct(const Napi::CallbackInfo& info);
   Napi::Value SetAutoload(const Napi::CallbackInfo& info);
   Napi::Value SetGlobal(const Napi::CallbackInfo& info);
   Napi::Value SetMaxEntries(const Napi::CallbackInfo& info);

@@ -2,7 +2,8 @@
 // PAIRS WITH. Built from the Rule objects, so the text cannot drift from the code, and the trigger is
 // rendered with the thresholds in effect (a user's config shows its own numbers).
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../src/doctor/thresholds.js';
-import { ALL_RULES, type AnyRule } from './index.js';
+import type { AnyRule } from '../src/doctor/types.js';
+import { ALL_RULES } from './index.js';
 
 export interface RuleCatalogueEntry {
   id: string;

@@ -1,7 +1,6 @@
 // The rule registry, in evaluation order (reference §4.2, new PSI rules after the memory rules).
 // healthy_system is last and runs only when every other rule was quiet (engine: `onlyIfNoFindings`).
-import type { Rule } from '../src/doctor/types.js';
-import type { Thresholds } from '../src/doctor/thresholds.js';
+import type { AnyRule } from '../src/doctor/types.js';
 import { diskIoBottleneck } from './disk_io_bottleneck.js';
 import { diskIoWriteHigh } from './disk_io_write_high.js';
 import { oomKillOccurred } from './oom_kill_occurred.js';
@@ -19,9 +18,6 @@ import { cpuPressureStall } from './cpu_pressure_stall.js';
 import { ioPressureStall } from './io_pressure_stall.js';
 import { healthySystem } from './healthy_system.js';
 import { KERNEL_HEALTH_RULES } from './kernel_health.js';
-
-/** A rule as the engine sees it: it receives the full thresholds and reads its own keys. */
-export type AnyRule = Rule<Partial<Thresholds>>;
 
 export const ALL_RULES: readonly AnyRule[] = Object.freeze([
   diskIoBottleneck,

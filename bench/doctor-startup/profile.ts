@@ -44,6 +44,7 @@ const { loadConfig } = await import('../../src/config/index.js');
 const { createLogger } = await import('../../src/runtime/log.js');
 const { Collection } = await import('../../src/runtime/collection.js');
 const { evaluateDetailed, buildReport } = await import('../../src/doctor/engine.js');
+const { ALL_RULES } = await import('../../rules/index.js');
 const { renderJson } = await import('../../src/render/index.js');
 const { VERSION } = await import('../../src/version.js');
 const { collectorDefs } = await import('../../src/collectors/registry.js');
@@ -69,7 +70,7 @@ unsubscribe();
 await new Promise((r) => setTimeout(r, WINDOW_MS));
 const signals = await phase('snapshot → Signals', () => collection.snapshot());
 const report = await phase('rules + report', () => {
-  const { findings, ruleErrors } = evaluateDetailed(signals, config.doctor.thresholds);
+  const { findings, ruleErrors } = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
   return buildReport(signals, findings, { version: VERSION, partial: false, ruleErrors });
 });
 const json = await phase('render JSON', () => renderJson(report));

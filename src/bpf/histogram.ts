@@ -9,14 +9,22 @@
 // original's log2 buckets were ±50 %). Values below 64 ns are reported as 32 ns: sub-64 ns syscall
 // latencies are below what the tracing itself costs, so no rule depends on them.
 import type { Percentiles } from '../signals.js';
+import { defineLayout } from './layout.js';
 
 export const HIST_SLOTS = 272;
 export const HIST_MIN_EXP = 6;
 const SUB_BITS = 3;
 const SUBS = 1 << SUB_BITS;
 
-/** struct hist { u64 count; u64 sum_ns; u64 max_ns; u64 slots[HIST_SLOTS]; } */
-export const HIST_BYTES = 8 * (3 + HIST_SLOTS);
+/** struct hist (bpf/hist.h), checked against BTF by every collector that decodes one. */
+export const HIST_LAYOUT = defineLayout('hist', 8 * (3 + HIST_SLOTS), {
+  count: 0,
+  sum_ns: 8,
+  max_ns: 16,
+  slots: 24,
+});
+export const HIST_BYTES = HIST_LAYOUT.size;
+const H = HIST_LAYOUT.offset;
 
 export interface Histogram {
   count: number;
@@ -60,14 +68,14 @@ export function slotMidpoint(slot: number): number {
  */
 export function addHistogram(into: Histogram, buf: Buffer, offset = 0): void {
   // A per-CPU copy the process never ran on is all zeros: skip its 272 slots (most copies, on big hosts).
-  const countLo = buf.readUInt32LE(offset);
-  const countHi = buf.readUInt32LE(offset + 4);
+  const countLo = buf.readUInt32LE(offset + H.count);
+  const countHi = buf.readUInt32LE(offset + H.count + 4);
   if (countLo === 0 && countHi === 0) return;
   into.count += countHi * 4294967296 + countLo;
-  into.sumNs += Number(buf.readBigUInt64LE(offset + 8));
-  const max = Number(buf.readBigUInt64LE(offset + 16));
+  into.sumNs += Number(buf.readBigUInt64LE(offset + H.sum_ns));
+  const max = Number(buf.readBigUInt64LE(offset + H.max_ns));
   if (max > into.maxNs) into.maxNs = max;
-  const base = buf.byteOffset + offset + 24;
+  const base = buf.byteOffset + offset + H.slots;
   const slots = into.slots;
   // Hot in snapshots (10 000 keys × CPUs × 272 slots): read through a 32-bit view when aligned, which is
   // several times faster than Buffer.readUInt32LE per word.
@@ -81,14 +89,14 @@ export function addHistogram(into: Histogram, buf: Buffer, offset = 0): void {
     return;
   }
   for (let i = 0; i < HIST_SLOTS; i++) {
-    const lo = buf.readUInt32LE(offset + 24 + i * 8);
-    const hi = buf.readUInt32LE(offset + 28 + i * 8);
+    const lo = buf.readUInt32LE(offset + H.slots + i * 8);
+    const hi = buf.readUInt32LE(offset + H.slots + 4 + i * 8);
     if (lo !== 0 || hi !== 0) slots[i]! += hi * 4294967296 + lo;
   }
 }
 
 /** Byte offset of max_ns inside struct hist: the lane a per-CPU fold must max, not sum. */
-export const HIST_MAX_OFFSET = 16;
+export const HIST_MAX_OFFSET = H.max_ns;
 
 /** u64 at `off` in `buf` as a number (exact below 2^53). */
 export function readU64(buf: Buffer, off: number): number {
@@ -97,7 +105,7 @@ export function readU64(buf: Buffer, off: number): number {
 
 /** Samples in the kernel struct hist at `offset` (its count field). */
 export function histCount(buf: Buffer, offset = 0): number {
-  return readU64(buf, offset);
+  return readU64(buf, offset + H.count);
 }
 
 /**
@@ -112,14 +120,14 @@ export interface HistReading {
 }
 
 export function readHistogram(buf: Buffer, off: number): HistReading {
-  const w = u32View(buf, off + 24);
+  const w = u32View(buf, off + H.slots);
   const slots: number[] = [];
   for (let i = 0; i < HIST_SLOTS; i++) {
     const lo = w[2 * i]!;
     const hi = w[2 * i + 1]!;
     if (lo !== 0 || hi !== 0) slots.push(i, hi * 4294967296 + lo);
   }
-  return { count: histCount(buf, off), sumNs: readU64(buf, off + 8), slots };
+  return { count: histCount(buf, off), sumNs: readU64(buf, off + H.sum_ns), slots };
 }
 
 /**
@@ -133,9 +141,9 @@ export function addHistogramDelta(into: Histogram, cur: Buffer, curOff: number, 
   const count = histCount(cur, curOff) - (base?.count ?? 0);
   if (count <= 0) return 0;
   into.count += count;
-  into.sumNs += Math.max(0, readU64(cur, curOff + 8) - (base?.sumNs ?? 0));
+  into.sumNs += Math.max(0, readU64(cur, curOff + H.sum_ns) - (base?.sumNs ?? 0));
   const slots = into.slots;
-  const c = u32View(cur, curOff + 24);
+  const c = u32View(cur, curOff + H.slots);
   const b = base?.slots ?? [];
   let j = 0; // walks base's sorted (slot, samples) pairs alongside
   let top = -1;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from './paths.js';
+import type { BtfStruct } from './layout.js';
 
 export interface RawProgram {
   name: string;
@@ -79,6 +80,7 @@ export interface RawProgramInfo {
 export interface RawBpfObject {
   programs(): RawProgram[];
   maps(): RawMap[];
+  btfStruct(name: string): BtfStruct | undefined;
   setAutoload(program: string, on: boolean): void;
   setGlobal(name: string, value: Buffer): void;
   setMaxEntries(map: string, n: number): void;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { native, type RawBpfObject, type RawLoadedProgram, type RawMap, type RawProgram } from './native.js';
 import { BpfError, toBpfError } from './errors.js';
 import { BpfMap } from './map.js';
+import type { BtfStruct } from './layout.js';
 import { RingBuffer, type RingBufferOptions } from './ringbuf.js';
 
 export interface ProgramInfo {
@@ -118,6 +119,11 @@ export class BpfObject {
 
   mapInfos(): RawMap[] {
     return this.raw().maps();
+  }
+
+  /** A struct as the object's BTF describes it (undefined when absent): for checking record layouts. */
+  btfStruct(name: string): BtfStruct | undefined {
+    return this.raw().btfStruct(name);
   }
 
   setAutoload(program: string, on: boolean): this {

@@ -6,7 +6,7 @@ import type { CommandModule } from './main.js';
 
 const TABLE: Record<string, () => Promise<CommandModule>> = {
   doctor: async () => (await import('./doctor-cmd.js')).doctorCommand,
-  start: async () => (await import('../daemon/start-cmd.js')).startCommand,
+  start: async () => (await import('./start-cmd.js')).startCommand,
   signals: async () => (await import('./signals-cmd.js')).signalsCommand,
   explain: async () => (await import('./explain-cmd.js')).explainCommand,
   chaos: async () => (await import('./chaos-cmd.js')).chaosCommand,

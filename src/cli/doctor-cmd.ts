@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { Collection } from '../runtime/collection.js';
 import { evaluateDetailed, buildReport } from '../doctor/engine.js';
+import { ALL_RULES } from '../../rules/index.js';
 import type { Report } from '../doctor/types.js';
 import { renderJson, renderMarkdown, renderPlain, renderQuietLine } from '../render/index.js';
 import type { LiveCollector } from '../render/live-model.js';
@@ -157,7 +158,7 @@ async function oneWindow(
     const partial = window.signal.aborted;
     if (partial && !interactive && output !== 'json') io.err('Interrupted — analyzing partial data.\n');
     const signals = await collection.snapshot();
-    const { findings, ruleErrors } = evaluateDetailed(signals, config.doctor.thresholds);
+    const { findings, ruleErrors } = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
     const report = buildReport(signals, findings, { version: VERSION, partial, ruleErrors });
     const onlyCritical = Boolean(opts.onlyCritical);
     if (ui) {

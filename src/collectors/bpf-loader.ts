@@ -1,13 +1,14 @@
-// Loads one collector's BPF object: tries program variants in order (e.g. task-storage programs, then the
-// hash fallback), filters kerno's own PID, attaches, and reports loaded/total for coverage and readiness.
-import { existsSync } from 'node:fs';
+// Load policy of a collector's BPF object: tries program variants in order (e.g. task-storage programs,
+// then the hash fallback), checks the record layouts the collector decodes against the object's BTF, caps
+// per-CPU maps by memory, filters kerno's own PID, attaches, and reports loaded/total for coverage and
+// readiness. Reading helpers live with the facade (src/bpf/read.ts).
 import { BpfObject, type Link } from '../bpf/object.js';
 import { possibleCpus } from '../bpf/map.js';
-import type { PerCpuReduce } from '../bpf/native.js';
-import { HIST_MAX_OFFSET } from '../bpf/histogram.js';
+import { layoutDrift, type StructLayout } from '../bpf/layout.js';
+import { readCounter } from '../bpf/read.js';
 import type { CollectorStats } from './types.js';
 import { bpfObjectPath } from '../bpf/paths.js';
-import { toBpfError } from '../bpf/errors.js';
+import { BpfError, toBpfError } from '../bpf/errors.js';
 
 export interface ProgramVariant {
   /** Programs to load and attach together. */
@@ -38,11 +39,30 @@ export function perCpuMaxEntries(maxEntries: number, valueSize: number, cpus: nu
   return Math.min(maxEntries, Math.max(64, Math.floor(PERCPU_MAP_BUDGET / perKey)));
 }
 
-export async function loadBpfObject(objectName: string, variants: ProgramVariant[]): Promise<LoadedBpf> {
+/**
+ * Refuses an object whose structs no longer match what the collector decodes: a stale build or a C change
+ * without its TypeScript half would otherwise read every field at the wrong offset, silently.
+ */
+export function checkLayouts(obj: BpfObject, layouts: readonly StructLayout[]): void {
+  const problems = layouts.flatMap((l) => layoutDrift(l, obj.btfStruct(l.struct)));
+  if (problems.length === 0) return;
+  throw new BpfError(
+    `record layout drift between bpf/*.h and TypeScript (rebuild the BPF objects, or update ` +
+      `the collector's layout): ${problems.join('; ')}`,
+    { object: obj.path },
+  );
+}
+
+export async function loadBpfObject(
+  objectName: string,
+  variants: ProgramVariant[],
+  layouts: readonly StructLayout[] = [],
+): Promise<LoadedBpf> {
   let firstError: unknown;
   for (const variant of variants) {
     const obj = BpfObject.open(bpfObjectPath(objectName));
     try {
+      checkLayouts(obj, layouts);
       obj.selectPrograms(variant.programs);
       obj.setGlobal('self_tgid', process.pid, 4);
       for (const m of variant.unusedMaps ?? []) obj.setMaxEntries(m, 1);
@@ -72,70 +92,6 @@ export async function loadBpfObject(objectName: string, variants: ProgramVariant
 }
 
 /**
- * How a per-CPU value made of a comm (char[16]) and a struct hist folds: sums, except the histogram's max
- * and the comm, which only the copy of the CPU that inserted the key holds (bpf/syscall.h, bpf/sched.h).
- */
-export function commHistReduce(commOffset: number, histOffset: number): PerCpuReduce {
-  return { max: [histOffset + HIST_MAX_OFFSET], first: [[commOffset, 16]] };
-}
-
-/**
- * Every entry of `maps`, per-CPU copies folded natively, read chunk by chunk (BpfMap.chunks): the views are
- * valid until the next entry is asked for, so use or copy them in the loop body.
- */
-export function* foldedEntries(
-  obj: BpfObject,
-  maps: readonly string[],
-  reduce: PerCpuReduce,
-): Generator<{ map: string; key: Buffer; value: Buffer }> {
-  for (const map of maps)
-    for (const chunk of obj.map(map).chunks({ reduce }))
-      for (const { key, value } of chunk) yield { map, key, value };
-}
-
-/** Reads a `counters` per-CPU array as numbers (indexes documented in bpf/<name>.h). */
-export function readCounters(obj: BpfObject, map = 'counters'): number[] {
-  return obj
-    .map(map)
-    .readCounters()
-    .map((v) => Number(v));
-}
-
-/** A NUL-padded C string from a fixed-size char array. */
-export function cString(buf: Buffer, offset: number, size: number): string {
-  const end = buf.indexOf(0, offset);
-  return buf.toString('utf8', offset, end < 0 || end > offset + size ? offset + size : end);
-}
-
-/** tgid → latest comm (the `comms` LRU map every per-process program keeps; rewritten at exec). */
-export function readComms(obj: BpfObject): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const { key, value } of obj.map('comms').dump()) out.set(key.readUInt32LE(0), cString(value, 0, 16));
-  return out;
-}
-
-/** Whether a process still exists (for pruning kernel keys of exited processes). */
-export function processAlive(tgid: number): boolean {
-  return existsSync(`/proc/${tgid}`);
-}
-
-/**
- * One `counters` entry summed over CPUs (a single map lookup): cheap enough for stats(), which the live
- * UI and /healthz call several times a second. Index 0 is "events recorded" in every kerno program.
- */
-export function readCounter(bpf: LoadedBpf | undefined, index = 0): number | undefined {
-  if (!bpf || bpf.obj.closed) return undefined;
-  const m = bpf.obj.map('counters');
-  const key = Buffer.alloc(4);
-  key.writeUInt32LE(index);
-  const v = m.lookup(key);
-  if (!v) return undefined;
-  let sum = 0;
-  for (const cpu of m.perCpuValues(v)) sum += Number(cpu.readBigUInt64LE(0));
-  return sum;
-}
-
-/**
  * stats() of a BPF collector: programs from its loaded object (the variant's size before it loads), events
  * read live from counters[0] (falling back to the last snapshot's figure once the object is closed).
  */
@@ -148,7 +104,8 @@ export function bpfStats(
   return {
     programsLoaded: bpf?.programsLoaded ?? 0,
     programsTotal: bpf?.programsTotal ?? programsTotal,
-    events: readCounter(bpf) ?? lastEvents,
+    // counters[0] is "events recorded" in every kerno program.
+    events: (bpf && readCounter(bpf.obj, 0)) ?? lastEvents,
     eventsDropped,
   };
 }

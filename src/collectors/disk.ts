@@ -3,7 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals.js';
-import { bpfStats, loadBpfObject, readCounters, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { readCounters } from '../bpf/read.js';
+import { defineLayout } from '../bpf/layout.js';
 import {
   addHistogram,
   emptyHistogram,
@@ -11,18 +13,19 @@ import {
   percentiles,
   subtractHistogram,
   type Histogram,
+  HIST_LAYOUT,
 } from '../bpf/histogram.js';
 
-// Layout: bpf/disk.h
-const V_BYTES = 0;
-const V_HIST = 8;
+// Layouts: bpf/disk.h (checked against the object's BTF at load)
+const KEY = defineLayout('disk_key', 8, { dev: 0, op: 4 });
+const VALUE = defineLayout('disk_value', 8 + HIST_LAYOUT.size, { bytes: 0, h: 8 });
+const LAYOUTS = [KEY, VALUE, HIST_LAYOUT];
 const OP_READ = 0;
 const OP_WRITE = 1;
 const OP_SYNC = 2;
 const OP_NAMES = ['read', 'write', 'sync'];
-const CNT_EVENTS = 0;
-const CNT_INFLIGHT_FULL = 1;
-const CNT_HISTS_FULL = 2;
+/** `counters` indexes (DISK_CNT_* in bpf/disk.h). */
+const COUNTER = { events: 0, inflightFull: 1, histsFull: 2 };
 
 /** "maj:min" from the kernel's MKDEV encoding (major << 20 | minor). */
 export function devString(dev: number): string {
@@ -54,7 +57,7 @@ export class DiskCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('disk', [{ programs: ['block_rq_issue', 'block_rq_complete'] }]);
+    this.#bpf = await loadBpfObject('disk', [{ programs: ['block_rq_issue', 'block_rq_complete'] }], LAYOUTS);
   }
 
   stats(): CollectorStats {
@@ -68,20 +71,20 @@ export class DiskCollector implements Collector {
     const hists = obj.map('hists');
     const out = new Map<string, { dev: number; op: number; bytes: number; hist: Histogram }>();
     for (const { key, value } of hists.dump()) {
-      const dev = key.readUInt32LE(0);
-      const op = key.readUInt32LE(4);
+      const dev = key.readUInt32LE(KEY.offset.dev);
+      const op = key.readUInt32LE(KEY.offset.op);
       if (op > OP_SYNC) continue;
       const hist = emptyHistogram();
       let bytes = 0;
       for (const cpu of hists.perCpuValues(value)) {
-        bytes += Number(cpu.readBigUInt64LE(V_BYTES));
-        addHistogram(hist, cpu, V_HIST);
+        bytes += Number(cpu.readBigUInt64LE(VALUE.offset.bytes));
+        addHistogram(hist, cpu, VALUE.offset.h);
       }
       out.set(`${dev}:${op}`, { dev, op, bytes, hist });
     }
     const c = readCounters(obj);
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = (c[CNT_INFLIGHT_FULL] ?? 0) + (c[CNT_HISTS_FULL] ?? 0);
+    this.#events = c[COUNTER.events] ?? 0;
+    this.#dropped = (c[COUNTER.inflightFull] ?? 0) + (c[COUNTER.histsFull] ?? 0);
     return out;
   }
 

@@ -3,19 +3,17 @@
 // headroom the fd_leak rule turns into an ETA.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals.js';
-import { bpfStats, loadBpfObject, readCounters, cString, readComms, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { cString, readComms, readCounters } from '../bpf/read.js';
+import { defineLayout } from '../bpf/layout.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
 import { monotonicNs } from '../util/clock.js';
 
-// Layout: bpf/fd.h
-const V_OPENS = 0;
-const V_CLOSES = 8;
-const V_FIRST_SEEN = 16;
-const V_COMM = 24;
-const CNT_EVENTS = 0;
-const CNT_MAP_FULL = 1;
-const CNT_OPENS = 2;
-const CNT_CLOSES = 3;
+// Layout: bpf/fd.h (checked against the object's BTF at load)
+const VALUE = defineLayout('fd_value', 40, { opens: 0, closes: 8, first_seen_ns: 16, comm: 24 });
+const LAYOUTS = [VALUE];
+/** `counters` indexes (FD_CNT_* in bpf/fd.h). */
+const COUNTER = { events: 0, mapFull: 1, opens: 2, closes: 3 };
 
 export const FD_LIMITS = {
   /** Entries reported (by net growth). */
@@ -44,9 +42,11 @@ export class FdCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('fd', [
-      { programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec', 'task_rename'] },
-    ]);
+    this.#bpf = await loadBpfObject(
+      'fd',
+      [{ programs: ['sys_exit', 'sched_process_exit', 'sched_process_exec', 'task_rename'] }],
+      LAYOUTS,
+    );
     this.#windowStartNs = monotonicNs();
   }
 
@@ -61,24 +61,24 @@ export class FdCollector implements Collector {
     const comms = readComms(obj);
     const byPid = new Map<number, { opens: number; closes: number; firstSeen: number; comm: string }>();
     for (const { key, value } of procs.dump()) {
-      const pid = key.readUInt32LE(0);
+      const pid = key.readUInt32LE(0); // key: __u32 tgid
       let opens = 0;
       let closes = 0;
       let firstSeen = 0;
       let comm = '';
       for (const cpu of procs.perCpuValues(value)) {
-        opens += Number(cpu.readBigUInt64LE(V_OPENS));
-        closes += Number(cpu.readBigUInt64LE(V_CLOSES));
-        const fs = Number(cpu.readBigUInt64LE(V_FIRST_SEEN));
+        opens += Number(cpu.readBigUInt64LE(VALUE.offset.opens));
+        closes += Number(cpu.readBigUInt64LE(VALUE.offset.closes));
+        const fs = Number(cpu.readBigUInt64LE(VALUE.offset.first_seen_ns));
         if (fs > 0 && (firstSeen === 0 || fs < firstSeen)) firstSeen = fs;
-        if (!comm) comm = cString(cpu, V_COMM, 16);
+        if (!comm) comm = cString(cpu, VALUE.offset.comm, 16);
       }
       byPid.set(pid, { opens, closes, firstSeen, comm: comms.get(pid) || comm || `pid ${pid}` });
     }
     const c = readCounters(obj);
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = c[CNT_MAP_FULL] ?? 0;
-    return { byPid, opens: c[CNT_OPENS] ?? 0, closes: c[CNT_CLOSES] ?? 0 };
+    this.#events = c[COUNTER.events] ?? 0;
+    this.#dropped = c[COUNTER.mapFull] ?? 0;
+    return { byPid, opens: c[COUNTER.opens] ?? 0, closes: c[COUNTER.closes] ?? 0 };
   }
 
   async snapshot(windowNs: number): Promise<SignalsPart> {

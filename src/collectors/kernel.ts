@@ -10,7 +10,7 @@ import type { Collector, CollectorContext, CollectorFactory, CollectorStats } fr
 import type { KernelHealthSignals, SignalsPart } from '../signals.js';
 import { counterDelta, readKernelCounters, type CounterPaths, type KernelCounters } from './kmsg/counters.js';
 import { KmsgReader, KMSG_PATH } from './kmsg/reader.js';
-import { parseKmsgRecord } from './kmsg/record.js';
+import { parseKmsgRecord } from '../kernel-log/record.js';
 import { readPstore, type PstoreOptions } from './kmsg/pstore.js';
 import { decodeTaint } from './kmsg/taint.js';
 import { KmsgWindow } from './kmsg/window.js';

@@ -3,29 +3,36 @@
 import { readFileSync } from 'node:fs';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { OomEvent, SignalsPart } from '../signals.js';
-import { bpfStats, loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { cString, readCounters } from '../bpf/read.js';
+import { defineLayout } from '../bpf/layout.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
 import { CgroupIdResolver } from './procfs/cgroup-ids.js';
 import { findV1Mount } from './procfs/cgroup-mounts.js';
 
-// Layout: bpf/oom.h (struct oom_event, 112 bytes)
-const E = {
-  ts: 0,
-  memcg: 8,
-  anon: 24,
-  file: 32,
-  shmem: 40,
-  totalVm: 48,
+// Layout: bpf/oom.h (checked against the object's BTF at load)
+const OOM_EVENT = defineLayout('oom_event', 112, {
+  ts_boot_ns: 0,
+  memcg_id: 8,
+  cgroup_id: 16,
+  rss_anon_pages: 24,
+  rss_file_pages: 32,
+  rss_shmem_pages: 40,
+  total_vm_pages: 48,
   pid: 56,
   tid: 60,
-  scoreAdj: 68,
-  triggerPid: 72,
+  uid: 64,
+  oom_score_adj: 68,
+  trigger_pid: 72,
+  flags: 76,
   comm: 80,
-  triggerComm: 96,
-  size: 112,
-};
-const CNT_EVENTS = 0;
-const CNT_RINGBUF_FULL = 1;
+  trigger_comm: 96,
+});
+const LAYOUTS = [OOM_EVENT];
+// `at.pid` reads as "the offset of pid".
+const at = OOM_EVENT.offset;
+/** `counters` indexes (OOM_CNT_* in bpf/oom.h). */
+const COUNTER = { events: 0, ringbufFull: 1 };
 const PAGE_SIZE = 4096;
 export const OOM_MAX_EVENTS = 256;
 
@@ -36,24 +43,24 @@ function bootNowNs(): number {
 }
 
 export function decodeOomEvent(rec: Buffer, nowWallMs: number, nowBootNs: number): OomEvent | undefined {
-  if (rec.length < E.size) return undefined;
-  const ts = Number(rec.readBigUInt64LE(E.ts));
+  if (rec.length < OOM_EVENT.size) return undefined;
+  const ts = Number(rec.readBigUInt64LE(at.ts_boot_ns));
   const pages =
-    Number(rec.readBigUInt64LE(E.anon)) +
-    Number(rec.readBigUInt64LE(E.file)) +
-    Number(rec.readBigUInt64LE(E.shmem));
-  const pid = rec.readUInt32LE(E.pid) || rec.readUInt32LE(E.tid);
+    Number(rec.readBigUInt64LE(at.rss_anon_pages)) +
+    Number(rec.readBigUInt64LE(at.rss_file_pages)) +
+    Number(rec.readBigUInt64LE(at.rss_shmem_pages));
+  const pid = rec.readUInt32LE(at.pid) || rec.readUInt32LE(at.tid);
   return {
     timestamp: new Date(nowWallMs - (nowBootNs - ts) / 1e6).toISOString(),
     pid,
-    comm: cString(rec, E.comm, 16),
-    cgroupId: Number(rec.readBigUInt64LE(E.memcg)),
+    comm: cString(rec, at.comm, 16),
+    cgroupId: Number(rec.readBigUInt64LE(at.memcg_id)),
     cgroupPath: '',
     rssBytes: pages * PAGE_SIZE,
-    totalVmBytes: Number(rec.readBigUInt64LE(E.totalVm)) * PAGE_SIZE,
-    oomScoreAdj: rec.readInt32LE(E.scoreAdj),
-    triggeredPid: rec.readUInt32LE(E.triggerPid),
-    triggeredComm: cString(rec, E.triggerComm, 16),
+    totalVmBytes: Number(rec.readBigUInt64LE(at.total_vm_pages)) * PAGE_SIZE,
+    oomScoreAdj: rec.readInt32LE(at.oom_score_adj),
+    triggeredPid: rec.readUInt32LE(at.trigger_pid),
+    triggeredComm: cString(rec, at.trigger_comm, 16),
   };
 }
 
@@ -81,7 +88,7 @@ export class OomCollector implements Collector {
   }
 
   async start(ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('oom', [{ programs: ['mark_victim'] }]);
+    this.#bpf = await loadBpfObject('oom', [{ programs: ['mark_victim'] }], LAYOUTS);
     // memcg_id is a kernfs id of the memory controller's hierarchy: the v1 memory mount where it exists
     // (ids are only unique within one hierarchy), else the cgroup2 mount.
     const v1 = await findV1Mount('memory');
@@ -120,8 +127,8 @@ export class OomCollector implements Collector {
     // Every victim the kernel recorded so far, without waiting for the drainer's next interval.
     await this.#rb?.flush();
     const c = readCounters(obj);
-    this.#stats.events = c[CNT_EVENTS] ?? 0;
-    this.#stats.dropped = (c[CNT_RINGBUF_FULL] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0);
+    this.#stats.events = c[COUNTER.events] ?? 0;
+    this.#stats.dropped = (c[COUNTER.ringbufFull] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0);
     const pending = this.#pending;
     this.#pending = [];
     await Promise.all(pending);

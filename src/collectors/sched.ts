@@ -2,17 +2,10 @@
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
-import {
-  bpfStats,
-  loadBpfObject,
-  readCounters,
-  cString,
-  commHistReduce,
-  foldedEntries,
-  readComms,
-  processAlive,
-  type LoadedBpf,
-} from './bpf-loader.js';
+import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../bpf/read.js';
+import { defineLayout } from '../bpf/layout.js';
+import { processAlive } from './procfs/process-alive.js';
 import {
   addHistogram,
   addHistogramDelta,
@@ -23,14 +16,15 @@ import {
   subtractHistogram,
   type Histogram,
   type HistReading,
+  HIST_LAYOUT,
 } from '../bpf/histogram.js';
 
-// Layout: bpf/sched.h
-const V_COMM = 0;
-const V_HIST = 16;
-const CNT_EVENTS = 0;
-const CNT_STORAGE_FAIL = 2;
-const REDUCE = commHistReduce(V_COMM, V_HIST);
+// Layout: bpf/sched.h (checked against the object's BTF at load)
+const VALUE = defineLayout('sched_value', 16 + HIST_LAYOUT.size, { comm: 0, h: 16 });
+const LAYOUTS = [VALUE, HIST_LAYOUT];
+const REDUCE = commHistReduce(VALUE.offset.comm, VALUE.offset.h);
+/** `counters` indexes (SCHED_CNT_* in bpf/sched.h). */
+const COUNTER = { events: 0, storageFail: 2 };
 
 export const SCHED_LIMITS = {
   topDelayed: 16,
@@ -64,9 +58,15 @@ export class SchedCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('sched', [
-      { programs: ['sched_wakeup', 'sched_wakeup_new', 'sched_switch', 'sched_process_exec', 'task_rename'] },
-    ]);
+    this.#bpf = await loadBpfObject(
+      'sched',
+      [
+        {
+          programs: ['sched_wakeup', 'sched_wakeup_new', 'sched_switch', 'sched_process_exec', 'task_rename'],
+        },
+      ],
+      LAYOUTS,
+    );
   }
 
   stats(): CollectorStats {
@@ -86,8 +86,8 @@ export class SchedCollector implements Collector {
     const v = runq.lookup(Buffer.alloc(4));
     if (v) for (const cpu of runq.perCpuValues(v)) addHistogram(global, cpu, 0);
     const c = readCounters(this.obj());
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = c[CNT_STORAGE_FAIL] ?? 0;
+    this.#events = c[COUNTER.events] ?? 0;
+    this.#dropped = c[COUNTER.storageFail] ?? 0;
     return global;
   }
 
@@ -96,8 +96,8 @@ export class SchedCollector implements Collector {
     const obj = this.obj();
     const comms = readComms(obj);
     for (const { map, key, value } of foldedEntries(obj, ['procs', 'procs_shared'], REDUCE)) {
-      const pid = key.readUInt32LE(0);
-      const comm = comms.get(pid) || cString(value, V_COMM, 16) || `pid ${pid}`;
+      const pid = key.readUInt32LE(0); // key: __u32 tgid
+      const comm = comms.get(pid) || cString(value, VALUE.offset.comm, 16) || `pid ${pid}`;
       fn({ id: `${map === 'procs' ? 'p' : 's'}${pid}`, pid, comm, value });
     }
   }
@@ -110,10 +110,10 @@ export class SchedCollector implements Collector {
     const procs = new Map<number, { comm: string; hist: Histogram }>();
     this.visitProcs((p) => {
       const b = base?.procs.get(p.id);
-      if (histCount(p.value, V_HIST) - (b?.count ?? 0) <= 0) return;
+      if (histCount(p.value, VALUE.offset.h) - (b?.count ?? 0) <= 0) return;
       let x = procs.get(p.pid);
       if (!x) procs.set(p.pid, (x = { comm: p.comm, hist: emptyHistogram() }));
-      addHistogramDelta(x.hist, p.value, V_HIST, b);
+      addHistogramDelta(x.hist, p.value, VALUE.offset.h, b);
     });
     const delayed: SchedDelayed[] = [];
     for (const [pid, { comm, hist }] of procs) {
@@ -141,7 +141,7 @@ export class SchedCollector implements Collector {
     const procs = new Map<string, HistReading>();
     const dead: { id: string; pid: number }[] = [];
     this.visitProcs((p) => {
-      if (processAlive(p.pid)) procs.set(p.id, readHistogram(p.value, V_HIST));
+      if (processAlive(p.pid)) procs.set(p.id, readHistogram(p.value, VALUE.offset.h));
       else dead.push({ id: p.id, pid: p.pid });
     });
     // Deleted after the walk: deleting during it would disturb the batch cursor.

@@ -12,7 +12,10 @@
 import { isIPv4 } from 'node:net';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
 import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals.js';
-import { bpfStats, loadBpfObject, readCounters, cString, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { cString, readCounters } from '../bpf/read.js';
+import { defineLayout } from '../bpf/layout.js';
+import { HIST_LAYOUT } from '../bpf/histogram.js';
 import {
   addHistogram,
   emptyHistogram,
@@ -29,15 +32,35 @@ import {
   type NamespaceDelta,
 } from './tcp-namespaces.js';
 
-// Layout: bpf/tcp.h
+// Layouts: bpf/tcp.h (checked against the object's BTF at load)
 const AF_INET = 2;
-const K_NETNS = 40;
-const V_RETRANS_SEGS = 8;
-const V_SRTT_US = 24;
-const V_PID = 28;
-const V_COMM = 32;
-const NS = { retransmits: 0, retransSegs: 8, resetsSent: 16, resetsReceived: 24, rttSlow: 32 };
-const CNT = {
+const CONN_KEY = defineLayout('tcp_conn_key', 44, {
+  family: 0,
+  pad: 2,
+  sport: 4,
+  dport: 6,
+  saddr: 8,
+  daddr: 24,
+  netns: 40,
+});
+const CONN_VALUE = defineLayout('tcp_conn_value', 48, {
+  retransmits: 0,
+  retrans_segs: 8,
+  last_ns: 16,
+  srtt_us: 24,
+  pid: 28,
+  comm: 32,
+});
+const NETNS_VALUE = defineLayout('tcp_netns_value', 40, {
+  retransmits: 0,
+  retrans_segs: 8,
+  resets_sent: 16,
+  resets_received: 24,
+  rtt_slow: 32,
+});
+const LAYOUTS = [CONN_KEY, CONN_VALUE, NETNS_VALUE, HIST_LAYOUT];
+/** `counters` indexes (TCP_CNT_* in bpf/tcp.h). */
+const COUNTER = {
   events: 0,
   connUpdateFail: 1,
   skStorageFail: 2,
@@ -130,17 +153,21 @@ export class TcpCollector implements Collector {
   #dropped = 0;
 
   async start(_ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('tcp', [
-      {
-        programs: [
-          'tcp_retransmit_skb',
-          'inet_sock_set_state',
-          'tcp_send_reset',
-          'tcp_receive_reset',
-          'tcp_probe',
-        ],
-      },
-    ]);
+    this.#bpf = await loadBpfObject(
+      'tcp',
+      [
+        {
+          programs: [
+            'tcp_retransmit_skb',
+            'inet_sock_set_state',
+            'tcp_send_reset',
+            'tcp_receive_reset',
+            'tcp_probe',
+          ],
+        },
+      ],
+      LAYOUTS,
+    );
     this.#before = await readNamespaceMibs();
   }
 
@@ -153,29 +180,29 @@ export class TcpCollector implements Collector {
     if (!obj) throw new Error('tcp: read before start');
     const conns = new Map<string, TcpConnection>();
     for (const { key, value } of obj.map('conns').dump()) {
-      const family = key.readUInt16LE(0);
+      const family = key.readUInt16LE(CONN_KEY.offset.family);
       conns.set(key.toString('hex'), {
         family: family === AF_INET ? 4 : 6,
-        srcPort: key.readUInt16LE(4),
-        dstPort: key.readUInt16LE(6),
-        srcAddr: formatAddr(family, key.subarray(8, 24)),
-        dstAddr: formatAddr(family, key.subarray(24, 40)),
-        netns: key.readUInt32LE(K_NETNS),
-        retransSegs: Number(value.readBigUInt64LE(V_RETRANS_SEGS)),
-        srttNs: value.readUInt32LE(V_SRTT_US) * 1000,
-        pid: value.readUInt32LE(V_PID),
-        comm: cString(value, V_COMM, 16),
+        srcPort: key.readUInt16LE(CONN_KEY.offset.sport),
+        dstPort: key.readUInt16LE(CONN_KEY.offset.dport),
+        srcAddr: formatAddr(family, key.subarray(CONN_KEY.offset.saddr, CONN_KEY.offset.saddr + 16)),
+        dstAddr: formatAddr(family, key.subarray(CONN_KEY.offset.daddr, CONN_KEY.offset.daddr + 16)),
+        netns: key.readUInt32LE(CONN_KEY.offset.netns),
+        retransSegs: Number(value.readBigUInt64LE(CONN_VALUE.offset.retrans_segs)),
+        srttNs: value.readUInt32LE(CONN_VALUE.offset.srtt_us) * 1000,
+        pid: value.readUInt32LE(CONN_VALUE.offset.pid),
+        comm: cString(value, CONN_VALUE.offset.comm, 16),
       });
     }
     const netns = new Map<number, TracedNetns>();
     for (const { key, value } of obj.map('netns').dump()) {
       const u64 = (off: number) => Number(value.readBigUInt64LE(off));
       netns.set(key.readUInt32LE(0), {
-        retransmitEvents: u64(NS.retransmits),
-        tracedRetransSegs: u64(NS.retransSegs),
-        resetsSent: u64(NS.resetsSent),
-        resetsReceived: u64(NS.resetsReceived),
-        slowRttSamples: u64(NS.rttSlow),
+        retransmitEvents: u64(NETNS_VALUE.offset.retransmits),
+        tracedRetransSegs: u64(NETNS_VALUE.offset.retrans_segs),
+        resetsSent: u64(NETNS_VALUE.offset.resets_sent),
+        resetsReceived: u64(NETNS_VALUE.offset.resets_received),
+        slowRttSamples: u64(NETNS_VALUE.offset.rtt_slow),
       });
     }
     const rttMap = obj.map('rtt');
@@ -183,11 +210,11 @@ export class TcpCollector implements Collector {
     const v = rttMap.lookup(Buffer.alloc(4));
     if (v) for (const cpu of rttMap.perCpuValues(v)) addHistogram(rtt, cpu, 0);
     const counters = readCounters(obj);
-    this.#events = counters[CNT.events] ?? 0;
+    this.#events = counters[COUNTER.events] ?? 0;
     this.#dropped =
-      (counters[CNT.connUpdateFail] ?? 0) +
-      (counters[CNT.skStorageFail] ?? 0) +
-      (counters[CNT.netnsUpdateFail] ?? 0);
+      (counters[COUNTER.connUpdateFail] ?? 0) +
+      (counters[COUNTER.skStorageFail] ?? 0) +
+      (counters[COUNTER.netnsUpdateFail] ?? 0);
     return { conns, netns, rtt, counters };
   }
 
@@ -215,15 +242,15 @@ export class TcpCollector implements Collector {
     const rest = namespaces.slice(TCP_LIMITS.namespaces);
     await Promise.all(shown.map((ns) => identify(ns)));
     const tcp: TcpSignals = {
-      retransmitEvents: d(CNT.retransmits),
-      tracedRetransSegs: d(CNT.retransSegs),
+      retransmitEvents: d(COUNTER.retransmits),
+      tracedRetransSegs: d(COUNTER.retransSegs),
       segmentsOut: totals.segmentsOut,
       retransSegs: totals.retransSegs,
       retransmitRatePct: totals.segmentsOut > 0 ? (totals.retransSegs / totals.segmentsOut) * 100 : 0,
       rtt: percentiles(rtt),
-      resetsSent: d(CNT.resetsSent),
-      resetsReceived: d(CNT.resetsReceived),
-      stateChanges: d(CNT.stateChanges),
+      resetsSent: d(COUNTER.resetsSent),
+      resetsReceived: d(COUNTER.resetsReceived),
+      stateChanges: d(COUNTER.stateChanges),
       activeConnections: totals.currEstab,
       topRetransmitters: conns.slice(0, TCP_LIMITS.topRetransmitters),
       namespaces: shown,
@@ -285,10 +312,10 @@ export class TcpCollector implements Collector {
     return {
       histograms: { tcp_srtt_seconds: [{ labels: {}, value: raw.rtt }] },
       counters: {
-        tcp_retransmitted_segments_total: c(CNT.retransSegs),
-        tcp_resets_sent_total: c(CNT.resetsSent),
-        tcp_resets_received_total: c(CNT.resetsReceived),
-        tcp_state_changes_total: c(CNT.stateChanges),
+        tcp_retransmitted_segments_total: c(COUNTER.retransSegs),
+        tcp_resets_sent_total: c(COUNTER.resetsSent),
+        tcp_resets_received_total: c(COUNTER.resetsReceived),
+        tcp_state_changes_total: c(COUNTER.stateChanges),
       },
     };
   }

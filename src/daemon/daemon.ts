@@ -14,8 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
-import { EXIT, type CliIO } from '../cli/io.js';
-import type { Report } from '../doctor/types.js';
+import type { AnyRule, Report } from '../doctor/types.js';
 import { renderJson } from '../render/json.js';
 import { Collection } from '../runtime/collection.js';
 import type { Logger, LogFormat } from '../runtime/log.js';
@@ -52,8 +51,22 @@ export interface DaemonStarted {
   port: number;
 }
 
+/** What the daemon needs from its host process (the CLI passes its own IO; tests pass fakes). */
+export interface DaemonIO {
+  /** Logs and fatal one-liners (the daemon never writes to stdout). */
+  err(text: string): void;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+  env: NodeJS.ProcessEnv;
+}
+
+/** How a run ended; the CLI turns it into an exit code. */
+export type DaemonOutcome = 'stopped' | 'bad_config' | 'failed';
+
 export interface DaemonOptions {
   config: Config;
+  /** The doctor rules each diagnosis window runs (rules/index.ts ALL_RULES). */
+  rules: readonly AnyRule[];
   /** Re-resolves the configuration (same file, env and flags as at start) on SIGHUP. */
   reloadConfig?: () => Config;
   createCollection?: (args: CollectionArgs) => DaemonCollection;
@@ -98,7 +111,7 @@ function within(p: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number> {
+export async function runDaemon(opts: DaemonOptions, io: DaemonIO): Promise<DaemonOutcome> {
   const startedAt = performance.now();
   const now = opts.now ?? Date.now;
   let config = opts.config;
@@ -115,7 +128,7 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
   } catch (err) {
     if (!(err instanceof TokenFileError)) throw err;
     io.err(`kerno: ${err.message}\n`);
-    return EXIT.CONFIG;
+    return 'bad_config';
   }
 
   const registry = new Registry();
@@ -131,6 +144,7 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
   });
   const loop = new FindingsLoop({
     source: collection,
+    rules: opts.rules,
     thresholds: () => config.doctor.thresholds,
     intervalMs: () => config.daemon.interval / 1e6,
     version: VERSION,
@@ -150,7 +164,7 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     panics = await startPanicReceiver(config, registry, logger);
   } catch (err) {
     io.err(`kerno: ${errorText(err)}\n`);
-    return EXIT.FAILURE;
+    return 'failed';
   }
 
   const health = (): HealthState => ({
@@ -202,18 +216,18 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
   } catch (err) {
     io.err(`kerno: ${errorText(err)}\n`);
     await panics.stop();
-    return EXIT.FAILURE;
+    return 'failed';
   }
 
   // One internal stop signal: the caller's (SIGINT/SIGTERM) or a fail_fast collector.
   const stop = new AbortController();
-  let exitCode: number = EXIT.OK;
+  let outcome: DaemonOutcome = 'stopped';
   const onAbort = (): void => stop.abort();
   io.signal?.addEventListener('abort', onAbort, { once: true });
   if (io.signal?.aborted) stop.abort();
   collection.supervisor.fatal.catch((err: unknown) => {
     logger.error('a fail_fast collector failed; shutting down', { error: errorText(err) });
-    exitCode = EXIT.FAILURE;
+    outcome = 'failed';
     stop.abort();
   });
 
@@ -311,7 +325,7 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     }
   } finally {
     phase = 'shutting_down';
-    logger.info('kerno daemon stopping', { reason: exitCode === EXIT.OK ? 'signal' : 'collector failure' });
+    logger.info('kerno daemon stopping', { reason: outcome === 'stopped' ? 'signal' : 'collector failure' });
     await server.close(opts.drainMs ?? 1_500);
     await within(loopDone, LOOP_STOP_WAIT_MS);
     await collection.stop();
@@ -322,7 +336,7 @@ export async function runDaemon(opts: DaemonOptions, io: CliIO): Promise<number>
     io.signal?.removeEventListener('abort', onAbort);
     logger.info('kerno daemon stopped');
   }
-  return exitCode;
+  return outcome;
 }
 
 function isLoopback(address: string): boolean {

@@ -7,7 +7,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { buildReport, evaluateDetailed, type Evaluation } from '../doctor/engine.js';
 import type { Thresholds } from '../doctor/thresholds.js';
-import type { Report } from '../doctor/types.js';
+import type { AnyRule, Report } from '../doctor/types.js';
 import type { Logger } from '../runtime/log.js';
 import type { Signals } from '../signals.js';
 import { sleepUntilAborted } from '../util/sleep.js';
@@ -19,6 +19,7 @@ export interface DiagnosisSource {
 
 export interface FindingsLoopOptions {
   source: DiagnosisSource;
+  rules: readonly AnyRule[];
   /** Read at every cycle, so a SIGHUP reload applies to the next window. */
   thresholds: () => Partial<Thresholds>;
   /** Window length in ms, read before every wait. */
@@ -28,7 +29,7 @@ export interface FindingsLoopOptions {
   /** Test seam: waits `ms` or until `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   now?: () => number;
-  evaluate?: (signals: Signals, thresholds: Partial<Thresholds>) => Evaluation;
+  evaluate?: (signals: Signals, rules: readonly AnyRule[], thresholds: Partial<Thresholds>) => Evaluation;
 }
 
 export class FindingsLoop {
@@ -92,7 +93,7 @@ export class FindingsLoop {
     try {
       const signals = await source.snapshot();
       const evaluate = this.#opts.evaluate ?? evaluateDetailed;
-      const { findings, ruleErrors } = evaluate(signals, this.#opts.thresholds());
+      const { findings, ruleErrors } = evaluate(signals, this.#opts.rules, this.#opts.thresholds());
       report = buildReport(signals, findings, { version: this.#opts.version, ruleErrors });
       for (const e of ruleErrors) logger.warn('doctor rule failed', { rule: e.rule, error: e.error });
     } catch (err) {

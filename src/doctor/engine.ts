@@ -1,14 +1,12 @@
 // The doctor engine: run every rule over one Signals snapshot, isolate failures, rank and dedupe the
-// findings, and assemble the report (reference §4.1, §4.3). Pure: no I/O, no clock.
+// findings, and assemble the report (reference §4.1, §4.3). Pure: no I/O, no clock. The rules are an input
+// (the registry is rules/index.ts, wired by the CLI and the daemon), so the engine depends on no rule.
 import { SCHEMA_VERSION, type Signals } from '../signals.js';
-import { ALL_RULES, type AnyRule } from '../../rules/index.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import { validEtaNs } from './eta.js';
-import { SEVERITY_RANK, type Finding, type Report, type RuleError } from './types.js';
+import { SEVERITY_RANK, type AnyRule, type Finding, type Report, type RuleError } from './types.js';
 
 export interface EvaluateOptions {
-  /** Rules to run instead of the registry (tests, `--rule` filters). Order is evaluation order. */
-  rules?: readonly AnyRule[];
   /** Called for each rule that throws; the run continues without it. */
   onRuleError?: (error: RuleError, cause: unknown) => void;
 }
@@ -41,11 +39,11 @@ function sanitize(f: Finding): Finding {
  */
 export function evaluateDetailed(
   signals: Signals,
+  rules: readonly AnyRule[],
   thresholds: Partial<Thresholds> = {},
   opts: EvaluateOptions = {},
 ): Evaluation {
   const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const rules = opts.rules ?? ALL_RULES;
   const findings: Finding[] = [];
   const ruleErrors: RuleError[] = [];
 
@@ -55,7 +53,7 @@ export function evaluateDetailed(
       if (!Array.isArray(out)) throw new Error(`returned ${typeof out}, not a Finding[]`);
       for (const f of out) findings.push(sanitize(f));
     } catch (err) {
-      const e: RuleError = { rule: rule.id, error: `rule ${rule.id}: ${message(err)}` };
+      const e: RuleError = { rule: rule.id, error: message(err) };
       ruleErrors.push(e);
       opts.onRuleError?.(e, err);
     }
@@ -71,10 +69,11 @@ export function evaluateDetailed(
 /** Ranked findings, one per (rule, subject); failing rules are reported through `opts.onRuleError`. */
 export function evaluate(
   signals: Signals,
+  rules: readonly AnyRule[],
   thresholds: Partial<Thresholds> = {},
   opts: EvaluateOptions = {},
 ): Finding[] {
-  return evaluateDetailed(signals, thresholds, opts).findings;
+  return evaluateDetailed(signals, rules, thresholds, opts).findings;
 }
 
 function magnitude(f: Finding): number {

@@ -1,4 +1,5 @@
 import type { CollectorCoverage, HostInfo, Signals } from '../signals.js';
+import type { Thresholds } from './thresholds.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
@@ -56,9 +57,13 @@ export interface Rule<T = Record<string, number>> {
   onlyIfNoFindings?: boolean;
 }
 
+/** A rule as the engine sees it: it receives the full thresholds and reads its own keys. */
+export type AnyRule = Rule<Partial<Thresholds>>;
+
 /** A rule that threw during evaluation: the run continues, the report says which rule could not judge. */
 export interface RuleError {
   rule: string;
+  /** Why it failed, without the rule's id (renderers say which rule). */
   error: string;
 }
 

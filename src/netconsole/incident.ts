@@ -4,8 +4,8 @@
 // kernel's own timestamp is used when the sender has one) compute the same id for the same incident.
 
 import { createHash } from 'node:crypto';
-import type { KernelEventKind } from '../collectors/kmsg/classify.js';
-import type { ReportEnd } from '../collectors/kmsg/assembler.js';
+import type { KernelEventKind } from '../kernel-log/classify.js';
+import type { ReportEnd } from '../kernel-log/assembler.js';
 
 /** The report kinds that make a netconsole incident. */
 export const INCIDENT_KINDS = [

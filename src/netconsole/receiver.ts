@@ -10,7 +10,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ReportAssembler, type AssembledReport } from '../collectors/kmsg/assembler.js';
+import { ReportAssembler, type AssembledReport } from '../kernel-log/assembler.js';
 import { INCIDENT_KIND_SET, incidentId, type IncidentKind, type PanicIncident } from './incident.js';
 import { parseListenAddress, type ListenAddress } from './listen.js';
 import { NodeNameMap, formatSender, normalizeAddress } from './node-names.js';

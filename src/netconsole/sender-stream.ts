@@ -11,8 +11,8 @@
 // Every buffer is capped; `bufferedBytes` is the (approximate) total the receiver bounds across senders.
 
 import { createHash } from 'node:crypto';
-import { stripConsolePrefix } from '../collectors/kmsg/classify.js';
-import { splitRecordBody } from '../collectors/kmsg/record.js';
+import { stripConsolePrefix } from '../kernel-log/classify.js';
+import { splitRecordBody } from '../kernel-log/record.js';
 import {
   DEFAULT_PARSE_LIMITS,
   parsePacket,

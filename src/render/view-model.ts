@@ -359,7 +359,7 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
     tone: 'warning',
     icon: SEVERITY_STYLE.warning.icon,
     // The engine prefixes errors with "rule <id>: "; the line already names the rule.
-    text: `rule ${e.rule}: could not evaluate — ${e.error.startsWith(`rule ${e.rule}: `) ? e.error.slice(e.rule.length + 7) : e.error}`,
+    text: `rule ${e.rule}: could not evaluate — ${e.error}`,
   });
   const gaps: string[] = [];
   if (!entries.length) gaps.push('No collector reported coverage: nothing was observed.');

@@ -3,8 +3,8 @@
 // kernel never lets userspace claim facility 0 — so `echo "BUG: …" > /dev/kmsg` cannot fake a finding.
 
 import type { KernelMessage } from '../../signals.js';
-import { ReportAssembler, type AssembledReport } from './assembler.js';
-import { parseKmsgRecord } from './record.js';
+import { ReportAssembler, type AssembledReport } from '../../kernel-log/assembler.js';
+import { parseKmsgRecord } from '../../kernel-log/record.js';
 
 export interface KmsgWindowOptions {
   /** Records with seq <= this were in the buffer before the window began. */

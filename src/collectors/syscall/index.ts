@@ -2,17 +2,10 @@
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
 import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
-import {
-  bpfStats,
-  loadBpfObject,
-  readCounters,
-  cString,
-  commHistReduce,
-  foldedEntries,
-  readComms,
-  processAlive,
-  type LoadedBpf,
-} from '../bpf-loader.js';
+import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
+import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../../bpf/read.js';
+import { defineLayout } from '../../bpf/layout.js';
+import { processAlive } from '../procfs/process-alive.js';
 import {
   addHistogramDelta,
   cloneHistogram,
@@ -25,20 +18,20 @@ import {
   readU64,
   type Histogram,
   type HistReading,
+  HIST_LAYOUT,
 } from '../../bpf/histogram.js';
 import { SYSCALL_NAMES_X86_64, ERRNO_NAMES } from './tables.js';
 import { BLOCKING_SYSCALLS } from './blocking.js';
 
-// Layout: bpf/syscall.h
-const VALUE_ERRORS = 0;
-const VALUE_COMM = 8;
-const VALUE_HIST = 24;
-const REDUCE = commHistReduce(VALUE_COMM, VALUE_HIST);
-const CNT_EVENTS = 0;
-const CNT_OVERFLOWED = 1;
-const CNT_START_FAIL = 2;
-const CNT_ERRNO_FULL = 4;
-const CNT_SHARED = 5;
+// Layouts: bpf/syscall.h (checked against the object's BTF at load)
+const KEY = defineLayout('syscall_key', 8, { nr: 0, tgid: 4 });
+const VALUE = defineLayout('syscall_value', 24 + HIST_LAYOUT.size, { errors: 0, comm: 8, h: 24 });
+const ERRNO_KEY = defineLayout('syscall_errno_key', 12, { nr: 0, tgid: 4, err: 8 });
+const LAYOUTS = [KEY, VALUE, ERRNO_KEY, HIST_LAYOUT];
+const VALUE_HIST = VALUE.offset.h;
+const REDUCE = commHistReduce(VALUE.offset.comm, VALUE_HIST);
+/** `counters` indexes (SYSCALL_CNT_* in bpf/syscall.h). */
+const COUNTER = { events: 0, overflowed: 1, startFail: 2, errnoFull: 4, shared: 5 };
 
 /** How often the collector checks whether the maps are filling up (a read of the per-CPU counters). */
 export const COMPACT_CHECK_MS = 250;
@@ -93,7 +86,7 @@ interface RawKey {
   value: Buffer;
 }
 
-const keyErrors = (r: RawKey): number => readU64(r.value, VALUE_ERRORS);
+const keyErrors = (r: RawKey): number => readU64(r.value, VALUE.offset.errors);
 const keyCount = (r: RawKey): number => histCount(r.value, VALUE_HIST);
 
 /** A key whose process exited: deleted from its map after the walk that found it. */
@@ -158,13 +151,17 @@ export class SyscallCollector implements Collector {
   #timer: NodeJS.Timeout | undefined;
 
   async start(ctx: CollectorContext): Promise<void> {
-    this.#bpf = await loadBpfObject('syscall', [
-      {
-        programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'],
-        unusedMaps: ['start_hash'],
-      },
-      { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
-    ]);
+    this.#bpf = await loadBpfObject(
+      'syscall',
+      [
+        {
+          programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'],
+          unusedMaps: ['start_hash'],
+        },
+        { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
+      ],
+      LAYOUTS,
+    );
     this.#timer = setInterval(() => {
       try {
         this.compactUnderPressure();
@@ -183,7 +180,7 @@ export class SyscallCollector implements Collector {
   private compactUnderPressure(): void {
     if (!this.#bpf) return;
     const c = readCounters(this.#bpf.obj);
-    const pressure = (c[CNT_SHARED] ?? 0) + (c[CNT_OVERFLOWED] ?? 0) + (c[CNT_ERRNO_FULL] ?? 0);
+    const pressure = (c[COUNTER.shared] ?? 0) + (c[COUNTER.overflowed] ?? 0) + (c[COUNTER.errnoFull] ?? 0);
     if (pressure === this.#pressure) return;
     this.#pressure = pressure;
     this.compact();
@@ -254,8 +251,8 @@ export class SyscallCollector implements Collector {
 
   private readDropCounters(): number[] {
     const c = readCounters(this.#bpf!.obj);
-    this.#events = c[CNT_EVENTS] ?? 0;
-    this.#dropped = (c[CNT_START_FAIL] ?? 0) + (c[CNT_ERRNO_FULL] ?? 0);
+    this.#events = c[COUNTER.events] ?? 0;
+    this.#dropped = (c[COUNTER.startFail] ?? 0) + (c[COUNTER.errnoFull] ?? 0);
     return c;
   }
 
@@ -270,13 +267,13 @@ export class SyscallCollector implements Collector {
     const obj = bpf.obj;
     const comms = readComms(obj);
     for (const { map, key, value } of foldedEntries(obj, ['hists', 'hists_shared', 'overflow'], REDUCE)) {
-      const nr = key.readUInt32LE(0);
+      const nr = key.readUInt32LE(KEY.offset.nr); // overflow's key is a u32 slot: the same offset
       if (map === 'overflow') {
         if (histCount(value, VALUE_HIST) > 0) fn({ id: `o${nr}`, nr, tgid: 0, comm: OTHER_COMM, value });
         continue;
       }
-      const tgid = key.readUInt32LE(4);
-      const comm = comms.get(tgid) || cString(value, VALUE_COMM, 16) || `pid ${tgid}`;
+      const tgid = key.readUInt32LE(KEY.offset.tgid);
+      const comm = comms.get(tgid) || cString(value, VALUE.offset.comm, 16) || `pid ${tgid}`;
       fn({ id: `${map === 'hists' ? 'h' : 's'}${nr}:${tgid}`, nr, tgid, comm, value });
     }
   }
@@ -286,7 +283,7 @@ export class SyscallCollector implements Collector {
     const errnos = new Map<string, number>();
     for (const { key, value } of this.#bpf!.obj.map('errnos').dump()) {
       errnos.set(
-        `${key.readUInt32LE(0)}:${key.readUInt32LE(4)}:${key.readUInt32LE(8)}`,
+        `${key.readUInt32LE(ERRNO_KEY.offset.nr)}:${key.readUInt32LE(ERRNO_KEY.offset.tgid)}:${key.readUInt32LE(ERRNO_KEY.offset.err)}`,
         Number(value.readBigUInt64LE(0)),
       );
     }

@@ -7,9 +7,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, type CliIO } from '../../../src/cli/io.js';
 import { defaultConfig, type Config } from '../../../src/config/index.js';
-import { runDaemon, type DaemonOptions, type DaemonStarted } from '../../../src/daemon/daemon.js';
+import {
+  runDaemon,
+  type DaemonIO,
+  type DaemonOptions,
+  type DaemonOutcome,
+  type DaemonStarted,
+} from '../../../src/daemon/daemon.js';
+import { ALL_RULES } from '../../../rules/index.js';
 import type { Logger } from '../../../src/runtime/log.js';
 import { SCHEMA_VERSION } from '../../../src/signals.js';
 import { deferred, FakeCollection, http, rawConnection, status } from './helpers.js';
@@ -38,25 +44,20 @@ interface Harness {
   logs(): Record<string, unknown>[];
   listening: Promise<DaemonStarted>;
   started: Promise<DaemonStarted>;
-  done: Promise<number>;
+  done: Promise<DaemonOutcome>;
 }
 
 function start(cfg: Config, extra: Partial<DaemonOptions> = {}, collection = new FakeCollection()): Harness {
   const abort = new AbortController();
   const signals = new EventEmitter();
   const err: string[] = [];
-  const io: CliIO = {
-    out: () => assert.fail('the daemon must not write to stdout'),
-    err: (s) => void err.push(s),
-    signal: abort.signal,
-    stdoutIsTTY: false,
-    env: {},
-  };
+  const io: DaemonIO = { err: (s) => void err.push(s), signal: abort.signal, env: {} };
   const listening = deferred<DaemonStarted>();
   const started = deferred<DaemonStarted>();
   const done = runDaemon(
     {
       config: cfg,
+      rules: ALL_RULES,
       createCollection: () => collection,
       signals,
       onListening: listening.resolve,
@@ -118,7 +119,7 @@ describe('runDaemon', () => {
       'banner on stderr',
     );
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
   });
 
   test('/metrics, /findings after the first window, /panics, index; the windows keep resetting', async () => {
@@ -140,7 +141,7 @@ describe('runDaemon', () => {
     assert.deepEqual(JSON.parse(p.body), { count: 0, corruptRecords: 0, incidents: [] });
     assert.match((await http(`${url}/`)).body, /\/metrics +Prometheus exposition/);
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
   });
 
   test('shutdown: readiness 503 "shutting_down" while draining, then collectors stop and it resolves 0', async () => {
@@ -166,7 +167,7 @@ describe('runDaemon', () => {
     const ready = /HTTP\/1\.1 503 Service Unavailable[\s\S]*?\r\n\r\n(\{.*\})\n/.exec(text);
     assert.ok(ready, `no 503 readiness answer in:\n${text.slice(-400)}`);
     assert.equal(JSON.parse(ready[1]!).status, 'shutting_down');
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
     assert.equal(h.collection.stopCalls, 1);
     assert.equal(h.signals.listenerCount('SIGHUP'), 0, 'the SIGHUP listener is removed');
     assert.ok(h.logs().some((l) => l.msg === 'kerno daemon stopped'));
@@ -178,7 +179,7 @@ describe('runDaemon', () => {
     const h = start(config(), {}, collection);
     await h.listening;
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
     assert.equal(collection.stopCalls, 1);
   });
 
@@ -186,7 +187,7 @@ describe('runDaemon', () => {
     const h = start(config());
     await h.started;
     h.collection.failFast(new Error('collector syscall failed (policy fail_fast): boom'));
-    assert.equal(await h.done, EXIT.FAILURE);
+    assert.equal(await h.done, 'failed');
     assert.ok(h.logs().some((l) => String(l.msg).includes('fail_fast')));
   });
 
@@ -228,7 +229,7 @@ describe('runDaemon', () => {
       h.logs().some((l) => l.msg === 'metrics token reload failed; the previous token stays in force'),
     );
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
   });
 
   test('SIGHUP: log level applies at once (also to loggers handed out earlier); a new listen address needs a restart', async () => {
@@ -260,7 +261,7 @@ describe('runDaemon', () => {
     );
     assert.equal((await http(`${url}/healthz`)).status, 200, 'still serving on the old address');
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
   });
 
   test('SIGHUP with an invalid configuration keeps the running one', async () => {
@@ -283,14 +284,14 @@ describe('runDaemon', () => {
     );
     assert.equal((await http(`${url}/readyz`)).status, 200);
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
   });
 
   test('warns when the data endpoints are served without a token on a non-loopback address', async () => {
     let h = start(config({ listen: '0.0.0.0:0' }));
     await h.started;
     h.abort.abort();
-    assert.equal(await h.done, EXIT.OK);
+    assert.equal(await h.done, 'stopped');
     assert.ok(
       h
         .logs()
@@ -305,7 +306,7 @@ describe('runDaemon', () => {
 
   test('startup errors: unreadable token file → exit 3; port in use → exit 1; one line each on stderr', async () => {
     let h = start(config({ metrics_token_file: join(dir, 'missing') }));
-    assert.equal(await h.done, EXIT.CONFIG);
+    assert.equal(await h.done, 'bad_config');
     assert.deepEqual(h.err, [`kerno: metrics token file ${join(dir, 'missing')}: cannot read: ENOENT\n`]);
 
     const blocker = createServer();
@@ -313,7 +314,7 @@ describe('runDaemon', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       h = start(config({ listen: `127.0.0.1:${port}` }));
-      assert.equal(await h.done, EXIT.FAILURE);
+      assert.equal(await h.done, 'failed');
       assert.ok(
         h.err.includes(`kerno: listen 127.0.0.1:${port}: address already in use (EADDRINUSE)\n`),
         h.err.join(''),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { run } from '../../../src/cli/main.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { startCommand } from '../../../src/daemon/start-cmd.js';
+import { startCommand } from '../../../src/cli/start-cmd.js';
 import { packageRoot } from '../../../src/bpf/paths.js';
 
 const root = packageRoot();

@@ -6,6 +6,7 @@ import { FindingsLoop, registerDiagnosisMetrics } from '../../../src/daemon/find
 import { createLogger } from '../../../src/runtime/log.js';
 import { emptySignals, FakeCollection, parseExposition, samples } from './helpers.js';
 import { SCHEMA_VERSION } from '../../../src/signals.js';
+import { ALL_RULES } from '../../../rules/index.js';
 
 function finding(rule: string, severity: Finding['severity']): Finding {
   return {
@@ -58,12 +59,13 @@ describe('FindingsLoop', () => {
     let threshold = 1;
     const seen: unknown[] = [];
     const loop = new FindingsLoop({
+      rules: ALL_RULES,
       source,
       thresholds: () => ({ tcp_retransmit_pct: threshold }),
       intervalMs: () => 1000,
       version: '1.0.0',
       logger: createLogger({ write: () => {} }),
-      evaluate: (_s, t) => (
+      evaluate: (_s, _rules, t) => (
         seen.push(t),
         { findings: [finding('oom_kill_occurred', 'critical')], ruleErrors: [] }
       ),
@@ -83,6 +85,7 @@ describe('FindingsLoop', () => {
 
   test('with the real rule engine the report has the doctor schema', async () => {
     const loop = new FindingsLoop({
+      rules: ALL_RULES,
       source: new FakeCollection(),
       thresholds: () => ({}),
       intervalMs: () => 1000,
@@ -101,6 +104,7 @@ describe('FindingsLoop', () => {
     let fail = false;
     let resets = 0;
     const loop = new FindingsLoop({
+      rules: ALL_RULES,
       source: {
         snapshot: async () => {
           if (fail) throw new Error('snapshot exploded');
@@ -128,6 +132,7 @@ describe('FindingsLoop', () => {
     const clock = manualSleep();
     let interval = 1000;
     const loop = new FindingsLoop({
+      rules: ALL_RULES,
       source: src,
       thresholds: () => ({}),
       intervalMs: () => interval,
@@ -161,6 +166,7 @@ describe('FindingsLoop', () => {
       finding('fd_leak', 'warning'),
     ];
     const loop = new FindingsLoop({
+      rules: ALL_RULES,
       source: new FakeCollection(),
       thresholds: () => ({}),
       intervalMs: () => 1000,

@@ -9,7 +9,8 @@ import {
   onlyCritical,
   rankFindings,
 } from '../../../src/doctor/engine.js';
-import { ALL_RULES, type AnyRule } from '../../../rules/index.js';
+import { ALL_RULES } from '../../../rules/index.js';
+import type { AnyRule } from '../../../src/doctor/types.js';
 import type { Finding, RuleError } from '../../../src/doctor/types.js';
 import { SCHEMA_VERSION } from '../../../src/signals.js';
 import { coverage, fdEntry, psiWindow, quietSignals, withCoverage } from '../rules/fixtures.js';
@@ -97,7 +98,7 @@ describe('dedupe', () => {
         finding({ rule: 'dup', subject: 's', value: 5 }),
       ],
     };
-    const fs = evaluate(quietSignals(), {}, { rules: [dup] });
+    const fs = evaluate(quietSignals(), [dup], {});
     assert.equal(fs.length, 1);
     assert.equal(fs[0]!.value, 5);
   });
@@ -120,7 +121,7 @@ describe('evaluate', () => {
         fdLimit: 4096,
       }),
     );
-    const fs = evaluate(s);
+    const fs = evaluate(s, ALL_RULES);
     assert.deepEqual(
       fs.map((f) => f.rule),
       ['fd_leak', 'io_pressure_stall', 'cpu_pressure_stall'],
@@ -133,11 +134,11 @@ describe('evaluate', () => {
     const s = quietSignals();
     s.pressure!.cpu = psiWindow(30, 0);
     assert.deepEqual(
-      evaluate(s).map((f) => f.rule),
+      evaluate(s, ALL_RULES).map((f) => f.rule),
       ['healthy_system'],
     );
     assert.deepEqual(
-      evaluate(s, { psi_cpu_some_warning_pct: 25 }).map((f) => f.rule),
+      evaluate(s, ALL_RULES, { psi_cpu_some_warning_pct: 25 }).map((f) => f.rule),
       ['cpu_pressure_stall'],
     );
   });
@@ -155,9 +156,9 @@ describe('evaluate', () => {
     const seen: RuleError[] = [];
     const s = quietSignals();
     s.pressure!.io = psiWindow(80, 40);
-    const r = evaluateDetailed(s, {}, { rules: [boom, ...ALL_RULES], onRuleError: (e) => seen.push(e) });
+    const r = evaluateDetailed(s, [boom, ...ALL_RULES], {}, { onRuleError: (e) => seen.push(e) });
     assert.deepEqual(r.ruleErrors, [
-      { rule: 'boom', error: "rule boom: Cannot read properties of undefined (reading 'p99')" },
+      { rule: 'boom', error: "Cannot read properties of undefined (reading 'p99')" },
     ]);
     assert.deepEqual(seen, r.ruleErrors);
     assert.deepEqual(
@@ -165,7 +166,7 @@ describe('evaluate', () => {
       ['io_pressure_stall'],
     );
     // On a quiet host a failed rule also withholds the healthy claim: that rule could not judge.
-    const quiet = evaluateDetailed(quietSignals(), {}, { rules: [boom, ...ALL_RULES] });
+    const quiet = evaluateDetailed(quietSignals(), [boom, ...ALL_RULES], {});
     assert.deepEqual(quiet.findings, []);
     assert.equal(quiet.ruleErrors.length, 1);
   });
@@ -178,7 +179,7 @@ describe('evaluate', () => {
       defaults: {},
       evaluate: () => null,
     } as unknown as AnyRule;
-    const r = evaluateDetailed(quietSignals(), {}, { rules: [bad] });
+    const r = evaluateDetailed(quietSignals(), [bad], {});
     assert.equal(r.ruleErrors[0]!.rule, 'bad');
     assert.match(r.ruleErrors[0]!.error, /not a Finding\[\]/);
   });
@@ -196,7 +197,7 @@ describe('evaluate', () => {
         finding({ rule: 'etas', subject: 'd', etaNs: 5e9 }),
       ],
     };
-    const fs = evaluate(quietSignals(), {}, { rules: [etas] });
+    const fs = evaluate(quietSignals(), [etas], {});
     assert.deepEqual(
       fs.map((f) => [f.subject, 'etaNs' in f ? f.etaNs : 'none']),
       [
@@ -247,16 +248,16 @@ describe('buildReport', () => {
 
   it('a finding-free report keeps the coverage that explains it, plus rule errors and partial', () => {
     const s = withCoverage(quietSignals(), 'syscall', 'failed', 'operation not permitted: run as root');
-    const ev = evaluateDetailed(s);
+    const ev = evaluateDetailed(s, ALL_RULES);
     const r = buildReport(s, ev.findings, {
       version: '0.1.0',
       partial: true,
-      ruleErrors: [{ rule: 'x', error: 'rule x: boom' }],
+      ruleErrors: [{ rule: 'x', error: 'boom' }],
     });
     assert.deepEqual(r.findings, []);
     assert.deepEqual(r.summary.critical + r.summary.warning + r.summary.info, 0);
     assert.equal(r.partial, true);
-    assert.deepEqual(r.ruleErrors, [{ rule: 'x', error: 'rule x: boom' }]);
+    assert.deepEqual(r.ruleErrors, [{ rule: 'x', error: 'boom' }]);
     const failed = r.coverage.filter((c) => c.state !== 'ok');
     assert.deepEqual(
       failed.map((c) => [c.name, c.hint]),

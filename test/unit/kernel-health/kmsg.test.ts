@@ -1,9 +1,9 @@
 // /dev/kmsg records (recorded on this project's VM, kernel 6.18), line classification, report assembly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseKmsgRecord, unescapeKmsg } from '../../../src/collectors/kmsg/record.js';
-import { classifyKernelLine, stripConsolePrefix } from '../../../src/collectors/kmsg/classify.js';
-import { ReportAssembler } from '../../../src/collectors/kmsg/assembler.js';
+import { parseKmsgRecord, unescapeKmsg } from '../../../src/kernel-log/record.js';
+import { classifyKernelLine, stripConsolePrefix } from '../../../src/kernel-log/classify.js';
+import { ReportAssembler } from '../../../src/kernel-log/assembler.js';
 import { KmsgWindow } from '../../../src/collectors/kmsg/window.js';
 import { records } from './fixtures.js';
 

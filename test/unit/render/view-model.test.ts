@@ -116,7 +116,7 @@ test('complete coverage is stated as such', () => {
 test('rules that could not evaluate are reported as gaps', () => {
   const report = {
     ...fixtureReport({ coverage: completeCoverage(), findings: [] }),
-    ruleErrors: [{ rule: 'fd_leak', error: 'rule fd_leak: evaluate fd_leak: boom' }],
+    ruleErrors: [{ rule: 'fd_leak', error: 'evaluate fd_leak: boom' }],
   };
   const vm = toViewModel(report);
   assert.equal(vm.coverage.complete, false);

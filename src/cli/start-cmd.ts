@@ -1,12 +1,20 @@
-// `kerno start`: commander wiring for the daemon (src/daemon/daemon.ts does the work). Flags map onto
+// `kerno start`: commander wiring for the daemon (src/daemon/daemon.ts does the work; the CLI hands it the
+// rules and turns its outcome into an exit code). Flags map onto
 // config keys, so flags > KERNO_* env > config file > defaults, and a bad value names the flag typed.
 
 import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../config/index.js';
-import { commandContext, ExitError, type GlobalOptions } from '../cli/context.js';
-import { EXIT, UsageError, type CliIO } from '../cli/io.js';
-import type { CommandModule } from '../cli/main.js';
-import { runDaemon } from './daemon.js';
+import { runDaemon, type DaemonOutcome } from '../daemon/daemon.js';
+import { ALL_RULES } from '../../rules/index.js';
+import { commandContext, ExitError, type GlobalOptions } from './context.js';
+import { EXIT, UsageError, type CliIO } from './io.js';
+import type { CommandModule } from './main.js';
+
+const EXIT_FOR: Readonly<Record<DaemonOutcome, number>> = {
+  stopped: EXIT.OK,
+  bad_config: EXIT.CONFIG,
+  failed: EXIT.FAILURE,
+};
 
 interface StartFlags {
   listen?: string;
@@ -76,7 +84,7 @@ Without root (or CAP_BPF + CAP_PERFMON) only the procfs collectors run and /read
         const flags = configFlags(opts);
         const { config } = commandContext(cmd, io, flags, START_FLAG_NAMES);
         const reloadConfig = (): Config => reloadFromSources(cmd, io, flags);
-        setExit(await runDaemon({ config, reloadConfig }, io));
+        setExit(EXIT_FOR[await runDaemon({ config, reloadConfig, rules: ALL_RULES }, io)]);
       });
   },
 };
