@@ -1,10 +1,9 @@
 // Typed map access. Per-CPU maps come back from the kernel as one 8-byte-aligned slot per possible CPU;
 // perCpu() splits them so decoders can sum in TypeScript (design: per-CPU values are summed in TS, maps are
 // read once per snapshot).
-import type { PerCpuReduce, RawMap } from './native.js';
+import type { ObjectHandle, PerCpuReduce, RawMap } from './native.js';
 import { native } from './native.js';
 import { toBpfError } from './errors.js';
-import type { BpfObject } from './object.js';
 
 const PER_CPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
 
@@ -33,7 +32,7 @@ export class BpfMap {
   #chunk: { keys: Buffer; values: Buffer; scratch?: Buffer; entries: number } | undefined;
 
   constructor(
-    private readonly owner: BpfObject,
+    private readonly owner: ObjectHandle,
     info: RawMap,
   ) {
     this.name = info.name;

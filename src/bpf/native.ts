@@ -77,6 +77,13 @@ export interface RawProgramInfo {
   recursionMisses: number;
 }
 
+/** What a map or ring buffer needs of the object that owns it: the raw handle while it is open. */
+export interface ObjectHandle {
+  readonly path: string;
+  readonly closed: boolean;
+  raw(): RawBpfObject;
+}
+
 export interface RawBpfObject {
   programs(): RawProgram[];
   maps(): RawMap[];

@@ -3,7 +3,14 @@
 // map it concerns and, for load failures, the verifier log.
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
-import { native, type RawBpfObject, type RawLoadedProgram, type RawMap, type RawProgram } from './native.js';
+import {
+  native,
+  type ObjectHandle,
+  type RawBpfObject,
+  type RawLoadedProgram,
+  type RawMap,
+  type RawProgram,
+} from './native.js';
 import { BpfError, toBpfError } from './errors.js';
 import { BpfMap } from './map.js';
 import type { BtfStruct } from './layout.js';
@@ -59,7 +66,7 @@ export function attachKind(section: string): string {
   return i < 0 ? section : section.slice(0, i);
 }
 
-export class BpfObject {
+export class BpfObject implements ObjectHandle {
   readonly path: string;
   readonly name: string;
   #raw: RawBpfObject | undefined;

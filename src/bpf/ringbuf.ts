@@ -1,7 +1,7 @@
 // Ring-buffer consumer: the native drainer thread delivers batches framed as [u32 len][bytes][pad to 4];
 // this splits them into zero-copy views and hands the whole batch to the consumer in one call.
 import { toBpfError } from './errors.js';
-import type { BpfObject } from './object.js';
+import type { ObjectHandle } from './native.js';
 
 export interface RingBufferOptions {
   /** How often the drainer consumes (producers use BPF_RB_NO_WAKEUP). Default 10 ms. */
@@ -37,7 +37,7 @@ export class RingBuffer {
   #last: RingBufferStats = { records: 0, batches: 0, droppedRecords: 0, droppedBatches: 0 };
 
   constructor(
-    private readonly owner: BpfObject,
+    private readonly owner: ObjectHandle,
     readonly map: string,
     onRecords: (records: Buffer[]) => void,
     opts: RingBufferOptions,

@@ -1,18 +1,8 @@
 // One chaos run: its id, its state file, its workers, and the single cleanup path that removes all of it.
 import { randomBytes } from 'node:crypto';
-import {
-  activeRuns,
-  describeResource,
-  nftTableName,
-  ownerIdentity,
-  removeResources,
-  removeStateFile,
-  resourceName,
-  vethNames,
-  writeState,
-  type ChaosResource,
-  type RunState,
-} from './cleanup.js';
+import { describeResource, nftTableName, resourceName, vethNames, type ChaosResource } from './names.js';
+import { activeRuns, ownerIdentity, removeStateFile, writeState, type RunState } from './journal.js';
+import { removeResources } from './removers.js';
 import { WorkerProcess, type WorkerSpec } from './worker.js';
 
 export function newRunId(): string {

@@ -7,7 +7,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChaosSubject, Inducer, Intensity, ScenarioResult } from '../../src/chaos/index.js';
-import { NAME_PREFIX, NFT_PREFIX, parseNftTables, readStates, runIdOfName } from '../../src/chaos/cleanup.js';
+import { parseNftTables } from '../../src/chaos/cleanup.js';
+import { readStates } from '../../src/chaos/journal.js';
+import { NAME_PREFIX, NFT_PREFIX, runIdOfName } from '../../src/chaos/names.js';
 import type { Finding, Report } from '../../src/doctor/types.js';
 import type { RunnerLine } from './run-scenario.js';
 

@@ -15,7 +15,7 @@ import {
   type ChaosSubject,
   type ScenarioResult,
 } from '../../src/chaos/index.js';
-import { writeState, type RunState } from '../../src/chaos/cleanup.js';
+import { writeState, type RunState } from '../../src/chaos/journal.js';
 import { newRunId } from '../../src/chaos/session.js';
 
 before(() => requireKernel());

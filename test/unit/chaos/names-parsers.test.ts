@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import {
   isValidRunId,
   nftTableName,
-  parseNftTables,
   resourceName,
   runIdOfName,
   vethNames,
-} from '../../../src/chaos/cleanup.js';
+} from '../../../src/chaos/names.js';
+import { parseNftTables } from '../../../src/chaos/cleanup.js';
 import { mountOf, parseMountinfo, pickCgroupLayout } from '../../../src/chaos/host.js';
 import { parseDiskstats, parsePsi, parseSnmpTcp, parseStatStartTime } from '../../../src/chaos/proc.js';
 import { linkAddresses, nftRuleset } from '../../../src/chaos/scenarios/tcp-loss.js';

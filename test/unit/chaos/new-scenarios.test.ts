@@ -12,7 +12,7 @@ import { slowIoParams } from '../../../src/chaos/scenarios/slow-io.js';
 import { slowDiskParams } from '../../../src/chaos/scenarios/slow-disk.js';
 import { FLOOR_PCT, hostMemoryParams, hostMemoryPlan } from '../../../src/chaos/scenarios/host-memory.js';
 import { stressNgCpuHogs } from '../../../src/chaos/scenarios/cpu.js';
-import { removeIoThrottle, removeLoops } from '../../../src/chaos/cleanup.js';
+import { removeIoThrottle, removeLoops } from '../../../src/chaos/removers.js';
 
 const GiB = 2 ** 30;
 
