@@ -70,17 +70,7 @@ export async function verifyObjects(
         continue;
       }
       for (const { name, section } of names) {
-        const verdict: ProgramVerdict = {
-          object: path,
-          program: name,
-          section,
-          attachType: attachKind(section),
-          loaded: false,
-          attached: false,
-          loadMs: 0,
-          verifiedInsns: 0,
-          events: null,
-        };
+        const verdict = notYetLoaded(path, name, section);
         verdicts.push(verdict);
         const obj = BpfObject.open(path);
         live.push({ obj, link: null, verdict });
@@ -136,7 +126,7 @@ function trySetSelf(obj: BpfObject): void {
   }
 }
 
-function failed(object: string, program: string, section: string, e: BpfError): ProgramVerdict {
+function notYetLoaded(object: string, program: string, section: string): ProgramVerdict {
   return {
     object,
     program,
@@ -147,8 +137,11 @@ function failed(object: string, program: string, section: string, e: BpfError): 
     loadMs: 0,
     verifiedInsns: 0,
     events: null,
-    ...describe(e),
   };
+}
+
+function failed(object: string, program: string, section: string, e: BpfError): ProgramVerdict {
+  return { ...notYetLoaded(object, program, section), ...describe(e) };
 }
 
 function describe(e: BpfError): Pick<ProgramVerdict, 'error' | 'hint' | 'verifierTail'> {

@@ -30,6 +30,17 @@ export interface CommandContext {
   color: boolean;
 }
 
+/** A command's own config flags with the global ones (`--log-level`, `-v`, `--log-format`) laid over them. */
+export function withGlobalFlags(cmd: Command, flags: ConfigFlags): ConfigFlags {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  return {
+    ...flags,
+    ...(g.logLevel !== undefined ? { log_level: g.logLevel as never } : {}),
+    ...(g.verbose ? { log_level: 'debug' as never } : {}),
+    ...(g.logFormat !== undefined ? { log_format: g.logFormat as never } : {}),
+  };
+}
+
 export function commandContext(
   cmd: Command,
   io: CliIO,
@@ -37,12 +48,7 @@ export function commandContext(
   flagNames: Record<string, string> = {},
 ): CommandContext {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const merged: ConfigFlags = {
-    ...flags,
-    ...(g.logLevel !== undefined ? { log_level: g.logLevel as never } : {}),
-    ...(g.verbose ? { log_level: 'debug' as never } : {}),
-    ...(g.logFormat !== undefined ? { log_format: g.logFormat as never } : {}),
-  };
+  const merged = withGlobalFlags(cmd, flags);
   const names = { ...flagNames, log_level: '--log-level', log_format: '--log-format' };
   let result;
   try {

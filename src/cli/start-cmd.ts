@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { loadConfig, ConfigError, type Config, type ConfigFlags } from '../config/index.js';
 import { runDaemon, type DaemonOutcome } from '../daemon/daemon.js';
 import { ALL_RULES } from '../../rules/index.js';
-import { commandContext, ExitError, type GlobalOptions } from './context.js';
+import { commandContext, ExitError, withGlobalFlags, type GlobalOptions } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
 
@@ -92,12 +92,7 @@ Without root (or CAP_BPF + CAP_PERFMON) only the procfs collectors run and /read
 /** The same resolution as at start (file, env, flags), without printing: SIGHUP's view of the config. */
 function reloadFromSources(cmd: Command, io: CliIO, flags: ConfigFlags): Config {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const merged: ConfigFlags = {
-    ...flags,
-    ...(g.logLevel !== undefined ? { log_level: g.logLevel as never } : {}),
-    ...(g.verbose ? { log_level: 'debug' as never } : {}),
-    ...(g.logFormat !== undefined ? { log_format: g.logFormat as never } : {}),
-  };
+  const merged = withGlobalFlags(cmd, flags);
   try {
     return loadConfig({
       flags: merged,
