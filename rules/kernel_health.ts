@@ -138,6 +138,7 @@ export const kernelOops: Rule<NoThresholds> = {
         'reboot the node once drained; keep the trace (journalctl -k -b -1 after reboot, or pstore/kdump) for the bug report',
       ],
       metric: 'kernel_oops',
+      unit: 'count',
       value: inWindow ? Math.max(k.oopsDelta, msgs.length) : k.oopsCount,
       threshold: 1,
     };
@@ -193,6 +194,7 @@ export const kernelWarning: Rule<NoThresholds> = {
         'cat /proc/sys/kernel/panic_on_warn   # must stay 0 in production unless you want every WARN to reboot the node',
       ],
       metric: 'kernel_warnings',
+      unit: 'count',
       value: inWindow ? Math.max(k.warnDelta, msgs.length) : k.warnCount,
       threshold: 1,
     };
@@ -283,6 +285,7 @@ export const kernelTaint: Rule<NoThresholds> = {
         evidence,
         fix,
         metric: 'kernel_taint',
+        unit: 'bitmask',
         value: k.taint,
         threshold: 1,
       },
@@ -330,6 +333,7 @@ function reportRule(spec: ReportRuleSpec): Rule<NoThresholds> {
         evidence: evidenceFor(msgs),
         fix: spec.fix(first),
         metric: `kernel_${spec.kind}_reports`,
+        unit: 'count',
         value: msgs.length,
         threshold: 1,
       };
@@ -479,6 +483,7 @@ export const kernelPreviousPanic: Rule<NoThresholds> = {
           "journalctl -k -b -1 | tail -100   # the previous boot's kernel log, if the journal is persistent",
         ],
         metric: 'pstore_records',
+        unit: 'count',
         value: k.pstore.length,
         threshold: 1,
       },

@@ -185,6 +185,7 @@ export const syscallErrorRate: Rule<T> = {
         evidence,
         fix,
         metric: 'syscall_error_pct_max',
+        unit: 'percent',
         value: top.pct,
         threshold,
         process: e.comm,

@@ -93,6 +93,7 @@ export const syscallLatencyHigh: Rule<T> = {
         evidence,
         fix,
         metric: 'syscall_p99_max',
+        unit: 'ns',
         value: top.latency.p99,
         threshold,
         process: top.comm,

@@ -1,6 +1,6 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
-import type { Finding, Report, RuleError, Severity } from '../doctor/types.js';
+import type { Finding, MetricUnit, Report, RuleError, Severity } from '../doctor/types.js';
 import type { CollectorCoverage } from '../signals.js';
 import {
   formatByteRate,
@@ -266,25 +266,32 @@ function measureView(f: Finding): MeasureView | null {
   const ratio = f.value / f.threshold;
   return {
     metric: f.metric,
-    value: formatMetric(f.metric, f.value),
-    threshold: formatMetric(f.metric, f.threshold),
+    value: formatInUnit(f.unit, f.value),
+    threshold: formatInUnit(f.unit, f.threshold),
     ratio: `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`,
     fill: Math.min(1, ratio * THRESHOLD_MARK),
     mark: THRESHOLD_MARK,
   };
 }
 
-/**
- * A finding's value in the unit its metric name declares (the reference's suffix convention):
- * latencies/`_ns` → durations, `_pct` → percent, `per_sec`/`_rate` → per second, `bytes` → bytes.
- */
-export function formatMetric(metric: string, value: number): string {
-  if (/(_p\d+|_latency|_ns|_rtt)(_max)?$/.test(metric)) return formatNs(value);
-  if (/_pct(_max)?$/.test(metric)) return formatPct(value);
-  if (/bytes_per_sec$/.test(metric)) return formatByteRate(value);
-  if (/(per_sec|_rate)$/.test(metric)) return formatRate(value);
-  if (/bytes$/.test(metric)) return formatBytes(value);
-  return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
+/** A finding's value in the unit its rule stated; a report without one (an older producer) shows a number. */
+export function formatInUnit(unit: MetricUnit | undefined, value: number): string {
+  switch (unit) {
+    case 'ns':
+      return formatNs(value);
+    case 'percent':
+      return formatPct(value);
+    case 'per_sec':
+      return formatRate(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'bytes_per_sec':
+      return formatByteRate(value);
+    case 'count':
+    case 'bitmask':
+    case undefined:
+      return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
+  }
 }
 
 function actionsView(findings: Finding[]): ActionView[] {
