@@ -1,6 +1,12 @@
 // syscall collector: per-(syscall, process) latency histograms, call and error counts, aggregated in the
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from '../types.js';
 import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../../bpf/read.js';
@@ -124,6 +130,23 @@ interface Baseline {
 }
 
 export const METRIC_SYSCALLS = 32;
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const SYSCALL_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'syscall_duration_seconds',
+    type: 'histogram',
+    labels: ['syscall'],
+    help: 'Syscall latency (entry to exit) by syscall; the top syscalls by calls, the rest under "[other]".',
+  },
+  { name: 'syscalls_total', type: 'counter', labels: ['syscall'], help: 'Syscalls completed, by syscall.' },
+  {
+    name: 'syscall_errors_total',
+    type: 'counter',
+    labels: ['syscall'],
+    help: 'Syscalls that returned an error, by syscall.',
+  },
+];
 
 export class SyscallCollector implements Collector {
   readonly name = 'syscall';
