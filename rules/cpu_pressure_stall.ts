@@ -69,6 +69,7 @@ export const cpuPressureStall: Rule<T> = {
           'reduce busy threads, add CPUs, or cap batch work with a cgroup CPU quota',
         ],
         metric: 'psi_cpu_some_pct',
+        unit: 'percent',
         value: cpu.somePct,
         threshold,
       },

@@ -80,6 +80,7 @@ export const diskIoBottleneck: Rule<T> = {
               'pidstat -d 1 5   # look for a noisy neighbour writing to the same disk',
             ],
         metric: 'disk_sync_p99',
+        unit: 'ns',
         value: p.p99,
         threshold,
       });

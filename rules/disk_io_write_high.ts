@@ -56,6 +56,7 @@ export const diskIoWriteHigh: Rule<T> = {
         evidence,
         fix: [cmd.smart, cmd.scheduler, cmd.iostat],
         metric: 'disk_write_p99',
+        unit: 'ns',
         value: p.p99,
         threshold: t.disk_p99_critical_ns,
       });

@@ -109,6 +109,7 @@ export const fdLeak: Rule<T> = {
         ],
         ...(etaNs !== undefined ? { etaNs } : {}),
         metric: 'fd_growth_per_sec',
+        unit: 'per_sec',
         value: e.growthRatePerSec,
         threshold: t.fd_growth_per_sec,
         process: e.comm,

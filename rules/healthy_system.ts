@@ -53,6 +53,7 @@ export const healthySystem: Rule<Record<never, number>> = {
           'kerno doctor --duration 2m   # a longer window catches rarer stalls',
         ],
         metric: 'findings',
+        unit: 'count',
         value: 0,
         threshold: 0,
       },

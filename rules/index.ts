@@ -17,7 +17,15 @@ import { memoryPressureStall } from './memory_pressure_stall.js';
 import { cpuPressureStall } from './cpu_pressure_stall.js';
 import { ioPressureStall } from './io_pressure_stall.js';
 import { healthySystem } from './healthy_system.js';
-import { KERNEL_HEALTH_RULES } from './kernel_health.js';
+import { kernelOops } from './kernel_oops.js';
+import { kernelSoftLockup } from './kernel_soft_lockup.js';
+import { kernelHardLockup } from './kernel_hard_lockup.js';
+import { kernelMce } from './kernel_mce.js';
+import { kernelHungTask } from './kernel_hung_task.js';
+import { kernelRcuStall } from './kernel_rcu_stall.js';
+import { kernelWarning } from './kernel_warning.js';
+import { kernelTaint } from './kernel_taint.js';
+import { kernelPreviousPanic } from './kernel_previous_panic.js';
 
 export const ALL_RULES: readonly AnyRule[] = Object.freeze([
   diskIoBottleneck,
@@ -35,27 +43,16 @@ export const ALL_RULES: readonly AnyRule[] = Object.freeze([
   memoryPressureStall,
   cpuPressureStall,
   ioPressureStall,
-  ...KERNEL_HEALTH_RULES,
+  kernelOops,
+  kernelSoftLockup,
+  kernelHardLockup,
+  kernelMce,
+  kernelHungTask,
+  kernelRcuStall,
+  kernelWarning,
+  kernelTaint,
+  kernelPreviousPanic,
   healthySystem,
 ]);
 
 export const RULE_IDS: readonly string[] = ALL_RULES.map((r) => r.id);
-
-export {
-  diskIoBottleneck,
-  diskIoWriteHigh,
-  oomKillOccurred,
-  tcpRetransmitStorm,
-  tcpRttDegradation,
-  schedulerContention,
-  fdLeak,
-  syscallLatencyHigh,
-  oomImminent,
-  syscallErrorRate,
-  memoryLimitPressure,
-  memoryHighThrottling,
-  memoryPressureStall,
-  cpuPressureStall,
-  ioPressureStall,
-  healthySystem,
-};

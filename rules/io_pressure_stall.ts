@@ -79,6 +79,7 @@ export const ioPressureStall: Rule<T> = {
           'move bulk I/O off the hot path (ionice -c3 for batch jobs) or to faster storage',
         ],
         metric: 'psi_io_full_pct',
+        unit: 'percent',
         value: io.fullPct,
         threshold,
       },

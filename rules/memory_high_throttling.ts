@@ -93,6 +93,7 @@ function throttlingFinding(
       'or shrink the working set (cache sizes, heap limits) to fit under the boundary',
     ],
     metric: v2 ? 'cgroup_memory_high_events_per_sec' : 'cgroup_memory_failcnt_per_sec',
+    unit: 'per_sec',
     value: rate,
     threshold,
     ...(e.pod !== undefined && e.pod !== '' ? { process: e.pod } : {}),

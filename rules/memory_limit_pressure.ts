@@ -119,6 +119,7 @@ export const memoryLimitPressure: Rule<T> = {
         ],
         ...(etaNs !== undefined ? { etaNs } : {}),
         metric: 'cgroup_memory_used_pct',
+        unit: 'percent',
         value: used,
         threshold,
         ...(e.pod !== undefined && e.pod !== '' ? { process: e.pod } : {}),

@@ -124,6 +124,7 @@ export const memoryPressureStall: Rule<T> = {
             'ps aux --sort=-rss | head -15   # then reduce the working set or add memory',
           ],
           metric: v.metric,
+          unit: 'percent',
           value: v.value,
           threshold: v.threshold,
         });
@@ -156,6 +157,7 @@ export const memoryPressureStall: Rule<T> = {
           'raise the container memory limit or shrink its working set',
         ],
         metric: v.metric,
+        unit: 'percent',
         value: v.value,
         threshold: v.threshold,
         ...(c.pod !== undefined && c.pod !== '' ? { process: c.pod } : {}),

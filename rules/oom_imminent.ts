@@ -95,6 +95,7 @@ export const oomImminent: Rule<T> = {
         ],
         ...(etaNs !== undefined ? { etaNs } : {}),
         metric: 'memory_used_pct',
+        unit: 'percent',
         value: used,
         threshold,
       },

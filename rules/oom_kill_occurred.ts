@@ -106,6 +106,7 @@ export const oomKillOccurred: Rule<Record<never, number>> = {
         evidence,
         fix,
         metric: 'oom_kills',
+        unit: 'count',
         value: n,
         threshold: 1,
         process: last.comm,

@@ -99,6 +99,7 @@ export const schedulerContention: Rule<T> = {
         evidence,
         fix,
         metric: 'sched_runq_p99',
+        unit: 'ns',
         value: p.p99,
         threshold,
         ...(top !== undefined ? { process: top.comm, pid: top.pid } : {}),

@@ -16,7 +16,7 @@
 // fail: a broken dependency (CRITICAL). Below 5 %, a busy server's normal churn (clients hanging up: EPIPE,
 // ECONNRESET) dominates. Other-class errors need ≥ `syscall_error_other_pct` (50 %) at ≥
 // `syscall_error_other_min_per_sec` (100/s): half of all calls failing, fast, whatever the errno means.
-import type { SyscallEntry } from '../src/signals.js';
+import { OTHER_COMM, type SyscallEntry } from '../src/signals.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatPct, formatRate } from '../src/doctor/format.js';
@@ -24,8 +24,7 @@ import {
   ERRNO_CLASS_DOCS,
   errnoHint,
   errorBreakdown,
-  isBlocking,
-  OTHER_COMM,
+  excludedAsWaiting,
   syscallSubject,
   type ErrorBreakdown,
 } from './lib/syscalls.js';
@@ -122,7 +121,7 @@ export const syscallErrorRate: Rule<T> = {
     const windowS = Math.max(signals.durationNs, 1e9) / 1e9;
     const failing: Failing[] = [];
     for (const entry of sc.entries) {
-      if (entry.comm === OTHER_COMM || isBlocking(entry, sc) || !(entry.count > 0) || !(entry.errors > 0))
+      if (entry.comm === OTHER_COMM || excludedAsWaiting(entry) || !(entry.count > 0) || !(entry.errors > 0))
         continue;
       const f = judge(entry, windowS, t);
       if (f !== undefined) failing.push(f);
@@ -186,6 +185,7 @@ export const syscallErrorRate: Rule<T> = {
         evidence,
         fix,
         metric: 'syscall_error_pct_max',
+        unit: 'percent',
         value: top.pct,
         threshold,
         process: e.comm,

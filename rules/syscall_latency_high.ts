@@ -6,12 +6,12 @@
 // real and a slow syscall may hide there when many processes are busy; only its fix steps cannot name a
 // process. Each pair also needs `syscall_min_slow_calls` calls at or above the threshold (a lower bound
 // from its percentiles): a p99 over eight calls is the maximum, so one slow call would otherwise fire.
-import type { SyscallEntry } from '../src/signals.js';
+import { OTHER_COMM, type SyscallEntry } from '../src/signals.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatNs } from '../src/doctor/format.js';
 import { minSamplesAtOrAbove, slowEnough } from './lib/percentiles.js';
-import { isBlocking, OTHER_COMM, syscallResourceHint, syscallSubject } from './lib/syscalls.js';
+import { excludedAsWaiting, syscallResourceHint, syscallSubject } from './lib/syscalls.js';
 import { pidsOf } from './lib/shell.js';
 
 type T = Pick<Thresholds, 'syscall_p99_warning_ns' | 'syscall_p99_critical_ns' | 'syscall_min_slow_calls'>;
@@ -47,7 +47,7 @@ export const syscallLatencyHigh: Rule<T> = {
     const slow = sc.entries
       .filter(
         (e) =>
-          !isBlocking(e, sc) && slowEnough(e.latency, t.syscall_p99_warning_ns, t.syscall_min_slow_calls),
+          !excludedAsWaiting(e) && slowEnough(e.latency, t.syscall_p99_warning_ns, t.syscall_min_slow_calls),
       )
       .sort((a, b) => b.latency.p99 - a.latency.p99 || b.latency.count - a.latency.count);
     const top = slow[0];
@@ -93,6 +93,7 @@ export const syscallLatencyHigh: Rule<T> = {
         evidence,
         fix,
         metric: 'syscall_p99_max',
+        unit: 'ns',
         value: top.latency.p99,
         threshold,
         process: top.comm,

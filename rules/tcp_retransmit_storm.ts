@@ -80,6 +80,7 @@ function finding(tcp: TcpSignals, s: Scope, t: T): Finding {
     evidence,
     fix,
     metric: 'tcp_retransmit_pct',
+    unit: 'percent',
     value: s.rate,
     threshold: t.tcp_retransmit_pct,
     ...(top !== undefined && top.pid > 0 ? { process: top.comm, pid: top.pid } : {}),

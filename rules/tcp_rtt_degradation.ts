@@ -80,6 +80,7 @@ export const tcpRttDegradation: Rule<T> = {
                 'co-locate services that talk a lot',
               ],
         metric: 'tcp_rtt_p99',
+        unit: 'ns',
         value: tcp.rtt.p99,
         threshold: thr,
         ...(worst !== undefined && worst.pid > 0 ? { process: worst.comm, pid: worst.pid } : {}),

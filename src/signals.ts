@@ -68,17 +68,23 @@ export interface ErrnoCount {
   count: number;
 }
 
+/** Comm of the syscall collector's bounded-key overflow bucket: real calls, but no single process to point at. */
+export const OTHER_COMM = '[other]';
+
 export interface SyscallEntry {
   nr: number;
   name: string;
-  /** Process name; "[other]" for the bounded-key overflow bucket. */
+  /** Process name; OTHER_COMM for the bounded-key overflow bucket. */
   comm: string;
   count: number;
   errors: number;
   /** Top errnos for this (syscall, comm), largest first. */
   errnos: ErrnoCount[];
   latency: Percentiles;
-  /** True for syscalls that block by design (poll, futex, nanosleep …); rules exclude them. */
+  /**
+   * True for syscalls that block by nature (poll, futex, nanosleep …, a read of a pipe or socket): waiting
+   * is their job, so their latency is idle time rather than work.
+   */
   blocking: boolean;
 }
 
@@ -87,7 +93,7 @@ export interface SyscallSignals {
   totalErrors: number;
   /** Sorted by p99 descending, then count descending. Bounded; overflow folded into comm "[other]". */
   entries: SyscallEntry[];
-  /** The blocking-syscall exclusion list (names), carried as data so rules and readers can see it. */
+  /** The names the collector marks `blocking`, so a reader of the snapshot can see the whole list. */
   blockingSyscalls: string[];
 }
 

@@ -1,14 +1,12 @@
-import type { ErrnoCount, SyscallEntry, SyscallSignals } from '../../src/signals.js';
-
-/** Comm of the collector's bounded-key overflow bucket: real calls, but no single process to point at. */
-export const OTHER_COMM = '[other]';
+import type { ErrnoCount, SyscallEntry } from '../../src/signals.js';
 
 /**
- * Syscalls that block by design (waiting is their job) never count as slow or failing. The entry's own flag
- * is authoritative; the snapshot's list is honoured too, so a collector that only fills the list is safe.
+ * The syscall rules' one policy on waiting: a syscall that blocks by nature (the collector's `blocking`
+ * fact) never counts as slow or failing, since its latency is idle time and its errors (ETIMEDOUT from a
+ * futex wait) are how a wait ends.
  */
-export function isBlocking(e: SyscallEntry, sig: SyscallSignals): boolean {
-  return e.blocking || sig.blockingSyscalls.includes(e.name);
+export function excludedAsWaiting(e: Pick<SyscallEntry, 'blocking'>): boolean {
+  return e.blocking;
 }
 
 /** "fsync(postgres)" */

@@ -15,7 +15,14 @@ import { walkCgroupTree } from './procfs/cgroup-walk.js';
 import { psiWindow, type PsiStats } from './procfs/psi.js';
 import { mapSliced } from './procfs/sliced.js';
 import { UnsupportedError } from './procfs/unsupported.js';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import {
+  CGROUP_LABELS,
+  type Collector,
+  type CollectorContext,
+  type CollectorMetrics,
+  type CollectorStats,
+  type MetricFamily,
+} from './types.js';
 
 export const CGROUP_ROOT_ENV = 'KERNO_CGROUP_ROOT';
 
@@ -49,6 +56,31 @@ interface Baseline {
   eventsHigh: number;
   psi?: PsiStats;
 }
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const CGROUP_MEMORY_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'cgroup_memory_usage_bytes',
+    type: 'gauge',
+    labels: CGROUP_LABELS,
+    help: 'Memory used by a memory-limited cgroup.',
+    fold: 'sum',
+  },
+  {
+    name: 'cgroup_memory_limit_bytes',
+    type: 'gauge',
+    labels: CGROUP_LABELS,
+    help: 'Memory limit of a memory-limited cgroup.',
+    fold: 'sum',
+  },
+  {
+    name: 'cgroup_memory_used_ratio',
+    type: 'gauge',
+    labels: CGROUP_LABELS,
+    help: 'Memory used ÷ limit of a memory-limited cgroup (0-1); the overflow series holds the maximum.',
+    fold: 'max',
+  },
+];
 
 export class CgroupMemoryCollector implements Collector {
   readonly name = 'cgroup_memory';

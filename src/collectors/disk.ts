@@ -1,7 +1,7 @@
 // disk collector: block-request latency (queued → completion, as iostat await) per whole disk and operation class, from
 // in-kernel histograms filled by bpf/disk.bpf.c (block_rq_issue / block_rq_complete).
 import { readFile } from 'node:fs/promises';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { readCounters } from '../bpf/read.js';
@@ -47,6 +47,22 @@ interface DevAgg {
   readBytes: number;
   writeBytes: number;
 }
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const DISK_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'disk_io_duration_seconds',
+    type: 'histogram',
+    labels: ['device', 'op'],
+    help: 'Block I/O latency from entering the block layer (queueing included) to completion, by device and operation.',
+  },
+  {
+    name: 'disk_io_bytes_total',
+    type: 'counter',
+    labels: ['device', 'op'],
+    help: 'Bytes of block I/O completed, by device and operation.',
+  },
+];
 
 export class DiskCollector implements Collector {
   readonly name = 'disk';

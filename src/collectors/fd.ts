@@ -1,7 +1,7 @@
 // fd collector: descriptors created and closed per process, counted in the kernel (bpf/fd.bpf.c on
 // sys_exit), plus the current descriptor count and soft limit from /proc for the top processes — the
 // headroom the fd_leak rule turns into an ETA.
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readComms, readCounters } from '../bpf/read.js';
@@ -32,6 +32,17 @@ interface RawFd {
   opens: number;
   closes: number;
 }
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const FD_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'fd_opens_total',
+    type: 'counter',
+    labels: [],
+    help: 'File descriptors opened (open, socket, dup …).',
+  },
+  { name: 'fd_closes_total', type: 'counter', labels: [], help: 'File descriptors closed.' },
+];
 
 export class FdCollector implements Collector {
   readonly name = 'fd';

@@ -5,7 +5,7 @@
 import type { MemorySignals, SignalsPart } from '../signals.js';
 import { MEMINFO_PATH, readMeminfo, usedBytes, type Meminfo } from './procfs/meminfo.js';
 import { psiPath, psiWindow, readPsi, type PsiStats } from './procfs/psi.js';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
 
 export interface MemoryCollectorOptions {
   meminfoPath?: string;
@@ -25,6 +25,25 @@ interface PsiRead {
   atNs: number;
   stats: PsiStats;
 }
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const MEMORY_FAMILIES: readonly MetricFamily[] = [
+  { name: 'memory_total_bytes', type: 'gauge', labels: [], help: 'Host memory total (MemTotal).' },
+  {
+    name: 'memory_available_bytes',
+    type: 'gauge',
+    labels: [],
+    help: 'Host memory available for new work without swapping (MemAvailable).',
+  },
+  {
+    name: 'memory_used_bytes',
+    type: 'gauge',
+    labels: [],
+    help: 'Host memory in use (MemTotal - MemAvailable).',
+  },
+  { name: 'swap_total_bytes', type: 'gauge', labels: [], help: 'Swap space total.' },
+  { name: 'swap_used_bytes', type: 'gauge', labels: [], help: 'Swap space in use.' },
+];
 
 export class MemoryCollector implements Collector {
   readonly name = 'memory';

@@ -6,7 +6,7 @@ import { access } from 'node:fs/promises';
 import type { PressureSignals, SignalsPart } from '../signals.js';
 import { PSI_DIR, psiWindow, readPsi, type PsiResource, type PsiStats } from './procfs/psi.js';
 import { UnsupportedError } from './procfs/unsupported.js';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
 
 export const PSI_RESOURCES: readonly PsiResource[] = ['cpu', 'memory', 'io'];
 
@@ -18,6 +18,16 @@ export interface PressureCollectorOptions {
 }
 
 type Reads = Partial<Record<PsiResource, { atNs: number; stats: PsiStats }>>;
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const PRESSURE_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'pressure_stall_seconds_total',
+    type: 'counter',
+    labels: ['resource', 'kind'],
+    help: 'Pressure stall time (PSI total) by resource (cpu, memory, io) and kind (some, full).',
+  },
+];
 
 export class PressureCollector implements Collector {
   readonly name = 'pressure';

@@ -1,6 +1,6 @@
 // sched collector: run-queue delay (runnable → running) host-wide and per process, from in-kernel
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../bpf/read.js';
@@ -49,6 +49,16 @@ interface Baseline {
   /** Each entry's counters and non-empty slots as the window began (not a copy of the map). */
   procs: Map<string, HistReading>;
 }
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const SCHED_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'runqueue_delay_seconds',
+    type: 'histogram',
+    labels: [],
+    help: 'Run-queue delay: time from wakeup to running on a CPU.',
+  },
+];
 
 export class SchedCollector implements Collector {
   readonly name = 'sched';

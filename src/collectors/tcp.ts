@@ -10,7 +10,7 @@
 // which swings with connection churn rather than loss. Reading only kerno's own /proc/net/snmp made every
 // pod's traffic invisible: on a Kubernetes node each pod is its own namespace.
 import { isIPv4 } from 'node:net';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
 import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readCounters } from '../bpf/read.js';
@@ -143,6 +143,25 @@ function byRetransmits(a: TcpNamespace, b: TcpNamespace): number {
   const rb = b.mib ? b.retransSegs : b.tracedRetransSegs;
   return rb - ra || b.segmentsOut - a.segmentsOut || a.netns - b.netns;
 }
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const TCP_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'tcp_srtt_seconds',
+    type: 'histogram',
+    labels: [],
+    help: 'Smoothed TCP round-trip time, sampled from received segments (at most one sample per socket per 100 ms).',
+  },
+  {
+    name: 'tcp_retransmitted_segments_total',
+    type: 'counter',
+    labels: [],
+    help: 'TCP segments retransmitted (tcp_retransmit_skb).',
+  },
+  { name: 'tcp_resets_sent_total', type: 'counter', labels: [], help: 'TCP resets sent.' },
+  { name: 'tcp_resets_received_total', type: 'counter', labels: [], help: 'TCP resets received.' },
+  { name: 'tcp_state_changes_total', type: 'counter', labels: [], help: 'TCP socket state transitions.' },
+];
 
 export class TcpCollector implements Collector {
   readonly name = 'tcp';

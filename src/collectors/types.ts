@@ -71,6 +71,23 @@ export interface CollectorMetrics {
   gauges?: Record<string, MetricSeries<number>[]>;
 }
 
+/**
+ * A metric family a collector reports through metrics(): declared by the collector, next to the code that
+ * makes its values, and listed in its registry row (the daemon exports what the registry declares).
+ */
+export interface MetricFamily {
+  /** Without the kerno_ prefix, as metrics() reports it. Names carry units; histograms are in seconds. */
+  name: string;
+  type: 'histogram' | 'counter' | 'gauge';
+  labels: readonly string[];
+  help: string;
+  /** How folded (over-the-cap) gauge series combine into the overflow series; counters/histograms sum. */
+  fold?: 'sum' | 'max';
+}
+
+/** Labels of a per-cgroup family: the cgroup path and, when it belongs to a pod, the pod and namespace. */
+export const CGROUP_LABELS = ['cgroup', 'pod', 'namespace'] as const;
+
 export interface MetricsCapable {
   metrics(): Promise<CollectorMetrics>;
 }

@@ -10,10 +10,10 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { emptyHistogram, mergeHistogram, type Histogram } from '../bpf/histogram.js';
-import type { CollectorMetrics, MetricSeries } from '../collectors/types.js';
+import type { CollectorMetrics, MetricFamily, MetricSeries } from '../collectors/types.js';
 import type { Logger } from '../runtime/log.js';
 import type { CollectorStatus } from '../runtime/types.js';
-import { COLLECTOR_FAMILIES, METRIC_PREFIX, type FamilyDef, type FamilyType } from './families.js';
+import { collectorFamilies, METRIC_PREFIX } from './families.js';
 import { leLabel, toPromHistogram, LATENCY_BUCKETS_SECONDS } from './prom-histogram.js';
 import { DEFAULT_MAX_SERIES_PER_FAMILY, labelKey, SeriesCap, type LabeledValue } from './series-cap.js';
 import { shareInFlight } from './share-in-flight.js';
@@ -33,8 +33,8 @@ export interface ExporterOptions {
   maxSeriesPerFamily?: number;
   /** Latency bucket bounds in seconds (default 1 µs … 10 s, log-spaced). */
   bucketsSeconds?: readonly number[];
-  /** The family table (default COLLECTOR_FAMILIES). */
-  families?: readonly FamilyDef[];
+  /** The families to export (default: what the registered collectors declare). */
+  families?: readonly MetricFamily[];
   /** Node process metrics (process_*, nodejs_*) via collectDefaultMetrics. Default true. */
   defaultMetrics?: boolean;
   /**
@@ -64,7 +64,7 @@ interface PromValue {
 type Prepared = Map<string, PromValue[]>;
 
 interface Family {
-  def: FamilyDef;
+  def: MetricFamily;
   cap: SeriesCap;
   folded: number;
 }
@@ -98,7 +98,7 @@ export class Exporter {
     this.#source = opts.source;
     this.#bounds = opts.bucketsSeconds ?? LATENCY_BUCKETS_SECONDS;
     const limit = opts.maxSeriesPerFamily ?? DEFAULT_MAX_SERIES_PER_FAMILY;
-    for (const def of opts.families ?? COLLECTOR_FAMILIES) {
+    for (const def of opts.families ?? collectorFamilies()) {
       if (this.#families.has(def.name)) throw new Error(`exporter: family ${def.name} is declared twice`);
       this.#families.set(def.name, { def, cap: new SeriesCap(def.labels, limit), folded: 0 });
     }
@@ -194,7 +194,7 @@ export class Exporter {
   #group<T extends number | Histogram>(
     grouped: Map<string, Map<string, LabeledValue<number | Histogram>>>,
     collector: string,
-    type: FamilyType,
+    type: MetricFamily['type'],
     families: Record<string, MetricSeries<T>[]> | undefined,
   ): void {
     for (const [name, list] of Object.entries(families ?? {})) {
@@ -223,7 +223,7 @@ export class Exporter {
     }
   }
 
-  #toProm(def: FamilyDef, series: LabeledValue<number | Histogram>[]): PromValue[] {
+  #toProm(def: MetricFamily, series: LabeledValue<number | Histogram>[]): PromValue[] {
     const name = METRIC_PREFIX + def.name;
     const out: PromValue[] = [];
     for (const { labels, value } of series) {
@@ -346,7 +346,7 @@ function copyValue(v: number | Histogram): number | Histogram {
 }
 
 /** Combine values of one family: histograms merge, counters sum, gauges sum or take the max. */
-function fold(def: FamilyDef, values: (number | Histogram)[]): number | Histogram {
+function fold(def: MetricFamily, values: (number | Histogram)[]): number | Histogram {
   if (def.type === 'histogram') {
     const h = emptyHistogram();
     for (const v of values) mergeHistogram(h, v as Histogram);

@@ -4,6 +4,12 @@ import type { Thresholds } from './thresholds.js';
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
+/**
+ * What a finding's `value` and `threshold` count: durations in ns, percent (0–100), events per second,
+ * bytes, bytes per second, a plain count, or a bit mask (the kernel's taint flags).
+ */
+export type MetricUnit = 'ns' | 'percent' | 'per_sec' | 'bytes' | 'bytes_per_sec' | 'count' | 'bitmask';
+
 export interface Finding {
   /** snake_case rule id, e.g. memory_limit_pressure. */
   rule: string;
@@ -21,6 +27,8 @@ export interface Finding {
   /** Time until the bad outcome (FD limit, OOM kill), ns; omitted when no reliable estimate exists. */
   etaNs?: number;
   metric: string;
+  /** Unit of `value` and `threshold`; every rule states it, readers of older reports may find it absent. */
+  unit: MetricUnit;
   value: number;
   threshold: number;
   process?: string;

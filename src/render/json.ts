@@ -41,6 +41,7 @@ const FINDING: KeyOrder = {
     'fix',
     'etaNs',
     'metric',
+    'unit',
     'value',
     'threshold',
     'process',

@@ -1,6 +1,6 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
-import type { Finding, Report, RuleError, Severity } from '../doctor/types.js';
+import type { Finding, MetricUnit, Report, RuleError, Severity } from '../doctor/types.js';
 import type { CollectorCoverage } from '../signals.js';
 import {
   formatByteRate,
@@ -11,6 +11,12 @@ import {
   formatPct,
   formatRate,
 } from '../doctor/format.js';
+import {
+  judgeCoverage,
+  type CollectorJudgement,
+  type CoverageJudgement,
+  type CoverageShortfall,
+} from '../doctor/coverage.js';
 import { OFF_ICON, OK_ICON, SEVERITY_STYLE, type Tone } from './tone.js';
 
 export type { Tone } from './tone.js';
@@ -134,23 +140,16 @@ export interface ViewModel {
   quietLine: string | null;
 }
 
-const NOT_OBSERVED_STATES: ReadonlySet<CollectorCoverage['state']> = new Set([
-  'failed',
-  'disabled',
-  'unsupported',
-  'off',
-]);
-
 export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewModel {
   const shown = opts.onlyCritical
     ? report.findings.filter((f) => f.severity === 'critical')
     : report.findings;
   const hiddenCount = report.findings.length - shown.length;
-  const ruleErrors = report.ruleErrors ?? [];
-  const coverage = coverageView(report.coverage, ruleErrors);
+  const judged = judgeCoverage(report.coverage, report.ruleErrors ?? []);
+  const coverage = coverageView(judged);
   const windowText = windowLabel(report);
   return {
-    header: headerView(report),
+    header: headerView(report, judged),
     partial: report.partial
       ? {
           tone: 'warning',
@@ -176,14 +175,14 @@ export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewMo
         : 'No findings in the signals that were observed; see COVERAGE for what was not.',
     actions: actionsView(shown),
     coverage,
-    summary: summaryView(report, shown, coverage),
-    quietLine: quietLine(report, shown, hiddenCount, windowText),
+    summary: summaryView(report, shown, judged),
+    quietLine: quietLine(report, judged, shown, hiddenCount, windowText),
   };
 }
 
 // ---------------------------------------------------------------------------------------------- header
 
-function headerView(report: Report): HeaderView {
+function headerView(report: Report, judged: CoverageJudgement): HeaderView {
   const { loaded, total } = programCounts(report.coverage);
   return {
     title: 'KERNO DOCTOR',
@@ -198,7 +197,7 @@ function headerView(report: Report): HeaderView {
       { label: 'Events', value: plural(report.summary.eventsCollected, 'event') + ' seen' },
       {
         label: 'Probes',
-        value: `${loaded}/${total} eBPF programs loaded · ${observingRatio(report.coverage)} collectors observing`,
+        value: `${loaded}/${total} eBPF programs loaded · ${observingRatio(judged)} collectors observing`,
       },
       { label: 'Version', value: `${report.tool.name} ${report.tool.version}` },
     ],
@@ -266,25 +265,32 @@ function measureView(f: Finding): MeasureView | null {
   const ratio = f.value / f.threshold;
   return {
     metric: f.metric,
-    value: formatMetric(f.metric, f.value),
-    threshold: formatMetric(f.metric, f.threshold),
+    value: formatInUnit(f.unit, f.value),
+    threshold: formatInUnit(f.unit, f.threshold),
     ratio: `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`,
     fill: Math.min(1, ratio * THRESHOLD_MARK),
     mark: THRESHOLD_MARK,
   };
 }
 
-/**
- * A finding's value in the unit its metric name declares (the reference's suffix convention):
- * latencies/`_ns` → durations, `_pct` → percent, `per_sec`/`_rate` → per second, `bytes` → bytes.
- */
-export function formatMetric(metric: string, value: number): string {
-  if (/(_p\d+|_latency|_ns|_rtt)(_max)?$/.test(metric)) return formatNs(value);
-  if (/_pct(_max)?$/.test(metric)) return formatPct(value);
-  if (/bytes_per_sec$/.test(metric)) return formatByteRate(value);
-  if (/(per_sec|_rate)$/.test(metric)) return formatRate(value);
-  if (/bytes$/.test(metric)) return formatBytes(value);
-  return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
+/** A finding's value in the unit its rule stated; a report without one (an older producer) shows a number. */
+export function formatInUnit(unit: MetricUnit | undefined, value: number): string {
+  switch (unit) {
+    case 'ns':
+      return formatNs(value);
+    case 'percent':
+      return formatPct(value);
+    case 'per_sec':
+      return formatRate(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'bytes_per_sec':
+      return formatByteRate(value);
+    case 'count':
+    case 'bitmask':
+    case undefined:
+      return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
+  }
 }
 
 function actionsView(findings: Finding[]): ActionView[] {
@@ -308,50 +314,40 @@ function severityCounts(findings: Finding[]): string {
 
 // ---------------------------------------------------------------------------------------------- coverage
 
-interface CoverageAssessment {
-  entry: CollectorCoverage;
-  observed: boolean;
-  /** Short reasons ("failed to load", "restarted 2×"), empty when the collector is fully fine. */
-  reasons: string[];
-}
-
-function assess(c: CollectorCoverage): CoverageAssessment {
-  const reasons: string[] = [];
-  switch (c.state) {
+function shortfallText(s: CoverageShortfall): string {
+  switch (s.kind) {
     case 'failed':
-      reasons.push('failed to load');
-      break;
+      return 'failed to load';
     case 'disabled':
-      reasons.push(c.faults > 0 ? `disabled after ${plural(c.faults, 'fault')}` : 'disabled');
-      break;
+      return s.faults > 0 ? `disabled after ${plural(s.faults, 'fault')}` : 'disabled';
     case 'unsupported':
-      reasons.push('not supported on this machine');
-      break;
+      return 'not supported on this machine';
     case 'off':
-      reasons.push('off in config');
-      break;
-    case 'ok':
-      if (c.programsLoaded < c.programsTotal)
-        reasons.push(`${c.programsLoaded}/${c.programsTotal} programs loaded`);
-      if (c.restarts > 0) reasons.push(`restarted ${c.restarts}×`);
-      break;
+      return 'off in config';
+    case 'programs':
+      return `${s.loaded}/${s.total} programs loaded`;
+    case 'restarted':
+      return `restarted ${s.times}×`;
+    case 'dropped':
+      return `${plural(s.events, 'event')} dropped`;
   }
-  if (c.eventsDropped > 0) reasons.push(`${plural(c.eventsDropped, 'event')} dropped`);
-  return { entry: c, observed: !NOT_OBSERVED_STATES.has(c.state), reasons };
 }
 
-function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): CoverageView {
-  const assessed = entries.map(assess);
-  const missing = assessed.filter((a) => !a.observed);
-  const incomplete = assessed.filter((a) => a.observed && a.reasons.length > 0);
-  const line = (a: CoverageAssessment): CoverageLineView => {
+/** "failed to load", "restarted 2×, 3 events dropped" */
+function reasons(j: CollectorJudgement): string {
+  return j.shortfalls.map(shortfallText).join(', ');
+}
+
+function coverageView(judged: CoverageJudgement): CoverageView {
+  const { collectors, notObserved: missing, incomplete, ruleErrors } = judged;
+  const line = (a: CollectorJudgement): CoverageLineView => {
     const hint = a.entry.hint || (a.observed ? '' : a.entry.error) || '';
     const off = a.entry.state === 'off';
     return {
       name: a.entry.name,
       tone: off ? 'muted' : a.observed ? 'info' : 'warning',
       icon: off ? OFF_ICON : a.observed ? SEVERITY_STYLE.info.icon : SEVERITY_STYLE.warning.icon,
-      text: `${a.entry.name}: ${a.reasons.join(', ')}${hint ? ` — ${hint}` : ''}`,
+      text: `${a.entry.name}: ${reasons(a)}${hint ? ` — ${hint}` : ''}`,
     };
   };
   const ruleLine = (e: RuleError): CoverageLineView => ({
@@ -362,7 +358,7 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
     text: `rule ${e.rule}: could not evaluate — ${e.error}`,
   });
   const gaps: string[] = [];
-  if (!entries.length) gaps.push('No collector reported coverage: nothing was observed.');
+  if (judged.empty) gaps.push('No collector reported coverage: nothing was observed.');
   if (missing.length) gaps.push(`Not observed: ${missing.map((a) => a.entry.name).join(', ')}.`);
   if (ruleErrors.length) gaps.push(`Not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}.`);
   let headline: string;
@@ -372,13 +368,13 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
     headline = `${gaps.join(' ')} No finding there does not mean no problem.`;
   } else if (incomplete.length) {
     tone = 'info';
-    headline = `All ${plural(entries.length, 'collector')} ran; data from ${incomplete.map((a) => a.entry.name).join(', ')} is incomplete.`;
+    headline = `All ${plural(collectors.length, 'collector')} ran; data from ${incomplete.map((a) => a.entry.name).join(', ')} is incomplete.`;
   } else {
     tone = 'ok';
-    headline = `All ${plural(entries.length, 'collector')} observed the whole window.`;
+    headline = `All ${plural(collectors.length, 'collector')} observed the whole window.`;
   }
   return {
-    complete: gaps.length === 0 && incomplete.length === 0,
+    complete: judged.complete,
     tone,
     icon:
       tone === 'ok' ? OK_ICON : tone === 'warning' ? SEVERITY_STYLE.warning.icon : SEVERITY_STYLE.info.icon,
@@ -386,12 +382,12 @@ function coverageView(entries: CollectorCoverage[], ruleErrors: RuleError[]): Co
     lines: [...missing.map(line), ...ruleErrors.map(ruleLine), ...incomplete.map(line)],
     table: {
       head: ['Collector', 'State', 'Programs', 'Events', 'Dropped', 'Restarts'],
-      rows: assessed.map((a) => ({
+      rows: collectors.map((a) => ({
         tone: !a.observed
           ? a.entry.state === 'off'
             ? 'muted'
             : 'warning'
-          : a.reasons.length
+          : a.shortfalls.length
             ? 'info'
             : 'plain',
         cells: [
@@ -415,14 +411,13 @@ function programCounts(entries: CollectorCoverage[]): { loaded: number; total: n
 }
 
 /** "7/10": collectors that observed (part of) the window, of all collectors. */
-function observingRatio(entries: CollectorCoverage[]): string {
-  const observing = entries.filter((c) => !NOT_OBSERVED_STATES.has(c.state)).length;
-  return `${observing}/${entries.length}`;
+function observingRatio(judged: CoverageJudgement): string {
+  return `${judged.collectors.length - judged.notObserved.length}/${judged.collectors.length}`;
 }
 
 // ---------------------------------------------------------------------------------------------- summary
 
-function summaryView(report: Report, shown: Finding[], coverage: CoverageView): SummaryView {
+function summaryView(report: Report, shown: Finding[], judged: CoverageJudgement): SummaryView {
   const { loaded, total } = programCounts(report.coverage);
   const dropped = report.coverage.reduce((n, c) => n + c.eventsDropped, 0);
   return {
@@ -432,8 +427,8 @@ function summaryView(report: Report, shown: Finding[], coverage: CoverageView): 
       { label: 'Events dropped', value: formatCount(dropped) },
       { label: 'Window', value: `${formatNs(report.durationNs)}${report.partial ? ' (partial)' : ''}` },
       { label: 'eBPF programs', value: `${loaded}/${total} loaded` },
-      { label: 'Collectors', value: `${observingRatio(report.coverage)} observing` },
-      { label: 'Coverage', value: coverage.complete ? 'complete' : 'incomplete (see COVERAGE)' },
+      { label: 'Collectors', value: `${observingRatio(judged)} observing` },
+      { label: 'Coverage', value: judged.complete ? 'complete' : 'incomplete (see COVERAGE)' },
     ],
     hints: [
       { label: '--output json', value: 'machine-readable report (docs/report-schema.md)' },
@@ -448,23 +443,25 @@ function summaryView(report: Report, shown: Finding[], coverage: CoverageView): 
  * The --quiet line. It claims "all kernel signals nominal" only when nothing is missing; otherwise it names
  * what was not observed or is incomplete, so "no findings" is never read as "no problem".
  */
-function quietLine(report: Report, shown: Finding[], hiddenCount: number, windowText: string): string | null {
+function quietLine(
+  report: Report,
+  judged: CoverageJudgement,
+  shown: Finding[],
+  hiddenCount: number,
+  windowText: string,
+): string | null {
   if (shown.some((f) => f.severity !== 'info')) return null;
   const stats = `(${windowText}, ${plural(report.summary.eventsCollected, 'event')})`;
-  const assessed = report.coverage.map(assess);
-  const missing = assessed.filter((a) => !a.observed);
-  const incomplete = assessed.filter((a) => a.observed && a.reasons.length > 0);
-  const ruleErrors = report.ruleErrors ?? [];
+  const { notObserved: missing, incomplete, ruleErrors } = judged;
   const hiddenWarnings = report.findings.some((f) => f.severity === 'warning');
-  const noCoverage = report.coverage.length === 0;
-  if (!noCoverage && !missing.length && !incomplete.length && !ruleErrors.length && hiddenCount === 0) {
+  if (judged.complete && hiddenCount === 0) {
     return `kerno: ${OK_ICON} all kernel signals nominal ${stats}`;
   }
   const parts = [
     `kerno: ${OK_ICON} no ${hiddenWarnings ? 'critical findings' : 'issues'} in observed signals ${stats}`,
   ];
-  const describe = (a: CoverageAssessment) => `${a.entry.name} (${a.reasons.join(', ')})`;
-  if (noCoverage) parts.push('not observed: no collector reported coverage');
+  const describe = (a: CollectorJudgement) => `${a.entry.name} (${reasons(a)})`;
+  if (judged.empty) parts.push('not observed: no collector reported coverage');
   if (missing.length) parts.push(`not observed: ${missing.map(describe).join(', ')}`);
   if (ruleErrors.length) parts.push(`not evaluated: ${ruleErrors.map((e) => `rule ${e.rule}`).join(', ')}`);
   if (incomplete.length) parts.push(`incomplete: ${incomplete.map(describe).join(', ')}`);

@@ -1,5 +1,5 @@
-// Syscalls that block by design (waiting is their job): their latency is idle time, not a problem, so the
-// syscall rules exclude them. The reference's x86_64 list (kerno-reference §3.1) plus the newer variants
+// Syscalls that block by nature (waiting is their job): their latency is idle time, not work. The collector
+// marks their entries `blocking`; what that means for a diagnosis is the rules' business. The reference's x86_64 list (kerno-reference §3.1) plus the newer variants
 // and the *_time64/clock waits that behave the same way.
 //
 // read/readv/preadv2/recv* are here too: on a pipe, socket or tty they wait for the peer (a shell waiting

@@ -1,7 +1,13 @@
 // syscall collector: per-(syscall, process) latency histograms, call and error counts, aggregated in the
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
-import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from '../types.js';
+import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../../bpf/read.js';
 import { defineLayout } from '../../bpf/layout.js';
@@ -35,8 +41,6 @@ const COUNTER = { events: 0, overflowed: 1, startFail: 2, errnoFull: 4, shared: 
 
 /** How often the collector checks whether the maps are filling up (a read of the per-CPU counters). */
 export const COMPACT_CHECK_MS = 250;
-
-export const OTHER_COMM = '[other]';
 
 /** Bounds of the snapshot (design: bounded key count with an "other" bucket). */
 export const SYSCALL_LIMITS = {
@@ -126,6 +130,23 @@ interface Baseline {
 }
 
 export const METRIC_SYSCALLS = 32;
+
+/** The /metrics families metrics() reports, declared where their values are made. */
+export const SYSCALL_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'syscall_duration_seconds',
+    type: 'histogram',
+    labels: ['syscall'],
+    help: 'Syscall latency (entry to exit) by syscall; the top syscalls by calls, the rest under "[other]".',
+  },
+  { name: 'syscalls_total', type: 'counter', labels: ['syscall'], help: 'Syscalls completed, by syscall.' },
+  {
+    name: 'syscall_errors_total',
+    type: 'counter',
+    labels: ['syscall'],
+    help: 'Syscalls that returned an error, by syscall.',
+  },
+];
 
 export class SyscallCollector implements Collector {
   readonly name = 'syscall';
@@ -458,8 +479,9 @@ export function buildSignals(aggs: Map<string, Agg>): SyscallSignals {
   const top = (list: Agg[], n: number, score: (a: Agg) => number): void => {
     for (const a of [...list].sort((p, q) => score(q) - score(p)).slice(0, n)) if (score(a) > 0) keep.add(a);
   };
-  // Top by p99 among non-blocking syscalls. p99 never exceeds the max, so candidates are visited by max and
-  // the walk stops once no remaining max can beat the n-th best p99 found.
+  // Top by p99 among non-blocking syscalls: a blocking one's p99 is how long it waited, and idle waits would
+  // take every latency slot from calls whose time is work (they stay in the snapshot by count and errors).
+  // p99 never exceeds the max, so candidates are visited by max and the walk stops once no remaining max can beat the n-th best p99 found.
   const candidates = named
     .filter((a) => !BLOCKING.has(syscallName(a.nr)))
     .sort((p, q) => q.hist.maxNs - p.hist.maxNs);

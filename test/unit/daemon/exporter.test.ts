@@ -4,7 +4,7 @@ import { register as globalRegistry, Registry } from 'prom-client';
 import { emptyHistogram, slotOf, type Histogram } from '../../../src/bpf/histogram.js';
 import type { CollectorMetrics } from '../../../src/collectors/types.js';
 import { Exporter } from '../../../src/daemon/exporter.js';
-import { COLLECTOR_FAMILIES } from '../../../src/daemon/families.js';
+import { collectorFamilies } from '../../../src/daemon/families.js';
 import { createLogger } from '../../../src/runtime/log.js';
 import { deferred, FakeCollection, parseExposition, promtoolCheck, samples, status } from './helpers.js';
 
@@ -108,7 +108,7 @@ describe('Exporter', () => {
     assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     const lint = await promtoolCheck(body);
     assert.equal(lint.code, 0, lint.output);
-    for (const f of COLLECTOR_FAMILIES)
+    for (const f of collectorFamilies())
       assert.match(body, new RegExp(`^# TYPE kerno_${f.name} ${f.type}$`, 'm'));
   });
 

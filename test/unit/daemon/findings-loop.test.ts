@@ -20,6 +20,7 @@ function finding(rule: string, severity: Finding['severity']): Finding {
     evidence: [],
     fix: [],
     metric: 'm',
+    unit: 'count',
     value: 1,
     threshold: 1,
   };

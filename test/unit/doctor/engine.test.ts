@@ -27,6 +27,7 @@ function finding(over: Partial<Finding>): Finding {
     evidence: [],
     fix: [],
     metric: 'm',
+    unit: 'count',
     value: 1,
     threshold: 1,
     ...over,

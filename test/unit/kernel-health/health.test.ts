@@ -9,13 +9,11 @@ import { counterDelta, readKernelCounters } from '../../../src/collectors/kmsg/c
 import { readPstore } from '../../../src/collectors/kmsg/pstore.js';
 import { KmsgWindow } from '../../../src/collectors/kmsg/window.js';
 import type { KernelHealthSignals, Signals } from '../../../src/signals.js';
-import {
-  KERNEL_HEALTH_RULES,
-  kernelOops,
-  kernelTaint,
-  kernelWarning,
-  reportTask,
-} from '../../../rules/kernel_health.js';
+import { ALL_RULES } from '../../../rules/index.js';
+import { kernelOops } from '../../../rules/kernel_oops.js';
+import { kernelTaint } from '../../../rules/kernel_taint.js';
+import { kernelWarning } from '../../../rules/kernel_warning.js';
+import { reportTask } from '../../../rules/lib/kernel.js';
 import { records } from './fixtures.js';
 
 function signals(kernel: Partial<KernelHealthSignals>): Signals {
@@ -41,7 +39,8 @@ function signals(kernel: Partial<KernelHealthSignals>): Signals {
   };
 }
 
-const evaluateAll = (s: Signals) => KERNEL_HEALTH_RULES.flatMap((r) => r.evaluate(s, r.defaults));
+const KERNEL_RULES = ALL_RULES.filter((r) => r.id.startsWith('kernel_'));
+const evaluateAll = (s: Signals) => KERNEL_RULES.flatMap((r) => r.evaluate(s, r.defaults));
 
 test('taint decoding per tainted-kernels.rst', () => {
   assert.deepEqual(decodeTaint(0), []);
@@ -221,7 +220,8 @@ test('every report kind maps to its rule and severity', () => {
     }),
     { comm: 'java', pid: 18831 },
   );
-  for (const r of KERNEL_HEALTH_RULES) {
+  assert.equal(KERNEL_RULES.length, 9);
+  for (const r of KERNEL_RULES) {
     assert.match(r.id, /^kernel_[a-z_]+$/);
     assert.equal(r.signal, 'kernel');
     assert.ok(r.doc && r.doc.fix.length > 0 && r.doc.why.length > 0, r.id);

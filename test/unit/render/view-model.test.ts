@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Finding } from '../../../src/doctor/types.js';
-import { formatMetric, toViewModel } from '../../../src/render/view-model.js';
+import { formatInUnit, toViewModel } from '../../../src/render/view-model.js';
 import { toLiveViewModel } from '../../../src/render/live-model.js';
 import { completeCoverage, coverage, fixtureFindings, fixtureReport } from '../../fixtures/render/report.js';
 
@@ -55,16 +55,31 @@ test('the value bar puts the threshold at a fixed mark and saturates at 2.5× th
   assert.equal(f(1000).fill, 1);
 });
 
-test('formatMetric picks the unit from the metric suffix', () => {
-  assert.equal(formatMetric('syscall_p99_max', 180_000_000), '180ms');
-  assert.equal(formatMetric('disk_sync_p99', 2_500_000), '2.5ms');
-  assert.equal(formatMetric('tcp_retransmit_pct', 2.5), '2.5%');
-  assert.equal(formatMetric('syscall_error_pct_max', 12), '12%');
-  assert.equal(formatMetric('fd_growth_per_sec', 14.25), '14.3/s');
-  assert.equal(formatMetric('cgroup_memory_high_event_rate', 3), '3/s');
-  assert.equal(formatMetric('memory_growth_bytes_per_sec', 2 * 1024 * 1024), '2 MiB/s');
-  assert.equal(formatMetric('cgroup_limit_bytes', 1024), '1 KiB');
-  assert.equal(formatMetric('oom_kills', 12345), '12,345');
+test('formatInUnit formats a value in the unit its rule stated', () => {
+  assert.equal(formatInUnit('ns', 180_000_000), '180ms');
+  assert.equal(formatInUnit('ns', 2_500_000), '2.5ms');
+  assert.equal(formatInUnit('percent', 2.5), '2.5%');
+  assert.equal(formatInUnit('percent', 12), '12%');
+  assert.equal(formatInUnit('per_sec', 14.25), '14.3/s');
+  assert.equal(formatInUnit('per_sec', 3), '3/s');
+  assert.equal(formatInUnit('bytes_per_sec', 2 * 1024 * 1024), '2 MiB/s');
+  assert.equal(formatInUnit('bytes', 1024), '1 KiB');
+  assert.equal(formatInUnit('count', 12345), '12,345');
+  assert.equal(formatInUnit('bitmask', 12288), '12,288');
+  // A report from an older producer has no unit: the value is shown as a number, never mislabelled.
+  assert.equal(formatInUnit(undefined, 180_000_000), '180,000,000');
+});
+
+test("the metric name does not decide the unit: the finding's unit does", () => {
+  const vm = toViewModel(
+    fixtureReport({
+      findings: [
+        { ...fixtureFindings()[1]!, metric: 'looks_like_pct', unit: 'ns', value: 2e6, threshold: 1e6 },
+      ],
+    }),
+  );
+  assert.equal(vm.findings[0]!.measure!.value, '2ms');
+  assert.equal(vm.findings[0]!.measure!.threshold, '1ms');
 });
 
 test('recommended actions list warning and critical findings in rank order with their first fix', () => {

@@ -226,13 +226,12 @@ export function quietSignals(): Signals {
           blocking: true,
           latency: pctl(40, 1 * S, 5 * S, 10 * S),
         }),
-        // A collector that only fills the list, not the flag, is still honoured.
         syscallEntry({
           nr: 230,
           name: 'clock_nanosleep',
           comm: 'sleep',
           count: 30,
-          blocking: false,
+          blocking: true,
           latency: pctl(30, 1 * S, 1 * S, 1 * S),
         }),
         // One slow read of a terminal: an interactive shell waiting for a keystroke.

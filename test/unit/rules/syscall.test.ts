@@ -12,7 +12,7 @@ function withSlow(...entries: Parameters<typeof syscallEntry>[0][]) {
 }
 
 describe('syscall_latency_high', () => {
-  it('stays quiet on an idle host: blocking syscalls (flag or list) and one slow terminal read excluded', () => {
+  it('stays quiet on an idle host: blocking syscalls and one slow terminal read excluded', () => {
     assert.deepEqual(runRule(syscallLatencyHigh, quietSignals()), []);
   });
 
