@@ -23,20 +23,30 @@ export interface HostInfo {
   bootId: string;
 }
 
-/** Canonical collector names (as used in config, coverage, metrics labels). */
-export const COLLECTOR_NAMES = [
-  'syscall',
-  'tcp',
-  'fd',
-  'memory',
-  'pressure',
-  'cgroup_memory',
-  'oom',
-  'sched',
-  'disk',
-  'kernel',
-] as const;
-export type CollectorName = (typeof COLLECTOR_NAMES)[number];
+/**
+ * Canonical collector names (as used in config, coverage, metrics labels), each with the Signals key it
+ * fills, in report order. Coverage, the JSON key order and the config's collector switches all derive from
+ * this table, so a new signal is one row here beside its type.
+ */
+export const COLLECTOR_SIGNALS = {
+  syscall: 'syscall',
+  tcp: 'tcp',
+  fd: 'fd',
+  memory: 'memory',
+  pressure: 'pressure',
+  cgroup_memory: 'cgroupMemory',
+  oom: 'oom',
+  sched: 'sched',
+  disk: 'disk',
+  kernel: 'kernel',
+} as const satisfies Record<string, keyof SignalsPart>;
+export type CollectorName = keyof typeof COLLECTOR_SIGNALS;
+export const COLLECTOR_NAMES = Object.keys(COLLECTOR_SIGNALS) as readonly CollectorName[];
+
+// A Signals field no collector fills would never be observed: make that a compile error.
+type UnfilledSignal = Exclude<keyof SignalsPart, (typeof COLLECTOR_SIGNALS)[CollectorName]>;
+const EVERY_SIGNAL_HAS_A_COLLECTOR: [UnfilledSignal] extends [never] ? true : UnfilledSignal = true;
+void EVERY_SIGNAL_HAS_A_COLLECTOR;
 
 /**
  * What a collector could and could not see during the window. "no findings" must never be confused with

@@ -1,24 +1,11 @@
 // What the report could and could not see. "No findings" is only "healthy" when the collectors that matter
 // ran; otherwise the report says what was not observed (design §5). Pure: reads Signals.coverage. This is
 // the one place that judges coverage; the renderers put the judgement into words.
-import type { CollectorCoverage, CollectorName, Signals } from '../signals.js';
+import { COLLECTOR_SIGNALS, type CollectorCoverage, type CollectorName, type Signals } from '../signals.js';
 import type { RuleError } from './types.js';
 
 /** Collectors that must have run before the doctor may claim the system is healthy. */
 export const HEALTHY_REQUIRED: readonly CollectorName[] = ['syscall', 'sched', 'memory'];
-
-const SIGNAL_KEY: Record<CollectorName, keyof Signals> = {
-  syscall: 'syscall',
-  tcp: 'tcp',
-  fd: 'fd',
-  memory: 'memory',
-  pressure: 'pressure',
-  cgroup_memory: 'cgroupMemory',
-  oom: 'oom',
-  sched: 'sched',
-  disk: 'disk',
-  kernel: 'kernel',
-};
 
 /** States in which a collector saw nothing of the window. */
 const NOT_OBSERVED_STATES: ReadonlySet<CollectorCoverage['state']> = new Set([
@@ -140,7 +127,8 @@ export function healthyClaimBlockers(
     const c = signals.coverage.find((x) => x.name === name);
     if (c === undefined) out.push(`${name}: no coverage entry (collector not registered)`);
     else if (c.state !== 'ok') out.push(`${name}: ${describe(c)}`);
-    else if (signals[SIGNAL_KEY[name]] === undefined) out.push(`${name}: ran but delivered no snapshot`);
+    else if (signals[COLLECTOR_SIGNALS[name]] === undefined)
+      out.push(`${name}: ran but delivered no snapshot`);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 // signals) follow the documented order below; any other object — the per-collector sections inside
 // `signals`, or a key a newer producer added — has its keys sorted alphabetically after the known ones.
 import type { Report } from '../doctor/types.js';
+import { COLLECTOR_SIGNALS } from '../signals.js';
 
 interface KeyOrder {
   keys: readonly string[];
@@ -56,16 +57,7 @@ const SIGNALS: KeyOrder = {
     'durationNs',
     'host',
     'coverage',
-    'syscall',
-    'tcp',
-    'fd',
-    'memory',
-    'pressure',
-    'cgroupMemory',
-    'oom',
-    'sched',
-    'disk',
-    'kernel',
+    ...Object.values(COLLECTOR_SIGNALS),
   ],
   children: { host: HOST, coverage: COVERAGE },
 };
