@@ -15,7 +15,11 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
-      "libraries": ["-lbpf", "-lelf", "-lz"]
+      "libraries": ["-lbpf", "-lelf", "-lz"],
+      # A release executable ships libbpf/libelf/libz beside the addon (Debian's .a files are not PIC, so they
+      # cannot be linked in): $ORIGIN finds them there. DT_RPATH (not RUNPATH) because it also serves
+      # libbpf's own libelf/libz lookups; a checkout still finds the system copies.
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,--disable-new-dtags"]
     }
   ]
 }

@@ -36,6 +36,11 @@ static Napi::Value CloseFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The libbpf actually loaded (a release ships its own beside the addon), for `kerno version` and build_info.
+static Napi::Value LibbpfVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), libbpf_version_string());
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InstallLibbpfLogger();
   exports.Set("BpfObject", BpfObject::Init(env));
@@ -44,6 +49,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("enableStats", Napi::Function::New(env, EnableStats, "enableStats"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("numPossibleCpus", Napi::Function::New(env, NumPossibleCpus, "numPossibleCpus"));
+  exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion, "libbpfVersion"));
   return exports;
 }
 

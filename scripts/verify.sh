@@ -10,7 +10,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-PHASES=(setup quality bpf kernel smoke doctor chaos daemon hostile kernels manifests)
+PHASES=(setup quality bpf kernel smoke doctor package chaos daemon hostile kernels manifests)
 declare -A PHASE_DOC=(
   [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
   [quality]="lint, format, typecheck, unit tests"
@@ -18,6 +18,7 @@ declare -A PHASE_DOC=(
   [kernel]="real-kernel tests: native binding, collectors vs ground truth, runtime, kernel health"
   [smoke]="every command's --help, --version, bad-input exit codes"
   [doctor]="kerno doctor end to end on this machine"
+  [package]="release executable (npm run package): bpf-verify N/N and doctor in a chroot holding only it and its C libraries"
   [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
   [kernels]="Debian 6.1 and 6.12 guests (QEMU TCG): bpf-verify, features, doctor, collectors vs ground truth, cgroup v2 rules, a real netconsole panic"
@@ -159,6 +160,20 @@ signals_sees_workload() {
     { jq -c '{schemaVersion, syscall: .syscall.totalCount, sched: .sched.totalCount,
         cat: [.syscall.entries[] | select(.comm == "cat") | {name, count}]}' "$out"; return 1; }
 }
+# The release executable must run where nothing but the C libraries is installed; scripts/release-chroot.sh
+# proves it in a chroot. Nothing here can skip: packaging needs only this machine and the npm registry.
+phase_package() {
+  local exe="$root/dist/release/kerno-$(node -p 'require("./package.json").version')-linux-x86_64"
+  check "npm run package: $(basename "$exe") from the official Node v20 binary" scripts/package.sh
+  [[ -x $exe ]] || return
+  printf '        %s: %s bytes (%s MiB)\n' "$(basename "$exe")" "$(stat -c %s "$exe")" $(($(stat -c %s "$exe") / 1048576))
+  local name="chroot with only the executable + libc/libm/libstdc++/libgcc_s/ld-linux, no PATH: bpf-verify N/N (as kerno bpf-verify and as bpf-verify), doctor -d 3s complete coverage"
+  check "$name" scripts/release-chroot.sh "$exe"
+  grep -hE '^(checkout|version|/kerno|/bpf-verify|doctor)' "$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log" | sed 's/^/        /'
+  check "release chroot left nothing behind (mounts, root directory)" bash -c "
+    ! findmnt -rn -o TARGET | grep -q kerno-release-root && ! ls -d /tmp/kerno-release-root.* 2>/dev/null"
+}
+
 phase_chaos() {
   check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|fd-leak|cgroup-memory|oom-kill|memory-stall|host-memory|tcp-loss|tcp-rtt|syscall-errors|slow-io|disk-sat|slow-disk|cascade) ' | grep -qx 13"
   check "paired rules fire at production thresholds; specificity (idle and benign busy)" scripts/e2e-chaos.sh

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from './paths.js';
+import { installedLayout, packageRoot } from './paths.js';
 import type { BtfStruct } from './layout.js';
 
 export interface RawProgram {
@@ -124,12 +124,14 @@ export interface NativeAddon {
   numPossibleCpus(): number;
   enableStats(): number;
   closeFd(fd: number): void;
+  /** The loaded libbpf's version string, e.g. "v1.1". */
+  libbpfVersion(): string;
 }
 
 let cached: NativeAddon | undefined;
 
 export function addonPath(): string {
-  return join(packageRoot(), 'build', 'Release', 'kerno_native.node');
+  return installedLayout()?.addon ?? join(packageRoot(), 'build', 'Release', 'kerno_native.node');
 }
 
 /** Loads the addon once. Throws a one-line error naming the fix when it has not been built. */

@@ -4,6 +4,25 @@ import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
 
+/** Where a release executable unpacked its assets (see bin/release-entry.ts); undefined in a checkout. */
+export interface InstalledLayout {
+  /** The native addon (its libbpf, libelf and libz sit beside it). */
+  addon: string;
+  /** The compiled BPF objects (build/bpf/ in a checkout). */
+  bpfDir: string;
+}
+
+let installed: InstalledLayout | undefined;
+
+/** Makes the loader use an unpacked release instead of the checkout's build/ (set once, before any load). */
+export function useInstalledLayout(layout: InstalledLayout): void {
+  installed = layout;
+}
+
+export function installedLayout(): InstalledLayout | undefined {
+  return installed;
+}
+
 /** The package root (holds package.json), whether running from src/ via tsx or from dist/. */
 export function packageRoot(): string {
   if (root) return root;
@@ -18,9 +37,9 @@ export function packageRoot(): string {
   throw new Error('cannot locate the kerno package root (package.json + binding.gyp)');
 }
 
-/** Directory of compiled BPF objects (scripts/build-bpf.sh output). */
+/** Directory of compiled BPF objects (scripts/build-bpf.sh output, or a release's unpacked copy). */
 export function bpfObjectDir(): string {
-  return process.env.KERNO_BPF_DIR ?? join(packageRoot(), 'build', 'bpf');
+  return process.env.KERNO_BPF_DIR ?? installed?.bpfDir ?? join(packageRoot(), 'build', 'bpf');
 }
 
 export function bpfObjectPath(name: string): string {

@@ -12,6 +12,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   chaos: async () => (await import('./chaos-cmd.js')).chaosCommand,
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
+  version: async () => (await import('./version-cmd.js')).versionCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(TABLE);

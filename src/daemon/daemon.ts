@@ -13,6 +13,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { Counter, Registry } from 'prom-client';
+import { buildInfo } from '../build-info.js';
 import type { Config } from '../config/index.js';
 import type { AnyRule, Report } from '../doctor/types.js';
 import { renderJson } from '../render/json.js';
@@ -134,11 +135,13 @@ export async function runDaemon(opts: DaemonOptions, io: DaemonIO): Promise<Daem
   const registry = new Registry();
   const create = opts.createCollection ?? ((a: CollectionArgs) => new Collection(a));
   const collection = create({ config, logger, registry, env: io.env });
+  const build = buildInfo();
   const exporter = new Exporter({
     registry,
     source: collection,
     logger,
     version: VERSION,
+    build: { revision: build.commit, node: build.node, libbpf: build.libbpf },
     maxSeriesPerFamily: opts.maxSeriesPerFamily,
     cacheMs: opts.metricsCacheMs,
   });

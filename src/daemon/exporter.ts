@@ -29,6 +29,8 @@ export interface ExporterOptions {
   source: MetricsSource;
   logger: Logger;
   version: string;
+  /** Labels of kerno_build_info (src/build-info.ts); the gauge is left out without them. */
+  build?: { revision: string; node: string; libbpf: string };
   /** Unique label sets per family before folding into "[overflow]". Default 500. */
   maxSeriesPerFamily?: number;
   /** Latency bucket bounds in seconds (default 1 µs … 10 s, log-spaced). */
@@ -71,6 +73,7 @@ interface Family {
 
 export const SELF_METRIC_NAMES = [
   'kerno_info',
+  'kerno_build_info',
   'kerno_bpf_programs_loaded',
   'kerno_bpf_programs_expected',
   'kerno_collector_events_total',
@@ -105,7 +108,7 @@ export class Exporter {
     this.#read = shareInFlight(() => this.#prepare());
 
     for (const family of this.#families.values()) this.#registerFamily(family);
-    this.#registerSelfMetrics(opts.version);
+    this.#registerSelfMetrics(opts.version, opts.build);
     if (opts.defaultMetrics !== false) registerProcessMetrics(opts.registry);
   }
 
@@ -253,7 +256,7 @@ export class Exporter {
 
   // ----------------------------------------------------------------------------------------- self metrics
 
-  #registerSelfMetrics(version: string): void {
+  #registerSelfMetrics(version: string, build: ExporterOptions['build']): void {
     const registers = [this.registry];
     const states = (): CollectorStatus[] => this.#source.states();
     new Gauge({
@@ -262,6 +265,14 @@ export class Exporter {
       labelNames: ['version'],
       registers,
     }).set({ version }, 1);
+    if (build) {
+      new Gauge({
+        name: 'kerno_build_info',
+        help: 'What this kerno is built from and runs on: version, git revision, Node, libbpf (value 1).',
+        labelNames: ['version', 'revision', 'node', 'libbpf'],
+        registers,
+      }).set({ version, ...build }, 1);
+    }
     new Gauge({
       name: 'kerno_bpf_programs_loaded',
       help: 'BPF programs loaded and attached now, across collectors.',

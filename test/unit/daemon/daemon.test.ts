@@ -128,6 +128,10 @@ describe('runDaemon', () => {
     const m = await http(`${url}/metrics`);
     assert.equal(m.status, 200);
     assert.match(m.body, /^kerno_info\{version="[^"]+"\} 1$/m);
+    assert.match(
+      m.body,
+      /^kerno_build_info\{version="[^"]+",revision="[^"]+",node="v[^"]+",libbpf="[^"]+"\} 1$/m,
+    );
     assert.equal(h.collection.metricsCalls, 1);
     const m2 = await http(`${url}/metrics`);
     assert.match(m2.body, /^kerno_http_requests_total\{handler="\/metrics",code="200"\} 1$/m);

@@ -32,6 +32,7 @@ function setup(data: Record<string, CollectorMetrics>, maxSeriesPerFamily?: numb
     source,
     logger,
     version: '9.9.9',
+    build: { revision: 'abc123', node: 'v20.20.2', libbpf: 'v1.1' },
     maxSeriesPerFamily,
     cacheMs: 0,
   });
@@ -234,6 +235,8 @@ describe('Exporter', () => {
     const { scrape } = setup({});
     const all = await scrape();
     assert.equal(samples(all, 'kerno_info', { version: '9.9.9' })[0]?.value, 1);
+    const build = { version: '9.9.9', revision: 'abc123', node: 'v20.20.2', libbpf: 'v1.1' };
+    assert.equal(samples(all, 'kerno_build_info', build)[0]?.value, 1);
     assert.equal(samples(all, 'kerno_bpf_programs_loaded')[0]?.value, 2);
     assert.equal(samples(all, 'kerno_bpf_programs_expected')[0]?.value, 6);
     assert.equal(samples(all, 'kerno_collector_events_total', { collector: 'syscall' })[0]?.value, 1234);
