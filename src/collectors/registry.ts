@@ -12,6 +12,7 @@ import { OomCollector } from './oom.js';
 import { SchedCollector } from './sched.js';
 import { DiskCollector } from './disk.js';
 import { KernelCollector } from './kernel.js';
+import type { EventStreamSettings } from '../runtime/event-stream.js';
 
 export interface CollectorDef {
   name: CollectorName;
@@ -23,6 +24,8 @@ export interface CollectorDef {
 
 export interface RegistryOptions {
   cgroupRoot?: string;
+  /** Queue size, drop policy and sample rate of the event streams (OOM kills, kernel-log reports). */
+  events?: EventStreamSettings;
 }
 
 export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
@@ -58,7 +61,12 @@ export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
       factory: () => new CgroupMemoryCollector({ root: opts.cgroupRoot }),
       description: 'memory-limited cgroups (v1 and v2)',
     },
-    { name: 'oom', bpf: true, factory: () => new OomCollector(), description: 'OOM-killer victims' },
+    {
+      name: 'oom',
+      bpf: true,
+      factory: () => new OomCollector({ events: opts.events }),
+      description: 'OOM-killer victims',
+    },
     { name: 'sched', bpf: true, factory: () => new SchedCollector(), description: 'run-queue delay' },
     {
       name: 'disk',
@@ -69,7 +77,7 @@ export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
     {
       name: 'kernel',
       bpf: false,
-      factory: () => new KernelCollector(),
+      factory: () => new KernelCollector({ events: opts.events }),
       description: 'oopses, warnings, taint, kmsg, pstore',
     },
   ];
