@@ -165,7 +165,7 @@ export class EventStream<T> {
     }
     if (!accepted) {
       // The sampled-out events it stood for wait for the next one kept.
-      this.#carry = entry.weight - 1;
+      if (sampleable) this.#carry = entry.weight - 1;
       return 'dropped';
     }
     if (sampleable) this.#lastSampleable = entry;

@@ -162,6 +162,33 @@ test('with no sampleable event queued, the count is carried to the next one kept
   );
 });
 
+test('a refused oops does not erase the count carried for the next kept warning', () => {
+  let t = 0;
+  const s = new EventStream<Ev>({
+    queueSize: 1,
+    dropPolicy: 'newest',
+    sampleRatePerSec: 1,
+    sampleable: (e) => e.kind === 'warning',
+    now: () => t,
+  });
+  s.push(oops(0)); // the queue is full
+  assert.equal(s.push(warn(0)), 'dropped', 'passed the sampler (its burst of 1), refused by the queue');
+  assert.equal(s.push(warn(1)), 'sampled_out', 'nothing sampleable queued: carried');
+  assert.equal(s.push(oops(1)), 'dropped');
+  s.shift(); // room again
+  t += 1_000;
+  assert.equal(s.push(warn(2)), 'kept');
+  assert.deepEqual(
+    s.entries().map((e) => [e.event.n, e.weight]),
+    [[2, 2]],
+    'warn(2) stands for itself and the sampled-out warn(1)',
+  );
+  s.clear();
+  t += 1_000;
+  s.push(warn(3));
+  assert.equal(s.entries()[0]?.weight, 1, 'a new window starts with nothing carried');
+});
+
 test('sampling and a full queue together: every push is kept, dropped or sampled out', () => {
   const s = new EventStream<Ev>({
     queueSize: 5,
