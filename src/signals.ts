@@ -49,6 +49,14 @@ const EVERY_SIGNAL_HAS_A_COLLECTOR: [UnfilledSignal] extends [never] ? true : Un
 void EVERY_SIGNAL_HAS_A_COLLECTOR;
 
 /**
+ * Why an event was lost (a closed set: it is a metric label). queue_full: kerno's bounded queue was full;
+ * ring_full: the kernel-side buffer was (BPF ring buffer reserve failure, /dev/kmsg records overwritten
+ * before they were read); map_full: a BPF map had no room for a new key; unspecified: the source does not say.
+ */
+export const DROP_REASONS = ['queue_full', 'ring_full', 'map_full', 'unspecified'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/**
  * What a collector could and could not see during the window. "no findings" must never be confused with
  * "no data": renderers show every entry whose state is not `ok`, and any `eventsDropped > 0`.
  */
@@ -66,6 +74,13 @@ export interface CollectorCoverage {
   events: number;
   /** Events lost (ring-buffer reserve failures, full queues, map-full updates), from BPF-side counters. */
   eventsDropped: number;
+  /** `eventsDropped` by reason (only reasons with drops); present when eventsDropped > 0. */
+  eventsDroppedByReason?: Partial<Record<DropReason, number>>;
+  /**
+   * Events a sampler thinned out (`events.sample_rate_per_sec`); present when > 0. Not a loss: the kept
+   * events carry a `weight` that counts them.
+   */
+  eventsSampledOut?: number;
   restarts: number;
   faults: number;
 }
@@ -370,6 +385,8 @@ export interface KernelMessage {
     | 'gpf';
   line: string;
   context: string[];
+  /** Present when > 1: this report also stands for `weight - 1` like reports sampled out after it. */
+  weight?: number;
 }
 
 export interface KernelHealthSignals {

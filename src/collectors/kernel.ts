@@ -5,22 +5,25 @@
 // /dev/kmsg cannot be seeked from Node (no lseek; pread is ESPIPE), so start() drains the whole ring once,
 // remembers the last sequence number and from then on keeps only records after it. A timer drains every
 // second so a long window does not lose records to ring-buffer overwrite; EPIPE (overwritten) is counted.
+// Finished reports go through one EventStream (the `events` config: size, drop policy, WARNING sampling).
 
 import type { Collector, CollectorContext, CollectorFactory, CollectorStats } from './types.js';
-import type { KernelHealthSignals, SignalsPart } from '../signals.js';
+import type { KernelHealthSignals, KernelMessage, SignalsPart } from '../signals.js';
 import { counterDelta, readKernelCounters, type CounterPaths, type KernelCounters } from './kmsg/counters.js';
 import { KmsgReader, KMSG_PATH } from './kmsg/reader.js';
 import { parseKmsgRecord } from '../kernel-log/record.js';
 import { readPstore, type PstoreOptions } from './kmsg/pstore.js';
 import { decodeTaint } from './kmsg/taint.js';
-import { KmsgWindow } from './kmsg/window.js';
+import { KmsgWindow, isSampleableKernelMessage } from './kmsg/window.js';
+import { EventStream, type EventStreamSettings } from '../runtime/event-stream.js';
 
 export interface KernelCollectorOptions {
   kmsgPath?: string;
   counterPaths?: CounterPaths;
   pstore?: PstoreOptions;
   pollIntervalMs?: number;
-  maxMessages?: number;
+  /** The `events` config section: reports kept per window, drop policy, WARNING sample rate. */
+  events?: Partial<EventStreamSettings> | undefined;
 }
 
 /** Wall-clock ms at which the printk clock read zero. CLOCK_MONOTONIC is what hrtime reads on Linux. */
@@ -33,6 +36,8 @@ export class KernelCollector implements Collector {
   private readonly reader: KmsgReader;
   private baseline: KernelCounters | undefined;
   private window: KmsgWindow | undefined;
+  /** One stream for the collector's life: windows clear it, its drop counters stay cumulative. */
+  private readonly stream: EventStream<KernelMessage>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private kmsgOpen = false;
   private bootTimeMs = 0;
@@ -40,6 +45,7 @@ export class KernelCollector implements Collector {
 
   constructor(private readonly opts: KernelCollectorOptions = {}) {
     this.reader = new KmsgReader(opts.kmsgPath ?? KMSG_PATH);
+    this.stream = new EventStream({ ...opts.events, sampleable: isSampleableKernelMessage });
   }
 
   async start(ctx: CollectorContext): Promise<void> {
@@ -94,12 +100,14 @@ export class KernelCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    const s = this.window?.stats;
+    const drops = this.stream.stats();
     return {
       programsLoaded: 0,
       programsTotal: 0,
-      events: s?.kernelRecords ?? 0,
-      eventsDropped: s?.dropped ?? 0,
+      events: this.window?.stats.kernelRecords ?? 0,
+      eventsDropped: drops.droppedTotal,
+      droppedByReason: drops.dropped,
+      sampledOut: drops.sampledOut,
     };
   }
 
@@ -136,9 +144,8 @@ export class KernelCollector implements Collector {
   }
 
   private newWindow(afterSeq: number): KmsgWindow {
-    const opts: ConstructorParameters<typeof KmsgWindow>[0] = { afterSeq, bootTimeMs: this.bootTimeMs };
-    if (this.opts.maxMessages !== undefined) opts.maxMessages = this.opts.maxMessages;
-    return new KmsgWindow(opts);
+    this.stream.clear();
+    return new KmsgWindow({ afterSeq, bootTimeMs: this.bootTimeMs, stream: this.stream });
   }
 }
 

@@ -1,7 +1,14 @@
 // oom collector: OOM-killer victims from tp_btf mark_victim through a ring buffer (rare events), kept in
 // memory so a victim that is long gone by snapshot time is still reported, with its memory cgroup path.
 import { readFileSync } from 'node:fs';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
+import {
+  CGROUP_LABELS,
+  type Collector,
+  type CollectorContext,
+  type CollectorMetrics,
+  type CollectorStats,
+  type MetricFamily,
+} from './types.js';
 import type { OomEvent, SignalsPart } from '../signals.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readCounters } from '../bpf/read.js';
@@ -9,6 +16,7 @@ import { defineLayout } from '../bpf/layout.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
 import { CgroupIdResolver } from './procfs/cgroup-ids.js';
 import { findV1Mount } from './procfs/cgroup-mounts.js';
+import { EventStream, type EventStreamSettings } from '../runtime/event-stream.js';
 
 // Layout: bpf/oom.h (checked against the object's BTF at load)
 const OOM_EVENT = defineLayout('oom_event', 112, {
@@ -34,7 +42,6 @@ const at = OOM_EVENT.offset;
 /** `counters` indexes (OOM_CNT_* in bpf/oom.h). */
 const COUNTER = { events: 0, ringbufFull: 1 };
 const PAGE_SIZE = 4096;
-export const OOM_MAX_EVENTS = 256;
 
 /** CLOCK_BOOTTIME now, ns (bpf_ktime_get_boot_ns origin), from /proc/uptime. */
 function bootNowNs(): number {
@@ -64,16 +71,36 @@ export function decodeOomEvent(rec: Buffer, nowWallMs: number, nowBootNs: number
   };
 }
 
+export interface OomCollectorOptions {
+  /** The `events` config section: how many victims are kept per window and which a full queue gives up. */
+  events?: EventStreamSettings | undefined;
+}
+
+export const OOM_FAMILIES: readonly MetricFamily[] = [
+  {
+    name: 'oom_kills_total',
+    type: 'counter',
+    labels: CGROUP_LABELS,
+    help: 'Processes killed by the OOM killer, by the victim memory cgroup (pod/namespace when known).',
+  },
+];
+
 export class OomCollector implements Collector {
   readonly name = 'oom';
   #bpf: LoadedBpf | undefined;
   #rb: RingBuffer | undefined;
-  #events: OomEvent[] = [];
+  // No `sampleable`: an OOM kill is the finding itself, never thinned by sampling. The queue only bounds
+  // memory; #count and the per-cgroup totals count every kill, kept or dropped.
+  readonly #stream: EventStream<OomEvent>;
   #count = 0;
   #resolver: CgroupIdResolver | undefined;
-  #stats = { events: 0, dropped: 0 };
+  #stats = { events: 0 };
   #pending: Promise<void>[] = [];
   #killsByCgroup = new Map<string, number>();
+
+  constructor(opts: OomCollectorOptions = {}) {
+    this.#stream = new EventStream<OomEvent>({ ...opts.events });
+  }
 
   async #resolvePath(e: OomEvent): Promise<void> {
     try {
@@ -97,18 +124,7 @@ export class OomCollector implements Collector {
       'events',
       (recs) => {
         try {
-          const wall = Date.now();
-          const boot = bootNowNs();
-          for (const r of recs) {
-            const e = decodeOomEvent(r, wall, boot);
-            if (!e) continue;
-            this.#count++;
-            this.#events.push(e);
-            // Resolve now: a killed container's cgroup is often removed within moments.
-            this.#pending.push(this.#resolvePath(e));
-            // OOM kills are never sampled; the cap only bounds memory (oldest dropped first).
-            if (this.#events.length > OOM_MAX_EVENTS) this.#events.shift();
-          }
+          this.onRecords(recs, Date.now(), bootNowNs());
         } catch (err) {
           ctx.fault(err);
         }
@@ -117,8 +133,24 @@ export class OomCollector implements Collector {
     );
   }
 
+  /** One ring-buffer batch (public for tests: the same path the drain takes, without the kernel). */
+  onRecords(recs: readonly Buffer[], nowWallMs: number, nowBootNs: number): void {
+    for (const r of recs) {
+      const e = decodeOomEvent(r, nowWallMs, nowBootNs);
+      if (!e) continue;
+      this.#count++;
+      this.#stream.push(e);
+      // Resolve now: a killed container's cgroup is often removed within moments.
+      this.#pending.push(this.#resolvePath(e));
+    }
+  }
+
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 1, this.#stats.events, this.#stats.dropped);
+    const s = this.#stream.stats();
+    return {
+      ...bpfStats(this.#bpf, 1, this.#stats.events, s.droppedTotal),
+      droppedByReason: s.dropped,
+    };
   }
 
   async snapshot(_windowNs: number): Promise<SignalsPart> {
@@ -128,16 +160,25 @@ export class OomCollector implements Collector {
     await this.#rb?.flush();
     const c = readCounters(obj);
     this.#stats.events = c[COUNTER.events] ?? 0;
-    this.#stats.dropped = (c[COUNTER.ringbufFull] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0);
+    // Lost before JS saw them: the BPF program's reserve failures and the native drain's overflow.
+    this.#stream.setDroppedTotal(
+      'ring_full',
+      (c[COUNTER.ringbufFull] ?? 0) + (this.#rb?.stats().droppedRecords ?? 0),
+    );
+    return this.events();
+  }
+
+  /** The window's victims so far (cgroup paths resolved). */
+  async events(): Promise<SignalsPart> {
     const pending = this.#pending;
     this.#pending = [];
     await Promise.all(pending);
-    return { oom: { count: this.#count, events: this.#events.map((e) => ({ ...e })) } };
+    return { oom: { count: this.#count, events: this.#stream.entries().map(({ event }) => ({ ...event })) } };
   }
 
   async reset(): Promise<void> {
     await Promise.all(this.#pending);
-    this.#events = [];
+    this.#stream.clear();
     this.#count = 0;
   }
 

@@ -1,6 +1,6 @@
 // The collector table (like prom-client's defaultMetrics): every signal kerno knows, its factory, whether
 // it needs BPF, and the /metrics families it reports. Adding a signal = a row here plus its module.
-import { CGROUP_LABELS, type CollectorFactory, type MetricFamily } from './types.js';
+import type { CollectorFactory, MetricFamily } from './types.js';
 import type { CollectorName } from '../signals.js';
 import { SYSCALL_FAMILIES, SyscallCollector } from './syscall/index.js';
 import { TCP_FAMILIES, TcpCollector } from './tcp.js';
@@ -8,10 +8,11 @@ import { FD_FAMILIES, FdCollector } from './fd.js';
 import { MEMORY_FAMILIES, MemoryCollector } from './memory.js';
 import { PRESSURE_FAMILIES, PressureCollector } from './pressure.js';
 import { CGROUP_MEMORY_FAMILIES, CgroupMemoryCollector } from './cgroup-memory.js';
-import { OomCollector } from './oom.js';
+import { OOM_FAMILIES, OomCollector } from './oom.js';
 import { SCHED_FAMILIES, SchedCollector } from './sched.js';
 import { DISK_FAMILIES, DiskCollector } from './disk.js';
 import { KernelCollector } from './kernel.js';
+import type { EventStreamSettings } from '../runtime/event-stream.js';
 
 export interface CollectorDef {
   name: CollectorName;
@@ -23,18 +24,10 @@ export interface CollectorDef {
   families: readonly MetricFamily[];
 }
 
-// oom.ts is rewired on another branch; its family joins the others in that module once that lands.
-const OOM_FAMILIES: readonly MetricFamily[] = [
-  {
-    name: 'oom_kills_total',
-    type: 'counter',
-    labels: CGROUP_LABELS,
-    help: 'Processes killed by the OOM killer, by the victim memory cgroup (pod/namespace when known).',
-  },
-];
-
 export interface RegistryOptions {
   cgroupRoot?: string;
+  /** Queue size, drop policy and sample rate of the event streams (OOM kills, kernel-log reports). */
+  events?: EventStreamSettings;
 }
 
 export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
@@ -84,7 +77,7 @@ export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
     {
       name: 'oom',
       bpf: true,
-      factory: () => new OomCollector(),
+      factory: () => new OomCollector({ events: opts.events }),
       description: 'OOM-killer victims',
       families: OOM_FAMILIES,
     },
@@ -105,7 +98,7 @@ export function collectorDefs(opts: RegistryOptions = {}): CollectorDef[] {
     {
       name: 'kernel',
       bpf: false,
-      factory: () => new KernelCollector(),
+      factory: () => new KernelCollector({ events: opts.events }),
       description: 'oopses, warnings, taint, kmsg, pstore',
       families: [],
     },

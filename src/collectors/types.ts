@@ -1,5 +1,6 @@
 import type { SignalsPart } from '../signals.js';
 import type { Histogram } from '../bpf/histogram.js';
+import type { DropCounts } from '../runtime/event-stream.js';
 
 /** Context handed to a collector at start. */
 export interface CollectorContext {
@@ -20,7 +21,12 @@ export interface CollectorStats {
   programsLoaded: number;
   programsTotal: number;
   events: number;
+  /** Events lost, all reasons together (cumulative for this instance). */
   eventsDropped: number;
+  /** `eventsDropped` by reason; what it leaves unnamed counts as `unspecified`. */
+  droppedByReason?: Partial<DropCounts>;
+  /** Events a sampler thinned out (not lost: kept events carry their weight). */
+  sampledOut?: number;
 }
 
 /**

@@ -19,11 +19,13 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
 export const OUTPUT_FORMATS = ['auto', 'pretty', 'plain', 'json', 'md'] as const;
 export const FAILURE_POLICIES = ['restart', 'isolate', 'fail_fast'] as const;
+export const DROP_POLICIES = ['oldest', 'newest'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+export type DropPolicy = (typeof DROP_POLICIES)[number];
 export type { Thresholds };
 
 /** The resolved configuration. Durations are integer nanoseconds. */
@@ -69,6 +71,15 @@ export interface Config {
     /** netconsole sender IP address → node name. */
     netconsole_nodes: Record<string, string>;
     webhook_url?: string;
+  };
+  /** Event streams (OOM kills, kernel-log reports, netconsole incidents): one bounded queue each. */
+  events: {
+    /** Events a stream holds (1 … 65536). */
+    queue_size: number;
+    /** What a full queue gives up: the oldest queued event, or the newest (incoming) one. */
+    drop_policy: DropPolicy;
+    /** Low-severity events (kernel WARNINGs) kept per second per stream; 0 = no sampling. */
+    sample_rate_per_sec: number;
   };
   /** Root of the cgroup filesystem the cgroup collectors read; auto-detected when unset. */
   cgroup_root?: string;
@@ -165,6 +176,17 @@ function threshold(key: string, def: number) {
       error: (iss) => (typeof iss.input === 'number' ? 'must be a finite number' : 'expected a number'),
     })
     .refine((v) => v >= 0 || NEGATIVE_THRESHOLD_ALLOWED.has(key), 'must not be negative')
+    .default(def);
+  return leaf('number', schema);
+}
+
+function integer(def: number, min: number, max: number) {
+  const schema = z
+    .number({ error: 'expected a number' })
+    .refine(
+      (v) => Number.isInteger(v) && v >= min && v <= max,
+      `must be an integer between ${min} and ${max}`,
+    )
     .default(def);
   return leaf('number', schema);
 }
@@ -283,6 +305,17 @@ export const ConfigSchema = section({
     netconsole_listen: optionalText(udpListenProblem),
     netconsole_nodes: leaf('map', netconsoleNodes),
     webhook_url: optionalText(httpUrlProblem),
+  }),
+  events: section({
+    // 1024: the bound the netconsole receiver always had on incidents waiting for a full disk (the one
+    // queue holding data not yet persisted: smaller would lose incidents it used to keep). For OOM victims
+    // (~200 bytes each) and kernel reports (at most 8 KiB of context each) it only bounds memory.
+    queue_size: integer(1_024, 1, 65_536),
+    // oldest: a live daemon wants the freshest view (the latest kills, the incident happening now); the
+    // counts (oom.count, oopsDelta, kerno_oom_kills_total) stay exact whatever is dropped, and a storm of
+    // low-severity reports is better thinned by sampling than by freezing the queue at its first events.
+    drop_policy: leaf('string', oneOf(DROP_POLICIES).default('oldest')),
+    sample_rate_per_sec: integer(0, 0, 1_000_000),
   }),
   cgroup_root: optionalText(),
 });

@@ -148,6 +148,7 @@ export async function startPanicReceiver(
       listen,
       nodeNames: new NodeNameMap(config.daemon.netconsole_nodes),
       store,
+      events: { queueSize: config.events.queue_size, dropPolicy: config.events.drop_policy },
       log: logFn,
     });
     // An 'error' event without a listener would throw from the emitter; the receiver keeps running.

@@ -103,13 +103,21 @@ function describe(c: CollectorCoverage): string {
   return detail !== undefined && detail !== '' ? `${c.state}: ${detail}` : c.state;
 }
 
+/** " (queue_full 3, ring_full 2)" when the collector said why; the reasons add up to eventsDropped. */
+function why(c: CollectorCoverage): string {
+  const parts = Object.entries(c.eventsDroppedByReason ?? {})
+    .filter(([, n]) => n !== undefined && n > 0)
+    .map(([reason, n]) => `${reason} ${n}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 /** Every collector that did not run for the window, or ran but lost events. */
 export function coverageGaps(signals: Signals): CoverageGap[] {
   const gaps: CoverageGap[] = [];
   for (const { entry: c, observed } of signals.coverage.map(judgeCollector)) {
     if (!observed) gaps.push({ name: c.name, state: c.state, reason: describe(c) });
     else if (c.eventsDropped > 0)
-      gaps.push({ name: c.name, state: 'ok', reason: `ran, but dropped ${c.eventsDropped} events` });
+      gaps.push({ name: c.name, state: 'ok', reason: `ran, but dropped ${c.eventsDropped} events${why(c)}` });
   }
   return gaps;
 }

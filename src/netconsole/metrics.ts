@@ -8,6 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { INCIDENT_KINDS } from './incident.js';
 import type { NetconsoleReceiver } from './receiver.js';
 import type { WebhookSink } from './webhook.js';
+import { DROP_REASONS, registerDropSource } from '../runtime/event-stream.js';
 
 export const NETCONSOLE_METRIC_NAMES = [
   'kerno_node_kernel_panics_total',
@@ -46,6 +47,11 @@ function monotonic(read: () => number): () => number {
 }
 
 export function registerNetconsoleMetrics(registry: Registry, receiver: NetconsoleReceiver): void {
+  // The incident queue is one of kerno's event streams: its drops join kerno_events_dropped_total.
+  registerDropSource(registry, () => {
+    const drops = receiver.stats().incidentDrops;
+    return DROP_REASONS.map((reason) => ({ collector: 'netconsole', reason, value: drops[reason] }));
+  });
   const panics = new Counter({
     name: 'kerno_node_kernel_panics_total',
     help: 'Kernel incidents (panic, oops, BUG, GPF, soft/hard lockup, hung task) received over netconsole, by node and kind',

@@ -6,6 +6,8 @@
 // per-address and a global token bucket first (a flood is dropped, counted); an incident id already
 // recorded is not recorded, counted or announced again, whatever source port repeated it; an incident the
 // store could not take (full disk) waits in a bounded queue and is retried in order, never half-written.
+// That queue is an EventStream (size and drop policy from the `events` config; incidents are never
+// sampled: each one is a crash); without a store it is the in-memory list of recent incidents.
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -24,6 +26,7 @@ import {
 import { KeyedRateLimiter, TokenBucket, type BucketLimits } from './rate-limit.js';
 import { readUdpDrops, type SocketId } from './socket-drops.js';
 import { filterIncidents, type IncidentStore, type ListOptions } from './store.js';
+import { EventStream, type DropCounts, type EventStreamSettings } from '../runtime/event-stream.js';
 
 export type LogFn = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -52,16 +55,17 @@ export interface NetconsoleReceiverOptions {
    * (rmem_default, ~208 KiB) overflows before the event loop reads it. The kernel caps it at rmem_max.
    */
   recvBufferBytes?: number;
-  /** Incidents kept in memory for listIncidents() when there is no store. */
-  recentIncidents?: number;
   /** Packets per source address (any port). Default 2,000/s, burst 5,000. */
   senderRate?: BucketLimits;
   /** Packets across all senders. Default 10,000/s, burst 20,000. */
   globalRate?: BucketLimits;
   /** Incident ids remembered for deduplication. Default 4,096. */
   dedupeIds?: number;
-  /** Incidents waiting for the store (being written or retried) before new ones are dropped. Default 1,024. */
-  maxUnstored?: number;
+  /**
+   * The incident queue: incidents waiting for the store (besides the one being written), or kept for
+   * listIncidents() without a store. Default DEFAULT_EVENT_STREAM (1024, the oldest dropped).
+   */
+  events?: Partial<Pick<EventStreamSettings, 'queueSize' | 'dropPolicy'>>;
   /** First retry of a failed store write after this long, doubling up to 10 s. Default 1 s. */
   storeRetryMs?: number;
   now?: () => number;
@@ -78,8 +82,13 @@ export interface ReceiverStats {
   storeErrors: number;
   /** Incidents not yet stored (queued behind a failed write). */
   unstored: number;
-  /** Incidents dropped because the unstored queue was full (each logged with its id). */
+  /**
+   * Incidents dropped because the incident queue was full, or still unstored at shutdown (each logged with
+   * its id). Without a store: incidents that no longer fit the in-memory list (they were announced).
+   */
   incidentsLost: number;
+  /** incidentsLost by reason: queue_full, or unspecified (the store still failing at shutdown). */
+  incidentDrops: DropCounts;
   /** Incidents whose id was already recorded (repeats of one incident: same node, kind, line and time). */
   duplicateIncidents: number;
   /** Packets dropped by the rate limits, per reason. */
@@ -130,7 +139,6 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   private readonly maxTotalBufferedBytes: number;
   private readonly senderIdleForgetMs: number;
   private readonly tickMs: number;
-  private readonly recentLimit: number;
   private readonly recvBufferBytes: number;
   private readonly now: () => number;
   private readonly log: LogFn;
@@ -138,7 +146,6 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   private readonly senders = new Map<string, SenderState>();
   /** Counters of senders already forgotten, so totals stay monotonic. */
   private readonly retired = ZERO_COUNTERS();
-  private readonly recent: PanicIncident[] = [];
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly senderRate: KeyedRateLimiter;
   private readonly globalRate: TokenBucket;
@@ -147,14 +154,14 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   private readonly seenIds = new Set<string>();
   private readonly dedupeIds: number;
   private duplicateIncidents = 0;
-  /** Incidents in order, not yet stored: the head is being written or waits for its retry. */
-  private readonly unstored: PanicIncident[] = [];
-  private readonly maxUnstored: number;
+  /** With a store: incidents in order, not yet stored, after `inFlight`. Without: the recent incidents. */
+  private readonly incidentQueue: EventStream<PanicIncident>;
+  /** The incident being written, or waiting for its retry (out of the queue, so no policy evicts it). */
+  private inFlight: PanicIncident | undefined;
   private readonly storeRetryMs: number;
   private writing = false;
   private retryDelayMs = 0;
   private retryAt = 0;
-  private incidentsLost = 0;
   private socketId: SocketId | undefined;
   private socketDrops = 0;
   private dropsBase: number | undefined;
@@ -182,7 +189,6 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     this.maxTotalBufferedBytes = opts.maxTotalBufferedBytes ?? 64 * 1024 * 1024;
     this.senderIdleForgetMs = opts.senderIdleForgetMs ?? 15 * 60_000;
     this.tickMs = opts.tickMs ?? Math.max(10, Math.min(100, Math.floor(this.limits.reorderHoldMs / 2)));
-    this.recentLimit = opts.recentIncidents ?? 256;
     this.recvBufferBytes = opts.recvBufferBytes ?? 4 * 1024 * 1024;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => undefined);
@@ -192,7 +198,20 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     );
     this.globalRate = new TokenBucket(opts.globalRate ?? { ratePerSec: 10_000, burst: 20_000 }, this.now());
     this.dedupeIds = opts.dedupeIds ?? 4_096;
-    this.maxUnstored = opts.maxUnstored ?? 1_024;
+    this.incidentQueue = new EventStream<PanicIncident>({
+      ...opts.events,
+      onDrop: (incident) => {
+        // Without a store the queue is only the in-memory list of announced incidents: nothing to forget.
+        if (!this.store) return;
+        // Never recorded nor announced: forgotten, so a resend of it can still be recorded.
+        this.seenIds.delete(incident.id);
+        this.log('error', 'netconsole: incident dropped: the incident queue is full', {
+          id: incident.id,
+          queueSize: this.incidentQueue.settings.queueSize,
+          dropPolicy: this.incidentQueue.settings.dropPolicy,
+        });
+      },
+    });
     this.storeRetryMs = opts.storeRetryMs ?? 1_000;
     for (const id of this.store?.recentIds ?? []) this.rememberId(id);
     if (this.idleTimeoutMs <= this.limits.reorderHoldMs) {
@@ -263,15 +282,19 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     await this.settled();
     // One last attempt for incidents held back by failed writes; what still fails is reported, not dropped
     // silently.
-    if (this.unstored.length > 0) {
+    if (this.unstoredCount > 0) {
       this.retryAt = 0;
       await this.drainUnstored();
-      if (this.unstored.length > 0) {
-        this.incidentsLost += this.unstored.length;
+      if (this.unstoredCount > 0) {
+        const left = [this.inFlight, ...this.incidentQueue.entries().map((e) => e.event)].filter(
+          (i): i is PanicIncident => i !== undefined,
+        );
+        this.incidentQueue.addDropped('unspecified', left.length);
         this.log('error', 'netconsole: incidents could not be recorded before shutdown', {
-          ids: this.unstored.map((i) => i.id),
+          ids: left.map((i) => i.id),
         });
-        this.unstored.length = 0;
+        this.inFlight = undefined;
+        this.incidentQueue.clear();
       }
     }
   }
@@ -305,7 +328,7 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
       for (const r of s.assembler.expire(now)) this.record(s, r, undefined);
       if (!s.assembler.open && s.stream.idle && now - s.lastSeen > this.senderIdleForgetMs) this.forget(s);
     }
-    if (this.unstored.length > 0 && !this.writing && now >= this.retryAt) this.track(this.drainUnstored());
+    if (this.unstoredCount > 0 && !this.writing && now >= this.retryAt) this.track(this.drainUnstored());
     if (this.socketId && now - this.dropsReadAt >= 1_000) {
       this.dropsReadAt = now;
       void this.refreshSocketDrops();
@@ -321,6 +344,7 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   }
 
   stats(): ReceiverStats {
+    const drops = this.incidentQueue.stats();
     const stream = { ...this.retired };
     let buffered = 0;
     for (const s of this.senders.values()) {
@@ -334,8 +358,9 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
       incidents: this.incidents,
       incidentsByKind: { ...this.byKind },
       storeErrors: this.storeErrors,
-      unstored: this.unstored.length,
-      incidentsLost: this.incidentsLost,
+      unstored: this.unstoredCount,
+      incidentsLost: drops.droppedTotal,
+      incidentDrops: drops.dropped,
       duplicateIncidents: this.duplicateIncidents,
       rateLimited: { ...this.rateLimited },
       socketDrops: this.socketDrops,
@@ -347,7 +372,16 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   /** Recorded incidents, newest first: from the store when there is one, else the in-memory recent list. */
   async listIncidents(opts: ListOptions = {}): Promise<PanicIncident[]> {
     if (this.store) return this.store.list(opts);
-    return filterIncidents(this.recent, opts);
+    return filterIncidents(
+      this.incidentQueue.entries().map((e) => e.event),
+      opts,
+    );
+  }
+
+  /** Incidents not yet in the store (the one being written included); 0 without a store. */
+  private get unstoredCount(): number {
+    if (!this.store) return 0;
+    return this.incidentQueue.size + (this.inFlight ? 1 : 0);
   }
 
   /** The bounded node label for metrics: a configured node name, else "unknown". */
@@ -439,21 +473,13 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     }
     if (!this.store) {
       this.rememberId(incident.id);
-      this.recent.push(incident);
-      if (this.recent.length > this.recentLimit) this.recent.shift();
+      this.incidentQueue.push(incident);
       this.announce(incident);
       return;
     }
-    if (this.unstored.length >= this.maxUnstored) {
-      this.incidentsLost++;
-      this.log('error', 'netconsole: incident dropped: too many incidents waiting for the store', {
-        id: incident.id,
-        waiting: this.unstored.length,
-      });
-      return;
-    }
+    // Remembered first: a refused incident (policy newest) is forgotten again by onDrop.
     this.rememberId(incident.id);
-    this.unstored.push(incident);
+    if (this.incidentQueue.push(incident) === 'dropped') return;
     if (!this.writing && this.now() >= this.retryAt) this.track(this.drainUnstored());
   }
 
@@ -474,8 +500,10 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
     if (!store || this.writing) return;
     this.writing = true;
     try {
-      while (this.unstored.length > 0) {
-        const incident = this.unstored[0] as PanicIncident;
+      for (;;) {
+        const incident = this.inFlight ?? this.incidentQueue.shift()?.event;
+        if (!incident) break;
+        this.inFlight = incident;
         try {
           await store.append(incident);
         } catch (err) {
@@ -487,13 +515,13 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
           this.retryAt = this.now() + this.retryDelayMs;
           this.log('error', 'netconsole: could not record incident; will retry', {
             id: incident.id,
-            waiting: this.unstored.length,
+            waiting: this.unstoredCount,
             retryInMs: this.retryDelayMs,
             error: (err as Error).message,
           });
           return;
         }
-        this.unstored.shift();
+        this.inFlight = undefined;
         this.retryDelayMs = 0;
         this.retryAt = 0;
         this.announce(incident);

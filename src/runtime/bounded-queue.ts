@@ -72,6 +72,18 @@ export class BoundedQueue<T> {
     return item;
   }
 
+  /** The queued items, oldest first, without removing them. */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.slots[(this.head + i) % this.capacity] as T);
+    return out;
+  }
+
+  /** The oldest queued item (the next shift()), if any. */
+  peekOldest(): T | undefined {
+    return this.count === 0 ? undefined : this.slots[this.head];
+  }
+
   /** Remove and return up to `max` items, oldest first. */
   drain(max = Infinity): T[] {
     const out: T[] = [];

@@ -14,6 +14,7 @@ import { faultSpecFromEnv } from './fault-inject.js';
 import { resolvePanicDir } from './panic-record.js';
 import type { CollectorStatus } from './types.js';
 import { VERSION } from '../version.js';
+import type { EventStreamSettings } from './event-stream.js';
 
 export interface CollectionOptions {
   config: Config;
@@ -32,7 +33,10 @@ export class Collection {
   constructor(private readonly opts: CollectionOptions) {
     const { config, logger } = opts;
     const env = opts.env ?? process.env;
-    this.defs = collectorDefs({ cgroupRoot: config.cgroup_root ?? env.KERNO_CGROUP_ROOT });
+    this.defs = collectorDefs({
+      cgroupRoot: config.cgroup_root ?? env.KERNO_CGROUP_ROOT,
+      events: eventStreamSettings(config),
+    });
     this.enabled = this.defs.filter((d) => config.collectors[d.name] !== false);
     this.supervisor = new Supervisor({
       logger,
@@ -114,4 +118,13 @@ export class Collection {
     this.#windowStartMs = Date.now();
     this.#windowStartNs = process.hrtime.bigint();
   }
+}
+
+/** The `events` config section as the event streams take it. */
+export function eventStreamSettings(config: Pick<Config, 'events'>): EventStreamSettings {
+  return {
+    queueSize: config.events.queue_size,
+    dropPolicy: config.events.drop_policy,
+    sampleRatePerSec: config.events.sample_rate_per_sec,
+  };
 }

@@ -1,11 +1,13 @@
 // Supervisor metrics, collected on scrape: every value is read from Supervisor.states() when Prometheus
 // asks, so the supervisor stays the single source of truth and nothing here can drift from it.
 // Labels are bounded — the collector name only. Fault reasons go to the log and panic records, never into a
-// label (the original's `reason` label carried raw panic strings: unbounded cardinality).
+// label (the original's `reason` label carried raw panic strings: unbounded cardinality). The one exception
+// is kerno_events_dropped_total's `reason`, a closed set of four (DROP_REASONS).
 
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { CollectorStatus } from './types.js';
+import { DROP_REASONS, dropBreakdown, registerDropSource } from './event-stream.js';
 
 export const runtimeMetricNames = [
   'kerno_collector_panics_total',
@@ -78,9 +80,11 @@ export function registerRuntimeMetrics(registry: Registry, supervisor: RuntimeSt
   gauge('kerno_collector_up', '1 when the collector is attached and producing data.', (s) =>
     s.state === 'attached' ? 1 : 0,
   );
-  counter(
-    'kerno_events_dropped_total',
-    'Events lost by the collector (ring-buffer reserve failures, full queues).',
-    (s) => s.eventsDropped,
+  // Shared with other streams (netconsole): declared in event-stream.ts, fed here by reason.
+  registerDropSource(registry, () =>
+    states().flatMap((s) => {
+      const drops = s.eventsDroppedByReason ?? dropBreakdown(s.eventsDropped);
+      return DROP_REASONS.map((reason) => ({ collector: s.name, reason, value: drops[reason] }));
+    }),
   );
 }

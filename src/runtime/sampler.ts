@@ -1,27 +1,18 @@
-// Sampling for high-rate streamed events (after the ring-buffer drain, before per-event JS work):
-// a token bucket keeps everything up to `ratePerSec` (with bursts up to `burst`); beyond the budget each
-// event is kept with probability `overBudgetProbability`. Events matching `keep` are critical (an OOM kill)
-// and are never sampled out, nor do they spend budget — a storm of ordinary events cannot hide them.
+// Rate sampling for streamed events: a token bucket keeps everything up to `ratePerSec` (with bursts up to
+// `burst`) and refuses the rest. Events matching `keep` are critical (an OOM kill, a panic) and are never
+// sampled out, nor do they spend budget — a storm of ordinary events cannot hide them. What is refused is
+// not a loss: EventStream folds it into the weight of a kept event, so counts stay honest.
 //
-//   const sampler = new Sampler<TcpEvent>({ ratePerSec: 1000, overBudgetProbability: 0.01,
-//                                          keep: (e) => e.kind === 'oom_kill' });
-//   if (sampler.offer(event)) queue.push(event);
-
-import type { Random } from './random.js';
-import { seededRandom } from './random.js';
+//   const sampler = new Sampler<KernelMessage>({ ratePerSec: 100, keep: (m) => m.kind !== 'warning' });
+//   if (sampler.offer(message)) queue.push(message);
 
 export interface SamplerOptions<T> {
-  /** Events per second kept unconditionally (token refill rate). */
+  /** Events per second kept (token refill rate). */
   ratePerSec: number;
   /** Bucket size: how many events a burst may keep at once. Default: `ratePerSec` (at least 1). */
   burst?: number;
-  /** Probability of keeping an event once the budget is spent, 0…1. */
-  overBudgetProbability: number;
   /** Keep-all rule for critical events. */
   keep?: (event: T) => boolean;
-  /** Random source in [0, 1); `seed` builds a deterministic one. Default Math.random. */
-  random?: Random;
-  seed?: number;
   /** Milliseconds, monotonic enough for refills. Default `performance.now`. */
   now?: () => number;
 }
@@ -29,7 +20,7 @@ export interface SamplerOptions<T> {
 export interface SamplerStats {
   seen: number;
   kept: number;
-  /** Events dropped by sampling (not a loss: the budget chose to drop them). */
+  /** Events refused by the budget (not a loss: the budget chose to drop them). */
   sampledOut: number;
   /** Critical events kept by the `keep` rule. */
   critical: number;
@@ -38,9 +29,7 @@ export interface SamplerStats {
 export class Sampler<T> {
   private readonly rate: number;
   private readonly burst: number;
-  private readonly probability: number;
   private readonly keep: ((event: T) => boolean) | undefined;
-  private readonly random: Random;
   private readonly now: () => number;
   private tokens: number;
   private last: number;
@@ -50,17 +39,12 @@ export class Sampler<T> {
     if (!(Number.isFinite(options.ratePerSec) && options.ratePerSec >= 0)) {
       throw new RangeError(`sampler ratePerSec must be a finite number >= 0, got ${options.ratePerSec}`);
     }
-    const p = options.overBudgetProbability;
-    if (!(p >= 0 && p <= 1))
-      throw new RangeError(`sampler overBudgetProbability must be within 0…1, got ${p}`);
     this.rate = options.ratePerSec;
     this.burst = options.burst ?? Math.max(1, options.ratePerSec);
     if (!(Number.isFinite(this.burst) && this.burst >= 0)) {
       throw new RangeError(`sampler burst must be a finite number >= 0, got ${this.burst}`);
     }
-    this.probability = p;
     this.keep = options.keep;
-    this.random = options.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
     this.now = options.now ?? (() => performance.now());
     this.tokens = this.burst;
     this.last = this.now();
@@ -77,10 +61,6 @@ export class Sampler<T> {
     this.refill();
     if (this.tokens >= 1) {
       this.tokens -= 1;
-      this.counts.kept++;
-      return true;
-    }
-    if (this.probability > 0 && this.random() < this.probability) {
       this.counts.kept++;
       return true;
     }

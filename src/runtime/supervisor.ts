@@ -40,6 +40,7 @@ import { registerRuntimeMetrics } from './metrics.js';
 import { PanicRecorder } from './panic-record.js';
 import type { Random } from './random.js';
 import type { CollectorState, CollectorStatus, FailurePolicy } from './types.js';
+import { DROP_REASONS, dropBreakdown, sumDrops, zeroDrops, type DropCounts } from './event-stream.js';
 import { FAILURE_POLICIES } from './types.js';
 
 export interface SupervisorOptions {
@@ -132,9 +133,12 @@ interface Slot {
   /** programsTotal survives the instance so a failed collector still counts in "loaded X of Y". */
   programsTotal: number;
   retiredEvents: number;
-  retiredDropped: number;
+  /** Drops and sampled-out counts of retired instances, so the totals stay monotonic across restarts. */
+  retiredDrops: DropCounts;
+  retiredSampledOut: number;
   windowBaseEvents: number;
-  windowBaseDropped: number;
+  windowBaseDrops: DropCounts;
+  windowBaseSampledOut: number;
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -206,9 +210,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       lastStats: ZERO_STATS,
       programsTotal: 0,
       retiredEvents: 0,
-      retiredDropped: 0,
+      retiredDrops: zeroDrops(),
+      retiredSampledOut: 0,
       windowBaseEvents: 0,
-      windowBaseDropped: 0,
+      windowBaseDrops: zeroDrops(),
+      windowBaseSampledOut: 0,
     };
     this.slots.push(slot);
     if (this.startRequested) {
@@ -308,7 +314,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const slot of this.slots) {
       const stats = this.readStats(slot);
       slot.windowBaseEvents = slot.retiredEvents + stats.events;
-      slot.windowBaseDropped = slot.retiredDropped + stats.eventsDropped;
+      slot.windowBaseDrops = addDrops(slot.retiredDrops, statsDrops(stats));
+      slot.windowBaseSampledOut = slot.retiredSampledOut + (stats.sampledOut ?? 0);
     }
   }
 
@@ -529,7 +536,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!instance) return;
     const last = safeStats(instance) ?? slot.lastStats;
     slot.retiredEvents += last.events;
-    slot.retiredDropped += last.eventsDropped;
+    slot.retiredDrops = addDrops(slot.retiredDrops, statsDrops(last));
+    slot.retiredSampledOut += last.sampledOut ?? 0;
     slot.programsTotal = Math.max(slot.programsTotal, last.programsTotal);
     slot.lastStats = ZERO_STATS;
     slot.stopping = this.stopInstance(slot, instance);
@@ -593,6 +601,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private statusOf(slot: Slot): CollectorStatus {
     const stats = this.readStats(slot);
     const live = slot.state === 'loading' || slot.state === 'attached';
+    const drops = addDrops(slot.retiredDrops, statsDrops(stats));
     const status: CollectorStatus = {
       name: slot.name,
       state: slot.state,
@@ -604,7 +613,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       programsLoaded: live ? stats.programsLoaded : 0,
       programsTotal: slot.programsTotal,
       events: slot.retiredEvents + stats.events,
-      eventsDropped: slot.retiredDropped + stats.eventsDropped,
+      eventsDropped: sumDrops(drops),
+      eventsDroppedByReason: drops,
+      eventsSampledOut: slot.retiredSampledOut + (stats.sampledOut ?? 0),
     };
     if (slot.lastError !== undefined) status.lastError = slot.lastError;
     if (slot.hint !== undefined) status.hint = slot.hint;
@@ -621,10 +632,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       programsLoaded: status.programsLoaded,
       programsTotal: status.programsTotal,
       events: Math.max(0, status.events - slot.windowBaseEvents),
-      eventsDropped: Math.max(0, status.eventsDropped - slot.windowBaseDropped),
+      eventsDropped: 0,
       restarts: status.restarts,
       faults: status.faults,
     };
+    // Optional fields only when there is something to say: reports of a loss-free window look as before.
+    const byReason: Partial<DropCounts> = {};
+    for (const r of DROP_REASONS) {
+      const n = Math.max(0, (status.eventsDroppedByReason?.[r] ?? 0) - slot.windowBaseDrops[r]);
+      if (n > 0) byReason[r] = n;
+      coverage.eventsDropped += n;
+    }
+    if (coverage.eventsDropped > 0) coverage.eventsDroppedByReason = byReason;
+    const sampledOut = Math.max(0, (status.eventsSampledOut ?? 0) - slot.windowBaseSampledOut);
+    if (sampledOut > 0) coverage.eventsSampledOut = sampledOut;
     switch (slot.state) {
       case 'attached':
         return coverage;
@@ -656,6 +677,17 @@ function checkPolicy(what: string, policy: unknown): asserts policy is FailurePo
   if (!(FAILURE_POLICIES as readonly unknown[]).includes(policy)) {
     throw new Error(`invalid ${what}: ${String(policy)} (want ${FAILURE_POLICIES.join('|')})`);
   }
+}
+
+/** A collector's drops by reason; what it does not name is `unspecified`. */
+function statsDrops(stats: CollectorStats): DropCounts {
+  return dropBreakdown(stats.eventsDropped, stats.droppedByReason);
+}
+
+function addDrops(a: DropCounts, b: DropCounts): DropCounts {
+  const out = zeroDrops();
+  for (const r of DROP_REASONS) out[r] = a[r] + b[r];
+  return out;
 }
 
 function safeStats(instance: Collector): CollectorStats | undefined {

@@ -2,6 +2,7 @@
 // read these shapes (one source of truth: Supervisor.states()).
 
 import type { ErrorKind } from './hints.js';
+import type { DropCounts } from './event-stream.js';
 
 /**
  * What happens when a running collector faults:
@@ -46,4 +47,8 @@ export interface CollectorStatus {
   /** Cumulative across every instance built for this collector (monotonic, for counters). */
   events: number;
   eventsDropped: number;
+  /** `eventsDropped` by reason (adds up to it). Set by the supervisor; absent in hand-built statuses. */
+  eventsDroppedByReason?: DropCounts;
+  /** Cumulative events sampled out (not lost). */
+  eventsSampledOut?: number;
 }

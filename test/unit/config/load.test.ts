@@ -501,3 +501,46 @@ describe('file discovery', () => {
     assertConfigError(() => loadConfig(ctx), `config file ${unreadable}: a directory, not a regular file`);
   });
 });
+
+describe('events: the event streams', () => {
+  test('defaults, file and env', () => {
+    assert.deepEqual(defaultConfig().events, {
+      queue_size: 1024,
+      drop_policy: 'oldest',
+      sample_rate_per_sec: 0,
+    });
+    const { result } = loadFile('events:\n  queue_size: 1024\n  drop_policy: newest\n');
+    assert.deepEqual(result().config.events, {
+      queue_size: 1024,
+      drop_policy: 'newest',
+      sample_rate_per_sec: 0,
+    });
+    const env = load({ env: { KERNO_EVENTS_SAMPLE_RATE_PER_SEC: '50', KERNO_EVENTS_QUEUE_SIZE: '65536' } });
+    assert.equal(env.config.events.sample_rate_per_sec, 50);
+    assert.equal(env.config.events.queue_size, 65_536);
+  });
+
+  test('bad values give one precise line', () => {
+    assertConfigError(
+      () => load({ env: { KERNO_EVENTS_QUEUE_SIZE: '0' } }),
+      'KERNO_EVENTS_QUEUE_SIZE: must be an integer between 1 and 65536, got 0',
+    );
+    const big = loadFile('events:\n  queue_size: 100000\n');
+    assertConfigError(
+      big.result,
+      `events.queue_size: must be an integer between 1 and 65536, got 100000 (in ${big.path})`,
+    );
+    assertConfigError(
+      () => load({ env: { KERNO_EVENTS_QUEUE_SIZE: '1.5' } }),
+      'KERNO_EVENTS_QUEUE_SIZE: must be an integer between 1 and 65536, got 1.5',
+    );
+    assertConfigError(
+      () => load({ env: { KERNO_EVENTS_DROP_POLICY: 'middle' } }),
+      'KERNO_EVENTS_DROP_POLICY: must be one of oldest, newest, got "middle"',
+    );
+    assertConfigError(
+      () => load({ env: { KERNO_EVENTS_SAMPLE_RATE_PER_SEC: '-5' } }),
+      'KERNO_EVENTS_SAMPLE_RATE_PER_SEC: must be an integer between 0 and 1000000, got -5',
+    );
+  });
+});

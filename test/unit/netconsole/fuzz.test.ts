@@ -67,6 +67,7 @@ test('a garbage flood from many senders keeps the sender table and buffers bound
     maxSenders,
     maxTotalBufferedBytes: maxTotal,
     idleTimeoutMs: 5_000,
+    events: { queueSize: 256 },
   });
   const corpus = plainPackets('panic-null-deref.log');
   let peakSenders = 0;

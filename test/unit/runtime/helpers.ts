@@ -6,6 +6,7 @@ import type { Clock, TimerHandle } from '../../../src/runtime/clock.js';
 import type { Logger } from '../../../src/runtime/log.js';
 import { createLogger } from '../../../src/runtime/log.js';
 import type { SignalsPart } from '../../../src/signals.js';
+import type { DropCounts } from '../../../src/runtime/event-stream.js';
 
 interface Timer {
   id: number;
@@ -95,6 +96,9 @@ export class TestCollector implements Collector {
   count = 0;
   committed = 0;
   dropped = 0;
+  /** Reported as droppedByReason when set (what it leaves out of `dropped` is unspecified). */
+  droppedByReason: Partial<DropCounts> | undefined;
+  sampledOut = 0;
   stopCalls = 0;
   private lock: Promise<void> | undefined;
 
@@ -139,12 +143,15 @@ export class TestCollector implements Collector {
 
   stats(): CollectorStats {
     const total = this.behaviour.programsTotal ?? 2;
-    return {
+    const stats: CollectorStats = {
       programsLoaded: total,
       programsTotal: total,
       events: this.committed,
       eventsDropped: this.dropped,
     };
+    if (this.droppedByReason) stats.droppedByReason = this.droppedByReason;
+    if (this.sampledOut > 0) stats.sampledOut = this.sampledOut;
+    return stats;
   }
 
   async stop(): Promise<void> {

@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import {
-  CRASH_EXIT_CODE,
-  installCrashHandlers,
-  shutdownOnSignals,
-} from '../../../src/runtime/process-guard.js';
-import { FakeClock } from './helpers.js';
+import { installCrashHandlers } from '../../../src/runtime/process-guard.js';
+import { EXIT } from '../../../src/cli/io.js';
 
 const fixture = fileURLToPath(new URL('../../fixtures/runtime/crash.ts', import.meta.url));
 
@@ -28,7 +24,7 @@ for (const [mode, kind, message] of [
 ] as const) {
   test(`crash (${mode}): exactly one crash-record line on stderr, then a non-zero exit`, () => {
     const { code, lines } = runFixture(mode);
-    assert.equal(code, CRASH_EXIT_CODE);
+    assert.equal(code, EXIT.INTERNAL);
     assert.notEqual(code, 0);
     assert.equal(lines.length, 1, `stderr: ${lines.join('\n')}`);
     const rec = JSON.parse(lines[0]!) as Record<string, unknown>;
@@ -60,71 +56,16 @@ test('installCrashHandlers in-process: injected write/exit, uninstall removes th
     version: '1',
     write: (l) => lines.push(l),
     exit: (c) => codes.push(c),
+    exitCode: 70,
     target,
     now: () => new Date(0),
   });
   target.emit('unhandledRejection', new Error('x'));
   target.emit('uncaughtException', new Error('y'));
   assert.equal(lines.length, 1);
-  assert.deepEqual(codes, [2]);
+  assert.deepEqual(codes, [70]);
   assert.equal((JSON.parse(lines[0]!) as { time: string }).time, '1970-01-01T00:00:00.000Z');
   uninstall();
   assert.equal(target.listenerCount('uncaughtException'), 0);
   assert.equal(target.listenerCount('unhandledRejection'), 0);
-});
-
-function signalRig(stopFn: () => Promise<void>) {
-  const target = new EventEmitter();
-  const clock = new FakeClock();
-  const codes: number[] = [];
-  const dispose = shutdownOnSignals(stopFn, { timeoutMs: 5_000, exit: (c) => codes.push(c), target, clock });
-  return { target, clock, codes, dispose };
-}
-
-test('first signal runs the stop function and exits 0 when it finishes', async () => {
-  let stops = 0;
-  const rig = signalRig(async () => {
-    stops++;
-  });
-  rig.target.emit('SIGTERM');
-  await rig.clock.advance(0);
-  assert.equal(stops, 1);
-  assert.deepEqual(rig.codes, [0]);
-  await rig.clock.advance(10_000);
-  assert.deepEqual(rig.codes, [0], 'the deadline was cleared');
-});
-
-test('a hanging stop is cut off by the deadline with exit 1', async () => {
-  const rig = signalRig(() => new Promise<void>(() => {}));
-  rig.target.emit('SIGINT');
-  await rig.clock.advance(4_999);
-  assert.deepEqual(rig.codes, []);
-  await rig.clock.advance(1);
-  assert.deepEqual(rig.codes, [1]);
-});
-
-test('a failing stop exits 1', async () => {
-  const rig = signalRig(async () => {
-    throw new Error('close links: EBADF');
-  });
-  rig.target.emit('SIGTERM');
-  await rig.clock.advance(0);
-  assert.deepEqual(rig.codes, [1]);
-});
-
-test('a second signal exits immediately with 128 + signal number; stop is not run twice', async () => {
-  let stops = 0;
-  const rig = signalRig(() => {
-    stops++;
-    return new Promise<void>(() => {});
-  });
-  rig.target.emit('SIGTERM');
-  rig.target.emit('SIGINT');
-  assert.deepEqual(rig.codes, [130]);
-  assert.equal(stops, 1);
-  await rig.clock.advance(10_000);
-  assert.deepEqual(rig.codes, [130], 'exit is called once');
-  rig.dispose();
-  assert.equal(rig.target.listenerCount('SIGTERM'), 0);
-  assert.equal(rig.target.listenerCount('SIGINT'), 0);
 });

@@ -5,6 +5,7 @@ import type { SupervisorOptions } from '../../../src/runtime/supervisor.js';
 import { CollectorFatalError, Supervisor } from '../../../src/runtime/supervisor.js';
 import { seededRandom } from '../../../src/runtime/random.js';
 import { parseFaultSpec } from '../../../src/runtime/fault-inject.js';
+import { DROP_REASONS } from '../../../src/runtime/event-stream.js';
 import type { CollectorStatus } from '../../../src/runtime/types.js';
 import { captureLog, FakeClock, nativeError, testFactory } from './helpers.js';
 
@@ -32,10 +33,13 @@ function setup(extra: Partial<SupervisorOptions> = {}) {
 }
 
 /** Value of `metric{collector="name"}` in the registry's text exposition. */
+/** The collector's value, summed over any further labels (kerno_events_dropped_total has `reason`). */
 async function metric(registry: Registry, name: string, collector: string): Promise<number | undefined> {
   const text = await registry.metrics();
-  const m = new RegExp(`^${name}\\{collector="${collector}"\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
+  const re = new RegExp(`^${name}\\{collector="${collector}"(?:,[^}]*)?\\} (\\S+)$`, 'gm');
+  let sum: number | undefined;
+  for (const m of text.matchAll(re)) sum = (sum ?? 0) + Number(m[1]);
+  return sum;
 }
 
 describe('Supervisor: start and snapshot', () => {
@@ -565,6 +569,48 @@ describe('Supervisor: reporting', () => {
     assert.equal(coverage[0]?.eventsDropped, 10);
   });
 
+  test('drops keep their reasons across instances and windows; sampled-out events are not drops', async () => {
+    const { sup, clock, state, registry } = setup();
+    const f = testFactory('kernel');
+    sup.add('kernel', f.factory);
+    await sup.startAll();
+    f.last.dropped = 5;
+    f.last.droppedByReason = { queue_full: 3, ring_full: 1 };
+    f.last.sampledOut = 4;
+    f.last.deliver(['poison']);
+    await clock.advance(1 * SEC);
+    f.last.dropped = 2;
+    f.last.droppedByReason = { queue_full: 2 };
+    const s = state('kernel');
+    assert.equal(s.eventsDropped, 7);
+    assert.deepEqual(s.eventsDroppedByReason, { queue_full: 5, ring_full: 1, map_full: 0, unspecified: 1 });
+    assert.equal(s.eventsSampledOut, 4);
+    const text = await registry.metrics();
+    assert.match(text, /^kerno_events_dropped_total\{collector="kernel",reason="queue_full"\} 5$/m);
+    assert.match(text, /^kerno_events_dropped_total\{collector="kernel",reason="unspecified"\} 1$/m);
+    const first = (await sup.snapshotAll(1e9)).coverage[0];
+    assert.equal(first?.eventsDropped, 7);
+    assert.deepEqual(first?.eventsDroppedByReason, { queue_full: 5, ring_full: 1, unspecified: 1 });
+    assert.equal(first?.eventsSampledOut, 4);
+    await sup.resetAll();
+    f.last.dropped = 3;
+    f.last.droppedByReason = { queue_full: 3 };
+    const second = (await sup.snapshotAll(1e9)).coverage[0];
+    assert.equal(second?.eventsDropped, 1, 'only the new window');
+    assert.deepEqual(second?.eventsDroppedByReason, { queue_full: 1 });
+    assert.equal(second?.eventsSampledOut, undefined, 'absent when nothing was sampled out in the window');
+  });
+
+  test('a window without drops has no breakdown', async () => {
+    const { sup } = setup();
+    sup.add('oom', testFactory('oom').factory);
+    await sup.startAll();
+    const c = (await sup.snapshotAll(1e9)).coverage[0];
+    assert.equal(c?.eventsDropped, 0);
+    assert.equal(c?.eventsDroppedByReason, undefined);
+    assert.equal(c?.eventsSampledOut, undefined);
+  });
+
   test('resetAll starts a new coverage window', async () => {
     const { sup } = setup();
     const f = testFactory('oom');
@@ -610,17 +656,20 @@ describe('Supervisor: reporting', () => {
     sup.add('oom', testFactory('oom').factory);
     await sup.startAll();
     const text = await registry.metrics();
-    for (const name of [
-      'kerno_collector_panics_total',
-      'kerno_collector_restarts_total',
-      'kerno_events_dropped_total',
-    ]) {
+    for (const name of ['kerno_collector_panics_total', 'kerno_collector_restarts_total']) {
       assert.match(text, new RegExp(`# TYPE ${name} counter`));
       assert.match(text, new RegExp(`^${name}\\{collector="tcp"\\} 0$`, 'm'));
     }
+    assert.match(text, /# TYPE kerno_events_dropped_total counter/);
+    for (const reason of DROP_REASONS)
+      assert.match(
+        text,
+        new RegExp(`^kerno_events_dropped_total\\{collector="tcp",reason="${reason}"\\} 0$`, 'm'),
+      );
     for (const name of ['kerno_collector_disabled', 'kerno_collector_up']) {
       assert.match(text, new RegExp(`# TYPE ${name} gauge`));
     }
-    assert.doesNotMatch(text, /reason=/);
+    // Fault reasons stay in the log: the only `reason` label is the drop reason's closed set.
+    for (const m of text.matchAll(/^(\w+)\{[^}]*reason=/gm)) assert.equal(m[1], 'kerno_events_dropped_total');
   });
 });
