@@ -15,7 +15,7 @@ import { parseKmsgRecord } from '../kernel-log/record.js';
 import { readPstore, type PstoreOptions } from './kmsg/pstore.js';
 import { decodeTaint } from './kmsg/taint.js';
 import { KmsgWindow, isSampleableKernelMessage } from './kmsg/window.js';
-import { EventStream, type EventStreamSettings } from '../runtime/event-stream.js';
+import { EventStream, type EventStreamSettings } from '../events/stream.js';
 
 export interface KernelCollectorOptions {
   kmsgPath?: string;

@@ -16,7 +16,7 @@ import { defineLayout } from '../bpf/layout.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
 import { CgroupIdResolver } from './procfs/cgroup-ids.js';
 import { findV1Mount } from './procfs/cgroup-mounts.js';
-import { EventStream, type EventStreamSettings } from '../runtime/event-stream.js';
+import { EventStream, type EventStreamSettings } from '../events/stream.js';
 
 // Layout: bpf/oom.h (checked against the object's BTF at load)
 const OOM_EVENT = defineLayout('oom_event', 112, {

@@ -12,7 +12,7 @@ import { OOM_FAMILIES, OomCollector } from './oom.js';
 import { SCHED_FAMILIES, SchedCollector } from './sched.js';
 import { DISK_FAMILIES, DiskCollector } from './disk.js';
 import { KernelCollector } from './kernel.js';
-import type { EventStreamSettings } from '../runtime/event-stream.js';
+import type { EventStreamSettings } from '../events/stream.js';
 
 export interface CollectorDef {
   name: CollectorName;

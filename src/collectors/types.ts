@@ -1,6 +1,6 @@
 import type { SignalsPart } from '../signals.js';
 import type { Histogram } from '../bpf/histogram.js';
-import type { DropCounts } from '../runtime/event-stream.js';
+import type { DropCounts } from '../events/stream.js';
 
 /** Context handed to a collector at start. */
 export interface CollectorContext {

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { INCIDENT_KINDS } from './incident.js';
 import type { NetconsoleReceiver } from './receiver.js';
 import type { WebhookSink } from './webhook.js';
-import { DROP_REASONS, registerDropSource } from '../runtime/event-stream.js';
+import { DROP_REASONS, registerDropSource } from '../events/stream.js';
 
 export const NETCONSOLE_METRIC_NAMES = [
   'kerno_node_kernel_panics_total',

@@ -26,7 +26,7 @@ import {
 import { KeyedRateLimiter, TokenBucket, type BucketLimits } from './rate-limit.js';
 import { readUdpDrops, type SocketId } from './socket-drops.js';
 import { filterIncidents, type IncidentStore, type ListOptions } from './store.js';
-import { EventStream, type DropCounts, type EventStreamSettings } from '../runtime/event-stream.js';
+import { EventStream, type DropCounts, type EventStreamSettings } from '../events/stream.js';
 
 export type LogFn = (
   level: 'debug' | 'info' | 'warn' | 'error',

@@ -14,7 +14,7 @@ import { faultSpecFromEnv } from './fault-inject.js';
 import { resolvePanicDir } from './panic-record.js';
 import type { CollectorStatus } from './types.js';
 import { VERSION } from '../version.js';
-import type { EventStreamSettings } from './event-stream.js';
+import type { EventStreamSettings } from '../events/stream.js';
 
 export interface CollectionOptions {
   config: Config;

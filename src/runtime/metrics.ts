@@ -7,7 +7,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { CollectorStatus } from './types.js';
-import { DROP_REASONS, dropBreakdown, registerDropSource } from './event-stream.js';
+import { DROP_REASONS, dropBreakdown, registerDropSource } from '../events/stream.js';
 
 export const runtimeMetricNames = [
   'kerno_collector_panics_total',

@@ -40,7 +40,7 @@ import { registerRuntimeMetrics } from './metrics.js';
 import { PanicRecorder } from './panic-record.js';
 import type { Random } from './random.js';
 import type { CollectorState, CollectorStatus, FailurePolicy } from './types.js';
-import { DROP_REASONS, dropBreakdown, sumDrops, zeroDrops, type DropCounts } from './event-stream.js';
+import { DROP_REASONS, dropBreakdown, sumDrops, zeroDrops, type DropCounts } from '../events/stream.js';
 import { FAILURE_POLICIES } from './types.js';
 
 export interface SupervisorOptions {

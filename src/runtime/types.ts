@@ -2,7 +2,7 @@
 // read these shapes (one source of truth: Supervisor.states()).
 
 import type { ErrorKind } from './hints.js';
-import type { DropCounts } from './event-stream.js';
+import type { DropCounts } from '../events/stream.js';
 
 /**
  * What happens when a running collector faults:

@@ -7,7 +7,7 @@
 import type { KernelMessage } from '../../signals.js';
 import { ReportAssembler, type AssembledReport } from '../../kernel-log/assembler.js';
 import { parseKmsgRecord } from '../../kernel-log/record.js';
-import { EventStream } from '../../runtime/event-stream.js';
+import { EventStream } from '../../events/stream.js';
 
 export interface KmsgWindowOptions {
   /** Records with seq <= this were in the buffer before the window began. */

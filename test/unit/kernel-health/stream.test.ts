@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelCollector } from '../../../src/collectors/kernel.js';
 import type { CollectorContext } from '../../../src/collectors/types.js';
-import type { EventStreamSettings } from '../../../src/runtime/event-stream.js';
+import type { EventStreamSettings } from '../../../src/events/stream.js';
 import type { KernelMessage } from '../../../src/signals.js';
 
 async function withFifoCollector(

@@ -6,7 +6,7 @@ import type { Clock, TimerHandle } from '../../../src/runtime/clock.js';
 import type { Logger } from '../../../src/runtime/log.js';
 import { createLogger } from '../../../src/runtime/log.js';
 import type { SignalsPart } from '../../../src/signals.js';
-import type { DropCounts } from '../../../src/runtime/event-stream.js';
+import type { DropCounts } from '../../../src/events/stream.js';
 
 interface Timer {
   id: number;

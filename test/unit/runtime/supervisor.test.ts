@@ -5,7 +5,7 @@ import type { SupervisorOptions } from '../../../src/runtime/supervisor.js';
 import { CollectorFatalError, Supervisor } from '../../../src/runtime/supervisor.js';
 import { seededRandom } from '../../../src/runtime/random.js';
 import { parseFaultSpec } from '../../../src/runtime/fault-inject.js';
-import { DROP_REASONS } from '../../../src/runtime/event-stream.js';
+import { DROP_REASONS } from '../../../src/events/stream.js';
 import type { CollectorStatus } from '../../../src/runtime/types.js';
 import { captureLog, FakeClock, nativeError, testFactory } from './helpers.js';
 

@@ -6,7 +6,7 @@ import {
   dropBreakdown,
   EventStream,
   registerDropSource,
-} from '../../../src/runtime/event-stream.js';
+} from '../../../src/events/stream.js';
 import { defaultConfig } from '../../../src/config/index.js';
 import { eventStreamSettings } from '../../../src/runtime/collection.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sampler } from '../../../src/runtime/sampler.js';
+import { Sampler } from '../../../src/events/sampler.js';
 
 interface Ev {
   kind: 'warning' | 'oom_kill';

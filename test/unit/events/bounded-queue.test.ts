@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedQueue } from '../../../src/runtime/bounded-queue.js';
+import { BoundedQueue } from '../../../src/events/bounded-queue.js';
 
 test('FIFO below capacity, nothing dropped', () => {
   const q = new BoundedQueue<number>({ capacity: 3 });
