@@ -1,5 +1,7 @@
 // Human formatting shared by rule evidence and renderers, so a number reads the same in a finding's
 // evidence line and in the value bar beside it. Pure; no locale or colour decisions beyond en-US digits.
+// Durations come from src/util/duration.ts, the formatter every layer shares; rules keep importing formatNs here.
+import { formatDuration } from '../util/duration.js';
 
 /** Three significant digits without trailing zeros: 12.3, 5, 0.0512, 1230. */
 function sig3(x: number): string {
@@ -21,19 +23,9 @@ function scaled(value: number, units: readonly (readonly [number, string])[], se
   return String(value);
 }
 
-const NS_UNITS = [
-  [1, 'ns'],
-  [1e3, 'µs'],
-  [1e6, 'ms'],
-  [1e9, 's'],
-] as const;
-
-/** Integer nanoseconds → "850ns", "12.3µs", "5ms", "1.23s". */
+/** Integer nanoseconds → "850ns", "12.3µs", "5ms", "1.23s", "1m30s"; "n/a" where evidence has no value. */
 export function formatNs(ns: number): string {
-  if (!Number.isFinite(ns)) return 'n/a';
-  if (ns < 0) return `-${formatNs(-ns)}`;
-  if (Math.round(ns) < 1000) return `${Math.round(ns)}ns`;
-  return scaled(ns, NS_UNITS, '');
+  return Number.isFinite(ns) ? formatDuration(ns, { significant: 3 }) : 'n/a';
 }
 
 const BYTE_UNITS = [

@@ -25,6 +25,7 @@ import type {
   CollectorStats,
 } from '../collectors/types.js';
 import type { CollectorCoverage, SignalsPart } from '../signals.js';
+import { formatDuration } from '../util/duration.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import type { BreakerOptions } from './circuit-breaker.js';
@@ -41,6 +42,8 @@ import { PanicRecorder } from './panic-record.js';
 import type { Random } from './random.js';
 import type { CollectorState, CollectorStatus, FailurePolicy } from './types.js';
 import { FAILURE_POLICIES } from './types.js';
+
+const NS_PER_MS = 1_000_000;
 
 export interface SupervisorOptions {
   logger: Logger;
@@ -471,7 +474,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       slot.hint =
         slot.policy === 'isolate'
           ? 'disabled after a fault (policy isolate)'
-          : `disabled after ${this.breaker.maxFaults} faults in ${formatDuration(this.breaker.windowMs)}`;
+          : `disabled after ${this.breaker.maxFaults} faults in ${formatDuration(this.breaker.windowMs * NS_PER_MS)}`;
       this.logger.error('collector disabled for the process lifetime', {
         collector: slot.name,
         reason: slot.policy === 'isolate' ? 'isolate policy' : 'circuit breaker open',
@@ -485,7 +488,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.attempt++;
     const delay = backoffDelayMs(slot.attempt, this.random, this.backoff);
     slot.nextRestartAt = now + delay;
-    slot.hint = `restarting after a fault (${slot.faults} so far); next attempt in ${formatDuration(delay)}`;
+    slot.hint = `restarting after a fault (${slot.faults} so far); next attempt in ${formatDuration(delay * NS_PER_MS, { significant: 3 })}`;
     slot.restartTimer = this.clock.setTimeout(
       () => {
         slot.restartTimer = undefined;
@@ -664,10 +667,4 @@ function safeStats(instance: Collector): CollectorStats | undefined {
   } catch {
     return undefined;
   }
-}
-
-function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
-  if (ms >= 1_000) return `${(ms / 1_000).toFixed(ms % 1_000 === 0 ? 0 : 1)} s`;
-  return `${ms} ms`;
 }
