@@ -62,11 +62,4 @@ export function byIntensity<T>(intensity: Intensity, table: Record<Intensity, T>
   return table[intensity];
 }
 
-export function formatBytes(bytes: number): string {
-  const mib = bytes / (1024 * 1024);
-  if (mib >= 1024) return `${+(mib / 1024).toFixed(1)} GiB`;
-  if (mib >= 1) return `${+mib.toFixed(1)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
-}
-
 export const MiB = 1024 * 1024;

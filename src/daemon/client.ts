@@ -13,6 +13,7 @@ import { z } from 'zod';
 import reportSchemaJson from '../../docs/report.schema.json' with { type: 'json' };
 import { SCHEMA_VERSION } from '../signals.js';
 import type { Report } from '../doctor/types.js';
+import { formatBytes } from '../util/bytes.js';
 
 export type DaemonClientErrorKind =
   | 'bad_url'
@@ -218,10 +219,6 @@ function get(
     });
     req.end();
   });
-}
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
 export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}): Promise<Report> {

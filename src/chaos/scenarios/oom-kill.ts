@@ -5,7 +5,8 @@
 import { createMemoryCgroup } from '../cgroup.js';
 import { startStressNg, stressors, subjectReporter } from '../stress-ng.js';
 import { formatDuration } from '../../util/duration.js';
-import { byIntensity, formatBytes, MiB } from '../options.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity, MiB } from '../options.js';
 import { readVmstat } from '../proc.js';
 import { describeExit, type WorkerProcess } from '../worker.js';
 import type {

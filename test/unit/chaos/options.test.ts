@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import {
   byIntensity,
   DEFAULT_DURATION_NS,
-  formatBytes,
   MAX_DURATION_NS,
   MIN_DURATION_NS,
   parseIntensity,
   parseInducer,
   validateOptions,
 } from '../../../src/chaos/options.js';
+import { formatBytes } from '../../../src/util/bytes.js';
 
 test('parseIntensity accepts names and first letters, any case', () => {
   assert.equal(parseIntensity('low'), 'low');
