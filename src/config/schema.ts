@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../doctor/thresholds.js';
 import { COLLECTOR_NAMES, type CollectorName } from '../signals.js';
 import { DurationParseError, formatDuration, parseDuration } from '../util/duration.js';
+import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES, type FailurePolicy } from './failure-policy.js';
 
 // Configuration is parsed once per process: compiling zod's object fast paths (new Function) costs more
 // than it saves (loadConfig ~9 → ~5.5 ms, bundled). zod is used for nothing else in kerno.
@@ -18,12 +19,10 @@ z.config({ jitless: true });
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
 export const OUTPUT_FORMATS = ['auto', 'pretty', 'plain', 'json', 'md'] as const;
-export const FAILURE_POLICIES = ['restart', 'isolate', 'fail_fast'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 export type { Thresholds };
 
 /** The resolved configuration. Durations are integer nanoseconds. */
@@ -271,7 +270,7 @@ export const ConfigSchema = section({
     stop_timeout: duration('2s', { min: 1 }),
     start_timeout: duration('10s', { min: 1 }),
     failure_policy: section({
-      default: leaf('string', oneOf(FAILURE_POLICIES).default('restart')),
+      default: leaf('string', oneOf(FAILURE_POLICIES).default(DEFAULT_FAILURE_POLICY)),
       overrides: section(overridesShape),
     }),
   }),

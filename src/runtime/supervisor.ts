@@ -25,6 +25,7 @@ import type {
   CollectorStats,
 } from '../collectors/types.js';
 import type { CollectorCoverage, SignalsPart } from '../signals.js';
+import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES } from '../config/failure-policy.js';
 import { formatDuration } from '../util/duration.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
@@ -41,7 +42,6 @@ import { registerRuntimeMetrics } from './metrics.js';
 import { PanicRecorder } from './panic-record.js';
 import type { Random } from './random.js';
 import type { CollectorState, CollectorStatus, FailurePolicy } from './types.js';
-import { FAILURE_POLICIES } from './types.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -191,7 +191,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.stopPromise) throw new Error(`add ${name}: supervisor is stopped`);
     if (this.slots.some((s) => s.name === name))
       throw new Error(`add ${name}: a collector with this name is already supervised`);
-    const chosen = this.options.policies?.[name] ?? policy ?? this.options.defaultPolicy ?? 'restart';
+    const chosen =
+      this.options.policies?.[name] ?? policy ?? this.options.defaultPolicy ?? DEFAULT_FAILURE_POLICY;
     checkPolicy(`policy for ${name}`, chosen);
     const slot: Slot = {
       name,
