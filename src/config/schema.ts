@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../doctor/thresholds.js';
 import { COLLECTOR_NAMES, type CollectorName } from '../signals.js';
 import { DurationParseError, formatDuration, parseDuration } from '../util/duration.js';
+import { HTTP_LISTEN, listenAddressProblem, NETCONSOLE_LISTEN } from '../util/listen-address.js';
 import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES, type FailurePolicy } from './failure-policy.js';
 
 // Configuration is parsed once per process: compiling zod's object fast paths (new Function) costs more
@@ -176,29 +177,8 @@ function section<T extends z.core.$ZodLooseShape>(shape: T) {
 // ---------------------------------------------------------------------------------------------------------
 // Value checks shared by several keys.
 
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
-
-function hostPortProblem(s: string): string | null {
-  const m = HOST_PORT.exec(s);
-  if (!m || Number(m[2]) > 65535) return 'expected host:port, e.g. "127.0.0.1:9090"';
-  return listenHostProblem((m[1] as string).replace(/^\[(.*)\]$/, '$1'));
-}
-
-/**
- * A listen address is never resolved through DNS (a typo such as 256.1.1.1 sent a query off the host): an
- * IP literal, localhost, or nothing (every interface).
- */
-function listenHostProblem(host: string): string | null {
-  if (host === '' || host === 'localhost' || isIP(host) !== 0) return null;
-  return `"${host}" is not an IP address (listen addresses are not resolved through DNS: use an IP, localhost, or :port for every interface)`;
-}
-
-function udpListenProblem(s: string): string | null {
-  const rest = s.startsWith('udp://') ? s.slice('udp://'.length) : null;
-  return rest !== null && hostPortProblem(rest) === null
-    ? null
-    : 'expected udp://host:port, e.g. "udp://0.0.0.0:6666"';
-}
+const hostPortProblem = (s: string): string | null => listenAddressProblem(s, HTTP_LISTEN);
+const udpListenProblem = (s: string): string | null => listenAddressProblem(s, NETCONSOLE_LISTEN);
 
 function httpUrlProblem(s: string): string | null {
   if (!URL.canParse(s)) return 'expected an http(s) URL';
