@@ -39,7 +39,7 @@ import type { ClassifyOptions, ErrorKind } from './hints.js';
 import { classifyError, errorMessage, UNSUPPORTED_KINDS } from './hints.js';
 import type { Logger } from './log.js';
 import { registerRuntimeMetrics } from './metrics.js';
-import { PanicRecorder } from './panic-record.js';
+import { PanicRecorder, type FaultFields } from './panic-record.js';
 import type { Random } from './random.js';
 import type { CollectorState, CollectorStatus, FailurePolicy } from './types.js';
 
@@ -439,29 +439,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.lastError = errorMessage(err);
     slot.errorKind = cls.kind;
     this.retire(slot);
-    const stack = err instanceof Error ? err.stack : undefined;
-    this.logger.error('collector fault', {
+    const fields: FaultFields = {
       collector: slot.name,
       phase,
       error: slot.lastError,
-      stack,
+      stack: err instanceof Error ? err.stack : undefined,
       restartCount: slot.restarts,
       faults: slot.faults,
       policy: slot.policy,
-    });
+    };
+    this.logger.error('collector fault', { ...fields });
     this.panic?.write(
-      {
-        time: new Date(now).toISOString(),
-        collector: slot.name,
-        phase,
-        error: slot.lastError,
-        stack,
-        restartCount: slot.restarts,
-        faults: slot.faults,
-        policy: slot.policy,
-        pid: process.pid,
-        version: this.options.version,
-      },
+      { time: new Date(now).toISOString(), ...fields, pid: process.pid, version: this.options.version },
       now,
     );
 
