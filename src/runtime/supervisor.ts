@@ -99,6 +99,9 @@ export interface SupervisorEvents {
 
 type Phase = 'start' | 'start-timeout' | 'loop' | 'snapshot' | 'snapshot-timeout' | 'reset' | 'stats';
 
+const snapshotPhase = (err: unknown): Phase =>
+  err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot';
+
 const ZERO_STATS: CollectorStats = Object.freeze({
   programsLoaded: 0,
   programsTotal: 0,
@@ -235,32 +238,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * timeout) is faulted and contributes nothing to this call; the others are unaffected.
    */
   async snapshotAll(windowNs: number): Promise<SnapshotResult> {
-    const parts = new Map<Slot, SignalsPart>();
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const instance = slot.instance;
-        if (slot.state !== 'attached' || !instance) return;
-        const generation = slot.generation;
-        try {
-          const part = await withTimeout(
-            invoke(() => instance.snapshot(windowNs)),
-            this.snapshotTimeoutMs,
-            `snapshot ${slot.name}`,
-            this.clock,
-          );
-          // A fault reported while the snapshot ran means the data may be half-updated: drop it.
-          if (generation === slot.generation) parts.set(slot, part);
-        } catch (err) {
-          this.fault(slot, generation, err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot', err);
-        }
-      }),
+    const parts = await this.eachAttached(
+      'snapshot',
+      (instance) => () => instance.snapshot(windowNs),
+      snapshotPhase,
     );
-    const ordered: SignalsPart[] = [];
-    for (const slot of this.slots) {
-      const part = parts.get(slot);
-      if (part) ordered.push(part);
-    }
-    return { parts: ordered, coverage: this.slots.map((slot) => this.coverageOf(slot)) };
+    return {
+      parts: parts.map(([, part]) => part),
+      coverage: this.slots.map((slot) => this.coverageOf(slot)),
+    };
   }
 
   /**
@@ -268,52 +254,58 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * or hung metrics() is a fault like a throwing snapshot; the others still answer.
    */
   async metricsAll(): Promise<Map<string, CollectorMetrics>> {
-    const out = new Map<string, CollectorMetrics>();
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const instance = slot.instance;
-        if (slot.state !== 'attached' || !instance?.metrics) return;
-        const generation = slot.generation;
-        try {
-          const m = await withTimeout(
-            invoke(() => instance.metrics!()),
-            this.snapshotTimeoutMs,
-            `metrics ${slot.name}`,
-            this.clock,
-          );
-          if (generation === slot.generation) out.set(slot.name, m);
-        } catch (err) {
-          this.fault(slot, generation, err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot', err);
-        }
-      }),
+    const metrics = await this.eachAttached(
+      'metrics',
+      (instance) => (instance.metrics ? () => instance.metrics!() : undefined),
+      snapshotPhase,
     );
-    return out;
+    return new Map(metrics.map(([slot, m]) => [slot.name, m]));
   }
 
   /** Begin a new window (continuous mode): reset every attached collector; a throwing reset is a fault. */
   async resetAll(): Promise<void> {
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const instance = slot.instance;
-        if (slot.state !== 'attached' || !instance?.reset) return;
-        const generation = slot.generation;
-        try {
-          await withTimeout(
-            invoke(() => instance.reset!()),
-            this.snapshotTimeoutMs,
-            `reset ${slot.name}`,
-            this.clock,
-          );
-        } catch (err) {
-          this.fault(slot, generation, 'reset', err);
-        }
-      }),
+    await this.eachAttached(
+      'reset',
+      (instance) => (instance.reset ? () => instance.reset!() : undefined),
+      () => 'reset',
     );
     for (const slot of this.slots) {
       const stats = this.readStats(slot);
       slot.windowBaseEvents = slot.retiredEvents + stats.events;
       slot.windowBaseDropped = slot.retiredDropped + stats.eventsDropped;
     }
+  }
+
+  /**
+   * Run one call on every attached collector that has it, concurrently, each bounded by the snapshot
+   * timeout. A throw or hang faults that collector only. A result from an instance that faulted while the
+   * call ran is dropped (its data may be half-updated). Results come back in registration order.
+   */
+  private async eachAttached<T>(
+    what: string,
+    pick: (instance: Collector) => (() => Promise<T>) | undefined,
+    phaseOf: (err: unknown) => Phase,
+  ): Promise<Array<readonly [Slot, T]>> {
+    const results = await Promise.all(
+      this.slots.map(async (slot): Promise<readonly [Slot, T] | undefined> => {
+        const call = slot.state === 'attached' && slot.instance ? pick(slot.instance) : undefined;
+        if (!call) return undefined;
+        const generation = slot.generation;
+        try {
+          const value = await withTimeout(
+            invoke(call),
+            this.snapshotTimeoutMs,
+            `${what} ${slot.name}`,
+            this.clock,
+          );
+          return generation === slot.generation ? [slot, value] : undefined;
+        } catch (err) {
+          this.fault(slot, generation, phaseOf(err), err);
+          return undefined;
+        }
+      }),
+    );
+    return results.filter((r) => r !== undefined);
   }
 
   /**
