@@ -45,7 +45,6 @@ export const fdLeak: Rule<T> = {
       "lsof -p <pid> | awk 'NR>1 {print $5}' | sort | uniq -c | sort -rn   # what kind of descriptor leaks",
       'close what you open on every path (response bodies, files in error branches)',
     ],
-    chaos: 'fd-leak',
   },
   evaluate(signals, t) {
     const fd = signals.fd;

@@ -27,7 +27,6 @@ export const memoryHighThrottling: Rule<T> = {
     'A cgroup keeps hitting its memory.high (v2) or limit (v1 failcnt) and is throttled into reclaim.',
   defaults: pickThresholds('cgroup_memory_high_events_per_sec', 'cgroup_memory_failcnt_per_sec'),
   doc: {
-    chaos: 'memory-stall',
     severity: 'WARNING',
     trigger: (t) =>
       `cgroup v2 memory.events "high" grows ≥ ${formatRate(t.cgroup_memory_high_events_per_sec)}, or cgroup v1 ` +

@@ -64,7 +64,6 @@ export const memoryLimitPressure: Rule<T> = {
       "grep -E '^(anon|file|inactive_file) ' <cgroup>/memory.stat   # how much is reclaimable cache",
       'raise the limit (kubectl resources.limits.memory, systemctl set-property <unit> MemoryMax=…) or heap-profile the workload',
     ],
-    chaos: 'cgroup-memory',
   },
   evaluate(signals, t) {
     const cm = signals.cgroupMemory;

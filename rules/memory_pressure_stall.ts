@@ -80,7 +80,6 @@ export const memoryPressureStall: Rule<T> = {
       "grep -E 'pgmajfault|pswpin|pswpout|workingset_refault' /proc/vmstat   # thrashing shows as refaults",
       'ps aux --sort=-rss | head -15; reduce the working set or add memory',
     ],
-    chaos: 'memory-stall',
   },
   evaluate(signals, t) {
     const out: Finding[] = [];

@@ -48,7 +48,6 @@ export const oomKillOccurred: Rule<Record<never, number>> = {
       'cat /proc/<pid-of-the-restarted-process>/cgroup   # which limit applies',
       'raise the memory limit, or find the leak with a heap profile (valgrind --tool=massif, pprof, node --heap-prof)',
     ],
-    chaos: 'oom-kill',
   },
   evaluate(signals) {
     const oom = signals.oom;

@@ -114,7 +114,6 @@ export const syscallErrorRate: Rule<T> = {
       'strace -f -Z -e trace=<syscall> -p "$(pgrep -d, -x <comm>)"   # -Z: failing calls only, with the path/address',
       'the errno says where to look: ECONNREFUSED dependency down, ENOSPC disk full, EACCES/EPERM permission or LSM, EMFILE fd limit',
     ],
-    chaos: 'syscall-errors',
   },
   evaluate(signals, t) {
     const sc = signals.syscall;

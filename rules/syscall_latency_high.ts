@@ -29,7 +29,6 @@ export const syscallLatencyHigh: Rule<T> = {
   description: 'Non-blocking syscalls of a process take long to complete.',
   defaults: pickThresholds('syscall_p99_warning_ns', 'syscall_p99_critical_ns', 'syscall_min_slow_calls'),
   doc: {
-    chaos: 'slow-io',
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
       `a (syscall, process) p99 ≥ ${formatNs(t.syscall_p99_warning_ns)} (WARNING) or ≥ ${formatNs(t.syscall_p99_critical_ns)} ` +

@@ -105,7 +105,6 @@ export const tcpRetransmitStorm: Rule<T> = {
       'mtr -rwc 100 <peer>   # locate the loss on the path',
       NSTAT,
     ],
-    chaos: 'tcp-loss',
   },
   evaluate(signals, t) {
     const tcp = signals.tcp;

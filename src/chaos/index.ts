@@ -29,7 +29,7 @@ export type {
 } from './types.js';
 export { INDUCERS } from './types.js';
 export type { CleanupReport } from './cleanup.js';
-export { SCENARIO_EXPECT, SCENARIO_RULES, getScenario } from './registry.js';
+export { SCENARIO_EXPECT, SCENARIO_RULES, getScenario, scenariosForRule } from './registry.js';
 export { DEFAULT_DURATION_NS, DEFAULT_INTENSITY, parseInducer, parseIntensity } from './options.js';
 export { cleanupStale } from './cleanup.js';
 
