@@ -7,7 +7,7 @@
 // container at its limit trims clean page cache at tens per second; `cgroup_memory_failcnt_per_sec`
 // defaults to 100/s, where allocations are continuously stalled in reclaim. WARNING only: throttling is
 // slowness, not loss (memory_limit_pressure covers the OOM side).
-import type { CgroupMemoryEntry } from '../src/signals.js';
+import type { CgroupMemoryEntry } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatBytes, formatCount, formatPct, formatRate } from '../src/doctor/format.js';

@@ -16,7 +16,7 @@
 // fail: a broken dependency (CRITICAL). Below 5 %, a busy server's normal churn (clients hanging up: EPIPE,
 // ECONNRESET) dominates. Other-class errors need ≥ `syscall_error_other_pct` (50 %) at ≥
 // `syscall_error_other_min_per_sec` (100/s): half of all calls failing, fast, whatever the errno means.
-import type { SyscallEntry } from '../src/signals.js';
+import type { SyscallEntry } from '../src/signals/types.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatPct, formatRate } from '../src/doctor/format.js';

@@ -1,4 +1,4 @@
-import type { ErrnoCount, SyscallEntry, SyscallSignals } from '../../src/signals.js';
+import type { ErrnoCount, SyscallEntry, SyscallSignals } from '../../src/signals/types.js';
 
 /** Comm of the collector's bounded-key overflow bucket: real calls, but no single process to point at. */
 export const OTHER_COMM = '[other]';

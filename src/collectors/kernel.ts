@@ -7,7 +7,7 @@
 // second so a long window does not lose records to ring-buffer overwrite; EPIPE (overwritten) is counted.
 
 import type { Collector, CollectorContext, CollectorFactory, CollectorStats } from './types.js';
-import type { KernelHealthSignals, SignalsPart } from '../signals.js';
+import type { KernelHealthSignals, SignalsPart } from '../signals/types.js';
 import { counterDelta, readKernelCounters, type CounterPaths, type KernelCounters } from './kmsg/counters.js';
 import { KmsgReader, KMSG_PATH } from './kmsg/reader.js';
 import { parseKmsgRecord } from '../kernel-log/record.js';

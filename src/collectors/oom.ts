@@ -2,7 +2,7 @@
 // memory so a victim that is long gone by snapshot time is still reported, with its memory cgroup path.
 import { readFileSync } from 'node:fs';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from './types.js';
-import type { OomEvent, SignalsPart } from '../signals.js';
+import type { OomEvent, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';

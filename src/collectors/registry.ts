@@ -1,7 +1,7 @@
 // The collector table (like prom-client's defaultMetrics): every signal kerno knows, its factory, and
 // whether it needs BPF. Adding a signal = a row here plus its module.
 import type { CollectorFactory } from './types.js';
-import type { CollectorName } from '../signals.js';
+import type { CollectorName } from '../signals/types.js';
 import { SyscallCollector } from './syscall/index.js';
 import { TcpCollector } from './tcp.js';
 import { FdCollector } from './fd.js';

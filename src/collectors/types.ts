@@ -1,4 +1,4 @@
-import type { SignalsPart } from '../signals.js';
+import type { SignalsPart } from '../signals/types.js';
 import type { Histogram } from '../bpf/histogram.js';
 
 /** Context handed to a collector at start. */

@@ -1,5 +1,5 @@
 /** Turning the config's "auto" and "default" choices into concrete ones; callers supply the facts (TTY). */
-import type { CollectorName } from '../signals.js';
+import type { CollectorName } from '../signals/types.js';
 import type { FailurePolicy } from './failure-policy.js';
 import type { Config, LogFormat, OutputFormat } from './schema.js';
 

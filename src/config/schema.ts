@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 // here: the `z` object would drag in every locale and the JSON-schema tools (~550 KB, ~14 ms per start).
 import * as z from 'zod';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../doctor/thresholds.js';
-import { COLLECTOR_NAMES, type CollectorName } from '../signals.js';
+import { COLLECTOR_NAMES, type CollectorName } from '../signals/types.js';
 import { DurationParseError, formatDuration, parseDuration } from '../util/duration.js';
 import { HTTP_LISTEN, listenAddressProblem, NETCONSOLE_LISTEN } from '../util/listen-address.js';
 import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES, type FailurePolicy } from './failure-policy.js';

@@ -1,6 +1,6 @@
 // What the report could and could not see. "No findings" is only "healthy" when the collectors that matter
 // ran; otherwise the report says what was not observed (design §5). Pure: reads Signals.coverage.
-import type { CollectorCoverage, CollectorName, Signals } from '../signals.js';
+import type { CollectorCoverage, CollectorName, Signals } from '../signals/types.js';
 
 /** Collectors that must have run before the doctor may claim the system is healthy. */
 export const HEALTHY_REQUIRED: readonly CollectorName[] = ['syscall', 'sched', 'memory'];

@@ -1,4 +1,4 @@
-import type { CollectorCoverage, HostInfo, Signals } from '../signals.js';
+import type { CollectorCoverage, HostInfo, Signals } from '../signals/types.js';
 import type { Thresholds } from './thresholds.js';
 
 export type Severity = 'info' | 'warning' | 'critical';

@@ -17,8 +17,8 @@
 // Several faults may target one collector: `tcp:throw-after=200,tcp:hang-on-stop,syscall:throw-in-start`.
 
 import type { Collector, CollectorContext, CollectorFactory } from '../collectors/types.js';
-import { COLLECTOR_NAMES } from '../signals.js';
-import type { SignalsPart } from '../signals.js';
+import { COLLECTOR_NAMES } from '../signals/types.js';
+import type { SignalsPart } from '../signals/types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
 

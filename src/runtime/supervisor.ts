@@ -24,7 +24,7 @@ import type {
   CollectorMetrics,
   CollectorStats,
 } from '../collectors/types.js';
-import type { CollectorCoverage, SignalsPart } from '../signals.js';
+import type { CollectorCoverage, SignalsPart } from '../signals/types.js';
 import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES } from '../config/failure-policy.js';
 import { formatDuration } from '../util/duration.js';
 import type { BackoffOptions } from './backoff.js';

@@ -2,7 +2,7 @@
 // kernel) counts: anything a process writes to /dev/kmsg is stored with facility 1 (user) or higher — the
 // kernel never lets userspace claim facility 0 — so `echo "BUG: …" > /dev/kmsg` cannot fake a finding.
 
-import type { KernelMessage } from '../../signals.js';
+import type { KernelMessage } from '../../signals/types.js';
 import { ReportAssembler, type AssembledReport } from '../../kernel-log/assembler.js';
 import { parseKmsgRecord } from '../../kernel-log/record.js';
 

@@ -1,7 +1,7 @@
 // syscall collector: per-(syscall, process) latency histograms, call and error counts, aggregated in the
 // kernel by bpf/syscall.bpf.c (tp_btf sys_enter/sys_exit) and read once per snapshot.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats } from '../types.js';
-import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals.js';
+import type { SignalsPart, SyscallEntry, SyscallSignals } from '../../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../../bpf/read.js';
 import { defineLayout } from '../../bpf/layout.js';

@@ -5,7 +5,7 @@ import type { Collector, CollectorContext, CollectorStats } from '../../../src/c
 import type { Clock, TimerHandle } from '../../../src/runtime/clock.js';
 import type { Logger } from '../../../src/runtime/log.js';
 import { createLogger } from '../../../src/runtime/log.js';
-import type { SignalsPart } from '../../../src/signals.js';
+import type { SignalsPart } from '../../../src/signals/types.js';
 
 interface Timer {
   id: number;
