@@ -19,8 +19,8 @@
 import type { Collector, CollectorContext, CollectorFactory } from '../collectors/types.js';
 import { COLLECTOR_NAMES } from '../signals/types.js';
 import type { SignalsPart } from '../signals/types.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 export const FAULT_INJECT_ENV = 'KERNO_FAULT_INJECT';
 

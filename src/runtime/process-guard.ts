@@ -7,8 +7,8 @@
 
 import { constants } from 'node:os';
 import { writeSync } from 'node:fs';
-import type { Clock } from './clock.js';
-import { invoke, systemClock } from './clock.js';
+import type { Clock } from '../util/clock.js';
+import { invoke, systemClock } from '../util/clock.js';
 import { errorMessage } from './hints.js';
 import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
