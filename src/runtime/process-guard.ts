@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import { writeSync } from 'node:fs';
 import type { Clock } from '../util/clock.js';
 import { invoke, systemClock } from '../util/clock.js';
-import { errorMessage } from './hints.js';
+import { errorMessage } from './classify-error.js';
 import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
 

@@ -2,7 +2,7 @@
 // read these shapes (one source of truth: Supervisor.states()).
 
 import type { FailurePolicy } from '../config/failure-policy.js';
-import type { ErrorKind } from './hints.js';
+import type { ErrorKind } from './classify-error.js';
 
 export type { FailurePolicy };
 

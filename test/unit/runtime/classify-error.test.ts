@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyError, errorMessage, hintFor, UnsupportedError } from '../../../src/runtime/hints.js';
+import {
+  classifyError,
+  errorMessage,
+  hintFor,
+  UnsupportedError,
+} from '../../../src/runtime/classify-error.js';
 import { TimeoutError } from '../../../src/util/clock.js';
 import { nativeError } from './helpers.js';
 
