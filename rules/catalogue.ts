@@ -1,5 +1,5 @@
 // Rule documentation for `kerno explain --rule` (reference §1.8): RULE, SIGNAL, SEVERITY, TRIGGER, WHY, FIX,
-// PAIRS WITH. Built from the Rule objects, so the text cannot drift from the code, and the trigger is
+// PAIRS WITH (the chaos scenarios, which name their rules: src/chaos/registry.ts). Built from the Rule objects, so the text cannot drift from the code, and the trigger is
 // rendered with the thresholds in effect (a user's config shows its own numbers).
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../src/doctor/thresholds.js';
 import type { AnyRule } from '../src/doctor/types.js';
@@ -12,8 +12,6 @@ export interface RuleCatalogueEntry {
   trigger: string;
   why: string;
   fix: string[];
-  /** `kerno chaos` scenario that induces the condition; null when none exists. */
-  pairsWith: string | null;
   description: string;
   /** The threshold keys the rule reads, with the values in effect. */
   thresholds: Record<string, number>;
@@ -29,7 +27,6 @@ function entry(rule: AnyRule, thresholds: Thresholds): RuleCatalogueEntry {
     trigger: rule.doc?.trigger(thresholds) ?? rule.description,
     why: rule.doc?.why ?? '',
     fix: [...(rule.doc?.fix ?? [])],
-    pairsWith: rule.doc?.chaos ?? null,
     description: rule.description,
     thresholds: used,
   };
@@ -59,12 +56,3 @@ export function suggestRules(input: string): string[] {
   if (q === '') return ALL_RULES.map((r) => r.id);
   return ALL_RULES.filter((r) => r.id.includes(q) || q.includes(r.id.split('_')[0]!)).map((r) => r.id);
 }
-
-/** Chaos scenario → the rules it must make fire (for `kerno chaos` and the induce-to-detect tests). */
-export const CHAOS_PAIRS: Readonly<Record<string, readonly string[]>> = Object.freeze(
-  ALL_RULES.reduce<Record<string, string[]>>((acc, r) => {
-    const s = r.doc?.chaos;
-    if (s !== undefined) (acc[s] ??= []).push(r.id);
-    return acc;
-  }, {}),
-);

@@ -20,7 +20,6 @@ export const cpuPressureStall: Rule<T> = {
   description: 'Runnable tasks spend a large share of the window waiting for a CPU.',
   defaults: pickThresholds('psi_cpu_some_warning_pct', 'psi_cpu_some_critical_pct'),
   doc: {
-    chaos: 'cpu',
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
       `cpu PSI "some" ≥ ${formatPct(t.psi_cpu_some_warning_pct)} of the window (WARNING) or ≥ ${formatPct(t.psi_cpu_some_critical_pct)} (CRITICAL)`,

@@ -28,7 +28,6 @@ export const diskIoBottleneck: Rule<T> = {
       'pidstat -d 1 5   # which processes write the most',
       'batch or make fsync asynchronous, or move the workload to faster storage',
     ],
-    chaos: 'disk-sat',
   },
   evaluate(signals, t) {
     const disk = signals.disk;

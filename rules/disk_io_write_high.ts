@@ -18,7 +18,6 @@ export const diskIoWriteHigh: Rule<T> = {
   description: 'Write latency at a block device reached the critical level.',
   defaults: pickThresholds('disk_p99_critical_ns', 'disk_min_slow_ios'),
   doc: {
-    chaos: 'slow-disk',
     severity: 'CRITICAL',
     trigger: (t) =>
       `a device's write p99 ≥ ${formatNs(t.disk_p99_critical_ns)}, with at least ${t.disk_min_slow_ios} writes that slow`,

@@ -15,7 +15,7 @@
 // original fell back to a guessed 65 536 limit and a window delta; an ETA built on a guess is worse than
 // none, so unknown or unlimited limits give no ETA. A process that will hit its limit within
 // `fd_eta_critical_ns` (or already has) is CRITICAL: from then on every open/accept fails with EMFILE.
-import type { FdEntry } from '../src/signals.js';
+import type { FdEntry } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatEta, formatNs, formatRate } from '../src/doctor/format.js';
@@ -45,7 +45,6 @@ export const fdLeak: Rule<T> = {
       "lsof -p <pid> | awk 'NR>1 {print $5}' | sort | uniq -c | sort -rn   # what kind of descriptor leaks",
       'close what you open on every path (response bodies, files in error branches)',
     ],
-    chaos: 'fd-leak',
   },
   evaluate(signals, t) {
     const fd = signals.fd;

@@ -31,7 +31,6 @@ export const ioPressureStall: Rule<T> = {
       'iostat -x 1 5   # which device: r_await/w_await, aqu-sz, %util',
       'pidstat -d 1 5   # which processes do the I/O',
     ],
-    chaos: 'disk-sat',
   },
   evaluate(signals, t) {
     const io = signals.pressure?.io;

@@ -1,6 +1,6 @@
 // kernel_oops — the kernel oopsed (Oops, BUG, general protection fault) during the window or earlier this
 // boot (rules/lib/kernel.ts: how the kernel-health rules read Signals.kernel and judge severity).
-import type { Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals/types.js';
 import type { Finding, Rule, Severity } from '../src/doctor/types.js';
 import { formatCount } from '../src/doctor/format.js';
 import { base, DMESG, DRAIN, evidenceFor, messagesOf, withTask, type NoThresholds } from './lib/kernel.js';

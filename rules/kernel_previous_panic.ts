@@ -1,6 +1,6 @@
 // kernel_previous_panic — pstore holds the kernel log of a previous crash (panic or oops before the last
 // reboot).
-import type { Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals/types.js';
 import type { Rule } from '../src/doctor/types.js';
 import { base, type NoThresholds } from './lib/kernel.js';
 

@@ -1,6 +1,6 @@
 // kernel_taint — the kernel is tainted (/proc/sys/kernel/tainted is not 0); the severity is that of its
 // worst flag. D and W are left to kernel_oops / kernel_warning when their counters are available.
-import type { Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals/types.js';
 import { SEVERITY_RANK, type Rule, type Severity } from '../src/doctor/types.js';
 import { base, DMESG, type NoThresholds } from './lib/kernel.js';
 

@@ -1,6 +1,6 @@
 // kernel_warning — the kernel issued a WARNING (a failed internal self-check) during the window or earlier
 // this boot.
-import type { Signals } from '../src/signals.js';
+import type { Signals } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { formatCount } from '../src/doctor/format.js';
 import { base, DMESG, evidenceFor, messagesOf, withTask, type NoThresholds } from './lib/kernel.js';

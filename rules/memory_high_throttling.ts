@@ -7,7 +7,7 @@
 // container at its limit trims clean page cache at tens per second; `cgroup_memory_failcnt_per_sec`
 // defaults to 100/s, where allocations are continuously stalled in reclaim. WARNING only: throttling is
 // slowness, not loss (memory_limit_pressure covers the OOM side).
-import type { CgroupMemoryEntry } from '../src/signals.js';
+import type { CgroupMemoryEntry } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatBytes, formatCount, formatPct, formatRate } from '../src/doctor/format.js';
@@ -27,7 +27,6 @@ export const memoryHighThrottling: Rule<T> = {
     'A cgroup keeps hitting its memory.high (v2) or limit (v1 failcnt) and is throttled into reclaim.',
   defaults: pickThresholds('cgroup_memory_high_events_per_sec', 'cgroup_memory_failcnt_per_sec'),
   doc: {
-    chaos: 'memory-stall',
     severity: 'WARNING',
     trigger: (t) =>
       `cgroup v2 memory.events "high" grows ≥ ${formatRate(t.cgroup_memory_high_events_per_sec)}, or cgroup v1 ` +

@@ -7,7 +7,7 @@
 // CRITICAL only, which hid "85 % and 30 s from the limit"); slower growth extrapolated from one window is
 // not a forecast. Caveat: current usage includes page cache, which the kernel reclaims at the limit, so
 // the fix steps show how much of it is reclaimable.
-import type { CgroupMemoryEntry } from '../src/signals.js';
+import type { CgroupMemoryEntry } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import {
@@ -64,7 +64,6 @@ export const memoryLimitPressure: Rule<T> = {
       "grep -E '^(anon|file|inactive_file) ' <cgroup>/memory.stat   # how much is reclaimable cache",
       'raise the limit (kubectl resources.limits.memory, systemctl set-property <unit> MemoryMax=…) or heap-profile the workload',
     ],
-    chaos: 'cgroup-memory',
   },
   evaluate(signals, t) {
     const cm = signals.cgroupMemory;

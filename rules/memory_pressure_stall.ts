@@ -10,7 +10,7 @@
 // without much full is one task thrashing while others still run: WARNING.
 //
 // Findings: one for the host (subject "") and one per cgroup v2 container with PSI data (subject = path).
-import type { PsiWindow } from '../src/signals.js';
+import type { PsiWindow } from '../src/signals/types.js';
 import type { Finding, Rule, Severity } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatBytes, formatPct } from '../src/doctor/format.js';
@@ -80,7 +80,6 @@ export const memoryPressureStall: Rule<T> = {
       "grep -E 'pgmajfault|pswpin|pswpout|workingset_refault' /proc/vmstat   # thrashing shows as refaults",
       'ps aux --sort=-rss | head -15; reduce the working set or add memory',
     ],
-    chaos: 'memory-stall',
   },
   evaluate(signals, t) {
     const out: Finding[] = [];

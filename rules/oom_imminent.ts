@@ -21,7 +21,6 @@ export const oomImminent: Rule<T> = {
   description: 'Host memory is nearly exhausted and still growing: the OOM killer is next.',
   defaults: pickThresholds('oom_memory_pct', 'oom_memory_critical_pct', 'oom_min_growth_bytes_per_sec'),
   doc: {
-    chaos: 'host-memory',
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
       `host memory used ≥ ${formatPct(t.oom_memory_pct)} and growing ≥ ${formatByteRate(t.oom_min_growth_bytes_per_sec)} ` +

@@ -4,7 +4,7 @@
 // crash-looping container killed twenty times is one problem with a count, not twenty findings. RSS and
 // total VM come from the kill event itself (the original always reported 0). When the cgroup-memory
 // collector knows the victim's cgroup, the finding uses its version, limit and workload name.
-import type { OomEvent } from '../src/signals.js';
+import type { OomEvent } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { formatBytes, formatCount, formatPct } from '../src/doctor/format.js';
 import {
@@ -48,7 +48,6 @@ export const oomKillOccurred: Rule<Record<never, number>> = {
       'cat /proc/<pid-of-the-restarted-process>/cgroup   # which limit applies',
       'raise the memory limit, or find the leak with a heap profile (valgrind --tool=massif, pprof, node --heap-prof)',
     ],
-    chaos: 'oom-kill',
   },
   evaluate(signals) {
     const oom = signals.oom;

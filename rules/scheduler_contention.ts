@@ -40,7 +40,6 @@ export const schedulerContention: Rule<T> = {
       'mpstat -P ALL 1 5   # %steal > 0 on a VM means the hypervisor takes the CPU',
       'fewer busy threads, more CPUs, or a cgroup cpu.max/CPU quota for the noisy neighbour',
     ],
-    chaos: 'cpu',
   },
   evaluate(signals, t) {
     const sched = signals.sched;

@@ -16,7 +16,7 @@
 // fail: a broken dependency (CRITICAL). Below 5 %, a busy server's normal churn (clients hanging up: EPIPE,
 // ECONNRESET) dominates. Other-class errors need ≥ `syscall_error_other_pct` (50 %) at ≥
 // `syscall_error_other_min_per_sec` (100/s): half of all calls failing, fast, whatever the errno means.
-import { OTHER_COMM, type SyscallEntry } from '../src/signals.js';
+import { OTHER_COMM, type SyscallEntry } from '../src/signals/types.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatPct, formatRate } from '../src/doctor/format.js';
@@ -113,7 +113,6 @@ export const syscallErrorRate: Rule<T> = {
       'strace -f -Z -e trace=<syscall> -p "$(pgrep -d, -x <comm>)"   # -Z: failing calls only, with the path/address',
       'the errno says where to look: ECONNREFUSED dependency down, ENOSPC disk full, EACCES/EPERM permission or LSM, EMFILE fd limit',
     ],
-    chaos: 'syscall-errors',
   },
   evaluate(signals, t) {
     const sc = signals.syscall;

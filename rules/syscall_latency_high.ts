@@ -6,7 +6,7 @@
 // real and a slow syscall may hide there when many processes are busy; only its fix steps cannot name a
 // process. Each pair also needs `syscall_min_slow_calls` calls at or above the threshold (a lower bound
 // from its percentiles): a p99 over eight calls is the maximum, so one slow call would otherwise fire.
-import { OTHER_COMM, type SyscallEntry } from '../src/signals.js';
+import { OTHER_COMM, type SyscallEntry } from '../src/signals/types.js';
 import type { Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatNs } from '../src/doctor/format.js';
@@ -29,7 +29,6 @@ export const syscallLatencyHigh: Rule<T> = {
   description: 'Non-blocking syscalls of a process take long to complete.',
   defaults: pickThresholds('syscall_p99_warning_ns', 'syscall_p99_critical_ns', 'syscall_min_slow_calls'),
   doc: {
-    chaos: 'slow-io',
     severity: 'WARNING, CRITICAL',
     trigger: (t) =>
       `a (syscall, process) p99 ≥ ${formatNs(t.syscall_p99_warning_ns)} (WARNING) or ≥ ${formatNs(t.syscall_p99_critical_ns)} ` +

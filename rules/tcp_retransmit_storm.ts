@@ -11,7 +11,7 @@
 // link is diluted to nothing by a busy healthy host namespace in a host-wide sum. One finding per
 // suffering namespace (at most MAX_NAMESPACES), naming it; if none crosses the bar on its own but the sum
 // over all namespaces does (loss spread thinly over many small ones), one host-wide finding.
-import type { TcpConnection, TcpNamespace, TcpSignals } from '../src/signals.js';
+import type { TcpConnection, TcpNamespace, TcpSignals } from '../src/signals/types.js';
 import type { Finding, Rule } from '../src/doctor/types.js';
 import { pickThresholds, type Thresholds } from '../src/doctor/thresholds.js';
 import { formatCount, formatPct } from '../src/doctor/format.js';
@@ -106,7 +106,6 @@ export const tcpRetransmitStorm: Rule<T> = {
       'mtr -rwc 100 <peer>   # locate the loss on the path',
       NSTAT,
     ],
-    chaos: 'tcp-loss',
   },
   evaluate(signals, t) {
     const tcp = signals.tcp;

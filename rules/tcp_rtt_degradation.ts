@@ -23,7 +23,6 @@ export const tcpRttDegradation: Rule<T> = {
   description: 'TCP round-trip times are high: a congested or long network path, or a slow peer.',
   defaults: pickThresholds('tcp_rtt_p99_warning_ns', 'tcp_rtt_min_slow_samples'),
   doc: {
-    chaos: 'tcp-rtt',
     severity: 'WARNING',
     trigger: (t) =>
       `TCP smoothed-RTT p99 ≥ ${formatNs(t.tcp_rtt_p99_warning_ns)}, with at least ${t.tcp_rtt_min_slow_samples} samples that high`,

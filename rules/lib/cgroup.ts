@@ -1,4 +1,4 @@
-import type { CgroupMemoryEntry, CgroupMemorySignals } from '../../src/signals.js';
+import type { CgroupMemoryEntry, CgroupMemorySignals } from '../../src/signals/types.js';
 import { formatBytes } from '../../src/doctor/format.js';
 import { sh } from './shell.js';
 

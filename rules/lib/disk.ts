@@ -1,4 +1,4 @@
-import type { DiskDevice, DiskSignals, Percentiles, PressureSignals } from '../../src/signals.js';
+import type { DiskDevice, DiskSignals, Percentiles, PressureSignals } from '../../src/signals/types.js';
 import { formatCount, formatNs, formatPct } from '../../src/doctor/format.js';
 import { deviceLabel, deviceSubject } from './subjects.js';
 

@@ -7,7 +7,7 @@
 // held (critical); a soft/hard lockup or a machine check means a CPU or the hardware misbehaved (critical);
 // a hung task, an RCU stall or a WARN is a warning; taint flags that only describe how the kernel was built
 // or which modules were loaded (proprietary, out-of-tree, unsigned, livepatch …) are info at most.
-import type { KernelHealthSignals, KernelMessage, Signals } from '../../src/signals.js';
+import type { KernelHealthSignals, KernelMessage, Signals } from '../../src/signals/types.js';
 import type { Finding, Rule, Severity } from '../../src/doctor/types.js';
 import { formatCount } from '../../src/doctor/format.js';
 import { processSubject } from './subjects.js';

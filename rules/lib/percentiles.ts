@@ -1,4 +1,4 @@
-import type { Percentiles } from '../../src/signals.js';
+import type { Percentiles } from '../../src/signals/types.js';
 
 // A p99 over a handful of samples is just the maximum: one slow call. Latency rules therefore also ask how
 // many samples were at least as slow as the threshold. The histogram keeps no per-sample data, but each

@@ -1,4 +1,4 @@
-import type { PsiWindow } from '../../src/signals.js';
+import type { PsiWindow } from '../../src/signals/types.js';
 import { formatNs, formatPct } from '../../src/doctor/format.js';
 
 /** "some 41% (12.3s), full 23% (6.9s) of the window; kernel avg10 some 38.2%, full 20.1%" */

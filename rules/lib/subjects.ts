@@ -1,4 +1,4 @@
-import type { DiskDevice, TcpConnection } from '../../src/signals.js';
+import type { DiskDevice, TcpConnection } from '../../src/signals/types.js';
 
 // Finding subjects double as dedupe keys (one finding per rule per subject) and as the "what" a reader
 // scans for, so each kind has exactly one spelling.

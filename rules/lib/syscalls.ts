@@ -1,4 +1,4 @@
-import type { ErrnoCount, SyscallEntry } from '../../src/signals.js';
+import type { ErrnoCount, SyscallEntry } from '../../src/signals/types.js';
 
 /**
  * The syscall rules' one policy on waiting: a syscall that blocks by nature (the collector's `blocking`

@@ -1,4 +1,4 @@
-import type { TcpConnection, TcpNamespace } from '../../src/signals.js';
+import type { TcpConnection, TcpNamespace } from '../../src/signals/types.js';
 import { formatCount, formatNs } from '../../src/doctor/format.js';
 import { connectionSubject } from './subjects.js';
 

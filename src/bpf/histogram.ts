@@ -8,7 +8,7 @@
 // reported percentile is within 6.25 % of the true sample at that rank (the issue asks ≤ 10 %; the
 // original's log2 buckets were ±50 %). Values below 64 ns are reported as 32 ns: sub-64 ns syscall
 // latencies are below what the tracing itself costs, so no rule depends on them.
-import type { Percentiles } from '../signals.js';
+import type { Percentiles } from '../signals/types.js';
 import { defineLayout } from './layout.js';
 
 export const HIST_SLOTS = 272;

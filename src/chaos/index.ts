@@ -3,7 +3,8 @@
 // stops the workloads and removes everything the run created.
 import { cleanupStale } from './cleanup.js';
 import { detectHostFacts } from './host.js';
-import { formatDuration, validateOptions } from './options.js';
+import { formatDuration } from '../util/duration.js';
+import { validateOptions } from './options.js';
 import { expectedGroups, getScenario, SCENARIOS } from './registry.js';
 import { ChaosSession } from './session.js';
 import { ensureWorkerBinary } from './worker.js';
@@ -28,14 +29,8 @@ export type {
 } from './types.js';
 export { INDUCERS } from './types.js';
 export type { CleanupReport } from './cleanup.js';
-export { SCENARIO_EXPECT, SCENARIO_RULES, getScenario } from './registry.js';
-export {
-  DEFAULT_DURATION_NS,
-  DEFAULT_INTENSITY,
-  parseInducer,
-  parseIntensity,
-  formatDuration,
-} from './options.js';
+export { SCENARIO_EXPECT, SCENARIO_RULES, getScenario, scenariosForRule } from './registry.js';
+export { DEFAULT_DURATION_NS, DEFAULT_INTENSITY, parseInducer, parseIntensity } from './options.js';
 export { cleanupStale } from './cleanup.js';
 
 export interface ScenarioInfo {

@@ -1,4 +1,5 @@
 // Option parsing and the small formatting helpers the plans and logs share.
+import { formatDuration } from '../util/duration.js';
 import { INDUCERS, type ChaosOptions, type Inducer, type Intensity } from './types.js';
 
 const NS_PER_MS = 1_000_000;
@@ -43,7 +44,7 @@ export function validateOptions(opts: ChaosOptions): ChaosOptions {
   const inducer = opts.inducer ?? 'kerno-worker';
   if (!Number.isFinite(durationNs) || durationNs < MIN_DURATION_NS || durationNs > MAX_DURATION_NS) {
     throw new Error(
-      `invalid chaos duration ${formatDuration(durationNs)}: must be between ${formatDuration(MIN_DURATION_NS)} ` +
+      `invalid chaos duration ${Number.isFinite(durationNs) ? formatDuration(durationNs) : String(durationNs)}: must be between ${formatDuration(MIN_DURATION_NS)} ` +
         `and ${formatDuration(MAX_DURATION_NS)}`,
     );
   }
@@ -59,24 +60,6 @@ export function validateOptions(opts: ChaosOptions): ChaosOptions {
 /** Picks the value for an intensity from a low/medium/high table. */
 export function byIntensity<T>(intensity: Intensity, table: Record<Intensity, T>): T {
   return table[intensity];
-}
-
-/** 30s, 1m30s, 500ms, 1.5s. */
-export function formatDuration(ns: number): string {
-  if (!Number.isFinite(ns)) return String(ns);
-  if (ns < NS_PER_S) return `${Math.round(ns / NS_PER_MS)}ms`;
-  const totalS = ns / NS_PER_S;
-  if (totalS < 60) return `${Number.isInteger(totalS) ? totalS : totalS.toFixed(1)}s`;
-  const m = Math.floor(totalS / 60);
-  const s = Math.round(totalS - m * 60);
-  return s === 0 ? `${m}m` : `${m}m${s}s`;
-}
-
-export function formatBytes(bytes: number): string {
-  const mib = bytes / (1024 * 1024);
-  if (mib >= 1024) return `${+(mib / 1024).toFixed(1)} GiB`;
-  if (mib >= 1) return `${+mib.toFixed(1)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
 }
 
 export const MiB = 1024 * 1024;

@@ -41,6 +41,14 @@ export const SCENARIO_EXPECT: Readonly<Record<string, readonly (readonly string[
   Object.fromEntries(SCENARIOS.map((s) => [s.name, expectedGroups(s)])),
 );
 
+/**
+ * The scenarios that induce a rule, in registry order: the one built for it first, cascade (last in the
+ * registry) after. Scenarios declare their rules; this is the rule → scenario side, derived.
+ */
+export function scenariosForRule(ruleId: string): string[] {
+  return SCENARIOS.filter((s) => s.rules.includes(ruleId)).map((s) => s.name);
+}
+
 export function expectedGroups(s: Scenario): readonly (readonly string[])[] {
   return s.expect ?? s.rules.map((r) => [r]);
 }

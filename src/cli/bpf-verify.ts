@@ -14,7 +14,7 @@ import { toBpfError, type BpfError } from '../bpf/errors.js';
 import { parseDuration } from '../util/duration.js';
 import { sleepUntilAborted } from '../util/sleep.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
-import { classifyError } from '../runtime/hints.js';
+import { classifyError } from '../runtime/classify-error.js';
 import { VERSION } from '../version.js';
 import { UsageError, type CliIO } from './io.js';
 

@@ -6,7 +6,6 @@ import { Command, Option } from 'commander';
 import {
   cleanupStale,
   describeScenario,
-  formatDuration,
   formatExpectation,
   getScenario,
   listScenarios,
@@ -18,7 +17,7 @@ import {
   type ScenarioResult,
 } from '../chaos/index.js';
 import { MAX_DURATION_NS, MIN_DURATION_NS } from '../chaos/options.js';
-import { formatDuration as formatNs, parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 import { commandContext, ExitError, type GlobalOptions } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
@@ -141,7 +140,7 @@ function parseChaosOptions(opts: ChaosFlags): ChaosOptions {
   }
   if (durationNs < MIN_DURATION_NS || durationNs > MAX_DURATION_NS) {
     throw new UsageError(
-      `--duration: must be between ${formatNs(MIN_DURATION_NS)} and ${formatNs(MAX_DURATION_NS)}, got "${opts.duration}"`,
+      `--duration: must be between ${formatDuration(MIN_DURATION_NS)} and ${formatDuration(MAX_DURATION_NS)}, got "${opts.duration}"`,
     );
   }
   return { durationNs, intensity, inducer };
@@ -175,7 +174,7 @@ async function induce(name: string, options: ChaosOptions, cmd: Command, io: Cli
     );
   }
   const how = result.aborted ? ' (interrupted; everything it created was removed)' : '';
-  say(`==> chaos: ${name} finished in ${formatDuration(result.elapsedNs)}${how}`);
+  say(`==> chaos: ${name} finished in ${formatDuration(result.elapsedNs, { significant: 3 })}${how}`);
   return EXIT.OK;
 }
 

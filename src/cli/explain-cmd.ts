@@ -3,7 +3,7 @@
 // it (reference §1.8). Free-text explanations need an AI model, which kerno deliberately does not ship.
 import { Command, Option } from 'commander';
 import { explainRule, ruleCatalogue, suggestRules, type RuleCatalogueEntry } from '../../rules/catalogue.js';
-import { SCENARIO_RULES } from '../chaos/index.js';
+import { scenariosForRule } from '../chaos/index.js';
 import { envName } from '../config/index.js';
 import { wrap } from '../render/plain/layout.js';
 import { makePalette } from '../render/plain/palette.js';
@@ -86,17 +86,12 @@ export function unknownRuleMessage(id: string): string {
   return `unknown rule "${id}"${hint} (kerno explain --rule lists all rules)`;
 }
 
-/** The scenarios that induce a rule: its documented pairing first, then any other scenario targeting it. */
-export function scenariosFor(entry: RuleCatalogueEntry): string[] {
-  const out = entry.pairsWith ? [entry.pairsWith] : [];
-  for (const [scenario, rules] of Object.entries(SCENARIO_RULES)) {
-    if (rules.includes(entry.id) && !out.includes(scenario)) out.push(scenario);
-  }
-  return out;
-}
-
-function withScenarios(entry: RuleCatalogueEntry): RuleCatalogueEntry & { chaosScenarios: string[] } {
-  return { ...entry, chaosScenarios: scenariosFor(entry) };
+/** The JSON shape of `kerno explain --json`: pairsWith is the scenario built for the rule (null if none). */
+function withScenarios(
+  entry: RuleCatalogueEntry,
+): RuleCatalogueEntry & { pairsWith: string | null; chaosScenarios: string[] } {
+  const chaosScenarios = scenariosForRule(entry.id);
+  return { ...entry, pairsWith: chaosScenarios[0] ?? null, chaosScenarios };
 }
 
 /** A threshold value in its unit: *_ns as a duration, *_bytes* in MiB, anything else as is. */
@@ -142,7 +137,7 @@ export function renderRule(entry: RuleCatalogueEntry, opts: { color: boolean; wi
       'FIX',
       entry.fix.map((f, i) => `${i + 1}. ${f}`),
     );
-  const scenarios = scenariosFor(entry);
+  const scenarios = scenariosForRule(entry.id);
   field(
     'PAIRS WITH',
     scenarios.length > 0

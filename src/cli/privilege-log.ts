@@ -1,7 +1,7 @@
 // Without BPF privileges every BPF collector fails the same way. `kerno doctor` says so once on stderr and
 // the report's coverage section lists each collector with its hint, so the per-collector "permission denied"
 // warnings would only repeat that line seven times: they are demoted to debug (still shown with -v).
-import type { LogFields, Logger, LogLevel } from '../runtime/log.js';
+import { loggerFrom, type LogFields, type Logger, type LogLevel } from '../runtime/log.js';
 
 const DENIED = /\b(EPERM|EACCES)\b|operation not permitted|permission denied/i;
 
@@ -13,13 +13,9 @@ export function isPermissionFailure(fields: LogFields | undefined): boolean {
 export function demotePermissionWarnings(logger: Logger): Logger {
   const log = (level: LogLevel, msg: string, fields?: LogFields): void =>
     logger.log(level === 'warn' && isPermissionFailure(fields) ? 'debug' : level, msg, fields);
-  return {
-    level: logger.level,
+  return loggerFrom(
+    () => logger.level,
     log,
-    debug: (msg, fields) => log('debug', msg, fields),
-    info: (msg, fields) => log('info', msg, fields),
-    warn: (msg, fields) => log('warn', msg, fields),
-    error: (msg, fields) => log('error', msg, fields),
-    child: (fields) => demotePermissionWarnings(logger.child(fields)),
-  };
+    (fields) => demotePermissionWarnings(logger.child(fields)),
+  );
 }

@@ -7,7 +7,7 @@
 // the `maxEntries` (256) fullest cgroups by used%. Rates are deltas between a cgroup's first sample in the
 // window and the snapshot's sample.
 
-import type { CgroupMemoryEntry, CgroupMemorySignals, SignalsPart } from '../signals.js';
+import type { CgroupMemoryEntry, CgroupMemorySignals, SignalsPart } from '../signals/types.js';
 import { identifyCgroup, type PodLookup } from './procfs/cgroup-paths.js';
 import { findMemoryHierarchies, type MemoryHierarchy } from './procfs/cgroup-mounts.js';
 import { readMemorySample, readOwnLimit, type CgroupMemorySample } from './procfs/cgroup-memory-files.js';

@@ -2,7 +2,7 @@
 // in-kernel histograms filled by bpf/disk.bpf.c (block_rq_issue / block_rq_complete).
 import { readFile } from 'node:fs/promises';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
-import type { DiskDevice, Percentiles, SignalsPart } from '../signals.js';
+import type { DiskDevice, Percentiles, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';

@@ -2,7 +2,7 @@
 // sys_exit), plus the current descriptor count and soft limit from /proc for the top processes — the
 // headroom the fd_leak rule turns into an ETA.
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
-import type { FdEntry, SignalsPart } from '../signals.js';
+import type { FdEntry, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readComms, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';

@@ -8,7 +8,7 @@
 // Finished reports go through one EventStream (the `events` config: size, drop policy, WARNING sampling).
 
 import type { Collector, CollectorContext, CollectorFactory, CollectorStats } from './types.js';
-import type { KernelHealthSignals, KernelMessage, SignalsPart } from '../signals.js';
+import type { KernelHealthSignals, KernelMessage, SignalsPart } from '../signals/types.js';
 import { counterDelta, readKernelCounters, type CounterPaths, type KernelCounters } from './kmsg/counters.js';
 import { KmsgReader, KMSG_PATH } from './kmsg/reader.js';
 import { parseKmsgRecord } from '../kernel-log/record.js';

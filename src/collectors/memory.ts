@@ -2,7 +2,7 @@
 // snapshot; growth is used-bytes change from the window's first poll to its last. Memory PSI for the window
 // comes from the `total` counter of /proc/pressure/memory read at start and at snapshot.
 
-import type { MemorySignals, SignalsPart } from '../signals.js';
+import type { MemorySignals, SignalsPart } from '../signals/types.js';
 import { MEMINFO_PATH, readMeminfo, usedBytes, type Meminfo } from './procfs/meminfo.js';
 import { psiPath, psiWindow, readPsi, type PsiStats } from './procfs/psi.js';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';

@@ -9,7 +9,7 @@ import {
   type CollectorStats,
   type MetricFamily,
 } from './types.js';
-import type { OomEvent, SignalsPart } from '../signals.js';
+import type { OomEvent, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';

@@ -3,7 +3,7 @@
 // start (or reset) and snapshot, as a percentage of the elapsed time.
 
 import { access } from 'node:fs/promises';
-import type { PressureSignals, SignalsPart } from '../signals.js';
+import type { PressureSignals, SignalsPart } from '../signals/types.js';
 import { PSI_DIR, psiWindow, readPsi, type PsiResource, type PsiStats } from './procfs/psi.js';
 import { UnsupportedError } from './procfs/unsupported.js';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';

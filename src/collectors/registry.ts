@@ -1,7 +1,7 @@
 // The collector table (like prom-client's defaultMetrics): every signal kerno knows, its factory, whether
 // it needs BPF, and the /metrics families it reports. Adding a signal = a row here plus its module.
 import type { CollectorFactory, MetricFamily } from './types.js';
-import type { CollectorName } from '../signals.js';
+import type { CollectorName } from '../signals/types.js';
 import { SYSCALL_FAMILIES, SyscallCollector } from './syscall/index.js';
 import { TCP_FAMILIES, TcpCollector } from './tcp.js';
 import { FD_FAMILIES, FdCollector } from './fd.js';

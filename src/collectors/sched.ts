@@ -1,7 +1,7 @@
 // sched collector: run-queue delay (runnable → running) host-wide and per process, from in-kernel
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
-import type { SchedDelayed, SignalsPart } from '../signals.js';
+import type { SchedDelayed, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';

@@ -11,7 +11,7 @@
 // pod's traffic invisible: on a Kubernetes node each pod is its own namespace.
 import { isIPv4 } from 'node:net';
 import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
-import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals.js';
+import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';

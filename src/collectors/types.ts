@@ -1,4 +1,4 @@
-import type { SignalsPart } from '../signals.js';
+import type { SignalsPart } from '../signals/types.js';
 import type { Histogram } from '../bpf/histogram.js';
 import type { DropCounts } from '../events/stream.js';
 

@@ -7,9 +7,9 @@ export {
   ConfigSchema,
   CONFIG_KEYS,
   defaultConfig,
-  FAILURE_POLICIES,
   LOG_FORMATS,
   LOG_LEVELS,
   OUTPUT_FORMATS,
 } from './schema.js';
-export type { Config, FailurePolicy, LogFormat, LogLevel, OutputFormat, Thresholds } from './schema.js';
+export { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES, type FailurePolicy } from './failure-policy.js';
+export type { Config, LogFormat, LogLevel, OutputFormat, Thresholds } from './schema.js';

@@ -1,6 +1,7 @@
 /** Turning the config's "auto" and "default" choices into concrete ones; callers supply the facts (TTY). */
-import type { CollectorName } from '../signals.js';
-import type { Config, FailurePolicy, LogFormat, OutputFormat } from './schema.js';
+import type { CollectorName } from '../signals/types.js';
+import type { FailurePolicy } from './failure-policy.js';
+import type { Config, LogFormat, OutputFormat } from './schema.js';
 
 /** `auto` renders pretty (Ink) on a terminal and plain text when stdout is piped or redirected. */
 export function resolveOutput(output: OutputFormat, stdoutIsTTY: boolean): Exclude<OutputFormat, 'auto'> {

@@ -8,8 +8,10 @@ import { isIP } from 'node:net';
 // here: the `z` object would drag in every locale and the JSON-schema tools (~550 KB, ~14 ms per start).
 import * as z from 'zod';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../doctor/thresholds.js';
-import { COLLECTOR_NAMES, type CollectorName } from '../signals.js';
+import { COLLECTOR_NAMES, type CollectorName } from '../signals/types.js';
 import { DurationParseError, formatDuration, parseDuration } from '../util/duration.js';
+import { HTTP_LISTEN, listenAddressProblem, NETCONSOLE_LISTEN } from '../util/listen-address.js';
+import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES, type FailurePolicy } from './failure-policy.js';
 
 // Configuration is parsed once per process: compiling zod's object fast paths (new Function) costs more
 // than it saves (loadConfig ~9 → ~5.5 ms, bundled). zod is used for nothing else in kerno.
@@ -18,13 +20,11 @@ z.config({ jitless: true });
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
 export const OUTPUT_FORMATS = ['auto', 'pretty', 'plain', 'json', 'md'] as const;
-export const FAILURE_POLICIES = ['restart', 'isolate', 'fail_fast'] as const;
 export const DROP_POLICIES = ['oldest', 'newest'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 export type DropPolicy = (typeof DROP_POLICIES)[number];
 export type { Thresholds };
 
@@ -199,29 +199,8 @@ function section<T extends z.core.$ZodLooseShape>(shape: T) {
 // ---------------------------------------------------------------------------------------------------------
 // Value checks shared by several keys.
 
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
-
-function hostPortProblem(s: string): string | null {
-  const m = HOST_PORT.exec(s);
-  if (!m || Number(m[2]) > 65535) return 'expected host:port, e.g. "127.0.0.1:9090"';
-  return listenHostProblem((m[1] as string).replace(/^\[(.*)\]$/, '$1'));
-}
-
-/**
- * A listen address is never resolved through DNS (a typo such as 256.1.1.1 sent a query off the host): an
- * IP literal, localhost, or nothing (every interface).
- */
-function listenHostProblem(host: string): string | null {
-  if (host === '' || host === 'localhost' || isIP(host) !== 0) return null;
-  return `"${host}" is not an IP address (listen addresses are not resolved through DNS: use an IP, localhost, or :port for every interface)`;
-}
-
-function udpListenProblem(s: string): string | null {
-  const rest = s.startsWith('udp://') ? s.slice('udp://'.length) : null;
-  return rest !== null && hostPortProblem(rest) === null
-    ? null
-    : 'expected udp://host:port, e.g. "udp://0.0.0.0:6666"';
-}
+const hostPortProblem = (s: string): string | null => listenAddressProblem(s, HTTP_LISTEN);
+const udpListenProblem = (s: string): string | null => listenAddressProblem(s, NETCONSOLE_LISTEN);
 
 function httpUrlProblem(s: string): string | null {
   if (!URL.canParse(s)) return 'expected an http(s) URL';
@@ -293,7 +272,7 @@ export const ConfigSchema = section({
     stop_timeout: duration('2s', { min: 1 }),
     start_timeout: duration('10s', { min: 1 }),
     failure_policy: section({
-      default: leaf('string', oneOf(FAILURE_POLICIES).default('restart')),
+      default: leaf('string', oneOf(FAILURE_POLICIES).default(DEFAULT_FAILURE_POLICY)),
       overrides: section(overridesShape),
     }),
   }),

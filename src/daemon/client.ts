@@ -11,8 +11,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import reportSchemaJson from '../../docs/report.schema.json' with { type: 'json' };
-import { SCHEMA_VERSION } from '../signals.js';
+import { SCHEMA_VERSION } from '../signals/types.js';
 import type { Report } from '../doctor/types.js';
+import { formatBytes } from '../util/bytes.js';
 
 export type DaemonClientErrorKind =
   | 'bad_url'
@@ -218,10 +219,6 @@ function get(
     });
     req.end();
   });
-}
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
 export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}): Promise<Report> {

@@ -19,6 +19,7 @@ import type { AnyRule, Report } from '../doctor/types.js';
 import { renderJson } from '../render/json.js';
 import { Collection } from '../runtime/collection.js';
 import type { Logger, LogFormat } from '../runtime/log.js';
+import { HTTP_LISTEN, parseListenAddress } from '../util/listen-address.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
 import { VERSION } from '../version.js';
 import { BearerAuth, TokenFileError } from './auth.js';
@@ -29,7 +30,7 @@ import { healthz, readyz, type DaemonPhase, type HealthState } from './health.js
 import { panicsHandler, startPanicReceiver, type PanicReceiver } from './panics.js';
 import { createReloadableLogger } from './reloadable-logger.js';
 import { diffConfig, effectiveConfig } from './reload.js';
-import { DaemonServer, json, parseListenAddress, urlOf, type HttpReply, type Route } from './server.js';
+import { DaemonServer, json, urlOf, type HttpReply, type Route } from './server.js';
 
 /** What the daemon needs from a Collection (tests pass a double; the kernel is never mocked in kernel tests). */
 export interface DaemonCollection extends MetricsSource, DiagnosisSource {
@@ -207,7 +208,7 @@ export async function runDaemon(opts: DaemonOptions, io: DaemonIO): Promise<Daem
   let url: string;
   let port: number;
   try {
-    const addr = await server.listen(parseListenAddress(config.daemon.listen));
+    const addr = await server.listen(parseListenAddress(config.daemon.listen, HTTP_LISTEN));
     url = urlOf(addr);
     port = addr.port;
     if (!auth.enabled && !isLoopback(addr.address))

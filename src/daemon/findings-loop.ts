@@ -9,7 +9,7 @@ import { buildReport, evaluateDetailed, type Evaluation } from '../doctor/engine
 import type { Thresholds } from '../doctor/thresholds.js';
 import type { AnyRule, Report } from '../doctor/types.js';
 import type { Logger } from '../runtime/log.js';
-import type { Signals } from '../signals.js';
+import type { Signals } from '../signals/types.js';
 import { sleepUntilAborted } from '../util/sleep.js';
 
 export interface DiagnosisSource {

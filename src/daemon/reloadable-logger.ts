@@ -2,7 +2,14 @@
 // every collector got their loggers at construction, so instead of swapping loggers the daemon swaps the
 // sink behind them: every logger derived from this one (child()) writes through the current root.
 
-import { createLogger, type LogFields, type Logger, type LogFormat, type LogLevel } from '../runtime/log.js';
+import {
+  createLogger,
+  loggerFrom,
+  type LogFields,
+  type Logger,
+  type LogFormat,
+  type LogLevel,
+} from '../runtime/log.js';
 
 export interface ReloadableLogger {
   logger: Logger;
@@ -19,17 +26,11 @@ export function createReloadableLogger(
   const derive = (bound: LogFields): Logger => {
     const log = (lvl: LogLevel, msg: string, fields?: LogFields): void =>
       root.log(lvl, msg, fields === undefined ? bound : { ...bound, ...fields });
-    return {
-      get level() {
-        return root.level;
-      },
+    return loggerFrom(
+      () => root.level,
       log,
-      debug: (msg, fields) => log('debug', msg, fields),
-      info: (msg, fields) => log('info', msg, fields),
-      warn: (msg, fields) => log('warn', msg, fields),
-      error: (msg, fields) => log('error', msg, fields),
-      child: (fields) => derive({ ...bound, ...fields }),
-    };
+      (fields) => derive({ ...bound, ...fields }),
+    );
   };
   return {
     logger: derive({}),

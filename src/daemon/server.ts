@@ -12,8 +12,9 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isIP, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import type { Logger } from '../runtime/log.js';
+import type { ListenAddress } from '../util/listen-address.js';
 import type { AuthResult } from './auth.js';
 
 export interface RequestInfo {
@@ -54,29 +55,6 @@ export interface DaemonServerOptions {
   keepAliveTimeoutMs?: number;
   /** Called once per answered request (metrics); `route` is the matched path or "unknown". */
   onResponse?: (route: string, status: number) => void;
-}
-
-export interface ListenAddress {
-  /** undefined = every interface (":9090"). */
-  host: string | undefined;
-  port: number;
-}
-
-/** "127.0.0.1:9090", "[::1]:9090", ":9090" (all interfaces), "localhost:0" (any free port). */
-export function parseListenAddress(text: string): ListenAddress {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535)
-    throw new Error(`invalid listen address "${text}": expected host:port, e.g. 127.0.0.1:9090`);
-  const host = m[1] ?? m[2];
-  if (host === '' || host === undefined) return { host: undefined, port };
-  // Never a name lookup: "localhost" is the loopback address, anything else must be an IP literal.
-  if (host === 'localhost') return { host: '127.0.0.1', port };
-  if (isIP(host) === 0)
-    throw new Error(
-      `invalid listen address "${text}": ${host} is not an IP address (listen addresses are not resolved through DNS)`,
-    );
-  return { host, port };
 }
 
 /** http://host:port for a bound address (brackets for IPv6). */

@@ -1,7 +1,12 @@
 // What the report could and could not see. "No findings" is only "healthy" when the collectors that matter
 // ran; otherwise the report says what was not observed (design §5). Pure: reads Signals.coverage. This is
 // the one place that judges coverage; the renderers put the judgement into words.
-import { COLLECTOR_SIGNALS, type CollectorCoverage, type CollectorName, type Signals } from '../signals.js';
+import {
+  COLLECTOR_SIGNALS,
+  type CollectorCoverage,
+  type CollectorName,
+  type Signals,
+} from '../signals/types.js';
 import type { RuleError } from './types.js';
 
 /** Collectors that must have run before the doctor may claim the system is healthy. */

@@ -1,7 +1,7 @@
 // The doctor engine: run every rule over one Signals snapshot, isolate failures, rank and dedupe the
 // findings, and assemble the report (reference §4.1, §4.3). Pure: no I/O, no clock. The rules are an input
 // (the registry is rules/index.ts, wired by the CLI and the daemon), so the engine depends on no rule.
-import { SCHEMA_VERSION, type Signals } from '../signals.js';
+import { SCHEMA_VERSION, type Signals } from '../signals/types.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import { validEtaNs } from './eta.js';
 import { SEVERITY_RANK, type AnyRule, type Finding, type Report, type RuleError } from './types.js';

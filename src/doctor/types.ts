@@ -1,4 +1,4 @@
-import type { CollectorCoverage, HostInfo, Signals } from '../signals.js';
+import type { CollectorCoverage, HostInfo, Signals } from '../signals/types.js';
 import type { Thresholds } from './thresholds.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -48,8 +48,7 @@ export interface RuleDoc<T = Record<string, number>> {
   why: string;
   /** Generic fix steps (findings carry the same steps with the real pid / cgroup / device filled in). */
   fix: string[];
-  /** `kerno chaos` scenario that induces the condition, when one exists. */
-  chaos?: string;
+  // Which `kerno chaos` scenario induces the condition is declared by the scenario (src/chaos/registry.ts).
 }
 
 /** A rule: metadata plus a pure function of Signals and thresholds. Rules never touch the kernel or fs. */

@@ -15,7 +15,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { BoundedQueue, type DropPolicy } from './bounded-queue.js';
 import { Sampler } from './sampler.js';
-import { DROP_REASONS, type DropReason } from '../signals.js';
+import { DROP_REASONS, type DropReason } from '../signals/types.js';
 
 export type { DropPolicy };
 

@@ -3,7 +3,7 @@
 // driver that merely mentions "bug" or "warning" in passing ("#DB: warning on user-space bus_locks", "report
 // a bug") never counts.
 
-import type { KernelMessage } from '../signals.js';
+import type { KernelMessage } from '../signals/types.js';
 
 export type KernelEventKind = KernelMessage['kind'];
 

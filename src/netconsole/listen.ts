@@ -1,6 +1,10 @@
 // `--netconsole-listen udp://0.0.0.0:6666` (or udp://[::]:6666). Only UDP: netconsole sends nothing else.
+// The syntax is shared with the config check (src/util/listen-address.ts); this adds the socket family.
 
-import { isIP } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { NETCONSOLE_LISTEN, parseListenAddress as parseAddress } from '../util/listen-address.js';
+
+export { DEFAULT_NETCONSOLE_PORT } from '../util/listen-address.js';
 
 export interface ListenAddress {
   host: string;
@@ -8,17 +12,7 @@ export interface ListenAddress {
   family: 'udp4' | 'udp6';
 }
 
-export const DEFAULT_NETCONSOLE_PORT = 6666;
-
 export function parseListenAddress(text: string): ListenAddress {
-  const bad = (why: string) => new Error(`invalid netconsole listen address ${JSON.stringify(text)}: ${why}`);
-  const m = /^udp:\/\/(?:\[([^\]]+)\]|([^:/[\]]+))(?::(\d{1,5}))?\/?$/.exec(text.trim());
-  if (!m) throw bad('expected udp://HOST:PORT, e.g. udp://0.0.0.0:6666');
-  const host = (m[1] ?? m[2]) as string;
-  const family = isIP(host);
-  if (family === 0) throw bad(`${host} is not an IP address`);
-  if (m[1] !== undefined && family !== 6) throw bad('brackets are for IPv6 addresses');
-  const port = m[3] === undefined ? DEFAULT_NETCONSOLE_PORT : Number(m[3]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`port ${m[3]} is out of range 0-65535`);
-  return { host, port, family: family === 6 ? 'udp6' : 'udp4' };
+  const { host = '0.0.0.0', port } = parseAddress(text, NETCONSOLE_LISTEN);
+  return { host, port, family: isIPv6(host) ? 'udp6' : 'udp4' };
 }

@@ -3,6 +3,6 @@
 export { colorEnabled, type ColorInputs } from './color.js';
 export { renderJson } from './json.js';
 export { renderMarkdown } from './md.js';
-export { renderPlain, renderQuietLine, type PlainOptions } from './plain.js';
+export { renderPlain, renderQuietLine, type PlainOptions } from './plain/report.js';
 export { toViewModel, type ViewModel, type ViewModelOptions } from './view-model.js';
 export type { LiveCollector, LiveCollectorState } from './live-model.js';

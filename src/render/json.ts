@@ -6,7 +6,7 @@
 // signals) follow the documented order below; any other object — the per-collector sections inside
 // `signals`, or a key a newer producer added — has its keys sorted alphabetically after the known ones.
 import type { Report } from '../doctor/types.js';
-import { COLLECTOR_SIGNALS } from '../signals.js';
+import { COLLECTOR_SIGNALS } from '../signals/types.js';
 
 interface KeyOrder {
   keys: readonly string[];

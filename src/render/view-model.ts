@@ -1,7 +1,7 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
 import type { Finding, MetricUnit, Report, RuleError, Severity } from '../doctor/types.js';
-import type { CollectorCoverage } from '../signals.js';
+import type { CollectorCoverage } from '../signals/types.js';
 import {
   formatByteRate,
   formatBytes,

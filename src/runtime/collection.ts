@@ -3,10 +3,10 @@
 // `kerno signals`, `kerno doctor` and the daemon, so all three see the same data the same way.
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
-import type { CollectorCoverage, Signals } from '../signals.js';
+import type { CollectorCoverage, Signals } from '../signals/types.js';
 import { collectorDefs, type CollectorDef } from '../collectors/registry.js';
 import type { CollectorMetrics } from '../collectors/types.js';
-import { assembleSignals } from '../collectors/assemble.js';
+import { assembleSignals } from '../signals/assemble.js';
 import { hostInfo } from '../collectors/procfs/host.js';
 import { Supervisor } from './supervisor.js';
 import type { Logger } from './log.js';

@@ -17,22 +17,27 @@
 // Several faults may target one collector: `tcp:throw-after=200,tcp:hang-on-stop,syscall:throw-in-start`.
 
 import type { Collector, CollectorContext, CollectorFactory } from '../collectors/types.js';
-import { COLLECTOR_NAMES } from '../signals.js';
-import type { SignalsPart } from '../signals.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { systemClock } from './clock.js';
+import { COLLECTOR_NAMES } from '../signals/types.js';
+import type { SignalsPart } from '../signals/types.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 export const FAULT_INJECT_ENV = 'KERNO_FAULT_INJECT';
 
-export interface FaultPlan {
-  throwInStart: boolean;
-  hangOnStart: boolean;
-  throwInSnapshot: boolean;
-  throwInReset: boolean;
-  hangOnStop: boolean;
+// The on/off faults: spelling in KERNO_FAULT_INJECT → field of a FaultPlan (the plan's fields come from here).
+const FLAGS = {
+  'throw-in-start': 'throwInStart',
+  'hang-on-start': 'hangOnStart',
+  'throw-in-snapshot': 'throwInSnapshot',
+  'throw-in-reset': 'throwInReset',
+  'hang-on-stop': 'hangOnStop',
+} as const;
+type FlagName = keyof typeof FLAGS;
+
+export type FaultPlan = Record<(typeof FLAGS)[FlagName], boolean> & {
   /** Events after which the instance faults (see throw-after=N). */
   throwAfterEvents?: number;
-}
+};
 
 /** Collector name (or `*`) → faults. */
 export type FaultSpec = ReadonlyMap<string, FaultPlan>;
@@ -51,15 +56,6 @@ export class InjectedFault extends Error {
     super(`injected fault (${FAULT_INJECT_ENV}): ${collector} ${fault}`);
   }
 }
-
-const FLAGS = {
-  'throw-in-start': 'throwInStart',
-  'hang-on-start': 'hangOnStart',
-  'throw-in-snapshot': 'throwInSnapshot',
-  'throw-in-reset': 'throwInReset',
-  'hang-on-stop': 'hangOnStop',
-} as const satisfies Record<string, keyof FaultPlan>;
-type FlagName = keyof typeof FLAGS;
 
 const FAULT_NAMES = [...Object.keys(FLAGS), 'throw-after=N'].join(', ');
 
@@ -201,13 +197,9 @@ function faulty(inner: Collector, plan: FaultPlan, clock: Clock, pollMs: number)
 }
 
 function emptyPlan(): FaultPlan {
-  return {
-    throwInStart: false,
-    hangOnStart: false,
-    throwInSnapshot: false,
-    throwInReset: false,
-    hangOnStop: false,
-  };
+  const plan: Partial<FaultPlan> = {};
+  for (const key of Object.values(FLAGS)) plan[key] = false;
+  return plan as FaultPlan;
 }
 
 function applyFault(plan: FaultPlan, fault: string, entry: string): void {

@@ -76,14 +76,28 @@ function build(sink: Sink, bound: LogFields): Logger {
     }
     sink.write(`${line}\n`);
   };
+  return loggerFrom(
+    () => sink.level,
+    log,
+    (fields) => build(sink, { ...bound, ...fields }),
+  );
+}
+
+/**
+ * A Logger around one `log` function: the per-level methods are shorthands for it. Wrapping loggers use it
+ * too; `level` is read on each access, so a logger whose sink is swapped (SIGHUP reload) reports the new one.
+ */
+export function loggerFrom(level: () => LogLevel, log: Logger['log'], child: Logger['child']): Logger {
   return {
-    level: sink.level,
+    get level() {
+      return level();
+    },
     log,
     debug: (msg, fields) => log('debug', msg, fields),
     info: (msg, fields) => log('info', msg, fields),
     warn: (msg, fields) => log('warn', msg, fields),
     error: (msg, fields) => log('error', msg, fields),
-    child: (fields) => build(sink, { ...bound, ...fields }),
+    child,
   };
 }
 

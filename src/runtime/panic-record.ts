@@ -10,9 +10,8 @@ import type { Logger } from './log.js';
 
 export const PANIC_DIR_ENV = 'KERNO_PANIC_LOG_DIR';
 
-export interface PanicRecord {
-  /** RFC 3339. */
-  time: string;
+/** What is known about one collector fault: the `collector fault` log line's fields and a panic record's. */
+export interface FaultFields {
   collector: string;
   /** Where the fault was caught: start | loop | snapshot | reset | stats. */
   phase: string;
@@ -23,6 +22,12 @@ export interface PanicRecord {
   /** Faults including this one. */
   faults: number;
   policy: string;
+}
+
+/** A fault's fields plus what a file read later, away from the log, needs to place it. */
+export interface PanicRecord extends FaultFields {
+  /** RFC 3339. */
+  time: string;
   pid: number;
   version?: string;
 }

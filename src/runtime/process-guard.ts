@@ -4,7 +4,7 @@
 // process). Signals are bin/'s own business (it aborts the command's signal, then exits on a second one).
 
 import { writeSync } from 'node:fs';
-import { errorMessage } from './hints.js';
+import { errorMessage } from './classify-error.js';
 
 /** The part of `process` these helpers use; tests pass a plain EventEmitter. */
 export type ProcessEvents = Pick<NodeJS.EventEmitter, 'on' | 'off'>;

@@ -24,24 +24,27 @@ import type {
   CollectorMetrics,
   CollectorStats,
 } from '../collectors/types.js';
-import type { CollectorCoverage, SignalsPart } from '../signals.js';
+import type { CollectorCoverage, SignalsPart } from '../signals/types.js';
+import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES } from '../config/failure-policy.js';
+import { formatDuration } from '../util/duration.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import type { BreakerOptions } from './circuit-breaker.js';
 import { DEFAULT_BREAKER, FaultWindow } from './circuit-breaker.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { invoke, systemClock, TimeoutError, withTimeout } from './clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { invoke, systemClock, TimeoutError, withTimeout } from '../util/clock.js';
 import type { FaultSpec } from './fault-inject.js';
 import { withFaultInjection } from './fault-inject.js';
-import type { ClassifyOptions, ErrorKind } from './hints.js';
-import { classifyError, errorMessage, UNSUPPORTED_KINDS } from './hints.js';
+import type { ClassifyOptions, ErrorKind } from './classify-error.js';
+import { classifyError, errorMessage, UNSUPPORTED_KINDS } from './classify-error.js';
 import type { Logger } from './log.js';
 import { registerRuntimeMetrics } from './metrics.js';
-import { PanicRecorder } from './panic-record.js';
+import { PanicRecorder, type FaultFields } from './panic-record.js';
 import type { Random } from './random.js';
 import type { CollectorState, CollectorStatus, FailurePolicy } from './types.js';
 import { DROP_REASONS, dropBreakdown, sumDrops, zeroDrops, type DropCounts } from '../events/stream.js';
-import { FAILURE_POLICIES } from './types.js';
+
+const NS_PER_MS = 1_000_000;
 
 export interface SupervisorOptions {
   logger: Logger;
@@ -96,6 +99,9 @@ export interface SupervisorEvents {
 }
 
 type Phase = 'start' | 'start-timeout' | 'loop' | 'snapshot' | 'snapshot-timeout' | 'reset' | 'stats';
+
+const snapshotPhase = (err: unknown): Phase =>
+  err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot';
 
 const ZERO_STATS: CollectorStats = Object.freeze({
   programsLoaded: 0,
@@ -192,7 +198,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.stopPromise) throw new Error(`add ${name}: supervisor is stopped`);
     if (this.slots.some((s) => s.name === name))
       throw new Error(`add ${name}: a collector with this name is already supervised`);
-    const chosen = this.options.policies?.[name] ?? policy ?? this.options.defaultPolicy ?? 'restart';
+    const chosen =
+      this.options.policies?.[name] ?? policy ?? this.options.defaultPolicy ?? DEFAULT_FAILURE_POLICY;
     checkPolicy(`policy for ${name}`, chosen);
     const slot: Slot = {
       name,
@@ -237,32 +244,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * timeout) is faulted and contributes nothing to this call; the others are unaffected.
    */
   async snapshotAll(windowNs: number): Promise<SnapshotResult> {
-    const parts = new Map<Slot, SignalsPart>();
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const instance = slot.instance;
-        if (slot.state !== 'attached' || !instance) return;
-        const generation = slot.generation;
-        try {
-          const part = await withTimeout(
-            invoke(() => instance.snapshot(windowNs)),
-            this.snapshotTimeoutMs,
-            `snapshot ${slot.name}`,
-            this.clock,
-          );
-          // A fault reported while the snapshot ran means the data may be half-updated: drop it.
-          if (generation === slot.generation) parts.set(slot, part);
-        } catch (err) {
-          this.fault(slot, generation, err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot', err);
-        }
-      }),
+    const parts = await this.eachAttached(
+      'snapshot',
+      (instance) => () => instance.snapshot(windowNs),
+      snapshotPhase,
     );
-    const ordered: SignalsPart[] = [];
-    for (const slot of this.slots) {
-      const part = parts.get(slot);
-      if (part) ordered.push(part);
-    }
-    return { parts: ordered, coverage: this.slots.map((slot) => this.coverageOf(slot)) };
+    return {
+      parts: parts.map(([, part]) => part),
+      coverage: this.slots.map((slot) => this.coverageOf(slot)),
+    };
   }
 
   /**
@@ -270,46 +260,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * or hung metrics() is a fault like a throwing snapshot; the others still answer.
    */
   async metricsAll(): Promise<Map<string, CollectorMetrics>> {
-    const out = new Map<string, CollectorMetrics>();
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const instance = slot.instance;
-        if (slot.state !== 'attached' || !instance?.metrics) return;
-        const generation = slot.generation;
-        try {
-          const m = await withTimeout(
-            invoke(() => instance.metrics!()),
-            this.snapshotTimeoutMs,
-            `metrics ${slot.name}`,
-            this.clock,
-          );
-          if (generation === slot.generation) out.set(slot.name, m);
-        } catch (err) {
-          this.fault(slot, generation, err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot', err);
-        }
-      }),
+    const metrics = await this.eachAttached(
+      'metrics',
+      (instance) => (instance.metrics ? () => instance.metrics!() : undefined),
+      snapshotPhase,
     );
-    return out;
+    return new Map(metrics.map(([slot, m]) => [slot.name, m]));
   }
 
   /** Begin a new window (continuous mode): reset every attached collector; a throwing reset is a fault. */
   async resetAll(): Promise<void> {
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const instance = slot.instance;
-        if (slot.state !== 'attached' || !instance?.reset) return;
-        const generation = slot.generation;
-        try {
-          await withTimeout(
-            invoke(() => instance.reset!()),
-            this.snapshotTimeoutMs,
-            `reset ${slot.name}`,
-            this.clock,
-          );
-        } catch (err) {
-          this.fault(slot, generation, 'reset', err);
-        }
-      }),
+    await this.eachAttached(
+      'reset',
+      (instance) => (instance.reset ? () => instance.reset!() : undefined),
+      () => 'reset',
     );
     for (const slot of this.slots) {
       const stats = this.readStats(slot);
@@ -317,6 +281,38 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       slot.windowBaseDrops = addDrops(slot.retiredDrops, statsDrops(stats));
       slot.windowBaseSampledOut = slot.retiredSampledOut + (stats.sampledOut ?? 0);
     }
+  }
+
+  /**
+   * Run one call on every attached collector that has it, concurrently, each bounded by the snapshot
+   * timeout. A throw or hang faults that collector only. A result from an instance that faulted while the
+   * call ran is dropped (its data may be half-updated). Results come back in registration order.
+   */
+  private async eachAttached<T>(
+    what: string,
+    pick: (instance: Collector) => (() => Promise<T>) | undefined,
+    phaseOf: (err: unknown) => Phase,
+  ): Promise<Array<readonly [Slot, T]>> {
+    const results = await Promise.all(
+      this.slots.map(async (slot): Promise<readonly [Slot, T] | undefined> => {
+        const call = slot.state === 'attached' && slot.instance ? pick(slot.instance) : undefined;
+        if (!call) return undefined;
+        const generation = slot.generation;
+        try {
+          const value = await withTimeout(
+            invoke(call),
+            this.snapshotTimeoutMs,
+            `${what} ${slot.name}`,
+            this.clock,
+          );
+          return generation === slot.generation ? [slot, value] : undefined;
+        } catch (err) {
+          this.fault(slot, generation, phaseOf(err), err);
+          return undefined;
+        }
+      }),
+    );
+    return results.filter((r) => r !== undefined);
   }
 
   /**
@@ -442,29 +438,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.lastError = errorMessage(err);
     slot.errorKind = cls.kind;
     this.retire(slot);
-    const stack = err instanceof Error ? err.stack : undefined;
-    this.logger.error('collector fault', {
+    const fields: FaultFields = {
       collector: slot.name,
       phase,
       error: slot.lastError,
-      stack,
+      stack: err instanceof Error ? err.stack : undefined,
       restartCount: slot.restarts,
       faults: slot.faults,
       policy: slot.policy,
-    });
+    };
+    this.logger.error('collector fault', { ...fields });
     this.panic?.write(
-      {
-        time: new Date(now).toISOString(),
-        collector: slot.name,
-        phase,
-        error: slot.lastError,
-        stack,
-        restartCount: slot.restarts,
-        faults: slot.faults,
-        policy: slot.policy,
-        pid: process.pid,
-        version: this.options.version,
-      },
+      { time: new Date(now).toISOString(), ...fields, pid: process.pid, version: this.options.version },
       now,
     );
 
@@ -478,7 +463,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       slot.hint =
         slot.policy === 'isolate'
           ? 'disabled after a fault (policy isolate)'
-          : `disabled after ${this.breaker.maxFaults} faults in ${formatDuration(this.breaker.windowMs)}`;
+          : `disabled after ${this.breaker.maxFaults} faults in ${formatDuration(this.breaker.windowMs * NS_PER_MS)}`;
       this.logger.error('collector disabled for the process lifetime', {
         collector: slot.name,
         reason: slot.policy === 'isolate' ? 'isolate policy' : 'circuit breaker open',
@@ -492,7 +477,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.attempt++;
     const delay = backoffDelayMs(slot.attempt, this.random, this.backoff);
     slot.nextRestartAt = now + delay;
-    slot.hint = `restarting after a fault (${slot.faults} so far); next attempt in ${formatDuration(delay)}`;
+    slot.hint = `restarting after a fault (${slot.faults} so far); next attempt in ${formatDuration(delay * NS_PER_MS, { significant: 3 })}`;
     slot.restartTimer = this.clock.setTimeout(
       () => {
         slot.restartTimer = undefined;
@@ -696,10 +681,4 @@ function safeStats(instance: Collector): CollectorStats | undefined {
   } catch {
     return undefined;
   }
-}
-
-function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
-  if (ms >= 1_000) return `${(ms / 1_000).toFixed(ms % 1_000 === 0 ? 0 : 1)} s`;
-  return `${ms} ms`;
 }

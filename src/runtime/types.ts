@@ -1,17 +1,11 @@
 // Supervisor state as seen from outside: health endpoints, the live UI, metrics and report coverage all
 // read these shapes (one source of truth: Supervisor.states()).
 
-import type { ErrorKind } from './hints.js';
+import type { FailurePolicy } from '../config/failure-policy.js';
+import type { ErrorKind } from './classify-error.js';
 import type { DropCounts } from '../events/stream.js';
 
-/**
- * What happens when a running collector faults:
- *   restart   — tear down, recreate from the factory after backoff; 5 faults in 10 min disable it (default)
- *   isolate   — disable it on the first fault; the other collectors go on
- *   fail_fast — the supervisor emits `fatal` and rejects `fatal`; bin/ turns that into a non-zero exit
- */
-export type FailurePolicy = 'restart' | 'isolate' | 'fail_fast';
-export const FAILURE_POLICIES: readonly FailurePolicy[] = ['restart', 'isolate', 'fail_fast'];
+export type { FailurePolicy };
 
 /**
  *   loading    — factory built, start() in flight

@@ -66,13 +66,24 @@ const NS_PER_US = 1_000;
 const NS_PER_MS = 1_000_000;
 const NS_PER_S = 1_000_000_000;
 
+/** How formatDuration rounds: exact by default; `significant` rounds to that many significant digits first. */
+export interface FormatDurationOptions {
+  /**
+   * Significant digits to keep (for display: evidence, plans, progress lines). Without it the output is
+   * exact and parses back to the same value (for config values shown back to the user).
+   */
+  readonly significant?: number;
+}
+
 /**
  * Format integer nanoseconds compactly in Go syntax: "30s", "1m30s", "250ms", "1.5µs", "2h". Zero
- * components are dropped ("2h", not Go's "2h0m0s"); the result always parses back to the same value.
+ * components are dropped ("2h", not Go's "2h0m0s"). The one duration formatter in kerno: config echoes,
+ * rule evidence, chaos plans and supervisor hints all read the same way.
  */
-export function formatDuration(ns: number): string {
+export function formatDuration(ns: number, opts: FormatDurationOptions = {}): string {
   if (!Number.isFinite(ns)) throw new RangeError(`formatDuration: not a finite number: ${ns}`);
-  let n = Math.round(ns);
+  // Rounding before picking the unit makes 999 999 ns read "1ms", not "1000µs".
+  let n = Math.round(opts.significant === undefined ? ns : Number(ns.toPrecision(opts.significant)));
   if (n === 0) return '0s';
   const sign = n < 0 ? '-' : '';
   n = Math.abs(n);

@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { CgroupMemoryCollector } from '../../src/collectors/cgroup-memory.js';
 import type { CollectorContext } from '../../src/collectors/types.js';
-import type { CgroupMemoryEntry } from '../../src/signals.js';
+import type { CgroupMemoryEntry } from '../../src/signals/types.js';
 import { requireKernel } from '../helpers/kernel.js';
 
 const V1_MEMORY = '/sys/fs/cgroup/memory';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { requireKernel } from '../helpers/kernel.js';
 import { startWorkload } from '../helpers/workload.js';
 import { get, sampleValue, startDaemon, type DaemonProcess } from './daemon-harness.js';
-import { SCHEMA_VERSION } from '../../src/signals.js';
+import { SCHEMA_VERSION } from '../../src/signals/types.js';
 
 requireKernel();
 

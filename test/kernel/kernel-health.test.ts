@@ -7,7 +7,7 @@ import { closeSync, constants, openSync, readFileSync, readSync, writeFileSync }
 import { requireKernel } from '../helpers/kernel.js';
 import { KernelCollector } from '../../src/collectors/kernel.js';
 import type { CollectorContext } from '../../src/collectors/types.js';
-import { SCHEMA_VERSION, type Signals } from '../../src/signals.js';
+import { SCHEMA_VERSION, type Signals } from '../../src/signals/types.js';
 import { parseKmsgRecord, type KmsgRecord } from '../../src/kernel-log/record.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { applyNetconsole, detectNetconsoleSupport, netconsoleSetupPlan } from '../../src/netconsole/setup.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { requireKernel } from '../helpers/kernel.js';
 import { startWorkload } from '../helpers/workload.js';
 import { packageRoot } from '../../src/bpf/paths.js';
-import type { CollectorCoverage, Signals } from '../../src/signals.js';
+import type { CollectorCoverage, Signals } from '../../src/signals/types.js';
 
 before(() => requireKernel());
 

@@ -16,7 +16,7 @@ import { readTcpCounters } from '../../src/collectors/procfs/net-snmp.js';
 import type { CollectorContext } from '../../src/collectors/types.js';
 import { tcpRetransmitStorm } from '../../rules/tcp_retransmit_storm.js';
 import { DEFAULT_THRESHOLDS } from '../../src/doctor/thresholds.js';
-import { SCHEMA_VERSION, type Signals } from '../../src/signals.js';
+import { SCHEMA_VERSION, type Signals } from '../../src/signals/types.js';
 
 /** Ground truth from outside kerno: nstat inside the namespace (absolute counters, history untouched). */
 function nstat(ns: string): { outSegs: number; retransSegs: number } {

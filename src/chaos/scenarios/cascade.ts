@@ -1,7 +1,7 @@
 // cascade → several rules at once: overlapping incidents, as in a real bad day. Stages start staggered over
 // the first 40 % of the duration and all run to the end, so every doctor window that covers the second
 // half sees all of them at the same time.
-import { formatDuration } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
 import type { ChaosOptions, HostFacts, Scenario, ScenarioResult } from '../types.js';
 import { cgroupMemoryScenario } from './cgroup-memory.js';
 import { cpuScenario } from './cpu.js';
@@ -35,7 +35,7 @@ export const cascadeScenario: Scenario = {
   plan(opts: ChaosOptions, host: HostFacts): string[] {
     const lines: string[] = [];
     CASCADE_STAGES.forEach((stage, i) => {
-      const at = formatDuration(opts.durationNs * stageOffsetFraction(i));
+      const at = formatDuration(opts.durationNs * stageOffsetFraction(i), { significant: 3 });
       lines.push(`at +${at}: ${stage.name} (${stage.rules.join(', ')})`);
       for (const l of stage.plan(
         { ...opts, durationNs: opts.durationNs * (1 - stageOffsetFraction(i)) },

@@ -2,7 +2,8 @@
 // memory starts above 90 % of it and keeps growing (towards, never past, the limit) until the end.
 import { join } from 'node:path';
 import { createMemoryCgroup } from '../cgroup.js';
-import { byIntensity, formatBytes, MiB } from '../options.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity, MiB } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor, sampler } from './common.js';

@@ -1,5 +1,5 @@
 // Pieces every scenario shares: the result skeleton, "run until the end" and periodic ground-truth samples.
-import { formatDuration } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
 import { describeExit, type WorkerProcess } from '../worker.js';
 import type { ChaosOptions, ScenarioContext, ScenarioResult } from '../types.js';
 

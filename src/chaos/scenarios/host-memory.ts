@@ -10,7 +10,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseMeminfo, usedBytes } from '../../collectors/procfs/meminfo.js';
 import { createMemoryCgroup } from '../cgroup.js';
-import { byIntensity, formatBytes, formatDuration, MiB } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity, MiB } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor, sampler } from './common.js';

@@ -10,7 +10,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryCgroup, createPressureCgroup, pressureFileFor } from '../cgroup.js';
-import { byIntensity, formatBytes, MiB } from '../options.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity, MiB } from '../options.js';
 import { readPsi, readVmstat } from '../proc.js';
 import { num, type WorkerProcess } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';

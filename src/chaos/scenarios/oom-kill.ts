@@ -4,7 +4,9 @@
 // run), started again at the same interval.
 import { createMemoryCgroup } from '../cgroup.js';
 import { startStressNg, stressors, subjectReporter } from '../stress-ng.js';
-import { byIntensity, formatBytes, formatDuration, MiB } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity, MiB } from '../options.js';
 import { readVmstat } from '../proc.js';
 import { describeExit, type WorkerProcess } from '../worker.js';
 import type {

@@ -10,7 +10,9 @@ import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 
 import { basename, join } from 'node:path';
 import { createIoThrottleCgroup, createTaskCgroup } from '../cgroup.js';
 import { detectBlkioRoot } from '../host.js';
-import { byIntensity, formatBytes, formatDuration, MiB } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity, MiB } from '../options.js';
 import { readDiskCounters, run } from '../proc.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';

@@ -6,7 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIoThrottleCgroup } from '../cgroup.js';
-import { byIntensity, formatBytes, formatDuration } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
+import { formatBytes } from '../../util/bytes.js';
+import { byIntensity } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';
@@ -33,7 +35,7 @@ export const slowIoScenario: Scenario = {
       : 'the scratch disk';
     return [
       `create directory ${join(host.scratchDir, 'kerno-chaos-slowio-<id>')} and cgroup kerno-chaos-slowio-<id> (blkio v1, or cgroup2 io.max) that may write ${formatBytes(p.bps)}/s to ${dev}`,
-      `start one process (kchaos-slowio) inside it with ${WRITERS} threads writing ${formatBytes(BLOCK)} blocks with O_DIRECT|O_DSYNC pwrite: each call waits ~${formatDuration(p.expectedCallNs)} for the throttle`,
+      `start one process (kchaos-slowio) inside it with ${WRITERS} threads writing ${formatBytes(BLOCK)} blocks with O_DIRECT|O_DSYNC pwrite: each call waits ~${formatDuration(p.expectedCallNs, { significant: 3 })} for the throttle`,
       runsFor(opts),
     ];
   },

@@ -5,7 +5,8 @@
 // shaper sits on a router, not on the sender's own interface: there TCP Small Queues would keep the
 // sender's packets out of the queue, which is exactly what does not happen to a host behind a bloated link.
 // Everything lives in our own namespaces: the host's network is untouched, and deleting them removes it all.
-import { byIntensity, formatDuration } from '../options.js';
+import { formatDuration } from '../../util/duration.js';
+import { byIntensity } from '../options.js';
 import { run } from '../proc.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';

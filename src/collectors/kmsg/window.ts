@@ -4,7 +4,7 @@
 // Finished reports go through an EventStream (bounded, drop policy and sampling from the `events` config);
 // the collector owns it, so its drop counters outlive the window.
 
-import type { KernelMessage } from '../../signals.js';
+import type { KernelMessage } from '../../signals/types.js';
 import { ReportAssembler, type AssembledReport } from '../../kernel-log/assembler.js';
 import { parseKmsgRecord } from '../../kernel-log/record.js';
 import { EventStream } from '../../events/stream.js';

@@ -3,7 +3,7 @@
 // happen before the conversion. Reads are synchronous pseudo-file reads (see readPseudoFile); callers batch
 // them with mapSliced.
 
-import type { CgroupMemoryEvents } from '../../signals.js';
+import type { CgroupMemoryEvents } from '../../signals/types.js';
 import { parsePsi, type PsiStats } from './psi.js';
 import { readPseudoFile } from './read-text.js';
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { HostInfo } from '../../signals.js';
+import type { HostInfo } from '../../signals/types.js';
 import { readTextIfPresent } from './read-text.js';
 
 export const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';

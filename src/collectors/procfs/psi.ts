@@ -1,4 +1,4 @@
-import type { PsiWindow } from '../../signals.js';
+import type { PsiWindow } from '../../signals/types.js';
 import { readTextIfPresent } from './read-text.js';
 
 export const PSI_DIR = '/proc/pressure';

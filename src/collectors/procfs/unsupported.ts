@@ -1,7 +1,7 @@
 /**
  * Thrown from Collector.start when this machine lacks the mechanism a collector needs (no /proc/pressure, no
  * memory cgroup controller). It carries the ENOTSUP code, which the supervisor's error classifier
- * (src/runtime/hints.ts) maps to coverage state 'unsupported' and treats as permanent: the report says
+ * (src/runtime/classify-error.ts) maps to coverage state 'unsupported' and treats as permanent: the report says
  * "not available here" instead of "broken", and no restart is attempted.
  */
 export class UnsupportedError extends Error {

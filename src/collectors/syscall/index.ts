@@ -7,7 +7,7 @@ import type {
   CollectorStats,
   MetricFamily,
 } from '../types.js';
-import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals.js';
+import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../../bpf/read.js';
 import { defineLayout } from '../../bpf/layout.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BpfError, toBpfError } from '../../../src/bpf/errors.js';
 import { splitBatch } from '../../../src/bpf/ringbuf.js';
 import { attachKind } from '../../../src/bpf/object.js';
-import { classifyError } from '../../../src/runtime/hints.js';
+import { classifyError } from '../../../src/runtime/classify-error.js';
 import { renderTable, type VerifyResult } from '../../../src/cli/bpf-verify.js';
 
 test('toBpfError keeps errno, code, program and the verifier log of a native error', () => {

@@ -1,12 +1,16 @@
-// The scenario → rule table against the rules themselves: every paired rule exists, every rule that names a
-// scenario (doc.chaos, i.e. CHAOS_PAIRS) is paired back, every rule without a scenario is listed below with
+// The scenario → rule table against the rules themselves: every paired rule exists, each has one scenario of
+// its own (the pairing is declared by the scenarios only), every rule without a scenario is listed below with
 // the reason, and the e2e induce-to-detect table (test/e2e/pairs.ts) covers exactly the registry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listScenarios, SCENARIO_EXPECT, SCENARIO_RULES } from '../../../src/chaos/index.js';
+import {
+  listScenarios,
+  SCENARIO_EXPECT,
+  SCENARIO_RULES,
+  scenariosForRule,
+} from '../../../src/chaos/index.js';
 import { CASCADE_STAGES } from '../../../src/chaos/scenarios/cascade.js';
 import { ALL_RULES, RULE_IDS } from '../../../rules/index.js';
-import { CHAOS_PAIRS } from '../../../rules/catalogue.js';
 import {
   expectedThreshold,
   KNOWN_GAPS,
@@ -17,7 +21,7 @@ import {
 import type { Finding } from '../../../src/doctor/types.js';
 
 /**
- * Rules no scenario is paired with, and why. A new rule must either name a scenario (doc.chaos) or be added
+ * Rules no scenario is paired with, and why. A new rule must either be named by a scenario or be added
  * here: "every rule that can be induced has a scenario" is a decision per rule, not an accident.
  */
 const NOT_PAIRED: Readonly<Record<string, string>> = {
@@ -33,7 +37,6 @@ const NOT_PAIRED: Readonly<Record<string, string>> = {
   healthy_system: 'the absence of findings: the specificity e2e test covers it',
 };
 
-const scenarios = Object.keys(SCENARIO_RULES);
 const pairedRules = new Set(Object.values(SCENARIO_RULES).flat());
 
 test('every scenario names rules that exist in rules/index.ts', () => {
@@ -45,41 +48,30 @@ test('every scenario names rules that exist in rules/index.ts', () => {
   }
 });
 
-test('CHAOS_PAIRS (rule → scenario, from doc.chaos) is the inverse of SCENARIO_RULES', () => {
-  for (const [scenario, rules] of Object.entries(CHAOS_PAIRS)) {
-    assert.ok(scenarios.includes(scenario), `rules ${rules.join(', ')} name missing scenario ${scenario}`);
-  }
-  const cascadeStages = new Set(CASCADE_STAGES.map((s) => s.name));
-  for (const name of scenarios) {
-    if (name === 'cascade') {
-      // No rule names cascade: it pairs with exactly the union of its stages' rules.
-      assert.equal(CHAOS_PAIRS.cascade, undefined);
-      assert.deepEqual(
-        new Set(SCENARIO_RULES.cascade),
-        new Set([...cascadeStages].flatMap((s) => SCENARIO_RULES[s]!)),
-      );
-      continue;
-    }
-    assert.deepEqual(
-      new Set(CHAOS_PAIRS[name] ?? []),
-      new Set(SCENARIO_RULES[name]),
-      `${name}: rules naming it (doc.chaos) vs the rules it pairs with`,
-    );
+test('cascade pairs with the union of its stages; every other paired rule has one scenario of its own', () => {
+  const cascadeStages = CASCADE_STAGES.map((s) => s.name);
+  assert.deepEqual(
+    new Set(SCENARIO_RULES.cascade),
+    new Set(cascadeStages.flatMap((s) => SCENARIO_RULES[s]!)),
+  );
+  for (const rule of pairedRules) {
+    const own = scenariosForRule(rule).filter((s) => s !== 'cascade');
+    assert.equal(own.length, 1, `${rule} is paired by ${own.join(', ') || 'no scenario but cascade'}`);
   }
 });
 
 test('every rule either has a scenario or is listed as not paired, with a reason', () => {
   for (const rule of ALL_RULES) {
-    const scenario = rule.doc?.chaos;
-    if (scenario !== undefined) {
-      assert.ok(!(rule.id in NOT_PAIRED), `${rule.id} has scenario ${scenario}: remove it from NOT_PAIRED`);
-      assert.ok(pairedRules.has(rule.id), `${rule.id} names ${scenario}, which does not pair with it`);
+    if (pairedRules.has(rule.id)) {
+      assert.ok(
+        !(rule.id in NOT_PAIRED),
+        `${rule.id} is paired with ${scenariosForRule(rule.id).join(', ')}: remove it from NOT_PAIRED`,
+      );
     } else {
       assert.ok(
         rule.id in NOT_PAIRED,
-        `${rule.id} has no chaos scenario (doc.chaos): write one, or add it to NOT_PAIRED with the reason`,
+        `${rule.id} has no chaos scenario: write one (its rules list names the rule), or add it to NOT_PAIRED with the reason`,
       );
-      assert.ok(!pairedRules.has(rule.id), `${rule.id} is paired by a scenario but has no doc.chaos`);
     }
   }
   for (const id of Object.keys(NOT_PAIRED))

@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ruleCatalogue } from '../../../rules/catalogue.js';
-import { formatThreshold, scenariosFor, unknownRuleMessage } from '../../../src/cli/explain-cmd.js';
+import { formatThreshold, unknownRuleMessage } from '../../../src/cli/explain-cmd.js';
 import { runKerno, tempDir } from './helpers.js';
 
 const dir = tempDir('cli-explain');
@@ -68,11 +68,6 @@ test('unknown rule: exit 1, suggestions when there are any', async () => {
     /^kerno: unknown rule "memory"; did you mean memory_limit_pressure, memory_high_throttling, memory_pressure_stall\?/,
   );
   assert.equal(unknownRuleMessage('zzz'), 'unknown rule "zzz" (kerno explain --rule lists all rules)');
-});
-
-test('scenariosFor: documented pairing first, then other scenarios targeting the rule', () => {
-  const fd = ruleCatalogue().find((e) => e.id === 'fd_leak')!;
-  assert.deepEqual(scenariosFor(fd), ['fd-leak', 'cascade']);
 });
 
 test('formatThreshold: units from the key name', () => {

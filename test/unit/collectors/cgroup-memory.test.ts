@@ -10,7 +10,7 @@ import {
   parseMemoryEvents,
   parseOomControl,
 } from '../../../src/collectors/procfs/cgroup-memory-files.js';
-import type { CgroupMemoryEntry, CgroupMemorySignals } from '../../../src/signals.js';
+import type { CgroupMemoryEntry, CgroupMemorySignals } from '../../../src/signals/types.js';
 import { manualClock, testContext, tmpDir } from './fixtures.js';
 
 const MiB = 1024 * 1024;

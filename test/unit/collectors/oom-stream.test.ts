@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OomCollector } from '../../../src/collectors/oom.js';
-import type { OomEvent } from '../../../src/signals.js';
+import type { OomEvent } from '../../../src/signals/types.js';
 
 // struct oom_event (bpf/oom.h; the layout is checked against BTF by test/kernel/layouts.test.ts).
 function oomRecord(pid: number, bootNs: bigint): Buffer {

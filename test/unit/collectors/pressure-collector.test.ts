@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PressureCollector } from '../../../src/collectors/pressure.js';
 import { isUnsupported } from '../../../src/collectors/procfs/unsupported.js';
-import { classifyError } from '../../../src/runtime/hints.js';
+import { classifyError } from '../../../src/runtime/classify-error.js';
 import { manualClock, readFixture, testContext, tmpDir } from './fixtures.js';
 
 const line = (kind: string, total: number): string =>

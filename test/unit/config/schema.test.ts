@@ -11,7 +11,7 @@ import {
   resolveOutput,
 } from '../../../src/config/index.js';
 import { leafPaths } from '../../../src/config/keys.js';
-import { COLLECTOR_NAMES } from '../../../src/signals.js';
+import { COLLECTOR_NAMES } from '../../../src/signals/types.js';
 
 const S = 1_000_000_000;
 

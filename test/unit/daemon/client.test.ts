@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DaemonClientError, fetchFindings, findingsUrl } from '../../../src/daemon/client.js';
-import { SCHEMA_VERSION } from '../../../src/signals.js';
+import { SCHEMA_VERSION } from '../../../src/signals/types.js';
 import { fullReport } from '../../fixtures/render/report.js';
 
 const report = fullReport();

@@ -17,7 +17,7 @@ import {
 } from '../../../src/daemon/daemon.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import type { Logger } from '../../../src/runtime/log.js';
-import { SCHEMA_VERSION } from '../../../src/signals.js';
+import { SCHEMA_VERSION } from '../../../src/signals/types.js';
 import { deferred, FakeCollection, http, rawConnection, status } from './helpers.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import type { Finding } from '../../../src/doctor/types.js';
 import { FindingsLoop, registerDiagnosisMetrics } from '../../../src/daemon/findings-loop.js';
 import { createLogger } from '../../../src/runtime/log.js';
 import { emptySignals, FakeCollection, parseExposition, samples } from './helpers.js';
-import { SCHEMA_VERSION } from '../../../src/signals.js';
+import { SCHEMA_VERSION } from '../../../src/signals/types.js';
 import { ALL_RULES } from '../../../rules/index.js';
 
 function finding(rule: string, severity: Finding['severity']): Finding {

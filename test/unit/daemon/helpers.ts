@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import type { CollectorMetrics } from '../../../src/collectors/types.js';
 import type { DaemonCollection } from '../../../src/daemon/daemon.js';
 import type { CollectorStatus } from '../../../src/runtime/types.js';
-import { SCHEMA_VERSION, type Signals } from '../../../src/signals.js';
+import { SCHEMA_VERSION, type Signals } from '../../../src/signals/types.js';
 
 export function status(name: string, over: Partial<CollectorStatus> = {}): CollectorStatus {
   return {

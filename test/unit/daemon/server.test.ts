@@ -1,7 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
-import { DaemonServer, json, parseListenAddress, urlOf, type Route } from '../../../src/daemon/server.js';
+import { DaemonServer, json, urlOf, type Route } from '../../../src/daemon/server.js';
+import { HTTP_LISTEN, parseListenAddress as parseAddress } from '../../../src/util/listen-address.js';
+
+const parseListenAddress = (text: string) => parseAddress(text, HTTP_LISTEN);
 import { createLogger } from '../../../src/runtime/log.js';
 import type { AuthResult } from '../../../src/daemon/auth.js';
 import { deferred, http, rawConnection } from './helpers.js';
@@ -17,7 +20,7 @@ describe('parseListenAddress / urlOf', () => {
     assert.deepEqual(parseListenAddress('[::1]:0'), { host: '::1', port: 0 });
     assert.deepEqual(parseListenAddress(':9090'), { host: undefined, port: 9090 });
     assert.deepEqual(parseListenAddress('localhost:80'), { host: '127.0.0.1', port: 80 });
-    assert.throws(() => parseListenAddress('256.1.1.1:80'), /256\.1\.1\.1 is not an IP address/);
+    assert.throws(() => parseListenAddress('256.1.1.1:80'), /"256\.1\.1\.1" is not an IP address/);
     assert.throws(() => parseListenAddress('example.com:80'), /not resolved through DNS/);
     assert.throws(() => parseListenAddress('9090'), /expected host:port/);
     assert.throws(() => parseListenAddress('h:70000'), /expected host:port/);

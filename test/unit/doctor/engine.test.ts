@@ -12,7 +12,7 @@ import {
 import { ALL_RULES } from '../../../rules/index.js';
 import type { AnyRule } from '../../../src/doctor/types.js';
 import type { Finding, RuleError } from '../../../src/doctor/types.js';
-import { SCHEMA_VERSION } from '../../../src/signals.js';
+import { SCHEMA_VERSION } from '../../../src/signals/types.js';
 import { coverage, fdEntry, psiWindow, quietSignals, withCoverage } from '../rules/fixtures.js';
 
 function finding(over: Partial<Finding>): Finding {

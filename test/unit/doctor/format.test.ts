@@ -11,8 +11,8 @@ import {
 } from '../../../src/doctor/format.js';
 
 describe('formatNs', () => {
-  it('picks ns/µs/ms/s with up to 3 significant digits', () => {
-    assert.equal(formatNs(0), '0ns');
+  it('picks ns/µs/ms/s (Go syntax beyond a minute) with up to 3 significant digits', () => {
+    assert.equal(formatNs(0), '0s');
     assert.equal(formatNs(850), '850ns');
     assert.equal(formatNs(999), '999ns');
     assert.equal(formatNs(1000), '1µs');
@@ -22,7 +22,7 @@ describe('formatNs', () => {
     assert.equal(formatNs(12_580_000), '12.6ms');
     assert.equal(formatNs(1_234_567_890), '1.23s');
     assert.equal(formatNs(30e9), '30s');
-    assert.equal(formatNs(1234e9), '1230s');
+    assert.equal(formatNs(1234e9), '20m30s');
   });
 
   it('promotes to the next unit when rounding reaches 1000', () => {

@@ -8,7 +8,7 @@ import { decodeTaint, parseTaint, taintLetters } from '../../../src/collectors/k
 import { counterDelta, readKernelCounters } from '../../../src/collectors/kmsg/counters.js';
 import { readPstore } from '../../../src/collectors/kmsg/pstore.js';
 import { KmsgWindow } from '../../../src/collectors/kmsg/window.js';
-import type { KernelHealthSignals, Signals } from '../../../src/signals.js';
+import type { KernelHealthSignals, Signals } from '../../../src/signals/types.js';
 import { ALL_RULES } from '../../../rules/index.js';
 import { kernelOops } from '../../../rules/kernel_oops.js';
 import { kernelTaint } from '../../../rules/kernel_taint.js';

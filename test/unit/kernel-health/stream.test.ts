@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { KernelCollector } from '../../../src/collectors/kernel.js';
 import type { CollectorContext } from '../../../src/collectors/types.js';
 import type { EventStreamSettings } from '../../../src/events/stream.js';
-import type { KernelMessage } from '../../../src/signals.js';
+import type { KernelMessage } from '../../../src/signals/types.js';
 
 async function withFifoCollector(
   events: EventStreamSettings,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripVTControlCharacters } from 'node:util';
 import { colorEnabled } from '../../../src/render/color.js';
-import { renderPlain, renderQuietLine } from '../../../src/render/plain.js';
+import { renderPlain, renderQuietLine } from '../../../src/render/plain/report.js';
 import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
 import { assertGolden } from './golden.js';
 

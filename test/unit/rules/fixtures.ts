@@ -18,7 +18,7 @@ import {
   type SyscallEntry,
   type TcpConnection,
   type TcpNamespace,
-} from '../../../src/signals.js';
+} from '../../../src/signals/types.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../../src/doctor/thresholds.js';
 import type { Finding } from '../../../src/doctor/types.js';
 

@@ -56,7 +56,7 @@ describe('scheduler_contention', () => {
     assert.equal(f!.subject, '');
     assert.ok(
       f!.evidence.includes(
-        'most delayed: server (pid 900) waited 96s in total over 30,000 wakeups, p99 40ms',
+        'most delayed: server (pid 900) waited 1m36s in total over 30,000 wakeups, p99 40ms',
       ),
       f!.evidence.join('\n'),
     );

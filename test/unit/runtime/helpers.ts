@@ -2,10 +2,10 @@
 // standing in for collector code (not for the kernel).
 
 import type { Collector, CollectorContext, CollectorStats } from '../../../src/collectors/types.js';
-import type { Clock, TimerHandle } from '../../../src/runtime/clock.js';
+import type { Clock, TimerHandle } from '../../../src/util/clock.js';
 import type { Logger } from '../../../src/runtime/log.js';
 import { createLogger } from '../../../src/runtime/log.js';
-import type { SignalsPart } from '../../../src/signals.js';
+import type { SignalsPart } from '../../../src/signals/types.js';
 import type { DropCounts } from '../../../src/events/stream.js';
 
 interface Timer {

@@ -411,13 +411,13 @@ describe('Supervisor: circuit breaker', () => {
     assert.equal(s.state, 'disabled');
     assert.equal(s.faults, 5);
     assert.equal(s.restarts, 4);
-    assert.equal(s.hint, 'disabled after 5 faults in 10 minutes');
+    assert.equal(s.hint, 'disabled after 5 faults in 10m');
     await clock.advance(60 * MIN);
     assert.equal(f.instances.length, 5, 'never recreated once disabled');
     assert.equal(state('oom').state, 'attached');
     const { coverage } = await sup.snapshotAll(1e9);
     assert.equal(coverage[0]?.state, 'disabled');
-    assert.equal(coverage[0]?.hint, 'disabled after 5 faults in 10 minutes');
+    assert.equal(coverage[0]?.hint, 'disabled after 5 faults in 10m');
     const disabledLines = log
       .records()
       .filter((r) => r.msg === 'collector disabled for the process lifetime');

@@ -92,6 +92,23 @@ test('canonical duration text survives parse then format', () => {
   }
 });
 
+test('formatDuration with significant digits rounds before picking the unit', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0s'],
+    [999.6, '1µs'],
+    [12_345, '12.3µs'],
+    [999_999, '1ms'],
+    [12_580_000, '12.6ms'],
+    [1_234_567_890, '1.23s'],
+    [(10 * S) / 3, '3.33s'],
+    [90 * S, '1m30s'],
+    [1234 * S, '20m30s'],
+    [60 * M, '1h'],
+    [-2 * MS, '-2ms'],
+  ];
+  for (const [ns, text] of cases) assert.equal(formatDuration(ns, { significant: 3 }), text, String(ns));
+});
+
 test('formatDuration refuses non-finite input', () => {
   assert.throws(() => formatDuration(Number.NaN), RangeError);
   assert.throws(() => formatDuration(Infinity), RangeError);

@@ -5,7 +5,7 @@ import {
   type HostInfo,
   type Signals,
   type SignalsPart,
-} from '../signals.js';
+} from './types.js';
 
 export interface AssembleInput {
   host: HostInfo;

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyError, errorMessage, hintFor, UnsupportedError } from '../../../src/runtime/hints.js';
-import { TimeoutError } from '../../../src/runtime/clock.js';
+import {
+  classifyError,
+  errorMessage,
+  hintFor,
+  UnsupportedError,
+} from '../../../src/runtime/classify-error.js';
+import { TimeoutError } from '../../../src/util/clock.js';
 import { nativeError } from './helpers.js';
 
 const asUser = { uid: 1000 };

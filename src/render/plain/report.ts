@@ -1,9 +1,9 @@
 // Plain-text report (non-TTY stdout, CI logs, `| less`): the ViewModel laid out with chalk and cli-table3.
 // Same sections as the Ink report, in the same order.
 import Table from 'cli-table3';
-import type { Report } from '../doctor/types.js';
-import { makePalette, type Palette } from './plain/palette.js';
-import { padEnd, repeat, wrap } from './plain/layout.js';
+import type { Report } from '../../doctor/types.js';
+import { makePalette, type Palette } from './palette.js';
+import { padEnd, repeat, wrap } from './layout.js';
 import {
   toViewModel,
   type ActionView,
@@ -13,7 +13,7 @@ import {
   type MeasureView,
   type SummaryView,
   type ViewModel,
-} from './view-model.js';
+} from '../view-model.js';
 
 export interface PlainOptions {
   color: boolean;
