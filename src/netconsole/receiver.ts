@@ -19,6 +19,7 @@ import { NodeNameMap, formatSender, normalizeAddress } from './node-names.js';
 import {
   DEFAULT_STREAM_LIMITS,
   SenderStream,
+  zeroStreamCounters,
   type StreamCounters,
   type StreamLimits,
   type StreamLine,
@@ -116,18 +117,6 @@ interface SenderState {
   lastSeen: number;
 }
 
-const ZERO_COUNTERS = (): StreamCounters => ({
-  packets: 0,
-  bytes: 0,
-  rejectedEmpty: 0,
-  rejectedOversized: 0,
-  rejectedBinary: 0,
-  duplicates: 0,
-  incompleteRecords: 0,
-  lateLines: 0,
-  linesCut: 0,
-});
-
 export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   readonly nodeNames: NodeNameMap;
   private readonly listen: ListenAddress;
@@ -145,7 +134,7 @@ export class NetconsoleReceiver extends EventEmitter<ReceiverEvents> {
   private readonly store: IncidentStore | undefined;
   private readonly senders = new Map<string, SenderState>();
   /** Counters of senders already forgotten, so totals stay monotonic. */
-  private readonly retired = ZERO_COUNTERS();
+  private readonly retired = zeroStreamCounters();
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly senderRate: KeyedRateLimiter;
   private readonly globalRate: TokenBucket;

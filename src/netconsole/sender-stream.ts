@@ -84,10 +84,8 @@ interface Held {
   bytes: number;
 }
 
-const DEDUPE_KEY_BYTES = 48;
-
-export class SenderStream {
-  readonly counters: StreamCounters = {
+export function zeroStreamCounters(): StreamCounters {
+  return {
     packets: 0,
     bytes: 0,
     rejectedEmpty: 0,
@@ -98,6 +96,12 @@ export class SenderStream {
     lateLines: 0,
     linesCut: 0,
   };
+}
+
+const DEDUPE_KEY_BYTES = 48;
+
+export class SenderStream {
+  readonly counters: StreamCounters = zeroStreamCounters();
   private partial = '';
   private partialAt = 0;
   private readonly pending = new Map<string, PendingRecord>();
