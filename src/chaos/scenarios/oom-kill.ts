@@ -2,7 +2,7 @@
 // kernel's OOM killer kills it; repeated at an interval so any doctor window sees at least one kill.
 // stress-ng: its vm stressor in the same cgroup, asked for twice the limit (--oomable: one kill ends the
 // run), started again at the same interval.
-import { createMemoryCgroup } from '../cgroup.js';
+import { createMemoryCgroup, type MemoryCgroup } from '../cgroup.js';
 import { startStressNg, stressors, subjectReporter } from '../stress-ng.js';
 import { formatDuration } from '../../util/duration.js';
 import { formatBytes } from '../../util/bytes.js';
@@ -51,31 +51,17 @@ export const oomKillScenario: Scenario = {
   },
   async run(opts, ctx) {
     if (opts.inducer === 'stress-ng') return runStressNg(opts, ctx);
-    const start = performance.now();
-    const result = newResult('oom-kill', RULES, opts, ctx);
-    const interval = oomKillIntervalMs(opts.intensity);
-    const cg = createMemoryCgroup(ctx.session, ctx.host, 'oom', LIMIT_BYTES);
-    result.subjects.push(cg.subject());
-    ctx.onSubject(cg.subject());
-    ctx.log(
-      `    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, one OOM kill every ${formatDuration(interval * 1e6)}`,
-    );
-    const vmstat0 = readVmstat('oom_kill') ?? 0;
+    const run = beginOomRun(opts, ctx, (every) => `one OOM kill every ${every}`);
+    const { cg, result } = run;
     const victims: number[] = [];
-    for (;;) {
-      const attemptStart = performance.now();
+    await paceAttempts(ctx, run, async () => {
       const w: WorkerProcess = ctx.session.startWorker({
         mode: 'mem-oom',
         comm: 'kchaos-oom',
         join: [cg.procsFile],
         args: { 'chunk-bytes': 1 * MiB, 'max-bytes': 8 * LIMIT_BYTES },
       });
-      const why = await ctx.session.wait(ctx.signal, { watch: [w] });
-      if (why !== 'exited') {
-        await w.stop();
-        result.aborted = why === 'aborted';
-        break;
-      }
+      if (!(await waitForExit(ctx, run, w))) return 'stopped';
       const x = await w.exited;
       if (x.signal !== 'SIGKILL') {
         throw new Error(
@@ -86,38 +72,21 @@ export const oomKillScenario: Scenario = {
       const victim = { kind: 'process', pid: w.pid, comm: 'kchaos-oom' } as const;
       result.subjects.push(victim);
       ctx.onSubject(victim);
-      const next = await nextAttempt(ctx, interval - (performance.now() - attemptStart));
-      if (next === 'aborted') result.aborted = true;
-      if (next !== 'again') break;
-    }
-    result.elapsedNs = elapsedSince(start);
-    result.observed = {
-      limitBytes: LIMIT_BYTES,
-      victims: victims.length,
-      cgroupOomKills: cg.oomKills(),
-      vmstatOomKillDelta: (readVmstat('oom_kill') ?? 0) - vmstat0,
-    };
+      return 'again';
+    });
+    result.observed = { ...observedKills(run), victims: victims.length };
     return result;
   },
 };
 
 async function runStressNg(opts: ChaosOptions, ctx: ScenarioContext): Promise<ScenarioResult> {
-  const start = performance.now();
-  const result = newResult('oom-kill', RULES, opts, ctx);
-  const interval = oomKillIntervalMs(opts.intensity);
-  const cg = createMemoryCgroup(ctx.session, ctx.host, 'oom', LIMIT_BYTES);
-  result.subjects.push(cg.subject());
-  ctx.onSubject(cg.subject());
-  ctx.log(
-    `    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, stress-ng --vm allocating twice that every ${formatDuration(interval * 1e6)}`,
-  );
-  const vmstat0 = readVmstat('oom_kill') ?? 0;
+  const run = beginOomRun(opts, ctx, (every) => `stress-ng --vm allocating twice that every ${every}`);
+  const { cg, result } = run;
   // Every stress-ng-vm process is a potential victim: each is reported as it appears (polled while
   // stress-ng runs), so the victim a doctor finding names can be checked against them.
   const report = subjectReporter(ctx.onSubject, result.subjects);
   let runs = 0;
-  for (;;) {
-    const attemptStart = performance.now();
+  await paceAttempts(ctx, run, async () => {
     const kills0 = cg.oomKills();
     // --oomable: a stressor the OOM killer took is not restarted, so stress-ng ends after one kill and the
     // rate of kills is ours to pace, as with kerno's worker.
@@ -127,32 +96,72 @@ async function runStressNg(opts: ChaosOptions, ctx: ScenarioContext): Promise<Sc
       ['--vm', '1', '--vm-bytes', String(2 * LIMIT_BYTES), '--oomable'],
     );
     const poll = sampler(5, () => report(stressors(cg.procsFile, 'stress-ng-vm')));
-    const why = await ctx.session.wait(ctx.signal, { watch: [w] });
+    const exited = await waitForExit(ctx, run, w);
     poll.stop();
-    if (why !== 'exited') {
-      await w.stop();
-      result.aborted = why === 'aborted';
-      break;
-    }
+    if (!exited) return 'stopped';
     runs++;
     if (cg.oomKills() === kills0) {
       throw new Error(
         `stress-ng (pid ${w.pid}) ended without an OOM kill in ${cg.dir}: ${describeExit(await w.exited)}`,
       );
     }
-    const next = await nextAttempt(ctx, interval - (performance.now() - attemptStart));
-    if (next === 'aborted') result.aborted = true;
-    if (next !== 'again') break;
-  }
-  result.elapsedNs = elapsedSince(start);
+    return 'again';
+  });
   result.observed = {
-    limitBytes: LIMIT_BYTES,
+    ...observedKills(run),
     stressNgRuns: runs,
     stressorsSeen: result.subjects.filter((s) => s.kind === 'process').length,
-    cgroupOomKills: cg.oomKills(),
-    vmstatOomKillDelta: (readVmstat('oom_kill') ?? 0) - vmstat0,
   };
   return result;
+}
+
+/** One OOM run of either inducer: its limited cgroup, its pace, and the kill count it started from. */
+interface OomRun {
+  start: number;
+  result: ScenarioResult;
+  interval: number;
+  cg: MemoryCgroup;
+  vmstat0: number;
+}
+
+function beginOomRun(opts: ChaosOptions, ctx: ScenarioContext, what: (every: string) => string): OomRun {
+  const start = performance.now();
+  const result = newResult('oom-kill', RULES, opts, ctx);
+  const interval = oomKillIntervalMs(opts.intensity);
+  const cg = createMemoryCgroup(ctx.session, ctx.host, 'oom', LIMIT_BYTES);
+  result.subjects.push(cg.subject());
+  ctx.onSubject(cg.subject());
+  ctx.log(`    ${cg.dir}: limit ${formatBytes(LIMIT_BYTES)}, ${what(formatDuration(interval * 1e6))}`);
+  return { start, result, interval, cg, vmstat0: readVmstat('oom_kill') ?? 0 };
+}
+
+/** Runs attempts one interval apart until the run ends, is aborted, or an attempt stops it. */
+async function paceAttempts(ctx: ScenarioContext, run: OomRun, attempt: () => Promise<'again' | 'stopped'>) {
+  for (;;) {
+    const attemptStart = performance.now();
+    if ((await attempt()) === 'stopped') break;
+    const next = await nextAttempt(ctx, run.interval - (performance.now() - attemptStart));
+    if (next === 'aborted') run.result.aborted = true;
+    if (next !== 'again') break;
+  }
+  run.result.elapsedNs = elapsedSince(run.start);
+}
+
+/** True when the process exited by itself; otherwise it is stopped and the run marked aborted if it was. */
+async function waitForExit(ctx: ScenarioContext, run: OomRun, w: WorkerProcess): Promise<boolean> {
+  const why = await ctx.session.wait(ctx.signal, { watch: [w] });
+  if (why === 'exited') return true;
+  await w.stop();
+  run.result.aborted = why === 'aborted';
+  return false;
+}
+
+function observedKills(run: OomRun): Record<string, number> {
+  return {
+    limitBytes: LIMIT_BYTES,
+    cgroupOomKills: run.cg.oomKills(),
+    vmstatOomKillDelta: (readVmstat('oom_kill') ?? 0) - run.vmstat0,
+  };
 }
 
 /** Waits out the rest of an attempt's interval: another attempt, or the run is over (ended or aborted). */
