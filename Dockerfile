@@ -6,6 +6,9 @@ ARG BUILD_BASE=kerno-build-base
 
 # ---- build: the release executable, as `npm run package` makes it on a developer machine --------------
 FROM ${BUILD_BASE} AS build
+# image.sh tags this stage kerno-build:<version> (the build cache: npm ci is reused while the lockfile
+# stays) and prunes the untagged images this label marks.
+LABEL org.opencontainers.image.title=kerno-build
 # NODE_EXTRA_CA_CERTS: the system store, which holds the CAs of the host that made the base (image.sh).
 ENV HOME=/root DEBIAN_FRONTEND=noninteractive npm_config_nodedir=/usr npm_config_fund=false \
     npm_config_audit=false npm_config_update_notifier=false \

@@ -85,12 +85,18 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 [[ $commit != unknown && -n $(git status --porcelain --untracked-files=no) ]] && commit="$commit-dirty"
 say "building $image (commit $commit)"
 t0=$SECONDS
-dk build --network=host --build-arg "BUILD_BASE=$base" --build-arg "KERNO_COMMIT=$commit" \
-  --label "org.opencontainers.image.version=$version" --label "org.opencontainers.image.revision=$commit" \
-  -t "$image" -f Dockerfile . >&2 || die "docker build failed"
+build_args=(--network=host --build-arg "BUILD_BASE=$base" --build-arg "KERNO_COMMIT=$commit" -f Dockerfile)
+# The build stage first, tagged: it is the cache the next build starts from (the classic builder keeps
+# only what an image references); then the runtime stage, which finds the build stage in that cache.
+dk build "${build_args[@]}" --target build -t "kerno-build:$version" . >&2 || die "docker build (build stage) failed"
+dk build "${build_args[@]}" --label "org.opencontainers.image.version=$version" \
+  --label "org.opencontainers.image.revision=$commit" -t "$image" . >&2 || die "docker build failed"
 # The short name too (same image): `docker run kerno:<version> doctor` on a node that built it.
 dk tag "$image" "kerno:$version"
-# Dangling intermediate images of earlier builds of this tag (the build cache keeps what it reuses).
-dk image prune -f --filter "label=org.opencontainers.image.title=kerno" >/dev/null 2>&1 || true
+# What earlier builds left untagged (their build stages and images), found by the labels the Dockerfile
+# sets, so another project's images on a shared daemon are never touched.
+for title in kerno-build kerno; do
+  dk image prune -f --filter "label=org.opencontainers.image.title=$title" >/dev/null || true
+done
 say "$image built in $((SECONDS - t0)) s: $(dk image inspect -f '{{.Size}}' "$image" | awk '{ printf "%d MiB", $1 / 1048576 }')"
 echo "$image"

@@ -203,7 +203,7 @@ phase_image() {
     check "$name" scripts/image-test.sh "$m" "$image"
     grep -hE '^(doctor|bpf-verify|capabilities|/readyz|/metrics|SIGTERM)' "$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log" | sed 's/^/        /'
   done
-  check "only kerno images in kerno's dockerd (build base, $image, kerno:$version)" only_kerno_images "$image" "kerno:$version"
+  check "only kerno images in kerno's dockerd (build base, build stage, $image, kerno:$version)" only_kerno_images "$image" "kerno:$version"
   docker_down
   unset DOCKER_HOST
   check "image phase left nothing behind (containers, kerno dockerd, its exec-root, mounts, cgroups, scratch dirs)" bash -c "
@@ -220,7 +220,7 @@ only_kerno_images() {
   local out
   out=$(dk images --format '{{.Repository}}:{{.Tag}}')
   echo "$out"
-  ! grep -vxE "kerno-build-base:bookworm-[0-9a-f]+|$1|$2" <<<"$out"
+  ! grep -vxE "kerno-build-base:bookworm-[0-9a-f]+|kerno-build:${1##*:}|$1|$2" <<<"$out"
 }
 
 # Lists the files of IMAGE (docker export of a created, never started container) and wants exactly the
