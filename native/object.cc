@@ -3,6 +3,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -196,6 +199,16 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                      });
 }
 
+namespace {
+// True when this thread's effective set holds CAP_SYS_ADMIN, or when that cannot be told.
+bool EffectiveCapSysAdmin() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &hdr, data) != 0) return true;
+  return (data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) != 0;
+}
+}  // namespace
+
 BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
   Napi::Env env = info.Env();
   if (!IsStringArg(info, 0)) {
@@ -203,8 +216,17 @@ BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObjec
     return;
   }
   path_ = info[0].As<Napi::String>().Utf8Value();
+  // Without CAP_SYS_ADMIN (the DaemonSet grants CAP_BPF + CAP_PERFMON), BPF_BTF_GET_NEXT_ID fails with
+  // EPERM, and libbpf before 1.3 then fails the whole load as soon as one CO-RE relocation has no
+  // candidate in vmlinux (the ___old flavours of core_fixes.bpf.h on a current kernel) instead of
+  // skipping the kernel modules' BTF. kerno relocates only against vmlinux types, so naming vmlinux's
+  // BTF explicitly, which turns that module search off, loses nothing. Only then: a run that can search
+  // modules behaves as before.
+  LIBBPF_OPTS(bpf_object_open_opts, opts);
+  static const char kVmlinuxBtf[] = "/sys/kernel/btf/vmlinux";
+  if (!EffectiveCapSysAdmin() && access(kVmlinuxBtf, R_OK) == 0) opts.btf_custom_path = kVmlinuxBtf;
   errno = 0;
-  obj_ = bpf_object__open_file(path_.c_str(), nullptr);
+  obj_ = bpf_object__open_file(path_.c_str(), &opts);
   if (!obj_) {
     int err = errno ? errno : EINVAL;
     Napi::Error e = MakeError(env, "open " + path_, err);

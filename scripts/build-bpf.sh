@@ -11,7 +11,9 @@
 #   test/fixtures/*.bpf.c  → build/bpf/fixtures/<name>.bpf.o
 # An object is rebuilt when it is older than its .c, any bpf/*.h (shared headers and boundary structs), or
 # bpf/vmlinux.h. Environment: CLANG (default clang), BPFTOOL (default bpftool), VMLINUX_BTF (default
-# /sys/kernel/btf/vmlinux), BPF_CFLAGS (extra flags appended).
+# /sys/kernel/btf/vmlinux), BPF_CFLAGS (extra flags appended), KERNO_BPF_ARCH (the target's kernel arch
+# name for bpf_tracing.h's __TARGET_ARCH_*: default from `uname -m`, x86_64 → x86, aarch64 → arm64; for
+# another arch also point VMLINUX_BTF at that kernel's BTF and delete bpf/vmlinux.h).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +58,21 @@ for h in bpf/*.h; do
   [[ $h -nt $newest_dep ]] && newest_dep=$h
 done
 
-CFLAGS=(-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ibpf -I"$OUT")
+# bpf_tracing.h's PT_REGS_* and syscall-argument helpers are per arch; it names arches as the kernel's
+# arch/ directory does, not as uname -m does.
+if [[ -z ${KERNO_BPF_ARCH:-} ]]; then
+  case $(uname -m) in
+    x86_64) KERNO_BPF_ARCH=x86 ;;
+    aarch64 | arm64) KERNO_BPF_ARCH=arm64 ;;
+    riscv64) KERNO_BPF_ARCH=riscv ;;
+    s390x) KERNO_BPF_ARCH=s390 ;;
+    ppc64le) KERNO_BPF_ARCH=powerpc ;;
+    *) die "unknown machine $(uname -m): set KERNO_BPF_ARCH (x86, arm64, riscv, s390, powerpc, …)" ;;
+  esac
+fi
+[[ $KERNO_BPF_ARCH =~ ^[a-z0-9_]+$ ]] || die "KERNO_BPF_ARCH='$KERNO_BPF_ARCH' is not an arch name"
+
+CFLAGS=(-g -O2 -target bpf "-D__TARGET_ARCH_$KERNO_BPF_ARCH" -Wall -Werror -Ibpf -I"$OUT")
 # shellcheck disable=SC2206 # word splitting of user-supplied flags is intended
 [[ -n ${BPF_CFLAGS:-} ]] && CFLAGS+=($BPF_CFLAGS)
 

@@ -74,8 +74,13 @@ cp build/bpf/probe/*.bpf.o "$a/bpf/probe/"
 # chaos compiles its workload helper from this source (with the host's cc, as in a checkout).
 cp src/chaos/workloads/kerno-chaos-worker.c "$a/src/chaos/workloads/"
 
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-[[ $commit != unknown && -n $(git status --porcelain --untracked-files=no) ]] && commit="$commit-dirty"
+# KERNO_COMMIT: the commit when building from a copy without .git (the image's build stage).
+if [[ -n ${KERNO_COMMIT:-} ]]; then
+  commit=$KERNO_COMMIT
+else
+  commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+  [[ $commit != unknown && -n $(git status --porcelain --untracked-files=no) ]] && commit="$commit-dirty"
+fi
 date=$(date -u ${SOURCE_DATE_EPOCH:+-d "@$SOURCE_DATE_EPOCH"} +%Y-%m-%dT%H:%M:%SZ)
 stamp=$(printf '{"version":"%s","commit":"%s","date":"%s"}' "$version" "$commit" "$date")
 

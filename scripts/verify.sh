@@ -10,7 +10,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 
-PHASES=(setup quality bpf kernel smoke doctor package chaos daemon hostile kernels manifests)
+PHASES=(setup quality bpf kernel smoke doctor package image chaos daemon hostile kernels manifests)
 declare -A PHASE_DOC=(
   [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
   [quality]="lint, format, typecheck, unit tests"
@@ -19,11 +19,12 @@ declare -A PHASE_DOC=(
   [smoke]="every command's --help, --version, bad-input exit codes"
   [doctor]="kerno doctor end to end on this machine"
   [package]="release executable (npm run package): bpf-verify N/N and doctor in a chroot holding only it and its C libraries"
+  [image]="container image (scripts/image.sh, Debian-built base, FROM scratch runtime): doctor, bpf-verify N/N and kerno start with exactly the DaemonSet's privileges"
   [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
   [kernels]="Debian 6.1 and 6.12 guests (QEMU TCG): bpf-verify, features, doctor, collectors vs ground truth, cgroup v2 rules, a real netconsole panic"
   [hostile]="bad input, full disk, UDP flood, SIGTERM in every phase, header timeout (issue 15; ~2 min)"
-  [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart"
+  [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart, image reference"
 )
 
 if [[ ${1:-} == --list ]]; then
@@ -174,6 +175,68 @@ phase_package() {
     ! findmnt -rn -o TARGET | grep -q kerno-release-root && ! ls -d /tmp/kerno-release-root.* 2>/dev/null"
 }
 
+# The DaemonSet's image, built here from Debian packages (no registry to pull from) on the Docker daemon
+# that answers, else kerno's own dockerd (scripts/docker-lib.sh: kerno-named state, no bridge or iptables),
+# and run with exactly the privileges deploy/k8s/daemonset.yaml grants (scripts/image-test.sh). Nothing here
+# can skip: docker.io and mmdebstrap are Debian packages, and the build needs only Debian and npm.
+phase_image() {
+  local t0=$SECONDS version image
+  version=$(node -p 'require("./package.json").version')
+  image="$(. deploy/image.env && echo "$KERNO_IMAGE"):$version"
+  # shellcheck source=docker-lib.sh
+  . "$root/scripts/docker-lib.sh"
+  check "docker.io and mmdebstrap (Debian packages) installed" docker_install
+  check "a Docker daemon answers (else kerno's own dockerd, /run/kerno-docker.sock)" docker_up
+  if [[ -z $_kerno_docker_host ]]; then printf '  image phase wall time: %ss\n' $((SECONDS - t0)); return; fi
+  export DOCKER_HOST=$_kerno_docker_host
+  local name="scripts/image.sh: build base from Debian packages (cached), $image built FROM scratch"
+  check "$name" scripts/image.sh
+  grep -hE '^==> image: (build base|making|built|ghcr|kerno|.* built in)' "$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log" | sed 's/^/        /'
+  check "the image holds only the executable, a bpf-verify link and the C libraries ldd names" image_contents "$image"
+  local m
+  for m in doctor bpf-verify start; do
+    case $m in
+      doctor) name="DaemonSet privileges: kerno doctor -d 3s -o json in the image, every collector ok" ;;
+      bpf-verify) name="DaemonSet privileges: kerno bpf-verify --json in the image, N/N" ;;
+      start) name="DaemonSet privileges: kerno start with its args: exactly its capabilities, /metrics 401 without the Secret's token, 200 with it, SIGTERM exit 0" ;;
+    esac
+    check "$name" scripts/image-test.sh "$m" "$image"
+    grep -hE '^(doctor|bpf-verify|capabilities|/readyz|/metrics|SIGTERM)' "$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log" | sed 's/^/        /'
+  done
+  check "only kerno images in kerno's dockerd (build base, build stage, $image, kerno:$version)" only_kerno_images "$image" "kerno:$version"
+  docker_down
+  unset DOCKER_HOST
+  check "image phase left nothing behind (containers, kerno dockerd, its exec-root, mounts, cgroups, scratch dirs)" bash -c "
+    ! pgrep -f '^dockerd .*kerno-docker' && [ ! -e /run/kerno-docker ] && [ ! -e /run/kerno-docker.sock ] &&
+    ! findmnt -rn -o TARGET | grep -q kerno-docker && ! ls -d /sys/fs/cgroup/*/kerno-docker 2>/dev/null &&
+    ! ls -d /tmp/kerno-image-test.* 2>/dev/null"
+  printf '  image phase wall time: %ss\n' $((SECONDS - t0))
+}
+
+# Our own dockerd holds the build base and the kerno tags, nothing else (a system daemon's images are
+# not ours to judge).
+only_kerno_images() {
+  [[ -n $_kerno_dockerd_pid ]] || { echo "not kerno's dockerd: not checked"; return 0; }
+  local out
+  out=$(dk images --format '{{.Repository}}:{{.Tag}}')
+  echo "$out"
+  ! grep -vxE "kerno-build-base:bookworm-[0-9a-f]+|kerno-build:${1##*:}|$1|$2" <<<"$out"
+}
+
+# Lists the files of IMAGE (docker export of a created, never started container) and wants exactly the
+# executable, its bpf-verify link and shared libraries: no shell, no Node, no package manager.
+image_contents() {
+  local c files
+  c=$(dk create "$1") || return 1
+  files=$(dk export "$c" | tar -t | grep -v '/$' | sort)
+  dk rm "$c" >/dev/null
+  echo "$files"
+  # Docker adds these empty mount points to every container.
+  files=$(grep -vxE '\.dockerenv|etc/(hostname|hosts|resolv\.conf|mtab)|dev/(console|pts|shm)|proc|sys' <<<"$files")
+  grep -qx 'usr/local/bin/kerno' <<<"$files" && grep -qx 'usr/local/bin/bpf-verify' <<<"$files" &&
+    ! grep -vE '^(usr/local/bin/(kerno|bpf-verify)|(usr/)?lib(64|/x86_64-linux-gnu|/aarch64-linux-gnu)?/(ld-linux[^/]*|lib[a-z+_]+)\.so(\.[0-9]+)*)$' <<<"$files"
+}
+
 phase_chaos() {
   check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|fd-leak|cgroup-memory|oom-kill|memory-stall|host-memory|tcp-loss|tcp-rtt|syscall-errors|slow-io|disk-sat|slow-disk|cascade) ' | grep -qx 13"
   check "paired rules fire at production thresholds; specificity (idle and benign busy)" scripts/e2e-chaos.sh
@@ -230,6 +293,8 @@ phase_hostile() {
 
 phase_manifests() {
   check "manifests parse and reference real flags and ports" scripts/run-tests.sh unit test/unit/daemon/deploy.test.ts
+  check "one image name (deploy/image.env) at package.json's version; token from a Secret, Linux nodes, /run volume; DaemonSet → docker run translation" \
+    scripts/run-tests.sh unit test/unit/image.test.ts
   check "PrometheusRule alerts pass promtool check rules" bash -c "
     f=\$(mktemp --suffix=.yaml); node --import tsx -e \"
       const Y = await import('yaml'); const fs = await import('node:fs');
