@@ -203,7 +203,7 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
 
 function hostPortProblem(s: string): string | null {
   const m = HOST_PORT.exec(s);
-  if (!m || Number(m[2]) > 65535) return 'expected host:port, e.g. "127.0.0.1:9090"';
+  if (!m || Number(m[2]) > 65535) return 'expected host:port, e.g. "127.0.0.1:9733"';
   return listenHostProblem((m[1] as string).replace(/^\[(.*)\]$/, '$1'));
 }
 
@@ -298,7 +298,7 @@ export const ConfigSchema = section({
     }),
   }),
   daemon: section({
-    listen: text('127.0.0.1:9090', hostPortProblem),
+    listen: text('127.0.0.1:9733', hostPortProblem),
     interval: duration('60s', { min: SECOND }),
     state_dir: text('/var/lib/kerno', nonEmpty),
     metrics_token_file: optionalText(),

@@ -57,17 +57,17 @@ export interface DaemonServerOptions {
 }
 
 export interface ListenAddress {
-  /** undefined = every interface (":9090"). */
+  /** undefined = every interface (":9733"). */
   host: string | undefined;
   port: number;
 }
 
-/** "127.0.0.1:9090", "[::1]:9090", ":9090" (all interfaces), "localhost:0" (any free port). */
+/** "127.0.0.1:9733", "[::1]:9733", ":9733" (all interfaces), "localhost:0" (any free port). */
 export function parseListenAddress(text: string): ListenAddress {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535)
-    throw new Error(`invalid listen address "${text}": expected host:port, e.g. 127.0.0.1:9090`);
+    throw new Error(`invalid listen address "${text}": expected host:port, e.g. 127.0.0.1:9733`);
   const host = m[1] ?? m[2];
   if (host === '' || host === undefined) return { host: undefined, port };
   // Never a name lookup: "localhost" is the loopback address, anything else must be an IP literal.
@@ -129,7 +129,7 @@ export class DaemonServer {
     this.#server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 5_000;
   }
 
-  /** Bind; rejects with a one-line error ("listen 127.0.0.1:9090: address already in use"). */
+  /** Bind; rejects with a one-line error ("listen 127.0.0.1:9733: address already in use"). */
   async listen(address: ListenAddress): Promise<AddressInfo> {
     const label = `${address.host === undefined ? '' : address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     await new Promise<void>((resolve, reject) => {

@@ -294,11 +294,11 @@ describe('bad input gives one precise line', () => {
   test('daemon addresses and URLs', () => {
     assertConfigError(
       () => load({ env: { KERNO_DAEMON_LISTEN: 'localhost' } }),
-      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9090", got "localhost"',
+      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9733", got "localhost"',
     );
     assertConfigError(
       () => load({ env: { KERNO_DAEMON_LISTEN: ':70000' } }),
-      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9090", got ":70000"',
+      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9733", got ":70000"',
     );
     assertConfigError(
       () => load({ env: { KERNO_DAEMON_NETCONSOLE_LISTEN: 'tcp://0.0.0.0:6666' } }),

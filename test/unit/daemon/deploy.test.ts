@@ -64,7 +64,7 @@ describe('deploy/systemd', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     const key = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, 'm').exec(unit)?.[1];
-    assert.equal(key('ExecStart'), '/usr/local/bin/kerno start --listen 127.0.0.1:9090');
+    assert.equal(key('ExecStart'), '/usr/local/bin/kerno start --listen 127.0.0.1:9733');
     assert.equal(key('Restart'), 'on-failure');
     assert.equal(key('RestartSec'), '5s');
     assert.equal(key('NoNewPrivileges'), 'yes');
@@ -96,7 +96,7 @@ describe('deploy/systemd', () => {
       env: {},
     });
     assert.deepEqual(warnings, []);
-    assert.equal(config.daemon.listen, '127.0.0.1:9090');
+    assert.equal(config.daemon.listen, '127.0.0.1:9733');
     assert.equal(config.daemon.state_dir, '/var/lib/kerno');
     assert.equal(config.log_format, 'json');
   });
