@@ -21,7 +21,7 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option(
       '--config <file>',
-      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml',
+      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, $XDG_CONFIG_HOME/kerno/config.yaml (~/.config)',
     )
     .option('--log-level <level>', 'debug | info | warn | error')
     .option('--log-format <format>', 'auto | text | json')
