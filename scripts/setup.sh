@@ -3,6 +3,7 @@
 #   1. Debian packages (only the missing ones; needs root)      4. vmlinux.h + BPF objects (scripts/build-bpf.sh)
 #   2. npm ci (when package-lock.json changed)                   5. TypeScript → dist/
 #   3. native addon (node-gyp, offline against /usr headers)     6. bundle for bin/ → dist/bundle/ (esbuild)
+#                                                                7. man page → dist/man/kerno.1 (kerno man)
 # Usage: scripts/setup.sh [--force]
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -88,6 +89,12 @@ if [[ ! -f dist/bundle/kerno.js || ! -f dist/bundle/bpf-verify.js ]] ||
   rm -rf "$next"
   find dist/bundle/chunks -type f -mmin +60 -delete
   touch dist/.bundle-stamp
+fi
+# 7. The man page, from the command definitions the bundle holds (kerno man).
+if [[ ! -f dist/man/kerno.1 || dist/.bundle-stamp -nt dist/man/kerno.1 ]]; then
+  mkdir -p dist/man
+  node dist/bundle/kerno.js man >dist/man/kerno.1.next && mv -f dist/man/kerno.1.next dist/man/kerno.1 ||
+    die "man page generation failed (node dist/bundle/kerno.js man)"
 fi
 # The launchers (bin/) compare sources against this stamp to decide whether to run setup again.
 touch dist/.stamp

@@ -127,6 +127,9 @@ phase_smoke() {
   check "unknown flag: exit 2, one line" expect_exit 2 "$root/bin/kerno" --bogus
   check "unknown command: exit 2, one line" expect_exit 2 "$root/bin/kerno" frobnicate
   check "bpf-verify bad --read: exit 2" expect_exit 2 "$root/bin/bpf-verify" --read abc
+  check "kerno completion bash: a script bash accepts" bash -c "'$root/bin/kerno' completion bash | bash -n"
+  check "kerno man: groff renders it without a warning" bash -c "
+    out=\$('$root/bin/kerno' man | groff -man -Tutf8 -ww 2>&1 >/dev/null); echo \"\$out\"; [ -z \"\$out\" ]"
 }
 
 phase_doctor() {
