@@ -16,7 +16,7 @@ declare -A PHASE_DOC=(
   [quality]="lint, format, typecheck, unit tests"
   [bpf]="bpf-verify: every program loads and attaches (N/N), --read counts events"
   [kernel]="real-kernel tests: native binding, collectors vs ground truth, runtime, kernel health"
-  [smoke]="every command's --help, --version, bad-input exit codes"
+  [smoke]="every command's --help, --version, bad-input exit codes, completion and man page, the npm package installed and run"
   [doctor]="kerno doctor end to end on this machine"
   [package]="release executable (npm run package): bpf-verify N/N and doctor in a chroot holding only it and its C libraries"
   [chaos]="induced incidents fire their paired rule at production thresholds; specificity"
@@ -130,6 +130,37 @@ phase_smoke() {
   check "kerno completion bash: a script bash accepts" bash -c "'$root/bin/kerno' completion bash | bash -n"
   check "kerno man: groff renders it without a warning" bash -c "
     out=\$('$root/bin/kerno' man | groff -man -Tutf8 -ww 2>&1 >/dev/null); echo \"\$out\"; [ -z \"\$out\" ]"
+  check "npm pack: the tarball installs offline and runs (bpf-verify N/N, doctor) without building anything" npm_package_runs
+}
+
+# What a user of the npm package gets: `npm install -g kerno-<version>.tgz` with no registry, then the
+# installed bin/ run as they are. The package ships its build; nothing in it may change while it runs (the
+# checkout's launcher would rebuild; an installed one must not even try).
+npm_package_runs() {
+  local tmp rc=0
+  tmp=$(mktemp -d /tmp/kerno-npm-package.XXXXXX)
+  (
+    set -e
+    npm pack --silent --pack-destination "$tmp" >/dev/null
+    tgz=$(ls "$tmp"/kerno-*.tgz)
+    echo "$(basename "$tgz"): $(stat -c %s "$tgz") bytes"
+    npm install -g --offline --no-audit --no-fund --loglevel=error --prefix "$tmp/prefix" "$tgz"
+    pkg="$tmp/prefix/lib/node_modules/kerno"
+    [ ! -e "$pkg/binding.gyp" ] && [ ! -e "$pkg/scripts/setup.sh" ] && [ ! -d "$pkg/build/Release/obj.target" ] &&
+      [ ! -d "$pkg/node_modules" ] || { echo "the install built or fetched something"; ls -la "$pkg" "$pkg/build/Release"; exit 1; }
+    [ -f "$tmp/prefix/share/man/man1/kerno.1" ] || { echo "npm did not install the man page"; exit 1; }
+    touch "$tmp/before"
+    "$tmp/prefix/bin/kerno" --version
+    "$tmp/prefix/bin/kerno" version -o json | jq -e '.libbpf | startswith("v")' >/dev/null
+    "$tmp/prefix/bin/bpf-verify" -o json | jq -e '.total > 0 and .attached == .total' >/dev/null ||
+      { echo "installed bpf-verify: not N/N"; exit 1; }
+    "$tmp/prefix/bin/kerno" doctor -d 1s -o json | jq -e '[.coverage[] | select(.state != "ok")] | length == 0' >/dev/null ||
+      { echo "installed doctor: incomplete coverage"; exit 1; }
+    changed=$(find "$pkg" -newer "$tmp/before")
+    [ -z "$changed" ] || { echo "running the installed package changed it: $changed"; exit 1; }
+  ) || rc=$?
+  rm -rf "$tmp"
+  return $rc
 }
 
 phase_doctor() {
