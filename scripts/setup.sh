@@ -4,12 +4,23 @@
 #   2. npm ci (when package-lock.json changed)                   5. TypeScript → dist/
 #   3. native addon (node-gyp, offline against /usr headers)     6. bundle for bin/ → dist/bundle/ (esbuild)
 #                                                                7. man page → dist/man/kerno.1 (kerno man)
-# Usage: scripts/setup.sh [--force]
+# Usage: scripts/setup.sh [--force] [--test]
+#   (none)             what building and running kerno needs: bin/kerno's first run calls this
+#   --test             also the packages only tests, benches and chaos use (scripts/verify.sh calls this)
+#   --test-packages    only make sure those test packages are there, build nothing (scripts/run-tests.sh)
+#   --force            rebuild everything
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
-force=0
-[[ ${1:-} == --force ]] && force=1
+force=0 test=0 packages_only=0
+for a in "$@"; do
+  case $a in
+    --force) force=1 ;;
+    --test) test=1 ;;
+    --test-packages) test=1 packages_only=1 ;;
+    *) printf 'setup: unknown option %s (usage: scripts/setup.sh [--force] [--test | --test-packages])\n' "$a" >&2; exit 2 ;;
+  esac
+done
 say() { printf '==> setup: %s\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
@@ -19,11 +30,15 @@ mkdir -p dist
 exec 9>dist/.setup.lock
 flock 9
 
-# 1. Debian packages. Build: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++.
-#    Tests and chaos: nftables iproute2 util-linux procps jq stress-ng (the second inducer). Daemon tests:
-#    prometheus. Bench: bpftrace. Specificity against real software: gcc git curl stress-ng (python3, node,
-#    tar, dpkg are already here).
-pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq gcc git curl stress-ng prometheus bpftrace)
+# 1. Debian packages. Build and run: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++
+#    python3 (node-gyp) gcc git (kerno version in a checkout). Only for tests, benches and chaos (--test):
+#    nftables iproute2 util-linux procps (chaos scenarios), jq (verify.sh), stress-ng (the second inducer),
+#    prometheus (daemon tests: a real scrape, promtool), bpftrace (bench), curl (specificity against real
+#    software), zsh fish groff-base (completion scripts and man page run in the real shells / troff).
+pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 gcc git)
+TEST_PKGS=(nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace curl zsh fish groff-base)
+((packages_only)) && pkgs=()
+((test)) && pkgs+=("${TEST_PKGS[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -40,6 +55,7 @@ if ((${#missing[@]})); then
   rm -f /usr/sbin/policy-rc.d
   trap - EXIT
 fi
+((packages_only)) && exit 0
 
 newer() { # newer TARGET SRC... : true when TARGET is missing or any SRC is newer
   local t=$1; shift
