@@ -34,9 +34,10 @@ flock 9
 #    python3 (node-gyp) gcc git (kerno version in a checkout). Only for tests, benches and chaos (--test):
 #    nftables iproute2 util-linux procps (chaos scenarios), jq (verify.sh), stress-ng (the second inducer),
 #    prometheus (daemon tests: a real scrape, promtool), bpftrace (bench), curl (specificity against real
-#    software), zsh fish groff-base (completion scripts and man page run in the real shells / troff).
+#    software), zsh fish groff-base (completion scripts and man page run in the real shells / troff),
+#    strace (the system calls the systemd unit must allow, measured).
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 gcc git)
-TEST_PKGS=(nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace curl zsh fish groff-base)
+TEST_PKGS=(nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace curl zsh fish groff-base strace)
 ((packages_only)) && pkgs=()
 ((test)) && pkgs+=("${TEST_PKGS[@]}")
 missing=()

@@ -23,7 +23,7 @@ declare -A PHASE_DOC=(
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
   [kernels]="Debian 6.1 and 6.12 guests (QEMU TCG): bpf-verify, features, doctor, collectors vs ground truth, cgroup v2 rules, a real netconsole panic"
   [hostile]="bad input, full disk, UDP flood, SIGTERM in every phase, header timeout (issue 15; ~2 min)"
-  [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart"
+  [manifests]="deploy/: systemd unit (its syscall filter against a measurement, scripts/install.sh), Kubernetes manifests, Helm chart"
 )
 
 if [[ ${1:-} == --list ]]; then
@@ -269,6 +269,9 @@ phase_manifests() {
       const Y = await import('yaml'); const fs = await import('node:fs');
       const doc = Y.parse(fs.readFileSync('deploy/k8s/prometheusrule.yaml', 'utf8'));
       fs.writeFileSync(process.argv[1], Y.stringify({ groups: doc.spec.groups }));\" \"\$f\" && promtool check rules \"\$f\"; rc=\$?; rm -f \"\$f\"; exit \$rc"
+  check "kerno start, measured under strace: the systemd unit's SystemCallFilter allows every system call it makes" bash -c "
+    f=\$(mktemp); scripts/syscalls-used.sh >\"\$f\" && tr '\\n' ' ' <\"\$f\" && echo &&
+      KERNO_SYSCALLS_USED=\"\$f\" scripts/run-tests.sh unit test/unit/daemon/systemd.test.ts; rc=\$?; rm -f \"\$f\"; exit \$rc"
   if command -v systemd-analyze >/dev/null; then
     check "systemd unit passes systemd-analyze verify" bash -c "systemd-analyze verify deploy/systemd/kerno.service 2>&1 | grep -v 'kerno: No such file' | grep -qv . && exit 1 || exit 0"
   fi
