@@ -17,6 +17,10 @@ else
 fi
 if [[ ${#files[@]} -eq 0 ]]; then echo "no test files for '$tier'" >&2; exit 1; fi
 conc=()
-# Kernel tests share global kernel state (tracepoints, cgroups, netns): one file at a time.
-[[ $tier == kernel || $tier == e2e ]] && conc=(--test-concurrency=1)
+if [[ $tier == kernel || $tier == e2e ]]; then
+  # Kernel tests share global kernel state (tracepoints, cgroups, netns): one file at a time.
+  conc=(--test-concurrency=1)
+  # They drive prometheus, nft, stress-ng …, which bin/kerno's own setup does not install.
+  scripts/setup.sh --test-packages || { echo "run-tests: the test packages are missing (scripts/setup.sh --test-packages, as root)" >&2; exit 1; }
+fi
 exec node --import tsx --test "${conc[@]}" --test-reporter=spec "${files[@]}"

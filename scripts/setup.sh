@@ -3,12 +3,24 @@
 #   1. Debian packages (only the missing ones; needs root)      4. vmlinux.h + BPF objects (scripts/build-bpf.sh)
 #   2. npm ci (when package-lock.json changed)                   5. TypeScript → dist/
 #   3. native addon (node-gyp, offline against /usr headers)     6. bundle for bin/ → dist/bundle/ (esbuild)
-# Usage: scripts/setup.sh [--force]
+#                                                                7. man page → dist/man/kerno.1 (kerno man)
+# Usage: scripts/setup.sh [--force] [--test]
+#   (none)             what building and running kerno needs: bin/kerno's first run calls this
+#   --test             also the packages only tests, benches and chaos use (scripts/verify.sh calls this)
+#   --test-packages    only make sure those test packages are there, build nothing (scripts/run-tests.sh)
+#   --force            rebuild everything
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
-force=0
-[[ ${1:-} == --force ]] && force=1
+force=0 test=0 packages_only=0
+for a in "$@"; do
+  case $a in
+    --force) force=1 ;;
+    --test) test=1 ;;
+    --test-packages) test=1 packages_only=1 ;;
+    *) printf 'setup: unknown option %s (usage: scripts/setup.sh [--force] [--test | --test-packages])\n' "$a" >&2; exit 2 ;;
+  esac
+done
 say() { printf '==> setup: %s\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
@@ -18,11 +30,16 @@ mkdir -p dist
 exec 9>dist/.setup.lock
 flock 9
 
-# 1. Debian packages. Build: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++.
-#    Tests and chaos: nftables iproute2 util-linux procps jq stress-ng (the second inducer). Daemon tests:
-#    prometheus. Bench: bpftrace. Specificity against real software: gcc git curl stress-ng (python3, node,
-#    tar, dpkg are already here).
-pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 nftables iproute2 util-linux procps jq gcc git curl stress-ng prometheus bpftrace)
+# 1. Debian packages. Build and run: clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++
+#    python3 (node-gyp) gcc git (kerno version in a checkout). Only for tests, benches and chaos (--test):
+#    nftables iproute2 util-linux procps (chaos scenarios), jq (verify.sh), stress-ng (the second inducer),
+#    prometheus (daemon tests: a real scrape, promtool), bpftrace (bench), curl (specificity against real
+#    software), zsh fish groff-base (completion scripts and man page run in the real shells / troff),
+#    strace (the system calls the systemd unit must allow, measured).
+pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 gcc git)
+TEST_PKGS=(nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace curl zsh fish groff-base strace)
+((packages_only)) && pkgs=()
+((test)) && pkgs+=("${TEST_PKGS[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -39,6 +56,7 @@ if ((${#missing[@]})); then
   rm -f /usr/sbin/policy-rc.d
   trap - EXIT
 fi
+((packages_only)) && exit 0
 
 newer() { # newer TARGET SRC... : true when TARGET is missing or any SRC is newer
   local t=$1; shift
@@ -88,6 +106,12 @@ if [[ ! -f dist/bundle/kerno.js || ! -f dist/bundle/bpf-verify.js ]] ||
   rm -rf "$next"
   find dist/bundle/chunks -type f -mmin +60 -delete
   touch dist/.bundle-stamp
+fi
+# 7. The man page, from the command definitions the bundle holds (kerno man).
+if [[ ! -f dist/man/kerno.1 || dist/.bundle-stamp -nt dist/man/kerno.1 ]]; then
+  mkdir -p dist/man
+  node dist/bundle/kerno.js man >dist/man/kerno.1.next && mv -f dist/man/kerno.1.next dist/man/kerno.1 ||
+    die "man page generation failed (node dist/bundle/kerno.js man)"
 fi
 # The launchers (bin/) compare sources against this stamp to decide whether to run setup again.
 touch dist/.stamp

@@ -12,11 +12,11 @@ cd "$root"
 
 PHASES=(setup quality bpf kernel smoke doctor package image chaos daemon hostile kernels manifests)
 declare -A PHASE_DOC=(
-  [setup]="deps + build: Debian packages, npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh)"
+  [setup]="deps + build: Debian packages (with the test-only ones), npm ci, native addon, BPF objects, TypeScript (scripts/setup.sh --test)"
   [quality]="lint, format, typecheck, unit tests"
   [bpf]="bpf-verify: every program loads and attaches (N/N), --read counts events"
   [kernel]="real-kernel tests: native binding, collectors vs ground truth, runtime, kernel health"
-  [smoke]="every command's --help, --version, bad-input exit codes"
+  [smoke]="every command's --help, --version, bad-input exit codes, completion and man page, the npm package installed and run"
   [doctor]="kerno doctor end to end on this machine"
   [package]="release executable (npm run package): bpf-verify N/N and doctor in a chroot holding only it and its C libraries"
   [image]="container image (scripts/image.sh, Debian-built base, FROM scratch runtime): doctor, bpf-verify N/N and kerno start with exactly the DaemonSet's privileges"
@@ -24,7 +24,7 @@ declare -A PHASE_DOC=(
   [daemon]="kerno start: probes, real Prometheus scrape, SIGTERM"
   [kernels]="Debian 6.1 and 6.12 guests (QEMU TCG): bpf-verify, features, doctor, collectors vs ground truth, cgroup v2 rules, a real netconsole panic"
   [hostile]="bad input, full disk, UDP flood, SIGTERM in every phase, header timeout (issue 15; ~2 min)"
-  [manifests]="deploy/: systemd unit, Kubernetes manifests, Helm chart, image reference"
+  [manifests]="deploy/: systemd unit (its syscall filter against a measurement, scripts/install.sh), Kubernetes manifests, Helm chart, image reference"
 )
 
 if [[ ${1:-} == --list ]]; then
@@ -94,8 +94,8 @@ expect_exit() {
 
 phase_setup() {
   check "kernel has BTF (/sys/kernel/btf/vmlinux)" test -r /sys/kernel/btf/vmlinux
-  check "scripts/setup.sh (packages, npm ci, native, BPF, TypeScript)" scripts/setup.sh
-  check "setup is idempotent and fast the second time" bash -c 't0=$(date +%s%N); scripts/setup.sh && t=$((($(date +%s%N)-t0)/1000000)); echo "${t} ms"; [ $t -lt 15000 ]'
+  check "scripts/setup.sh --test (packages incl. test-only ones, npm ci, native, BPF, TypeScript)" scripts/setup.sh --test
+  check "setup is idempotent and fast the second time" bash -c 't0=$(date +%s%N); scripts/setup.sh --test && t=$((($(date +%s%N)-t0)/1000000)); echo "${t} ms"; [ $t -lt 15000 ]'
 }
 
 phase_quality() {
@@ -128,6 +128,40 @@ phase_smoke() {
   check "unknown flag: exit 2, one line" expect_exit 2 "$root/bin/kerno" --bogus
   check "unknown command: exit 2, one line" expect_exit 2 "$root/bin/kerno" frobnicate
   check "bpf-verify bad --read: exit 2" expect_exit 2 "$root/bin/bpf-verify" --read abc
+  check "kerno completion bash: a script bash accepts" bash -c "'$root/bin/kerno' completion bash | bash -n"
+  check "kerno man: groff renders it without a warning" bash -c "
+    out=\$('$root/bin/kerno' man | groff -man -Tutf8 -ww 2>&1 >/dev/null); echo \"\$out\"; [ -z \"\$out\" ]"
+  check "npm pack: the tarball installs offline and runs (bpf-verify N/N, doctor) without building anything" npm_package_runs
+}
+
+# What a user of the npm package gets: `npm install -g kerno-<version>.tgz` with no registry, then the
+# installed bin/ run as they are. The package ships its build; nothing in it may change while it runs (the
+# checkout's launcher would rebuild; an installed one must not even try).
+npm_package_runs() {
+  local tmp rc=0
+  tmp=$(mktemp -d /tmp/kerno-npm-package.XXXXXX)
+  (
+    set -e
+    npm pack --silent --pack-destination "$tmp" >/dev/null
+    tgz=$(ls "$tmp"/kerno-*.tgz)
+    echo "$(basename "$tgz"): $(stat -c %s "$tgz") bytes"
+    npm install -g --offline --no-audit --no-fund --loglevel=error --prefix "$tmp/prefix" "$tgz"
+    pkg="$tmp/prefix/lib/node_modules/kerno"
+    [ ! -e "$pkg/binding.gyp" ] && [ ! -e "$pkg/scripts/setup.sh" ] && [ ! -d "$pkg/build/Release/obj.target" ] &&
+      [ ! -d "$pkg/node_modules" ] || { echo "the install built or fetched something"; ls -la "$pkg" "$pkg/build/Release"; exit 1; }
+    [ -f "$tmp/prefix/share/man/man1/kerno.1" ] || { echo "npm did not install the man page"; exit 1; }
+    touch "$tmp/before"
+    "$tmp/prefix/bin/kerno" --version
+    "$tmp/prefix/bin/kerno" version -o json | jq -e '.libbpf | startswith("v")' >/dev/null
+    "$tmp/prefix/bin/bpf-verify" -o json | jq -e '.total > 0 and .attached == .total' >/dev/null ||
+      { echo "installed bpf-verify: not N/N"; exit 1; }
+    "$tmp/prefix/bin/kerno" doctor -d 1s -o json | jq -e '[.coverage[] | select(.state != "ok")] | length == 0' >/dev/null ||
+      { echo "installed doctor: incomplete coverage"; exit 1; }
+    changed=$(find "$pkg" -newer "$tmp/before")
+    [ -z "$changed" ] || { echo "running the installed package changed it: $changed"; exit 1; }
+  ) || rc=$?
+  rm -rf "$tmp"
+  return $rc
 }
 
 phase_doctor() {
@@ -300,6 +334,9 @@ phase_manifests() {
       const Y = await import('yaml'); const fs = await import('node:fs');
       const doc = Y.parse(fs.readFileSync('deploy/k8s/prometheusrule.yaml', 'utf8'));
       fs.writeFileSync(process.argv[1], Y.stringify({ groups: doc.spec.groups }));\" \"\$f\" && promtool check rules \"\$f\"; rc=\$?; rm -f \"\$f\"; exit \$rc"
+  check "kerno start, measured under strace: the systemd unit's SystemCallFilter allows every system call it makes" bash -c "
+    f=\$(mktemp); scripts/syscalls-used.sh >\"\$f\" && tr '\\n' ' ' <\"\$f\" && echo &&
+      KERNO_SYSCALLS_USED=\"\$f\" scripts/run-tests.sh unit test/unit/daemon/systemd.test.ts; rc=\$?; rm -f \"\$f\"; exit \$rc"
   if command -v systemd-analyze >/dev/null; then
     check "systemd unit passes systemd-analyze verify" bash -c "systemd-analyze verify deploy/systemd/kerno.service 2>&1 | grep -v 'kerno: No such file' | grep -qv . && exit 1 || exit 0"
   fi

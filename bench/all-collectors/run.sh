@@ -11,7 +11,7 @@ cd "$root"
 rounds=${1:-5}
 n=${2:-3000000}
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh installs it" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh --test installs it" >&2; exit 1; }
 # bpftrace's classic tracepoints need tracefs (kerno's tp_btf programs do not); the mount may stay.
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 mkdir -p bench/out

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
 rounds=${1:-7}
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh installs it" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh --test installs it" >&2; exit 1; }
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 scripts/setup.sh >/dev/null 2>&1 || { echo "scripts/setup.sh failed" >&2; exit 1; }
 

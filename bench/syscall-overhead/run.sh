@@ -14,7 +14,7 @@ objs=("$@")
 ((${#objs[@]})) || objs=(syscall)
 [[ ${objs[0]} == all ]] && objs=($(ls build/bpf/*.bpf.o | xargs -n1 basename | sed 's/\.bpf\.o$//'))
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh installs it" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh --test installs it" >&2; exit 1; }
 # bpftrace's classic tracepoints need tracefs (kerno's tp_btf programs do not); the mount may stay.
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 mkdir -p bench/out

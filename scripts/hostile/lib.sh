@@ -4,7 +4,7 @@
 
 hx_tmp() { mktemp -d /tmp/kerno-hostile.XXXXXX; }
 
-# hget URL : the body of a GET (node rather than curl: curl is not among setup.sh's packages).
+# hget URL : the body of a GET (node rather than curl: curl is only among setup.sh --test's packages).
 hget() { node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))' "$1"; }
 export -f hget # used inside wait_for's bash -c conditions
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,18 +23,30 @@ export function installedLayout(): InstalledLayout | undefined {
   return installed;
 }
 
-/** The package root (holds package.json), whether running from src/ via tsx or from dist/. */
+/**
+ * The package root (kerno's package.json), whether running from src/ via tsx, from dist/, or from an
+ * installed npm package (which ships no binding.gyp or sources, so only package.json's name can tell).
+ */
 export function packageRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) {
+    if (isKernoPackage(join(dir, 'package.json'))) {
       root = dir;
       return dir;
     }
     dir = resolve(dir, '..');
   }
-  throw new Error('cannot locate the kerno package root (package.json + binding.gyp)');
+  throw new Error('cannot locate the kerno package root (a package.json named "kerno")');
+}
+
+function isKernoPackage(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name === 'kerno';
+  } catch {
+    return false;
+  }
 }
 
 /** Directory of compiled BPF objects (scripts/build-bpf.sh output, or a release's unpacked copy). */

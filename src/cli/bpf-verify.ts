@@ -4,7 +4,7 @@
 // kernel run count (BPF_ENABLE_STATS, no global sysctl change) is the "events" column.
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import Table from 'cli-table3';
 import { BpfObject, attachKind, type Link } from '../bpf/object.js';
 import { bpfObjectDir } from '../bpf/paths.js';
@@ -189,37 +189,54 @@ export function renderTable(r: VerifyResult): string {
   return lines.join('\n');
 }
 
-export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
-  const program = new Command('bpf-verify')
+export interface BpfVerifyOptions {
+  read?: string;
+  /** --json or --output json: every kerno command spells it -o json; --json stays for existing scripts. */
+  json: boolean;
+  object?: string[];
+  verbose?: boolean;
+  features?: boolean;
+}
+
+/** The parsed options of a bpf-verify command line. */
+export function bpfVerifyOptions(program: Command): BpfVerifyOptions {
+  const o = program.opts<Omit<BpfVerifyOptions, 'json'> & { json?: boolean; output?: string }>();
+  if (o.json && o.output === 'table') throw new UsageError('--json contradicts --output table');
+  const { output, ...rest } = o;
+  return { ...rest, json: Boolean(o.json) || output === 'json' };
+}
+
+/** The bpf-verify command line (also read by `kerno completion` and the man page). */
+export function bpfVerifyProgram(io: CliIO): Command {
+  return new Command('bpf-verify')
     .description('Load and attach every kerno BPF program on this kernel and report the verifier result.')
     .option(
       '--read <duration>',
       'keep programs attached for this long and count how often each ran (e.g. 5s)',
     )
-    .option('--json', 'machine-readable output')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']))
+    .option('--json', 'the same as --output json')
     .option('--object <path...>', 'verify these object files instead of every object in build/bpf')
     .option('--features', 'probe which attach types this kernel supports (load + attach a tiny program each)')
     .option('-v, --verbose', 'print libbpf debug output on stderr')
     .version(VERSION, '--version')
     .addHelpText(
       'after',
-      '\nExamples:\n  sudo bin/bpf-verify\n  sudo bin/bpf-verify --read 5s\n  sudo bin/bpf-verify --json\n\nExit status: 0 only when every program loads and attaches.',
+      '\nExamples:\n  sudo bin/bpf-verify\n  sudo bin/bpf-verify --read 5s\n  sudo bin/bpf-verify -o json\n\nExit status: 0 only when every program loads and attaches.',
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+}
+
+export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
+  const program = bpfVerifyProgram(io);
   try {
     program.parse(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     throw err;
   }
-  const opts = program.opts<{
-    read?: string;
-    json?: boolean;
-    object?: string[];
-    verbose?: boolean;
-    features?: boolean;
-  }>();
+  const opts = bpfVerifyOptions(program);
   let readNs = 0;
   if (opts.read !== undefined) {
     try {

@@ -31,6 +31,7 @@ interface ChaosFlags {
   intensity: string;
   inducer: string;
   yes?: boolean;
+  output: 'table' | 'json';
 }
 
 export const chaosCommand: CommandModule = {
@@ -56,11 +57,17 @@ export const chaosCommand: CommandModule = {
       )
       .option('-y, --yes', 'really run it (without --yes, --induce only prints what it would do)')
       .option('--cleanup', 'remove what an interrupted or killed chaos run left behind, then exit')
+      .addOption(
+        new Option('-o, --output <format>', 'output format of --list')
+          .choices(['table', 'json'])
+          .default('table'),
+      )
       .addHelpText(
         'after',
         `
 Examples:
   kerno chaos --list
+  kerno chaos --list -o json | jq -r '.[].name'
   kerno chaos --induce cpu                                  what it would do (nothing is run)
   sudo kerno chaos --induce cpu --duration 30s --yes        then, in another terminal: sudo kerno doctor
   sudo kerno chaos --induce tcp-loss --intensity high --yes
@@ -81,9 +88,12 @@ Exit status: 0 ok (also when interrupted), 1 the scenario failed, 2 bad usage, 3
 async function runChaos(opts: ChaosFlags, cmd: Command, io: CliIO): Promise<number> {
   if (opts.list) {
     const { color } = commandContext(cmd, io);
-    io.out(scenarioTable(color, outputWidth(io.stdoutIsTTY)));
+    if (opts.output === 'json') io.out(JSON.stringify(listScenarios(), null, 2) + '\n');
+    else io.out(scenarioTable(color, outputWidth(io.stdoutIsTTY)));
     return EXIT.OK;
   }
+  // Only --list prints data; a run reports progress on stderr, which has no JSON form.
+  if (opts.output !== 'table') throw new UsageError('--output: only with --list');
   if (opts.cleanup) {
     commandContext(cmd, io);
     return cleanup(io);

@@ -13,6 +13,8 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,
+  completion: async () => (await import('./completion-cmd.js')).completionCommand,
+  man: async () => (await import('./completion-cmd.js')).manCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(TABLE);

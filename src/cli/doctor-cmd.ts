@@ -65,7 +65,7 @@ Examples:
   sudo kerno doctor                         30 s window, interactive report
   sudo kerno doctor -d 10s -o json          machine-readable report (docs/report-schema.md)
   sudo kerno doctor --exit-code -q          for cron/CI: one line when healthy, exit 1 on critical
-  kerno doctor --from http://node-1:9090    findings of a running daemon
+  kerno doctor --from http://node-1:9733    findings of a running daemon
 
 Exit status: 0 ok, 1 critical finding with --exit-code, 2 bad usage, 3 bad configuration.`,
       )
@@ -245,7 +245,7 @@ async function renderFromDaemon(
   io: CliIO,
 ): Promise<number> {
   const from = opts.from ?? '';
-  if (from.trim() === '') throw new UsageError('--from: empty URL (expected e.g. http://10.0.0.5:9090)');
+  if (from.trim() === '') throw new UsageError('--from: empty URL (expected e.g. http://10.0.0.5:9733)');
   const { fetchFindings, DaemonClientError, sanitizeRemoteText } = await import('../daemon/client.js');
   let token: string | undefined;
   if (opts.tokenFile !== undefined) {

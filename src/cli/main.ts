@@ -21,7 +21,7 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option(
       '--config <file>',
-      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, ~/.kerno/config.yaml, ./config.yaml',
+      'config file (YAML); default: $KERNO_CONFIG, /etc/kerno/config.yaml, $XDG_CONFIG_HOME/kerno/config.yaml (~/.config)',
     )
     .option('--log-level <level>', 'debug | info | warn | error')
     .option('--log-format <format>', 'auto | text | json')
@@ -29,8 +29,8 @@ export function addGlobalOptions(program: Command): Command {
     .option('-v, --verbose', 'debug logging (includes libbpf output)');
 }
 
-export async function run(argv: string[], io: CliIO, modules: CommandModule[] = []): Promise<number> {
-  let exitCode: number = EXIT.OK;
+/** The root command, global options included, before any command module registers itself. */
+export function createProgram(io: CliIO): Command {
   const program = new Command('kerno')
     .description(
       'eBPF kernel diagnosis for Linux: run `kerno doctor` during an incident and it names the cause.',
@@ -54,7 +54,12 @@ Examples:
 
 Run as root, or with CAP_BPF and CAP_PERFMON. Docs: README.md`,
   );
-  addGlobalOptions(program);
+  return addGlobalOptions(program);
+}
+
+export async function run(argv: string[], io: CliIO, modules: CommandModule[] = []): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = createProgram(io);
   for (const m of modules) m.register(program, io, (c) => (exitCode = c));
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -2,7 +2,7 @@
 // words survive a panic (docs/netconsole.md). A dry run by default: it prints the configfs steps and the
 // equivalent module/boot parameter; --apply performs them, or fails with the one-sentence reason this
 // kernel cannot (exit 4: a missing kernel feature, nothing to degrade to).
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import {
   applyNetconsole,
   detectNetconsoleSupport,
@@ -20,6 +20,7 @@ interface SetupFlags {
   localIp?: string;
   targetMac?: string;
   apply?: boolean;
+  output: 'text' | 'json';
 }
 
 export const netconsoleCommand: CommandModule = {
@@ -42,6 +43,11 @@ export const netconsoleCommand: CommandModule = {
         "next hop's MAC: the receiver's, or the gateway's across subnets (default broadcast)",
       )
       .option('--apply', 'configure it now through configfs (needs root)')
+      .addOption(
+        new Option('-o, --output <format>', 'output format of the plan (the dry run)')
+          .choices(['text', 'json'])
+          .default('text'),
+      )
       .addHelpText(
         'after',
         `
@@ -70,7 +76,7 @@ async function runSetup(opts: SetupFlags, cmd: Command, io: CliIO): Promise<numb
   commandContext(cmd, io);
   const plan = netconsoleSetupPlan({ ...input, support: detectNetconsoleSupport() });
   if (!opts.apply) {
-    io.out(renderPlan(plan));
+    io.out(opts.output === 'json' ? JSON.stringify(plan, null, 2) + '\n' : renderPlan(plan));
     return EXIT.OK;
   }
   if (!plan.supported) throw new ExitError(sentence(plan.reason), EXIT.PRIVILEGES);

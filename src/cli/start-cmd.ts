@@ -54,7 +54,7 @@ export const startCommand: CommandModule = {
       )
       .option(
         '--listen <host:port>',
-        'HTTP address for /metrics, probes and /findings (default 127.0.0.1:9090)',
+        'HTTP address for /metrics, probes and /findings (default 127.0.0.1:9733)',
       )
       .option('--interval <duration>', 'diagnosis window: the doctor rules run over each one (default 60s)')
       .option('--state-dir <dir>', 'where netconsole incidents are recorded (default /var/lib/kerno)')
@@ -64,10 +64,10 @@ export const startCommand: CommandModule = {
         'after',
         `
 Examples:
-  sudo kerno start                                    serve on 127.0.0.1:9090
-  sudo kerno start --listen 0.0.0.0:9090 --metrics-token-file /etc/kerno/token
+  sudo kerno start                                    serve on 127.0.0.1:9733
+  sudo kerno start --listen 0.0.0.0:9733 --metrics-token-file /etc/kerno/token
   sudo kerno start --interval 30s --netconsole-listen udp://0.0.0.0:6666
-  curl -s localhost:9090/readyz; curl -s localhost:9090/findings | jq .summary
+  curl -s localhost:9733/readyz; curl -s localhost:9733/findings | jq .summary
 
 Signals: SIGTERM/SIGINT stop gracefully (readiness turns 503 first); SIGHUP reloads the configuration
 (log level, thresholds, interval, metrics token; other changes are logged as needing a restart).

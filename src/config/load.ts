@@ -5,7 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { envAssignments, coerce } from './env.js';
@@ -38,9 +38,9 @@ export interface LoadOptions {
   /** Flag spelling per key, e.g. { 'doctor.duration': '--duration' }, so errors name the flag typed. */
   flagNames?: Readonly<Record<string, string>>;
   env?: Readonly<Record<string, string | undefined>>;
-  /** For `./config.yaml` and relative explicit paths; default process.cwd(). */
+  /** For relative explicit paths; default process.cwd(). Never searched for a config file. */
   cwd?: string;
-  /** For `~/.kerno/config.yaml`; default os.homedir(). */
+  /** For `~/.config/kerno/config.yaml` when XDG_CONFIG_HOME is unset; default os.homedir(). */
   home?: string;
   /** The `--config` flag value. */
   explicitPath?: string;
@@ -62,7 +62,11 @@ interface FoundFile {
   namedBy?: '--config' | 'KERNO_CONFIG';
 }
 
-/** `--config`, then `KERNO_CONFIG`, then the first existing of /etc/kerno, ~/.kerno, the current directory. */
+/**
+ * `--config`, then `KERNO_CONFIG`, then the first existing of /etc/kerno/config.yaml and
+ * $XDG_CONFIG_HOME/kerno/config.yaml. The current directory is never searched: under sudo it is wherever the
+ * operator happened to stand, and a stray config.yaml there would silently change a diagnosis.
+ */
 function findConfigFile(opts: {
   explicitPath?: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -75,19 +79,24 @@ function findConfigFile(opts: {
   if (fromEnv) return { path: resolve(opts.cwd, fromEnv), namedBy: 'KERNO_CONFIG' };
   const candidates = [
     join(opts.etcDir, 'config.yaml'),
-    join(opts.home, '.kerno', 'config.yaml'),
-    join(opts.cwd, 'config.yaml'),
+    join(xdgConfigHome(opts.env, opts.home), 'kerno', 'config.yaml'),
   ];
   // A file that exists but cannot be read is still "found": silently skipping it would hide the user's
   // settings, so reading it reports the error instead.
   return candidates.filter(exists).map((path) => ({ path }))[0] ?? null;
 }
 
+/** The XDG base-directory rule: XDG_CONFIG_HOME when set to an absolute path, otherwise ~/.config. */
+export function xdgConfigHome(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  return xdg && isAbsolute(xdg) ? xdg : join(home, '.config');
+}
+
 function exists(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch (err) {
-    // ~/.kerno being a regular file just means there is no config there; a directory we may not even look
+    // ~/.config being a regular file just means there is no config there; a directory we may not even look
     // into (sudo -u nobody with HOME=/root) holds no config for us either.
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'EACCES') return false;

@@ -277,7 +277,7 @@ export const ConfigSchema = section({
     }),
   }),
   daemon: section({
-    listen: text('127.0.0.1:9090', hostPortProblem),
+    listen: text('127.0.0.1:9733', hostPortProblem),
     interval: duration('60s', { min: SECOND }),
     state_dir: text('/var/lib/kerno', nonEmpty),
     metrics_token_file: optionalText(),

@@ -1,4 +1,4 @@
-// Client side of GET /findings, for `kerno doctor --from http://host:9090`: fetch the daemon's last
+// Client side of GET /findings, for `kerno doctor --from http://host:9733`: fetch the daemon's last
 // diagnosis window as a Report (the `doctor --output json` schema). Every failure is one line that says
 // what went wrong and what to check. The other end is not trusted: one deadline covers the whole exchange
 // (connect, headers and a body that may drip), the body is capped, the report is validated against
@@ -54,19 +54,19 @@ export interface FetchFindingsOptions {
 }
 
 /**
- * "host:9090", "http://host:9090", "http://host:9090/" → "http://host:9090/findings"; a URL with another
+ * "host:9733", "http://host:9733", "http://host:9733/" → "http://host:9733/findings"; a URL with another
  * path is used as given (a reverse proxy may mount the daemon elsewhere).
  */
 export function findingsUrl(input: string): string {
   if (input.trim() === '')
-    throw new DaemonClientError('--from: empty URL (expected e.g. http://10.0.0.5:9090)', 'bad_url');
+    throw new DaemonClientError('--from: empty URL (expected e.g. http://10.0.0.5:9733)', 'bad_url');
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim()) ? input.trim() : `http://${input.trim()}`;
   let u: URL;
   try {
     u = new URL(text);
   } catch {
     throw new DaemonClientError(
-      `--from: "${sanitizeRemoteText(input)}" is not a URL (expected e.g. http://10.0.0.5:9090)`,
+      `--from: "${sanitizeRemoteText(input)}" is not a URL (expected e.g. http://10.0.0.5:9733)`,
       'bad_url',
     );
   }

@@ -107,7 +107,7 @@ export class DaemonServer {
     this.#server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 5_000;
   }
 
-  /** Bind; rejects with a one-line error ("listen 127.0.0.1:9090: address already in use"). */
+  /** Bind; rejects with a one-line error ("listen 127.0.0.1:9733: address already in use"). */
   async listen(address: ListenAddress): Promise<AddressInfo> {
     const label = `${address.host === undefined ? '' : address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     await new Promise<void>((resolve, reject) => {

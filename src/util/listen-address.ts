@@ -1,5 +1,5 @@
 /**
- * Listen addresses — the daemon's "127.0.0.1:9090" and netconsole's "udp://0.0.0.0:6666" — parsed in one
+ * Listen addresses — the daemon's "127.0.0.1:9733" and netconsole's "udp://0.0.0.0:6666" — parsed in one
  * place, so the config check and the code that binds accept exactly the same text. Never a DNS lookup (a
  * typo such as 256.1.1.1 sent a query off the host): an IP literal, localhost, or nothing (every interface).
  */
@@ -16,7 +16,7 @@ export interface ListenSyntax {
   readonly example: string;
 }
 
-export const HTTP_LISTEN: ListenSyntax = { name: 'listen address', example: '127.0.0.1:9090' };
+export const HTTP_LISTEN: ListenSyntax = { name: 'listen address', example: '127.0.0.1:9733' };
 export const DEFAULT_NETCONSOLE_PORT = 6666;
 export const NETCONSOLE_LISTEN: ListenSyntax = {
   name: 'netconsole listen address',
@@ -26,7 +26,7 @@ export const NETCONSOLE_LISTEN: ListenSyntax = {
 };
 
 export interface ListenAddress {
-  /** undefined = every interface (":9090"). */
+  /** undefined = every interface (":9733"). */
   host: string | undefined;
   port: number;
 }
@@ -43,7 +43,7 @@ export class ListenAddressError extends Error {
   }
 }
 
-/** "127.0.0.1:9090", "[::1]:9090", ":9090" (all interfaces), "localhost:0" (any free port); udp:// for netconsole. */
+/** "127.0.0.1:9733", "[::1]:9733", ":9733" (all interfaces), "localhost:0" (any free port); udp:// for netconsole. */
 export function parseListenAddress(text: string, syntax: ListenSyntax): ListenAddress {
   const bad = (problem: string) => new ListenAddressError(text, problem, syntax);
   const prefix = syntax.scheme === undefined ? '' : `${syntax.scheme}://`;

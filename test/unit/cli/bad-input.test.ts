@@ -14,7 +14,7 @@ let invalidValue: string;
 let unknownKey: string;
 
 before(() => {
-  // A HOME of our own: a developer's ~/.kerno/config.yaml must not change the outcome.
+  // A HOME of our own: a developer's ~/.config/kerno/config.yaml must not change the outcome.
   env = cleanEnv({ HOME: dir.path });
   invalidYaml = dir.file('invalid.yaml', 'doctor:\n  duration: [10s\n');
   invalidValue = dir.file('invalid-value.yaml', 'doctor:\n  duration: 10m\n');

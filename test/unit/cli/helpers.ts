@@ -18,10 +18,11 @@ export interface Outcome {
   stderr: string;
 }
 
-/** The environment without KERNO_* variables (a developer's settings must not change the outcome). */
+/** The environment without KERNO_* or XDG_CONFIG_HOME (a developer's settings must not change the outcome). */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KERNO_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('KERNO_') && k !== 'XDG_CONFIG_HOME') env[k] = v;
   return { ...env, NO_COLOR: '1', ...extra };
 }
 

@@ -294,11 +294,11 @@ describe('bad input gives one precise line', () => {
   test('daemon addresses and URLs', () => {
     assertConfigError(
       () => load({ env: { KERNO_DAEMON_LISTEN: 'localhost' } }),
-      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9090", got "localhost"',
+      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9733", got "localhost"',
     );
     assertConfigError(
       () => load({ env: { KERNO_DAEMON_LISTEN: ':70000' } }),
-      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9090", got ":70000"',
+      'KERNO_DAEMON_LISTEN: expected host:port, e.g. "127.0.0.1:9733", got ":70000"',
     );
     assertConfigError(
       () => load({ env: { KERNO_DAEMON_NETCONSOLE_LISTEN: 'tcp://0.0.0.0:6666' } }),
@@ -458,14 +458,23 @@ describe('file discovery', () => {
     assert.deepEqual(config, defaultConfig());
   });
 
-  test('/etc/kerno, then ~/.kerno, then the current directory', () => {
+  test('/etc/kerno, then $XDG_CONFIG_HOME/kerno (default ~/.config/kerno); never the current directory', () => {
     const { ctx, put } = tree();
-    const inCwd = put(ctx.cwd, 'error');
-    assert.deepEqual([loadConfig(ctx).source, loadConfig(ctx).config.log_level], [inCwd, 'error']);
-    const inHome = put(join(ctx.home, '.kerno'), 'warn');
+    put(ctx.cwd, 'error');
+    assert.equal(loadConfig(ctx).source, null, './config.yaml is not read');
+    put(join(ctx.home, '.kerno'), 'error');
+    assert.equal(loadConfig(ctx).source, null, '~/.kerno/config.yaml is not read');
+    const inHome = put(join(ctx.home, '.config', 'kerno'), 'warn');
     assert.deepEqual([loadConfig(ctx).source, loadConfig(ctx).config.log_level], [inHome, 'warn']);
+    const xdg = join(ctx.home, 'xdg');
+    const inXdg = put(join(xdg, 'kerno'), 'info');
+    const withXdg = { ...ctx, env: { XDG_CONFIG_HOME: xdg } };
+    assert.deepEqual([loadConfig(withXdg).source, loadConfig(withXdg).config.log_level], [inXdg, 'info']);
+    // The XDG spec: a relative XDG_CONFIG_HOME is invalid and ignored.
+    assert.equal(loadConfig({ ...ctx, env: { XDG_CONFIG_HOME: 'xdg' } }).source, inHome);
     const inEtc = put(ctx.etcDir, 'debug');
     assert.deepEqual([loadConfig(ctx).source, loadConfig(ctx).config.log_level], [inEtc, 'debug']);
+    assert.equal(loadConfig(withXdg).source, inEtc);
   });
 
   test('KERNO_CONFIG beats discovery; --config beats KERNO_CONFIG', () => {
@@ -488,15 +497,14 @@ describe('file discovery', () => {
   });
 
   test('a path component that is a file, not a directory, means "no config there"', () => {
-    const { ctx, put } = tree();
-    dir.write(join(ctx.home, '.kerno').slice(dir.root.length + 1), 'not a directory\n');
-    const inCwd = put(ctx.cwd, 'warn');
-    assert.equal(loadConfig(ctx).source, inCwd);
+    const { ctx } = tree();
+    dir.write(join(ctx.home, '.config').slice(dir.root.length + 1), 'not a directory\n');
+    assert.equal(loadConfig(ctx).source, null);
   });
 
   test('a discovered file that cannot be read is reported, not skipped', () => {
     const { ctx } = tree();
-    const unreadable = join(ctx.home, '.kerno', 'config.yaml');
+    const unreadable = join(ctx.home, '.config', 'kerno', 'config.yaml');
     mkdirSync(unreadable, { recursive: true }); // a directory where the file should be
     assertConfigError(() => loadConfig(ctx), `config file ${unreadable}: a directory, not a regular file`);
   });

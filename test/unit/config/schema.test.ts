@@ -30,7 +30,7 @@ test('defaults match the documented values', () => {
   assert.equal(c.runtime.stop_timeout, 2 * S);
   assert.equal(c.runtime.start_timeout, 10 * S);
   assert.deepEqual(c.runtime.failure_policy, { default: 'restart', overrides: {} });
-  assert.equal(c.daemon.listen, '127.0.0.1:9090');
+  assert.equal(c.daemon.listen, '127.0.0.1:9733');
   assert.equal(c.daemon.interval, 60 * S);
   assert.equal(c.daemon.state_dir, '/var/lib/kerno');
   assert.deepEqual(c.daemon.netconsole_nodes, {});

@@ -6,7 +6,7 @@ import { status } from './helpers.js';
 const info = (over: Partial<BannerInfo> = {}): BannerInfo => ({
   version: '1.0.0',
   pid: 42,
-  url: 'http://127.0.0.1:9090',
+  url: 'http://127.0.0.1:9733',
   collectors: [status('syscall'), status('memory', { programsLoaded: 0, programsTotal: 0 })],
   bpfCollectors: new Set(['syscall', 'tcp']),
   off: [],
@@ -18,8 +18,8 @@ const info = (over: Partial<BannerInfo> = {}): BannerInfo => ({
 test('all loaded: URLs, program count, interval; nothing alarming', () => {
   const b = formatBanner(info());
   assert.match(b, /^kerno daemon running \(version 1\.0\.0, pid 42\)$/m);
-  assert.match(b, /metrics +http:\/\/127\.0\.0\.1:9090\/metrics$/m);
-  assert.match(b, /readiness http:\/\/127\.0\.0\.1:9090\/readyz/);
+  assert.match(b, /metrics +http:\/\/127\.0\.0\.1:9733\/metrics$/m);
+  assert.match(b, /readiness http:\/\/127\.0\.0\.1:9733\/readyz/);
   assert.match(b, /doctor rules every 1m/);
   assert.match(b, /eBPF programs: 2\/2 loaded/);
   assert.doesNotMatch(b, /✗|503/);

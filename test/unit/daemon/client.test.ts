@@ -10,9 +10,9 @@ const report = fullReport();
 
 describe('findingsUrl', () => {
   test('adds the scheme and /findings where missing; keeps another path', () => {
-    assert.equal(findingsUrl('10.0.0.5:9090'), 'http://10.0.0.5:9090/findings');
-    assert.equal(findingsUrl('http://h:9090'), 'http://h:9090/findings');
-    assert.equal(findingsUrl('http://h:9090/'), 'http://h:9090/findings');
+    assert.equal(findingsUrl('10.0.0.5:9733'), 'http://10.0.0.5:9733/findings');
+    assert.equal(findingsUrl('http://h:9733'), 'http://h:9733/findings');
+    assert.equal(findingsUrl('http://h:9733/'), 'http://h:9733/findings');
     assert.equal(findingsUrl('https://proxy/kerno/node-a/findings'), 'https://proxy/kerno/node-a/findings');
     assert.throws(
       () => findingsUrl('ftp://h/'),

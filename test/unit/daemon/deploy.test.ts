@@ -64,7 +64,7 @@ describe('deploy/systemd', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     const key = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, 'm').exec(unit)?.[1];
-    assert.equal(key('ExecStart'), '/usr/local/bin/kerno start --listen 127.0.0.1:9090');
+    assert.equal(key('ExecStart'), '/usr/local/bin/kerno start --listen 127.0.0.1:9733');
     assert.equal(key('Restart'), 'on-failure');
     assert.equal(key('RestartSec'), '5s');
     assert.equal(key('NoNewPrivileges'), 'yes');
@@ -96,7 +96,7 @@ describe('deploy/systemd', () => {
       env: {},
     });
     assert.deepEqual(warnings, []);
-    assert.equal(config.daemon.listen, '127.0.0.1:9090');
+    assert.equal(config.daemon.listen, '127.0.0.1:9733');
     assert.equal(config.daemon.state_dir, '/var/lib/kerno');
     assert.equal(config.log_format, 'json');
   });
@@ -127,7 +127,7 @@ describe('deploy/k8s', () => {
     }
   });
 
-  test('the DaemonSet runs `kerno start` with real flags on $(POD_IP):9090, probes /healthz and /readyz on that port', async () => {
+  test('the DaemonSet runs `kerno start` with real flags on $(POD_IP):9733, probes /healthz and /readyz on that port', async () => {
     const help = await startHelp();
     const [ds] = docs('daemonset.yaml');
     const spec = at(ds, 'spec', 'template', 'spec') as Obj;
@@ -138,7 +138,7 @@ describe('deploy/k8s', () => {
     for (const f of flagsIn(read('k8s', 'daemonset.yaml')))
       assert.ok(help.includes(f), `${f} is not in kerno start --help`);
     const listen = args[args.indexOf('--listen') + 1]!;
-    assert.equal(listen, '$(POD_IP):9090');
+    assert.equal(listen, '$(POD_IP):9733');
     const env = c.env as { name: string; value?: string; valueFrom?: Obj }[];
     assert.equal(
       at(
@@ -150,7 +150,7 @@ describe('deploy/k8s', () => {
       'status.podIP',
     );
     const port = (c.ports as { name: string; containerPort: number }[]).find((p) => p.name === 'metrics')!;
-    assert.equal(port.containerPort, 9090);
+    assert.equal(port.containerPort, 9733);
     assert.deepEqual(at(c, 'livenessProbe', 'httpGet'), { path: '/healthz', port: 'metrics' });
     assert.deepEqual(at(c, 'readinessProbe', 'httpGet'), { path: '/readyz', port: 'metrics' });
     // KERNO_CGROUP_ROOT points at where the node's cgroup hierarchy is mounted (the original forgot this).
@@ -176,7 +176,7 @@ describe('deploy/k8s', () => {
     const [svc] = docs('service.yaml');
     assert.deepEqual(at(svc, 'spec', 'ports', 0), {
       name: 'metrics',
-      port: 9090,
+      port: 9733,
       targetPort: 'metrics',
       protocol: 'TCP',
     });
@@ -239,7 +239,7 @@ describe('deploy/helm/kerno', () => {
     assert.equal(meta.name, 'kerno');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     assert.equal(meta.appVersion, pkg.version);
-    assert.equal(at(values, 'daemon', 'port'), 9090);
+    assert.equal(at(values, 'daemon', 'port'), 9733);
     assert.ok((values.capabilities as string[]).includes('BPF'));
   });
 

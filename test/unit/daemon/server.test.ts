@@ -16,13 +16,13 @@ function logCapture() {
 
 describe('parseListenAddress / urlOf', () => {
   test('host:port, [v6]:port, :port and bad input', () => {
-    assert.deepEqual(parseListenAddress('127.0.0.1:9090'), { host: '127.0.0.1', port: 9090 });
+    assert.deepEqual(parseListenAddress('127.0.0.1:9733'), { host: '127.0.0.1', port: 9733 });
     assert.deepEqual(parseListenAddress('[::1]:0'), { host: '::1', port: 0 });
-    assert.deepEqual(parseListenAddress(':9090'), { host: undefined, port: 9090 });
+    assert.deepEqual(parseListenAddress(':9733'), { host: undefined, port: 9733 });
     assert.deepEqual(parseListenAddress('localhost:80'), { host: '127.0.0.1', port: 80 });
     assert.throws(() => parseListenAddress('256.1.1.1:80'), /"256\.1\.1\.1" is not an IP address/);
     assert.throws(() => parseListenAddress('example.com:80'), /not resolved through DNS/);
-    assert.throws(() => parseListenAddress('9090'), /expected host:port/);
+    assert.throws(() => parseListenAddress('9733'), /expected host:port/);
     assert.throws(() => parseListenAddress('h:70000'), /expected host:port/);
     assert.equal(urlOf({ address: '::1', port: 1, family: 'IPv6' }), 'http://[::1]:1');
   });

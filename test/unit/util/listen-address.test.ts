@@ -9,11 +9,11 @@ import {
 
 test('the config check and the parser agree: a problem is exactly a parse failure', () => {
   const inputs = [
-    '127.0.0.1:9090',
-    ':9090',
+    '127.0.0.1:9733',
+    ':9733',
     '[::1]:0',
     'localhost:1',
-    '9090',
+    '9733',
     'h:1',
     '[1.2.3.4]:80',
     ':70000',
@@ -39,5 +39,5 @@ test('netconsole syntax: udp:// required, port defaults to 6666, brackets only f
     listenAddressProblem('udp://[1.2.3.4]:1', NETCONSOLE_LISTEN),
     'brackets are for IPv6 addresses',
   );
-  assert.equal(listenAddressProblem('127.0.0.1', HTTP_LISTEN), 'expected host:port, e.g. "127.0.0.1:9090"');
+  assert.equal(listenAddressProblem('127.0.0.1', HTTP_LISTEN), 'expected host:port, e.g. "127.0.0.1:9733"');
 });
