@@ -8,6 +8,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source bench/lib.sh
 rounds=${1:-5}
 n=${2:-3000000}
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
@@ -63,7 +65,6 @@ for ((r = 1; r <= rounds; r++)); do
   stop_holder
   echo "round $r: bare ${bare[-1]} ns, kerno(all) ${kerno[-1]} ns, bpftrace ${bpft[-1]} ns" >&2
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # Interference from other work on the machine only ever adds time, so the minimum is reported too.
 minimum() { printf '%s\n' "$@" | sort -g | head -1; }
 awk -v b="$(median "${bare[@]}")" -v k="$(median "${kerno[@]}")" -v t="$(median "${bpft[@]}")" \

@@ -8,23 +8,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source bench/lib.sh
 rounds=${1:-7}
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
 command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh --test installs it" >&2; exit 1; }
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 scripts/setup.sh >/dev/null 2>&1 || { echo "scripts/setup.sh failed" >&2; exit 1; }
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# bin/kerno rebuilds first when a source is newer than dist/.stamp (others may be editing): never inside a
-# timed run. `--version` goes through the same launcher check and rebuilds if needed.
-fresh() { bin/kerno --version >/dev/null 2>&1; }
-wall() { # wall CMD... : milliseconds CMD took (output discarded; a failure aborts the bench)
-  local s e
-  s=$(now_ms)
-  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-  e=$(now_ms)
-  echo $((e - s))
-}
 
 kerno=() bpft=() node0=() version=() dhelp=()
 bt='tracepoint:raw_syscalls:sys_enter { @c = count(); } interval:s:1 { exit(); }'
@@ -38,7 +29,6 @@ for ((r = 1; r <= rounds; r++)); do
   dhelp+=("$(wall bin/kerno doctor --help)")
   echo "round $r: kerno ${kerno[-1]} ms, bpftrace ${bpft[-1]} ms (node -e '' ${node0[-1]} ms, kerno --version ${version[-1]} ms, kerno doctor --help ${dhelp[-1]} ms)" >&2
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mk=$(median "${kerno[@]}")
 mb=$(median "${bpft[@]}")
 echo "doctor-startup: $rounds rounds, medians of wall time minus the 1 s window:"

@@ -9,6 +9,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source bench/lib.sh
 rounds=${1:-7}
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
 version=$(node -p 'require("./package.json").version')
@@ -18,16 +20,6 @@ unpacked="/run/kerno-$version-$(jq -r .unpackHash "$exe.json")"
 [[ -d $unpacked ]] && had_unpacked=1 || had_unpacked=0
 trap '((had_unpacked)) || rm -rf "$unpacked"' EXIT
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# bin/kerno rebuilds first when a source is newer than dist/.stamp: never inside a timed run.
-fresh() { bin/kerno --version >/dev/null 2>&1; }
-wall() { # wall CMD... : milliseconds CMD took (output discarded; a failure aborts the bench)
-  local s e
-  s=$(now_ms)
-  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-  e=$(now_ms)
-  echo $((e - s))
-}
 cpu_wall() { # cpu_wall CMD... : "WALL_MS CPU_MS" (user + sys of CMD and its children)
   local TIMEFORMAT='%3R %3U %3S' t
   t=$({ time "$@" >/dev/null 2>&1; } 2>&1) || { echo "failed: $*" >&2; exit 1; }
@@ -41,7 +33,6 @@ sample() { # sample WALLS CPUS OFFSET_MS CMD... : appends CMD's wall time minus 
   _w+=($((${t% *} - off)))
   _c+=("${t#* }")
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 size=$(stat -c %s "$exe")
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"

@@ -7,6 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
+# shellcheck source=../lib.sh
+source bench/lib.sh
 rounds=${1:-7}
 n=${2:-10000000}
 shift 2 2>/dev/null || shift $#
@@ -49,7 +51,6 @@ for ((r = 1; r <= rounds; r++)); do
   bpft+=("$(loop)"); stop_holder
   echo "round $r: bare ${bare[-1]} ns, kerno ${kerno[-1]} ns, bpftrace ${bpft[-1]} ns" >&2
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mb=$(median "${bare[@]}"); mk=$(median "${kerno[@]}"); mt=$(median "${bpft[@]}")
 awk -v b="$mb" -v k="$mk" -v t="$mt" -v o="${objs[*]}" -v r="$rounds" -v n="$n" 'BEGIN {
   printf "syscall-overhead: %d rounds × %d getppid, medians (ns/call): bare %.1f, kerno[%s] %.1f, bpftrace %.1f\n", r, n, b, o, k, t
