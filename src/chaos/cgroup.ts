@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectBlkioRoot } from './host.js';
+import { readPids } from './proc.js';
 import type { ChaosSession } from './session.js';
 import type { ChaosSubject, HostFacts } from './types.js';
 
@@ -173,17 +174,6 @@ export function createTaskCgroup(session: ChaosSession, host: HostFacts, tag: st
       ? { pressureFile: (r: 'memory' | 'io' | 'cpu') => join(dir, `${r}.pressure`) }
       : {}),
   };
-}
-
-export function readPids(procsFile: string): number[] {
-  try {
-    return readFileSync(procsFile, 'utf8')
-      .split('\n')
-      .map(Number)
-      .filter((n) => Number.isInteger(n) && n > 0);
-  } catch {
-    return [];
-  }
 }
 
 export interface IoThrottleCgroup {

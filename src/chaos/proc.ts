@@ -171,3 +171,15 @@ export function readVmstat(key: string): number | undefined {
     return undefined;
   }
 }
+
+/** The pids in a cgroup.procs (or tasks) file; none when it is gone or unreadable. */
+export function readPids(procsFile: string): number[] {
+  try {
+    return readFileSync(procsFile, 'utf8')
+      .split('\n')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
+  } catch {
+    return [];
+  }
+}

@@ -3,7 +3,7 @@
 // kerno-chaos names names.ts generates (assertOurs). Nothing is ever matched by process name.
 import { existsSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isSameProcess, killIfSame, run } from './proc.js';
+import { isSameProcess, killIfSame, readPids, run } from './proc.js';
 import { assertOurs, describeResource, type ChaosResource } from './names.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,17 +15,6 @@ async function waitGone(pid: number, startTime: number, timeoutMs: number): Prom
     await sleep(20);
   }
   return !isSameProcess(pid, startTime);
-}
-
-function readPids(file: string): number[] {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .map(Number)
-      .filter((n) => Number.isInteger(n) && n > 0);
-  } catch {
-    return [];
-  }
 }
 
 /** Kills what is left inside one of our cgroups (every member is ours by construction), then removes it. */

@@ -3,7 +3,7 @@
 // inside one of our cgroups (a shell writes its own pid into cgroup.procs, then execs stress-ng): every
 // stressor is then found through the cgroup, and the cleanup journal kills them all with it.
 import { existsSync, readFileSync } from 'node:fs';
-import { readPids } from './cgroup.js';
+import { readPids } from './proc.js';
 import type { ChaosSession } from './session.js';
 import type { ChaosSubject, HostFacts, ScenarioContext } from './types.js';
 import type { WorkerProcess } from './worker.js';
