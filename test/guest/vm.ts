@@ -158,8 +158,13 @@ export async function runInGuest(o: GuestOptions): Promise<GuestResult> {
       ...(o.append ?? []),
     ];
     const args = [
+      // Single-threaded TCG: with one host thread per vCPU, the guest's live code patching (a tracepoint's
+      // static key flipped when kerno attaches or detaches) was seen torn on the other vCPU — 6.12 guests
+      // panicked with RIP inside a half-written NOP in ttwu_do_activate/__schedule, 3 times in 2 phase runs.
+      // One thread runs the vCPUs in turn, so a patch is never observed half done; the phase takes
+      // ~5.5 min instead of ~4.
       '-accel',
-      'tcg,thread=multi',
+      'tcg,thread=single',
       '-cpu',
       'max',
       '-smp',
