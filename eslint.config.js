@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'bpf/**', 'native/**', 'bench/out/**', 'deploy/**'] },
+  {
+    ignores: [
+      '**/*.gen.ts',
+      'dist/**',
+      'build/**',
+      'node_modules/**',
+      'bpf/**',
+      'native/**',
+      'bench/out/**',
+      'deploy/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

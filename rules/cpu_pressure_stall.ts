@@ -74,4 +74,7 @@ export const cpuPressureStall: Rule<T> = {
       },
     ];
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'psi_cpu_some_critical_pct' : 'psi_cpu_some_warning_pct';
+  },
 };

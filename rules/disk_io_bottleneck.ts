@@ -86,4 +86,7 @@ export const diskIoBottleneck: Rule<T> = {
     }
     return out;
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'disk_p99_critical_ns' : 'disk_p99_warning_ns';
+  },
 };

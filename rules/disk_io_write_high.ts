@@ -62,4 +62,7 @@ export const diskIoWriteHigh: Rule<T> = {
     }
     return out;
   },
+  judgedBy() {
+    return 'disk_p99_critical_ns';
+  },
 };

@@ -117,4 +117,7 @@ export const fdLeak: Rule<T> = {
     }
     return out;
   },
+  judgedBy() {
+    return 'fd_growth_per_sec';
+  },
 };

@@ -84,4 +84,7 @@ export const ioPressureStall: Rule<T> = {
       },
     ];
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'psi_io_full_critical_pct' : 'psi_io_full_warning_pct';
+  },
 };

@@ -1,7 +1,8 @@
 // kernel_hard_lockup — a CPU stopped taking interrupts (NMI watchdog: hard LOCKUP).
-import { DMESG, DRAIN, reportRule } from './lib/kernel.js';
+import type { Rule } from '../src/doctor/types.js';
+import { DMESG, DRAIN, reportRule, type NoThresholds } from './lib/kernel.js';
 
-export const kernelHardLockup = reportRule({
+export const kernelHardLockup: Rule<NoThresholds> = reportRule({
   id: 'kernel_hard_lockup',
   kind: 'hard_lockup',
   severity: 'critical',

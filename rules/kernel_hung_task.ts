@@ -1,8 +1,9 @@
 // kernel_hung_task — a task stayed in uninterruptible sleep (D state) longer than
 // kernel.hung_task_timeout_secs.
-import { DMESG, reportRule, reportTask } from './lib/kernel.js';
+import type { Rule } from '../src/doctor/types.js';
+import { DMESG, reportRule, reportTask, type NoThresholds } from './lib/kernel.js';
 
-export const kernelHungTask = reportRule({
+export const kernelHungTask: Rule<NoThresholds> = reportRule({
   id: 'kernel_hung_task',
   kind: 'hung_task',
   severity: 'warning',

@@ -1,7 +1,8 @@
 // kernel_mce — the CPU reported a machine check (hardware error).
-import { DMESG, reportRule } from './lib/kernel.js';
+import type { Rule } from '../src/doctor/types.js';
+import { DMESG, reportRule, type NoThresholds } from './lib/kernel.js';
 
-export const kernelMce = reportRule({
+export const kernelMce: Rule<NoThresholds> = reportRule({
   id: 'kernel_mce',
   kind: 'mce',
   severity: 'critical',

@@ -1,7 +1,8 @@
 // kernel_rcu_stall — RCU detected a CPU or task that held up a grace period.
-import { DMESG, reportRule } from './lib/kernel.js';
+import type { Rule } from '../src/doctor/types.js';
+import { DMESG, reportRule, type NoThresholds } from './lib/kernel.js';
 
-export const kernelRcuStall = reportRule({
+export const kernelRcuStall: Rule<NoThresholds> = reportRule({
   id: 'kernel_rcu_stall',
   kind: 'rcu_stall',
   severity: 'warning',

@@ -1,8 +1,9 @@
 // kernel_soft_lockup — a CPU ran kernel code without scheduling for longer than the soft-lockup
 // threshold.
-import { DMESG, reportRule } from './lib/kernel.js';
+import type { Rule } from '../src/doctor/types.js';
+import { DMESG, reportRule, type NoThresholds } from './lib/kernel.js';
 
-export const kernelSoftLockup = reportRule({
+export const kernelSoftLockup: Rule<NoThresholds> = reportRule({
   id: 'kernel_soft_lockup',
   kind: 'soft_lockup',
   severity: 'critical',

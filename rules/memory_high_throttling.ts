@@ -63,6 +63,11 @@ export const memoryHighThrottling: Rule<T> = {
     }
     return out;
   },
+  judgedBy(f) {
+    return f.metric === 'cgroup_memory_high_events_per_sec'
+      ? 'cgroup_memory_high_events_per_sec'
+      : 'cgroup_memory_failcnt_per_sec';
+  },
 };
 
 function throttlingFinding(

@@ -126,4 +126,7 @@ export const memoryLimitPressure: Rule<T> = {
     }
     return out;
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'cgroup_memory_critical_pct' : 'cgroup_memory_warning_pct';
+  },
 };

@@ -164,4 +164,8 @@ export const memoryPressureStall: Rule<T> = {
     }
     return out;
   },
+  judgedBy(f) {
+    if (f.metric === 'psi_memory_some_pct') return 'psi_memory_some_warning_pct';
+    return f.severity === 'critical' ? 'psi_memory_full_critical_pct' : 'psi_memory_full_warning_pct';
+  },
 };

@@ -100,4 +100,8 @@ export const oomImminent: Rule<T> = {
       },
     ];
   },
+  judgedBy(f) {
+    // A flat host above the critical line warns against the critical level; the scenario grows.
+    return f.severity === 'critical' ? 'oom_memory_critical_pct' : 'oom_memory_pct';
+  },
 };

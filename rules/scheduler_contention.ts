@@ -105,4 +105,7 @@ export const schedulerContention: Rule<T> = {
       },
     ];
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'sched_delay_critical_ns' : 'sched_delay_warning_ns';
+  },
 };

@@ -191,4 +191,7 @@ export const syscallErrorRate: Rule<T> = {
       },
     ];
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'syscall_error_critical_pct' : 'syscall_error_warning_pct';
+  },
 };

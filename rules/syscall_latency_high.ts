@@ -99,4 +99,7 @@ export const syscallLatencyHigh: Rule<T> = {
       },
     ];
   },
+  judgedBy(f) {
+    return f.severity === 'critical' ? 'syscall_p99_critical_ns' : 'syscall_p99_warning_ns';
+  },
 };

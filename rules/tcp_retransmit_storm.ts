@@ -148,4 +148,7 @@ export const tcpRetransmitStorm: Rule<T> = {
       ),
     ];
   },
+  judgedBy() {
+    return 'tcp_retransmit_pct';
+  },
 };

@@ -86,4 +86,7 @@ export const tcpRttDegradation: Rule<T> = {
       },
     ];
   },
+  judgedBy() {
+    return 'tcp_rtt_p99_warning_ns';
+  },
 };

@@ -16,6 +16,8 @@ else
   files=("$tier")
 fi
 if [[ ${#files[@]} -eq 0 ]]; then echo "no test files for '$tier'" >&2; exit 1; fi
+# Sources run as they are (tsx): the generated registries must list the modules that exist now.
+node scripts/gen-registries.mjs
 conc=()
 if [[ $tier == kernel || $tier == e2e ]]; then
   # Kernel tests share global kernel state (tracepoints, cgroups, netns): one file at a time.

@@ -81,8 +81,10 @@ fi
 # 4. BPF objects (vmlinux.h from this kernel's BTF).
 scripts/build-bpf.sh || die "BPF build failed"
 
-# 5. TypeScript.
+# 5. TypeScript. The registries first: they are generated from the folders (a new collector, rule or
+#    scenario module is found, not listed), and rewritten only when they change.
 mkdir -p dist
+node scripts/gen-registries.mjs || die "generating the registries failed"
 if newer dist/.tsc-stamp src rules bin bench test tsconfig.json node_modules/.package-lock.json; then
   say "compiling TypeScript"
   npx --no-install tsc -p tsconfig.json >&2 || die "TypeScript compilation failed"

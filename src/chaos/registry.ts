@@ -1,35 +1,15 @@
-// The ordered list of scenarios and the scenario → rule table (data, so the CLI, verify scripts and tests
-// can check the pairing without running anything).
-import { cascadeScenario } from './scenarios/cascade.js';
-import { cgroupMemoryScenario } from './scenarios/cgroup-memory.js';
-import { cpuScenario } from './scenarios/cpu.js';
-import { diskSatScenario } from './scenarios/disk-sat.js';
-import { fdLeakScenario } from './scenarios/fd-leak.js';
-import { hostMemoryScenario } from './scenarios/host-memory.js';
-import { memoryStallScenario } from './scenarios/memory-stall.js';
-import { oomKillScenario } from './scenarios/oom-kill.js';
-import { slowDiskScenario } from './scenarios/slow-disk.js';
-import { slowIoScenario } from './scenarios/slow-io.js';
-import { syscallErrorsScenario } from './scenarios/syscall-errors.js';
-import { tcpLossScenario } from './scenarios/tcp-loss.js';
-import { tcpRttScenario } from './scenarios/tcp-rtt.js';
+// The list of scenarios and the scenario → rule table (data, so the CLI, verify scripts and tests can check
+// the pairing without running anything).
 import type { Scenario } from './types.js';
+import { SCENARIO_MODULES } from './registry.gen.js';
 
-export const SCENARIOS: readonly Scenario[] = [
-  cpuScenario,
-  fdLeakScenario,
-  cgroupMemoryScenario,
-  oomKillScenario,
-  memoryStallScenario,
-  hostMemoryScenario,
-  tcpLossScenario,
-  tcpRttScenario,
-  syscallErrorsScenario,
-  slowIoScenario,
-  diskSatScenario,
-  slowDiskScenario,
-  cascadeScenario,
-];
+/**
+ * Every src/chaos/scenarios module's `Scenario` (found by scripts/gen-registries.mjs): by name, the scenarios
+ * made of others (cascade) after the ones they are made of.
+ */
+export const SCENARIOS: readonly Scenario[] = [...SCENARIO_MODULES].sort(
+  (a, b) => Number(a.stages !== undefined) - Number(b.stages !== undefined) || (a.name < b.name ? -1 : 1),
+);
 
 /** Scenario name → the doctor rules it must make fire at production thresholds. */
 export const SCENARIO_RULES: Readonly<Record<string, readonly string[]>> = Object.freeze(

@@ -1,5 +1,6 @@
 // Types shared by the chaos scenarios, the registry and the CLI.
 import type { ChaosSession } from './session.js';
+import type { Finding, Report } from '../doctor/types.js';
 
 export type Intensity = 'low' | 'medium' | 'high';
 export const INTENSITIES: readonly Intensity[] = ['low', 'medium', 'high'];
@@ -91,6 +92,29 @@ export interface ScenarioContext {
   onSubject: (subject: ChaosSubject) => void;
 }
 
+/** Does a finding name the scenario's subject? Why not, or undefined when it does. */
+export type SubjectMatcher = (
+  f: Finding,
+  subjects: readonly ChaosSubject[],
+  report: Report,
+) => string | undefined;
+
+export interface ScenarioVerify {
+  /** The lowest intensity that fires at production thresholds with margin (2-CPU VM; e2e diagnostics). */
+  intensity: Intensity;
+  /** Nominal length; the test stops the scenario with SIGTERM as soon as doctor is done. */
+  seconds: number;
+  /** Wait after `ready` before doctor starts, so the window sees the incident at full strength. */
+  settleMs: number;
+  /** Per inducer it supports: the subject whose announcement means the whole incident is under way. */
+  ready: Partial<Record<Inducer, (s: ChaosSubject) => boolean>>;
+  /**
+   * Per rule it pairs: does the finding name this scenario's subject? Host-wide rules (subject "") are
+   * matched on what they can name: the scenario's process among the most delayed, its device, its cgroup.
+   */
+  match: Readonly<Record<string, SubjectMatcher>>;
+}
+
 export interface Scenario {
   name: string;
   /** Doctor rules this scenario targets (its pairing, as in `kerno chaos --list`). */
@@ -106,6 +130,10 @@ export interface Scenario {
   needsRoot: boolean;
   /** Inducers this scenario can use; omitted: only kerno-worker. */
   inducers?: readonly Inducer[];
+  /** The scenarios it overlaps (cascade); listed after the scenarios it is made of. */
+  stages?: readonly Scenario[];
+  /** How the paired-rule e2e test proves the pairing (test/e2e/paired-rules.test.ts runs every scenario). */
+  verify: ScenarioVerify;
   /** What it will do, one step per line, for the confirmation text. */
   plan(opts: ChaosOptions, host: HostFacts): string[];
   run(opts: ChaosOptions, ctx: ScenarioContext): Promise<ScenarioResult>;

@@ -16,6 +16,7 @@ import { psiWindow, type PsiStats } from './procfs/psi.js';
 import { mapSliced } from './procfs/sliced.js';
 import { UnsupportedError } from './procfs/unsupported.js';
 import {
+  type CollectorDef,
   CGROUP_LABELS,
   type Collector,
   type CollectorContext,
@@ -81,6 +82,14 @@ export const CGROUP_MEMORY_FAMILIES: readonly MetricFamily[] = [
     fold: 'max',
   },
 ];
+
+export const cgroupMemoryDef: CollectorDef = {
+  name: 'cgroup_memory',
+  bpf: false,
+  create: (opts) => new CgroupMemoryCollector({ root: opts.cgroupRoot }),
+  description: 'memory-limited cgroups (v1 and v2)',
+  families: CGROUP_MEMORY_FAMILIES,
+};
 
 export class CgroupMemoryCollector implements Collector {
   readonly name = 'cgroup_memory';

@@ -1,7 +1,14 @@
 // disk collector: block-request latency (queued → completion, as iostat await) per whole disk and operation class, from
 // in-kernel histograms filled by bpf/disk.bpf.c (block_rq_issue / block_rq_complete).
 import { readFile } from 'node:fs/promises';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { readCounters } from '../bpf/read.js';
@@ -63,6 +70,14 @@ export const DISK_FAMILIES: readonly MetricFamily[] = [
     help: 'Bytes of block I/O completed, by device and operation.',
   },
 ];
+
+export const diskDef: CollectorDef = {
+  name: 'disk',
+  bpf: true,
+  create: () => new DiskCollector(),
+  description: 'block I/O latency by device and op',
+  families: DISK_FAMILIES,
+};
 
 export class DiskCollector implements Collector {
   readonly name = 'disk';

@@ -1,7 +1,14 @@
 // fd collector: descriptors created and closed per process, counted in the kernel (bpf/fd.bpf.c on
 // sys_exit), plus the current descriptor count and soft limit from /proc for the top processes — the
 // headroom the fd_leak rule turns into an ETA.
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from './types.js';
 import type { FdEntry, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readComms, readCounters } from '../bpf/read.js';
@@ -43,6 +50,14 @@ export const FD_FAMILIES: readonly MetricFamily[] = [
   },
   { name: 'fd_closes_total', type: 'counter', labels: [], help: 'File descriptors closed.' },
 ];
+
+export const fdDef: CollectorDef = {
+  name: 'fd',
+  bpf: true,
+  create: () => new FdCollector(),
+  description: 'file-descriptor growth per process',
+  families: FD_FAMILIES,
+};
 
 export class FdCollector implements Collector {
   readonly name = 'fd';

@@ -7,7 +7,7 @@
 // second so a long window does not lose records to ring-buffer overwrite; EPIPE (overwritten) is counted.
 // Finished reports go through one EventStream (the `events` config: size, drop policy, WARNING sampling).
 
-import type { Collector, CollectorContext, CollectorFactory, CollectorStats } from './types.js';
+import type { Collector, CollectorContext, CollectorDef, CollectorFactory, CollectorStats } from './types.js';
 import type { KernelHealthSignals, KernelMessage, SignalsPart } from '../signals/types.js';
 import { counterDelta, readKernelCounters, type CounterPaths, type KernelCounters } from './kmsg/counters.js';
 import { KmsgReader, KMSG_PATH } from './kmsg/reader.js';
@@ -30,6 +30,14 @@ export interface KernelCollectorOptions {
 export function estimateBootTimeMs(): number {
   return Date.now() - Number(process.hrtime.bigint() / 1000n) / 1000;
 }
+
+export const kernelDef: CollectorDef = {
+  name: 'kernel',
+  bpf: false,
+  create: (opts) => new KernelCollector({ events: opts.events }),
+  description: 'oopses, warnings, taint, kmsg, pstore',
+  families: [],
+};
 
 export class KernelCollector implements Collector {
   readonly name = 'kernel';

@@ -5,7 +5,14 @@
 import type { MemorySignals, SignalsPart } from '../signals/types.js';
 import { MEMINFO_PATH, readMeminfo, usedBytes, type Meminfo } from './procfs/meminfo.js';
 import { psiPath, psiWindow, readPsi, type PsiStats } from './procfs/psi.js';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from './types.js';
 
 export interface MemoryCollectorOptions {
   meminfoPath?: string;
@@ -44,6 +51,14 @@ export const MEMORY_FAMILIES: readonly MetricFamily[] = [
   { name: 'swap_total_bytes', type: 'gauge', labels: [], help: 'Swap space total.' },
   { name: 'swap_used_bytes', type: 'gauge', labels: [], help: 'Swap space in use.' },
 ];
+
+export const memoryDef: CollectorDef = {
+  name: 'memory',
+  bpf: false,
+  create: () => new MemoryCollector(),
+  description: 'host memory (/proc/meminfo, PSI)',
+  families: MEMORY_FAMILIES,
+};
 
 export class MemoryCollector implements Collector {
   readonly name = 'memory';

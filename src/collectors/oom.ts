@@ -2,6 +2,7 @@
 // memory so a victim that is long gone by snapshot time is still reported, with its memory cgroup path.
 import { readFileSync } from 'node:fs';
 import {
+  type CollectorDef,
   CGROUP_LABELS,
   type Collector,
   type CollectorContext,
@@ -84,6 +85,14 @@ export const OOM_FAMILIES: readonly MetricFamily[] = [
     help: 'Processes killed by the OOM killer, by the victim memory cgroup (pod/namespace when known).',
   },
 ];
+
+export const oomDef: CollectorDef = {
+  name: 'oom',
+  bpf: true,
+  create: (opts) => new OomCollector({ events: opts.events }),
+  description: 'OOM-killer victims',
+  families: OOM_FAMILIES,
+};
 
 export class OomCollector implements Collector {
   readonly name = 'oom';

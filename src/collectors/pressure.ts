@@ -6,7 +6,14 @@ import { access } from 'node:fs/promises';
 import type { PressureSignals, SignalsPart } from '../signals/types.js';
 import { PSI_DIR, psiWindow, readPsi, type PsiResource, type PsiStats } from './procfs/psi.js';
 import { UnsupportedError } from './procfs/unsupported.js';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from './types.js';
 
 export const PSI_RESOURCES: readonly PsiResource[] = ['cpu', 'memory', 'io'];
 
@@ -28,6 +35,14 @@ export const PRESSURE_FAMILIES: readonly MetricFamily[] = [
     help: 'Pressure stall time (PSI total) by resource (cpu, memory, io) and kind (some, full).',
   },
 ];
+
+export const pressureDef: CollectorDef = {
+  name: 'pressure',
+  bpf: false,
+  create: () => new PressureCollector(),
+  description: 'pressure stall information (cpu, memory, io)',
+  families: PRESSURE_FAMILIES,
+};
 
 export class PressureCollector implements Collector {
   readonly name = 'pressure';

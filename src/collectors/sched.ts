@@ -1,6 +1,13 @@
 // sched collector: run-queue delay (runnable → running) host-wide and per process, from in-kernel
 // log-linear histograms filled by bpf/sched.bpf.c (sched_wakeup, sched_wakeup_new, sched_switch).
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../bpf/read.js';
@@ -59,6 +66,14 @@ export const SCHED_FAMILIES: readonly MetricFamily[] = [
     help: 'Run-queue delay: time from wakeup to running on a CPU.',
   },
 ];
+
+export const schedDef: CollectorDef = {
+  name: 'sched',
+  bpf: true,
+  create: () => new SchedCollector(),
+  description: 'run-queue delay',
+  families: SCHED_FAMILIES,
+};
 
 export class SchedCollector implements Collector {
   readonly name = 'sched';

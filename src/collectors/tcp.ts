@@ -10,7 +10,14 @@
 // which swings with connection churn rather than loss. Reading only kerno's own /proc/net/snmp made every
 // pod's traffic invisible: on a Kubernetes node each pod is its own namespace.
 import { isIPv4 } from 'node:net';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorMetrics,
+  CollectorStats,
+  MetricFamily,
+} from './types.js';
 import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
 import { cString, readCounters } from '../bpf/read.js';
@@ -162,6 +169,14 @@ export const TCP_FAMILIES: readonly MetricFamily[] = [
   { name: 'tcp_resets_received_total', type: 'counter', labels: [], help: 'TCP resets received.' },
   { name: 'tcp_state_changes_total', type: 'counter', labels: [], help: 'TCP socket state transitions.' },
 ];
+
+export const tcpDef: CollectorDef = {
+  name: 'tcp',
+  bpf: true,
+  create: () => new TcpCollector(),
+  description: 'retransmits, resets, RTT',
+  families: TCP_FAMILIES,
+};
 
 export class TcpCollector implements Collector {
   readonly name = 'tcp';

@@ -1,6 +1,6 @@
-import type { SignalsPart } from '../signals/types.js';
+import type { CollectorName, SignalsPart } from '../signals/types.js';
 import type { Histogram } from '../bpf/histogram.js';
-import type { DropCounts } from '../events/stream.js';
+import type { DropCounts, EventStreamSettings } from '../events/stream.js';
 
 /** Context handed to a collector at start. */
 export interface CollectorContext {
@@ -56,6 +56,27 @@ export interface Collector {
 }
 
 export type CollectorFactory = () => Collector;
+
+/** What the registry hands every collector definition's factory (from the configuration). */
+export interface RegistryOptions {
+  cgroupRoot?: string;
+  /** Queue size, drop policy and sample rate of the event streams (OOM kills, kernel-log reports). */
+  events?: EventStreamSettings;
+}
+
+/**
+ * A collector module's registry entry, exported as `export const <x>: CollectorDef = …` beside the collector:
+ * scripts/gen-registries.mjs finds it, so no list needs a new line (like prom-client's defaultMetrics).
+ */
+export interface CollectorDef {
+  name: CollectorName;
+  /** Loads BPF programs (needs root / CAP_BPF+CAP_PERFMON); the others read procfs/cgroupfs/sysfs. */
+  bpf: boolean;
+  create: (opts: RegistryOptions) => Collector;
+  description: string;
+  /** What its metrics() reports; the daemon exports these families and logs (once) anything else. */
+  families: readonly MetricFamily[];
+}
 
 /**
  * Cumulative (since start, never reset) raw data for Prometheus, read at scrape time. Histograms are the

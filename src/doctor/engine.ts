@@ -84,7 +84,8 @@ function magnitude(f: Finding): number {
 
 /**
  * Ranking (reference §4.1): severity descending; then, when both have an ETA, the sooner first; a finding
- * with an ETA before one without; then value ÷ threshold descending (threshold 0 → 0). Stable.
+ * with an ETA before one without; then value ÷ threshold descending (threshold 0 → 0); then rule id and
+ * subject, so the order never depends on the order the rules ran in.
  */
 export function compareFindings(a: Finding, b: Finding): number {
   const bySeverity = SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
@@ -93,7 +94,12 @@ export function compareFindings(a: Finding, b: Finding): number {
   const be = b.etaNs !== undefined;
   if (ae && be && a.etaNs !== b.etaNs) return a.etaNs! - b.etaNs!;
   if (ae !== be) return ae ? -1 : 1;
-  return magnitude(b) - magnitude(a);
+  return magnitude(b) - magnitude(a) || byText(a.rule, b.rule) || byText(a.subject, b.subject);
+}
+
+/** Code-point order: deterministic whatever the locale. */
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A new array in rank order; the input is not modified. Array.prototype.sort is stable. */

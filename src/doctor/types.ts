@@ -1,5 +1,5 @@
 import type { CollectorCoverage, HostInfo, Signals } from '../signals/types.js';
-import type { Thresholds } from './thresholds.js';
+import type { ThresholdKey, Thresholds } from './thresholds.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
@@ -62,6 +62,13 @@ export interface Rule<T = Record<string, number>> {
   doc?: RuleDoc<T>;
   /** Additive: run only when every other rule produced no finding and none failed (healthy_system). */
   onlyIfNoFindings?: boolean;
+  /**
+   * The threshold a finding of this rule quotes, by severity (and metric, for rules with several): the
+   * paired-rule e2e test checks the finding quotes that key's production default (one of the rule's own
+   * `defaults`: test/unit/chaos/rule-table.test.ts). Rules without thresholds
+   * omit it.
+   */
+  judgedBy?(f: Pick<Finding, 'severity' | 'metric'>): ThresholdKey;
 }
 
 /** A rule as the engine sees it: it receives the full thresholds and reads its own keys. */

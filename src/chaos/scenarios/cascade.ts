@@ -9,6 +9,7 @@ import { diskSatScenario } from './disk-sat.js';
 import { fdLeakScenario } from './fd-leak.js';
 import { tcpLossScenario } from './tcp-loss.js';
 import { elapsedSince, newResult } from './common.js';
+import { isProcess } from '../match.js';
 
 /** In start order. cpu comes last: it slows everything else down once the others are established. */
 export const CASCADE_STAGES: readonly Scenario[] = [
@@ -84,5 +85,15 @@ export const cascadeScenario: Scenario = {
       for (const [k, v] of Object.entries(s.observed)) result.observed[`${s.scenario}.${k}`] = v;
     }
     return result;
+  },
+  stages: CASCADE_STAGES,
+  verify: {
+    // Stages start at 0, 10, 20, 30, 40 % of the duration; cpu (kchaos-wake) is the last one. 40 s leaves
+    // room for doctor's start-up, which takes several seconds on two saturated CPUs.
+    intensity: 'high',
+    seconds: 40,
+    settleMs: 1000,
+    ready: { 'kerno-worker': isProcess('kchaos-wake') },
+    match: Object.assign({}, ...CASCADE_STAGES.map((s) => s.verify.match)) as Scenario['verify']['match'],
   },
 };

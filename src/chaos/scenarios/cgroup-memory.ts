@@ -7,6 +7,7 @@ import { byIntensity, MiB } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor, sampler } from './common.js';
+import { isProcess, cgroups, sameCgroup } from '../match.js';
 
 const RULES = ['memory_limit_pressure'] as const;
 
@@ -87,5 +88,21 @@ export const cgroupMemoryScenario: Scenario = {
       oomKills: cg.oomKills(),
     };
     return result;
+  },
+  verify: {
+    intensity: 'high',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-memhog'),
+    },
+    match: {
+      memory_limit_pressure(f, subjects) {
+        const cg = cgroups(subjects);
+        return cg.some((c) => sameCgroup(f.subject, c.path))
+          ? undefined
+          : `subject "${f.subject}" is not the scenario's cgroup ${cg.map((c) => c.path).join(', ')}`;
+      },
+    },
   },
 };

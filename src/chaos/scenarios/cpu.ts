@@ -20,6 +20,8 @@ import type {
   ScenarioResult,
 } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
+import { isProcess, isStressor, processes } from '../match.js';
+import { DEFAULT_THRESHOLDS } from '../../doctor/thresholds.js';
 
 const RULES = ['scheduler_contention', 'cpu_pressure_stall'] as const;
 
@@ -86,6 +88,35 @@ export const cpuScenario: Scenario = {
       oversleepMaxNs: num(done, 'oversleepMaxNs'),
     };
     return result;
+  },
+  verify: {
+    intensity: 'medium',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-wake'),
+      'stress-ng': isStressor('cpu'),
+    },
+    match: {
+      scheduler_contention(f, subjects, report) {
+        if (f.subject !== '') return `expected a host-wide finding, got subject "${f.subject}"`;
+        const pids = new Set(processes(subjects).map((p) => p.pid));
+        const seen = report.signals.sched?.topDelayed.find((d) => pids.has(d.pid));
+        if (seen === undefined)
+          return `scenario process(es) ${[...pids].join(', ')} not among the ${report.signals.sched?.topDelayed.length ?? 0} most delayed processes`;
+        if (seen.runqDelay.p99 < DEFAULT_THRESHOLDS.sched_delay_warning_ns)
+          return `scenario process ${seen.pid} run-queue p99 ${seen.runqDelay.p99} ns below the warning threshold`;
+        return undefined;
+      },
+      cpu_pressure_stall(f, subjects, report) {
+        if (f.subject !== '') return `expected a host-wide finding, got subject "${f.subject}"`;
+        // Host-wide PSI cannot name a process: the scenario's must be among those that waited most.
+        const pids = new Set(processes(subjects).map((p) => p.pid));
+        return report.signals.sched?.topDelayed.some((d) => pids.has(d.pid))
+          ? undefined
+          : `scenario process(es) ${[...pids].join(', ')} not among the most delayed processes`;
+      },
+    },
   },
 };
 

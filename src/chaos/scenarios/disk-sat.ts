@@ -18,6 +18,7 @@ import { readDiskCounters, readPsi } from '../proc.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
+import { isProcess, isStressor } from '../match.js';
 
 const RULES = ['disk_io_bottleneck', 'io_pressure_stall'] as const;
 
@@ -183,5 +184,31 @@ export const diskSatScenario: Scenario = {
       });
     }
     return result;
+  },
+  verify: {
+    intensity: 'high',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-disk'),
+      'stress-ng': isStressor('hdd'),
+    },
+    match: {
+      disk_io_bottleneck(f, subjects) {
+        const dev = subjects.find((s) => s.kind === 'device');
+        if (dev?.kind !== 'device') return 'the scenario reported no device';
+        return f.subject === `/dev/${dev.name} (${dev.dev})`
+          ? undefined
+          : `subject "${f.subject}" is not /dev/${dev.name}`;
+      },
+      io_pressure_stall(f, subjects) {
+        if (f.subject !== '') return `expected a host-wide finding, got subject "${f.subject}"`;
+        const dev = subjects.find((s) => s.kind === 'device');
+        if (dev?.kind !== 'device') return undefined; // the scenario could not resolve its disk
+        return f.evidence.some((e) => e.startsWith(`${dev.name}:`))
+          ? undefined
+          : `evidence does not name the scenario's device ${dev.name}`;
+      },
+    },
   },
 };

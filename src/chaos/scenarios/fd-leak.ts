@@ -5,6 +5,7 @@ import { byIntensity } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';
+import { isProcess, processes } from '../match.js';
 
 const RULES = ['fd_leak'] as const;
 /** Every 5th descriptor is a socket: leaks in real services are often connections, not just files. */
@@ -60,5 +61,24 @@ export const fdLeakScenario: Scenario = {
     if (done?.exhausted === true)
       result.notes.push(`descriptor limit reached after ${num(done, 'opened')} opens; held from then on`);
     return result;
+  },
+  verify: {
+    intensity: 'low',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-fdleak'),
+    },
+    match: {
+      fd_leak(f, subjects) {
+        const p = processes(subjects).find((s) => s.pid === f.pid);
+        if (p === undefined)
+          return `pid ${f.pid} is not the scenario's (${processes(subjects)
+            .map((s) => s.pid)
+            .join(', ')})`;
+        if (f.process !== p.comm) return `process "${f.process}" is not "${p.comm}"`;
+        return undefined;
+      },
+    },
   },
 };

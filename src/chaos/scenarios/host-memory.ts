@@ -16,6 +16,8 @@ import { byIntensity, MiB } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor, sampler } from './common.js';
+import { isProcess } from '../match.js';
+import { DEFAULT_THRESHOLDS } from '../../doctor/thresholds.js';
 
 const RULES = ['oom_imminent'] as const;
 
@@ -135,5 +137,26 @@ export const hostMemoryScenario: Scenario = {
       cgroupLimitBytes: plan.endBytes + 16 * MiB,
     };
     return result;
+  },
+  verify: {
+    // Touching ~21 GiB before it is ready takes 20–60 s on this VM (first touch of guest memory: 0.35–1 GB/s,
+    // slower under load; transparent huge pages measured slower still). The run is stopped as soon as doctor
+    // is done, so a long nominal length costs nothing.
+    intensity: 'medium',
+    seconds: 120,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-hostmem'),
+    },
+    match: {
+      oom_imminent(f, _subjects, report) {
+        if (f.subject !== '') return `expected a host-wide finding, got subject "${f.subject}"`;
+        const m = report.signals.memory;
+        if (m === undefined) return 'no memory signal';
+        return m.growthRateBytesPerSec >= DEFAULT_THRESHOLDS.oom_min_growth_bytes_per_sec
+          ? undefined
+          : `host memory not growing (${Math.round(m.growthRateBytesPerSec)} B/s)`;
+      },
+    },
   },
 };

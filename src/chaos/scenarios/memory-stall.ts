@@ -16,6 +16,8 @@ import { readPsi, readVmstat } from '../proc.js';
 import { num, type WorkerProcess } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
+import { isProcess, cgroups, sameCgroup } from '../match.js';
+import { DEFAULT_THRESHOLDS } from '../../doctor/thresholds.js';
 
 const RULES = ['memory_pressure_stall', 'memory_high_throttling'] as const;
 const LIMIT_BYTES = 64 * MiB;
@@ -121,5 +123,37 @@ export const memoryStallScenario: Scenario = {
       });
     }
     return result;
+  },
+  verify: {
+    intensity: 'high',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-stall'),
+    },
+    match: {
+      memory_pressure_stall(f, subjects, report) {
+        const cg = cgroups(subjects);
+        if (f.subject !== '')
+          return cg.some((c) => sameCgroup(f.subject, c.path))
+            ? undefined
+            : `subject "${f.subject}" is neither host-wide nor the scenario's cgroup`;
+        // Host-wide (cgroup v1 has no per-cgroup PSI): the scenario's cgroup must be the one doctor saw at its limit.
+        const seen = report.signals.cgroupMemory?.containers.find((c) =>
+          cg.some((s) => sameCgroup(c.cgroupPath, s.path)),
+        );
+        if (seen === undefined)
+          return `doctor did not see the scenario's cgroup ${cg.map((c) => c.path).join(', ')}`;
+        return seen.usedPct >= DEFAULT_THRESHOLDS.cgroup_memory_warning_pct
+          ? undefined
+          : `the scenario's cgroup was at ${seen.usedPct.toFixed(1)} % of its limit only`;
+      },
+      memory_high_throttling(f, subjects) {
+        const cg = cgroups(subjects);
+        return cg.some((c) => sameCgroup(f.subject, c.path))
+          ? undefined
+          : `subject "${f.subject}" is not the scenario's cgroup ${cg.map((c) => c.path).join(', ')}`;
+      },
+    },
   },
 };

@@ -18,6 +18,7 @@ import type {
   ScenarioResult,
 } from '../types.js';
 import { elapsedSince, newResult, runsFor, sampler } from './common.js';
+import { isProcess, isStressor, processes, cgroups, sameCgroup } from '../match.js';
 
 const RULES = ['oom_kill_occurred'] as const;
 const LIMIT_BYTES = 64 * MiB;
@@ -76,6 +77,27 @@ export const oomKillScenario: Scenario = {
     });
     result.observed = { ...observedKills(run), victims: victims.length };
     return result;
+  },
+  verify: {
+    intensity: 'medium',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-oom'),
+      'stress-ng': isStressor('vm'),
+    },
+    match: {
+      oom_kill_occurred(f, subjects) {
+        const cg = cgroups(subjects);
+        if (!cg.some((c) => sameCgroup(f.subject, c.path)))
+          return `subject "${f.subject}" is not the scenario's cgroup ${cg.map((c) => c.path).join(', ')}`;
+        const victims = processes(subjects);
+        const victim = victims.find((p) => p.pid === f.pid);
+        if (victim === undefined)
+          return `victim pid ${f.pid} is not one of the scenario's processes (${victims.map((p) => p.pid).join(', ')})`;
+        return f.process === victim.comm ? undefined : `victim "${f.process}" is not ${victim.comm}`;
+      },
+    },
   },
 };
 

@@ -16,6 +16,7 @@ import { byIntensity, MiB } from '../options.js';
 import { readDiskCounters, run } from '../proc.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';
+import { isKind } from '../match.js';
 
 const RULES = ['disk_io_write_high'] as const;
 const DISK_BYTES = 256 * MiB;
@@ -125,5 +126,22 @@ export const slowDiskScenario: Scenario = {
       });
     }
     return result;
+  },
+  verify: {
+    intensity: 'medium',
+    seconds: 30,
+    settleMs: 3000,
+    ready: {
+      'kerno-worker': isKind('device'),
+    },
+    match: {
+      disk_io_write_high(f, subjects) {
+        const dev = subjects.find((s) => s.kind === 'device');
+        if (dev?.kind !== 'device') return 'the scenario reported no device';
+        return f.subject === `/dev/${dev.name} (${dev.dev})`
+          ? undefined
+          : `subject "${f.subject}" is not /dev/${dev.name}`;
+      },
+    },
   },
 };

@@ -12,6 +12,7 @@ import { byIntensity } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, HostFacts, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';
+import { isProcess, processes } from '../match.js';
 
 const RULES = ['syscall_latency_high'] as const;
 const BLOCK = 64 * 1024;
@@ -75,5 +76,23 @@ export const slowIoScenario: Scenario = {
       writeMaxNs: num(done, 'writeMaxNs'),
     };
     return result;
+  },
+  verify: {
+    intensity: 'medium',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-slowio'),
+    },
+    match: {
+      syscall_latency_high(f, subjects) {
+        // One finding per run, headed by the slowest pair on the host; the others are listed in its evidence.
+        const comms = [...new Set(processes(subjects).map((p) => p.comm))];
+        if (f.process !== undefined && comms.includes(f.process)) return undefined;
+        return f.evidence.some((e) => comms.some((c) => e.includes(`(${c}): p99`)))
+          ? undefined
+          : `neither process "${f.process}" nor the listed slow pairs are ${comms.join(', ')}`;
+      },
+    },
   },
 };

@@ -7,6 +7,7 @@ import { byIntensity } from '../options.js';
 import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
+import { isProcess, processes } from '../match.js';
 
 const RULES = ['syscall_error_rate'] as const;
 export const FAILING_SYSCALL = 'connect';
@@ -54,5 +55,23 @@ export const syscallErrorsScenario: Scenario = {
     };
     result.notes.push(`syscall: ${FAILING_SYSCALL} (ECONNREFUSED)`);
     return result;
+  },
+  verify: {
+    intensity: 'low',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isProcess('kchaos-syserr'),
+    },
+    match: {
+      syscall_error_rate(f, subjects) {
+        const comms = new Set(processes(subjects).map((p) => p.comm));
+        if (f.process === undefined || !comms.has(f.process))
+          return `process "${f.process}" is not ${[...comms].join(', ')}`;
+        return f.subject === `connect(${f.process})`
+          ? undefined
+          : `subject "${f.subject}" is not connect(${f.process})`;
+      },
+    },
   },
 };

@@ -11,6 +11,7 @@ import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';
 import { startBulkTcp } from './bulk-tcp.js';
 import { elapsedSince, holdUntilEnd, newResult, pct, runsFor } from './common.js';
+import { connections, isKind } from '../match.js';
 
 const RULES = ['tcp_retransmit_storm'] as const;
 export const TCP_LOSS_PORT = 5201;
@@ -148,6 +149,27 @@ export const tcpLossScenario: Scenario = {
       });
     }
     return result;
+  },
+  verify: {
+    intensity: 'medium',
+    seconds: 30,
+    settleMs: 2000,
+    ready: {
+      'kerno-worker': isKind('connection'),
+    },
+    match: {
+      tcp_retransmit_storm(f, subjects) {
+        const conns = connections(subjects);
+        const names = conns.map((c) => `${c.srcAddr}:${c.srcPort}→${c.dstAddr}:${c.dstPort}`);
+        if (!names.includes(f.subject)) return `subject "${f.subject}" is none of ${names.join(', ')}`;
+        // The loss is in a pod-like namespace, not the host's: the finding must name that namespace.
+        const where = f.evidence.find((l) => l.startsWith('where: ')) ?? '';
+        const netns = conns[0]?.netns;
+        return netns !== undefined && where.includes(`ip netns ${netns}`)
+          ? undefined
+          : `finding does not name the sending namespace ${netns}: "${where}"`;
+      },
+    },
   },
 };
 

@@ -12,6 +12,7 @@ import { num } from '../worker.js';
 import type { ChaosOptions, Intensity, Scenario } from '../types.js';
 import { startBulkTcp } from './bulk-tcp.js';
 import { elapsedSince, holdUntilEnd, newResult, runsFor } from './common.js';
+import { connections, isKind } from '../match.js';
 
 const RULES = ['tcp_rtt_degradation'] as const;
 export const TCP_RTT_PORT = 5202;
@@ -155,6 +156,27 @@ export const tcpRttScenario: Scenario = {
       ...qdisc,
     };
     return result;
+  },
+  verify: {
+    intensity: 'medium',
+    seconds: 30,
+    settleMs: 3000,
+    ready: {
+      'kerno-worker': isKind('connection'),
+    },
+    match: {
+      tcp_rtt_degradation(f, subjects) {
+        const conns = connections(subjects);
+        const names = conns.map((c) => `${c.srcAddr}:${c.srcPort}→${c.dstAddr}:${c.dstPort}`);
+        if (f.subject !== '')
+          return names.includes(f.subject)
+            ? undefined
+            : `subject "${f.subject}" is none of ${names.join(', ')}`;
+        // No connection named: the slow ones were not among the connections the signal lists (it lists the top
+        // retransmitters). A host-wide RTT finding cannot be attributed, so it does not count.
+        return `host-wide finding: names none of the scenario's connections ${names.join(', ')}`;
+      },
+    },
   },
 };
 

@@ -3,6 +3,7 @@
 import type {
   Collector,
   CollectorContext,
+  CollectorDef,
   CollectorMetrics,
   CollectorStats,
   MetricFamily,
@@ -147,6 +148,14 @@ export const SYSCALL_FAMILIES: readonly MetricFamily[] = [
     help: 'Syscalls that returned an error, by syscall.',
   },
 ];
+
+export const syscallDef: CollectorDef = {
+  name: 'syscall',
+  bpf: true,
+  create: () => new SyscallCollector(),
+  description: 'syscall latency and errors per process',
+  families: SYSCALL_FAMILIES,
+};
 
 export class SyscallCollector implements Collector {
   readonly name = 'syscall';

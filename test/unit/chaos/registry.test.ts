@@ -41,20 +41,20 @@ test('every scenario has a name, a description and paired rules', () => {
   }
 });
 
-test('SCENARIO_RULES is the issue table plus cascade, in registry order', () => {
+test('SCENARIO_RULES is the issue table plus cascade: by name, cascade (made of the others) last', () => {
   assert.deepEqual(Object.keys(SCENARIO_RULES), [
-    'cpu',
-    'fd-leak',
     'cgroup-memory',
-    'oom-kill',
-    'memory-stall',
+    'cpu',
+    'disk-sat',
+    'fd-leak',
     'host-memory',
+    'memory-stall',
+    'oom-kill',
+    'slow-disk',
+    'slow-io',
+    'syscall-errors',
     'tcp-loss',
     'tcp-rtt',
-    'syscall-errors',
-    'slow-io',
-    'disk-sat',
-    'slow-disk',
     'cascade',
   ]);
   for (const [name, rules] of Object.entries(ISSUE_TABLE)) {
@@ -133,6 +133,6 @@ test('listScenarios mirrors the registry and marks root-only scenarios', () => {
     ]),
   );
   const stressNg = list.filter((s) => s.inducers.includes('stress-ng')).map((s) => s.name);
-  assert.deepEqual(stressNg, ['cpu', 'oom-kill', 'disk-sat'], 'the scenarios stress-ng can induce');
+  assert.deepEqual(stressNg, ['cpu', 'disk-sat', 'oom-kill'], 'the scenarios stress-ng can induce');
   for (const s of list) assert.equal(s.inducers[0], 'kerno-worker', `${s.name}: kerno-worker first`);
 });

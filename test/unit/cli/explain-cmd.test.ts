@@ -65,7 +65,7 @@ test('unknown rule: exit 1, suggestions when there are any', async () => {
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
-    /^kerno: unknown rule "memory"; did you mean memory_limit_pressure, memory_high_throttling, memory_pressure_stall\?/,
+    /^kerno: unknown rule "memory"; did you mean memory_high_throttling, memory_limit_pressure, memory_pressure_stall\?/,
   );
   assert.equal(unknownRuleMessage('zzz'), 'unknown rule "zzz" (kerno explain --rule lists all rules)');
 });

@@ -131,6 +131,20 @@ describe('evaluate', () => {
     assert.ok(fs[0]!.etaNs! > 0);
   });
 
+  it('ranks the same whatever order the rules run in: ties break by rule id, then subject', () => {
+    const s = quietSignals();
+    s.pressure!.cpu = psiWindow(30, 0);
+    s.pressure!.io = psiWindow(30, 30);
+    const tie = (rule: string, subject: string): Finding =>
+      ({ rule, subject, severity: 'warning', value: 2, threshold: 1 }) as Finding;
+    const ranked = rankFindings([tie('b_rule', 'y'), tie('a_rule', 'z'), tie('b_rule', 'x')]);
+    assert.deepEqual(
+      ranked.map((f) => `${f.rule}/${f.subject}`),
+      ['a_rule/z', 'b_rule/x', 'b_rule/y'],
+    );
+    assert.deepEqual(evaluate(s, [...ALL_RULES].reverse()), evaluate(s, ALL_RULES));
+  });
+
   it('merges partial thresholds over the defaults', () => {
     const s = quietSignals();
     s.pressure!.cpu = psiWindow(30, 0);

@@ -195,13 +195,14 @@ test('every report kind maps to its rule and severity', () => {
     pstore: [{ file: 'dmesg-efi-1', firstLines: ['Panic#1 Part1', 'Kernel panic - not syncing: x'] }],
   });
   const got = evaluateAll(s).map((f) => `${f.rule}:${f.severity}`);
+  // In registry order (by rule id): evaluateAll runs the rules, it does not rank.
   assert.deepEqual(got, [
-    'kernel_soft_lockup:critical',
-    'kernel_mce:critical',
     'kernel_hung_task:warning',
-    'kernel_rcu_stall:warning',
-    'kernel_warning:warning',
+    'kernel_mce:critical',
     'kernel_previous_panic:warning',
+    'kernel_rcu_stall:warning',
+    'kernel_soft_lockup:critical',
+    'kernel_warning:warning',
   ]);
   const hung = evaluateAll(s).find((f) => f.rule === 'kernel_hung_task');
   assert.equal(hung?.pid, 2231);
