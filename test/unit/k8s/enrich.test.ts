@@ -73,3 +73,20 @@ test('namesFor: container id alone finds its pod; an id listed under another pod
   });
   assert.deepEqual(namesFor(index, 'ffffffff-0000-0000-0000-000000000000', undefined), {});
 });
+
+test('findings on an enriched snapshot name the pod and container, not the cgroup path', async () => {
+  const { memoryLimitPressure } = await import('../../../rules/memory_limit_pressure.js');
+  const { oomKillOccurred } = await import('../../../rules/oom_kill_occurred.js');
+  const { DEFAULT_THRESHOLDS } = await import('../../../src/doctor/thresholds.js');
+  const out = enrichSignals(rawSignals(), index);
+  const [mem] = memoryLimitPressure.evaluate(out, DEFAULT_THRESHOLDS);
+  assert.match(mem!.title, /^payments\/checkout-7d9f-x2 \(container api\) is 97/);
+  assert.equal(mem!.subject, SYSTEMD_PATH, 'the subject stays the cgroup path (it identifies the finding)');
+  assert.ok(mem!.fix.some((f) => f.startsWith('kubectl -n payments describe pod checkout-7d9f-x2')));
+  const [oom] = oomKillOccurred.evaluate(out, DEFAULT_THRESHOLDS);
+  assert.match(oom!.cause, / in payments\/checkout-7d9f-x2 \(container envoy\)/);
+
+  // Without the pod list the same findings fall back to the path.
+  const [rawMem] = memoryLimitPressure.evaluate(rawSignals(), DEFAULT_THRESHOLDS);
+  assert.match(rawMem!.title, /^\/kubepods\.slice\/.*cri-containerd-9a2b.*\.scope is 97/);
+});
