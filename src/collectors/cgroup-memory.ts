@@ -155,7 +155,7 @@ export class CgroupMemoryCollector implements Collector {
     const { cgroupMemory } = await this.snapshot(0);
     const g = (f: (e: CgroupMemoryEntry) => number) =>
       (cgroupMemory?.containers ?? []).map((e) => ({
-        labels: { cgroup: e.cgroupPath, pod: e.pod ?? '', namespace: e.namespace ?? '' },
+        labels: { cgroup: e.cgroupPath },
         value: f(e),
       }));
     return {

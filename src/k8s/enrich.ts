@@ -73,3 +73,29 @@ function namesOfEntry(index: PodIndex, e: CgroupMemoryEntry): WorkloadNames {
 function named<T extends WorkloadNames>(x: T, names: WorkloadNames): T {
   return isEmpty(names) ? x : { ...x, ...names };
 }
+
+/**
+ * Fills `namespace`, `pod` and `container` on metric series that carry a `cgroup` label (a label set whose
+ * names the pod list knows). The names follow from the cgroup, so they add no series: the exporter's
+ * per-family series cap bounds these families exactly as before. Series with no known pod keep "" there.
+ */
+export function nameCgroupSeries<T extends { labels: Record<string, string> }>(
+  series: readonly T[],
+  index: PodIndex,
+): T[] {
+  return series.map((s) => {
+    const cgroup = s.labels.cgroup;
+    if (cgroup === undefined) return s;
+    const names = namesForPath(index, cgroup);
+    if (isEmpty(names)) return s;
+    return {
+      ...s,
+      labels: {
+        ...s.labels,
+        namespace: names.namespace ?? '',
+        pod: names.pod ?? '',
+        container: names.container ?? '',
+      },
+    };
+  });
+}

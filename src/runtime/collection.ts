@@ -16,7 +16,7 @@ import type { CollectorStatus } from './types.js';
 import { VERSION } from '../version.js';
 import type { EventStreamSettings } from '../events/stream.js';
 import { enrichSignals } from '../k8s/enrich.js';
-import { setUpKubernetes, type KubernetesSetup } from './kubernetes.js';
+import { nameMetrics, setUpKubernetes, type KubernetesSetup } from './kubernetes.js';
 
 export interface CollectionOptions {
   config: Config;
@@ -113,9 +113,11 @@ export class Collection {
     return pods !== undefined ? enrichSignals(signals, pods) : signals;
   }
 
-  /** Cumulative raw metrics per collector, for /metrics (read at scrape time). */
-  metrics(): Promise<Map<string, CollectorMetrics>> {
-    return this.supervisor.metricsAll();
+  /** Cumulative raw metrics per collector, for /metrics (read at scrape time), per-cgroup series named. */
+  async metrics(): Promise<Map<string, CollectorMetrics>> {
+    const raw = await this.supervisor.metricsAll();
+    const pods = this.#kubernetes.podNames?.current();
+    return pods !== undefined ? nameMetrics(raw, pods) : raw;
   }
 
   /** Starts a new window (continuous mode): collectors re-baseline. */

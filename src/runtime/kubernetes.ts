@@ -1,6 +1,9 @@
 // Pod and container names for a collection session: where kerno runs (report header) and, when it runs on a
 // Kubernetes node (or is told to), the kubelet pod-name cache built from the `kubernetes:` config section.
+import type { CollectorMetrics, MetricSeries } from '../collectors/types.js';
 import type { Config } from '../config/index.js';
+import { nameCgroupSeries } from '../k8s/enrich.js';
+import type { PodIndex } from '../k8s/pod-list.js';
 import {
   detectEnvironment,
   NODE_NAME_ENV,
@@ -45,4 +48,20 @@ export function setUpKubernetes(config: Pick<Config, 'kubernetes'>, env: NodeJS.
             maxPods: k.max_pods,
           });
   return { environment, podNames: new PodNames({ fetch, ttlMs: k.ttl / 1e6 }) };
+}
+
+/** Every collector's per-cgroup series with pod names filled in (the rest untouched). */
+export function nameMetrics(
+  metrics: Map<string, CollectorMetrics>,
+  index: PodIndex,
+): Map<string, CollectorMetrics> {
+  if (index.pods.size === 0) return metrics;
+  const each = <T>(r: Record<string, MetricSeries<T>[]> | undefined) =>
+    r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, nameCgroupSeries(v, index)]));
+  return new Map(
+    [...metrics].map(([name, m]) => [
+      name,
+      { histograms: each(m.histograms), counters: each(m.counters), gauges: each(m.gauges) },
+    ]),
+  );
 }

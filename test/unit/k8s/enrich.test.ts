@@ -90,3 +90,21 @@ test('findings on an enriched snapshot name the pod and container, not the cgrou
   const [rawMem] = memoryLimitPressure.evaluate(rawSignals(), DEFAULT_THRESHOLDS);
   assert.match(rawMem!.title, /^\/kubepods\.slice\/.*cri-containerd-9a2b.*\.scope is 97/);
 });
+
+test('per-cgroup metric series get namespace, pod and container labels; others are untouched', async () => {
+  const { nameCgroupSeries } = await import('../../../src/k8s/enrich.js');
+  const series: Array<{ labels: Record<string, string>; value: number }> = [
+    { labels: { cgroup: SYSTEMD_PATH }, value: 1 },
+    { labels: { cgroup: '/system.slice/nginx.service' }, value: 2 },
+    { labels: { device: 'sda' }, value: 3 },
+  ];
+  const out = nameCgroupSeries(series, index);
+  assert.deepEqual(out[0]!.labels, {
+    cgroup: SYSTEMD_PATH,
+    namespace: 'payments',
+    pod: 'checkout-7d9f-x2',
+    container: 'api',
+  });
+  assert.equal(out[1], series[1]);
+  assert.equal(out[2], series[2]);
+});
