@@ -90,7 +90,7 @@ export interface Config {
     enabled: KubernetesEnabled;
     /** https://<node>:10250 when unset (the node from `node_name`). */
     kubelet_url?: string;
-    /** This node's name; from $NODE_NAME or $KUBERNETES_NODE_NAME (downward API) when unset. */
+    /** This node's name; from $NODE_NAME, $KUBERNETES_NODE_NAME or $KERNO_NODE_NAME (downward API) when unset. */
     node_name?: string;
     token_file: string;
     /** CA bundle trusted for the kubelet's serving certificate. */

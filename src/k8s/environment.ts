@@ -19,7 +19,7 @@ export interface EnvironmentProbe {
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Env vars a DaemonSet sets from fieldRef spec.nodeName, in the order they are tried. */
-export const NODE_NAME_ENV = ['NODE_NAME', 'KUBERNETES_NODE_NAME'] as const;
+export const NODE_NAME_ENV = ['NODE_NAME', 'KUBERNETES_NODE_NAME', 'KERNO_NODE_NAME'] as const;
 
 /**
  * Kubernetes: every pod gets KUBERNETES_SERVICE_HOST, and a mounted service account. Container: the marks
