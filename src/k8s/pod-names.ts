@@ -22,6 +22,8 @@ const EMPTY: PodIndex = { pods: new Map(), containers: new Map() };
 export class PodNames {
   #index: PodIndex | undefined;
   #fetchedAt = 0;
+  /** When the last request started; a failing kubelet is asked again only after a TTL, not on every read. */
+  #attemptedAt: number | undefined;
   #lastError: KubeletError | undefined;
   #inFlight: Promise<void> | undefined;
   readonly #opts: Required<PodNamesOptions>;
@@ -32,8 +34,9 @@ export class PodNames {
 
   /** The pod list to name cgroups with now (empty when none is usable); starts a refresh if it is old. */
   current(): PodIndex {
-    const age = this.#opts.now() - this.#fetchedAt;
-    if (this.#index === undefined || age >= this.#opts.ttlMs) void this.refresh();
+    const now = this.#opts.now();
+    const due = this.#attemptedAt === undefined || now - this.#attemptedAt >= this.#opts.ttlMs;
+    if (due && (this.#index === undefined || now - this.#fetchedAt >= this.#opts.ttlMs)) void this.refresh();
     return this.#usable() ?? EMPTY;
   }
 
@@ -60,6 +63,7 @@ export class PodNames {
    * A successful list replaces the previous one whole, so a pod gone from the node is forgotten.
    */
   refresh(): Promise<void> {
+    if (this.#inFlight === undefined) this.#attemptedAt = this.#opts.now();
     this.#inFlight ??= this.#opts
       .fetch()
       .then(

@@ -191,7 +191,7 @@ function headerView(report: Report, judged: CoverageJudgement): HeaderView {
       { label: 'Host', value: report.host.hostname },
       { label: 'Kernel', value: `${report.host.kernelRelease} · ${report.host.arch}` },
       ...(report.host.environment !== undefined
-        ? [{ label: 'Environment', value: environmentLabel(report.host.environment) }]
+        ? [{ label: 'Runs on', value: environmentLabel(report.host.environment) }]
         : []),
       {
         label: 'Window',

@@ -267,11 +267,11 @@ test('live view model: clamps past the end and reports an interrupt', () => {
 test('environment in the header; an unavailable pod lookup is a coverage line saying why', () => {
   const base = fixtureReport({ coverage: completeCoverage() });
   const plain = toViewModel(base);
-  assert.ok(!plain.header.rows.some((r) => r.label === 'Environment'));
+  assert.ok(!plain.header.rows.some((r) => r.label === 'Runs on'));
   assert.ok(!plain.coverage.lines.some((l) => l.name === 'pod names'));
 
   const k8s = toViewModel({ ...base, host: FIXTURE_HOST_K8S });
-  assert.equal(k8s.header.rows.find((r) => r.label === 'Environment')?.value, 'Kubernetes · node node-a1');
+  assert.equal(k8s.header.rows.find((r) => r.label === 'Runs on')?.value, 'Kubernetes · node node-a1');
   const line = k8s.coverage.lines.find((l) => l.name === 'pod names');
   assert.equal(line?.tone, 'warning');
   assert.match(
@@ -286,10 +286,10 @@ test('environment in the header; an unavailable pod lookup is a coverage line sa
     host: { ...FIXTURE_HOST_K8S, environment: { kind: 'kubernetes', podNames: { state: 'ok', pods: 42 } } },
   });
   assert.equal(
-    named.header.rows.find((r) => r.label === 'Environment')?.value,
+    named.header.rows.find((r) => r.label === 'Runs on')?.value,
     'Kubernetes · 42 pods named by the kubelet',
   );
   assert.ok(!named.coverage.lines.some((l) => l.name === 'pod names'));
   const systemd = toViewModel({ ...base, host: { ...base.host, environment: { kind: 'systemd' } } });
-  assert.equal(systemd.header.rows.find((r) => r.label === 'Environment')?.value, 'systemd host');
+  assert.equal(systemd.header.rows.find((r) => r.label === 'Runs on')?.value, 'systemd host');
 });
