@@ -76,3 +76,37 @@ test('enabled: false builds no lookup; auto builds one only in Kubernetes', () =
   const outside = setUpKubernetes(config({ enabled: 'auto' }), {});
   if (outside.environment.kind !== 'kubernetes') assert.equal(outside.podNames, undefined);
 });
+
+test('a collection whose kubelet hangs still snapshots at once; the report says pending, then timeout', async () => {
+  const { Collection } = await import('../../../src/runtime/collection.js');
+  const { silentLogger } = await import('../../../src/runtime/log.js');
+  const hung = await startFakeKubelet({ kind: 'hang' });
+  const base = config({
+    enabled: true,
+    kubelet_url: hung.url,
+    token_file: hung.tokenFile,
+    ca_file: hung.caFile,
+    timeout: 1500e6,
+  });
+  // No collectors: this is about the names, which must not hold the snapshot up.
+  const off = Object.fromEntries(Object.keys(base.collectors).map((k) => [k, false]));
+  const collection = new Collection({
+    config: { ...base, collectors: off as Config['collectors'] },
+    logger: silentLogger,
+    env: {},
+  });
+  try {
+    await collection.start();
+    const first = await collection.snapshot();
+    assert.equal(first.host.environment?.podNames?.state, 'pending');
+    await new Promise((r) => setTimeout(r, 1800));
+    const later = await collection.snapshot();
+    assert.deepEqual(
+      [later.host.environment?.podNames?.state, later.host.environment?.podNames?.error],
+      ['unavailable', 'timeout'],
+    );
+  } finally {
+    await collection.stop();
+    await hung.close();
+  }
+});
