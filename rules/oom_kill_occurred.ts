@@ -11,6 +11,7 @@ import {
   cgroupDir,
   cgroupInspectCommands,
   cgroupLabel,
+  podLabel,
   findCgroup,
   raiseLimitCommands,
 } from './lib/cgroup.js';
@@ -64,7 +65,10 @@ export const oomKillOccurred: Rule<Record<never, number>> = {
       const last = events[events.length - 1]!;
       const n = events.length;
       const cg = findCgroup(signals.cgroupMemory, last.cgroupPath);
-      const where = cg !== undefined ? cgroupLabel(cg) : last.cgroupPath !== '' ? last.cgroupPath : '';
+      // The victim's own names first: the cgroup entry may be the pod's while the kill named a container.
+      const where =
+        podLabel(last) ??
+        (cg !== undefined ? cgroupLabel(cg) : last.cgroupPath !== '' ? last.cgroupPath : '');
       const inCgroup = where !== '' ? ` in ${where}` : '';
       const evidence = events.slice(-MAX_LISTED).map(eventLine);
       if (n > MAX_LISTED) evidence.unshift(`${formatCount(n)} kills; the last ${MAX_LISTED}:`);

@@ -4,11 +4,21 @@ import { sh } from './shell.js';
 
 const MIB = 1024 * 1024;
 
-/** "ns/pod", "pod", "nginx.service", or the cgroup path: how an operator names the workload. */
-export function cgroupLabel(e: Pick<CgroupMemoryEntry, 'cgroupPath' | 'pod' | 'namespace' | 'unit'>): string {
-  if (e.pod !== undefined && e.pod !== '') return e.namespace ? `${e.namespace}/${e.pod}` : e.pod;
+/** "ns/pod (container api)", "ns/pod", "nginx.service", or the cgroup path: how an operator names it. */
+export function cgroupLabel(
+  e: Pick<CgroupMemoryEntry, 'cgroupPath' | 'pod' | 'namespace' | 'container' | 'unit'>,
+): string {
+  const pod = podLabel(e);
+  if (pod !== undefined) return pod;
   if (e.unit !== undefined && e.unit !== '') return e.unit;
   return e.cgroupPath;
+}
+
+/** "ns/pod (container api)" when the pod is known (names from the kubelet's pod list), else undefined. */
+export function podLabel(e: { pod?: string; namespace?: string; container?: string }): string | undefined {
+  if (e.pod === undefined || e.pod === '') return undefined;
+  const pod = e.namespace ? `${e.namespace}/${e.pod}` : e.pod;
+  return e.container ? `${pod} (container ${e.container})` : pod;
 }
 
 /**

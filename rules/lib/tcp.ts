@@ -1,5 +1,6 @@
 import type { TcpConnection, TcpNamespace } from '../../src/signals/types.js';
 import { formatCount, formatNs } from '../../src/doctor/format.js';
+import { podLabel } from './cgroup.js';
 import { connectionSubject } from './subjects.js';
 
 export function connectionLine(c: TcpConnection): string {
@@ -32,8 +33,11 @@ export function namespaceLabel(ns: TcpNamespace): string {
   if (ns.netns === 0) return 'sockets of an unknown network namespace';
   const parts = [`netns ${ns.netns}`];
   if (ns.name !== undefined) parts.push(`ip netns ${ns.name}`);
-  if (ns.podUid !== undefined) parts.push(`pod ${ns.podUid}`);
-  if (ns.containerId !== undefined) parts.push(`container ${ns.containerId.slice(0, 12)}`);
+  const pod = podLabel(ns);
+  if (pod !== undefined) parts.push(`pod ${pod}`);
+  else if (ns.podUid !== undefined) parts.push(`pod ${ns.podUid}`);
+  if (ns.containerId !== undefined && ns.container === undefined)
+    parts.push(`container ${ns.containerId.slice(0, 12)}`);
   if (ns.pid > 0) parts.push(`pid ${ns.pid}${ns.comm !== '' ? ` ${ns.comm}` : ''}`);
   if (ns.cgroupPath !== '' && ns.cgroupPath !== '/') parts.push(`cgroup ${ns.cgroupPath}`);
   return parts.join(', ');

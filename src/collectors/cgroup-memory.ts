@@ -8,7 +8,7 @@
 // window and the snapshot's sample.
 
 import type { CgroupMemoryEntry, CgroupMemorySignals, SignalsPart } from '../signals/types.js';
-import { identifyCgroup, type PodLookup } from './procfs/cgroup-paths.js';
+import { parseCgroupPath } from '../k8s/cgroup-path.js';
 import { findMemoryHierarchies, type MemoryHierarchy } from './procfs/cgroup-mounts.js';
 import { readMemorySample, readOwnLimit, type CgroupMemorySample } from './procfs/cgroup-memory-files.js';
 import { walkCgroupTree } from './procfs/cgroup-walk.js';
@@ -35,7 +35,6 @@ export interface CgroupMemoryOptions {
   maxDepth?: number;
   /** At most this many entries are reported, the highest used% first. */
   maxEntries?: number;
-  podLookup?: PodLookup;
   /** Monotonic clock in ns (tests). */
   nowNs?: () => number;
 }
@@ -93,8 +92,7 @@ export const cgroupMemoryDef: CollectorDef = {
 
 export class CgroupMemoryCollector implements Collector {
   readonly name = 'cgroup_memory';
-  private readonly opts: Required<Omit<CgroupMemoryOptions, 'root' | 'podLookup'>> &
-    Pick<CgroupMemoryOptions, 'root' | 'podLookup'>;
+  private readonly opts: Required<Omit<CgroupMemoryOptions, 'root'>> & Pick<CgroupMemoryOptions, 'root'>;
   private hierarchies: MemoryHierarchy[] = [];
   private baselines = new Map<string, Baseline>();
   private timer: NodeJS.Timeout | undefined;
@@ -110,7 +108,6 @@ export class CgroupMemoryCollector implements Collector {
       maxEntries: opts.maxEntries ?? CGROUP_MEMORY_DEFAULTS.maxEntries,
       nowNs: opts.nowNs ?? (() => performance.now() * 1e6),
       root: opts.root ?? (process.env[CGROUP_ROOT_ENV] || undefined),
-      podLookup: opts.podLookup,
     };
   }
 
@@ -147,23 +144,13 @@ export class CgroupMemoryCollector implements Collector {
     const containers = leaves.map((leaf) => this.entry(leaf));
     containers.sort((a, b) => b.usedPct - a.usedPct || a.cgroupPath.localeCompare(b.cgroupPath));
     const kept = containers.slice(0, this.opts.maxEntries);
-    const lookupErrors: unknown[] = [];
-    await Promise.all(
-      kept.map(async (e) => {
-        const id = await identifyCgroup(e.cgroupPath, this.opts.podLookup, (err) => lookupErrors.push(err));
-        if (id.podUid !== undefined) e.podUid = id.podUid;
-        if (id.pod !== undefined) e.pod = id.pod;
-        if (id.namespace !== undefined) e.namespace = id.namespace;
-        if (id.containerId !== undefined) e.containerId = id.containerId;
-        if (id.unit !== undefined) e.unit = id.unit;
-      }),
-    );
-    // One line per snapshot, not one per container, when the pod source is down.
-    if (lookupErrors.length > 0) {
-      this.ctx?.log('warn', 'cgroup_memory: pod lookup failed', {
-        failures: lookupErrors.length,
-        error: String(lookupErrors[0]),
-      });
+    // What the path itself says; pod and container names are joined in later (src/k8s/enrich.ts), from a
+    // cache, so a slow kubelet never holds up a snapshot.
+    for (const e of kept) {
+      const id = parseCgroupPath(e.cgroupPath);
+      if (id.podUid !== undefined) e.podUid = id.podUid;
+      if (id.containerId !== undefined) e.containerId = id.containerId;
+      if (id.unit !== undefined) e.unit = id.unit;
     }
     const cgroupMemory: CgroupMemorySignals = {
       root: this.hierarchies.map((h) => h.root).join(', '),
@@ -177,7 +164,7 @@ export class CgroupMemoryCollector implements Collector {
     const { cgroupMemory } = await this.snapshot(0);
     const g = (f: (e: CgroupMemoryEntry) => number) =>
       (cgroupMemory?.containers ?? []).map((e) => ({
-        labels: { cgroup: e.cgroupPath, pod: e.pod ?? '', namespace: e.namespace ?? '' },
+        labels: { cgroup: e.cgroupPath },
         value: f(e),
       }));
     return {

@@ -30,7 +30,7 @@ import {
   subtractHistogram,
   type Histogram,
 } from '../bpf/histogram.js';
-import { parseCgroupPath } from './procfs/cgroup-paths.js';
+import { parseCgroupPath } from '../k8s/cgroup-path.js';
 import { cgroupOfPid, commOfPid } from './procfs/netns.js';
 import {
   namespaceDeltas,

@@ -112,8 +112,11 @@ export interface MetricFamily {
   fold?: 'sum' | 'max';
 }
 
-/** Labels of a per-cgroup family: the cgroup path and, when it belongs to a pod, the pod and namespace. */
-export const CGROUP_LABELS = ['cgroup', 'pod', 'namespace'] as const;
+/**
+ * Labels of a per-cgroup family: the cgroup path and, when it belongs to a pod the kubelet knows, its
+ * namespace, pod and container (filled in by the collection from the pod list, not by the collector).
+ */
+export const CGROUP_LABELS = ['cgroup', 'namespace', 'pod', 'container'] as const;
 
 export interface MetricsCapable {
   metrics(): Promise<CollectorMetrics>;

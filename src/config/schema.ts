@@ -26,6 +26,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export type DropPolicy = (typeof DROP_POLICIES)[number];
+export type KubernetesEnabled = 'auto' | boolean;
 export type { Thresholds };
 
 /** The resolved configuration. Durations are integer nanoseconds. */
@@ -83,6 +84,25 @@ export interface Config {
   };
   /** Root of the cgroup filesystem the cgroup collectors read; auto-detected when unset. */
   cgroup_root?: string;
+  /** Pod and container names for cgroups, from the kubelet's /pods on this node. */
+  kubernetes: {
+    /** auto: on when kerno runs in a Kubernetes pod. */
+    enabled: KubernetesEnabled;
+    /** https://<node>:10250 when unset (the node from `node_name`). */
+    kubelet_url?: string;
+    /** This node's name; from $NODE_NAME, $KUBERNETES_NODE_NAME or $KERNO_NODE_NAME (downward API) when unset. */
+    node_name?: string;
+    token_file: string;
+    /** CA bundle trusted for the kubelet's serving certificate. */
+    ca_file: string;
+    insecure_skip_tls_verify: boolean;
+    /** Pod list age before a refresh, ns. */
+    ttl: number;
+    /** How long one kubelet request may take, ns. */
+    timeout: number;
+    /** Pods kept from one list. */
+    max_pods: number;
+  };
 }
 
 /** Threshold keys whose negative value means "rule disabled" (reference §4.2: oom_memory_pct < 0). */
@@ -210,6 +230,20 @@ function httpUrlProblem(s: string): string | null {
 
 const nonEmpty = (s: string): string | null => (s === '' ? 'must not be empty' : null);
 
+function httpsUrlProblem(s: string): string | null {
+  if (!URL.canParse(s)) return 'expected an https URL such as https://node-1:10250';
+  return new URL(s).protocol === 'https:' ? null : 'expected an https URL (the kubelet serves TLS only)';
+}
+
+/** auto | true | false; YAML gives booleans, env vars and flags give the words. */
+function autoBool() {
+  const schema = z
+    .union([z.boolean(), z.enum(['auto', 'true', 'false'])], { error: 'must be one of auto, true, false' })
+    .transform((v): KubernetesEnabled => (v === 'auto' ? 'auto' : v === true || v === 'true'))
+    .default('auto');
+  return leaf('string', schema);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 const SECOND = 1_000_000_000;
@@ -297,6 +331,19 @@ export const ConfigSchema = section({
     sample_rate_per_sec: integer(0, 0, 1_000_000),
   }),
   cgroup_root: optionalText(),
+  kubernetes: section({
+    enabled: autoBool(),
+    kubelet_url: optionalText(httpsUrlProblem),
+    node_name: optionalText(),
+    token_file: text('/var/run/secrets/kubernetes.io/serviceaccount/token', nonEmpty),
+    ca_file: text('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', nonEmpty),
+    insecure_skip_tls_verify: bool(false),
+    // 30s: a new pod is named within half a minute; one small request per node per TTL costs nothing.
+    ttl: duration('30s', { min: SECOND }),
+    // 2s: a healthy kubelet answers /pods in milliseconds; a slower one must not delay a report.
+    timeout: duration('2s', { min: 1_000_000, max: 30 * SECOND }),
+    max_pods: integer(4_096, 1, 1_000_000),
+  }),
 });
 
 // The schema's output must be usable as Config; this line fails to compile if the two drift apart.

@@ -1,7 +1,7 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
 import type { Finding, MetricUnit, Report, RuleError, Severity } from '../doctor/types.js';
-import type { CollectorCoverage } from '../signals/types.js';
+import type { CollectorCoverage, HostEnvironment } from '../signals/types.js';
 import {
   formatByteRate,
   formatBytes,
@@ -146,7 +146,7 @@ export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewMo
     : report.findings;
   const hiddenCount = report.findings.length - shown.length;
   const judged = judgeCoverage(report.coverage, report.ruleErrors ?? []);
-  const coverage = coverageView(judged);
+  const coverage = coverageView(judged, report.host.environment);
   const windowText = windowLabel(report);
   return {
     header: headerView(report, judged),
@@ -190,6 +190,9 @@ function headerView(report: Report, judged: CoverageJudgement): HeaderView {
     rows: [
       { label: 'Host', value: report.host.hostname },
       { label: 'Kernel', value: `${report.host.kernelRelease} · ${report.host.arch}` },
+      ...(report.host.environment !== undefined
+        ? [{ label: 'Runs on', value: environmentLabel(report.host.environment) }]
+        : []),
       {
         label: 'Window',
         value: `${windowLabel(report)} · ${timeRange(report.windowStart, report.windowEnd)}`,
@@ -201,6 +204,40 @@ function headerView(report: Report, judged: CoverageJudgement): HeaderView {
       },
       { label: 'Version', value: `${report.tool.name} ${report.tool.version}` },
     ],
+  };
+}
+
+const ENVIRONMENT_TEXT: Record<HostEnvironment['kind'], string> = {
+  kubernetes: 'Kubernetes',
+  container: 'container',
+  systemd: 'systemd host',
+  'bare-metal': 'bare metal',
+};
+
+/** "Kubernetes · node node-a1 · 42 pods named", "systemd host". */
+function environmentLabel(env: HostEnvironment): string {
+  const parts = [ENVIRONMENT_TEXT[env.kind]];
+  if (env.nodeName !== undefined) parts.push(`node ${env.nodeName}`);
+  if (env.podNames?.state === 'ok') parts.push(`${plural(env.podNames.pods, 'pod')} named by the kubelet`);
+  return parts.join(' · ');
+}
+
+/** Why findings name cgroup paths instead of pods, when the pod lookup is on and could not (fully) help. */
+function podNamesLine(env: HostEnvironment | undefined): CoverageLineView | undefined {
+  const s = env?.podNames;
+  if (s === undefined || (s.state === 'ok' && s.reason === undefined)) return undefined;
+  const tone: Tone = s.state === 'unavailable' ? 'warning' : 'info';
+  const text =
+    s.state === 'ok'
+      ? `pod names: ${s.reason} — pods started since are shown as cgroup paths`
+      : s.state === 'pending'
+        ? 'pod names: the kubelet had not answered yet — findings name cgroup paths'
+        : `pod names: unavailable (${s.error ?? 'error'}) — ${s.reason ?? 'no reason given'}; findings name cgroup paths`;
+  return {
+    name: 'pod names',
+    tone,
+    icon: SEVERITY_STYLE[tone === 'warning' ? 'warning' : 'info'].icon,
+    text,
   };
 }
 
@@ -338,7 +375,7 @@ function reasons(j: CollectorJudgement): string {
   return j.shortfalls.map(shortfallText).join(', ');
 }
 
-function coverageView(judged: CoverageJudgement): CoverageView {
+function coverageView(judged: CoverageJudgement, env?: HostEnvironment): CoverageView {
   const { collectors, notObserved: missing, incomplete, ruleErrors } = judged;
   const line = (a: CollectorJudgement): CoverageLineView => {
     const hint = a.entry.hint || (a.observed ? '' : a.entry.error) || '';
@@ -379,7 +416,12 @@ function coverageView(judged: CoverageJudgement): CoverageView {
     icon:
       tone === 'ok' ? OK_ICON : tone === 'warning' ? SEVERITY_STYLE.warning.icon : SEVERITY_STYLE.info.icon,
     headline,
-    lines: [...missing.map(line), ...ruleErrors.map(ruleLine), ...incomplete.map(line)],
+    lines: [
+      ...missing.map(line),
+      ...ruleErrors.map(ruleLine),
+      ...incomplete.map(line),
+      ...[podNamesLine(env)].filter((l): l is CoverageLineView => l !== undefined),
+    ],
     table: {
       head: ['Collector', 'State', 'Programs', 'Events', 'Dropped', 'Restarts'],
       rows: collectors.map((a) => ({

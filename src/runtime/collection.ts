@@ -15,6 +15,8 @@ import { resolvePanicDir } from './panic-record.js';
 import type { CollectorStatus } from './types.js';
 import { VERSION } from '../version.js';
 import type { EventStreamSettings } from '../events/stream.js';
+import { enrichSignals } from '../k8s/enrich.js';
+import { nameMetrics, setUpKubernetes, type KubernetesSetup } from './kubernetes.js';
 
 export interface CollectionOptions {
   config: Config;
@@ -29,10 +31,12 @@ export class Collection {
   readonly enabled: CollectorDef[];
   #windowStartMs = Date.now();
   #windowStartNs = process.hrtime.bigint();
+  readonly #kubernetes: KubernetesSetup;
 
   constructor(private readonly opts: CollectionOptions) {
     const { config, logger } = opts;
     const env = opts.env ?? process.env;
+    this.#kubernetes = setUpKubernetes(config, env);
     this.defs = collectorDefs({
       cgroupRoot: config.cgroup_root ?? env.KERNO_CGROUP_ROOT,
       events: eventStreamSettings(config),
@@ -57,6 +61,8 @@ export class Collection {
 
   /** Starts every enabled collector (never rejects because one failed) and opens the window. */
   async start(): Promise<void> {
+    // The first pod list is fetched while the collectors load; nothing waits for it.
+    void this.#kubernetes.podNames?.refresh();
     await this.supervisor.startAll();
     this.#markWindow();
   }
@@ -90,18 +96,28 @@ export class Collection {
         restarts: 0,
         faults: 0,
       }));
-    return assembleSignals({
-      host: await hostInfo(),
+    const { environment, podNames } = this.#kubernetes;
+    // Names from the pod list held now (never waiting on the kubelet); the status says if there was none.
+    const pods = podNames?.current();
+    const host = {
+      ...(await hostInfo()),
+      environment: { ...environment, ...(podNames ? { podNames: podNames.status() } : {}) },
+    };
+    const signals = assembleSignals({
+      host,
       windowStartMs: this.#windowStartMs,
       windowEndMs: this.#windowStartMs + windowNs / 1e6,
       parts,
       coverage: [...coverage, ...off],
     });
+    return pods !== undefined ? enrichSignals(signals, pods) : signals;
   }
 
-  /** Cumulative raw metrics per collector, for /metrics (read at scrape time). */
-  metrics(): Promise<Map<string, CollectorMetrics>> {
-    return this.supervisor.metricsAll();
+  /** Cumulative raw metrics per collector, for /metrics (read at scrape time), per-cgroup series named. */
+  async metrics(): Promise<Map<string, CollectorMetrics>> {
+    const raw = await this.supervisor.metricsAll();
+    const pods = this.#kubernetes.podNames?.current();
+    return pods !== undefined ? nameMetrics(raw, pods) : raw;
   }
 
   /** Starts a new window (continuous mode): collectors re-baseline. */

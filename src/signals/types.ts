@@ -21,6 +21,31 @@ export interface HostInfo {
   kernelRelease: string;
   arch: string;
   bootId: string;
+  /** Additive: where kerno runs, and whether cgroups could be named as pods and containers. */
+  environment?: HostEnvironment;
+}
+
+/** kubernetes: a node (kerno in a pod); container: some other container; systemd: a systemd host. */
+export type EnvironmentKind = 'kubernetes' | 'container' | 'systemd' | 'bare-metal';
+
+export interface HostEnvironment {
+  kind: EnvironmentKind;
+  /** Kubernetes only, from the downward API env. */
+  nodeName?: string;
+  /** Present when the kubelet pod lookup is enabled. */
+  podNames?: PodNamesStatus;
+}
+
+/** Whether findings could name pods and containers instead of cgroup paths, and why not. */
+export interface PodNamesStatus {
+  /** ok: a pod list was used; pending: the kubelet had not answered yet; unavailable: it failed. */
+  state: 'ok' | 'pending' | 'unavailable';
+  /** One line: why not ok (or that the list in use is stale). */
+  reason?: string;
+  /** unavailable only: config, unauthorized, forbidden, http, timeout, unreachable, tls, bad_response. */
+  error?: string;
+  /** Pods in the list used. */
+  pods: number;
 }
 
 /**
@@ -154,6 +179,10 @@ export interface TcpNamespace {
   cgroupPath: string;
   containerId?: string;
   podUid?: string;
+  /** Names from the kubelet's pod list, when it knew the pod / container. */
+  namespace?: string;
+  pod?: string;
+  container?: string;
   /** False when the namespace's own MIB could not be read over the whole window (no process in it at one
    *  end): segmentsOut / retransSegs are then 0 and only the traced counts below are known. */
   mib: boolean;
@@ -271,6 +300,8 @@ export interface CgroupMemoryEntry {
   podUid?: string;
   namespace?: string;
   containerId?: string;
+  /** Container name in its pod spec (from the kubelet's pod list). */
+  container?: string;
   /** systemd unit (e.g. nginx.service) for systemd-managed paths. */
   unit?: string;
   currentBytes: number;
@@ -308,6 +339,10 @@ export interface OomEvent {
   cgroupId: number;
   /** Resolved from the cgroup id; "" when it could not be resolved. */
   cgroupPath: string;
+  /** The pod and container owning that cgroup, from the kubelet's pod list, when known. */
+  namespace?: string;
+  pod?: string;
+  container?: string;
   rssBytes: number;
   totalVmBytes: number;
   oomScoreAdj: number;

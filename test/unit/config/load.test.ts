@@ -552,3 +552,20 @@ describe('events: the event streams', () => {
     );
   });
 });
+
+test('kubernetes: enabled is auto, true or false from a file (booleans) and env (words); URL must be https', () => {
+  assert.equal(load().config.kubernetes.enabled, 'auto');
+  assert.equal(loadFile('kubernetes:\n  enabled: true\n').result().config.kubernetes.enabled, true);
+  assert.equal(loadFile('kubernetes:\n  enabled: false\n').result().config.kubernetes.enabled, false);
+  assert.equal(load({ env: { KERNO_KUBERNETES_ENABLED: 'false' } }).config.kubernetes.enabled, false);
+  assert.equal(load({ env: { KERNO_KUBERNETES_ENABLED: 'auto' } }).config.kubernetes.enabled, 'auto');
+  const k = loadFile(
+    'kubernetes:\n  kubelet_url: https://10.0.0.5:10250\n  ttl: 10s\n  timeout: 500ms\n',
+  ).result().config.kubernetes;
+  assert.deepEqual([k.kubelet_url, k.ttl, k.timeout], ['https://10.0.0.5:10250', 10 * S, 0.5 * S]);
+  assert.throws(
+    () => loadFile('kubernetes:\n  kubelet_url: http://10.0.0.5:10255\n').result(),
+    /kubernetes\.kubelet_url.*https/,
+  );
+  assert.throws(() => loadFile('kubernetes:\n  enabled: maybe\n').result(), /auto, true, false/);
+});

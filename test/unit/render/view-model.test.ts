@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { Finding } from '../../../src/doctor/types.js';
 import { formatInUnit, toViewModel } from '../../../src/render/view-model.js';
 import { toLiveViewModel } from '../../../src/render/live-model.js';
-import { completeCoverage, coverage, fixtureFindings, fixtureReport } from '../../fixtures/render/report.js';
+import {
+  completeCoverage,
+  coverage,
+  FIXTURE_HOST_K8S,
+  fixtureFindings,
+  fixtureReport,
+} from '../../fixtures/render/report.js';
 
 const info = (): Finding => fixtureFindings()[2]!;
 
@@ -256,4 +262,34 @@ test('live view model: clamps past the end and reports an interrupt', () => {
   });
   assert.equal(stopped.remaining, 'stopping');
   assert.match(stopped.footer.text, /Interrupted/);
+});
+
+test('environment in the header; an unavailable pod lookup is a coverage line saying why', () => {
+  const base = fixtureReport({ coverage: completeCoverage() });
+  const plain = toViewModel(base);
+  assert.ok(!plain.header.rows.some((r) => r.label === 'Runs on'));
+  assert.ok(!plain.coverage.lines.some((l) => l.name === 'pod names'));
+
+  const k8s = toViewModel({ ...base, host: FIXTURE_HOST_K8S });
+  assert.equal(k8s.header.rows.find((r) => r.label === 'Runs on')?.value, 'Kubernetes · node node-a1');
+  const line = k8s.coverage.lines.find((l) => l.name === 'pod names');
+  assert.equal(line?.tone, 'warning');
+  assert.match(
+    line?.text ?? '',
+    /unavailable \(unauthorized\) — .*401 Unauthorized.*; findings name cgroup paths/,
+  );
+  // Names are enrichment: a missing pod list does not make the signals' coverage incomplete.
+  assert.equal(k8s.coverage.complete, true);
+
+  const named = toViewModel({
+    ...base,
+    host: { ...FIXTURE_HOST_K8S, environment: { kind: 'kubernetes', podNames: { state: 'ok', pods: 42 } } },
+  });
+  assert.equal(
+    named.header.rows.find((r) => r.label === 'Runs on')?.value,
+    'Kubernetes · 42 pods named by the kubelet',
+  );
+  assert.ok(!named.coverage.lines.some((l) => l.name === 'pod names'));
+  const systemd = toViewModel({ ...base, host: { ...base.host, environment: { kind: 'systemd' } } });
+  assert.equal(systemd.header.rows.find((r) => r.label === 'Runs on')?.value, 'systemd host');
 });

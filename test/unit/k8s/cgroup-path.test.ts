@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  identifyCgroup,
-  isUidLike,
-  parseCgroupPath,
-  type PodLookup,
-  type PodRef,
-} from '../../../src/collectors/procfs/cgroup-paths.js';
+import { isUidLike, parseCgroupPath, type CgroupMeta } from '../../../src/k8s/cgroup-path.js';
 
 const UID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const UID_ESCAPED = UID.replace(/-/g, '_');
@@ -116,42 +110,67 @@ test('UID-like: ≥32 of hex, dash, underscore', () => {
   assert.equal(parseCgroupPath('/kubepods/burstable/podcast').podUid, undefined);
 });
 
-/** Stand-in for a Kubernetes adapter (no API server exists here): a fixed table by UID. */
-class FakePodLookup implements PodLookup {
-  calls = 0;
-  constructor(private readonly pods: Map<string, PodRef>) {}
-  lookup(key: { podUid?: string }): PodRef | undefined {
-    this.calls++;
-    return key.podUid === undefined ? undefined : this.pods.get(key.podUid);
-  }
+// One row per naming scheme, in the formats the runtimes really write (as /proc/<pid>/cgroup shows them, and
+// as absolute cgroupfs paths on v1 hierarchies).
+const TABLE: Array<[string, string, CgroupMeta]> = [
+  [
+    'v2, systemd driver, containerd, burstable',
+    `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_ESCAPED}.slice/cri-containerd-${CID}.scope`,
+    { podUid: UID, qos: 'burstable', containerId: CID, runtime: 'containerd' },
+  ],
+  [
+    'v2, systemd driver, CRI-O, guaranteed',
+    `/kubepods.slice/kubepods-pod${UID_ESCAPED}.slice/crio-${CID}.scope`,
+    { podUid: UID, qos: 'guaranteed', containerId: CID, runtime: 'crio' },
+  ],
+  [
+    'v2, systemd driver, docker (cri-dockerd), besteffort',
+    `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_ESCAPED}.slice/docker-${CID}.scope`,
+    { podUid: UID, qos: 'besteffort', containerId: CID, runtime: 'docker' },
+  ],
+  [
+    'v1 memory hierarchy, cgroupfs driver, containerd, burstable (absolute path)',
+    `/sys/fs/cgroup/memory/kubepods/burstable/pod${UID}/${CID}`,
+    { podUid: UID, qos: 'burstable', containerId: CID },
+  ],
+  [
+    'v1, cgroupfs driver, guaranteed',
+    `/kubepods/pod${UID}/${CID}`,
+    { podUid: UID, qos: 'guaranteed', containerId: CID },
+  ],
+  [
+    'v1, cgroupfs driver, CRI-O names its container crio-<id>',
+    `/kubepods/besteffort/pod${UID}/crio-${CID}`,
+    { podUid: UID, qos: 'besteffort', containerId: CID, runtime: 'crio' },
+  ],
+  [
+    'v1, systemd driver, containerd (absolute path)',
+    `/sys/fs/cgroup/memory/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_ESCAPED}.slice/cri-containerd-${CID}.scope`,
+    { podUid: UID, qos: 'burstable', containerId: CID, runtime: 'containerd' },
+  ],
+  ['docker, cgroupfs driver', `/docker/${CID}`, { containerId: CID, runtime: 'docker' }],
+  ['docker, systemd driver', `/system.slice/docker-${CID}.scope`, { containerId: CID, runtime: 'docker' }],
+  ['systemd service', '/system.slice/nginx.service', { unit: 'nginx.service' }],
+  [
+    'systemd template service in a sub-slice',
+    '/system.slice/system-postgresql.slice/postgresql@16-main.service',
+    { unit: 'postgresql@16-main.service' },
+  ],
+  [
+    'static pod (32-hex UID, no dashes)',
+    `/kubepods/burstable/pod${'c'.repeat(32)}`,
+    { podUid: 'c'.repeat(32), qos: 'burstable' },
+  ],
+];
+
+for (const [name, path, want] of TABLE) {
+  test(`table: ${name}`, () => {
+    const got = parseCgroupPath(path);
+    const picked = Object.fromEntries(
+      (['podUid', 'qos', 'containerId', 'runtime', 'unit'] as const)
+        .filter((k) => got[k] !== undefined)
+        .map((k) => [k, got[k]]),
+    );
+    assert.deepEqual(picked, want);
+  });
 }
-
-test('identifyCgroup: names come from the lookup when it knows the pod', async () => {
-  const lookup = new FakePodLookup(
-    new Map([[UID, { namespace: 'shop', name: 'cart-7d9f', container: 'app' }]]),
-  );
-  const id = await identifyCgroup(`/kubepods/burstable/pod${UID}/${CID}`, lookup);
-  assert.equal(id.pod, 'cart-7d9f');
-  assert.equal(id.namespace, 'shop');
-  assert.equal(id.container, 'app');
-  assert.equal(id.podUid, UID);
-
-  const unknown = await identifyCgroup(`/kubepods/pod${'1'.repeat(32)}/${CID}`, lookup);
-  assert.equal(unknown.pod, undefined);
-  assert.equal(unknown.podUid, '1'.repeat(32));
-});
-
-test('identifyCgroup: no lookup for non-container paths; a failing lookup is reported, not thrown', async () => {
-  const lookup = new FakePodLookup(new Map());
-  await identifyCgroup('/system.slice/nginx.service', lookup);
-  assert.equal(lookup.calls, 0);
-
-  const errors: unknown[] = [];
-  const failing: PodLookup = {
-    lookup: () => Promise.reject(new Error('kubelet unreachable')),
-  };
-  const id = await identifyCgroup(`/kubepods/pod${UID}/${CID}`, failing, (e) => errors.push(e));
-  assert.equal(id.pod, undefined);
-  assert.equal(id.podUid, UID);
-  assert.match(String(errors[0]), /kubelet unreachable/);
-});

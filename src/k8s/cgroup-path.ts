@@ -1,6 +1,7 @@
 // What a cgroup path says about its owner, without asking anyone: the Kubernetes pod UID and QoS class
 // (cgroupfs and systemd cgroup drivers), the container id (docker, containerd, CRI-O, podman) and the
-// systemd unit. Names (pod name, namespace) need an outside source: see PodLookup.
+// systemd unit. Names (pod name, namespace, container name) need an outside source: the kubelet's pod list
+// (kubelet.ts, pod-names.ts), joined in by enrich.ts.
 
 export type QosClass = 'guaranteed' | 'burstable' | 'besteffort';
 export type ContainerRuntime = 'docker' | 'containerd' | 'crio' | 'podman';
@@ -95,58 +96,4 @@ function canonicalUid(raw: string): string {
 function lastIndexWhere(parts: string[], pred: (p: string, i: number) => boolean): number {
   for (let i = parts.length - 1; i >= 0; i--) if (pred(parts[i]!, i)) return i;
   return -1;
-}
-
-/** Who a pod is, from an outside source (the Kubernetes API, the kubelet, a local pod directory). */
-export interface PodRef {
-  namespace: string;
-  name: string;
-  /** Container name, when the source can map the container id. */
-  container?: string;
-}
-
-/**
- * Pluggable pod-name source. kerno has no Kubernetes client of its own here; an adapter (kubelet
- * /pods, an informer cache, /var/lib/kubelet/pods) implements this and is handed to the cgroup collector.
- * Implementations should answer from a local cache: the collector calls this for every reported cgroup at
- * snapshot time. Returning undefined (or throwing) just leaves the names unset.
- */
-export interface PodLookup {
-  lookup(key: {
-    podUid?: string;
-    containerId?: string;
-    cgroupPath: string;
-  }): PodRef | undefined | Promise<PodRef | undefined>;
-}
-
-export interface CgroupIdentity extends CgroupMeta {
-  pod?: string;
-  namespace?: string;
-  container?: string;
-}
-
-/**
- * Path metadata plus names from `lookup` when one is given and knows the pod. A lookup failure never fails
- * the caller (enrichment is best effort); it is handed to `onLookupError` so it can be logged.
- */
-export async function identifyCgroup(
-  cgroupPath: string,
-  lookup?: PodLookup,
-  onLookupError?: (err: unknown) => void,
-): Promise<CgroupIdentity> {
-  const meta: CgroupIdentity = parseCgroupPath(cgroupPath);
-  if (!lookup || (!meta.podUid && !meta.containerId)) return meta;
-  let ref: PodRef | undefined;
-  try {
-    ref = await lookup.lookup({ podUid: meta.podUid, containerId: meta.containerId, cgroupPath });
-  } catch (err) {
-    onLookupError?.(err);
-    ref = undefined;
-  }
-  if (ref) {
-    meta.pod = ref.name;
-    meta.namespace = ref.namespace;
-    if (ref.container !== undefined) meta.container = ref.container;
-  }
-  return meta;
 }
