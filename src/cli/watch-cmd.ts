@@ -59,6 +59,11 @@ function stopSignal(io: CliIO): AbortSignal {
   return signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
 }
 
+/** Once attached: a status line for whoever reads stderr (the live screen says it on a terminal). */
+function announce(io: CliIO, what: string): void {
+  if (!io.stdoutIsTTY) io.err(`kerno: watching ${what} (Ctrl+C to stop)\n`);
+}
+
 function requirePrivileges(): void {
   const p = checkBpfPrivileges();
   if (!p.ok) throw new ExitError(`watch: ${p.reason}`, EXIT.PRIVILEGES);
@@ -118,6 +123,7 @@ async function runTcp(opts: TcpFlags, cmd: Command, io: CliIO): Promise<number> 
   const watcher = new TcpWatcher(intervalNs, { retransmitsOnly: opts.retransmits === true, minRttNs });
   await watcher.start();
   const end = deadline(durationNs);
+  announce(io, 'TCP connections');
   const sink = await makeSink(io, opts.output, color, 'watching TCP connections… (Ctrl+C to stop)\n');
   try {
     await windows(intervalNs, end, stop, async () => {
@@ -150,6 +156,7 @@ async function runFd(opts: FdFlags, cmd: Command, io: CliIO): Promise<number> {
   const watcher = new FdWatcher(intervalNs, threshold, opts.all === true);
   await watcher.start();
   const end = deadline(durationNs);
+  announce(io, 'file descriptors');
   const sink = await makeSink(io, opts.output, color, 'watching file descriptors… (Ctrl+C to stop)\n');
   try {
     await windows(intervalNs, end, stop, async () => {
@@ -185,6 +192,7 @@ async function runOom(opts: OomFlags, cmd: Command, io: CliIO): Promise<number> 
   const watcher = new OomWatcher(minAdj);
   await watcher.start(stop);
   const end = deadline(durationNs);
+  announce(io, 'for OOM kills');
   if (io.stdoutIsTTY && !json) io.out('watching for OOM kills… (Ctrl+C to stop)\n');
   try {
     await windows(OOM_POLL_NS, end, stop, async () => {
