@@ -121,11 +121,12 @@ async function runTcp(opts: TcpFlags, cmd: Command, io: CliIO): Promise<number> 
   requirePrivileges();
   const stop = stopSignal(io);
   const watcher = new TcpWatcher(intervalNs, { retransmitsOnly: opts.retransmits === true, minRttNs });
-  await watcher.start();
-  const end = deadline(durationNs);
-  announce(io, 'TCP connections');
+  // The live screen first (loading Ink takes a moment), so the first window is not stretched by it.
   const sink = await makeSink(io, opts.output, color, 'watching TCP connections… (Ctrl+C to stop)\n');
   try {
+    await watcher.start();
+    const end = deadline(durationNs);
+    announce(io, 'TCP connections');
     await windows(intervalNs, end, stop, async () => {
       const w = await watcher.tick();
       sink.window(
@@ -154,11 +155,11 @@ async function runFd(opts: FdFlags, cmd: Command, io: CliIO): Promise<number> {
   requirePrivileges();
   const stop = stopSignal(io);
   const watcher = new FdWatcher(intervalNs, threshold, opts.all === true);
-  await watcher.start();
-  const end = deadline(durationNs);
-  announce(io, 'file descriptors');
   const sink = await makeSink(io, opts.output, color, 'watching file descriptors… (Ctrl+C to stop)\n');
   try {
+    await watcher.start();
+    const end = deadline(durationNs);
+    announce(io, 'file descriptors');
     await windows(intervalNs, end, stop, async () => {
       const w = watcher.tick();
       sink.window(

@@ -60,7 +60,8 @@ export function fdWindow(
     if (opens === 0 && closes === 0) continue;
     const net = opens - closes;
     const ratePerSec = seconds > 0 ? net / seconds : 0;
-    const leak = ratePerSec >= thresholdPerSec;
+    // A process whose descriptor count did not grow is not leaking, whatever the threshold (0 included).
+    const leak = net > 0 && ratePerSec >= thresholdPerSec;
     if (leak || all) out.push({ pid, comm: a.comm, opens, closes, net, ratePerSec, leak });
   }
   return out.sort((x, y) => y.ratePerSec - x.ratePerSec || y.opens - x.opens || x.pid - y.pid);
