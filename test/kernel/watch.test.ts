@@ -2,7 +2,7 @@
 //   tcp  a delay line (10 ms each way, 5 % loss a→b; no netem on this kernel: test/helpers/delay-line.ts)
 //        between two kerno-test namespaces; a sender in a talks to b over IPv4 and IPv6. Every retransmitted
 //        segment of the sender's namespace (nstat RetransSegs) is attributed to its two connections, in
-//        namespace a, to the sending process; RTT p50 ≈ 20 ms.
+//        namespace a, to the sending process; RTT p50 matches the kernel's srtt as `ss` samples it.
 //   oom  a process exceeding a kerno-test memory cgroup is reported with its pid, cgroup and oom_score_adj.
 //   fd   a child opening 50 fds/s → rate ≈ 50/s (±20 %) and LEAK; one opening and closing → no leak; a
 //        window with no suspect is an empty array.
@@ -60,11 +60,24 @@ function watch(args: string[]): Watch {
   return { child, lines, attached, exited, stderr: () => err };
 }
 
-function nstatRetransSegs(ns: string): number {
-  const out = execFileSync('ip', ['netns', 'exec', ns, 'nstat', '-asz', 'TcpRetransSegs'], {
-    encoding: 'utf8',
-  });
-  return Number(/^TcpRetransSegs\s+(\d+)/m.exec(out)?.[1] ?? NaN);
+/**
+ * RetransSegs (every retransmitted segment the stack counted), TCPRetransFail (attempts that failed) and
+ * TCPLossProbes (tail-loss probes, some of which retransmit the last segment).
+ */
+function nstatRetrans(ns: string): { segs: number; fail: number; probes: number } {
+  const out = execFileSync(
+    'ip',
+    ['netns', 'exec', ns, 'nstat', '-asz', 'TcpRetransSegs', 'TcpExtTCPRetransFail', 'TcpExtTCPLossProbes'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const get = (name: string) => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(out)?.[1] ?? NaN);
+  return {
+    segs: get('TcpRetransSegs'),
+    fail: get('TcpExtTCPRetransFail'),
+    probes: get('TcpExtTCPLossProbes'),
+  };
 }
 
 /** Waits (≤ 15 s) until no connection in the namespace is still closing, so none sends more. */
@@ -119,15 +132,17 @@ threading.Event().wait()
 // Both connections at once; prints "<family> <local port>" for each, then "done", then waits to be told
 // to exit (so the test can read its comm).
 const SENDER = (v4: string, v6: string, bytes: number) => `
-import socket, sys, threading
+import socket, sys, threading, time
 sys.stdin.readline()
 def send(fam, addr):
     s = socket.socket(fam)
     s.connect(addr)
     print(fam.name, s.getsockname()[1], flush=True)
-    buf = b"x" * 65536
+    buf = b"x" * 32768
     sent = 0
-    while sent < ${bytes}: sent += s.send(buf)
+    while sent < ${bytes}:  # paced, ~1 MB/s: a transfer long enough for ss to sample its RTT many times
+        sent += s.send(buf)
+        time.sleep(0.03)
     s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
 ts = [threading.Thread(target=send, args=a) for a in ((socket.AF_INET, ("${v4}", 5201)), (socket.AF_INET6, ("${v6}", 5202)))]
 for t in ts: t.start()
@@ -135,6 +150,27 @@ for t in ts: t.join()
 print("done", flush=True)
 sys.stdin.readline()
 `;
+
+/** Smoothed RTT (ms) of each established socket in a namespace, by local port (`ss -ti`). */
+function ssRttByPort(ns: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const text = execFileSync('ip', ['netns', 'exec', ns, 'ss', '-Htin', 'state', 'established'], {
+    encoding: 'utf8',
+  });
+  let port: number | undefined;
+  for (const l of text.split('\n')) {
+    const addr = /^(?:[A-Z-]+\s+)?\d+\s+\d+\s+\S*:(\d+)\s/.exec(l); // Recv-Q Send-Q local:port …
+    if (addr) port = Number(addr[1]);
+    const rtt = /\brtt:([\d.]+)\//.exec(l);
+    if (rtt && port !== undefined) out.set(port, Number(rtt[1]));
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+}
 
 /** A loopback server and a client exchanging 64 KiB ten times over a second; resolves with the port. */
 async function loopbackTraffic(): Promise<number> {
@@ -190,22 +226,22 @@ test('watch tcp: retransmits and RTT per connection, IPv4 and IPv6, in the sende
     await Promise.all([w.attached, filtered.attached]);
     // Loopback traffic in the host namespace (sub-millisecond RTT, no loss): in w, never in filtered.
     loopPort = await loopbackTraffic();
-    const before = nstatRetransSegs(line.a);
-    send = spawn(
-      'ip',
-      ['netns', 'exec', line.a, 'python3', '-c', SENDER(line.addrB, line.addr6B, 768 << 10)],
-      {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
+    const before = nstatRetrans(line.a);
+    send = spawn('ip', ['netns', 'exec', line.a, 'python3', '-c', SENDER(line.addrB, line.addr6B, 3 << 20)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const sendExited = once(send, 'exit');
     let out = '';
     send.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     send.stdin!.write('go\n');
     const deadline = Date.now() + 15_000;
+    // Ground truth for RTT: the kernel's own smoothed RTT per socket as `ss` shows it, sampled every 100 ms
+    // during the transfer (the delay line adds 2 × 10 ms, plus its scheduling on a loaded host).
+    const ssRtt = new Map<number, number[]>();
     while (!out.includes('done')) {
       assert.ok(Date.now() < deadline, `the transfer finished within 15 s (${out})`);
-      await new Promise((r) => setTimeout(r, 50));
+      for (const [port, ms] of ssRttByPort(line.a)) ssRtt.set(port, [...(ssRtt.get(port) ?? []), ms]);
+      await new Promise((r) => setTimeout(r, 100));
     }
     // `ip netns exec` execs python in place: send.pid is the sender, living in namespace a.
     const comm = readFileSync(`/proc/${send.pid}/comm`, 'utf8').trim();
@@ -215,7 +251,10 @@ test('watch tcp: retransmits and RTT per connection, IPv4 and IPv6, in the sende
     await sendExited;
     await settled(line.b);
     await settled(line.a);
-    const truth = nstatRetransSegs(line.a) - before;
+    const nowCounts = nstatRetrans(line.a);
+    const truth = nowCounts.segs - before.segs;
+    const failed = nowCounts.fail - before.fail;
+    const probes = nowCounts.probes - before.probes;
     const [code] = await w.exited;
     assert.equal(code, 0, `kerno watch tcp exit code (stderr: ${w.stderr()})`);
     const ticks = w.lines as TcpTick[];
@@ -255,16 +294,34 @@ test('watch tcp: retransmits and RTT per connection, IPv4 and IPv6, in the sende
           `over ${busiest.rttSamples} samples`,
       );
       assert.ok(busiest.rttSamples >= 20, `RTT sampled per segment (${busiest.rttSamples})`);
+      const truthMs = median(ssRtt.get(port) ?? []);
+      t.diagnostic(
+        `IPv${family}: ss srtt median ${truthMs.toFixed(2)} ms over ${ssRtt.get(port)?.length ?? 0} samples`,
+      );
+      assert.ok(truthMs >= 20, `ss saw the delay line's RTT (${truthMs} ms)`);
+      // One histogram bucket (6.25 %) plus the difference between ss's instants and kerno's per-segment samples.
       assert.ok(
-        busiest.rttP50Ns >= 18e6 && busiest.rttP50Ns <= 26e6,
-        `IPv${family} RTT p50 ${busiest.rttP50Ns} ns ≈ 20 ms`,
+        Math.abs(busiest.rttP50Ns / 1e6 - truthMs) <= truthMs * 0.15,
+        `IPv${family} RTT p50 ${busiest.rttP50Ns / 1e6} ms vs ss ${truthMs} ms`,
       );
       assert.ok(busiest.rttP99Ns >= busiest.rttP50Ns);
     }
     // Namespace a holds only the sender: every segment it retransmitted belongs to these two connections.
-    t.diagnostic(`retransmitted segments: kerno ${seen}, nstat RetransSegs in ${line.a} ${truth}`);
+    // Two kinds of RetransSegs never reach the tracepoint: an attempt the device refused (counted before it
+    // is handed down; bounded by TCPRetransFail), and, since v6.17 (the tracepoint moved from
+    // __tcp_retransmit_skb into tcp_retransmit_skb), a tail-loss probe that resends the last segment
+    // (tcp_send_loss_probe calls __tcp_retransmit_skb directly; bounded by TCPLossProbes). Without either,
+    // the counts are equal.
+    t.diagnostic(
+      `retransmitted segments: kerno ${seen}, nstat in ${line.a}: RetransSegs ${truth}, ` +
+        `TCPRetransFail ${failed}, TCPLossProbes ${probes}`,
+    );
     assert.ok(truth > 5, `the lossy link really caused retransmits (${truth})`);
-    assert.equal(seen, truth, `kerno ${seen} vs RetransSegs delta ${truth}`);
+    assert.ok(
+      seen <= truth && seen >= truth - failed - probes,
+      `kerno ${seen} vs RetransSegs ${truth} − failed ${failed} − loss probes ${probes}`,
+    );
+    if (failed === 0 && probes === 0) assert.equal(seen, truth);
     const loop = ticks.flatMap((tk) =>
       tk.connections.filter((c) => c.dstPort === loopPort && c.dstAddr === '127.0.0.1'),
     );
