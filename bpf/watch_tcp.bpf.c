@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `kerno watch tcp`: per connection, an RTT histogram, retransmits and the owning process, aggregated in
- * the kernel per window (two generations of keys; user space harvests the idle one). IPv4 and IPv6, every
- * network namespace. Map layouts and the window protocol: watch_tcp.h.
+ * the kernel (user space takes the per-window differences). IPv4 and IPv6, every network namespace. Map
+ * layouts and the window protocol: watch_tcp.h.
  *
  * Why not bpf/tcp.bpf.c's maps: its `conns` holds only connections that retransmitted, with no RTT
  * distribution, and its RTT histogram is host-wide; the tcp collector's numbers must not change, so this
@@ -42,13 +42,6 @@ struct {
 	__type(value, struct watch_tcp_value);
 } conns SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} gen SEC(".maps");
-
 /* A zeroed value to insert from: struct watch_tcp_value is too big for the BPF stack. Never written. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -62,9 +55,7 @@ DEFINE_COUNTERS(WATCH_TCP_NR_COUNTERS);
 static __always_inline void fill_key(struct watch_tcp_key *key, const struct sock *sk)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u32 zero = 0, *g = bpf_map_lookup_elem(&gen, &zero);
 
-	key->gen = g ? (*g & 1) : 0;
 	key->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	key->family = family;
 	key->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -78,7 +69,7 @@ static __always_inline void fill_key(struct watch_tcp_key *key, const struct soc
 	}
 }
 
-/* This window's value for the socket's connection, created on first use; NULL when the map is full. */
+/* The socket's connection's value, created on first use; NULL when the map is full. */
 static __always_inline struct watch_tcp_value *conn_value(const struct sock *sk, struct owner *info)
 {
 	struct watch_tcp_key key = {};

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * watch_tcp.bpf.c ↔ user space (`kerno watch tcp`): per-connection windows, aggregated in the kernel.
+ * watch_tcp.bpf.c ↔ user space (`kerno watch tcp`): per-connection aggregates, kept in the kernel.
  * All integers little-endian unless noted; sizes and offsets in bytes.
  *
  * Maps
- *   conns     HASH, BPF_F_NO_PREALLOC, max WATCH_TCP_MAX_CONNS (two generations of WATCH_TCP_CONNS_PER_GEN)
- *             key struct watch_tcp_key → value struct watch_tcp_value (shared, atomic adds).
+ *   conns     HASH, BPF_F_NO_PREALLOC, max WATCH_TCP_MAX_CONNS
+ *             key struct watch_tcp_key → value struct watch_tcp_value (shared, atomic adds, cumulative).
  *             Every connection that received a segment or retransmitted while attached.
- *   gen       ARRAY, 1 entry: key __u32 0 → __u32 generation (0 or 1) programs write into.
- *             Reading a window without losing events: user space flips `gen`, lets programs already
- *             running finish, then reads and deletes the previous generation's keys (no event lands in a
- *             key between its read and its delete, because nothing writes that generation any more).
+ *             Windows: user space reads every entry each tick and takes the difference from its previous
+ *             reading; it deletes only entries that did not change during the window (an idle connection),
+ *             so an event racing the delete can only be lost on a connection that had been idle for a
+ *             whole window. (Deleting every entry after reading it would lose the events a preempted
+ *             program adds between the read and the delete.)
+ *   zero_value PERCPU_ARRAY, 1 entry: a zeroed struct watch_tcp_value to insert from (never written).
  *   counters  PERCPU_ARRAY __u32 → __u64, WATCH_TCP_NR_COUNTERS entries (indexes below)
  *   sk_info:  internal SK_STORAGE (socket owner), not readable from user space.
  *
@@ -27,26 +29,24 @@
 
 #include "hist.h"
 
-#define WATCH_TCP_CONNS_PER_GEN 4096
-#define WATCH_TCP_MAX_CONNS	(2 * WATCH_TCP_CONNS_PER_GEN)
+#define WATCH_TCP_MAX_CONNS 8192
 
 #define WATCH_TCP_AF_INET  2
 #define WATCH_TCP_AF_INET6 10
 
 /*
- * conns key: 48 bytes, no implicit padding (zero the whole key before filling it).
+ * conns key: 44 bytes, no implicit padding (zero the whole key before filling it).
  * IPv4: the address occupies bytes 0..3 of saddr/daddr in network order, bytes 4..15 are zero.
  * IPv6: all 16 bytes in network order (v4-mapped ::ffff:a.b.c.d for dual-stack sockets talking IPv4).
  */
 struct watch_tcp_key {
-	__u32 gen;	/* off 0: generation (the `gen` value when the event was recorded) */
-	__u32 netns;	/* off 4: network-namespace inode of the socket (what /proc/<pid>/ns/net names) */
-	__u16 family;	/* off 8: WATCH_TCP_AF_INET or WATCH_TCP_AF_INET6 */
-	__u16 sport;	/* off 10: local port, host order */
-	__u16 dport;	/* off 12: remote port, host order */
-	__u16 pad;	/* off 14: zero */
-	__u8 saddr[16]; /* off 16: local address */
-	__u8 daddr[16]; /* off 32: remote address */
+	__u32 netns;	/* off 0: network-namespace inode of the socket (what /proc/<pid>/ns/net names) */
+	__u16 family;	/* off 4: WATCH_TCP_AF_INET or WATCH_TCP_AF_INET6 */
+	__u16 sport;	/* off 6: local port, host order */
+	__u16 dport;	/* off 8: remote port, host order */
+	__u16 pad;	/* off 10: zero */
+	__u8 saddr[16]; /* off 12: local address */
+	__u8 daddr[16]; /* off 28: remote address */
 };
 
 /* conns value: 2248 bytes */
@@ -62,7 +62,7 @@ struct watch_tcp_value {
 
 /* counters indexes */
 #define WATCH_TCP_CNT_EVENTS	       0 /* events recorded */
-#define WATCH_TCP_CNT_CONN_UPDATE_FAIL 1 /* drop: `conns` full (the generation's connections beyond the map) */
+#define WATCH_TCP_CNT_CONN_UPDATE_FAIL 1 /* drop: `conns` full */
 #define WATCH_TCP_CNT_SK_STORAGE_FAIL  2 /* drop of detail: no socket storage (owner unknown) */
 #define WATCH_TCP_NR_COUNTERS	       3
 

@@ -1,26 +1,32 @@
 // `kerno watch tcp`: per connection per window — RTT p50/p99, retransmits, events, the owning process and
-// its network namespace. Aggregated in the kernel (bpf/watch_tcp.bpf.c); each tick flips the write
-// generation, lets programs already running finish, then reads and deletes the previous generation's keys,
-// so every event lands in exactly one window.
+// its network namespace. Aggregated in the kernel (bpf/watch_tcp.bpf.c, cumulative per connection); each
+// tick reads every entry, reports the difference from the previous reading, and deletes the entries that
+// did not change (idle connections), so the map holds only live connections and no event of a busy one
+// can be lost to a delete (bpf/watch_tcp.h).
 import { loadBpfObject, type LoadedBpf } from '../collectors/bpf-loader.js';
 import { formatAddr } from '../collectors/tcp.js';
 import { scanNetNamespaces } from '../collectors/procfs/netns.js';
 import { defineLayout } from '../bpf/layout.js';
-import { addHistogram, emptyHistogram, HIST_LAYOUT, quantile } from '../bpf/histogram.js';
+import {
+  addHistogramDelta,
+  emptyHistogram,
+  HIST_LAYOUT,
+  quantile,
+  readHistogram,
+  type HistReading,
+} from '../bpf/histogram.js';
 import { cString, readCounters } from '../bpf/read.js';
-import { sleepUntilAborted } from '../util/sleep.js';
 import { monotonicNs } from '../util/clock.js';
 
 // Layouts: bpf/watch_tcp.h (checked against the object's BTF at load)
-const KEY = defineLayout('watch_tcp_key', 48, {
-  gen: 0,
-  netns: 4,
-  family: 8,
-  sport: 10,
-  dport: 12,
-  pad: 14,
-  saddr: 16,
-  daddr: 32,
+const KEY = defineLayout('watch_tcp_key', 44, {
+  netns: 0,
+  family: 4,
+  sport: 6,
+  dport: 8,
+  pad: 10,
+  saddr: 12,
+  daddr: 28,
 });
 const VALUE = defineLayout('watch_tcp_value', 2248, {
   retransmits: 0,
@@ -34,8 +40,14 @@ const VALUE = defineLayout('watch_tcp_value', 2248, {
 const AF_INET = 2;
 /** `counters` indexes (WATCH_TCP_CNT_* in bpf/watch_tcp.h). */
 const COUNTER = { events: 0, connUpdateFail: 1, skStorageFail: 2 };
-/** Programs that read the old generation just before the flip finish within microseconds. */
-const FLIP_GRACE_MS = 5;
+
+/** One entry's cumulative values at the previous tick: what the next window is measured from. */
+export interface ConnReading {
+  retransmits: number;
+  retransSegs: number;
+  events: number;
+  rtt: HistReading;
+}
 
 export interface TcpWatchConnection {
   family: 4 | 6;
@@ -97,13 +109,27 @@ export function filterConnections(
     .sort(compareConnections);
 }
 
-/** One conns entry (key + value buffers) as a connection; netnsName is filled in by the caller. */
-export function decodeConnection(key: Buffer, value: Buffer): TcpWatchConnection {
+/**
+ * One conns entry (key + cumulative value) as the connection's window since `base` (its previous reading;
+ * absent for a connection new this window), and the reading the next window starts from. netnsName is
+ * filled in by the caller. `conn.events` is 0 for a connection idle during the window.
+ */
+export function decodeConnection(
+  key: Buffer,
+  value: Buffer,
+  base?: ConnReading,
+): { conn: TcpWatchConnection; reading: ConnReading } {
   const family = key.readUInt16LE(KEY.offset.family);
-  const h = emptyHistogram();
-  addHistogram(h, value, VALUE.offset.rtt);
   const u64 = (off: number): number => Number(value.readBigUInt64LE(off));
-  return {
+  const reading: ConnReading = {
+    retransmits: u64(VALUE.offset.retransmits),
+    retransSegs: u64(VALUE.offset.retrans_segs),
+    events: u64(VALUE.offset.events),
+    rtt: readHistogram(value, VALUE.offset.rtt),
+  };
+  const h = emptyHistogram();
+  addHistogramDelta(h, value, VALUE.offset.rtt, base?.rtt);
+  const conn: TcpWatchConnection = {
     family: family === AF_INET ? 4 : 6,
     srcAddr: formatAddr(family, key.subarray(KEY.offset.saddr, KEY.offset.saddr + 16)),
     dstAddr: formatAddr(family, key.subarray(KEY.offset.daddr, KEY.offset.daddr + 16)),
@@ -116,15 +142,17 @@ export function decodeConnection(key: Buffer, value: Buffer): TcpWatchConnection
     rttP50Ns: quantile(h, 0.5),
     rttP99Ns: quantile(h, 0.99),
     rttSamples: h.count,
-    retransmits: u64(VALUE.offset.retransmits),
-    retransSegs: u64(VALUE.offset.retrans_segs),
-    events: u64(VALUE.offset.events),
+    retransmits: reading.retransmits - (base?.retransmits ?? 0),
+    retransSegs: reading.retransSegs - (base?.retransSegs ?? 0),
+    events: reading.events - (base?.events ?? 0),
   };
+  return { conn, reading };
 }
 
 export class TcpWatcher {
   #bpf: LoadedBpf | undefined;
-  #gen = 0;
+  /** Previous reading per entry, by the key's bytes (hex). */
+  #base = new Map<string, ConnReading>();
   #windowStart = 0;
   #dropped = 0;
 
@@ -147,29 +175,31 @@ export class TcpWatcher {
     const obj = this.#bpf?.obj;
     if (!obj) throw new Error('watch tcp: tick before start');
     const now = monotonicNs();
-    const old = this.#gen;
-    this.#gen ^= 1;
-    const value = Buffer.alloc(4);
-    value.writeUInt32LE(this.#gen);
-    obj.map('gen').update(Buffer.alloc(4), value);
-    await sleepUntilAborted(FLIP_GRACE_MS);
     const conns = obj.map('conns');
-    const all: TcpWatchConnection[] = [];
-    const done: Buffer[] = [];
-    for (const { key, value: v } of conns.dump()) {
-      if (key.readUInt32LE(KEY.offset.gen) !== old) continue;
-      all.push(decodeConnection(key, v));
-      done.push(Buffer.from(key));
+    const active: TcpWatchConnection[] = [];
+    const idle: Buffer[] = [];
+    const base = new Map<string, ConnReading>();
+    for (const { key, value } of conns.dump()) {
+      const k = key.toString('hex');
+      const { conn, reading } = decodeConnection(key, value, this.#base.get(k));
+      if (conn.events > 0) {
+        active.push(conn);
+        base.set(k, reading);
+      } else {
+        idle.push(Buffer.from(key));
+      }
     }
-    for (const k of done) conns.delete(k);
+    // Idle for a whole window: forget it (a later event recreates it, counted from zero).
+    for (const k of idle) conns.delete(k);
+    this.#base = base;
     const counters = readCounters(obj);
     const dropped = counters[COUNTER.connUpdateFail] ?? 0;
     const window: TcpWatchWindow = {
       timestamp: new Date().toISOString(),
       intervalNs: this.intervalNs,
       elapsedNs: now - this.#windowStart,
-      connections: filterConnections(all, this.filter),
-      seen: all.length,
+      connections: filterConnections(active, this.filter),
+      seen: active.length,
       dropped: dropped - this.#dropped,
     };
     this.#dropped = dropped;

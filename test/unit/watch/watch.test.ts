@@ -81,14 +81,13 @@ function entry(opts: {
   pid: number;
   comm: string;
 }): { key: Buffer; value: Buffer } {
-  const key = Buffer.alloc(48);
-  key.writeUInt32LE(1, 0);
-  key.writeUInt32LE(opts.netns, 4);
-  key.writeUInt16LE(opts.family, 8);
-  key.writeUInt16LE(opts.sport, 10);
-  key.writeUInt16LE(opts.dport, 12);
-  Buffer.from(opts.saddr).copy(key, 16);
-  Buffer.from(opts.daddr).copy(key, 32);
+  const key = Buffer.alloc(44);
+  key.writeUInt32LE(opts.netns, 0);
+  key.writeUInt16LE(opts.family, 4);
+  key.writeUInt16LE(opts.sport, 6);
+  key.writeUInt16LE(opts.dport, 8);
+  Buffer.from(opts.saddr).copy(key, 12);
+  Buffer.from(opts.daddr).copy(key, 28);
   const value = Buffer.alloc(2248);
   value.writeBigUInt64LE(BigInt(opts.retransmits), 0);
   value.writeBigUInt64LE(BigInt(opts.retransmits), 8);
@@ -123,7 +122,7 @@ test('a watch_tcp entry decodes to a connection with its RTT percentiles (IPv4)'
     pid: 1234,
     comm: 'curl',
   });
-  const c = decodeConnection(key, value);
+  const { conn: c } = decodeConnection(key, value);
   assert.equal(c.family, 4);
   assert.equal(c.srcAddr, '10.1.2.3');
   assert.equal(c.dstAddr, '10.1.2.4');
@@ -153,7 +152,7 @@ test('an IPv6 entry decodes its addresses; no RTT sample gives zeros', () => {
     pid: 0,
     comm: '',
   });
-  const c = decodeConnection(key, value);
+  const { conn: c } = decodeConnection(key, value);
   assert.equal(c.family, 6);
   assert.equal(c.srcAddr, 'fd00::1');
   assert.equal(c.dstAddr, 'fd00::2');
@@ -161,6 +160,36 @@ test('an IPv6 entry decodes its addresses; no RTT sample gives zeros', () => {
   assert.equal(c.rttP50Ns, 0);
   assert.equal(c.rttP99Ns, 0);
   assert.equal(c.comm, '');
+});
+
+test('a window is the difference from the previous reading; an unchanged entry is idle (0 events)', () => {
+  const common = {
+    family: 2 as const,
+    saddr: [10, 0, 0, 1],
+    daddr: [10, 0, 0, 2],
+    sport: 1,
+    dport: 2,
+    netns: 3,
+    pid: 9,
+    comm: 'x',
+  };
+  const first = entry({ ...common, rttSamplesNs: Array<number>(10).fill(1e6), retransmits: 2 });
+  const { reading } = decodeConnection(first.key, first.value);
+  // Later: 10 more samples at 40 ms and 3 more retransmits on top of the cumulative values.
+  const later = entry({
+    ...common,
+    rttSamplesNs: [...Array<number>(10).fill(1e6), ...Array<number>(10).fill(40e6)],
+    retransmits: 5,
+  });
+  const { conn, reading: next } = decodeConnection(later.key, later.value, reading);
+  assert.equal(conn.retransmits, 3);
+  assert.equal(conn.rttSamples, 10);
+  assert.ok(Math.abs(conn.rttP50Ns - 40e6) <= 40e6 * 0.0625, "only this window's samples");
+  assert.equal(conn.events, 13);
+  const idle = decodeConnection(later.key, later.value, next).conn;
+  assert.equal(idle.events, 0);
+  assert.equal(idle.rttSamples, 0);
+  assert.equal(idle.retransmits, 0);
 });
 
 const r = (opens: number, closes: number, firstSeenNs = 1, comm = 'p'): FdReading => ({
