@@ -76,7 +76,7 @@ export interface TcpWatchWindow {
   /** Measured length of this window. */
   elapsedNs: number;
   connections: TcpWatchConnection[];
-  /** Connections shown before the filters (--retransmits, --threshold-rtt). */
+  /** Connections active in the window, before the filters (--retransmits, --threshold-rtt). */
   seen: number;
   /** Events the kernel could not store this window (map full). */
   dropped: number;
