@@ -10,6 +10,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   signals: async () => (await import('./signals-cmd.js')).signalsCommand,
   explain: async () => (await import('./explain-cmd.js')).explainCommand,
   chaos: async () => (await import('./chaos-cmd.js')).chaosCommand,
+  watch: async () => (await import('./watch-cmd.js')).watchCommand,
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,

@@ -6,6 +6,8 @@ export interface CliIO {
   err(text: string): void;
   /** Aborted on SIGINT/SIGTERM by the entry point. */
   signal?: AbortSignal;
+  /** Aborted when stdout's reader went away (EPIPE): streaming commands stop and exit 0. */
+  outputClosed?: AbortSignal;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
 }
@@ -35,8 +37,17 @@ export class UsageError extends Error {
 }
 
 export function processIO(signal?: AbortSignal): CliIO {
+  const closed = new AbortController();
+  // Without a listener a write to a closed pipe is an uncaught 'error' (a crash record for `| head`).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') closed.abort();
+    else throw err;
+  });
   return {
-    out: (s) => process.stdout.write(s),
+    out: (s) => {
+      if (!closed.signal.aborted) process.stdout.write(s);
+    },
+    outputClosed: closed.signal,
     err: (s) => process.stderr.write(s),
     signal,
     stdoutIsTTY: Boolean(process.stdout.isTTY),

@@ -16,8 +16,14 @@ import { defineLayout } from '../bpf/layout.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
 import { monotonicNs } from '../util/clock.js';
 
-// Layout: bpf/fd.h (checked against the object's BTF at load)
-const VALUE = defineLayout('fd_value', 40, { opens: 0, closes: 8, first_seen_ns: 16, comm: 24 });
+// Layout: bpf/fd.h (checked against the object's BTF at load; `kerno watch fd` reads the same map)
+export const FD_VALUE_LAYOUT = defineLayout('fd_value', 40, {
+  opens: 0,
+  closes: 8,
+  first_seen_ns: 16,
+  comm: 24,
+});
+const VALUE = FD_VALUE_LAYOUT;
 const LAYOUTS = [VALUE];
 /** `counters` indexes (FD_CNT_* in bpf/fd.h). */
 const COUNTER = { events: 0, mapFull: 1, opens: 2, closes: 3 };

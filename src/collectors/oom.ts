@@ -185,6 +185,23 @@ export class OomCollector implements Collector {
     return { oom: { count: this.#count, events: this.#stream.entries().map(({ event }) => ({ ...event })) } };
   }
 
+  /**
+   * Hands over every victim recorded so far, each exactly once, with its cgroup path resolved, and empties
+   * the stream (`kerno watch oom` polls this). The take is synchronous once nothing is left to resolve, so a
+   * victim arriving meanwhile is either in this batch or in the next, never cleared unseen.
+   */
+  async drain(): Promise<OomEvent[]> {
+    await this.#rb?.flush();
+    while (this.#pending.length > 0) {
+      const pending = this.#pending;
+      this.#pending = [];
+      await Promise.all(pending);
+    }
+    const out = this.#stream.entries().map(({ event }) => ({ ...event }));
+    this.#stream.clear();
+    return out;
+  }
+
   async reset(): Promise<void> {
     await Promise.all(this.#pending);
     this.#stream.clear();
