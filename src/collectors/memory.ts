@@ -5,7 +5,14 @@
 import type { MemorySignals, SignalsPart } from '../signals/types.js';
 import { MEMINFO_PATH, readMeminfo, usedBytes, type Meminfo } from './procfs/meminfo.js';
 import { psiPath, psiWindow, readPsi, type PsiStats } from './procfs/psi.js';
-import type { Collector, CollectorContext, CollectorMetrics, CollectorStats, MetricFamily } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorMetrics,
+  CollectorStats,
+  LiveReading,
+  MetricFamily,
+} from './types.js';
 
 export interface MemoryCollectorOptions {
   meminfoPath?: string;
@@ -56,6 +63,7 @@ export class MemoryCollector implements Collector {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private polls = 0;
+  private latest: Poll | undefined;
 
   constructor(opts: MemoryCollectorOptions = {}) {
     this.meminfoPath = opts.meminfoPath ?? MEMINFO_PATH;
@@ -126,6 +134,16 @@ export class MemoryCollector implements Collector {
     return { programsLoaded: 0, programsTotal: 0, events: this.polls, eventsDropped: 0 };
   }
 
+  /** Polls so far and host memory in use at the latest one (the 1 s timer's): no read of its own. */
+  live(): LiveReading {
+    const m = this.latest?.mem;
+    if (!m || m.totalBytes <= 0) return { events: this.polls };
+    return {
+      events: this.polls,
+      top: { label: 'host memory used', value: (usedBytes(m) / m.totalBytes) * 100, unit: '%' },
+    };
+  }
+
   async stop(): Promise<void> {
     this.clearTimer();
   }
@@ -140,6 +158,7 @@ export class MemoryCollector implements Collector {
     const mem = await readMeminfo(this.meminfoPath);
     const poll = { atNs: this.nowNs(), mem };
     this.polls++;
+    this.latest = poll;
     return poll;
   }
 
