@@ -1,11 +1,11 @@
 // Each collector's live() — what the doctor's live view shows every frame — against a workload with a
 // known ground truth: the event counter moves by at least what the workload did, and the top offender
-// names the workload with the value it caused (a 2 s flock wait, a 500 ms run-queue wait behind a FIFO
-// spinner, 2K leaked descriptors, the retransmitted segments of a lossy link).
+// names the workload with the value it caused (a 2 s flock wait, a ~990 ms run-queue wait of a spinner
+// throttled by a CFS quota, 2K leaked descriptors, the retransmitted segments of a lossy link).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { requireKernel } from '../helpers/kernel.js';
 import { startWorkload } from '../helpers/workload.js';
@@ -60,28 +60,40 @@ test('syscall live(): events grow by the calls made; the slowest is the 2 s floc
   }
 });
 
-test('sched live(): the longest run-queue wait is the child that woke behind a 500 ms SCHED_FIFO spinner', async (t) => {
+test('sched live(): the longest run-queue wait is the spinner a 10 ms / 1 s CFS quota keeps off the CPU', async (t) => {
+  // Only the spinner's own kerno-named cgroup is throttled: it runs 10 ms per 1 s period and waits,
+  // runnable, ~990 ms for the next one — longer than anything this host does on its own, and nobody
+  // else is made to wait (a SCHED_FIFO spinner made every task queued on its CPU wait as long).
+  const cg = `/sys/fs/cgroup/cpu/kerno-test-live-${process.pid}`;
+  mkdirSync(cg);
+  const spinner = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
   const c = new SchedCollector();
-  await c.start(ctx());
-  const w = startWorkload(['rtwait', '1', '500']);
-  const victims: number[] = [];
-  w.child.stdout!.on('data', (b: Buffer) => {
-    for (const m of b.toString().matchAll(/victim (\d+)/g)) victims.push(Number(m[1]));
-  });
   try {
+    writeFileSync(`${cg}/cpu.cfs_period_us`, '1000000');
+    writeFileSync(`${cg}/cpu.cfs_quota_us`, '10000');
+    await c.start(ctx());
     const before = c.live().events;
-    await w.run();
+    writeFileSync(`${cg}/tasks`, String(spinner.pid));
+    await sleep(2600);
     const r = c.live();
-    t.diagnostic(`victims ${victims.join(',')}; top: ${JSON.stringify(r.top)}; events +${r.events - before}`);
-    assert.equal(victims.length, 1);
-    // The victim ran at least twice after waiting (its first run, its wakeup from the 20 ms sleep).
+    t.diagnostic(`spinner ${spinner.pid}; top: ${JSON.stringify(r.top)}; events +${r.events - before}`);
     assert.ok(r.events - before >= 2, `events grew by ${r.events - before}`);
-    assert.equal(r.top?.label, `longest wait syscalls (${victims[0]})`);
-    // It became runnable at the latest 20 ms into the 500 ms spin and could only run after it.
-    assert.ok(r.top.value >= 450e6 && r.top.value < 5e9, `waited ${r.top.value} ns`);
+    assert.equal(r.top?.label, `longest wait sh (${spinner.pid})`);
+    assert.equal(r.top?.unit, 'ns');
+    // One period less its 10 ms quota (give or take the moment the quota ran out in its period).
+    assert.ok(r.top.value >= 0.8e9 && r.top.value <= 1.1e9, `waited ${r.top.value} ns`);
   } finally {
-    await w.finish();
+    spinner.kill('SIGKILL');
+    await once(spinner, 'exit').catch(() => {});
     await c.stop();
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(cg);
+        break;
+      } catch {
+        await sleep(20); // the killed spinner leaves the cgroup a moment after its exit
+      }
+    }
   }
 });
 
