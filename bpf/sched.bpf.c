@@ -51,6 +51,13 @@ struct {
 	__type(value, struct sched_value);
 } procs_shared SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_longest);
+} longest SEC(".maps");
+
 DEFINE_COUNTERS(SCHED_NR_COUNTERS);
 DEFINE_COMMS();
 
@@ -138,6 +145,7 @@ int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
+	struct sched_longest *lg;
 	struct hist *h;
 	__u32 zero = 0, tgid;
 	__u64 *ts, delta;
@@ -158,6 +166,12 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	h = bpf_map_lookup_elem(&runq, &zero);
 	if (h)
 		hist_record(h, delta);
+	lg = bpf_map_lookup_elem(&longest, &zero);
+	if (lg && delta > lg->max_ns) {
+		lg->max_ns = delta;
+		lg->tgid = tgid;
+		lg->pid = next->pid;
+	}
 	record_proc(next, tgid, delta);
 	count(SCHED_CNT_EVENTS);
 	return 0;

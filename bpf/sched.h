@@ -16,6 +16,8 @@
  *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).
  *             The process's latest name (rewritten at exec); prefer it over sched_value.comm.
  *   counters  PERCPU_ARRAY __u32 → __u64, SCHED_NR_COUNTERS entries (indexes below)
+ *   longest   PERCPU_ARRAY, 1 entry: key __u32 0 → struct sched_longest, the longest delay recorded on this
+ *             CPU (the live view's "longest wait + process"). Take the max over CPUs; user space may zero it.
  *   enqueued: internal TASK_STORAGE (time the task became runnable).
  *
  * Programs (attach type tp_btf), all required: sched_wakeup, sched_wakeup_new, sched_switch,
@@ -40,6 +42,13 @@
 struct sched_value {
 	char comm[16];	/* off 0: thread-group leader's comm, NUL-padded */
 	struct hist h;	/* off 16: run-queue delay of the process's threads, ns */
+};
+
+/* longest value: 16 bytes. The longest single run-queue delay since attach (or since user space zeroed it). */
+struct sched_longest {
+	__u64 max_ns; /* off 0: 0 = none yet */
+	__u32 tgid;   /* off 8: the process that waited */
+	__u32 pid;    /* off 12: the thread that waited */
 };
 
 /* counters indexes */

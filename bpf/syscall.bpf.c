@@ -95,8 +95,38 @@ struct {
 	__type(value, __u64);
 } errnos SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syscall_slowest);
+} slowest SEC(".maps");
+
 DEFINE_COUNTERS(SYSCALL_NR_COUNTERS);
 DEFINE_COMMS();
+
+/* Written by user space before load (syscall.h): the syscalls whose latency is idle waiting. */
+const volatile __u64 live_waits[SYSCALL_LIVE_WAIT_WORDS] = {};
+
+/* One per-CPU lookup and a compare: the live view reads the worst without walking `hists`. */
+static __always_inline void record_slowest(__u32 nr, __u32 tgid, __u64 delta)
+{
+	struct syscall_slowest *s;
+	__u32 zero = 0, w;
+
+	if (!(nr & SYSCALL_NR_FILE_BIT) && nr < SYSCALL_LIVE_WAIT_WORDS * 64) {
+		w = nr / 64;
+		barrier_var(w);
+		if (w < SYSCALL_LIVE_WAIT_WORDS && ((live_waits[w] >> (nr % 64)) & 1))
+			return;
+	}
+	s = bpf_map_lookup_elem(&slowest, &zero);
+	if (s && delta > s->max_ns) {
+		s->max_ns = delta;
+		s->nr = nr;
+		s->tgid = tgid;
+	}
+}
 
 /* Inserted as the initial value of new keys (too large for the 512-byte stack). */
 static const struct syscall_value zero_value;
@@ -135,6 +165,7 @@ static __always_inline void record(__u32 nr, __u32 tgid, __u64 delta, long ret)
 	long err;
 
 	count(SYSCALL_CNT_EVENTS);
+	record_slowest(nr, tgid, delta);
 	if (failed)
 		record_errno(nr, tgid, -ret);
 

@@ -22,6 +22,8 @@
  *             The process's latest name (rewritten at exec); prefer it over the value's comm, which is
  *             the name when the key was inserted (a shell child's keys say "sh" otherwise).
  *   counters  PERCPU_ARRAY __u32 → __u64, SYSCALL_NR_COUNTERS entries (indexes below)
+ *   slowest   PERCPU_ARRAY, 1 entry: key __u32 0 → struct syscall_slowest, this CPU's longest syscall that
+ *             is not a wait (`live_waits`). Take the max over CPUs. User space may zero it (a new window).
  *   start_task / start_hash: internal (enter timestamps), not for user space.
  *
  * Programs (attach type tp_btf). Load exactly one enter/exit pair, the other with autoload off:
@@ -32,7 +34,9 @@
  * and always:
  *   sched_process_exec              refreshes `comms`
  *
- * Rodata: self_tgid (__u32, kerno's own tgid; its syscalls are ignored).
+ * Rodata: self_tgid (__u32, kerno's own tgid; its syscalls are ignored); live_waits (__u64[8], bitmap of
+ * the syscall numbers whose latency is a wait — the collector's blocking list — kept out of `slowest`;
+ * file reads, nr | SYSCALL_NR_FILE_BIT, are never waits).
  *
  * Keys are never deleted in the kernel: user space deletes what it has read (or everything, and zeroes
  * `overflow`) at each window or scrape, which also keeps exited processes from filling `hists`.
@@ -81,6 +85,19 @@ struct syscall_errno_key {
 	__u32 tgid; /* off 4 */
 	__u32 err;  /* off 8: positive errno, 1..4095 */
 };
+
+/*
+ * slowest value: 16 bytes. The longest single syscall since attach (or since user space last zeroed the
+ * map), among syscalls that are not waits: the live view's "slowest syscall + process", one lookup.
+ */
+struct syscall_slowest {
+	__u64 max_ns; /* off 0: 0 = none yet */
+	__u32 nr;     /* off 8: as recorded (| SYSCALL_NR_FILE_BIT for file reads) */
+	__u32 tgid;   /* off 12 */
+};
+
+/* Words of the `live_waits` rodata bitmap: syscalls 0..511 (bit nr % 64 of word nr / 64). */
+#define SYSCALL_LIVE_WAIT_WORDS 8
 
 /* counters indexes */
 #define SYSCALL_CNT_EVENTS	 0 /* syscalls recorded (hists + hists_shared + overflow) */

@@ -35,9 +35,10 @@ flock 9
 #    nftables iproute2 util-linux procps (chaos scenarios), jq (verify.sh), stress-ng (the second inducer),
 #    prometheus (daemon tests: a real scrape, promtool), bpftrace (bench), curl (specificity against real
 #    software), zsh fish groff-base (completion scripts and man page run in the real shells / troff),
-#    strace (the system calls the systemd unit must allow, measured).
+#    strace (the system calls the systemd unit must allow, measured), tmux (doctor's live view in a real
+#    terminal, read with capture-pane).
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 gcc git)
-TEST_PKGS=(nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace curl zsh fish groff-base strace)
+TEST_PKGS=(nftables iproute2 util-linux procps jq stress-ng prometheus bpftrace curl zsh fish groff-base strace tmux)
 ((packages_only)) && pkgs=()
 ((test)) && pkgs+=("${TEST_PKGS[@]}")
 missing=()

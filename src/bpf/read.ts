@@ -57,6 +57,34 @@ export function readCounter(obj: BpfObject, index: number): number | undefined {
   return sum;
 }
 
+/** One tgid's latest comm from `comms` (a single lookup, for the live view); undefined when evicted. */
+export function readCommOf(obj: BpfObject, tgid: number): string | undefined {
+  const key = Buffer.alloc(4);
+  key.writeUInt32LE(tgid);
+  const v = obj.map('comms').lookup(key);
+  return v ? cString(v, 0, 16) || undefined : undefined;
+}
+
+/**
+ * The per-CPU copy of a one-entry `PERCPU_ARRAY` whose u64 at `offset` is largest (the live "worst so
+ * far" maps): one lookup, ncpu small slots. Undefined when every copy is still zero.
+ */
+export function readPerCpuMax(obj: BpfObject, map: string, offset = 0): Buffer | undefined {
+  const m = obj.map(map);
+  const v = m.lookup(Buffer.alloc(4));
+  if (!v) return undefined;
+  let best: Buffer | undefined;
+  let bestValue = 0n;
+  for (const cpu of m.perCpuValues(v)) {
+    const x = cpu.readBigUInt64LE(offset);
+    if (x > bestValue) {
+      bestValue = x;
+      best = cpu;
+    }
+  }
+  return best;
+}
+
 /** tgid → latest comm (the `comms` LRU map every per-process program keeps; rewritten at exec). */
 export function readComms(obj: BpfObject): Map<number, string> {
   const out = new Map<number, string>();

@@ -149,7 +149,7 @@ async function oneWindow(
   let ui: Awaited<ReturnType<typeof startUi>> | undefined;
   try {
     if (interactive) {
-      ui = await startUi(collection, config, window, io);
+      ui = await startUi(collection, config, window, color);
     } else if (output !== 'json') {
       io.err(`Collecting kernel signals for ${formatDuration(config.doctor.duration)}…\n`);
     }
@@ -220,13 +220,16 @@ function preloadUi(): Promise<typeof import('../render/ink/run-doctor-ui.js')> {
   return import('../render/ink/run-doctor-ui.js');
 }
 
-async function startUi(collection: Collection, config: Config, window: AbortController, _io: CliIO) {
+async function startUi(collection: Collection, config: Config, window: AbortController, color: boolean) {
   const { runDoctorUi } = await preloadUi();
   return runDoctorUi({
     durationNs: config.doctor.duration,
     startedAt: collection.windowStartMs,
     subscribe: (listener) => collection.supervisor.onStateChange(listener),
     getState: () => ({ collectors: collection.states().map(toLive) }),
+    // Counts and offenders change without any state change: read them every frame (cheap live() reads).
+    readLive: () => collection.live(),
+    color,
     onInterrupt: (presses) => {
       window.abort();
       // A second Ctrl+C: stop analysing, shut down (bin/ exits on the next signal).

@@ -57,6 +57,8 @@ export async function loadBpfObject(
   objectName: string,
   variants: ProgramVariant[],
   layouts: readonly StructLayout[] = [],
+  /** Collector-specific .rodata values written before load (e.g. syscall's `live_waits` bitmap). */
+  globals: Readonly<Record<string, Buffer>> = {},
 ): Promise<LoadedBpf> {
   let firstError: unknown;
   for (const variant of variants) {
@@ -65,6 +67,7 @@ export async function loadBpfObject(
       checkLayouts(obj, layouts);
       obj.selectPrograms(variant.programs);
       obj.setGlobal('self_tgid', process.pid, 4);
+      for (const [name, value] of Object.entries(globals)) obj.setGlobal(name, value);
       for (const m of variant.unusedMaps ?? []) obj.setMaxEntries(m, 1);
       for (const m of obj.mapInfos()) {
         if (m.type !== 'percpu_hash' && m.type !== 'lru_percpu_hash') continue;

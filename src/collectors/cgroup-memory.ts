@@ -22,6 +22,7 @@ import {
   type CollectorContext,
   type CollectorMetrics,
   type CollectorStats,
+  type LiveReading,
   type MetricFamily,
 } from './types.js';
 
@@ -99,6 +100,8 @@ export class CgroupMemoryCollector implements Collector {
   private inFlight: Promise<LeafSample[]> | undefined;
   private ctx: CollectorContext | undefined;
   private samplesRead = 0;
+  /** The latest scan's fullest cgroup (the 5 s timer's, or a snapshot's), for the live view. */
+  private fullest: { rel: string; pct: number } | undefined;
   private truncatedWarned = false;
 
   constructor(opts: CgroupMemoryOptions = {}) {
@@ -185,6 +188,16 @@ export class CgroupMemoryCollector implements Collector {
     return { programsLoaded: 0, programsTotal: 0, events: this.samplesRead, eventsDropped: 0 };
   }
 
+  /** Samples so far and the cgroup closest to its limit at the latest scan: no cgroupfs read of its own. */
+  live(): LiveReading {
+    const f = this.fullest;
+    if (!f) return { events: this.samplesRead };
+    return {
+      events: this.samplesRead,
+      top: { label: `closest to its limit ${f.rel}`, value: f.pct, unit: '%' },
+    };
+  }
+
   async stop(): Promise<void> {
     this.clearTimer();
     await this.inFlight?.catch(() => undefined);
@@ -232,6 +245,12 @@ export class CgroupMemoryCollector implements Collector {
     const perHierarchy = await Promise.all(this.hierarchies.map((h) => this.scanHierarchy(h)));
     const leaves = perHierarchy.flat();
     this.samplesRead += leaves.length;
+    this.fullest = undefined;
+    for (const { rel, sample } of leaves) {
+      if (sample.limitBytes <= 0) continue;
+      const pct = (sample.currentBytes / sample.limitBytes) * 100;
+      if (pct > (this.fullest?.pct ?? -1)) this.fullest = { rel, pct };
+    }
     const live = new Set<string>();
     for (const leaf of leaves) {
       live.add(leaf.key);

@@ -7,15 +7,18 @@ import type {
   CollectorDef,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
   MetricFamily,
 } from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
-import { readCounters } from '../bpf/read.js';
+import { readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import {
   addHistogram,
   emptyHistogram,
+  histCount,
+  HIST_MAX_OFFSET,
   mergeHistogram,
   percentiles,
   subtractHistogram,
@@ -93,6 +96,33 @@ export class DiskCollector implements Collector {
 
   stats(): CollectorStats {
     return bpfStats(this.#bpf, 2, this.#events, this.#dropped);
+  }
+
+  /**
+   * Requests so far and the disk that completed the most of them in the window: `hists` has a key per
+   * (disk, op), folded natively — a handful of entries.
+   */
+  async live(): Promise<LiveReading> {
+    const obj = this.#bpf?.obj;
+    if (!obj) throw new Error('disk: live read before start');
+    const events = readCounter(obj, COUNTER.events) ?? this.#events;
+    const perDev = new Map<number, number>();
+    const reduce = { max: [VALUE.offset.h + HIST_MAX_OFFSET] };
+    for (const { key, value } of obj.map('hists').dump({ reduce })) {
+      const dev = key.readUInt32LE(KEY.offset.dev);
+      const op = key.readUInt32LE(KEY.offset.op);
+      if (op > OP_SYNC) continue;
+      const n = histCount(value, VALUE.offset.h) - (this.#baseline?.get(`${dev}:${op}`)?.hist.count ?? 0);
+      perDev.set(dev, (perDev.get(dev) ?? 0) + n);
+    }
+    let best: [number, number] | undefined;
+    for (const [dev, n] of perDev) if (n > (best?.[1] ?? 0)) best = [dev, n];
+    if (!best) return { events };
+    const id = devString(best[0]);
+    return {
+      events,
+      top: { label: `busiest ${(await this.name_(id)) || id}`, value: best[1], unit: 'I/Os' },
+    };
   }
 
   /** Cumulative per (dev, op) since attach, keyed "dev:op". */

@@ -7,7 +7,14 @@
 // second so a long window does not lose records to ring-buffer overwrite; EPIPE (overwritten) is counted.
 // Finished reports go through one EventStream (the `events` config: size, drop policy, WARNING sampling).
 
-import type { Collector, CollectorContext, CollectorDef, CollectorFactory, CollectorStats } from './types.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorDef,
+  CollectorFactory,
+  CollectorStats,
+  LiveReading,
+} from './types.js';
 import type { KernelHealthSignals, KernelMessage, SignalsPart } from '../signals/types.js';
 import { counterDelta, readKernelCounters, type CounterPaths, type KernelCounters } from './kmsg/counters.js';
 import { KmsgReader, KMSG_PATH } from './kmsg/reader.js';
@@ -116,6 +123,18 @@ export class KernelCollector implements Collector {
       eventsDropped: drops.droppedTotal,
       droppedByReason: drops.dropped,
       sampledOut: drops.sampledOut,
+    };
+  }
+
+  /** Kernel records so far and the latest kernel report (oops, WARNING …) of the window, from memory. */
+  live(): LiveReading {
+    const events = this.window?.stats.kernelRecords ?? 0;
+    const reports = this.window?.messages() ?? [];
+    const last = reports[reports.length - 1];
+    if (!last) return { events };
+    return {
+      events,
+      top: { label: `latest ${last.kind}: ${last.line}`, value: reports.length, unit: 'reports' },
     };
   }
 

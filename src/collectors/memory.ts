@@ -11,6 +11,7 @@ import type {
   CollectorDef,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
   MetricFamily,
 } from './types.js';
 
@@ -71,6 +72,7 @@ export class MemoryCollector implements Collector {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private polls = 0;
+  private latest: Poll | undefined;
 
   constructor(opts: MemoryCollectorOptions = {}) {
     this.meminfoPath = opts.meminfoPath ?? MEMINFO_PATH;
@@ -141,6 +143,16 @@ export class MemoryCollector implements Collector {
     return { programsLoaded: 0, programsTotal: 0, events: this.polls, eventsDropped: 0 };
   }
 
+  /** Polls so far and host memory in use at the latest one (the 1 s timer's): no read of its own. */
+  live(): LiveReading {
+    const m = this.latest?.mem;
+    if (!m || m.totalBytes <= 0) return { events: this.polls };
+    return {
+      events: this.polls,
+      top: { label: 'host memory used', value: (usedBytes(m) / m.totalBytes) * 100, unit: '%' },
+    };
+  }
+
   async stop(): Promise<void> {
     this.clearTimer();
   }
@@ -155,6 +167,7 @@ export class MemoryCollector implements Collector {
     const mem = await readMeminfo(this.meminfoPath);
     const poll = { atNs: this.nowNs(), mem };
     this.polls++;
+    this.latest = poll;
     return poll;
   }
 

@@ -8,11 +8,12 @@ import {
   type CollectorContext,
   type CollectorMetrics,
   type CollectorStats,
+  type LiveReading,
   type MetricFamily,
 } from './types.js';
 import type { OomEvent, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
-import { cString, readCounters } from '../bpf/read.js';
+import { cString, readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import type { RingBuffer } from '../bpf/ringbuf.js';
 import { CgroupIdResolver } from './procfs/cgroup-ids.js';
@@ -102,6 +103,8 @@ export class OomCollector implements Collector {
   // memory; #count and the per-cgroup totals count every kill, kept or dropped.
   readonly #stream: EventStream<OomEvent>;
   #count = 0;
+  /** The window's latest victim, for the live view (the stream may have dropped it under a storm). */
+  #latest: OomEvent | undefined;
   #resolver: CgroupIdResolver | undefined;
   #stats = { events: 0 };
   #pending: Promise<void>[] = [];
@@ -148,6 +151,7 @@ export class OomCollector implements Collector {
       const e = decodeOomEvent(r, nowWallMs, nowBootNs);
       if (!e) continue;
       this.#count++;
+      this.#latest = e;
       this.#stream.push(e);
       // Resolve now: a killed container's cgroup is often removed within moments.
       this.#pending.push(this.#resolvePath(e));
@@ -159,6 +163,19 @@ export class OomCollector implements Collector {
     return {
       ...bpfStats(this.#bpf, 1, this.#stats.events, s.droppedTotal),
       droppedByReason: s.dropped,
+    };
+  }
+
+  /** Kills so far and the latest victim with its RSS, from memory: the drainer already decoded them. */
+  live(): LiveReading {
+    const obj = this.#bpf?.obj;
+    if (!obj) throw new Error('oom: live read before start');
+    const events = readCounter(obj, COUNTER.events) ?? this.#stats.events;
+    const v = this.#latest;
+    if (!v) return { events };
+    return {
+      events,
+      top: { label: `killed ${v.comm || 'pid'} (${v.pid})`, value: v.rssBytes, unit: 'bytes' },
     };
   }
 
@@ -206,6 +223,7 @@ export class OomCollector implements Collector {
     await Promise.all(this.#pending);
     this.#stream.clear();
     this.#count = 0;
+    this.#latest = undefined;
   }
 
   /** Cumulative kills per victim cgroup (bounded: the exporter caps label sets; paths are few). */

@@ -12,6 +12,7 @@ import type {
   CollectorDef,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
   MetricFamily,
 } from './types.js';
 
@@ -105,16 +106,38 @@ export class PressureCollector implements Collector {
     return { programsLoaded: 0, programsTotal: 0, events: this.reads, eventsDropped: 0 };
   }
 
+  /**
+   * The resource that stalled tasks the most so far in the window (PSI `some`, share of the elapsed time):
+   * three small procfs reads, not counted as reads of the window.
+   */
+  async live(): Promise<LiveReading> {
+    const now = await this.readNow();
+    let top: LiveReading['top'];
+    for (const r of PSI_RESOURCES) {
+      const before = this.baseline[r];
+      const after = now[r];
+      if (!before || !after) continue;
+      const pct = psiWindow(before.stats, after.stats, after.atNs - before.atNs).somePct;
+      if (top === undefined || pct > top.value) top = { label: `${r} stalled (some)`, value: pct, unit: '%' };
+    }
+    return top ? { events: this.reads, top } : { events: this.reads };
+  }
+
   async stop(): Promise<void> {}
 
   private async readAll(): Promise<Reads> {
+    const out = await this.readNow();
+    this.reads++;
+    return out;
+  }
+
+  private async readNow(): Promise<Reads> {
     const stats = await Promise.all(PSI_RESOURCES.map((r) => readPsi(`${this.dir}/${r}`)));
     const out: Reads = {};
     PSI_RESOURCES.forEach((r, i) => {
       const s = stats[i];
       if (s) out[r] = { atNs: this.nowNs(), stats: s };
     });
-    this.reads++;
     return out;
   }
 }

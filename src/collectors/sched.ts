@@ -6,11 +6,21 @@ import type {
   CollectorDef,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
   MetricFamily,
 } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
-import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../bpf/read.js';
+import {
+  cString,
+  commHistReduce,
+  foldedEntries,
+  readCommOf,
+  readComms,
+  readCounter,
+  readCounters,
+  readPerCpuMax,
+} from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import { processAlive } from './procfs/process-alive.js';
 import {
@@ -28,7 +38,8 @@ import {
 
 // Layout: bpf/sched.h (checked against the object's BTF at load)
 const VALUE = defineLayout('sched_value', 16 + HIST_LAYOUT.size, { comm: 0, h: 16 });
-const LAYOUTS = [VALUE, HIST_LAYOUT];
+const LONGEST = defineLayout('sched_longest', 16, { max_ns: 0, tgid: 8, pid: 12 });
+const LAYOUTS = [VALUE, LONGEST, HIST_LAYOUT];
 const REDUCE = commHistReduce(VALUE.offset.comm, VALUE.offset.h);
 /** `counters` indexes (SCHED_CNT_* in bpf/sched.h). */
 const COUNTER = { events: 0, storageFail: 2 };
@@ -96,6 +107,24 @@ export class SchedCollector implements Collector {
 
   stats(): CollectorStats {
     return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
+  }
+
+  /** Delays so far and the longest single wait with its process: two small per-CPU lookups and one comm. */
+  live(): LiveReading {
+    const obj = this.obj();
+    const events = readCounter(obj, COUNTER.events) ?? this.#events;
+    const worst = readPerCpuMax(obj, 'longest', LONGEST.offset.max_ns);
+    if (!worst) return { events };
+    const tgid = worst.readUInt32LE(LONGEST.offset.tgid);
+    const comm = readCommOf(obj, tgid) ?? `pid ${tgid}`;
+    return {
+      events,
+      top: {
+        label: `longest wait ${comm} (${tgid})`,
+        value: Number(worst.readBigUInt64LE(LONGEST.offset.max_ns)),
+        unit: 'ns',
+      },
+    };
   }
 
   private obj() {
@@ -176,6 +205,8 @@ export class SchedCollector implements Collector {
       obj.map(p.id.startsWith('s') ? 'procs_shared' : 'procs').delete(key);
     }
     this.#baseline = { global, procs };
+    // The live view's longest wait is per window too (nothing else reads it).
+    obj.map('longest').clear();
   }
 
   async metrics(): Promise<CollectorMetrics> {

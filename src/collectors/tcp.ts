@@ -16,11 +16,13 @@ import type {
   CollectorDef,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
+  LiveTop,
   MetricFamily,
 } from './types.js';
 import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
-import { cString, readCounters } from '../bpf/read.js';
+import { cString, readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import { HIST_LAYOUT } from '../bpf/histogram.js';
 import {
@@ -185,6 +187,8 @@ export class TcpCollector implements Collector {
   #before: MibReading | undefined;
   #events = 0;
   #dropped = 0;
+  /** The live view's worst connection, recomputed only when the retransmit counter moved. */
+  #live: { retransmits: number; top: LiveTop | undefined } | undefined;
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject(
@@ -207,6 +211,47 @@ export class TcpCollector implements Collector {
 
   stats(): CollectorStats {
     return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
+  }
+
+  /**
+   * Events so far and the connection that retransmitted the most segments in the window. `conns` holds
+   * only connections that retransmitted, and it is read only when the retransmit counter moved since the
+   * last frame: a quiet host costs two counter lookups.
+   */
+  live(): LiveReading {
+    const obj = this.#bpf?.obj;
+    if (!obj) throw new Error('tcp: live read before start');
+    const events = readCounter(obj, COUNTER.events) ?? this.#events;
+    const retransmits = readCounter(obj, COUNTER.retransmits) ?? 0;
+    if (this.#live?.retransmits !== retransmits) this.#live = { retransmits, top: this.worstConnection() };
+    const top = this.#live.top;
+    return top ? { events, top } : { events };
+  }
+
+  private worstConnection(): LiveTop | undefined {
+    const base = this.#baseline?.conns;
+    let best: { key: Buffer; value: Buffer; segs: number } | undefined;
+    for (const { key, value } of this.#bpf!.obj.map('conns').dump()) {
+      const segs =
+        Number(value.readBigUInt64LE(CONN_VALUE.offset.retrans_segs)) -
+        (base?.get(key.toString('hex'))?.retransSegs ?? 0);
+      if (segs > (best?.segs ?? 0)) best = { key: Buffer.from(key), value: Buffer.from(value), segs };
+    }
+    if (!best) return undefined;
+    const { key, value } = best;
+    const family = key.readUInt16LE(CONN_KEY.offset.family);
+    const addr = (off: number, port: number): string => {
+      const a = formatAddr(family, key.subarray(off, off + 16));
+      return family === AF_INET ? `${a}:${port}` : `[${a}]:${port}`;
+    };
+    const pid = value.readUInt32LE(CONN_VALUE.offset.pid);
+    const comm = cString(value, CONN_VALUE.offset.comm, 16);
+    const owner = pid > 0 ? ` · ${comm || 'pid'} (${pid})` : '';
+    return {
+      label: `retransmitting ${addr(CONN_KEY.offset.saddr, key.readUInt16LE(CONN_KEY.offset.sport))} → ${addr(CONN_KEY.offset.daddr, key.readUInt16LE(CONN_KEY.offset.dport))}${owner}`,
+      value: best.segs,
+      unit: 'segs',
+    };
   }
 
   private readRaw(): RawTcp {
@@ -337,6 +382,7 @@ export class TcpCollector implements Collector {
   async reset(): Promise<void> {
     if (!this.#bpf) return;
     this.#baseline = this.readRaw();
+    this.#live = undefined;
     this.#before = await readNamespaceMibs();
   }
 

@@ -49,6 +49,13 @@ export interface Collector {
    */
   reset?(): Promise<void>;
   stats(): CollectorStats;
+  /**
+   * What the doctor's live view shows every frame (4 times a second): events so far and the current top
+   * offender. Must be cheap — a per-CPU counter array or a small map, never the full snapshot's walk — and
+   * must not count as activity (coverage events stay what the window did). Optional: without it the view
+   * shows stats().events and no offender.
+   */
+  live?(): LiveReading | Promise<LiveReading>;
   /** Cumulative raw data for /metrics (optional; procfs collectors report through Signals gauges). */
   metrics?(): Promise<CollectorMetrics>;
   /** Detach links, close maps and file handles. Idempotent. */
@@ -76,6 +83,20 @@ export interface CollectorDef {
   description: string;
   /** What its metrics() reports; the daemon exports these families and logs (once) anything else. */
   families: readonly MetricFamily[];
+}
+
+/** The worst thing a collector has seen so far in the window, in one line: "fsync · postgres (4242)" 412 ms. */
+export interface LiveTop {
+  label: string;
+  value: number;
+  /** How the view formats `value`: ns, bytes, % (already ×100), /s, or a count noun ("segs", "fds", "I/Os"). */
+  unit: string;
+}
+
+export interface LiveReading {
+  /** The same cumulative count stats().events reports (this instance, since start), read now. */
+  events: number;
+  top?: LiveTop;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Live window state → LiveViewModel: what the Ink live view shows while collectors run. Pure: the clock is
 // an input (`now`), so a frame is a function of its props and tests need no timers.
-import { formatCount, formatNs } from '../doctor/format.js';
+import { formatBytes, formatCount, formatNs, formatPct, formatRate } from '../doctor/format.js';
 import { OFF_ICON, OK_ICON, SEVERITY_STYLE, type Tone } from './tone.js';
 
 export type LiveCollectorState =
@@ -15,6 +15,50 @@ export interface LiveCollector {
   events: number;
   restarts: number;
   eventsDropped?: number;
+  /** The worst thing seen so far (slowest syscall, longest run-queue wait …), from the collector's live(). */
+  top?: LiveTop;
+}
+
+/** A collector's top offender as its live() reports it (src/collectors/types.ts LiveTop). */
+export interface LiveTop {
+  label: string;
+  value: number;
+  unit: string;
+}
+
+/** Per-frame readings by collector name: what the view reads four times a second. */
+export type LiveCounters = ReadonlyMap<string, { events: number; top?: LiveTop }>;
+
+/** The collectors with the frame's live readings folded in (a collector without one keeps its state's). */
+export function withLiveCounters(
+  collectors: readonly LiveCollector[],
+  live: LiveCounters | undefined,
+): readonly LiveCollector[] {
+  if (!live || live.size === 0) return collectors;
+  return collectors.map((c) => {
+    const r = live.get(c.name);
+    if (!r || c.state !== 'attached') return c;
+    const out: LiveCollector = { ...c, events: r.events };
+    if (r.top) out.top = r.top;
+    else delete out.top;
+    return out;
+  });
+}
+
+/** "412ms", "1.5 GiB", "97%", "12.3/s", or a count with its noun: "1,204 segs". */
+export function formatLiveValue(value: number, unit: string): string {
+  switch (unit) {
+    case 'ns':
+      return formatNs(value);
+    case 'bytes':
+      return formatBytes(value);
+    case '%':
+      return formatPct(value);
+    case '/s':
+      return formatRate(value);
+    default:
+      return unit ? `${formatCount(value)} ${unit}` : formatCount(value);
+  }
 }
 
 export interface LiveInput {
@@ -33,6 +77,8 @@ export interface LiveRowView {
   tone: Tone;
   state: string;
   events: string;
+  /** The top offender and its value ("slowest fsync · pg (42) 412ms"); "" when the collector has none. */
+  top: string;
   /** Hint, restart count or drops; "" when there is nothing to add. */
   note: string;
 }
@@ -95,6 +141,7 @@ function rowView(c: LiveCollector): LiveRowView {
     tone: style.tone,
     state: c.state,
     events: formatCount(c.events),
+    top: c.top ? `${c.top.label} ${formatLiveValue(c.top.value, c.top.unit)}` : '',
     note: notes.join(' · '),
   };
 }

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { CollectorCoverage, Signals } from '../signals/types.js';
 import { collectorDefs, type CollectorDef } from '../collectors/registry.js';
-import type { CollectorMetrics } from '../collectors/types.js';
+import type { CollectorMetrics, LiveReading } from '../collectors/types.js';
 import { assembleSignals } from '../signals/assemble.js';
 import { hostInfo } from '../collectors/procfs/host.js';
 import { Supervisor } from './supervisor.js';
@@ -111,6 +111,11 @@ export class Collection {
       coverage: [...coverage, ...off],
     });
     return pods !== undefined ? enrichSignals(signals, pods) : signals;
+  }
+
+  /** Cheap per-frame readings for the live view: events and top offender per attached collector. */
+  live(): Promise<Map<string, LiveReading>> {
+    return this.supervisor.liveAll();
   }
 
   /** Cumulative raw metrics per collector, for /metrics (read at scrape time), per-cgroup series named. */

@@ -23,6 +23,7 @@ import type {
   CollectorFactory,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
 } from '../collectors/types.js';
 import type { CollectorCoverage, SignalsPart } from '../signals/types.js';
 import { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES } from '../config/failure-policy.js';
@@ -98,10 +99,20 @@ export interface SupervisorEvents {
   fatal: [error: CollectorFatalError];
 }
 
-type Phase = 'start' | 'start-timeout' | 'loop' | 'snapshot' | 'snapshot-timeout' | 'reset' | 'stats';
+type Phase =
+  | 'start'
+  | 'start-timeout'
+  | 'loop'
+  | 'snapshot'
+  | 'snapshot-timeout'
+  | 'live'
+  | 'live-timeout'
+  | 'reset'
+  | 'stats';
 
 const snapshotPhase = (err: unknown): Phase =>
   err instanceof TimeoutError ? 'snapshot-timeout' : 'snapshot';
+const livePhase = (err: unknown): Phase => (err instanceof TimeoutError ? 'live-timeout' : 'live');
 
 const ZERO_STATS: CollectorStats = Object.freeze({
   programsLoaded: 0,
@@ -266,6 +277,30 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       snapshotPhase,
     );
     return new Map(metrics.map(([slot, m]) => [slot.name, m]));
+  }
+
+  /**
+   * What the live view shows each frame: every attached collector's events (cumulative across its
+   * instances, like CollectorStatus.events) and its top offender. Collectors without live() answer from
+   * stats(). A throwing, hung or nonsensical live() faults that collector only, like a snapshot.
+   */
+  async liveAll(): Promise<Map<string, LiveReading>> {
+    const readings = await this.eachAttached(
+      'live',
+      (instance) =>
+        instance.live
+          ? async () => checkLive(await instance.live!())
+          : () => Promise.resolve<LiveReading>({ events: instance.stats().events }),
+      livePhase,
+    );
+    return new Map(
+      readings.map(([slot, r]) => [
+        slot.name,
+        r.top
+          ? { events: slot.retiredEvents + r.events, top: r.top }
+          : { events: slot.retiredEvents + r.events },
+      ]),
+    );
   }
 
   /** Begin a new window (continuous mode): reset every attached collector; a throwing reset is a fault. */
@@ -656,6 +691,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (status.lastError !== undefined) coverage.error = status.lastError;
     return coverage;
   }
+}
+
+/** A live() answer the view can show; anything else is the collector's bug, handled as a fault. */
+function checkLive(r: LiveReading): LiveReading {
+  if (typeof r !== 'object' || r === null || !Number.isFinite(r.events) || r.events < 0)
+    throw new Error(`live(): bad events count ${String((r as LiveReading | null)?.events)}`);
+  const t = r.top;
+  if (
+    t !== undefined &&
+    (typeof t.label !== 'string' || !Number.isFinite(t.value) || typeof t.unit !== 'string')
+  )
+    throw new Error(`live(): bad top offender ${JSON.stringify(t)}`);
+  return r;
 }
 
 function checkPolicy(what: string, policy: unknown): asserts policy is FailurePolicy {

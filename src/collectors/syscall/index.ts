@@ -6,11 +6,21 @@ import type {
   CollectorDef,
   CollectorMetrics,
   CollectorStats,
+  LiveReading,
   MetricFamily,
 } from '../types.js';
 import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
-import { cString, commHistReduce, foldedEntries, readComms, readCounters } from '../../bpf/read.js';
+import {
+  cString,
+  commHistReduce,
+  foldedEntries,
+  readCommOf,
+  readComms,
+  readCounter,
+  readCounters,
+  readPerCpuMax,
+} from '../../bpf/read.js';
 import { defineLayout } from '../../bpf/layout.js';
 import { processAlive } from '../procfs/process-alive.js';
 import {
@@ -34,7 +44,8 @@ import { BLOCKING_SYSCALLS } from './blocking.js';
 const KEY = defineLayout('syscall_key', 8, { nr: 0, tgid: 4 });
 const VALUE = defineLayout('syscall_value', 24 + HIST_LAYOUT.size, { errors: 0, comm: 8, h: 24 });
 const ERRNO_KEY = defineLayout('syscall_errno_key', 12, { nr: 0, tgid: 4, err: 8 });
-const LAYOUTS = [KEY, VALUE, ERRNO_KEY, HIST_LAYOUT];
+const SLOWEST = defineLayout('syscall_slowest', 16, { max_ns: 0, nr: 8, tgid: 12 });
+const LAYOUTS = [KEY, VALUE, ERRNO_KEY, SLOWEST, HIST_LAYOUT];
 const VALUE_HIST = VALUE.offset.h;
 const REDUCE = commHistReduce(VALUE.offset.comm, VALUE_HIST);
 /** `counters` indexes (SYSCALL_CNT_* in bpf/syscall.h). */
@@ -58,6 +69,20 @@ export const SYSCALL_LIMITS = {
 };
 
 const BLOCKING = new Set(BLOCKING_SYSCALLS);
+
+/** bpf/syscall.h SYSCALL_LIVE_WAIT_WORDS: the `live_waits` bitmap covers syscalls 0..511. */
+const LIVE_WAIT_WORDS = 8;
+
+/**
+ * The blocking list as the BPF program's `live_waits` bitmap, so the live view's "slowest" is never an
+ * idle wait (epoll_wait, a read on a pipe) — the same list the snapshot marks `blocking`.
+ */
+export function liveWaitsBitmap(): Buffer {
+  const words = new BigUint64Array(LIVE_WAIT_WORDS);
+  for (const [nr, name] of SYSCALL_NAMES_X86_64)
+    if (BLOCKING.has(name) && nr < LIVE_WAIT_WORDS * 64) words[nr >> 6]! |= 1n << BigInt(nr & 63);
+  return Buffer.from(words.buffer);
+}
 
 /** bpf/syscall.h SYSCALL_NR_FILE_BIT: a read of a regular file or block device, not of a pipe or socket. */
 export const NR_FILE_BIT = 1 << 29;
@@ -191,6 +216,7 @@ export class SyscallCollector implements Collector {
         { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
       ],
       LAYOUTS,
+      { live_waits: liveWaitsBitmap() },
     );
     this.#timer = setInterval(() => {
       try {
@@ -277,6 +303,26 @@ export class SyscallCollector implements Collector {
 
   stats(): CollectorStats {
     return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
+  }
+
+  /** Syscalls so far and the slowest one that is not a wait: two small per-CPU lookups and one comm. */
+  live(): LiveReading {
+    const obj = this.#bpf?.obj;
+    if (!obj) throw new Error('syscall: live read before start');
+    const events = readCounter(obj, COUNTER.events) ?? this.#events;
+    const worst = readPerCpuMax(obj, 'slowest', SLOWEST.offset.max_ns);
+    if (!worst) return { events };
+    const nr = worst.readUInt32LE(SLOWEST.offset.nr);
+    const tgid = worst.readUInt32LE(SLOWEST.offset.tgid);
+    const comm = readCommOf(obj, tgid) ?? `pid ${tgid}`;
+    return {
+      events,
+      top: {
+        label: `slowest ${syscallName(nr)} · ${comm} (${tgid})`,
+        value: Number(worst.readBigUInt64LE(SLOWEST.offset.max_ns)),
+        unit: 'ns',
+      },
+    };
   }
 
   private readDropCounters(): number[] {
@@ -383,6 +429,8 @@ export class SyscallCollector implements Collector {
     }
     this.#baseline = { keys, errnos };
     this.#folded.clear();
+    // The live view's slowest is per window too (nothing else reads it).
+    obj.map('slowest').clear();
   }
 
   /** Adds a key's growth since it was last seen to the per-name metrics totals. */

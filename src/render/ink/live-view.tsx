@@ -34,13 +34,15 @@ export function LiveView({ durationNs, startedAt, collectors, now, interrupted }
         </Text>
       </Box>
       <Box flexDirection="column" marginTop={1}>
-        {/* One Text per row (nested Texts add no layout nodes): this view re-renders 4 times a second. */}
+        {/* One Text per row (nested Texts add no layout nodes): this view re-renders 4 times a second.
+            Truncated, not wrapped: a long offender label must not push the rows around between frames. */}
         {vm.rows.map((row) => (
-          <Text key={row.name}>
+          <Text key={row.name} wrap="truncate-end">
             <Text color={TONE_COLOR[row.tone]}>{row.icon} </Text>
             {row.name.padEnd(NAME_WIDTH)}
             <Text color={TONE_COLOR[row.tone]}>{row.state.padEnd(STATE_WIDTH)}</Text>
             {row.events.padStart(EVENTS_WIDTH)}
+            {row.top ? `  ${row.top}` : null}
             {row.note ? <Text dimColor>{`  ${row.note}`}</Text> : null}
           </Text>
         ))}

@@ -1,13 +1,16 @@
 // The interactive doctor UI: a live view during the window, then the report, then a clean exit.
 //
-// Decoupled from the supervisor: it consumes plain data through subscribe/getState. Collector events may
-// arrive thousands of times a second, so a notification only marks the state dirty; a timer samples it at
-// most `1000 / frameIntervalMs` times a second (4 Hz by default) and Ink is capped to the same rate. The
-// clock is injectable so tests drive frames with fake timers instead of sleeping.
+// Decoupled from the supervisor: it consumes plain data through subscribe/getState and readLive. Collector
+// states may change thousands of times a second, so a notification only marks the state dirty; a timer
+// samples it at most `1000 / frameIntervalMs` times a second (4 Hz by default) and Ink is capped to the
+// same rate. Event counts and top offenders change without any state change, so every frame also reads
+// the cheap live counters (readLive), one read at a time. The clock is injectable so tests drive frames
+// with fake timers instead of sleeping.
+import chalk from 'chalk';
 import { render, Static, useApp, useInput, useStdin, type Instance } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
 import type { Report } from '../../doctor/types.js';
-import type { LiveCollector } from '../live-model.js';
+import { withLiveCounters, type LiveCollector, type LiveCounters } from '../live-model.js';
 import { toViewModel, type ViewModel, type ViewModelOptions } from '../view-model.js';
 import { LiveView } from './live-view.js';
 import { ReportView } from './report-view.js';
@@ -21,6 +24,13 @@ export interface DoctorUiOptions {
   /** Called when the live state changed; returns an unsubscribe function. May be called very often. */
   subscribe(listener: () => void): () => void;
   getState(): LiveState;
+  /**
+   * Live counters (events so far, top offender per collector), read once per frame. A read still in
+   * flight at the next frame is not doubled; a failed read keeps the last counters.
+   */
+  readLive?(): Promise<LiveCounters> | LiveCounters;
+  /** false for NO_COLOR / --no-color: no ANSI styling at all. Default: Ink's own terminal detection. */
+  color?: boolean;
   /**
    * Ctrl+C was pressed (`presses` counts them). The first press should end the window early and analyse the
    * partial data; what a repeated press means is the caller's decision.
@@ -76,24 +86,39 @@ export function runDoctorUi(opts: DoctorUiOptions): DoctorUi {
   const clock = opts.now ?? Date.now;
   const startedAt = opts.startedAt ?? clock();
   const interval = opts.frameIntervalMs ?? DEFAULT_FRAME_INTERVAL_MS;
-  const store = new ScreenStore({
-    phase: 'live',
-    now: clock(),
-    collectors: opts.getState().collectors,
-    interrupted: false,
-  });
+  const restoreColor = applyColor(opts.color);
+  let base = opts.getState().collectors;
+  let live: LiveCounters | undefined;
+  const store = new ScreenStore({ phase: 'live', now: clock(), collectors: base, interrupted: false });
 
   let dirty = false;
+  let reading = false;
   let presses = 0;
   const unsubscribe = opts.subscribe(() => {
     dirty = true;
   });
-  const tick = () => {
+  const publish = (now: number) => {
     const screen = store.get();
     if (screen.phase !== 'live') return;
-    const collectors = dirty ? opts.getState().collectors : screen.collectors;
+    store.set({ ...screen, now, collectors: withLiveCounters(base, live) });
+  };
+  const tick = () => {
+    if (store.get().phase !== 'live') return;
+    if (dirty) base = opts.getState().collectors;
     dirty = false;
-    store.set({ ...screen, now: clock(), collectors });
+    const now = clock();
+    if (!opts.readLive || reading) return publish(now);
+    reading = true;
+    void (async () => {
+      try {
+        live = await opts.readLive!();
+      } catch {
+        // The supervisor isolates each collector's live(); a failure here only costs this frame's counts.
+      } finally {
+        reading = false;
+      }
+      publish(now);
+    })();
   };
   let timer: NodeJS.Timeout | undefined = setInterval(tick, interval);
   const stopLive = () => {
@@ -130,15 +155,34 @@ export function runDoctorUi(opts: DoctorUiOptions): DoctorUi {
       if (unmounted) return;
       const { banner = true, ...vmOpts } = showOpts;
       store.set({ phase: 'report', vm: toViewModel(report, vmOpts), banner });
-      await instance.waitUntilExit();
-      unmounted = true;
+      try {
+        await instance.waitUntilExit();
+      } finally {
+        unmounted = true;
+        restoreColor();
+      }
     },
     unmount() {
       stopLive();
       if (unmounted) return;
       unmounted = true;
       instance.unmount();
+      restoreColor();
     },
+  };
+}
+
+/**
+ * Ink styles every Text and border through chalk's shared instance, so that is the one switch for its
+ * escapes: level 0 while the UI runs when colour is off (NO_COLOR, --no-color, config no_color), at least
+ * level 1 when kerno decided colour is on. Returns the restore function (tests render in one process).
+ */
+function applyColor(color: boolean | undefined): () => void {
+  if (color === undefined) return () => {};
+  const before = chalk.level;
+  chalk.level = color ? (Math.max(before, 1) as typeof before) : 0;
+  return () => {
+    chalk.level = before;
   };
 }
 

@@ -1,9 +1,11 @@
 import { afterEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
+import chalk from 'chalk';
 import { cleanup, render } from 'ink-testing-library';
 import { LiveView } from '../../../src/render/ink/live-view.js';
 import { ReportView } from '../../../src/render/ink/report-view.js';
 import { runDoctorUi, type LiveState } from '../../../src/render/ink/run-doctor-ui.js';
+import type { LiveCounters } from '../../../src/render/live-model.js';
 import type { LiveCollector } from '../../../src/render/live-model.js';
 import { toViewModel } from '../../../src/render/view-model.js';
 import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
@@ -245,4 +247,224 @@ test('runDoctorUi: unmount without a report tears down cleanly and is idempotent
   ui.unmount();
   assert.equal(source.listeners.size, 0);
   await ui.showReport(fixtureReport()); // after unmount: a no-op, not a hang
+});
+
+/** Live counters like Collection.live(): every read sees more events and, now and then, a new worst offender. */
+function counterSource() {
+  let reads = 0;
+  const tops = [
+    { label: 'slowest clone · bash (4242)', value: 2.5e6, unit: 'ns' },
+    { label: 'slowest fsync · pg (17)', value: 412e6, unit: 'ns' },
+  ];
+  return {
+    get reads() {
+      return reads;
+    },
+    readLive(): Promise<LiveCounters> {
+      reads += 1;
+      return Promise.resolve(
+        new Map([
+          ['syscall', { events: reads * 1_000, top: tops[Math.min(reads - 1, 1)]! }],
+          ['fd', { events: reads * 3, top: { label: 'grew bash (99)', value: reads, unit: 'fds' } }],
+        ]),
+      );
+    },
+  };
+}
+
+test('runDoctorUi: every frame reads the live counters; counts and top offenders move without state changes', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const state = liveSource([
+    { name: 'syscall', state: 'attached', events: 0, restarts: 0 },
+    { name: 'fd', state: 'attached', events: 0, restarts: 0 },
+    { name: 'tcp', state: 'restarting', events: 5, restarts: 1 },
+  ]);
+  const counters = counterSource();
+  const stdout = new FakeStdout();
+  stdout.columns = 120;
+  let clock = 1_000;
+  const ui = runDoctorUi({
+    durationNs: 30e9,
+    subscribe: (l) => state.subscribe(l),
+    getState: () => state.getState(),
+    readLive: () => counters.readLive(),
+    onInterrupt: () => {},
+    now: () => clock,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+    stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
+    debug: true,
+  });
+  const tick = async (want: RegExp, what: string) => {
+    clock += 250;
+    mock.timers.tick(250);
+    await waitFor(() => want.test(stdout.text()), what);
+    return stdout.text();
+  };
+  await waitFor(() => /syscall\s+attached\s+0\b/.test(stdout.text()), 'first frame');
+  const stateReads = state.reads;
+
+  // Frame 1: the first counters and offenders
+  const f1 = await tick(/syscall\s+attached\s+1,000\s+slowest clone · bash \(4242\) 2\.5ms/, 'frame 1');
+  assert.match(f1, /fd\s+attached\s+3\s+grew bash \(99\) 1 fds/);
+  // A collector that is not attached keeps its state's count and shows no offender
+  assert.match(f1, /tcp\s+restarting\s+5\s+restarted 1×/);
+  assert.match(f1, /1,008 events/);
+
+  // Frame 2: counts grew and the worst syscall changed, with no supervisor state change at all
+  const f2 = await tick(/syscall\s+attached\s+2,000\s+slowest fsync · pg \(17\) 412ms/, 'frame 2');
+  assert.match(f2, /fd\s+attached\s+6\s+grew bash \(99\) 2 fds/);
+  assert.match(f2, /2,011 events/);
+
+  // Frame 3: still moving
+  await tick(/syscall\s+attached\s+3,000\s/, 'frame 3');
+  assert.equal(counters.reads, 3, 'one counter read per frame');
+  assert.equal(state.reads, stateReads, 'the supervisor state is still read only on news');
+
+  // A state change is picked up and merged with the counters
+  state.update([
+    { name: 'syscall', state: 'attached', events: 0, restarts: 0 },
+    { name: 'fd', state: 'attached', events: 0, restarts: 0 },
+    { name: 'tcp', state: 'attached', events: 5, restarts: 1 },
+  ]);
+  const f4 = await tick(/tcp\s+attached/, 'frame 4');
+  assert.match(f4, /syscall\s+attached\s+4,000\s/);
+  ui.unmount();
+});
+
+test('runDoctorUi: a live read still in flight is not doubled, and a failed read keeps the last counts', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const state = liveSource([{ name: 'syscall', state: 'attached', events: 0, restarts: 0 }]);
+  let calls = 0;
+  let release: (() => void) | undefined;
+  const stdout = new FakeStdout();
+  let clock = 1_000;
+  const ui = runDoctorUi({
+    durationNs: 30e9,
+    subscribe: (l) => state.subscribe(l),
+    getState: () => state.getState(),
+    readLive: () => {
+      calls += 1;
+      if (calls === 1) return new Map([['syscall', { events: 10 }]]);
+      if (calls === 2)
+        return new Promise<LiveCounters>((resolve) => {
+          release = () => resolve(new Map([['syscall', { events: 20 }]]));
+        });
+      return Promise.reject(new Error('boom'));
+    },
+    onInterrupt: () => {},
+    now: () => clock,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+    stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
+    debug: true,
+  });
+  const advance = (ms: number) => {
+    clock += ms;
+    mock.timers.tick(ms);
+  };
+  advance(250);
+  await waitFor(() => /syscall\s+attached\s+10\b/.test(stdout.text()), 'first read');
+  advance(250); // read 2 starts and hangs
+  advance(250);
+  advance(250);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(calls, 2, 'no second read while one is in flight');
+  release!();
+  await waitFor(() => /syscall\s+attached\s+20\b/.test(stdout.text()), 'slow read lands');
+  advance(250); // read 3 fails
+  await waitFor(() => calls === 3, 'third read');
+  await new Promise((r) => setImmediate(r));
+  advance(250);
+  await waitFor(() => calls === 4, 'fourth read');
+  assert.match(stdout.text(), /syscall\s+attached\s+20\b/, 'last counts kept');
+  ui.unmount();
+});
+
+// ESC [ <n> m — any SGR sequence: colour, bold, dim. What NO_COLOR / --no-color must keep out.
+const ESC = String.fromCharCode(27);
+const SGR = new RegExp(`${ESC}\\[[0-9;]*m`);
+
+function colourRun(color: boolean) {
+  const stdout = new FakeStdout();
+  const ui = runDoctorUi({
+    durationNs: 30e9,
+    subscribe: () => () => {},
+    getState: () => ({ collectors }),
+    onInterrupt: () => {},
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+    stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
+    debug: true,
+    color,
+  });
+  return { ui, stdout, frames: () => stdout.frames.join('') };
+}
+
+test('runDoctorUi: color false (NO_COLOR, --no-color) writes no ANSI styling, live view and report alike', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const { ui, stdout, frames } = colourRun(false);
+  await waitFor(() => stdout.text().includes('collecting kernel signals'), 'live view');
+  assert.doesNotMatch(frames(), SGR, 'live view without escapes');
+  await ui.showReport(fixtureReport());
+  assert.match(stdout.text(), /● CRITICAL/);
+  assert.doesNotMatch(frames(), SGR, 'report without escapes');
+});
+
+test('runDoctorUi: color true styles the view, and the colour setting does not outlive the UI', async () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const before = chalk.level;
+  const off = colourRun(false);
+  await waitFor(() => off.stdout.text().includes('collecting kernel signals'), 'live view (off)');
+  assert.equal(chalk.level, 0);
+  off.ui.unmount();
+  assert.equal(chalk.level, before, 'restored at unmount');
+  const on = colourRun(true);
+  await waitFor(() => on.stdout.text().includes('collecting kernel signals'), 'live view (on)');
+  assert.ok(on.frames().includes(`${ESC}[32m✓`), 'attached collector in green');
+  assert.ok(on.frames().includes(`${ESC}[31m✗`), 'failed collector in red');
+  on.ui.unmount();
+  assert.equal(chalk.level, before, 'restored at unmount');
+});
+
+test('LiveView: offenders are formatted by unit and a long one is cut, never wrapped', () => {
+  const rows: LiveCollector[] = [
+    {
+      name: 'syscall',
+      state: 'attached',
+      events: 5,
+      restarts: 0,
+      top: { label: 'slowest fsync · pg (17)', value: 1.5e9, unit: 'ns' },
+    },
+    {
+      name: 'disk',
+      state: 'attached',
+      events: 5,
+      restarts: 0,
+      top: { label: 'busiest vda', value: 42, unit: 'I/Os' },
+    },
+    {
+      name: 'oom',
+      state: 'attached',
+      events: 1,
+      restarts: 0,
+      top: { label: 'killed x'.repeat(40), value: 1 << 30, unit: 'bytes' },
+    },
+    {
+      name: 'cgroup_memory',
+      state: 'attached',
+      events: 9,
+      restarts: 0,
+      top: { label: 'fullest /kerno', value: 97.25, unit: '%' },
+    },
+  ];
+  const frame = strip(
+    render(<LiveView durationNs={10e9} startedAt={0} now={1_000} collectors={rows} />).lastFrame(),
+  );
+  assert.match(frame, /syscall\s+attached\s+5\s+slowest fsync · pg \(17\) 1\.5s/);
+  assert.match(frame, /disk\s+attached\s+5\s+busiest vda 42 I\/Os/);
+  assert.match(frame, /cgroup_memory\s+attached\s+9\s+fullest \/kerno 97\.3%/);
+  const oomRows = frame.split('\n').filter((l) => l.includes('killed x'));
+  assert.equal(oomRows.length, 1, 'one line');
+  assert.ok(oomRows[0]!.length <= 100, `fits the terminal: ${oomRows[0]!.length}`);
 });
