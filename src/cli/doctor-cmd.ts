@@ -3,7 +3,7 @@
 // data; a second Ctrl+C quits.
 import { Command, Option } from 'commander';
 import { Collection } from '../runtime/collection.js';
-import { evaluateDetailed, buildReport } from '../doctor/engine.js';
+import { evaluate, evaluateDetailed, buildReport } from '../doctor/engine.js';
 import { ALL_RULES } from '../../rules/index.js';
 import type { Report } from '../doctor/types.js';
 import { renderJson, renderMarkdown, renderPlain, renderQuietLine } from '../render/index.js';
@@ -13,6 +13,7 @@ import { resolveOutput, type Config, type ConfigFlags } from '../config/index.js
 import { formatDuration } from '../util/duration.js';
 import { sleepUntilAborted } from '../util/sleep.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
+import { startOnsetSampling } from '../runtime/onset-sampler.js';
 import { VERSION } from '../version.js';
 import { commandContext, ExitError } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
@@ -153,12 +154,23 @@ async function oneWindow(
     } else if (output !== 'json') {
       io.err(`Collecting kernel signals for ${formatDuration(config.doctor.duration)}…\n`);
     }
+    // Per-second onsets for the causal timeline (cost measured in bench/onset-sampling).
+    const onsets = startOnsetSampling({
+      snapshot: () => collection.snapshot(),
+      evaluate: (s) => evaluate(s, ALL_RULES, config.doctor.thresholds),
+      startMs: collection.windowStartMs,
+      endMs: collection.windowStartMs + durationMs,
+      signal: window.signal,
+    });
     // The window opened when the collectors attached; UI start-up must not lengthen it.
     await sleepUntilAborted(Math.max(0, durationMs - (Date.now() - collection.windowStartMs)), window.signal);
+    await onsets.stop();
     const partial = window.signal.aborted;
     if (partial && !interactive && output !== 'json') io.err('Interrupted — analyzing partial data.\n');
     const signals = await collection.snapshot();
-    const { findings, ruleErrors } = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
+    const evaluation = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
+    const { ruleErrors } = evaluation;
+    const findings = onsets.sampler.withOnsets(evaluation.findings, Date.parse(signals.windowEnd));
     const report = buildReport(signals, findings, { version: VERSION, partial, ruleErrors });
     const onlyCritical = Boolean(opts.onlyCritical);
     if (ui) {

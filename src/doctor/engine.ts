@@ -4,6 +4,7 @@
 import { SCHEMA_VERSION, type Signals } from '../signals/types.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import { validEtaNs } from './eta.js';
+import { buildTimeline } from './timeline.js';
 import { SEVERITY_RANK, type AnyRule, type Finding, type Report, type RuleError } from './types.js';
 
 export interface EvaluateOptions {
@@ -128,7 +129,8 @@ export interface ReportMeta {
 }
 
 /**
- * The report for one window. `eventsCollected` sums every collector's events (the original counted only
+ * The report for one window. When the findings carry onsets (`withOnsets`), the report has their timeline.
+ * `eventsCollected` sums every collector's events (the original counted only
  * syscalls and scheduler wakeups). Coverage is copied as-is: renderers show every entry that is not `ok`.
  */
 export function buildReport(signals: Signals, findings: readonly Finding[], meta: ReportMeta): Report {
@@ -149,5 +151,7 @@ export function buildReport(signals: Signals, findings: readonly Finding[], meta
     signals,
   };
   if (meta.ruleErrors !== undefined && meta.ruleErrors.length > 0) report.ruleErrors = [...meta.ruleErrors];
+  const timeline = buildTimeline(findings, Date.parse(signals.windowStart));
+  if (timeline) report.timeline = timeline;
   return report;
 }
