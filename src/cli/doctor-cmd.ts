@@ -31,6 +31,7 @@ interface DoctorOptions {
   onlyCritical?: boolean;
   from?: string;
   tokenFile?: string;
+  watch?: boolean;
 }
 
 export const doctorCommand: CommandModule = {
@@ -49,8 +50,9 @@ export const doctorCommand: CommandModule = {
       .option('--continuous', 'repeat diagnosis cycles until interrupted')
       .option(
         '--interval <duration>',
-        'pause between cycles with --continuous (default: doctor.interval, 60s)',
+        'pause between cycles with --continuous (default: doctor.interval, 60s); window length with --watch (default 10s)',
       )
+      .option('-w, --watch', 'live diff of findings, one window per --interval: new, ongoing, resolved')
       .option('-q, --quiet', 'one line when nothing is wrong (pretty/plain output)')
       .option('--no-banner', 'omit the header')
       .option('--only-critical', 'show critical findings only')
@@ -66,6 +68,7 @@ Examples:
   sudo kerno doctor                         30 s window, interactive report
   sudo kerno doctor -d 10s -o json          machine-readable report (docs/report-schema.md)
   sudo kerno doctor --exit-code -q          for cron/CI: one line when healthy, exit 1 on critical
+  sudo kerno doctor --watch --interval 5s   live screen of new, ongoing and resolved findings
   kerno doctor --from http://node-1:9733    findings of a running daemon
 
 Exit status: 0 ok, 1 critical finding with --exit-code, 2 bad usage, 3 bad configuration.`,
@@ -88,6 +91,7 @@ function configFlags(opts: DoctorOptions): { flags: ConfigFlags; names: Record<s
 }
 
 async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<number> {
+  if (opts.watch) return (await import('./doctor-watch.js')).runDoctorWatch(opts, cmd, io);
   const { flags, names } = configFlags(opts);
   const { config, logger, color } = commandContext(cmd, io, flags, names);
   const output = resolveOutput(config.doctor.output, io.stdoutIsTTY);

@@ -1,16 +1,8 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
-import type { Finding, MetricUnit, Report, RuleError, Severity, Timeline } from '../doctor/types.js';
+import type { Finding, Report, RuleError, Severity, Timeline } from '../doctor/types.js';
 import type { CollectorCoverage } from '../signals/types.js';
-import {
-  formatByteRate,
-  formatBytes,
-  formatCount,
-  formatEta,
-  formatNs,
-  formatPct,
-  formatRate,
-} from '../doctor/format.js';
+import { formatCount, formatEta, formatNs, formatValue } from '../doctor/format.js';
 import {
   judgeCoverage,
   type CollectorJudgement,
@@ -298,25 +290,8 @@ function measureView(f: Finding): MeasureView | null {
   };
 }
 
-/** A finding's value in the unit its rule stated; a report without one (an older producer) shows a number. */
-export function formatInUnit(unit: MetricUnit | undefined, value: number): string {
-  switch (unit) {
-    case 'ns':
-      return formatNs(value);
-    case 'percent':
-      return formatPct(value);
-    case 'per_sec':
-      return formatRate(value);
-    case 'bytes':
-      return formatBytes(value);
-    case 'bytes_per_sec':
-      return formatByteRate(value);
-    case 'count':
-    case 'bitmask':
-    case undefined:
-      return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
-  }
-}
+/** A finding's value in the unit its rule stated (shared with `kerno doctor --watch`'s evidence diff). */
+export const formatInUnit = formatValue;
 
 function actionsView(findings: Finding[]): ActionView[] {
   return findings
