@@ -1,6 +1,6 @@
 // Cost of the doctor's per-second onset sampling (issue 18): with every collector attached as
 // `kerno doctor` attaches them, take one cumulative snapshot per second and run the rules over it, as the
-// onset sampler does. Reports per-tick snapshot and evaluation time (median, p95, max) and the process CPU
+// onset sampler does. Reports per-tick snapshot and evaluation wall time and CPU (median, p95, max) and the process CPU
 // the sampling adds, measured against a phase of the same length with the collectors attached but no
 // sampling (interleaved phases, so a busy neighbour hurts both alike).
 //
@@ -34,6 +34,7 @@ const collection = new Collection({ config, logger: createLogger({ level: 'error
 await collection.start();
 const snapMs: number[] = [];
 const evalMs: number[] = [];
+const tickCpuMs: number[] = [];
 const idleCpu: number[] = [];
 const sampledCpu: number[] = [];
 try {
@@ -59,6 +60,7 @@ try {
     for (const t of sampler.ticks) {
       snapMs.push(t.snapshotMs);
       evalMs.push(t.evaluateMs);
+      tickCpuMs.push(t.cpuMs);
     }
   }
 } finally {
@@ -71,6 +73,7 @@ console.log(
 );
 console.log(`snapshot per tick: ${fmt(snapMs)}`);
 console.log(`rules per tick:    ${fmt(evalMs)}`);
+console.log(`CPU per tick:      ${fmt(tickCpuMs)}`);
 const per = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length * SECONDS * 10); // % of one CPU
 console.log(
   `process CPU: ${per(idleCpu).toFixed(2)} % of a core without sampling, ${per(sampledCpu).toFixed(2)} % with (+${(per(sampledCpu) - per(idleCpu)).toFixed(2)} points)`,

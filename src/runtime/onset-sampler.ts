@@ -4,8 +4,8 @@
 // which a (rule, subject) appears is its onset — exactly what the report would have said had the window
 // ended then. Rules stay pure; only this loop touches the collectors.
 //
-// Bounded cost: ticks never overlap, a tick that cost c is followed by at least 9c of rest (at most ~10 %
-// duty; bench/onset-sampling measures the real cost), no tick starts so close to
+// Bounded cost: ticks never overlap, a tick that used c of CPU is followed by at least 4c of rest (at most
+// 20 % of a core, ~7 % measured at 1 Hz; bench/onset-sampling measures the real cost), no tick starts so close to
 // the window end that it could still be running then (the final snapshot must not wait for it), and an
 // abort (Ctrl+C, window end) stops the loop at once — only a tick already in flight is awaited, and it is
 // bounded by the supervisor's snapshot timeout like any snapshot.
@@ -27,6 +27,13 @@ export interface OnsetSamplerOptions {
   signal: AbortSignal;
   /** Epoch ms clock (tests). */
   now?: () => number;
+  /** CPU time this process has used, ms (tests); default process.cpuUsage(). */
+  cpuMs?: () => number;
+}
+
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 export interface SamplerTick {
@@ -34,11 +41,13 @@ export interface SamplerTick {
   atMs: number;
   snapshotMs: number;
   evaluateMs: number;
+  /** CPU this process used during the tick (snapshot + rules, and whatever else ran meanwhile), ms. */
+  cpuMs: number;
   findings: number;
 }
 
 /** Largest share of wall time the sampling may spend snapshotting and evaluating. */
-const MAX_DUTY = 0.1;
+const MAX_DUTY = 0.2;
 
 /** Smallest margin kept between the last tick's start and the window end. */
 const MIN_GUARD_MS = 100;
@@ -51,10 +60,12 @@ export class OnsetSampler {
   #running: Promise<void> | undefined;
   readonly #opts: OnsetSamplerOptions;
   readonly #now: () => number;
+  readonly #cpuMs: () => number;
 
   constructor(opts: OnsetSamplerOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#cpuMs = opts.cpuMs ?? processCpuMs;
   }
 
   /** Starts the loop (idempotent); resolves when it has stopped, after `signal` aborts or the window ends. */
@@ -86,18 +97,23 @@ export class OnsetSampler {
       await sleepUntilAborted(Math.max(0, due - this.#now()), signal);
       if (signal.aborted) break;
       if (endMs !== undefined && this.#now() + this.#guardMs() >= endMs) break;
-      const t0 = this.#now();
+      const cpu0 = this.#cpuMs();
       await this.#tick();
-      // Duty-cycle cap: after a tick that cost c, rest 9c before the next, so sampling never takes more
-      // than ~10 % of the time (on a loaded host the onsets get coarser instead). A tick that overran its
-      // period skips the seconds it covered instead of queueing them.
-      const earliest = this.#now() + (this.#now() - t0) * (1 / MAX_DUTY - 1);
+      // Duty-cycle cap: after a tick that used c ms of CPU, rest 4c before the next, so sampling never
+      // takes more than 20 % of a core (when it would, the onsets get coarser instead). CPU, not wall
+      // time: on a host whose CPUs are busy the wall time of a tick stretches with the wait for a CPU,
+      // not with the work. A tick that overran its period skips the seconds it covered.
+      // The first tick is exempt: it pays the one-off cold cost (code compiled, files first read) that the
+      // final snapshot would otherwise pay, not a cost that repeats.
+      const rest = this.ticks.length <= 1 ? 0 : (this.#cpuMs() - cpu0) * (1 / MAX_DUTY - 1);
+      const earliest = this.#now() + rest;
       k = Math.max(k + 1, Math.ceil((earliest - startMs) / period));
     }
   }
 
   async #tick(): Promise<void> {
     try {
+      const cpu0 = this.#cpuMs();
       const t0 = performance.now();
       const signals = await this.#opts.snapshot();
       const t1 = performance.now();
@@ -105,7 +121,13 @@ export class OnsetSampler {
       const t2 = performance.now();
       const atMs = Date.parse(signals.windowEnd);
       this.tracker.observe(findings, Number.isFinite(atMs) ? atMs : this.#now());
-      this.ticks.push({ atMs, snapshotMs: t1 - t0, evaluateMs: t2 - t1, findings: findings.length });
+      this.ticks.push({
+        atMs,
+        snapshotMs: t1 - t0,
+        evaluateMs: t2 - t1,
+        cpuMs: this.#cpuMs() - cpu0,
+        findings: findings.length,
+      });
     } catch {
       // A collector that threw was faulted by the supervisor and shows in coverage; the final snapshot
       // still decides the findings. A missed second only makes later onsets coarser.
