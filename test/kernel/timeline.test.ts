@@ -1,12 +1,18 @@
 // Onsets and `doctor --watch` against real incidents with a known start (issue 18). The incidents are the
 // chaos scenarios' own workloads, started at chosen offsets into a real doctor window; the ground truth is
-// the moment each workload reported itself running (onSubject), measured outside the doctor.
+// the moment each workload's worker reported itself ready, measured outside the doctor.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireKernel } from '../helpers/kernel.js';
-import { runScenario, type ChaosSubject, type ScenarioResult } from '../../src/chaos/index.js';
+import { runScenario, type ScenarioResult } from '../../src/chaos/index.js';
+import { ChaosSession } from '../../src/chaos/session.js';
+import { ensureWorkerBinary } from '../../src/chaos/worker.js';
+import { syscallErrorRate } from '../../src/chaos/scenarios/syscall-errors.js';
+import { fdLeakRate } from '../../src/chaos/scenarios/fd-leak.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Collection } from '../../src/runtime/collection.js';
 import { createLogger } from '../../src/runtime/log.js';
@@ -22,33 +28,35 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (ms: number) => sleep(Math.max(0, ms - Date.now()));
 
 interface Started {
-  result: Promise<ScenarioResult>;
-  /** Epoch ms the workload was running (its subject reported), or undefined until then. */
-  startedAtMs(): number | undefined;
-  subject(): ChaosSubject | undefined;
+  /** Epoch ms the workload was running (the worker said it was ready). */
+  startedAtMs: number;
+  pid: number;
 }
 
-function startScenario(name: string, seconds: number, signal: AbortSignal): Started {
-  let at: number | undefined;
-  let subject: ChaosSubject | undefined;
-  const result = runScenario(
-    name,
-    { durationNs: seconds * 1e9, intensity: 'medium' },
-    {
-      signal,
-      onSubject: (s) => {
-        at ??= Date.now();
-        subject ??= s;
-      },
-    },
-  );
-  return { result, startedAtMs: () => at, subject: () => subject };
+/**
+ * One scenario's workload (the same C worker, mode and rate `kerno chaos --induce` uses), started through
+ * the chaos session so it is kerno-named, journalled and removed by session.close(). Started in this
+ * process without the scenario runner's start-up sweep, so the incident begins when the test says.
+ */
+async function startWorkload(
+  session: ChaosSession,
+  mode: 'syscall-errors' | 'fd-leak',
+  args: Record<string, string | number>,
+  comm: string,
+): Promise<Started> {
+  const w = session.startWorker({ mode, comm, args });
+  await w.ready();
+  return { startedAtMs: Date.now(), pid: w.pid };
 }
 
 test('onsets: a syscall-error storm at ~2 s and an fd leak at ~6 s are ordered and within ±2 s of their start', async () => {
   const { config } = loadConfig({ env: process.env });
+  // The worker binary is built (or found) before the window: its cost is not the incident's.
+  const session = new ChaosSession('timeline-test', 30e9, await ensureWorkerBinary());
+  const scratch = join(tmpdir(), session.name('fd'));
+  session.register({ kind: 'path', path: scratch });
+  mkdirSync(scratch);
   const collection = new Collection({ config, logger: createLogger({ level: 'error' }), env: process.env });
-  const stopAll = new AbortController();
   await collection.start();
   const t0 = collection.windowStartMs;
   const WINDOW_MS = 11_000;
@@ -63,9 +71,19 @@ test('onsets: a syscall-error storm at ~2 s and an fd leak at ~6 s are ordered a
   try {
     // Given a syscall-error storm from t≈2 s and an fd leak from t≈6 s, both running to the window end
     await sleepUntil(t0 + 2_000);
-    storm = startScenario('syscall-errors', 9, stopAll.signal);
+    storm = await startWorkload(
+      session,
+      'syscall-errors',
+      { rate: syscallErrorRate('medium') },
+      'kchaos-syserr',
+    );
     await sleepUntil(t0 + 6_000);
-    leak = startScenario('fd-leak', 5, stopAll.signal);
+    leak = await startWorkload(
+      session,
+      'fd-leak',
+      { rate: fdLeakRate('medium'), 'socket-every': 5, file: join(scratch, 'leak-target') },
+      'kchaos-fdleak',
+    );
     await sleepUntil(t0 + WINDOW_MS);
     await sampling.stop();
     // When the window is diagnosed as `kerno doctor` does
@@ -74,17 +92,16 @@ test('onsets: a syscall-error storm at ~2 s and an fd leak at ~6 s are ordered a
     const findings = sampling.sampler.withOnsets(ev.findings, Date.parse(signals.windowEnd));
     const report = buildReport(signals, findings, { version: 'test' });
 
-    const leakSubject = leak.subject();
-    assert.ok(leakSubject?.kind === 'process', 'the fd leak reported its process');
+    const leakPid = leak.pid;
     const stormF = findings.find((f) => f.rule === 'syscall_error_rate' && f.process === 'kchaos-syserr');
-    const leakF = findings.find((f) => f.rule === 'fd_leak' && f.pid === leakSubject.pid);
+    const leakF = findings.find((f) => f.rule === 'fd_leak' && f.pid === leakPid);
     const describe = (fs: Finding[]) => fs.map((f) => `${f.rule}/${f.subject}@${f.onset}`).join(', ');
     assert.ok(stormF, `syscall_error_rate for kchaos-syserr among: ${describe(findings)}`);
-    assert.ok(leakF, `fd_leak for pid ${leakSubject.pid} among: ${describe(findings)}`);
+    assert.ok(leakF, `fd_leak for pid ${leakPid} among: ${describe(findings)}`);
 
     // Then each onset is within ±2 s of its workload's real start, and the storm comes first
-    const stormStart = storm.startedAtMs()!;
-    const leakStart = leak.startedAtMs()!;
+    const stormStart = storm.startedAtMs;
+    const leakStart = leak.startedAtMs;
     const stormOnset = Date.parse(stormF.onset!);
     const leakOnset = Date.parse(leakF.onset!);
     console.log(
@@ -104,9 +121,8 @@ test('onsets: a syscall-error storm at ~2 s and an fd leak at ~6 s are ordered a
     // The sampling never ran into the final snapshot: the window is as long as asked, give or take a tick.
     assert.ok(report.durationNs / 1e6 < WINDOW_MS + 1_000, `window lasted ${report.durationNs / 1e6} ms`);
   } finally {
-    stopAll.abort();
     await sampling.stop();
-    await Promise.allSettled([storm?.result, leak?.result]);
+    await session.close();
     await collection.stop();
   }
 });
@@ -152,7 +168,7 @@ test('doctor --watch --interval 2s: a storm that starts then stops shows NEW, th
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   const nextLine = () => new Promise<void>((r) => waiters.push(r));
   const stopScenario = new AbortController();
-  let storm: Started | undefined;
+  let storm: Promise<ScenarioResult> | undefined;
   const ours = (l: WatchLine) =>
     l.findings.find((e) => e.finding.rule === 'syscall_error_rate' && e.finding.process === 'kchaos-syserr');
   try {
@@ -160,8 +176,12 @@ test('doctor --watch --interval 2s: a storm that starts then stops shows NEW, th
     await Promise.race([nextLine(), exited]);
     assert.ok(lines.length >= 1, `a first window line; stderr: ${stderr}`);
     // When a storm runs for ~5 s and then stops
-    storm = startScenario('syscall-errors', 5, stopScenario.signal);
-    await storm.result;
+    storm = runScenario(
+      'syscall-errors',
+      { durationNs: 5e9, intensity: 'medium' },
+      { signal: stopScenario.signal },
+    );
+    await storm;
     // Then, within a few windows after it stopped, its finding is RESOLVED
     const deadline = Date.now() + 12_000;
     while (!lines.some((l) => ours(l)?.status === 'resolved') && Date.now() < deadline) {
@@ -169,7 +189,7 @@ test('doctor --watch --interval 2s: a storm that starts then stops shows NEW, th
     }
   } finally {
     stopScenario.abort();
-    await storm?.result.catch(() => undefined);
+    await storm?.catch(() => undefined);
     child.kill('SIGINT');
   }
   const code = await exited;

@@ -42,13 +42,12 @@ export function WatchScreen({ view, waiting }: { view: WatchView | null; waiting
                   {r.mark} {r.label}
                 </Text>
               </Box>
-              <Text color={TONE_COLOR[r.severity === 'info' ? 'info' : r.severity]}>{r.icon} </Text>
-              <Text strikethrough={r.status === 'resolved'} dimColor={r.status === 'resolved'}>
-                {r.title}
-              </Text>
-              <Text dimColor>
-                {' '}
-                · {r.value} · {r.age}
+              <Text>
+                <Text color={TONE_COLOR[r.severity]}>{r.icon} </Text>
+                <Text strikethrough={r.status === 'resolved'} dimColor={r.status === 'resolved'}>
+                  {r.title}
+                </Text>
+                <Text dimColor>{` · ${r.value} · ${r.age}`}</Text>
               </Text>
             </Box>
             {r.changes.map((c, j) => (
