@@ -116,6 +116,8 @@ export async function runDoctorWatch(opts: WatchOptions, cmd: Command, io: CliIO
     while (!stop.signal.aborted && Date.now() < deadlineMs) {
       const windowStart = collection.windowStartMs;
       const endMs = Math.min(windowStart + intervalMs, deadlineMs);
+      // A stub of a window at the --duration end would mark everything RESOLVED for want of data.
+      if (state.cycle > 0 && endMs - windowStart < intervalMs / 2) break;
       const onsets = startOnsetSampling({
         snapshot: () => collection.snapshot(),
         evaluate: (s) => evaluate(s, ALL_RULES, config.doctor.thresholds),
