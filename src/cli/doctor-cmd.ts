@@ -3,7 +3,7 @@
 // data; a second Ctrl+C quits.
 import { Command, Option } from 'commander';
 import { Collection } from '../runtime/collection.js';
-import { evaluate, evaluateDetailed, buildReport } from '../doctor/engine.js';
+import { evaluate, evaluateDetailed, buildReport, onlyCriticalReport } from '../doctor/engine.js';
 import { ALL_RULES } from '../../rules/index.js';
 import type { Report } from '../doctor/types.js';
 import { renderJson, renderMarkdown, renderPlain, renderQuietLine } from '../render/index.js';
@@ -194,9 +194,7 @@ async function oneWindow(
 function render(report: Report, output: string, opts: DoctorOptions, color: boolean): string {
   const onlyCritical = Boolean(opts.onlyCritical);
   if (output === 'json') {
-    const shown = onlyCritical
-      ? { ...report, findings: report.findings.filter((f) => f.severity === 'critical') }
-      : report;
+    const shown = onlyCritical ? onlyCriticalReport(report) : report;
     return renderJson(shown) + '\n';
   }
   if (output === 'md') return renderMarkdown(report, { onlyCritical });

@@ -120,6 +120,14 @@ export function onlyCritical(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.severity === 'critical');
 }
 
+/** The report as `--only-critical` shows it: critical findings only, and a timeline of those alone. */
+export function onlyCriticalReport(report: Report): Report {
+  const findings = onlyCritical(report.findings);
+  const { timeline: _all, ...rest } = report;
+  const timeline = _all ? buildTimeline(findings, Date.parse(report.windowStart)) : undefined;
+  return timeline ? { ...rest, findings, timeline } : { ...rest, findings };
+}
+
 export interface ReportMeta {
   /** kerno version for `tool.version`. */
   version: string;

@@ -8,7 +8,7 @@ import {
   OnsetTracker,
   withOnsets,
 } from '../../../src/doctor/timeline.js';
-import { buildReport } from '../../../src/doctor/engine.js';
+import { buildReport, onlyCriticalReport } from '../../../src/doctor/engine.js';
 import type { Finding } from '../../../src/doctor/types.js';
 import { fixtureReport } from '../../fixtures/render/report.js';
 
@@ -164,4 +164,25 @@ test('buildReport carries the timeline when findings have onsets, and none other
   );
   assert.equal(timed.timeline?.events.length, 2);
   assert.equal(timed.timeline?.links.length, 1);
+});
+
+test('--only-critical JSON: the timeline keeps only the critical findings and their links', () => {
+  const { signals } = fixtureReport();
+  const report = buildReport(
+    signals,
+    [
+      finding('disk_io_bottleneck', 'disk', { onset: at(4), severity: 'critical' }),
+      finding('io_pressure_stall', 'pressure', { onset: at(5) }),
+      finding('oom_kill_occurred', 'oom', { onset: at(9), severity: 'critical' }),
+    ],
+    { version: 't' },
+  );
+  assert.equal(report.timeline?.links.length, 1);
+  const shown = onlyCriticalReport(report);
+  assert.deepEqual(
+    shown.timeline?.events.map((e) => e.rule),
+    ['disk_io_bottleneck', 'oom_kill_occurred'],
+  );
+  assert.deepEqual(shown.timeline?.links, []);
+  assert.equal(report.findings.length, 3, 'the input report is not modified');
 });
