@@ -145,6 +145,7 @@ export async function runDoctorWatch(opts: WatchOptions, cmd: Command, io: CliIO
       else if (output === 'json') io.out(renderWatchJson(frame));
       else io.out(renderWatchPlain(frame, { color, width: process.stdout.columns }));
     }
+    await ui?.close();
   } finally {
     ui?.unmount();
     io.signal?.removeEventListener('abort', onAbort);

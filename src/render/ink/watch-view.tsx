@@ -1,7 +1,7 @@
 // `kerno doctor --watch` on a TTY: one screen redrawn after every window — NEW, ONGOING and RESOLVED
 // findings with what changed in their evidence. Plain data in (WatchView), nothing collected here.
-import { Box, render, Text, useInput, useStdin, type Instance } from 'ink';
-import { useSyncExternalStore } from 'react';
+import { Box, render, Text, useApp, useInput, useStdin, type Instance } from 'ink';
+import { useEffect, useSyncExternalStore } from 'react';
 import { toWatchView, type WatchFrame, type WatchView } from '../watch.js';
 import { TONE_COLOR } from './theme.js';
 
@@ -73,6 +73,8 @@ export function WatchScreen({ view, waiting }: { view: WatchView | null; waiting
 interface Screen {
   view: WatchView | null;
   waiting: string;
+  /** The watch is over: exit Ink after this frame is on the terminal. */
+  done?: boolean;
 }
 
 class Store {
@@ -95,12 +97,19 @@ class Store {
 function WatchApp({ store, onCtrlC }: { store: Store; onCtrlC(): void }) {
   const screen = useSyncExternalStore(store.subscribe, store.get);
   const { isRawModeSupported } = useStdin();
+  const { exit } = useApp();
+  useEffect(() => {
+    if (!screen.done) return;
+    // One turn later, so the last frame is committed and written before Ink exits.
+    const t = setImmediate(exit);
+    return () => clearImmediate(t);
+  }, [screen.done, exit]);
   // Raw mode turns Ctrl+C into input; without a TTY on stdin the caller's SIGINT handler sees it instead.
   useInput(
     (input, key) => {
       if (key.ctrl && input === 'c') onCtrlC();
     },
-    { isActive: isRawModeSupported },
+    { isActive: isRawModeSupported && !screen.done },
   );
   return <WatchScreen view={screen.view} waiting={screen.waiting} />;
 }
@@ -118,7 +127,9 @@ export interface WatchUiOptions {
 
 export interface WatchUi {
   show(frame: WatchFrame): void;
-  /** Idempotent. */
+  /** Leaves the last frame on the terminal and exits Ink. */
+  close(): Promise<void>;
+  /** Tear down at once (error path). Idempotent. */
   unmount(): void;
 }
 
@@ -146,6 +157,12 @@ export function runWatchUi(opts: WatchUiOptions): WatchUi {
   return {
     show(frame) {
       if (!unmounted) store.set({ view: toWatchView(frame), waiting: opts.waiting });
+    },
+    async close() {
+      if (unmounted) return;
+      store.set({ ...store.get(), done: true });
+      await instance.waitUntilExit();
+      unmounted = true;
     },
     unmount() {
       if (unmounted) return;

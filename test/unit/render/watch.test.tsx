@@ -144,6 +144,10 @@ test('runWatchUi: a waiting line until the first window, then each frame replace
     assert.ok(!stdout.text().includes('cycle 1'));
     stdin.write('\u0003');
     await waitFor(() => presses.length === 1, 'Ctrl+C reported');
+    // close() exits Ink with the last frame left on the terminal
+    ui.show(f1!);
+    await ui.close();
+    assert.match(stdout.text(), /cycle 1/);
   } finally {
     ui.unmount();
     ui.unmount();
