@@ -3,7 +3,7 @@
 // data; a second Ctrl+C quits.
 import { Command, Option } from 'commander';
 import { Collection } from '../runtime/collection.js';
-import { evaluateDetailed, buildReport } from '../doctor/engine.js';
+import { evaluate, evaluateDetailed, buildReport, onlyCriticalReport } from '../doctor/engine.js';
 import { ALL_RULES } from '../../rules/index.js';
 import type { Report } from '../doctor/types.js';
 import { renderJson, renderMarkdown, renderPlain, renderQuietLine } from '../render/index.js';
@@ -13,6 +13,7 @@ import { resolveOutput, type Config, type ConfigFlags } from '../config/index.js
 import { formatDuration } from '../util/duration.js';
 import { sleepUntilAborted } from '../util/sleep.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
+import { startOnsetSampling } from '../runtime/onset-sampler.js';
 import { VERSION } from '../version.js';
 import { commandContext, ExitError } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
@@ -30,6 +31,7 @@ interface DoctorOptions {
   onlyCritical?: boolean;
   from?: string;
   tokenFile?: string;
+  watch?: boolean;
 }
 
 export const doctorCommand: CommandModule = {
@@ -48,8 +50,9 @@ export const doctorCommand: CommandModule = {
       .option('--continuous', 'repeat diagnosis cycles until interrupted')
       .option(
         '--interval <duration>',
-        'pause between cycles with --continuous (default: doctor.interval, 60s)',
+        'pause between cycles with --continuous (default: doctor.interval, 60s); window length with --watch (default 10s)',
       )
+      .option('-w, --watch', 'live diff of findings, one window per --interval: new, ongoing, resolved')
       .option('-q, --quiet', 'one line when nothing is wrong (pretty/plain output)')
       .option('--no-banner', 'omit the header')
       .option('--only-critical', 'show critical findings only')
@@ -65,6 +68,7 @@ Examples:
   sudo kerno doctor                         30 s window, interactive report
   sudo kerno doctor -d 10s -o json          machine-readable report (docs/report-schema.md)
   sudo kerno doctor --exit-code -q          for cron/CI: one line when healthy, exit 1 on critical
+  sudo kerno doctor --watch --interval 5s   live screen of new, ongoing and resolved findings
   kerno doctor --from http://node-1:9733    findings of a running daemon
 
 Exit status: 0 ok, 1 critical finding with --exit-code, 2 bad usage, 3 bad configuration.`,
@@ -87,6 +91,7 @@ function configFlags(opts: DoctorOptions): { flags: ConfigFlags; names: Record<s
 }
 
 async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<number> {
+  if (opts.watch) return (await import('./doctor-watch.js')).runDoctorWatch(opts, cmd, io);
   const { flags, names } = configFlags(opts);
   const { config, logger, color } = commandContext(cmd, io, flags, names);
   const output = resolveOutput(config.doctor.output, io.stdoutIsTTY);
@@ -153,12 +158,23 @@ async function oneWindow(
     } else if (output !== 'json') {
       io.err(`Collecting kernel signals for ${formatDuration(config.doctor.duration)}…\n`);
     }
+    // Per-second onsets for the causal timeline (cost measured in bench/onset-sampling).
+    const onsets = startOnsetSampling({
+      snapshot: () => collection.snapshot(),
+      evaluate: (s) => evaluate(s, ALL_RULES, config.doctor.thresholds),
+      startMs: collection.windowStartMs,
+      endMs: collection.windowStartMs + durationMs,
+      signal: window.signal,
+    });
     // The window opened when the collectors attached; UI start-up must not lengthen it.
     await sleepUntilAborted(Math.max(0, durationMs - (Date.now() - collection.windowStartMs)), window.signal);
+    await onsets.stop();
     const partial = window.signal.aborted;
     if (partial && !interactive && output !== 'json') io.err('Interrupted — analyzing partial data.\n');
     const signals = await collection.snapshot();
-    const { findings, ruleErrors } = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
+    const evaluation = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
+    const { ruleErrors } = evaluation;
+    const findings = onsets.sampler.withOnsets(evaluation.findings, Date.parse(signals.windowEnd));
     const report = buildReport(signals, findings, { version: VERSION, partial, ruleErrors });
     const onlyCritical = Boolean(opts.onlyCritical);
     if (ui) {
@@ -178,9 +194,7 @@ async function oneWindow(
 function render(report: Report, output: string, opts: DoctorOptions, color: boolean): string {
   const onlyCritical = Boolean(opts.onlyCritical);
   if (output === 'json') {
-    const shown = onlyCritical
-      ? { ...report, findings: report.findings.filter((f) => f.severity === 'critical') }
-      : report;
+    const shown = onlyCritical ? onlyCriticalReport(report) : report;
     return renderJson(shown) + '\n';
   }
   if (output === 'md') return renderMarkdown(report, { onlyCritical });

@@ -4,6 +4,7 @@
 import { SCHEMA_VERSION, type Signals } from '../signals/types.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import { validEtaNs } from './eta.js';
+import { buildTimeline } from './timeline.js';
 import { SEVERITY_RANK, type AnyRule, type Finding, type Report, type RuleError } from './types.js';
 
 export interface EvaluateOptions {
@@ -125,6 +126,14 @@ export function onlyCritical(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.severity === 'critical');
 }
 
+/** The report as `--only-critical` shows it: critical findings only, and a timeline of those alone. */
+export function onlyCriticalReport(report: Report): Report {
+  const findings = onlyCritical(report.findings);
+  const { timeline: _all, ...rest } = report;
+  const timeline = _all ? buildTimeline(findings, Date.parse(report.windowStart)) : undefined;
+  return timeline ? { ...rest, findings, timeline } : { ...rest, findings };
+}
+
 export interface ReportMeta {
   /** kerno version for `tool.version`. */
   version: string;
@@ -134,7 +143,8 @@ export interface ReportMeta {
 }
 
 /**
- * The report for one window. `eventsCollected` sums every collector's events (the original counted only
+ * The report for one window. When the findings carry onsets (`withOnsets`), the report has their timeline.
+ * `eventsCollected` sums every collector's events (the original counted only
  * syscalls and scheduler wakeups). Coverage is copied as-is: renderers show every entry that is not `ok`.
  */
 export function buildReport(signals: Signals, findings: readonly Finding[], meta: ReportMeta): Report {
@@ -155,5 +165,7 @@ export function buildReport(signals: Signals, findings: readonly Finding[], meta
     signals,
   };
   if (meta.ruleErrors !== undefined && meta.ruleErrors.length > 0) report.ruleErrors = [...meta.ruleErrors];
+  const timeline = buildTimeline(findings, Date.parse(signals.windowStart));
+  if (timeline) report.timeline = timeline;
   return report;
 }

@@ -3,6 +3,7 @@
 // Durations and sizes come from src/util, the formatters every layer shares; rules keep importing them here.
 import { formatBytes } from '../util/bytes.js';
 import { formatDuration } from '../util/duration.js';
+import type { MetricUnit } from './types.js';
 
 export { formatBytes };
 
@@ -48,4 +49,24 @@ export function formatByteRate(bytesPerSec: number): string {
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** A finding's value in the unit its rule stated; a report without one (an older producer) shows a number. */
+export function formatValue(unit: MetricUnit | undefined, value: number): string {
+  switch (unit) {
+    case 'ns':
+      return formatNs(value);
+    case 'percent':
+      return formatPct(value);
+    case 'per_sec':
+      return formatRate(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'bytes_per_sec':
+      return formatByteRate(value);
+    case 'count':
+    case 'bitmask':
+    case undefined:
+      return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
+  }
 }

@@ -33,6 +33,12 @@ export interface Finding {
   threshold: number;
   process?: string;
   pid?: number;
+  /**
+   * Additive: when the finding first appeared, RFC 3339 UTC with ms — the first of the window's 1-s
+   * cumulative snapshots on which its rule reported it (reference §4.5). Absent where no per-second
+   * sampling ran (a daemon window).
+   */
+  onset?: string;
 }
 
 /**
@@ -102,5 +108,43 @@ export interface Report {
   coverage: CollectorCoverage[];
   /** Additive: rules that threw and therefore could not judge their signal (absent when none). */
   ruleErrors?: RuleError[];
+  /** Additive: the findings in order of onset with causal links; present when findings carry an onset. */
+  timeline?: Timeline;
   signals: Signals;
+}
+
+/** One finding on the timeline (the finding itself is in `findings`, same rule and subject). */
+export interface TimelineEvent {
+  rule: string;
+  subject: string;
+  signal: string;
+  severity: Severity;
+  title: string;
+  /** RFC 3339 UTC with ms, the finding's `onset`. */
+  onset: string;
+  /** ms from the window start to the onset. */
+  offsetMs: number;
+  metric: string;
+  unit: MetricUnit;
+  value: number;
+}
+
+/** A plausible cause → effect pair: the cause's onset is not later than the effect's, within the row's gap. */
+export interface TimelineLink {
+  /** Index into `events` of the cause. */
+  cause: number;
+  /** Index into `events` of the effect. */
+  effect: number;
+  /** Effect onset − cause onset, ms (≥ 0). */
+  gapMs: number;
+  /** 0–1, from the cause → effect table (src/doctor/timeline.ts). */
+  confidence: number;
+  /** Why the cause can produce the effect, one line. */
+  why: string;
+}
+
+export interface Timeline {
+  /** In order of onset, then rule, then subject. */
+  events: TimelineEvent[];
+  links: TimelineLink[];
 }

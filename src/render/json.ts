@@ -47,7 +47,28 @@ const FINDING: KeyOrder = {
     'threshold',
     'process',
     'pid',
+    'onset',
   ],
+};
+const TIMELINE: KeyOrder = {
+  keys: ['events', 'links'],
+  children: {
+    events: {
+      keys: [
+        'rule',
+        'subject',
+        'signal',
+        'severity',
+        'title',
+        'onset',
+        'offsetMs',
+        'metric',
+        'unit',
+        'value',
+      ],
+    },
+    links: { keys: ['cause', 'effect', 'gapMs', 'confidence', 'why'] },
+  },
 };
 const SIGNALS: KeyOrder = {
   keys: [
@@ -74,6 +95,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     'findings',
     'coverage',
     'ruleErrors',
+    'timeline',
     'signals',
   ],
   children: {
@@ -83,6 +105,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     findings: FINDING,
     coverage: COVERAGE,
     ruleErrors: { keys: ['rule', 'error'] },
+    timeline: TIMELINE,
     signals: SIGNALS,
   },
 };

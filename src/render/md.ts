@@ -39,6 +39,19 @@ export function renderMarkdownView(vm: ViewModel): string {
       );
     }
     out.push('');
+  }
+
+  if (vm.timeline) {
+    out.push('### Causal timeline', '');
+    for (const chain of vm.timeline.chains) out.push(`> ${chain}`, '');
+    for (const e of vm.timeline.events) {
+      out.push(`- \`${e.time}\` (${e.offset}) ${TONE_EMOJI[e.tone]} ${e.text}`);
+      for (const c of e.causes) out.push(`  - ↳ ${c}`);
+    }
+    out.push('', `_${vm.timeline.note}_`, '');
+  }
+
+  if (vm.findings.length) {
     for (const f of vm.findings) out.push(...findingSection(f), '');
   }
 

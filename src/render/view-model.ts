@@ -1,16 +1,8 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
-import type { Finding, MetricUnit, Report, RuleError, Severity } from '../doctor/types.js';
+import type { Finding, Report, RuleError, Severity, Timeline } from '../doctor/types.js';
 import type { CollectorCoverage, HostEnvironment } from '../signals/types.js';
-import {
-  formatByteRate,
-  formatBytes,
-  formatCount,
-  formatEta,
-  formatNs,
-  formatPct,
-  formatRate,
-} from '../doctor/format.js';
+import { formatCount, formatEta, formatNs, formatValue } from '../doctor/format.js';
 import {
   judgeCoverage,
   type CollectorJudgement,
@@ -120,6 +112,28 @@ export interface CoverageView {
   table: { head: string[]; rows: CoverageRowView[] };
 }
 
+export interface TimelineEventView {
+  /** "10:00:04" (UTC, as the header's window). */
+  time: string;
+  /** "+4s" from the window start. */
+  offset: string;
+  icon: string;
+  tone: Tone;
+  /** Title and value: "I/O Pressure Stall · 31%". */
+  text: string;
+  /** One line per plausible cause: "after Disk I/O Bottleneck on vda (+2s, 85%): <why>". */
+  causes: string[];
+}
+
+export interface TimelineView {
+  title: string;
+  /** Each causal chain ending in a finding with no effect of its own, as one line: "10:00:04 a → 10:00:06 b". */
+  chains: string[];
+  events: TimelineEventView[];
+  /** How to read it: what an onset is, what a link claims. */
+  note: string;
+}
+
 export interface SummaryView {
   rows: LabelledValue[];
   hints: LabelledValue[];
@@ -134,6 +148,8 @@ export interface ViewModel {
   /** Shown instead of finding cards when there are none. */
   noFindings: string | null;
   actions: ActionView[];
+  /** Findings in order of onset with causal links; null unless more than one shown finding has an onset. */
+  timeline: TimelineView | null;
   coverage: CoverageView;
   summary: SummaryView;
   /** The --quiet line, or null when a warning/critical finding means the full report must be shown. */
@@ -174,6 +190,7 @@ export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewMo
         ? 'No findings: every kernel signal stayed within its thresholds.'
         : 'No findings in the signals that were observed; see COVERAGE for what was not.',
     actions: actionsView(shown),
+    timeline: report.timeline ? timelineView(report.timeline, shown) : null,
     coverage,
     summary: summaryView(report, shown, judged),
     quietLine: quietLine(report, judged, shown, hiddenCount, windowText),
@@ -310,25 +327,8 @@ function measureView(f: Finding): MeasureView | null {
   };
 }
 
-/** A finding's value in the unit its rule stated; a report without one (an older producer) shows a number. */
-export function formatInUnit(unit: MetricUnit | undefined, value: number): string {
-  switch (unit) {
-    case 'ns':
-      return formatNs(value);
-    case 'percent':
-      return formatPct(value);
-    case 'per_sec':
-      return formatRate(value);
-    case 'bytes':
-      return formatBytes(value);
-    case 'bytes_per_sec':
-      return formatByteRate(value);
-    case 'count':
-    case 'bitmask':
-    case undefined:
-      return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(3)));
-  }
-}
+/** A finding's value in the unit its rule stated (shared with `kerno doctor --watch`'s evidence diff). */
+export const formatInUnit = formatValue;
 
 function actionsView(findings: Finding[]): ActionView[] {
   return findings
@@ -347,6 +347,98 @@ function severityCounts(findings: Finding[]): string {
   if (!findings.length) return 'no findings';
   const n = (s: Severity) => findings.filter((f) => f.severity === s).length;
   return `${n('critical')} critical · ${n('warning')} warning · ${n('info')} info`;
+}
+
+// ---------------------------------------------------------------------------------------------- timeline
+
+/**
+ * The timeline restricted to the shown findings (--only-critical hides the others, and their links); null
+ * when fewer than two remain, as one event has no order to show.
+ */
+function timelineView(timeline: Timeline, shown: Finding[]): TimelineView | null {
+  const keep = new Set(shown.map((f) => `${f.rule}\u0000${f.subject}`));
+  const index = new Map<number, number>();
+  const events = timeline.events.filter((e, i) => {
+    if (!keep.has(`${e.rule}\u0000${e.subject}`)) return false;
+    index.set(i, index.size);
+    return true;
+  });
+  if (events.length < 2) return null;
+  const links = timeline.links
+    .filter((l) => index.has(l.cause) && index.has(l.effect))
+    .map((l) => ({ ...l, cause: index.get(l.cause)!, effect: index.get(l.effect)! }));
+  const label = (i: number): string => {
+    const e = events[i]!;
+    // A count or a bit mask says nothing without its metric's name; the title already does.
+    const measured = e.value > 0 && e.unit !== 'count' && e.unit !== 'bitmask';
+    return measured ? `${e.title} · ${formatInUnit(e.unit, e.value)}` : e.title;
+  };
+  const time = (i: number): string => clockTime(events[i]!.onset);
+  const views: TimelineEventView[] = events.map((e, i) => ({
+    time: time(i),
+    offset: `+${formatNs(Math.round(e.offsetMs / 1000) * 1e9)}`,
+    icon: SEVERITY_STYLE[e.severity].icon,
+    tone: SEVERITY_STYLE[e.severity].tone,
+    text: label(i),
+    causes: links
+      .filter((l) => l.effect === i)
+      .sort((a, b) => b.confidence - a.confidence || a.cause - b.cause)
+      .map(
+        (l) =>
+          `after ${events[l.cause]!.title} (+${formatNs(Math.round(l.gapMs / 1000) * 1e9)}, ${Math.round(l.confidence * 100)}%): ${l.why}`,
+      ),
+  }));
+  return {
+    title: 'CAUSAL TIMELINE',
+    chains: causalChains(events.length, links).map((path) =>
+      path.map((i) => `${time(i)} ${label(i)}`).join(' → '),
+    ),
+    events: views,
+    note: 'Onset: the first second the rule fired. A link is a known mechanism with the right order and gap: a lead, not proof.',
+  };
+}
+
+/**
+ * One chain per end of a causal path (an event that is an effect and causes nothing): the longest path of
+ * links leading to it (ties: the more confident), in order of the end's onset.
+ */
+function causalChains(
+  n: number,
+  links: readonly { cause: number; effect: number; confidence: number }[],
+): number[][] {
+  const memo = new Map<number, { path: number[]; score: number }>();
+  const longest = (i: number, visiting: Set<number>): { path: number[]; score: number } => {
+    const hit = memo.get(i);
+    if (hit) return hit;
+    let best = { path: [i], score: 1 };
+    visiting.add(i);
+    for (const l of links) {
+      if (l.effect !== i || visiting.has(l.cause)) continue;
+      const sub = longest(l.cause, visiting);
+      const cand = { path: [...sub.path, i], score: sub.score * l.confidence };
+      if (
+        cand.path.length > best.path.length ||
+        (cand.path.length === best.path.length && cand.score > best.score)
+      )
+        best = cand;
+    }
+    visiting.delete(i);
+    memo.set(i, best);
+    return best;
+  };
+  const chains: number[][] = [];
+  for (let end = 0; end < n; end++) {
+    const isEffect = links.some((l) => l.effect === end);
+    if (!isEffect || links.some((l) => l.cause === end)) continue;
+    chains.push(longest(end, new Set()).path);
+  }
+  return chains;
+}
+
+/** "10:00:04" (UTC) from an RFC 3339 timestamp; the raw text when it is not one. */
+function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 19);
 }
 
 // ---------------------------------------------------------------------------------------------- coverage

@@ -6,6 +6,7 @@ import { FindingCard } from './finding-card.js';
 import { Header } from './header.js';
 import { LabelledRow } from './labelled-row.js';
 import { SectionTitle } from './section-title.js';
+import { TimelinePanel } from './timeline-panel.js';
 import { TONE_COLOR } from './theme.js';
 
 export interface ReportViewProps {
@@ -45,6 +46,7 @@ export function ReportView({ vm, banner = true }: ReportViewProps) {
           </Box>
         ) : null}
       </Box>
+      {vm.timeline ? <TimelinePanel timeline={vm.timeline} /> : null}
       {vm.noFindings ? (
         <Box paddingLeft={2} marginTop={1}>
           <Text color="green">{OK_ICON} </Text>

@@ -12,6 +12,7 @@ import {
   type LabelledValue,
   type MeasureView,
   type SummaryView,
+  type TimelineView,
   type ViewModel,
 } from '../view-model.js';
 
@@ -58,6 +59,7 @@ export function renderPlainView(vm: ViewModel, opts: PlainOptions): string {
     out.push('');
   }
   out.push(...triage(vm, ctx), '');
+  if (vm.timeline) out.push(...timeline(vm.timeline, ctx), '');
   if (vm.noFindings) out.push(`${INDENT}${ctx.p.tone('ok', '✓')} ${vm.noFindings}`, '');
   for (const f of vm.findings) out.push(...findingCard(f, ctx), '');
   if (vm.actions.length) out.push(...actions(vm.actions, ctx), '');
@@ -111,6 +113,34 @@ function triage(vm: ViewModel, ctx: Ctx): string[] {
   const lines = [section('FINDINGS', vm.triage.window, ctx), `${INDENT}${marks}  ${vm.triage.counts}`];
   if (vm.triage.hidden) lines.push(`${INDENT}${p.dim(vm.triage.hidden)}`);
   return lines;
+}
+
+function timeline(t: TimelineView, ctx: Ctx): string[] {
+  const { p } = ctx;
+  const out = [section(t.title, '', ctx)];
+  const chainLead = '⇢ ';
+  for (const chain of t.chains) {
+    wrap(chain, ctx.width - INDENT.length - chainLead.length).forEach((line, i) => {
+      out.push(INDENT + (i === 0 ? p.bold(chainLead) : repeat(' ', chainLead.length)) + line);
+    });
+  }
+  if (t.chains.length) out.push('');
+  const offsetWidth = Math.max(...t.events.map((e) => e.offset.length));
+  for (const e of t.events) {
+    const lead = `${INDENT}${e.time} ${padEnd(e.offset, offsetWidth)} `;
+    const mark = `${e.icon} `;
+    const pad = repeat(' ', lead.length + mark.length);
+    wrap(e.text, ctx.width - pad.length).forEach((line, i) => {
+      out.push(i === 0 ? `${p.dim(lead)}${p.tone(e.tone, mark)}${line}` : pad + line);
+    });
+    for (const c of e.causes) {
+      wrap(c, ctx.width - pad.length - 2).forEach((line, i) => {
+        out.push(pad + p.dim((i === 0 ? '↳ ' : '  ') + line));
+      });
+    }
+  }
+  for (const line of wrap(t.note, ctx.width - INDENT.length)) out.push(INDENT + p.dim(line));
+  return out;
 }
 
 function findingCard(f: FindingView, ctx: Ctx): string[] {

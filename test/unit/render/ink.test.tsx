@@ -8,7 +8,7 @@ import { runDoctorUi, type LiveState } from '../../../src/render/ink/run-doctor-
 import type { LiveCounters } from '../../../src/render/live-model.js';
 import type { LiveCollector } from '../../../src/render/live-model.js';
 import { toViewModel } from '../../../src/render/view-model.js';
-import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
+import { completeCoverage, fixtureReport, timelineReport } from '../../fixtures/render/report.js';
 import { FakeStdin, FakeStdout, strip, waitFor } from './ink-harness.js';
 
 afterEach(() => {
@@ -467,4 +467,32 @@ test('LiveView: offenders are formatted by unit and a long one is cut, never wra
   const oomRows = frame.split('\n').filter((l) => l.includes('killed x'));
   assert.equal(oomRows.length, 1, 'one line');
   assert.ok(oomRows[0]!.length <= 100, `fits the terminal: ${oomRows[0]!.length}`);
+});
+
+test('ReportView: the causal timeline sits between the triage and the cards, chain first, causes under effects', () => {
+  const { lastFrame } = render(<ReportView vm={toViewModel(timelineReport())} banner={false} />);
+  const frame = strip(lastFrame());
+  const at = (s: string) => frame.indexOf(s);
+  assert.ok(at('FINDINGS') < at('CAUSAL TIMELINE'));
+  assert.ok(at('CAUSAL TIMELINE') < at('● CRITICAL'));
+  // The chain names the three linked findings in onset order
+  const chain = frame.slice(at('⇢'), at('10:00:01 +1s'));
+  assert.match(
+    chain.replace(/\s+/g, ' '),
+    /10:00:04 Disk I\/O .* → 10:00:06 I\/O Pressure Stall · 31% → 10:00:09 High fsync/,
+  );
+  // Each event on its own row, in onset order, with its causes below it
+  const rows = ['10:00:01 +1s', '10:00:02 +2s', '10:00:04 +4s', '10:00:06 +6s', '10:00:09 +9s'].map(at);
+  assert.deepEqual(
+    [...rows].sort((a, b) => a - b),
+    rows,
+  );
+  assert.ok(rows.every((r) => r > 0));
+  const cause = at('↳ after Disk I/O Bottleneck Detected on vda (+2s, 85%)');
+  assert.ok(cause > rows[3]! && cause < rows[4]!);
+});
+
+test('ReportView: no timeline panel for a report without onsets', () => {
+  const { lastFrame } = render(<ReportView vm={toViewModel(fixtureReport())} />);
+  assert.ok(!strip(lastFrame()).includes('CAUSAL TIMELINE'));
 });

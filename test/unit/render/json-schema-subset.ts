@@ -15,6 +15,7 @@ const ASSERTIONS = new Set([
   'additionalProperties',
   'items',
   'minimum',
+  'maximum',
 ]);
 
 /** Returns one message per violation ("$.findings[0].etaNs: expected integer, got 1.5"); [] when valid. */
@@ -48,6 +49,9 @@ export function validate(
   }
   if (typeof schema.minimum === 'number' && typeof value === 'number' && value < schema.minimum) {
     errors.push(`${path}: ${value} is below the minimum ${schema.minimum}`);
+  }
+  if (typeof schema.maximum === 'number' && typeof value === 'number' && value > schema.maximum) {
+    errors.push(`${path}: ${value} is above the maximum ${schema.maximum}`);
   }
   if (isObject(value)) {
     const props = (schema.properties ?? {}) as Record<string, JsonSchema>;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { renderJson } from '../../../src/render/json.js';
 import type { Report } from '../../../src/doctor/types.js';
-import { fixtureReport, fullReport } from '../../fixtures/render/report.js';
+import { fixtureReport, fullReport, timelineReport } from '../../fixtures/render/report.js';
 import { assertGolden } from './golden.js';
 import { validate, type JsonSchema } from './json-schema-subset.js';
 
@@ -95,3 +95,24 @@ function reverseKeys(v: unknown): unknown {
       .map(([k, x]) => [k, reverseKeys(x)]),
   );
 }
+
+test('onsets and the timeline: golden, schema-valid, timeline before signals, and refused when malformed', () => {
+  const json = renderJson(timelineReport());
+  assertGolden('report-timeline.json', json);
+  const doc = JSON.parse(json) as Record<string, unknown> & {
+    findings: { onset: string }[];
+    timeline: { events: unknown[]; links: { confidence: number; gapMs: number }[] };
+  };
+  assert.deepEqual(validate(schema, doc), []);
+  const keys = Object.keys(doc);
+  assert.equal(keys.indexOf('timeline'), keys.indexOf('signals') - 1);
+  assert.ok(doc.findings.every((f) => !Number.isNaN(Date.parse(f.onset))));
+  doc.timeline.links[0]!.confidence = 1.5;
+  doc.timeline.links[0]!.gapMs = -1;
+  doc.findings[0]!.onset = 42 as unknown as string;
+  assert.deepEqual(validate(schema, doc).sort(), [
+    '$.findings[0].onset: expected string, got number',
+    '$.timeline.links[0].confidence: 1.5 is above the maximum 1',
+    '$.timeline.links[0].gapMs: -1 is below the minimum 0',
+  ]);
+});

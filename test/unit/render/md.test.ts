@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderMarkdown } from '../../../src/render/md.js';
-import { fixtureFindings, fixtureReport } from '../../fixtures/render/report.js';
+import { fixtureFindings, fixtureReport, timelineReport } from '../../fixtures/render/report.js';
 import { assertGolden } from './golden.js';
 
 test('markdown report matches the golden file', () => {
@@ -43,4 +43,21 @@ test('table cells escape pipes and newlines; fences outgrow backticks inside com
   assert.ok(row.includes('a \\| b c'), row);
   assert.equal(row.split(/(?<!\\)\|/).length, 8, 'six cells, no extra column');
   assert.match(md, /````sh\nprintf '```\\n' \| wc -l\n````/);
+});
+
+test('markdown report with onsets has a causal timeline section (golden)', () => {
+  const md = renderMarkdown(timelineReport());
+  assertGolden('report-timeline.md', md);
+  assert.match(
+    md,
+    /^> 10:00:04 Disk I\/O Bottleneck Detected on vda · 52ms → 10:00:06 I\/O Pressure Stall · 31% → 10:00:09 High fsync\(\) Syscall Latency · 180ms$/m,
+  );
+});
+
+test('--only-critical keeps the critical findings on the timeline and drops links to hidden ones', () => {
+  const md = renderMarkdown(timelineReport(), { onlyCritical: true });
+  const section = md.split('### Causal timeline')[1]!.split('####')[0]!;
+  assert.ok(section.includes('Disk I/O Bottleneck'));
+  assert.ok(!section.includes('I/O Pressure Stall'));
+  assert.ok(!section.includes('↳'));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { stripVTControlCharacters } from 'node:util';
 import { colorEnabled } from '../../../src/render/color.js';
 import { renderPlain, renderQuietLine } from '../../../src/render/plain/report.js';
-import { completeCoverage, fixtureReport } from '../../fixtures/render/report.js';
+import { completeCoverage, fixtureReport, timelineReport } from '../../fixtures/render/report.js';
 import { assertGolden } from './golden.js';
 
 /** ESC or CSI: any escape sequence at all. */
@@ -121,4 +121,18 @@ test('colorEnabled honours --no-color, NO_COLOR, FORCE_COLOR and the TTY', () =>
   assert.equal(colorEnabled({ env: { FORCE_COLOR: '1' }, isTTY: false }), true);
   assert.equal(colorEnabled({ env: { FORCE_COLOR: '0' }, isTTY: true }), true);
   assert.equal(colorEnabled({ env: { TERM: 'dumb' }, isTTY: true }), false);
+});
+
+test('plain report with onsets shows the causal timeline after the triage (golden)', () => {
+  const out = renderPlain(timelineReport(), { color: false, banner: false });
+  assertGolden('report-timeline.plain.txt', out);
+  const at = (s: string) => out.indexOf(s);
+  assert.ok(at(' FINDINGS ') < at(' CAUSAL TIMELINE ') && at(' CAUSAL TIMELINE ') < at('┏'));
+});
+
+test('no timeline section without onsets, or with a single finding', () => {
+  assert.ok(!renderPlain(fixtureReport(), { color: false, banner: false }).includes('CAUSAL TIMELINE'));
+  const one = timelineReport();
+  const single = { ...one, findings: one.findings.slice(0, 1) };
+  assert.ok(!renderPlain(single, { color: false, banner: false }).includes('CAUSAL TIMELINE'));
 });
