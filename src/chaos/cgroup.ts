@@ -252,9 +252,10 @@ export function requireCpuCgroup(host: HostFacts): NonNullable<HostFacts['cpuCgr
  * A cgroup with a CPU quota of `quotaUs` per `periodUs`: v2 cpu.max where cgroup2 has the cpu controller,
  * else v1 cpu.cfs_quota_us (plus a cpuacct group of the same name when cpuacct is a separate hierarchy, so
  * its usage is measured). Its weight is set to the maximum: the quota is the only limit the workload
- * meets, so it reaches its quota in every period even while the rest of the host keeps the CPUs busy
- * (measured here at load 27 on 2 CPUs: 64 % of periods throttled at the default weight, 94 % at the
- * maximum). The weight never lets it exceed the quota.
+ * meets, so it reaches its quota early in every period even while the rest of the host keeps the CPUs busy.
+ * Measured here at load 27 on 2 CPUs, one spinner under 0.2 cores: at the default weight 64-94 % of periods
+ * throttled and as little as 31 % of the time (it took ~70 ms to get its 20 ms); at the maximum weight
+ * 94-100 % of periods and 72-78 % of the time. The weight never lets it exceed the quota.
  */
 export function createCpuCgroup(
   session: ChaosSession,
