@@ -81,10 +81,34 @@ export function detectCgroupLayout(): CgroupLayout {
   return pickCgroupLayout(readMounts(), readControllers);
 }
 
+/** Where CPU-quota cgroups are created (HostFacts.cpuCgroup). */
+export type CpuCgroupLayout = NonNullable<HostFacts['cpuCgroup']>;
+
+/**
+ * cgroup2 with the cpu controller wins; otherwise the v1 cpu hierarchy, with the v1 cpuacct hierarchy for
+ * usage (the same mount when co-mounted as cpu,cpuacct; a separate one on this VM).
+ */
+export function pickCpuCgroup(
+  mounts: MountEntry[],
+  controllersOf: (mountPoint: string) => string[],
+): CpuCgroupLayout | undefined {
+  const v2 = mounts.find((m) => m.fsType === 'cgroup2' && controllersOf(m.mountPoint).includes('cpu'));
+  if (v2) return { version: 2, root: v2.mountPoint };
+  const v1 = (opt: string) => mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(opt));
+  const cpu = v1('cpu');
+  if (!cpu) return undefined;
+  const acct = v1('cpuacct');
+  return acct
+    ? { version: 1, root: cpu.mountPoint, cpuacctRoot: acct.mountPoint }
+    : { version: 1, root: cpu.mountPoint };
+}
+
 /** Every cgroup root a scenario may create directories in (for the orphan sweep). */
 export function detectCgroupRoots(): string[] {
   const l = detectCgroupLayout();
-  return [l.memory?.root, l.pressureRoot, detectBlkioRoot()].filter((r): r is string => r !== undefined);
+  const cpu = pickCpuCgroup(readMounts(), readControllers);
+  const roots = [l.memory?.root, l.pressureRoot, detectBlkioRoot(), cpu?.root, cpu?.cpuacctRoot];
+  return [...new Set(roots.filter((r): r is string => r !== undefined))];
 }
 
 /** The cgroup v1 blkio hierarchy (I/O throttling on hosts whose cgroup2 mount has no io controller). */
@@ -157,6 +181,8 @@ export function detectHostFacts(): HostFacts {
     psi: existsSync('/proc/pressure/memory'),
   };
   if (layout.memory) facts.memoryCgroup = layout.memory;
+  const cpu = pickCpuCgroup(mounts, readControllers);
+  if (cpu) facts.cpuCgroup = cpu;
   if (layout.pressureRoot) facts.pressureCgroupRoot = layout.pressureRoot;
   if (scratchDevice) facts.scratchDevice = scratchDevice;
   return facts;

@@ -72,6 +72,11 @@ export interface HostFacts {
   isRoot: boolean;
   /** Where memory cgroups are created: a cgroup2 mount with the memory controller, else the v1 memory mount. */
   memoryCgroup?: { version: 1 | 2; root: string };
+  /**
+   * Where CPU-quota cgroups are created: cgroup2 with the cpu controller, else the v1 cpu mount, with the
+   * v1 cpuacct mount (usage) when there is one (the same directory when co-mounted as cpu,cpuacct).
+   */
+  cpuCgroup?: { version: 1 | 2; root: string; cpuacctRoot?: string };
   /** A cgroup2 mount without the memory controller (hybrid hosts): used only for per-cgroup PSI files. */
   pressureCgroupRoot?: string;
   /** A writable directory on a disk-backed filesystem (not tmpfs) for scenario files. */

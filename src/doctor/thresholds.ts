@@ -52,6 +52,13 @@ export const DEFAULT_THRESHOLDS = {
   cgroup_memory_high_events_per_sec: 1.0,
   cgroup_memory_failcnt_per_sec: 100.0,
 
+  // --- cgroup cpu (CFS quota throttling) ---
+  cpu_throttled_warning_pct: 25.0,
+  cpu_throttled_critical_pct: 75.0,
+  cpu_throttled_time_warning_pct: 10.0,
+  cpu_throttled_time_critical_pct: 50.0,
+  cpu_throttled_min_periods: 20,
+
   // --- pressure stall information (share of the window) ---
   psi_memory_full_warning_pct: 5.0,
   psi_memory_full_critical_pct: 20.0,
@@ -138,6 +145,24 @@ export const THRESHOLD_DOCS: Record<ThresholdKey, string> = {
   cgroup_memory_failcnt_per_sec:
     'memory_high_throttling (cgroup v1) at this memory.failcnt growth (1/s): a cache-heavy but healthy ' +
     'container at its limit trims clean page cache at tens per second.',
+  cpu_throttled_warning_pct:
+    'cpu_throttled WARNING when a CPU-quota cgroup is throttled in this share of its enforcement periods (%): ' +
+    'the Kubernetes community alert CPUThrottlingHigh fires at 25 %; below it, throttling is an occasional ' +
+    'burst clipped at the limit.',
+  cpu_throttled_critical_pct:
+    'cpu_throttled CRITICAL at this share of periods throttled (%): three periods in four means demand above ' +
+    'the quota all the time, not in bursts, so nearly every request waits out the rest of a period.',
+  cpu_throttled_time_warning_pct:
+    'cpu_throttled WARNING when the cgroup sat throttled this share of the window (%, summed over CPUs): ' +
+    'catches a many-threaded workload that burns its quota in milliseconds and is throttled for most of few ' +
+    'periods.',
+  cpu_throttled_time_critical_pct:
+    'cpu_throttled CRITICAL when throttled for this share of the window (%): its tasks could not run for half ' +
+    'the time however idle the CPUs were.',
+  cpu_throttled_min_periods:
+    'Enforcement periods the cgroup must be active for in the window before cpu_throttled judges it (count): ' +
+    '20 is 2 s of activity at the default 100 ms period; on fewer, one start-up burst of 5 throttled periods ' +
+    'is 25 % by itself.',
   psi_memory_full_warning_pct:
     'memory_pressure_stall WARNING when all non-idle tasks stalled on memory this share of the window (%).',
   psi_memory_full_critical_pct: 'memory_pressure_stall CRITICAL at this memory "full" share (%).',

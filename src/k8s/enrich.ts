@@ -48,6 +48,12 @@ export function enrichSignals(signals: Signals, index: PodIndex): Signals {
       containers: signals.cgroupMemory.containers.map((e) => named(e, namesOfEntry(index, e))),
     };
   }
+  if (signals.cgroupCpu !== undefined) {
+    out.cgroupCpu = {
+      ...signals.cgroupCpu,
+      cgroups: signals.cgroupCpu.cgroups.map((e) => named(e, namesOfEntry(index, e))),
+    };
+  }
   if (signals.oom !== undefined) {
     out.oom = {
       ...signals.oom,
@@ -65,7 +71,10 @@ export function enrichSignals(signals: Signals, index: PodIndex): Signals {
   return out;
 }
 
-function namesOfEntry(index: PodIndex, e: CgroupMemoryEntry): WorkloadNames {
+function namesOfEntry(
+  index: PodIndex,
+  e: Pick<CgroupMemoryEntry, 'podUid' | 'containerId' | 'cgroupPath'>,
+): WorkloadNames {
   if (e.podUid !== undefined || e.containerId !== undefined) return namesFor(index, e.podUid, e.containerId);
   return namesForPath(index, e.cgroupPath);
 }

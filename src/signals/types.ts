@@ -60,6 +60,7 @@ export const COLLECTOR_SIGNALS = {
   memory: 'memory',
   pressure: 'pressure',
   cgroup_memory: 'cgroupMemory',
+  cgroup_cpu: 'cgroupCpu',
   oom: 'oom',
   sched: 'sched',
   disk: 'disk',
@@ -329,6 +330,48 @@ export interface CgroupMemorySignals {
   containers: CgroupMemoryEntry[];
 }
 
+// ---------------------------------------------------------------------------------------------- cgroup cpu
+
+/**
+ * One leaf cgroup with a CPU quota (CFS bandwidth control) over the window. Counters are deltas over the
+ * window; a cgroup created during the window counts from zero.
+ */
+export interface CgroupCpuEntry {
+  cgroupPath: string;
+  version: 1 | 2;
+  pod?: string;
+  podUid?: string;
+  namespace?: string;
+  containerId?: string;
+  /** Container name in the pod spec (from the kubelet's pod list, src/k8s/enrich.ts). */
+  container?: string;
+  /** systemd unit (e.g. nginx.service) for systemd-managed paths. */
+  unit?: string;
+  /** quota ÷ period: the CPUs' worth of time the cgroup may use per period (v2 cpu.max, v1 cfs_quota_us). */
+  quotaCores: number;
+  periodUs: number;
+  /** Enforcement periods that elapsed while the cgroup had runnable tasks (nr_periods). */
+  periods: number;
+  /** Periods in which the cgroup used up its quota and was throttled (nr_throttled). */
+  throttledPeriods: number;
+  /** throttledPeriods ÷ periods × 100 (0 when no period elapsed). */
+  throttledPct: number;
+  /** Time its runqueues spent throttled (v2 throttled_usec, v1 throttled_time), seconds, summed over CPUs. */
+  throttledSec: number;
+  /** throttledSec ÷ window × 100: summed over CPUs, so it can exceed 100 when several CPUs are throttled. */
+  throttledTimePct: number;
+  /** CPU time used ÷ window (v2 usage_usec, v1 cpuacct.usage); absent when not readable (v1 without a
+   *  cpuacct cgroup at the same path). */
+  usageCores?: number;
+}
+
+export interface CgroupCpuSignals {
+  /** The scanned cpu hierarchy roots, comma-separated (v2 first). */
+  root: string;
+  /** Leaf cgroups with a CPU quota, the most throttled first (bounded). */
+  cgroups: CgroupCpuEntry[];
+}
+
 // ---------------------------------------------------------------------------------------------- oom
 
 export interface OomEvent {
@@ -453,6 +496,7 @@ export interface Signals {
   memory?: MemorySignals;
   pressure?: PressureSignals;
   cgroupMemory?: CgroupMemorySignals;
+  cgroupCpu?: CgroupCpuSignals;
   oom?: OomSignals;
   sched?: SchedSignals;
   disk?: DiskSignals;

@@ -23,6 +23,8 @@ before(() => requireKernel());
 const NCPU = cpus().length;
 const MEM_ROOT = '/sys/fs/cgroup/memory';
 const V2_ROOT = '/sys/fs/cgroup/unified';
+const CPU_ROOT = '/sys/fs/cgroup/cpu';
+const CPUACCT_ROOT = '/sys/fs/cgroup/cpuacct';
 /** Root can write /run, so state files live here (not the temp-dir fallback). */
 const STATE_DIR = '/run/kerno-chaos';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,7 +145,7 @@ function assertCleanedUp(result: ScenarioResult, seen: Seen): void {
   assert.ok(!sh('ip', ['netns', 'list']).includes(id), 'network namespace left behind');
   assert.ok(!sh('nft', ['list', 'tables']).includes(id), 'nft table left behind');
   assert.ok(!readdirSync('/sys/class/net').some((n) => n.includes(id)), 'veth left behind');
-  for (const root of [MEM_ROOT, V2_ROOT, '/var/tmp', '/tmp']) {
+  for (const root of [MEM_ROOT, V2_ROOT, CPU_ROOT, CPUACCT_ROOT, '/var/tmp', '/tmp']) {
     const left = readdirSync(root).filter((n) => n.includes(id));
     assert.deepEqual(left, [], `left behind in ${root}`);
   }
@@ -251,6 +253,56 @@ test('cgroup-memory: usage ≥ 90 % of a real cgroup limit and growing', T, asyn
   assert.ok(max < limit, 'never at the limit (no OOM)');
   assert.ok(usage.at(-1)! > usage[0]!, 'growing');
   assert.equal(result.observed.oomKills, 0);
+  assertCleanedUp(result, seen);
+});
+
+test('cpu-throttle: a real 0.2-core quota, throttled in nearly every period at 0.2 cores', T, async (t) => {
+  const stat = (dir: string) => {
+    const text = readFileSync(join(dir, 'cpu.stat'), 'utf8');
+    const get = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(text)![1]);
+    return { periods: get('nr_periods'), throttled: get('nr_throttled'), throttledNs: get('throttled_time') };
+  };
+  let quota = 0;
+  let period = 0;
+  let measured:
+    { periods: number; throttled: number; throttledNs: number; usageNs: number; ms: number } | undefined;
+  const { result, seen } = await induce(
+    'cpu-throttle',
+    { durationNs: 5e9, intensity: 'low' },
+    async (seen) => {
+      const cg = await waitFor('cgroup subject', () => subjectOf(seen, 'cgroup'));
+      const acct = join(CPUACCT_ROOT, cg.path);
+      quota = Number(readFileSync(join(cg.dir, 'cpu.cfs_quota_us'), 'utf8'));
+      period = Number(readFileSync(join(cg.dir, 'cpu.cfs_period_us'), 'utf8'));
+      const usage = () => Number(readFileSync(join(acct, 'cpuacct.usage'), 'utf8'));
+      const s0 = stat(cg.dir);
+      const u0 = usage();
+      const t0 = performance.now();
+      await sleep(2500);
+      const s1 = stat(cg.dir);
+      measured = {
+        periods: s1.periods - s0.periods,
+        throttled: s1.throttled - s0.throttled,
+        throttledNs: s1.throttledNs - s0.throttledNs,
+        usageNs: usage() - u0,
+        ms: performance.now() - t0,
+      };
+    },
+  );
+  assert.ok(measured, 'the probe measured the cgroup while the spinner ran');
+  const usageCores = measured.usageNs / (measured.ms * 1e6);
+  t.diagnostic(
+    `cpu-throttle low: quota ${quota}/${period} µs, ${measured.throttled} of ${measured.periods} periods throttled ` +
+      `(${pct(measured.throttled, measured.periods)} %), throttled ${pct(measured.throttledNs, measured.ms * 1e6)} % ` +
+      `of the time, usage ${usageCores.toFixed(3)} cores; scenario saw ${result.observed.throttledPct} % of ` +
+      `periods, ${result.observed.usageCores} cores`,
+  );
+  assert.equal(quota, 20_000);
+  assert.equal(period, 100_000);
+  assert.ok(measured.periods >= 20, `${measured.periods} periods in ${Math.round(measured.ms)} ms`);
+  assert.ok(measured.throttled / measured.periods >= 0.8, 'throttled in ≥ 80 % of periods');
+  assert.ok(Math.abs(usageCores - 0.2) <= 0.05, `usage ${usageCores} cores vs the 0.2 quota`);
+  assert.ok(result.observed.throttledPct! >= 80, `scenario's own count ${result.observed.throttledPct} %`);
   assertCleanedUp(result, seen);
 });
 

@@ -8,7 +8,7 @@ import {
   vethNames,
 } from '../../../src/chaos/names.js';
 import { parseNftTables } from '../../../src/chaos/cleanup.js';
-import { mountOf, parseMountinfo, pickCgroupLayout } from '../../../src/chaos/host.js';
+import { mountOf, parseMountinfo, pickCgroupLayout, pickCpuCgroup } from '../../../src/chaos/host.js';
 import { parseDiskstats, parsePsi, parseSnmpTcp, parseStatStartTime } from '../../../src/chaos/proc.js';
 import { linkAddresses, nftRuleset } from '../../../src/chaos/scenarios/tcp-loss.js';
 import { newRunId } from '../../../src/chaos/session.js';
@@ -116,6 +116,45 @@ test('cgroup layout: hybrid v1 memory, pure v2, v2 without memory', () => {
   assert.deepEqual(
     pickCgroupLayout(v2, () => ['cpu']),
     { pressureRoot: '/sys/fs/cgroup' },
+  );
+});
+
+test('cpu cgroup: v2 with the cpu controller, else v1 cpu with its cpuacct (separate or co-mounted)', () => {
+  const hybrid = parseMountinfo(
+    [
+      '31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu',
+      '32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct',
+      '33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset',
+      '40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    pickCpuCgroup(hybrid, () => ['hugetlb']),
+    {
+      version: 1,
+      root: '/sys/fs/cgroup/cpu',
+      cpuacctRoot: '/sys/fs/cgroup/cpuacct',
+    },
+  );
+  const comounted = parseMountinfo(
+    '31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct',
+  );
+  assert.deepEqual(
+    pickCpuCgroup(comounted, () => []),
+    {
+      version: 1,
+      root: '/sys/fs/cgroup/cpu,cpuacct',
+      cpuacctRoot: '/sys/fs/cgroup/cpu,cpuacct',
+    },
+  );
+  const v2 = parseMountinfo('30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate');
+  assert.deepEqual(
+    pickCpuCgroup(v2, () => ['cpu', 'memory']),
+    { version: 2, root: '/sys/fs/cgroup' },
+  );
+  assert.equal(
+    pickCpuCgroup(v2, () => ['memory']),
+    undefined,
   );
 });
 

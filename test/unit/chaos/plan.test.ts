@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeScenario } from '../../../src/chaos/index.js';
 import { SCENARIOS } from '../../../src/chaos/registry.js';
 import { cpuParams } from '../../../src/chaos/scenarios/cpu.js';
+import { cpuThrottleParams } from '../../../src/chaos/scenarios/cpu-throttle.js';
 import { fdLeakRate } from '../../../src/chaos/scenarios/fd-leak.js';
 import { cgroupMemoryParams } from '../../../src/chaos/scenarios/cgroup-memory.js';
 import { oomKillIntervalMs } from '../../../src/chaos/scenarios/oom-kill.js';
@@ -111,6 +112,7 @@ test('intensity raises the load of every scenario', () => {
     assert.ok(l! < m! && m! < h!, `${name}: ${l} < ${m} < ${h}`);
   };
   inc('cpu spinners', (i) => cpuParams(i, 2).spinners);
+  inc('cpu-throttle spinners', (i) => cpuThrottleParams(i).spinners);
   inc('fd-leak rate', fdLeakRate);
   inc('cgroup-memory end %', (i) => cgroupMemoryParams(i).endPct);
   inc('oom-kill frequency', (i) => 1 / oomKillIntervalMs(i));
@@ -124,6 +126,9 @@ test('every intensity is above the production threshold of its rule (by construc
   for (const i of INTENSITIES) {
     assert.ok(cpuParams(i, 2).spinners + cpuParams(i, 2).wakers > 2, 'more runnable threads than CPUs');
     assert.ok(fdLeakRate(i) >= 10 * 4, 'fd_leak fires at 10/s: leak well above it');
+    const ct = cpuThrottleParams(i);
+    // Each spinner wants a whole CPU: demand ≥ 5× the 0.2-core quota, so the quota runs out in every period.
+    assert.ok(ct.spinners >= (5 * ct.quotaUs) / ct.periodUs, 'demand at least 5× the quota');
     const cm = cgroupMemoryParams(i);
     assert.ok(
       cm.startPct > 85 && cm.endPct > cm.startPct && cm.endPct < 100,

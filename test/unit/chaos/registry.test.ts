@@ -15,6 +15,7 @@ import { ALL_RULES } from '../../../rules/index.js';
 // The pairing the issue asks for, written out by hand so a change to either side is a visible decision.
 const ISSUE_TABLE: Record<string, string[]> = {
   cpu: ['scheduler_contention', 'cpu_pressure_stall'],
+  'cpu-throttle': ['cpu_throttled'],
   'fd-leak': ['fd_leak'],
   'cgroup-memory': ['memory_limit_pressure'],
   'oom-kill': ['oom_kill_occurred'],
@@ -45,6 +46,7 @@ test('SCENARIO_RULES is the issue table plus cascade: by name, cascade (made of 
   assert.deepEqual(Object.keys(SCENARIO_RULES), [
     'cgroup-memory',
     'cpu',
+    'cpu-throttle',
     'disk-sat',
     'fd-leak',
     'host-memory',
@@ -122,6 +124,7 @@ test('listScenarios mirrors the registry and marks root-only scenarios', () => {
     root,
     new Set([
       'cgroup-memory',
+      'cpu-throttle',
       'oom-kill',
       'memory-stall',
       'host-memory',

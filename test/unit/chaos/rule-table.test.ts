@@ -114,7 +114,9 @@ test('the e2e threshold check reads the keys each paired rule reads', () => {
         ? ['psi_memory_full_pct', 'psi_memory_some_pct']
         : rule.id === 'memory_high_throttling'
           ? ['cgroup_memory_failcnt_per_sec', 'cgroup_memory_high_events_per_sec']
-          : [''];
+          : rule.id === 'cpu_throttled'
+            ? ['cgroup_cpu_throttled_periods_pct', 'cgroup_cpu_throttled_time_pct']
+            : [''];
     for (const severity of severities) {
       for (const metric of metrics) {
         if (metric === 'psi_memory_some_pct' && severity === 'critical') continue; // some is warning-only

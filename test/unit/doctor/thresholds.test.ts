@@ -25,7 +25,11 @@ describe('thresholds', () => {
     for (const [k, v] of Object.entries(DEFAULT_THRESHOLDS)) {
       assert.match(k, /^[a-z0-9]+(_[a-z0-9]+)*$/);
       assert.ok(Number.isFinite(v), k);
-      assert.match(k, /_(ns|pct|per_sec|calls|segments|samples|ios|wakeups|fds)$/, `unit suffix on ${k}`);
+      assert.match(
+        k,
+        /_(ns|pct|per_sec|calls|segments|samples|ios|wakeups|fds|periods)$/,
+        `unit suffix on ${k}`,
+      );
     }
   });
 

@@ -6,6 +6,7 @@
 import {
   COLLECTOR_NAMES,
   SCHEMA_VERSION,
+  type CgroupCpuEntry,
   type CgroupMemoryEntry,
   type CollectorCoverage,
   type CollectorName,
@@ -161,6 +162,32 @@ export function cgroupAt(
     usedPct: pct,
     ...over,
   });
+}
+
+/**
+ * A quota'd cgroup over the 30 s window, throttled in `throttledPeriods` of `periods`, each throttled period
+ * costing `throttledMsEach` ms of waiting; the derived percentages are consistent with those counts.
+ */
+export function cpuCgroup(
+  periods: number,
+  throttledPeriods: number,
+  over: Partial<CgroupCpuEntry> = {},
+  throttledMsEach = 50,
+): CgroupCpuEntry {
+  const throttledSec = (throttledPeriods * throttledMsEach) / 1000;
+  return {
+    cgroupPath: '/kerno-test/api',
+    version: 1,
+    quotaCores: 0.5,
+    periodUs: 100_000,
+    periods,
+    throttledPeriods,
+    throttledPct: periods > 0 ? (throttledPeriods / periods) * 100 : 0,
+    throttledSec,
+    throttledTimePct: ((throttledSec * 1e9) / WINDOW_NS) * 100,
+    usageCores: 0.3,
+    ...over,
+  };
 }
 
 export function oomEvent(over: Partial<OomEvent> = {}): OomEvent {
@@ -349,6 +376,15 @@ export function quietSignals(): Signals {
         ),
       ],
     },
+    // A busy API server under its 0.5-core quota (never throttled), and a cron job that woke for 5 periods
+    // and hit its quota in 3 of them: a blip, not an incident.
+    cgroupCpu: {
+      root: '/sys/fs/cgroup/unified, /sys/fs/cgroup/cpu,cpuacct',
+      cgroups: [
+        cpuCgroup(5, 3, { cgroupPath: '/system.slice/logrotate.service', unit: 'logrotate.service' }, 80),
+        cpuCgroup(300, 0, { usageCores: 0.45 }),
+      ],
+    },
     oom: { count: 0, events: [] },
     sched: {
       totalCount: 20_000,
@@ -394,7 +430,8 @@ export function withCoverage(
   );
   if (state !== 'ok') {
     const key =
-      ({ cgroup_memory: 'cgroupMemory' } as Record<string, keyof Signals>)[name] ?? (name as keyof Signals);
+      ({ cgroup_memory: 'cgroupMemory', cgroup_cpu: 'cgroupCpu' } as Record<string, keyof Signals>)[name] ??
+      (name as keyof Signals);
     delete (s as unknown as Record<string, unknown>)[key];
   }
   return s;

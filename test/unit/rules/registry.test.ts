@@ -9,6 +9,7 @@ describe('rule registry', () => {
   it('lists every rule module once, by id, healthy_system (only when all others are quiet) last', () => {
     assert.deepEqual(RULE_IDS, [
       'cpu_pressure_stall',
+      'cpu_throttled',
       'disk_io_bottleneck',
       'disk_io_write_high',
       'fd_leak',
@@ -109,6 +110,7 @@ describe('rule registry', () => {
       'memory',
       'pressure',
       'cgroupMemory',
+      'cgroupCpu',
       'oom',
       'sched',
       'disk',
