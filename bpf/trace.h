@@ -17,7 +17,9 @@
  *   events    RINGBUF, TRACE_RINGBUF_BYTES. Records submitted with BPF_RB_NO_WAKEUP: user space drains
  *             on a timer.
  *   counters  PERCPU_ARRAY __u32 → __u64, TRACE_NR_COUNTERS entries (indexes below)
- * trace_syscall also: top (see TRACE_TOP_*), top_gen.
+ * trace_syscall also: top (PERCPU_HASH) and top_shared (HASH, the fallback when a per-CPU insert finds no
+ *             per-CPU memory): struct trace_top_key → struct trace_top_value; a key's window is the sum
+ *             of both. top_gen: ARRAY, 1 entry, __u32, the current window generation.
  */
 #ifndef __KERNO_TRACE_H
 #define __KERNO_TRACE_H
@@ -52,7 +54,7 @@ struct trace_top_key {
 	__u32 gen;  /* off 8: top_gen[0] when the sample was taken */
 };
 
-/* trace_syscall `top` value (PERCPU_HASH, BPF_F_NO_PREALLOC): 2216 bytes */
+/* trace_syscall `top` / `top_shared` value: 2216 bytes */
 struct trace_top_value {
 	char comm[16];	/* off 0: the thread's comm, set by the CPU that inserted the key */
 	struct hist h;	/* off 16: latency, ns (hist.h) */

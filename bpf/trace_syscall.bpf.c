@@ -48,6 +48,18 @@ struct {
 	__type(value, struct trace_top_value);
 } top SEC(".maps");
 
+/*
+ * Keys whose per-CPU insert failed (the per-CPU allocator's atomic pool runs dry in bursts of new keys,
+ * as at attach): a shared value from the slab, updated atomically (see syscall.bpf.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, TRACE_TOP_KEYS);
+	__type(key, struct trace_top_key);
+	__type(value, struct trace_top_value);
+} top_shared SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -143,15 +155,31 @@ int BPF_PROG(sys_exit_top, struct pt_regs *regs, long ret)
 	key.tgid = task->tgid;
 	key.gen = gen ? *gen : 0;
 	v = bpf_map_lookup_elem(&top, &key);
-	if (!v) {
-		bpf_map_update_elem(&top, &key, &zero_top, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&top, &key);
-		if (!v) {
-			count(TRACE_CNT_MAP_FULL);
-			return 0;
-		}
+	if (v)
+		goto percpu;
+	v = bpf_map_lookup_elem(&top_shared, &key);
+	if (v)
+		goto shared;
+	/* -EEXIST: another CPU inserted it first, look it up again. */
+	bpf_map_update_elem(&top, &key, &zero_top, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&top, &key);
+	if (v) {
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
+		goto percpu;
 	}
+	bpf_map_update_elem(&top_shared, &key, &zero_top, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&top_shared, &key);
+	if (!v) {
+		count(TRACE_CNT_MAP_FULL);
+		return 0;
+	}
+	if (!v->comm[0])
+		bpf_get_current_comm(v->comm, sizeof(v->comm));
+shared:
+	hist_record_atomic(&v->h, latency);
+	count(TRACE_CNT_EVENTS);
+	return 0;
+percpu:
 	hist_record(&v->h, latency);
 	count(TRACE_CNT_EVENTS);
 	return 0;
