@@ -56,12 +56,32 @@ export function parseSyscall(text: string): number {
   }
   const nr = SYSCALL_NUMBERS.get(t.replace(/^sys_/, ''));
   if (nr === undefined) {
-    const near = [...SYSCALL_NUMBERS.keys()].filter((n) => n.startsWith(t.slice(0, 3))).slice(0, 5);
+    const near = nearest(t, [...SYSCALL_NUMBERS.keys()]);
     throw new TraceFilterError(
       `unknown syscall "${text}" (x86_64 names or numbers${near.length ? `; did you mean ${near.join(', ')}?` : ''})`,
     );
   }
   return nr;
+}
+
+/** Up to three names within two edits of `word`, closest first (typos: "getppidd", "opnat"). */
+function nearest(word: string, names: readonly string[]): string[] {
+  const scored = names.map((n) => [n, editDistance(word, n)] as const).filter(([, d]) => d <= 2);
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, 3)
+    .map(([n]) => n);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 export function syscallNameOf(nr: number): string {
