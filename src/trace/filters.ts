@@ -152,9 +152,10 @@ function u64(n: number): Buffer {
   b.writeBigUInt64LE(BigInt(n));
   return b;
 }
+/** Lower-cased here too: the kernel side compares against a lower-case filter, whoever built `f`. */
 function comm(text: string): Buffer {
   const b = Buffer.alloc(COMM_BYTES);
-  b.write(text.slice(0, COMM_BYTES - 1), 'latin1');
+  b.write(text.toLowerCase().slice(0, COMM_BYTES - 1), 'latin1');
   return b;
 }
 

@@ -63,7 +63,8 @@ export interface DiskEvent {
   latencyNs: number;
   /** "major:minor" of the whole disk. */
   dev: string;
-  sector: number;
+  /** First 512-byte sector; null for requests without data (a flush). */
+  sector: number | null;
   bytes: number;
 }
 
@@ -124,7 +125,8 @@ export function decodeDiskEvent(rec: Buffer, clock: MonoClock): DiskEvent | unde
     op,
     latencyNs: u64(rec, at.latency_ns),
     dev: devName(rec.readUInt32LE(at.dev)),
-    sector: u64(rec, at.sector),
+    // A flush has no position: the block layer leaves __sector at (sector_t)-1.
+    sector: rec.readBigUInt64LE(at.sector) === 0xffffffffffffffffn ? null : u64(rec, at.sector),
     bytes: rec.readUInt32LE(at.bytes),
   };
 }

@@ -2,6 +2,7 @@
 // in batches, and the drop accounting the user is shown (kernel-side reserve failures and state-map
 // overflows from the per-CPU `counters`, user-side batches the drainer had to give up).
 import type { RingBuffer } from '../bpf/ringbuf.js';
+import type { BpfObject } from '../bpf/object.js';
 import { readCounters } from '../bpf/read.js';
 import { loadTraceObject, type LoadedTrace } from './loader.js';
 import {
@@ -97,6 +98,11 @@ export class TraceSession<T> {
       loaded.obj.close();
       throw err;
     }
+  }
+
+  /** The loaded object (tests and diagnostics: program run counts, maps). */
+  get object(): BpfObject {
+    return this.loaded.obj;
   }
 
   stats(): TraceStats {

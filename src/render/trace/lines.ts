@@ -104,7 +104,7 @@ const DISK_COLS: readonly Column<DiskEvent>[] = [
   },
   { head: 'DEV', width: 7, cell: (e) => e.dev },
   { head: 'BYTES', width: 8, right: true, cell: (e) => String(e.bytes) },
-  { head: 'SECTOR', width: 0, cell: (e) => String(e.sector) },
+  { head: 'SECTOR', width: 0, cell: (e) => (e.sector === null ? '-' : String(e.sector)) },
 ];
 
 const SCHED_COLS: readonly Column<SchedEvent>[] = [
