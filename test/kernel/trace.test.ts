@@ -11,7 +11,16 @@ import { requireKernel } from '../helpers/kernel.js';
 import { startWorkload } from '../helpers/workload.js';
 import { REPO, cleanEnv } from '../unit/cli/helpers.js';
 import { native } from '../../src/bpf/native.js';
+import { BpfObject } from '../../src/bpf/object.js';
+import { bpfObjectPath } from '../../src/bpf/paths.js';
+import { defineLayout, layoutDrift, type StructLayout } from '../../src/bpf/layout.js';
+import { loadTraceObject } from '../../src/trace/loader.js';
 import {
+  DISK_EVENT,
+  SCHED_EVENT,
+  SYSCALL_EVENT,
+  TOP_KEY,
+  TOP_VALUE,
   SyscallTop,
   startDiskTrace,
   startSchedTrace,
@@ -304,4 +313,32 @@ test('SIGTERM ends a trace cleanly: exit 0 and the JSON summary on stderr', asyn
   const last = JSON.parse(err.trimEnd().split('\n').at(-1)!) as { summary: boolean; dropped: object };
   assert.equal(last.summary, true);
   assert.deepEqual(last.dropped, { ringbufFull: 0, mapFull: 0, userDropped: 0 });
+});
+
+// ---- record layouts ----
+
+test('every trace record layout agrees with the BTF of its object; a drifted one is refused at load', async () => {
+  const objects: [string, StructLayout[]][] = [
+    ['trace_syscall', [SYSCALL_EVENT, TOP_KEY, TOP_VALUE]],
+    ['trace_disk', [DISK_EVENT]],
+    ['trace_sched', [SCHED_EVENT]],
+  ];
+  for (const [name, layouts] of objects) {
+    const obj = BpfObject.open(bpfObjectPath(name));
+    try {
+      for (const l of layouts)
+        assert.deepEqual(layoutDrift(l, obj.btfStruct(l.struct)), [], `${name}: ${l.struct}`);
+    } finally {
+      obj.close();
+    }
+  }
+  await assert.rejects(
+    loadTraceObject({
+      object: 'trace_sched',
+      programs: ['sched_switch'],
+      rodata: [],
+      layouts: [defineLayout('trace_sched_event', 48, { ...SCHED_EVENT.offset, cpu: 28, prev_pid: 24 })],
+    }),
+    /trace trace_sched: record layout drift .*trace_sched_event\.cpu is at offset 24, TypeScript says 28/,
+  );
 });
