@@ -116,7 +116,7 @@ export const traceCommand: CommandModule = {
         `${STREAM_HELP}
 
 --top aggregates in the kernel (log-linear histograms, percentiles within 12.5 %); it redraws in place
-on a terminal and prints one JSON object per second otherwise ({"timestamp","windowNs","top":[…]}).
+on a terminal and prints one JSON object per second otherwise ({"timestamp","windowNs","top":[…],"dropped"}).
 P99 turns yellow from 10 ms and red from 100 ms.
 
 Examples:
@@ -405,7 +405,8 @@ async function runTop(f: SyscallFilters & { top: number }, p: Prepared, io: CliI
     if (end.closed()) return;
     const w = top.tick();
     if (ui) ui.update(w, totalDrops(top.stats().drops));
-    else if (p.output === 'json') io.out(JSON.stringify(topJson(w, f.top)) + '\n');
+    else if (p.output === 'json')
+      io.out(JSON.stringify(topJson(w, f.top, totalDrops(top.stats().drops))) + '\n');
     else io.out(renderTopPlain(w, f.top, p.color));
   }, TOP_WINDOW_MS);
   try {

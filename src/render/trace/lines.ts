@@ -233,7 +233,7 @@ export function renderTopPlain(w: TopWindow, n: number, color: boolean): string 
   return out.join('\n') + '\n\n';
 }
 
-/** One --top window for programs: the rows shown, with raw nanoseconds. */
-export function topJson(w: TopWindow, n: number): Record<string, unknown> {
-  return { timestamp: w.timestamp, windowNs: w.windowNs, top: w.rows.slice(0, n) };
+/** One --top window for programs: the rows shown, with raw nanoseconds, and the samples dropped so far. */
+export function topJson(w: TopWindow, n: number, dropped = 0): Record<string, unknown> {
+  return { timestamp: w.timestamp, windowNs: w.windowNs, top: w.rows.slice(0, n), dropped };
 }

@@ -172,7 +172,8 @@ test('--top table: the N slowest rows, p99 coloured; JSON keeps raw nanoseconds'
   const coloured = renderTopPlain(w, 2, true);
   assert.ok(coloured.includes('\x1b[31m'), '150 ms p99 is red');
   assert.ok(coloured.includes('\x1b[33m'), '20 ms p99 is yellow');
-  const j = topJson(w, 2) as { top: unknown[] };
+  const j = topJson(w, 2, 4) as { top: unknown[]; dropped: number };
+  assert.equal(j.dropped, 4);
   assert.equal(j.top.length, 2);
   assert.match(renderTopPlain({ ...w, rows: [] }, 5, false), /no syscalls matched/);
 });
