@@ -12,6 +12,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   chaos: async () => (await import('./chaos-cmd.js')).chaosCommand,
   watch: async () => (await import('./watch-cmd.js')).watchCommand,
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
+  trace: async () => (await import('./trace-cmd.js')).traceCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,
   completion: async () => (await import('./completion-cmd.js')).completionCommand,

@@ -10,6 +10,11 @@ export interface CliIO {
   outputClosed?: AbortSignal;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /**
+   * Calls `listener` once if stdout's reader goes away (EPIPE: `kerno trace … | head`). Streaming commands
+   * use it to stop quietly; without a listener the stream's error would end in a crash record.
+   */
+  onOutputClosed?(listener: () => void): void;
 }
 
 /** Documented exit codes (docs/exit-codes.md). */
@@ -52,5 +57,14 @@ export function processIO(signal?: AbortSignal): CliIO {
     signal,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     env: process.env,
+    onOutputClosed: (listener) => {
+      let closed = false;
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (closed) return;
+        if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+        closed = true;
+        listener();
+      });
+    },
   };
 }
