@@ -15,11 +15,17 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   trace: async () => (await import('./trace-cmd.js')).traceCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,
-  completion: async () => (await import('./completion-cmd.js')).completionCommand,
-  man: async () => (await import('./completion-cmd.js')).manCommand,
+  // Completion and man describe every command: they get the table's loader rather than importing it.
+  completion: async () => (await import('./completion-cmd.js')).completionCommand(allCommands),
+  man: async () => (await import('./completion-cmd.js')).manCommand(allCommands),
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(TABLE);
+
+/** Every command module (help, completion, man). */
+export function allCommands(): Promise<CommandModule[]> {
+  return Promise.all(COMMAND_NAMES.map((n) => TABLE[n]!()));
+}
 
 /** The command modules needed to parse `argv`: just the named command when there is one, none for -V. */
 export async function commands(argv: readonly string[]): Promise<CommandModule[]> {

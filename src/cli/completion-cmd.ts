@@ -16,13 +16,13 @@ import { createProgram, type CommandModule } from './main.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
+/** Every command module: handed in by the command table (commands.ts), which this module must not import. */
+export type AllCommands = () => Promise<CommandModule[]>;
+
 /** kerno with every command registered, and bpf-verify (a program of its own). */
-export async function commandTrees(io: CliIO): Promise<CommandNode[][]> {
-  // Imported here, not at the top: commands.ts imports this module lazily, and every command module is
-  // needed only to describe them all.
-  const { commands } = await import('./commands.js');
+export async function commandTrees(io: CliIO, all: AllCommands): Promise<CommandNode[][]> {
   const program = createProgram(io);
-  for (const m of await commands([])) m.register(program, io, () => {});
+  for (const m of await all()) m.register(program, io, () => {});
   return [commandNodes(program), commandNodes(bpfVerifyProgram(io))];
 }
 
@@ -35,7 +35,7 @@ export const EXIT_MEANINGS: readonly (readonly [number, string])[] = [
   [EXIT.INTERNAL, 'internal error (a crash record was printed on stderr)'],
 ];
 
-export const completionCommand: CommandModule = {
+export const completionCommand = (all: AllCommands): CommandModule => ({
   register(program: Command, io: CliIO, setExit: (code: number) => void) {
     program
       .command('completion')
@@ -51,15 +51,15 @@ Examples:
   kerno completion fish > ~/.config/fish/completions/kerno.fish`,
       )
       .action(async (shell: (typeof SHELLS)[number]) => {
-        const trees = await commandTrees(io);
+        const trees = await commandTrees(io, all);
         const gen = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
         io.out(gen(trees));
         setExit(EXIT.OK);
       });
   },
-};
+});
 
-export const manCommand: CommandModule = {
+export const manCommand = (all: AllCommands): CommandModule => ({
   register(program: Command, io: CliIO, setExit: (code: number) => void) {
     program
       .command('man')
@@ -69,8 +69,8 @@ export const manCommand: CommandModule = {
         '\nExamples:\n  kerno man | man -l -\n  kerno man > /usr/local/share/man/man1/kerno.1',
       )
       .action(async () => {
-        io.out(manPage({ version: VERSION, trees: await commandTrees(io), exitCodes: EXIT_MEANINGS }));
+        io.out(manPage({ version: VERSION, trees: await commandTrees(io, all), exitCodes: EXIT_MEANINGS }));
         setExit(EXIT.OK);
       });
   },
-};
+});

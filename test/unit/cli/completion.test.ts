@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandTrees } from '../../../src/cli/completion-cmd.js';
+import { allCommands } from '../../../src/cli/commands.js';
 import { roff, type CommandNode } from '../../../src/cli/completion.js';
 import type { CliIO } from '../../../src/cli/io.js';
 import { runKerno, tempDir } from './helpers.js';
@@ -17,7 +18,7 @@ const dir = tempDir('completion');
 process.on('exit', () => dir.remove());
 
 before(async () => {
-  trees = await commandTrees(io);
+  trees = await commandTrees(io, allCommands);
   for (const shell of ['bash', 'zsh', 'fish']) {
     const r = await runKerno(['completion', shell]);
     assert.equal(r.code, 0, r.stderr);
