@@ -89,7 +89,7 @@ test('chaos --induce syscall-errors --yes: progress lines, exit 0, nothing left 
     '==> chaos: inducing syscall-errors (intensity=low, inducer=kerno-worker, duration=2s)',
   );
   assert.equal(lines[1], '    rule expected to fire: syscall_error_rate');
-  assert.match(lines.at(-1)!, /^==> chaos: syscall-errors finished in \d+(\.\d)?s$/);
+  assert.match(lines.at(-1)!, /^==> chaos: syscall-errors finished in \d+(\.\d{1,2})?s$/);
   const pid = subjectPid(o.stderr);
   assert.ok(!alive(pid), `the workload process ${pid} is gone`);
   assert.ok(kernoPid > 0);

@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `env… node --import tsx bin/kerno.ts ARGS` in a detached 120×45 session; the pane stays after exit. */
 function startDoctor(session: string, env: string, args: string): void {
-  const cmd = `cd ${REPO} && env -u NO_COLOR -u FORCE_COLOR ${env} node --import tsx bin/kerno.ts ${args}; echo KERNO-EXIT=$?; sleep 600`;
+  const cmd = `cd ${REPO} && env -u NO_COLOR -u FORCE_COLOR -u CI -u CONTINUOUS_INTEGRATION ${env} node --import tsx bin/kerno.ts ${args}; echo KERNO-EXIT=$?; sleep 600`;
   tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '45', 'sh', '-c', cmd);
 }
 
