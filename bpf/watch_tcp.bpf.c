@@ -139,7 +139,8 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, int oldstate, int newst
 }
 
 /* sendmsg on any socket, in the sending process: names accepted sockets and ones older than the attach. */
-SEC("tp_btf/sock_send_length")
+/* Optional ("?"): the tracepoint is 6.3+; without it, accepted sockets stay unnamed. */
+SEC("?tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
 {
 	struct owner *info;

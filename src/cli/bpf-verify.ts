@@ -31,6 +31,11 @@ export interface ProgramVerdict {
   error?: string;
   hint?: string;
   verifierTail?: string;
+  /**
+   * An optional program (`SEC("?…")`: a hook its user can do without) whose hook this kernel lacks: not
+   * counted in the total; what was missing is in `error`.
+   */
+  absent?: boolean;
 }
 
 export interface VerifyResult {
@@ -59,17 +64,18 @@ export async function verifyObjects(
   const live: { obj: BpfObject; link: Link | null; verdict: ProgramVerdict }[] = [];
   try {
     for (const path of paths) {
-      let names: { name: string; section: string }[];
+      let names: { name: string; section: string; optional: boolean }[];
       try {
         const lister = BpfObject.open(path);
-        names = lister.programs().map((p) => ({ name: p.name, section: p.section }));
+        // libbpf opens SEC("?…") programs with autoload off: kerno's mark for an optional hook.
+        names = lister.programs().map((p) => ({ name: p.name, section: p.section, optional: !p.autoload }));
         lister.close();
       } catch (err) {
         const e = toBpfError(err, { object: path });
         verdicts.push(failed(path, '(object)', '', e));
         continue;
       }
-      for (const { name, section } of names) {
+      for (const { name, section, optional } of names) {
         const verdict = notYetLoaded(path, name, section);
         verdicts.push(verdict);
         const obj = BpfObject.open(path);
@@ -85,7 +91,10 @@ export async function verifyObjects(
           live[live.length - 1]!.link = obj.attach(name);
           verdict.attached = true;
         } catch (err) {
-          Object.assign(verdict, describe(toBpfError(err, { object: path, program: name })));
+          const e = toBpfError(err, { object: path, program: name });
+          Object.assign(verdict, describe(e));
+          if (optional && !verdict.loaded && (e.code === 'ESRCH' || e.code === 'ENOENT'))
+            verdict.absent = true;
         }
       }
     }
@@ -108,7 +117,7 @@ export async function verifyObjects(
     programs: verdicts,
     loaded: verdicts.filter((v) => v.loaded).length,
     attached: verdicts.filter((v) => v.attached).length,
-    total: verdicts.length,
+    total: verdicts.filter((v) => !v.absent).length,
     readSeconds: readNs / 1e9,
   };
 }
@@ -173,13 +182,19 @@ export function renderTable(r: VerifyResult): string {
       v.attachType,
       v.loaded ? v.loadMs.toFixed(1) : '-',
       v.loaded ? String(v.verifiedInsns) : '-',
-      v.loaded ? 'OK' : 'REJECTED',
+      v.loaded ? 'OK' : v.absent ? 'no hook' : 'REJECTED',
       v.attached ? 'yes' : 'no',
       ...(r.readSeconds ? [v.events === null ? '-' : String(v.events)] : []),
     ]);
   }
   const lines = [t.toString()];
-  for (const v of r.programs.filter((x) => !x.attached)) {
+  for (const v of r.programs.filter((x) => x.absent)) {
+    lines.push(
+      '',
+      `- ${v.program} (${v.object}): optional, its hook is not on this kernel (${v.error ?? 'absent'})`,
+    );
+  }
+  for (const v of r.programs.filter((x) => !x.attached && !x.absent)) {
     lines.push('', `✗ ${v.program} (${v.object}): ${v.error ?? 'failed'}`);
     if (v.hint) lines.push(`  hint: ${v.hint}`);
     if (v.verifierTail)

@@ -164,7 +164,11 @@ export class TcpWatcher {
   async start(): Promise<void> {
     this.#bpf = await loadBpfObject(
       'watch_tcp',
-      [{ programs: ['inet_sock_set_state', 'sock_send_length', 'tcp_probe', 'tcp_retransmit_skb'] }],
+      [
+        { programs: ['inet_sock_set_state', 'sock_send_length', 'tcp_probe', 'tcp_retransmit_skb'] },
+        // Kernels before 6.3 have no sock_send_length: accepted sockets' owners then stay unnamed.
+        { programs: ['inet_sock_set_state', 'tcp_probe', 'tcp_retransmit_skb'] },
+      ],
       [KEY, VALUE, HIST_LAYOUT],
     );
     this.#windowStart = monotonicNs();
