@@ -2,6 +2,7 @@
 // --rule`): one row per line with no box drawing, so the output greps and pastes cleanly. On a terminal the
 // last column is wrapped to the window; elsewhere lines are never wrapped (a pipe has no width).
 import Table from 'cli-table3';
+import { borderlessChars } from '../render/plain/layout.js';
 import { makePalette } from '../render/plain/palette.js';
 
 export interface TableOptions {
@@ -13,23 +14,7 @@ export interface TableOptions {
 const GAP = 2;
 const MIN_LAST = 24;
 
-const NO_BORDER = {
-  top: '',
-  'top-mid': '',
-  'top-left': '',
-  'top-right': '',
-  bottom: '',
-  'bottom-mid': '',
-  'bottom-left': '',
-  'bottom-right': '',
-  left: '',
-  'left-mid': '',
-  mid: '',
-  'mid-mid': '',
-  right: '',
-  'right-mid': '',
-  middle: ' '.repeat(GAP),
-};
+const NO_BORDER = borderlessChars(GAP);
 
 export function renderTable(head: string[], rows: string[][], opts: TableOptions): string {
   const p = makePalette(opts.color);

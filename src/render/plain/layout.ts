@@ -39,3 +39,24 @@ export function padEnd(text: string, width: number): string {
 export function repeat(ch: string, n: number): string {
   return n > 0 ? ch.repeat(n) : '';
 }
+
+/** cli-table3 characters for a table without box drawing: columns separated by `gap` spaces only. */
+export function borderlessChars(gap: number) {
+  return {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: ' '.repeat(gap),
+  };
+}

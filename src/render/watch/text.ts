@@ -1,26 +1,11 @@
 // Plain-text layout of a `kerno watch` table (cli-table3, borderless like the listing commands) and of an
 // OOM line. Colour only through the palette, so NO_COLOR / --no-color give plain text.
 import Table from 'cli-table3';
+import { borderlessChars } from '../plain/layout.js';
 import { makePalette } from '../plain/palette.js';
 import type { Cell, WatchTable } from './model.js';
 
-const NO_BORDER = {
-  top: '',
-  'top-mid': '',
-  'top-left': '',
-  'top-right': '',
-  bottom: '',
-  'bottom-mid': '',
-  'bottom-left': '',
-  'bottom-right': '',
-  left: '',
-  'left-mid': '',
-  mid: '',
-  'mid-mid': '',
-  right: '',
-  'right-mid': '',
-  middle: '  ',
-};
+const NO_BORDER = borderlessChars(2);
 
 export function renderWatchTable(t: WatchTable, color: boolean): string {
   const p = makePalette(color);
