@@ -21,7 +21,7 @@ import {
   type CpuHierarchy,
   type CpuQuota,
 } from './procfs/cgroup-cpu-files.js';
-import { parseCgroupPath } from '../k8s/cgroup-path.js';
+import { notePathIdentity } from '../k8s/cgroup-path.js';
 import { walkCgroupTree } from './procfs/cgroup-walk.js';
 import { mapSliced } from './procfs/sliced.js';
 import { UnsupportedError } from './procfs/unsupported.js';
@@ -47,9 +47,6 @@ export interface CgroupCpuOptions {
 }
 
 export const CGROUP_CPU_DEFAULTS = { maxDepth: 8, maxEntries: 256 } as const;
-
-/** What identifyCgroup fills in, on a report entry or on a metrics series. */
-type Identity = Pick<CgroupCpuEntry, 'cgroupPath' | 'pod' | 'podUid' | 'namespace' | 'containerId' | 'unit'>;
 
 interface Baseline extends CpuCounters {
   atNs: number;
@@ -154,7 +151,7 @@ export class CgroupCpuCollector implements Collector {
         a.cgroupPath.localeCompare(b.cgroupPath),
     );
     const kept = entries.slice(0, this.opts.maxEntries);
-    identify(kept);
+    for (const e of kept) notePathIdentity(e);
     const cgroupCpu: CgroupCpuSignals = {
       root: this.hierarchies.map((h) => h.root).join(', '),
       cgroups: kept,
@@ -284,19 +281,6 @@ export class CgroupCpuCollector implements Collector {
       });
     }
     return walk.dirs;
-  }
-}
-
-/**
- * What the path itself says; pod and container names are joined in later (src/k8s/enrich.ts), from a cache,
- * so a slow kubelet never holds up a snapshot.
- */
-function identify(entries: Identity[]): void {
-  for (const e of entries) {
-    const id = parseCgroupPath(e.cgroupPath);
-    if (id.podUid !== undefined) e.podUid = id.podUid;
-    if (id.containerId !== undefined) e.containerId = id.containerId;
-    if (id.unit !== undefined) e.unit = id.unit;
   }
 }
 

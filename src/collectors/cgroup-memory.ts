@@ -8,7 +8,7 @@
 // window and the snapshot's sample.
 
 import type { CgroupMemoryEntry, CgroupMemorySignals, SignalsPart } from '../signals/types.js';
-import { parseCgroupPath } from '../k8s/cgroup-path.js';
+import { notePathIdentity } from '../k8s/cgroup-path.js';
 import { findMemoryHierarchies, type MemoryHierarchy } from './procfs/cgroup-mounts.js';
 import { readMemorySample, readOwnLimit, type CgroupMemorySample } from './procfs/cgroup-memory-files.js';
 import { walkCgroupTree } from './procfs/cgroup-walk.js';
@@ -147,14 +147,7 @@ export class CgroupMemoryCollector implements Collector {
     const containers = leaves.map((leaf) => this.entry(leaf));
     containers.sort((a, b) => b.usedPct - a.usedPct || a.cgroupPath.localeCompare(b.cgroupPath));
     const kept = containers.slice(0, this.opts.maxEntries);
-    // What the path itself says; pod and container names are joined in later (src/k8s/enrich.ts), from a
-    // cache, so a slow kubelet never holds up a snapshot.
-    for (const e of kept) {
-      const id = parseCgroupPath(e.cgroupPath);
-      if (id.podUid !== undefined) e.podUid = id.podUid;
-      if (id.containerId !== undefined) e.containerId = id.containerId;
-      if (id.unit !== undefined) e.unit = id.unit;
-    }
+    for (const e of kept) notePathIdentity(e);
     const cgroupMemory: CgroupMemorySignals = {
       root: this.hierarchies.map((h) => h.root).join(', '),
       containers: kept,

@@ -97,3 +97,19 @@ function lastIndexWhere(parts: string[], pred: (p: string, i: number) => boolean
   for (let i = parts.length - 1; i >= 0; i--) if (pred(parts[i]!, i)) return i;
   return -1;
 }
+
+/**
+ * Records on a cgroup entry what its path itself says (pod UID, container id, systemd unit); names are
+ * joined in later from the kubelet's list (enrich.ts), so a snapshot never waits on the network.
+ */
+export function notePathIdentity(e: {
+  cgroupPath: string;
+  podUid?: string;
+  containerId?: string;
+  unit?: string;
+}): void {
+  const id = parseCgroupPath(e.cgroupPath);
+  if (id.podUid !== undefined) e.podUid = id.podUid;
+  if (id.containerId !== undefined) e.containerId = id.containerId;
+  if (id.unit !== undefined) e.unit = id.unit;
+}
