@@ -133,11 +133,14 @@ threading.Event().wait()
 // to exit (so the test can read its comm).
 const SENDER = (v4: string, v6: string, bytes: number) => `
 import socket, sys, threading, time
+lock = threading.Lock()
 sys.stdin.readline()
 def send(fam, addr):
     s = socket.socket(fam)
     s.connect(addr)
-    print(fam.name, s.getsockname()[1], flush=True)
+    # One write per line: print() writes its parts separately, and the two threads' lines interleaved.
+    with lock:
+        sys.stdout.write(f"{fam.name} {s.getsockname()[1]}\n"); sys.stdout.flush()
     buf = b"x" * 32768
     sent = 0
     while sent < ${bytes}:  # paced, ~1 MB/s: a transfer long enough for ss to sample its RTT many times
