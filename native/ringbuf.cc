@@ -15,13 +15,15 @@ namespace {
 struct Delivery {
   std::vector<uint8_t>* data;
   uint32_t count;
+  uint64_t bytes;
   std::atomic<uint32_t>* pending;
+  std::atomic<uint64_t>* pending_bytes;
 };
 }  // namespace
 
 RingDrain::RingDrain(Napi::Env env, int map_fd, const std::string& map_name, Napi::Function cb, int interval_ms,
-                     size_t max_batch_records, uint32_t max_pending)
-    : interval_ms_(interval_ms), max_batch_records_(max_batch_records), max_pending_(max_pending) {
+                     size_t max_batch_records, uint64_t max_pending_bytes)
+    : interval_ms_(interval_ms), max_batch_records_(max_batch_records), max_pending_bytes_(max_pending_bytes) {
   errno = 0;
   rb_ = ring_buffer__new(map_fd, &RingDrain::OnSample, this, nullptr);
   if (!rb_) {
@@ -64,18 +66,23 @@ int RingDrain::OnSample(void* ctx, void* data, size_t size) {
 
 void RingDrain::Flush() {
   if (batch_count_ == 0) return;
-  if (pending_.load() >= max_pending_) {
+  uint64_t bytes = batch_->size();
+  // One batch is always allowed when nothing is pending, so a batch larger than the bound still gets through.
+  uint64_t queued = pending_bytes_.load();
+  if (queued > 0 && queued + bytes > max_pending_bytes_) {
     dropped_records_ += batch_count_;
     dropped_batches_++;
     batch_->clear();
     batch_count_ = 0;
     return;
   }
-  auto* d = new Delivery{batch_, batch_count_, &pending_};
+  auto* d = new Delivery{batch_, batch_count_, bytes, &pending_, &pending_bytes_};
   pending_++;
+  pending_bytes_ += bytes;
   batches_++;
   napi_status st = tsfn_.NonBlockingCall(d, [](Napi::Env env, Napi::Function fn, Delivery* dv) {
     dv->pending->fetch_sub(1);
+    dv->pending_bytes->fetch_sub(dv->bytes);
     if (env != nullptr && fn != nullptr) {
       std::vector<uint8_t>* v = dv->data;
       auto buf = Napi::Buffer<uint8_t>::New(env, v->data(), v->size(),
@@ -88,6 +95,7 @@ void RingDrain::Flush() {
   });
   if (st != napi_ok) {
     pending_--;
+    pending_bytes_ -= bytes;
     batches_--;
     dropped_records_ += batch_count_;
     dropped_batches_++;
@@ -153,10 +161,11 @@ RingStatsSnapshot RingDrain::Stats() const {
   s.droppedRecords = dropped_records_.load();
   s.droppedBatches = dropped_batches_.load();
   s.pending = pending_.load();
+  s.pendingBytes = pending_bytes_.load();
   return s;
 }
 
-// ringOpen(map, callback(batch: Buffer, count: number), { intervalMs, maxBatchRecords, maxPending }) → id
+// ringOpen(map, callback(batch: Buffer, count: number), { intervalMs, maxBatchRecords, maxPendingBytes }) → id
 Napi::Value BpfObject::RingOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!Usable(env, true)) return env.Undefined();
@@ -172,18 +181,18 @@ Napi::Value BpfObject::RingOpen(const Napi::CallbackInfo& info) {
   }
   int interval = 10;
   size_t max_batch = 65536;
-  uint32_t max_pending = 64;
+  double max_pending_bytes = 64.0 * 1024 * 1024;
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
     if (o.Has("intervalMs")) interval = o.Get("intervalMs").As<Napi::Number>().Int32Value();
     if (o.Has("maxBatchRecords")) max_batch = o.Get("maxBatchRecords").As<Napi::Number>().Uint32Value();
-    if (o.Has("maxPending")) max_pending = o.Get("maxPending").As<Napi::Number>().Uint32Value();
+    if (o.Has("maxPendingBytes")) max_pending_bytes = o.Get("maxPendingBytes").As<Napi::Number>().DoubleValue();
   }
   if (interval < 1) interval = 1;
   if (max_batch < 1) max_batch = 1;
-  if (max_pending < 1) max_pending = 1;
+  if (!(max_pending_bytes >= 1)) max_pending_bytes = 1;
   auto drain = std::make_unique<RingDrain>(env, bpf_map__fd(m), bpf_map__name(m), info[1].As<Napi::Function>(),
-                                           interval, max_batch, max_pending);
+                                           interval, max_batch, static_cast<uint64_t>(max_pending_bytes));
   if (!drain->ok()) return env.Undefined();  // exception already pending
   int id = next_id_++;
   rings_[id] = std::move(drain);
@@ -205,6 +214,7 @@ Napi::Value BpfObject::RingStats(const Napi::CallbackInfo& info) {
   o.Set("droppedRecords", Napi::Number::New(env, static_cast<double>(s.droppedRecords)));
   o.Set("droppedBatches", Napi::Number::New(env, static_cast<double>(s.droppedBatches)));
   o.Set("pending", Napi::Number::New(env, s.pending));
+  o.Set("pendingBytes", Napi::Number::New(env, static_cast<double>(s.pendingBytes)));
   return o;
 }
 

@@ -15,7 +15,7 @@
 //           records ÷ (drain start → last record delivered): what the path alone delivers.
 //
 //   node --import tsx bench/ringbuf-throughput/run.ts [--calls N] [--drain-calls N] [--rounds R]
-//        [--interval 1,5,10] [--ring 4M,16M,64M] [--batch 65536] [--pending 64]
+//        [--interval 1,5,10] [--ring 4M,16M,64M] [--batch 65536] [--pending-bytes 64M]
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '1,5,10' },
     ring: { type: 'string', default: '4M,16M,64M' },
     batch: { type: 'string', default: '65536' },
-    pending: { type: 'string', default: '64' },
+    'pending-bytes': { type: 'string', default: '64M' },
   },
 });
 
@@ -68,7 +68,7 @@ interface Config {
   ringBytes: number;
   intervalMs: number;
   maxBatchRecords: number;
-  maxPending: number;
+  maxPendingBytes: number;
 }
 
 interface Result {
@@ -129,7 +129,7 @@ async function runOnce(cfg: Config): Promise<Result> {
     const opts = {
       intervalMs: cfg.intervalMs,
       maxBatchRecords: cfg.maxBatchRecords,
-      maxPending: cfg.maxPending,
+      maxPendingBytes: cfg.maxPendingBytes,
     };
 
     let t0: number;
@@ -189,7 +189,7 @@ function fmtRate(r: number): string {
 async function main(): Promise<void> {
   execFileSync('cc', ['-O2', '-o', LOOP, join(ROOT, 'bench', 'syscall-overhead', 'getppid-loop.c')]);
   const rounds = Number(args.rounds);
-  const base = { maxBatchRecords: Number(args.batch), maxPending: Number(args.pending) };
+  const base = { maxBatchRecords: Number(args.batch), maxPendingBytes: size(args['pending-bytes']!) };
   const configs: Config[] = [];
   for (const ring of list(args.ring!)) {
     for (const iv of list(args.interval!)) {
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
 
   console.log(
     `ringbuf-throughput: fixture native_probe (16-byte records, BPF_RB_NO_WAKEUP), producer getppid-loop on CPU ${CPU}, ` +
-      `${rounds} rounds (configurations interleaved), medians; batch ≤ ${base.maxBatchRecords} records, ≤ ${base.maxPending} pending batches`,
+      `${rounds} rounds (configurations interleaved), medians; batch ≤ ${base.maxBatchRecords} records, ≤ ${base.maxPendingBytes} bytes pending`,
   );
   // Round-robin (every configuration once per round) so a change in the machine's load hits all alike.
   const byConfig = configs.map(() => [] as Result[]);

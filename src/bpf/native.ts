@@ -67,6 +67,8 @@ export interface RawRingStats {
   droppedBatches: number;
   /** Batches handed to JS by the drainer thread but not delivered yet. */
   pending: number;
+  /** Their size in bytes (framed records): what `maxPendingBytes` bounds. */
+  pendingBytes: number;
 }
 
 export interface RawProgramInfo {
@@ -109,7 +111,7 @@ export interface RawBpfObject {
   ringOpen(
     map: string,
     cb: (batch: Buffer, count: number) => void,
-    opts: { intervalMs?: number; maxBatchRecords?: number; maxPending?: number },
+    opts: { intervalMs?: number; maxBatchRecords?: number; maxPendingBytes?: number },
   ): number;
   ringStats(id: number): RawRingStats | null;
   ringDrainNow(id: number): { batch: Buffer; count: number } | null;

@@ -8,8 +8,11 @@ export interface RingBufferOptions {
   intervalMs?: number;
   /** Records per delivered batch at most. Default 65536. */
   maxBatchRecords?: number;
-  /** Undelivered batches allowed before new ones are dropped (and counted). Default 64. */
-  maxPending?: number;
+  /**
+   * Bytes of records handed to JS and not yet delivered before new batches are dropped (and counted).
+   * Default 64 MiB: about half a second of a 5 M records/s stream, whatever the interval.
+   */
+  maxPendingBytes?: number;
 }
 
 export interface RingBufferStats {
@@ -18,6 +21,7 @@ export interface RingBufferStats {
   droppedRecords: number;
   droppedBatches: number;
   pending?: number;
+  pendingBytes?: number;
 }
 
 export function splitBatch(batch: Buffer, count: number): Buffer[] {

@@ -74,6 +74,66 @@ test('load, attach, exact counts from a per-CPU map and every event through the 
   );
 });
 
+/**
+ * Runs N getppid calls while the JS thread is stuck in the first batch's callback for 1.5 s (a long GC or a
+ * slow renderer), the drainer handing over a batch every 1 ms meanwhile; returns what was delivered.
+ */
+async function stallWhileProducing(maxPendingBytes: number, N: number) {
+  const child = startWorkload(['getppid', String(N)]);
+  const obj = BpfObject.open(PROBE);
+  try {
+    obj.setGlobal('target_tgid', child.pid!, 4);
+    await obj.load();
+    obj.attach('count_getppid');
+    let delivered = 0;
+    let stalled = false;
+    const rb = obj.ringBuffer(
+      'events',
+      (recs) => {
+        delivered += recs.length;
+        if (!stalled) {
+          stalled = true;
+          const until = Date.now() + 1500;
+          while (Date.now() < until); // block the event loop: batches keep coming off the drainer thread
+        }
+      },
+      { intervalMs: 1, maxPendingBytes },
+    );
+    await child.run();
+    await rb.flush();
+    const [calls, reserveFailures] = obj.map('counts').readCounters();
+    return { calls: Number(calls), reserveFailures: Number(reserveFailures), delivered, stats: rb.stats() };
+  } finally {
+    obj.close();
+    await child.finish();
+  }
+}
+
+test('the drainer bounds undelivered records in bytes, whatever the interval; what it drops is counted', async (t) => {
+  const N = 200_000;
+  // 1 ms batches while JS is stuck 1.5 s: a bound of 64 batches (the old one) lost records here; 64 MiB
+  // (about 3 M framed 16-byte records) holds them all.
+  const roomy = await stallWhileProducing(64 << 20, N);
+  t.diagnostic(
+    `64 MiB bound: ${roomy.stats.batches} batches, ${roomy.delivered} delivered, ${roomy.stats.droppedRecords} dropped`,
+  );
+  assert.equal(roomy.calls, N);
+  assert.equal(roomy.reserveFailures, 0);
+  assert.ok(roomy.stats.batches > 64, `more batches than the old 64-batch bound (${roomy.stats.batches})`);
+  assert.equal(roomy.stats.droppedRecords, 0);
+  assert.equal(roomy.delivered, N, 'every record delivered after the stall');
+  // A bound of 8 KiB (~400 records): whole batches are dropped, and every record is either delivered or
+  // counted as dropped — none vanishes.
+  const tight = await stallWhileProducing(8 << 10, N);
+  t.diagnostic(
+    `8 KiB bound: ${tight.delivered} delivered, ${tight.stats.droppedRecords} dropped in ${tight.stats.droppedBatches} batches`,
+  );
+  assert.equal(tight.reserveFailures, 0);
+  assert.ok(tight.stats.droppedRecords > 0, 'the tight bound drops');
+  assert.equal(tight.delivered + tight.stats.droppedRecords, N, 'delivered + dropped = produced');
+  assert.equal(tight.stats.pendingBytes, 0, 'nothing left pending after flush');
+});
+
 test('map lookup / update / delete / dump / clear', async () => {
   const obj = BpfObject.open(PROBE);
   try {
