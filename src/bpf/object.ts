@@ -10,6 +10,7 @@ import {
   type RawLoadedProgram,
   type RawMap,
   type RawProgram,
+  type RawProgramInfo,
 } from './native.js';
 import { BpfError, toBpfError } from './errors.js';
 import { BpfMap } from './map.js';
@@ -67,6 +68,8 @@ export function attachKind(section: string): string {
 }
 
 export class BpfObject implements ObjectHandle {
+  /** Objects loaded in this process and not closed yet: what kerno's own cost is read from (run-stats.ts). */
+  static readonly #live = new Set<BpfObject>();
   readonly path: string;
   readonly name: string;
   #raw: RawBpfObject | undefined;
@@ -174,6 +177,7 @@ export class BpfObject implements ObjectHandle {
     try {
       const r = await this.raw().load();
       this.#loaded = true;
+      BpfObject.#live.add(this);
       return { loadMs: r.loadNs / 1e6, programs: r.programs.map(toLoaded) };
     } catch (err) {
       const e = toBpfError(err, { object: this.path });
@@ -212,8 +216,13 @@ export class BpfObject implements ObjectHandle {
     return m;
   }
 
-  programInfo(program: string): { runTimeNs: number; runCount: number; verifiedInsns: number } | null {
+  programInfo(program: string): RawProgramInfo | null {
     return this.call(() => this.raw().programInfo(program), { program });
+  }
+
+  /** Every object loaded in this process and still open. */
+  static loadedObjects(): BpfObject[] {
+    return [...BpfObject.#live];
   }
 
   /** Starts draining a ring buffer on a background thread; records arrive in batches. */
@@ -226,6 +235,7 @@ export class BpfObject implements ObjectHandle {
   /** Stops drainers, detaches links, frees the object. Idempotent. */
   close(): void {
     if (!this.#raw) return;
+    BpfObject.#live.delete(this);
     for (const rb of this.#rings) rb.stop();
     this.#rings.clear();
     this.#raw.close();

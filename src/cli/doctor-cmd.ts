@@ -175,7 +175,12 @@ async function oneWindow(
     const evaluation = evaluateDetailed(signals, ALL_RULES, config.doctor.thresholds);
     const { ruleErrors } = evaluation;
     const findings = onsets.sampler.withOnsets(evaluation.findings, Date.parse(signals.windowEnd));
-    const report = buildReport(signals, findings, { version: VERSION, partial, ruleErrors });
+    const report = buildReport(signals, findings, {
+      version: VERSION,
+      partial,
+      ruleErrors,
+      selfCost: collection.selfCost(),
+    });
     const onlyCritical = Boolean(opts.onlyCritical);
     if (ui) {
       if (opts.quiet && renderQuietLine(report, { onlyCritical }) !== null) {

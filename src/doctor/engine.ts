@@ -1,7 +1,7 @@
 // The doctor engine: run every rule over one Signals snapshot, isolate failures, rank and dedupe the
 // findings, and assemble the report (reference §4.1, §4.3). Pure: no I/O, no clock. The rules are an input
 // (the registry is rules/index.ts, wired by the CLI and the daemon), so the engine depends on no rule.
-import { SCHEMA_VERSION, type Signals } from '../signals/types.js';
+import { SCHEMA_VERSION, type SelfCost, type Signals } from '../signals/types.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import { validEtaNs } from './eta.js';
 import { buildTimeline } from './timeline.js';
@@ -140,6 +140,8 @@ export interface ReportMeta {
   /** The window ended early (Ctrl+C): the data is partial. */
   partial?: boolean;
   ruleErrors?: readonly RuleError[];
+  /** kerno's own BPF cost over the window (Collection.selfCost()); reported only when programs were loaded. */
+  selfCost?: SelfCost;
 }
 
 /**
@@ -167,5 +169,6 @@ export function buildReport(signals: Signals, findings: readonly Finding[], meta
   if (meta.ruleErrors !== undefined && meta.ruleErrors.length > 0) report.ruleErrors = [...meta.ruleErrors];
   const timeline = buildTimeline(findings, Date.parse(signals.windowStart));
   if (timeline) report.timeline = timeline;
+  if (meta.selfCost !== undefined && meta.selfCost.programs.length > 0) report.selfCost = meta.selfCost;
   return report;
 }

@@ -1,4 +1,4 @@
-import type { CollectorCoverage, HostInfo, Signals } from '../signals/types.js';
+import type { CollectorCoverage, HostInfo, SelfCost, Signals } from '../signals/types.js';
 import type { ThresholdKey, Thresholds } from './thresholds.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -110,6 +110,8 @@ export interface Report {
   ruleErrors?: RuleError[];
   /** Additive: the findings in order of onset with causal links; present when findings carry an onset. */
   timeline?: Timeline;
+  /** Additive: what kerno's own BPF programs cost during the window (absent when nothing was loaded). */
+  selfCost?: SelfCost;
   signals: Signals;
 }
 

@@ -96,6 +96,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     'coverage',
     'ruleErrors',
     'timeline',
+    'selfCost',
     'signals',
   ],
   children: {
@@ -106,6 +107,21 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     coverage: COVERAGE,
     ruleErrors: { keys: ['rule', 'error'] },
     timeline: TIMELINE,
+    selfCost: {
+      keys: [
+        'counted',
+        'reason',
+        'windowNs',
+        'totalRuns',
+        'totalRunTimeNs',
+        'cpuPctOfOneCore',
+        'totalRecursionMisses',
+        'programs',
+      ],
+      children: {
+        programs: { keys: ['object', 'program', 'runs', 'runTimeNs', 'avgNs', 'recursionMisses'] },
+      },
+    },
     signals: SIGNALS,
   },
 };

@@ -69,6 +69,19 @@ export function renderMarkdownView(vm: ViewModel): string {
     for (const line of vm.coverage.lines) out.push(`- ${TONE_EMOJI[line.tone]} ${line.text}`);
     out.push('');
   }
+  const cost = vm.coverage.selfCost;
+  if (cost) {
+    out.push(`${TONE_EMOJI[cost.tone]} ${cost.line}`, '');
+    if (cost.table.rows.length > 0) {
+      const cell = (c: string) => c.replace(/\|/g, '\\|');
+      out.push(
+        `| ${cost.table.head.join(' | ')} |`,
+        `|${cost.table.head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+      );
+      for (const row of cost.table.rows) out.push(`| ${row.cells.map(cell).join(' | ')} |`);
+      out.push('');
+    }
+  }
 
   out.push('---', '', vm.summary.rows.map((r) => `**${r.label}:** ${r.value}`).join(' · '));
   return out.join('\n') + '\n';

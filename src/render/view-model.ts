@@ -1,8 +1,8 @@
 // Report → ViewModel: every word, number format and ordering decision of the human-readable outputs is made
 // here, once. plain/, md and ink/ only lay the ViewModel out, so the three always say the same thing.
 import type { Finding, Report, RuleError, Severity, Timeline } from '../doctor/types.js';
-import type { CollectorCoverage, HostEnvironment } from '../signals/types.js';
-import { formatCount, formatEta, formatNs, formatValue } from '../doctor/format.js';
+import type { CollectorCoverage, HostEnvironment, SelfCost } from '../signals/types.js';
+import { formatCount, formatEta, formatNs, formatPct, formatValue } from '../doctor/format.js';
 import {
   judgeCoverage,
   type CollectorJudgement,
@@ -101,6 +101,15 @@ export interface CoverageRowView {
   cells: string[];
 }
 
+/** kerno's own probes: one line for the totals, then a row per program that ran. */
+export interface SelfCostView {
+  tone: Tone;
+  icon: string;
+  /** "kerno's own probes: 1,234,567 runs, 312ms of CPU = 1.04% of one CPU over the window" */
+  line: string;
+  table: { head: string[]; rows: CoverageRowView[] };
+}
+
 export interface CoverageView {
   /** Every collector ran the whole window with nothing dropped, restarted or missing. */
   complete: boolean;
@@ -110,6 +119,8 @@ export interface CoverageView {
   /** One line per collector with something to report, not-observed first. */
   lines: CoverageLineView[];
   table: { head: string[]; rows: CoverageRowView[] };
+  /** kerno's own cost; null when the report has none (nothing loaded, an older producer). */
+  selfCost: SelfCostView | null;
 }
 
 export interface TimelineEventView {
@@ -162,7 +173,7 @@ export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewMo
     : report.findings;
   const hiddenCount = report.findings.length - shown.length;
   const judged = judgeCoverage(report.coverage, report.ruleErrors ?? []);
-  const coverage = coverageView(judged, report.host.environment);
+  const coverage = coverageView(judged, report.host.environment, report.selfCost);
   const windowText = windowLabel(report);
   return {
     header: headerView(report, judged),
@@ -179,7 +190,9 @@ export function toViewModel(report: Report, opts: ViewModelOptions = {}): ViewMo
         ? shown.map((f) => ({ icon: SEVERITY_STYLE[f.severity].icon, tone: SEVERITY_STYLE[f.severity].tone }))
         : [{ icon: OK_ICON, tone: 'ok' }],
       counts: severityCounts(shown),
-      window: `${windowText} · ${plural(report.summary.eventsCollected, 'event')}`,
+      window:
+        `${windowText} · ${plural(report.summary.eventsCollected, 'event')}` +
+        (report.selfCost?.counted ? ` · kerno's probes used ${selfCostShare(report.selfCost)}` : ''),
       hidden:
         hiddenCount > 0 ? `${plural(hiddenCount, 'non-critical finding')} hidden (--only-critical)` : null,
     },
@@ -467,7 +480,59 @@ function reasons(j: CollectorJudgement): string {
   return j.shortfalls.map(shortfallText).join(', ');
 }
 
-function coverageView(judged: CoverageJudgement, env?: HostEnvironment): CoverageView {
+/** Programs shown by name; the rest are summed into one row (a report stays readable with 40 programs). */
+const SELF_COST_ROWS = 8;
+
+/** "0.31% of one CPU": what kerno's probes took of the window, the figure a person compares with a budget. */
+export function selfCostShare(c: SelfCost): string {
+  return `${formatPct(c.cpuPctOfOneCore)} of one CPU`;
+}
+
+function selfCostView(c: SelfCost): SelfCostView {
+  if (!c.counted) {
+    return {
+      tone: 'muted',
+      icon: OFF_ICON,
+      line: `kerno's own probes: run time not counted — ${c.reason ?? 'BPF statistics unavailable'}`,
+      table: { head: [], rows: [] },
+    };
+  }
+  const misses =
+    c.totalRecursionMisses > 0
+      ? `; ${plural(c.totalRecursionMisses, 'event')} skipped by the kernel (program already running on that CPU)`
+      : '';
+  const row = (name: string, runs: number, runTimeNs: number, misses: number): CoverageRowView => ({
+    tone: misses > 0 ? 'warning' : 'plain',
+    cells: [
+      name,
+      formatCount(runs),
+      runs > 0 ? formatNs(runTimeNs / runs) : '—',
+      formatNs(runTimeNs),
+      formatCount(misses),
+    ],
+  });
+  const ran = c.programs.filter((p) => p.runs > 0 || p.recursionMisses > 0);
+  const rows = ran
+    .slice(0, SELF_COST_ROWS)
+    .map((p) => row(`${p.object}/${p.program}`, p.runs, p.runTimeNs, p.recursionMisses));
+  const rest = ran.slice(SELF_COST_ROWS);
+  if (rest.length > 0) {
+    const sum = (k: 'runs' | 'runTimeNs' | 'recursionMisses') => rest.reduce((n, p) => n + p[k], 0);
+    rows.push(
+      row(`${plural(rest.length, 'other program')}`, sum('runs'), sum('runTimeNs'), sum('recursionMisses')),
+    );
+  }
+  return {
+    tone: c.totalRecursionMisses > 0 ? 'warning' : 'info',
+    icon: c.totalRecursionMisses > 0 ? SEVERITY_STYLE.warning.icon : SEVERITY_STYLE.info.icon,
+    line:
+      `kerno's own probes: ${plural(c.totalRuns, 'run')}, ${formatNs(c.totalRunTimeNs)} of CPU = ` +
+      `${selfCostShare(c)} over the window${misses}`,
+    table: { head: ['Program', 'Runs', 'Avg', 'CPU', 'Skipped'], rows },
+  };
+}
+
+function coverageView(judged: CoverageJudgement, env?: HostEnvironment, cost?: SelfCost): CoverageView {
   const { collectors, notObserved: missing, incomplete, ruleErrors } = judged;
   const line = (a: CollectorJudgement): CoverageLineView => {
     const hint = a.entry.hint || (a.observed ? '' : a.entry.error) || '';
@@ -534,6 +599,7 @@ function coverageView(judged: CoverageJudgement, env?: HostEnvironment): Coverag
         ],
       })),
     },
+    selfCost: cost ? selfCostView(cost) : null,
   };
 }
 
@@ -563,6 +629,9 @@ function summaryView(report: Report, shown: Finding[], judged: CoverageJudgement
       { label: 'eBPF programs', value: `${loaded}/${total} loaded` },
       { label: 'Collectors', value: `${observingRatio(judged)} observing` },
       { label: 'Coverage', value: judged.complete ? 'complete' : 'incomplete (see COVERAGE)' },
+      ...(report.selfCost?.counted
+        ? [{ label: "kerno's own cost", value: `probes used ${selfCostShare(report.selfCost)}` }]
+        : []),
     ],
     hints: [
       { label: '--output json', value: 'machine-readable report (docs/report-schema.md)' },

@@ -17,6 +17,9 @@ import { VERSION } from '../version.js';
 import type { EventStreamSettings } from '../events/stream.js';
 import { enrichSignals } from '../k8s/enrich.js';
 import { nameMetrics, setUpKubernetes, type KubernetesSetup } from './kubernetes.js';
+import { CostWindow, RunStatsHandle, programCounters } from '../bpf/run-stats.js';
+import { registerSelfCostMetrics } from './metrics.js';
+import type { SelfCost } from '../signals/types.js';
 
 export interface CollectionOptions {
   config: Config;
@@ -32,6 +35,8 @@ export class Collection {
   #windowStartMs = Date.now();
   #windowStartNs = process.hrtime.bigint();
   readonly #kubernetes: KubernetesSetup;
+  #runStats: RunStatsHandle | undefined;
+  #cost: CostWindow | undefined;
 
   constructor(private readonly opts: CollectionOptions) {
     const { config, logger } = opts;
@@ -57,12 +62,16 @@ export class Collection {
       faultInject: faultSpecFromEnv(env),
     });
     for (const d of this.enabled) this.supervisor.add(d.name, d.factory);
+    if (opts.registry) registerSelfCostMetrics(opts.registry, programCounters);
   }
 
   /** Starts every enabled collector (never rejects because one failed) and opens the window. */
   async start(): Promise<void> {
     // The first pod list is fetched while the collectors load; nothing waits for it.
     void this.#kubernetes.podNames?.refresh();
+    // Counting starts before the programs load, so the window's first events are counted too.
+    this.#runStats ??= RunStatsHandle.open();
+    this.#cost = new CostWindow(this.#runStats);
     await this.supervisor.startAll();
     this.#markWindow();
   }
@@ -131,13 +140,21 @@ export class Collection {
     this.#markWindow();
   }
 
+  /** What kerno's own programs cost in the current window (undefined before start). */
+  selfCost(): SelfCost | undefined {
+    return this.#cost?.read(this.elapsedNs());
+  }
+
   async stop(): Promise<void> {
     await this.supervisor.stopAll();
+    this.#runStats?.close();
+    this.#runStats = undefined;
   }
 
   #markWindow(): void {
     this.#windowStartMs = Date.now();
     this.#windowStartNs = process.hrtime.bigint();
+    this.#cost?.mark();
   }
 }
 

@@ -8,6 +8,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { CollectorStatus } from './types.js';
 import { DROP_REASONS, dropBreakdown, registerDropSource } from '../events/stream.js';
+import type { ProgramCounters } from '../bpf/run-stats.js';
 
 export const runtimeMetricNames = [
   'kerno_collector_panics_total',
@@ -86,5 +87,53 @@ export function registerRuntimeMetrics(registry: Registry, supervisor: RuntimeSt
       const drops = s.eventsDroppedByReason ?? dropBreakdown(s.eventsDropped);
       return DROP_REASONS.map((reason) => ({ collector: s.name, reason, value: drops[reason] }));
     }),
+  );
+}
+
+export const selfCostMetricNames = [
+  'kerno_bpf_program_runs_total',
+  'kerno_bpf_program_run_seconds_total',
+  'kerno_bpf_program_recursion_misses_total',
+] as const;
+
+/**
+ * kerno's own BPF cost, read from the kernel at scrape time (bpf_prog_info of every program this process has
+ * loaded). `program` is "object/program": a fixed set, one series per program kerno ships. A collector that
+ * restarts reloads its programs and their counters start again from 0, which Prometheus reads as a counter
+ * reset. Run time is counted only while BPF statistics are enabled (the collection holds them on).
+ */
+export function registerSelfCostMetrics(registry: Registry, read: () => Map<number, ProgramCounters>): void {
+  let cached: ProgramCounters[] | undefined;
+  const programs = (): ProgramCounters[] => {
+    if (!cached) {
+      cached = [...read().values()];
+      queueMicrotask(() => {
+        cached = undefined;
+      });
+    }
+    return cached;
+  };
+  const counter = (name: string, help: string, value: (p: ProgramCounters) => number): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: ['program'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of programs()) this.inc({ program: `${p.object}/${p.program}` }, value(p));
+      },
+    });
+  };
+  counter('kerno_bpf_program_runs_total', "Times each of kerno's BPF programs ran.", (p) => p.runs);
+  counter(
+    'kerno_bpf_program_run_seconds_total',
+    "CPU time spent in each of kerno's BPF programs (kernel run-time statistics).",
+    (p) => p.runTimeNs / 1e9,
+  );
+  counter(
+    'kerno_bpf_program_recursion_misses_total',
+    'Events the kernel skipped for a program because it was already running on that CPU.',
+    (p) => p.recursionMisses,
   );
 }

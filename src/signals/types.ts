@@ -111,6 +111,45 @@ export interface CollectorCoverage {
   faults: number;
 }
 
+/** One of kerno's own BPF programs over the window, as the kernel counted it (`bpf_prog_info`). */
+export interface ProgramCost {
+  /** The object (collector's BPF file) without `.bpf.o`: "syscall". */
+  object: string;
+  program: string;
+  /** Times the program ran in the window. */
+  runs: number;
+  /** Time spent in it in the window, ns (the kernel's `run_time_ns`). */
+  runTimeNs: number;
+  /** runTimeNs ÷ runs (0 when it did not run). */
+  avgNs: number;
+  /**
+   * Times the kernel skipped the program because it was already running on that CPU (`recursion_misses`):
+   * events it never saw. A drop like any other.
+   */
+  recursionMisses: number;
+}
+
+/**
+ * What kerno's own probes cost during the window, from the kernel's BPF run-time statistics (enabled for
+ * the window through a BPF_ENABLE_STATS handle when `kernel.bpf_stats_enabled` is off: closed with the
+ * window, it leaves the setting as it was).
+ */
+export interface SelfCost {
+  /** False when the kernel would not count (no CAP_SYS_ADMIN, a kernel without BPF_ENABLE_STATS). */
+  counted: boolean;
+  /** Why not, when `counted` is false. */
+  reason?: string;
+  /** The window the figures cover, ns. */
+  windowNs: number;
+  /** Every loaded program, busiest (runTimeNs) first. */
+  programs: ProgramCost[];
+  totalRuns: number;
+  totalRunTimeNs: number;
+  /** totalRunTimeNs ÷ windowNs × 100: the share of one CPU kerno's probes took. */
+  cpuPctOfOneCore: number;
+  totalRecursionMisses: number;
+}
+
 // ---------------------------------------------------------------------------------------------- syscall
 
 export interface ErrnoCount {

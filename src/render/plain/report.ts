@@ -231,6 +231,22 @@ function coverage(cov: CoverageView, ctx: Ctx): string[] {
       );
     });
   }
+  if (cov.selfCost) {
+    const c = cov.selfCost;
+    const lead = `${c.icon} `;
+    wrap(c.line, ctx.width - INDENT.length - lead.length).forEach((l, i) => {
+      out.push(INDENT + (i === 0 ? p.tone(c.tone, lead) : repeat(' ', lead.length)) + p.tone(c.tone, l));
+    });
+    if (c.table.rows.length > 0) {
+      const t = new Table({
+        head: c.table.head.map((h) => p.bold(h)),
+        style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true },
+        colAligns: ['left', 'right', 'right', 'right', 'right'],
+      });
+      for (const row of c.table.rows) t.push(row.cells.map((cell) => p.tone(row.tone, cell)));
+      out.push(...indentBlock(t.toString()));
+    }
+  }
   return out;
 }
 

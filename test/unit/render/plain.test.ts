@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { stripVTControlCharacters } from 'node:util';
 import { colorEnabled } from '../../../src/render/color.js';
 import { renderPlain, renderQuietLine } from '../../../src/render/plain/report.js';
-import { completeCoverage, fixtureReport, timelineReport } from '../../fixtures/render/report.js';
+import {
+  completeCoverage,
+  fixtureReport,
+  fixtureSelfCost,
+  timelineReport,
+} from '../../fixtures/render/report.js';
+import { renderMarkdown } from '../../../src/render/md.js';
 import { assertGolden } from './golden.js';
 
 /** ESC or CSI: any escape sequence at all. */
@@ -135,4 +141,61 @@ test('no timeline section without onsets, or with a single finding', () => {
   const one = timelineReport();
   const single = { ...one, findings: one.findings.slice(0, 1) };
   assert.ok(!renderPlain(single, { color: false, banner: false }).includes('CAUSAL TIMELINE'));
+});
+
+test('kerno’s own cost: the triage line states the share of one CPU; coverage lists the busiest programs', () => {
+  const report = { ...fixtureReport(), selfCost: fixtureSelfCost() };
+  const out = renderPlain(report, { color: false, banner: false, width: 160 });
+  // 3 M × 120 + 3 M × 60 + 400 k × 150 + 300 k × 80 + 20 k × 200 + 10 k × (150 + 100) + 5 k × 90 + 900 ns ≈ 631 ms of 30 s
+  assert.match(out, /kerno's probes used 2\.1% of one CPU/);
+  assert.match(
+    out,
+    /kerno's own probes: 6,745,001 runs, 631ms of CPU = 2\.1% of one CPU over the window; 3 events skipped/,
+  );
+  const rows = out
+    .split('\n')
+    .map((l) =>
+      l
+        .split('│')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    )
+    .filter((cells) => /^(syscall|sched|tcp|disk|fd|oom)\/|other program/.test(cells[0] ?? ''));
+  assert.deepEqual(
+    rows.map((cells) => cells[0]),
+    [
+      'syscall/sys_exit',
+      'syscall/sys_enter',
+      'sched/sched_switch',
+      'sched/sched_wakeup',
+      'tcp/tcp_probe',
+      'disk/block_rq_complete',
+      'disk/block_rq_issue',
+      'fd/fd_install',
+      '1 other program',
+    ],
+    'the eight busiest by name, the rest summed; a program that never ran is left out',
+  );
+  assert.deepEqual(rows[0], ['syscall/sys_exit', '3,000,000', '120ns', '360ms', '0']);
+  assert.deepEqual(rows[4], ['tcp/tcp_probe', '20,000', '200ns', '4ms', '3']);
+  assert.deepEqual(rows.at(-1), ['1 other program', '1', '900ns', '900ns', '0']);
+  const md = renderMarkdown(report, {});
+  assert.match(md, /\| syscall\/sys_exit \| 3,000,000 \| 120ns \| 360ms \| 0 \|/);
+  assert.ok(
+    !renderPlain(fixtureReport(), { color: false, banner: false }).includes('own probes'),
+    'absent without selfCost',
+  );
+});
+
+test('kerno’s own cost when the kernel would not count: said in one line, no percentage claimed', () => {
+  const report = {
+    ...fixtureReport(),
+    selfCost: { ...fixtureSelfCost(), counted: false, reason: 'BPF run-time statistics unavailable (EPERM)' },
+  };
+  const out = renderPlain(report, { color: false, banner: false, width: 160 });
+  assert.match(
+    out,
+    /kerno's own probes: run time not counted — BPF run-time statistics unavailable \(EPERM\)/,
+  );
+  assert.ok(!/probes used/.test(out));
 });
