@@ -195,8 +195,9 @@ export async function startPanicReceiver(
       address: `udp://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
       async stop() {
         await r.stop();
-        // Links already under way finish (each call is bounded by its deadline and retries).
-        await l?.idle();
+        // The link under way finishes (each call is bounded by its deadline and retries); queued ones are
+        // given up: their incidents are recorded.
+        await l?.stop();
         await s?.stop();
         await store.close();
       },

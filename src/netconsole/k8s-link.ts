@@ -125,9 +125,24 @@ export class IncidentK8sLinker extends EventEmitter<K8sLinkerEvents> {
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
-  /** Resolves when the queue is empty (tests, shutdown). */
+  /** Resolves when the queue is empty (tests). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /**
+   * Shutdown: the link under way finishes (its calls are bounded), the queued ones are given up — they are
+   * recorded already, without a link — so a dead API server cannot hold the pod past its grace period.
+   */
+  async stop(): Promise<void> {
+    const left = this.queue.splice(0);
+    if (left.length > 0) {
+      this.counters.incidents.dropped = (this.counters.incidents.dropped ?? 0) + left.length;
+      this.log('warn', 'netconsole k8s: shutting down; incidents left without their Kubernetes link', {
+        ids: left.map((i) => i.id),
+      });
+    }
+    await this.idle();
   }
 
   private async drain(): Promise<void> {

@@ -5,7 +5,7 @@
 // spec.nodeName, the merge patches and Events (method, path, content type, body), nothing new on
 // redelivery, and every failure (unknown IP, API down, 401, 403, timeout, pod gone, garbage) ending as a
 // reason in the record with the receiver still working.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,7 +48,6 @@ let api: FakeKubeApi;
 let dir: string;
 let logs: { level: string; msg: string }[];
 
-before(() => undefined);
 beforeEach(async () => {
   api = new FakeKubeApi(tls);
   await api.start();
@@ -59,7 +58,6 @@ afterEach(async () => {
   await api.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-after(() => undefined);
 
 function config(over: Partial<Config['daemon']> = {}): Config {
   const c = defaultConfig();
@@ -458,6 +456,20 @@ describe('netconsole k8s link: API failures, through the real client', () => {
     assert.equal(api.requests.length, 3, 'three attempts');
     // 3 × 300 ms plus backoff of at most 250 + 500 ms.
     assert.ok(took >= 900 && took < 4_000, `took ${took} ms`);
+  });
+
+  test('shutdown with the API silent: the link under way ends at its deadline, the queued ones are given up', async () => {
+    api.override = () => 'hang';
+    const l = await linker({ timeoutMs: 300 });
+    for (const n of [1, 2, 3]) l.enqueue({ ...incident, id: `${incident.id.slice(0, 31)}${n}` });
+    await new Promise((res) => setTimeout(res, 50));
+    const t0 = Date.now();
+    await l.stop();
+    const took = Date.now() - t0;
+    assert.ok(took < 4_000, `stop took ${took} ms`);
+    assert.equal(l.stats().incidents.dropped, 2);
+    assert.equal(l.stats().incidents.api_error, 1);
+    assert.equal(api.requests.length, 3, 'only the first incident was tried (three attempts)');
   });
 
   test('a pod deleted since the list (404 on patch): skipped, no Event for it, the others done', async () => {
