@@ -22,6 +22,9 @@ interface StartFlags {
   stateDir?: string;
   metricsTokenFile?: string;
   netconsoleListen?: string;
+  netconsoleK8s?: boolean;
+  netconsoleK8sWrites?: boolean;
+  netconsoleK8sKubeconfig?: string;
 }
 
 /** Flag → config key, for error messages that name the flag the user typed. */
@@ -31,6 +34,9 @@ export const START_FLAG_NAMES: Readonly<Record<string, string>> = {
   'daemon.state_dir': '--state-dir',
   'daemon.metrics_token_file': '--metrics-token-file',
   'daemon.netconsole_listen': '--netconsole-listen',
+  'daemon.netconsole_k8s': '--netconsole-k8s',
+  'daemon.netconsole_k8s_writes': '--netconsole-k8s-writes',
+  'daemon.netconsole_k8s_kubeconfig': '--netconsole-k8s-kubeconfig',
 };
 
 function configFlags(opts: StartFlags): ConfigFlags {
@@ -41,6 +47,9 @@ function configFlags(opts: StartFlags): ConfigFlags {
       state_dir: opts.stateDir,
       metrics_token_file: opts.metricsTokenFile,
       netconsole_listen: opts.netconsoleListen,
+      netconsole_k8s: opts.netconsoleK8s,
+      netconsole_k8s_writes: opts.netconsoleK8sWrites,
+      netconsole_k8s_kubeconfig: opts.netconsoleK8sKubeconfig,
     },
   };
 }
@@ -60,6 +69,18 @@ export const startCommand: CommandModule = {
       .option('--state-dir <dir>', 'where netconsole incidents are recorded (default /var/lib/kerno)')
       .option('--metrics-token-file <file>', 'require this bearer token on /metrics, /findings and /panics')
       .option('--netconsole-listen <udp://host:port>', 'receive kernel logs from other nodes over netconsole')
+      .option(
+        '--netconsole-k8s',
+        'link each received incident to its Kubernetes Node (by IP) and the pods on it (reads nodes, pods)',
+      )
+      .option(
+        '--netconsole-k8s-writes',
+        'with --netconsole-k8s: annotate those pods and the Node and create Warning Events (writes)',
+      )
+      .option(
+        '--netconsole-k8s-kubeconfig <file>',
+        'kubeconfig for --netconsole-k8s (default: the in-cluster service account)',
+      )
       .addHelpText(
         'after',
         `
@@ -67,6 +88,7 @@ Examples:
   sudo kerno start                                    serve on 127.0.0.1:9733
   sudo kerno start --listen 0.0.0.0:9733 --metrics-token-file /etc/kerno/token
   sudo kerno start --interval 30s --netconsole-listen udp://0.0.0.0:6666
+  sudo kerno start --netconsole-listen udp://0.0.0.0:6666 --netconsole-k8s --netconsole-k8s-writes
   curl -s localhost:9733/readyz; curl -s localhost:9733/findings | jq .summary
 
 Signals: SIGTERM/SIGINT stop gracefully (readiness turns 503 first); SIGHUP reloads the configuration
@@ -78,16 +100,29 @@ Without root (or CAP_BPF + CAP_PERFMON) only the procfs collectors run and /read
         for (const [flag, v] of [
           ['--netconsole-listen', opts.netconsoleListen],
           ['--metrics-token-file', opts.metricsTokenFile],
+          ['--netconsole-k8s-kubeconfig', opts.netconsoleK8sKubeconfig],
         ] as const)
           if (v !== undefined && v.trim() === '')
             throw new UsageError(`${flag}: must not be empty (omit the flag to leave it off)`);
         const flags = configFlags(opts);
         const { config } = commandContext(cmd, io, flags, START_FLAG_NAMES);
+        const k8sProblem = netconsoleK8sProblem(config);
+        if (k8sProblem) throw new ExitError(k8sProblem, EXIT.CONFIG);
         const reloadConfig = (): Config => reloadFromSources(cmd, io, flags);
         setExit(EXIT_FOR[await runDaemon({ config, reloadConfig, rules: ALL_RULES }, io)]);
       });
   },
 };
+
+/** Cross-key checks of the Kubernetes link; a one-line problem or undefined. */
+export function netconsoleK8sProblem(config: Config): string | undefined {
+  const d = config.daemon;
+  if (d.netconsole_k8s_writes && !d.netconsole_k8s)
+    return 'daemon.netconsole_k8s_writes (--netconsole-k8s-writes): needs daemon.netconsole_k8s (--netconsole-k8s)';
+  if (d.netconsole_k8s && !d.netconsole_listen)
+    return 'daemon.netconsole_k8s (--netconsole-k8s): needs daemon.netconsole_listen (--netconsole-listen): it links received incidents';
+  return undefined;
+}
 
 /** The same resolution as at start (file, env, flags), without printing: SIGHUP's view of the config. */
 function reloadFromSources(cmd: Command, io: CliIO, flags: ConfigFlags): Config {

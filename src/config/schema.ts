@@ -71,6 +71,14 @@ export interface Config {
     netconsole_listen?: string;
     /** netconsole sender IP address → node name. */
     netconsole_nodes: Record<string, string>;
+    /** Link each incident to its Kubernetes Node and the pods on it (reads: nodes, pods). */
+    netconsole_k8s: boolean;
+    /** With netconsole_k8s: annotate the pods and the Node, create Events (writes). */
+    netconsole_k8s_writes: boolean;
+    /** kubeconfig for netconsole_k8s; in-cluster service account when unset. */
+    netconsole_k8s_kubeconfig?: string;
+    /** One Kubernetes API request's deadline, ns. */
+    netconsole_k8s_timeout: number;
     webhook_url?: string;
   };
   /** Event streams (OOM kills, kernel-log reports, netconsole incidents): one bounded queue each. */
@@ -317,6 +325,11 @@ export const ConfigSchema = section({
     metrics_token_file: optionalText(),
     netconsole_listen: optionalText(udpListenProblem),
     netconsole_nodes: leaf('map', netconsoleNodes),
+    netconsole_k8s: bool(false),
+    netconsole_k8s_writes: bool(false),
+    netconsole_k8s_kubeconfig: optionalText(),
+    // 5s: an API server answers a node or pod list in well under a second; a panic must not wait longer.
+    netconsole_k8s_timeout: duration('5s', { min: 1_000_000, max: 60 * SECOND }),
     webhook_url: optionalText(httpUrlProblem),
   }),
   events: section({

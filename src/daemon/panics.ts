@@ -2,15 +2,19 @@
 // the UDP socket, records incidents in <state-dir>/panics.jsonl, exports their metrics and, with
 // `daemon.webhook_url`, posts them. GET /panics lists recorded incidents, newest first — from the
 // receiver's store when it runs, else straight from the state directory (a node that receives nothing
-// still answers, with what an earlier run recorded).
+// still answers, with what an earlier run recorded). With `--netconsole-k8s` each recorded incident is also
+// linked to its Kubernetes Node and pods (src/netconsole/k8s-link.ts) and recorded again with that link.
 
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
+import { createKubeApi } from '../k8s/api.js';
 import {
+  IncidentK8sLinker,
   IncidentStore,
   listIncidentsDetailed,
   NetconsoleReceiver,
   NodeNameMap,
+  registerK8sLinkMetrics,
   registerNetconsoleMetrics,
   registerWebhookMetrics,
   WebhookSink,
@@ -143,10 +147,31 @@ export async function startPanicReceiver(
   store.on('corrupt', warnCorrupt);
   let receiver: NetconsoleReceiver | undefined;
   let sink: WebhookSink | undefined;
+  let linker: IncidentK8sLinker | undefined;
   try {
+    const nodeNames = new NodeNameMap(config.daemon.netconsole_nodes);
+    if (config.daemon.netconsole_k8s) {
+      const api = await createKubeApi({
+        timeoutMs: Math.max(1, Math.round(config.daemon.netconsole_k8s_timeout / 1e6)),
+        ...(config.daemon.netconsole_k8s_kubeconfig !== undefined
+          ? { kubeconfig: config.daemon.netconsole_k8s_kubeconfig }
+          : {}),
+      });
+      linker = new IncidentK8sLinker({
+        api,
+        store,
+        nodeNames,
+        writes: config.daemon.netconsole_k8s_writes,
+        log: (level, msg, fields) => log.log(level, msg, fields),
+      });
+      registerK8sLinkMetrics(registry, linker);
+      log.info('netconsole: incidents are linked to Kubernetes Nodes and pods', {
+        writes: config.daemon.netconsole_k8s_writes,
+      });
+    }
     receiver = new NetconsoleReceiver({
       listen,
-      nodeNames: new NodeNameMap(config.daemon.netconsole_nodes),
+      nodeNames,
       store,
       events: { queueSize: config.events.queue_size, dropPolicy: config.events.drop_policy },
       log: logFn,
@@ -154,6 +179,8 @@ export async function startPanicReceiver(
     // An 'error' event without a listener would throw from the emitter; the receiver keeps running.
     receiver.on('error', (err) => log.error('netconsole receiver error', { error: err.message }));
     registerNetconsoleMetrics(registry, receiver);
+    const l = linker;
+    if (l) receiver.on('incident', (incident) => l.enqueue(incident));
     const bound = await receiver.start();
     if (webhookUrl) {
       sink = new WebhookSink({ url: webhookUrl, store, stateDir, log: logFn });
@@ -168,6 +195,9 @@ export async function startPanicReceiver(
       address: `udp://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
       async stop() {
         await r.stop();
+        // The link under way finishes (each call is bounded by its deadline and retries); queued ones are
+        // given up: their incidents are recorded.
+        await l?.stop();
         await s?.stop();
         await store.close();
       },

@@ -42,6 +42,40 @@ export interface PanicIncident {
   kernelTimeUs?: number;
   /** Sequence number of the opening record (extended format only). */
   seq?: number;
+  /**
+   * The Kubernetes link (`--netconsole-k8s`): recorded as a second record of the same id once the Node and
+   * its pods are known; absent on the first record and without the feature.
+   */
+  k8s?: IncidentK8s;
+}
+
+export interface IncidentK8s {
+  /** The Node whose address sent the incident; null when none has it (or the API could not be asked). */
+  node: string | null;
+  /** Which address of the Node matched: InternalIP, else ExternalIP. */
+  matchedBy?: string;
+  /** Why node is null, or why the pods are missing. */
+  reason?: string;
+  /** The `--netconsole-nodes` name for the address when it names another node (the API's answer is kept). */
+  nodeMapName?: string;
+  /** The pods on the node when the incident was linked (bounded). */
+  pods?: { namespace: string; name: string; uid: string; containers: string[]; phase?: string }[];
+  /** Pods listed but not recorded (over the bound). */
+  podsOmitted?: number;
+  /** With `--netconsole-k8s-writes`. */
+  writes?: {
+    podsAnnotated: number;
+    /** Pods deleted between the list and the patch (404): skipped. */
+    podsGone: number;
+    eventsCreated: number;
+    /** Events already there: a redelivered incident. */
+    eventsExisting: number;
+    nodeAnnotated: boolean;
+    /** Distinct failures (one line each), at most 5. */
+    errors?: string[];
+  };
+  /** When the link was made, RFC 3339. */
+  at: string;
 }
 
 export function incidentId(node: string, kind: string, reason: string, timestamp: string | number): string {

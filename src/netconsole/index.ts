@@ -24,9 +24,12 @@ export { WebhookSink, WEBHOOK_CURSOR_FILE, type WebhookSinkOptions, type Webhook
 export {
   registerNetconsoleMetrics,
   registerWebhookMetrics,
+  registerK8sLinkMetrics,
+  K8S_LINK_METRIC_NAMES,
   NETCONSOLE_METRIC_NAMES,
   WEBHOOK_METRIC_NAMES,
 } from './metrics.js';
+export { IncidentK8sLinker, type K8sLinkerOptions, type LinkStats } from './k8s-link.js';
 export {
   applyNetconsole,
   detectNetconsoleSupport,

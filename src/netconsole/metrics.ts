@@ -8,6 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { INCIDENT_KINDS } from './incident.js';
 import type { NetconsoleReceiver } from './receiver.js';
 import type { WebhookSink } from './webhook.js';
+import type { IncidentK8sLinker } from './k8s-link.js';
 import { DROP_REASONS, registerDropSource } from '../events/stream.js';
 
 export const NETCONSOLE_METRIC_NAMES = [
@@ -187,6 +188,54 @@ export function registerNetconsoleMetrics(registry: Registry, receiver: Netconso
     registers: [registry],
     collect() {
       for (const [reason, delta] of Object.entries(dropped)) this.inc({ reason }, delta());
+    },
+  });
+}
+
+export const K8S_LINK_METRIC_NAMES = [
+  'kerno_netconsole_k8s_calls_total',
+  'kerno_netconsole_k8s_incidents_total',
+  'kerno_netconsole_k8s_queue_depth',
+] as const;
+
+/** `--netconsole-k8s`: API calls by operation and outcome, incidents by how they were linked. */
+export function registerK8sLinkMetrics(registry: Registry, linker: IncidentK8sLinker): void {
+  // Label values come from fixed sets (operations and error kinds in src/k8s/api.ts), never from the API.
+  const seen = new Map<string, number>();
+  new Counter({
+    name: 'kerno_netconsole_k8s_calls_total',
+    help: 'Kubernetes API calls made to link kernel incidents, by operation and outcome (ok, exists, forbidden, timeout …)',
+    labelNames: ['op', 'outcome'],
+    registers: [registry],
+    collect() {
+      for (const [key, v] of Object.entries(linker.stats().calls)) {
+        const [op, outcome] = key.split(' ') as [string, string];
+        const delta = v - (seen.get(key) ?? 0);
+        if (delta > 0) this.inc({ op, outcome }, delta);
+        seen.set(key, Math.max(v, seen.get(key) ?? 0));
+      }
+    },
+  });
+  const seenIncidents = new Map<string, number>();
+  new Counter({
+    name: 'kerno_netconsole_k8s_incidents_total',
+    help: 'Kernel incidents by Kubernetes link outcome: mapped to a Node, unknown_node, api_error, dropped (queue full), store_error',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      for (const [outcome, v] of Object.entries(linker.stats().incidents)) {
+        const delta = v - (seenIncidents.get(outcome) ?? 0);
+        if (delta > 0) this.inc({ outcome }, delta);
+        seenIncidents.set(outcome, Math.max(v, seenIncidents.get(outcome) ?? 0));
+      }
+    },
+  });
+  new Gauge({
+    name: 'kerno_netconsole_k8s_queue_depth',
+    help: 'Kernel incidents waiting to be linked to Kubernetes',
+    registers: [registry],
+    collect() {
+      this.set(linker.stats().queued);
     },
   });
 }

@@ -276,6 +276,94 @@ describe('deploy/helm/kerno', () => {
     assert.match(ds, /privileged: true/, 'the privileged fallback is a value');
   });
 
+  test('RBAC: pod names need get nodes/proxy; --netconsole-k8s lists nodes and pods, and writes only with netconsole.kubernetes.writes', async () => {
+    const rbac = templates.find((t) => t.f === 'rbac.yaml')!.text;
+    const render = (over: Record<string, boolean>): Obj[] => {
+      const v = (path: string): boolean =>
+        over[path] ?? Boolean(at(values, ...path.replace(/^\.Values\./, '').split('.')));
+      const cond = (expr: string): boolean => {
+        const and = /^and (\S+) (\S+)$/.exec(expr);
+        if (and) return v(and[1]!) && v(and[2]!);
+        assert.match(expr, /^\.Values\.[\w.]+$/, `unsupported condition ${expr}`);
+        return v(expr);
+      };
+      // The template's own conditionals, evaluated; includes become placeholders (labels are checked above).
+      const out: string[] = [];
+      const stack: boolean[] = [];
+      for (const line of rbac.split('\n')) {
+        const m = /^\s*\{\{-? (if (.+?)|end) -?\}\}\s*$/.exec(line);
+        if (m) {
+          if (m[1] === 'end') stack.pop();
+          else stack.push(cond(m[2]!));
+          continue;
+        }
+        if (stack.every(Boolean))
+          out.push(
+            line
+              .replace(/\{\{- include "kerno\.labels" \. \| nindent \d+ \}\}/, 'app: kerno')
+              .replace(/\{\{ include "[\w.]+" \. \}\}/g, 'kerno')
+              .replace(/\{\{ \.Release\.Namespace \}\}/g, 'kerno-system'),
+          );
+      }
+      return YAML.parseAllDocuments(out.join('\n'))
+        .map((d) => d.toJS() as Obj | null)
+        .filter((d): d is Obj => d !== null);
+    };
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    const grants = (docs: Obj[], name: string): Set<string> => {
+      const role = docs.find((d) => d.kind === 'ClusterRole' && at(d, 'metadata', 'name') === name);
+      if (!role) return new Set();
+      return new Set(
+        (role.rules as Rule[]).flatMap((r) =>
+          r.resources.flatMap((res) => r.verbs.map((vb) => `${vb} ${res}`)),
+        ),
+      );
+    };
+    // Defaults: only the kubelet's nodes/proxy.
+    const defaults = render({});
+    assert.deepEqual([...grants(defaults, 'kerno-netconsole-k8s')], []);
+    assert.deepEqual([...grants(defaults, 'kerno-pod-names')], ['get nodes/proxy']);
+    // The link without writes: the two lists, nothing else; bound to the chart's service account.
+    const reads = render({
+      '.Values.netconsole.enabled': true,
+      '.Values.netconsole.kubernetes.enabled': true,
+    });
+    assert.deepEqual([...grants(reads, 'kerno-netconsole-k8s')].sort(), ['list nodes', 'list pods']);
+    const binding = reads.find(
+      (d) => d.kind === 'ClusterRoleBinding' && at(d, 'metadata', 'name') === 'kerno-netconsole-k8s',
+    )!;
+    assert.equal(at(binding, 'roleRef', 'name'), 'kerno-netconsole-k8s');
+    assert.equal(at(binding, 'subjects', 0, 'kind'), 'ServiceAccount');
+    // Without netconsole the link has nothing to link: no role even if kubernetes.enabled is set.
+    assert.equal(
+      grants(render({ '.Values.netconsole.kubernetes.enabled': true }), 'kerno-netconsole-k8s').size,
+      0,
+    );
+    // Writes: exactly the calls src/netconsole/k8s-link.ts makes.
+    const writes = render({
+      '.Values.netconsole.enabled': true,
+      '.Values.netconsole.kubernetes.enabled': true,
+      '.Values.netconsole.kubernetes.writes': true,
+    });
+    assert.deepEqual([...grants(writes, 'kerno-netconsole-k8s')].sort(), [
+      'create events',
+      'list nodes',
+      'list pods',
+      'patch nodes',
+      'patch pods',
+    ]);
+    // The DaemonSet mounts the token for it and passes the flags.
+    const ds = templates.find((t) => t.f === 'daemonset.yaml')!.text;
+    assert.match(
+      ds,
+      /automountServiceAccountToken: \{\{ or \.Values\.podNames\.enabled \(and \.Values\.netconsole\.enabled \.Values\.netconsole\.kubernetes\.enabled\) \}\}/,
+    );
+    assert.match(ds, /if \.Values\.netconsole\.kubernetes\.enabled \}\}\n\s+- --netconsole-k8s\n/);
+    assert.match(ds, /if \.Values\.netconsole\.kubernetes\.writes \}\}\n\s+- --netconsole-k8s-writes\n/);
+    const help = await startHelp();
+    for (const f of ['--netconsole-k8s', '--netconsole-k8s-writes']) assert.ok(help.includes(f), f);
+  });
+
   test("the chart's alert expressions are the checked ones of deploy/k8s/prometheusrule.yaml", () => {
     const k8s = (YAML.parse(read('k8s', 'prometheusrule.yaml')) as Obj).spec as {
       groups: { rules: { alert: string; expr: string }[] }[];
