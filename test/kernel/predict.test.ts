@@ -178,7 +178,7 @@ test('a flat workload predicts nothing: a cgroup holding 32 MiB and a process ho
   const file = `/dev/shm/kerno-test-predict-flat-${process.pid}`;
   files.push(file);
   // tmpfs pages are charged to the writer's cgroup and stay there; `sleep` allocates nothing after.
-  const holder = await spawnReady([
+  await spawnReady([
     'sh',
     '-c',
     `echo $$ > ${dir}/cgroup.procs && head -c ${32 * MiB} /dev/zero > ${file} && echo ready && exec sleep 600`,
@@ -213,5 +213,4 @@ test('a flat workload predicts nothing: a cgroup holding 32 MiB and a process ho
     `flat cgroup: ${judged.reason}, ${judged.points} points, trend ${judged.trendPerSec?.toFixed(1)} B/s, ` +
       `R² ${judged.confidence?.toFixed(3)}; flat process: ${fdJudged ? `${fdJudged.reason}, ${fdJudged.points} points` : 'not among the top fd processes'}`,
   );
-  void holder;
 });
