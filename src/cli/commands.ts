@@ -11,6 +11,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   explain: async () => (await import('./explain-cmd.js')).explainCommand,
   chaos: async () => (await import('./chaos-cmd.js')).chaosCommand,
   watch: async () => (await import('./watch-cmd.js')).watchCommand,
+  predict: async () => (await import('./predict-cmd.js')).predictCommand,
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   trace: async () => (await import('./trace-cmd.js')).traceCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
