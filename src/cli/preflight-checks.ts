@@ -203,6 +203,15 @@ export function capabilityChecks(
   ): CheckResult => {
     const title = `CAP_${cap}`;
     if (hasCap(caps, CAP[cap])) return pass(name, title, 'in the effective set');
+    // Since 5.8 the kernel accepts CAP_SYS_ADMIN wherever it asks for CAP_BPF or CAP_PERFMON.
+    if (cap !== 'NET_ADMIN' && hasCap(caps, CAP.SYS_ADMIN))
+      return notPass(
+        'warn',
+        name,
+        title,
+        'not in the effective set, but CAP_SYS_ADMIN is, which the kernel accepts instead (more than kerno needs)',
+        `grant CAP_${cap} and drop CAP_SYS_ADMIN (least privilege)`,
+      );
     return notPass(
       onMissing,
       name,
