@@ -5,14 +5,15 @@
 // their inputs so they are tested on fixtures.
 import { constants, existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { createServer, isIPv6 } from 'node:net';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { KubeletError } from '../k8s/kubelet.js';
 import { prepareStateDir, StateDirError } from '../netconsole/index.js';
 import { kubeletTarget } from '../runtime/kubernetes.js';
-import { HTTP_LISTEN, parseListenAddress } from '../util/listen-address.js';
+import { HTTP_LISTEN, NETCONSOLE_LISTEN, parseListenAddress } from '../util/listen-address.js';
 import { effectiveCapabilities } from '../util/privileges.js';
 import { bpfObjectDir } from '../bpf/paths.js';
 import { listObjects, verifyObjects } from './bpf-verify.js';
@@ -368,28 +369,78 @@ export async function stateDirCheck(dir: string): Promise<CheckResult> {
   return pass('state_dir', title, resolved);
 }
 
-/** Binds the daemon's listen address (and lets go at once): is it free, and may kerno bind it? */
-export async function listenCheck(listen: string): Promise<CheckResult> {
+/**
+ * Binds the daemon's listen address, and the netconsole receiver's UDP address when one is configured, and
+ * lets go at once: are they free, and may kerno bind them? (`kerno start` exits 1 when either is taken.)
+ */
+export async function listenCheck(listen: string, netconsoleListen?: string): Promise<CheckResult> {
   const title = 'listen address bindable';
-  const fix = `free ${listen} (ss -ltnp 'sport = :<port>' names the holder) or choose another with --listen / daemon.listen`;
-  let addr;
+  const fix = (what: string, flag: string): string =>
+    `free ${what} (ss -ltnup names the holder) or choose another with ${flag}`;
+  let tcp;
+  let udp;
   try {
-    addr = parseListenAddress(listen, HTTP_LISTEN);
+    tcp = parseListenAddress(listen, HTTP_LISTEN);
+    udp =
+      netconsoleListen === undefined ? undefined : parseListenAddress(netconsoleListen, NETCONSOLE_LISTEN);
   } catch (err) {
-    return notPass('fail', 'listen', title, (err as Error).message, fix);
+    return notPass('fail', 'listen', title, (err as Error).message, 'fix --listen / --netconsole-listen');
   }
-  const server = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: addr.host, port: addr.port, exclusive: true }, resolve);
-    });
-  } catch (err) {
-    return notPass('fail', 'listen', title, `cannot bind ${listen}: ${errCode(err)}`, fix);
-  } finally {
-    await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  const tcpErr = await tryBind(() => bindTcp(tcp.host, tcp.port));
+  if (tcpErr !== undefined)
+    return notPass(
+      'fail',
+      'listen',
+      title,
+      `cannot bind ${listen}: ${tcpErr}`,
+      fix(listen, '--listen / daemon.listen'),
+    );
+  if (udp !== undefined) {
+    const udpErr = await tryBind(() => bindUdp(udp.host, udp.port));
+    if (udpErr !== undefined)
+      return notPass(
+        'fail',
+        'listen',
+        title,
+        `cannot bind the netconsole receiver ${netconsoleListen}: ${udpErr}`,
+        fix(netconsoleListen!, '--netconsole-listen / daemon.netconsole_listen'),
+      );
+    return pass('listen', title, `${listen} (HTTP), ${netconsoleListen} (netconsole)`);
   }
   return pass('listen', title, listen);
+}
+
+async function tryBind(bind: () => Promise<() => Promise<void>>): Promise<string | undefined> {
+  try {
+    const release = await bind();
+    await release();
+    return undefined;
+  } catch (err) {
+    return errCode(err);
+  }
+}
+
+function bindTcp(host: string | undefined, port: number): Promise<() => Promise<void>> {
+  const server = createServer();
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () =>
+      resolve(() => new Promise<void>((done) => server.close(() => done()))),
+    );
+  });
+}
+
+function bindUdp(host: string | undefined, port: number): Promise<() => Promise<void>> {
+  const socket = createSocket(host !== undefined && isIPv6(host) ? 'udp6' : 'udp4');
+  return new Promise((resolve, reject) => {
+    socket.once('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind({ address: host, port, exclusive: true }, () =>
+      resolve(() => new Promise<void>((done) => socket.close(() => done()))),
+    );
+  });
 }
 
 // ---- BPF objects -----------------------------------------------------------------------------------------
@@ -501,7 +552,7 @@ export async function runChecks({ config, env, signal }: PreflightInputs): Promi
     procfs: () => procfsCheck(),
     cap_net_admin: () => capsResult.cap_net_admin,
     state_dir: () => stateDirCheck(config.daemon.state_dir),
-    listen: () => listenCheck(config.daemon.listen),
+    listen: () => listenCheck(config.daemon.listen, config.daemon.netconsole_listen),
     tracefs: () => tracefsCheck(),
     bpf_objects: () => bpfObjectsCheck(bpfObjectDir(), signal),
     bpf_stats: () => bpfStatsCheck(),

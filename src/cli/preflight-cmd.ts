@@ -50,9 +50,10 @@ export const preflightCommand: CommandModule = {
         'after',
         `
 Checks, in order: kernel ≥ 5.8, BTF, cgroup hierarchy (v1 passes with a note), CAP_BPF, CAP_PERFMON,
-/proc, CAP_NET_ADMIN (warn only), state directory writable, listen address bindable, tracefs (warn only),
-every BPF program loads (none is attached), kernel.bpf_stats_enabled readable (warn only), locked-memory
-limit, and the kubelet when pod names are configured (kubernetes.enabled).
+/proc, CAP_NET_ADMIN (warn only), state directory writable, listen address (and the netconsole UDP
+address, when configured) bindable, tracefs (warn only), every BPF program loads (none is attached),
+kernel.bpf_stats_enabled readable (warn only), locked-memory limit, and the kubelet when pod names are
+configured (kubernetes.enabled). docs/preflight.md describes each.
 
 Examples:
   sudo kerno preflight

@@ -5,6 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -161,6 +162,27 @@ describe('checks on files and sockets', () => {
     }
     assert.equal((await listenCheck(`127.0.0.1:${port}`)).status, 'pass');
     assert.equal((await listenCheck('not an address')).status, 'fail');
+  });
+
+  test('listen: a configured netconsole UDP port another socket holds fails too; free, both are named', async () => {
+    const holder = createSocket('udp4');
+    await new Promise<void>((r) => holder.bind({ address: '127.0.0.1', port: 0 }, r));
+    const { port } = holder.address();
+    const http = createServer();
+    await new Promise<void>((r) => http.listen({ host: '127.0.0.1', port: 0 }, r));
+    const httpPort = (http.address() as AddressInfo).port;
+    await new Promise<void>((r) => http.close(() => r()));
+    try {
+      const held = await listenCheck(`127.0.0.1:${httpPort}`, `udp://127.0.0.1:${port}`);
+      assert.equal(held.status, 'fail');
+      assert.match(held.detail, new RegExp(`netconsole receiver udp://127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+      assert.match(held.remediation!, /--netconsole-listen/);
+    } finally {
+      await new Promise<void>((r) => holder.close(() => r()));
+    }
+    const free = await listenCheck(`127.0.0.1:${httpPort}`, `udp://127.0.0.1:${port}`);
+    assert.equal(free.status, 'pass', free.detail);
+    assert.match(free.detail, /\(HTTP\), udp:\/\/127\.0\.0\.1:\d+ \(netconsole\)/);
   });
 });
 
