@@ -60,7 +60,8 @@ Examples:
   sudo kerno preflight --listen 0.0.0.0:9733 --state-dir /var/lib/kerno
   sudo kerno preflight -o json | jq '.checks[] | select(.status != "pass")'
 
-KERNO_BTF_PATH checks another BTF file than /sys/kernel/btf/vmlinux (odd kernels, tests).
+KERNO_BTF_PATH makes the BTF check open another file than /sys/kernel/btf/vmlinux (tests, odd kernels);
+it does not change what the BPF loader uses.
 One line of remediation per warning or failure goes to stderr. JSON: docs/preflight.schema.json.
 
 Exit status: 0 ready (warnings allowed), 1 a check failed, 2 bad usage, 3 bad configuration.`,
