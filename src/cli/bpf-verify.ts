@@ -54,11 +54,15 @@ export function listObjects(dir = bpfObjectDir()): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Loads + attaches every program of every object; keeps them attached for `readNs` and counts runs. */
+/**
+ * Loads + attaches every program of every object; keeps them attached for `readNs` and counts runs. With
+ * `attach: false` (kerno preflight) programs are only loaded: the verifier's verdict without touching a hook.
+ */
 export async function verifyObjects(
   paths: string[],
   readNs: number,
   signal?: AbortSignal,
+  { attach = true }: { attach?: boolean } = {},
 ): Promise<VerifyResult> {
   const verdicts: ProgramVerdict[] = [];
   const live: { obj: BpfObject; link: Link | null; verdict: ProgramVerdict }[] = [];
@@ -88,8 +92,10 @@ export async function verifyObjects(
           verdict.loaded = true;
           verdict.loadMs = r.loadMs;
           verdict.verifiedInsns = p?.verifiedInsns ?? 0;
-          live[live.length - 1]!.link = obj.attach(name);
-          verdict.attached = true;
+          if (attach) {
+            live[live.length - 1]!.link = obj.attach(name);
+            verdict.attached = true;
+          }
         } catch (err) {
           const e = toBpfError(err, { object: path, program: name });
           Object.assign(verdict, describe(e));

@@ -15,6 +15,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   trace: async () => (await import('./trace-cmd.js')).traceCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
+  preflight: async () => (await import('./preflight-cmd.js')).preflightCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,
   // Completion and man describe every command: they get the table's loader rather than importing it.
   completion: async () => (await import('./completion-cmd.js')).completionCommand(allCommands),

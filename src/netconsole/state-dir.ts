@@ -76,10 +76,14 @@ async function existingAncestor(dir: string, fail: (why: string) => never): Prom
 }
 
 /**
- * Make sure `dir` is a writable directory on a disk filesystem, creating it (0700) if needed. Throws a
- * StateDirError whose message is one line naming the directory and what is wrong with it.
+ * Make sure `dir` is a writable directory on a disk filesystem, creating it (0700) if needed (with
+ * `create: false`, as `kerno preflight` asks, only that it could be). Throws a StateDirError whose message is
+ * one line naming the directory and what is wrong with it.
  */
-export async function prepareStateDir(input: string): Promise<string> {
+export async function prepareStateDir(
+  input: string,
+  { create = true }: { create?: boolean } = {},
+): Promise<string> {
   const fail = (why: string): never => {
     throw new StateDirError(`state directory ${JSON.stringify(input)}: ${why}`);
   };
@@ -100,6 +104,7 @@ export async function prepareStateDir(input: string): Promise<string> {
   } catch (err) {
     fail(`${ancestor === dir ? 'not writable' : `cannot create it in ${ancestor}`}: ${reason(err)}`);
   }
+  if (!create) return dir;
   for (const d of missing) {
     try {
       await mkdir(d, { mode: STATE_DIR_MODE });

@@ -19,14 +19,23 @@ export interface KubernetesSetup {
   podNames?: PodNames;
 }
 
-export function setUpKubernetes(config: Pick<Config, 'kubernetes'>, env: NodeJS.ProcessEnv): KubernetesSetup {
+/** Where this process would ask for pod names, and whether it would at all (`kerno preflight` asks once). */
+export interface KubeletTarget {
+  environment: DetectedEnvironment;
+  /** kubernetes.enabled true, or auto on a Kubernetes node. */
+  on: boolean;
+  /** Absent when there is no kubelet to ask (no URL, no node name): fetch then rejects with a 'config' error. */
+  url?: string;
+  fetch(): Promise<PodIndex>;
+}
+
+export function kubeletTarget(config: Pick<Config, 'kubernetes'>, env: NodeJS.ProcessEnv): KubeletTarget {
   const k = config.kubernetes;
   const detected = detectEnvironment(systemProbe(env));
   const nodeName = k.node_name ?? detected.nodeName ?? NODE_NAME_ENV.map((n) => env[n]).find((v) => !!v);
   const environment: DetectedEnvironment =
     detected.kind === 'kubernetes' && nodeName !== undefined ? { ...detected, nodeName } : detected;
   const on = k.enabled === 'auto' ? detected.kind === 'kubernetes' : k.enabled;
-  if (!on) return { environment };
   const url = k.kubelet_url ?? (nodeName !== undefined ? `https://${nodeName}:10250` : undefined);
   const timeoutMs = k.timeout / 1e6;
   const fetch =
@@ -47,7 +56,16 @@ export function setUpKubernetes(config: Pick<Config, 'kubernetes'>, env: NodeJS.
             timeoutMs,
             maxPods: k.max_pods,
           });
-  return { environment, podNames: new PodNames({ fetch, ttlMs: k.ttl / 1e6 }) };
+  return { environment, on, ...(url !== undefined ? { url } : {}), fetch };
+}
+
+export function setUpKubernetes(config: Pick<Config, 'kubernetes'>, env: NodeJS.ProcessEnv): KubernetesSetup {
+  const t = kubeletTarget(config, env);
+  if (!t.on) return { environment: t.environment };
+  return {
+    environment: t.environment,
+    podNames: new PodNames({ fetch: t.fetch, ttlMs: config.kubernetes.ttl / 1e6 }),
+  };
 }
 
 /** Every collector's per-cgroup series with pod names filled in (the rest untouched). */

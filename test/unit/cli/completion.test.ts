@@ -42,6 +42,7 @@ describe('every command and option appears', () => {
       'kerno doctor',
       'kerno start',
       'kerno netconsole setup',
+      'kerno preflight',
       'kerno completion',
       'kerno man',
     ])

@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { run } from '../../../src/cli/main.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { startCommand } from '../../../src/cli/start-cmd.js';
+import { preflightCommand } from '../../../src/cli/preflight-cmd.js';
 import { packageRoot } from '../../../src/bpf/paths.js';
 
 const root = packageRoot();
@@ -19,16 +20,20 @@ const deploy = join(root, 'deploy');
 const read = (...p: string[]): string => readFileSync(join(deploy, ...p), 'utf8');
 
 async function startHelp(): Promise<string> {
+  return commandHelp('start');
+}
+
+async function commandHelp(name: 'start' | 'preflight'): Promise<string> {
   let out = '';
   const code = await run(
-    ['start', '--help'],
+    [name, '--help'],
     {
       out: (s) => void (out += s),
       err: () => {},
       stdoutIsTTY: false,
       env: {},
     },
-    [startCommand],
+    [name === 'start' ? startCommand : preflightCommand],
   );
   assert.equal(code, 0);
   return out;
@@ -362,6 +367,35 @@ describe('deploy/helm/kerno', () => {
     assert.match(ds, /if \.Values\.netconsole\.kubernetes\.writes \}\}\n\s+- --netconsole-k8s-writes\n/);
     const help = await startHelp();
     for (const f of ['--netconsole-k8s', '--netconsole-k8s-writes']) assert.ok(help.includes(f), f);
+  });
+
+  test("preflight.enabled adds an init container running `kerno preflight` with the daemon's flags, env, privileges and mounts", async () => {
+    assert.equal(
+      at(values, 'preflight', 'enabled'),
+      false,
+      'off by default: it must not change existing installs',
+    );
+    const ds = templates.find((t) => t.f === 'daemonset.yaml')!.text;
+    const init =
+      /\{\{- if \.Values\.preflight\.enabled \}\}\n[\s\S]*? {6}initContainers:\n([\s\S]*?) {6}\{\{- end \}\}\n {6}containers:\n/.exec(
+        ds,
+      );
+    assert.ok(init, 'no initContainers block guarded by .Values.preflight.enabled before containers:');
+    const main = /\n {6}containers:\n([\s\S]*?) {6}volumes:\n/.exec(ds)![1]!;
+    const initBody = init[1]!;
+    assert.match(initBody, /^ {8}- name: preflight\n/);
+    assert.match(initBody, /args:\n {12}- preflight\n/);
+    // The same --listen and --state-dir values as `kerno start`, and only flags `kerno preflight` has.
+    const startArgs = (text: string, flag: string): string =>
+      new RegExp(`- ${flag}\\n\\s+- (.*)\\n`).exec(text)![1]!;
+    for (const f of ['--listen', '--state-dir']) assert.equal(startArgs(initBody, f), startArgs(main, f), f);
+    const help = await commandHelp('preflight');
+    for (const f of flagsIn(initBody)) assert.ok(help.includes(f), `${f} is not in kerno preflight --help`);
+    // What preflight judges must be what the daemon gets: env, securityContext and mounts are copies.
+    const block = (text: string, key: string): string =>
+      new RegExp(`\\n( {10}${key}:.*\\n(?: {12}.*\\n)*)`).exec(text)![1]!;
+    for (const key of ['image', 'env', 'securityContext', 'volumeMounts', 'resources'])
+      assert.equal(block(initBody, key), block(main, key), `init container ${key} differs from the daemon's`);
   });
 
   test("the chart's alert expressions are the checked ones of deploy/k8s/prometheusrule.yaml", () => {
