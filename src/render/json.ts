@@ -70,6 +70,15 @@ const TIMELINE: KeyOrder = {
     links: { keys: ['cause', 'effect', 'gapMs', 'confidence', 'why'] },
   },
 };
+const AI: KeyOrder = {
+  keys: ['provider', 'model', 'privacy', 'cached', 'answer', 'error'],
+  children: {
+    answer: {
+      keys: ['summary', 'why', 'impact', 'fix', 'causes'],
+      children: { causes: { keys: ['description', 'confidence', 'fix'] } },
+    },
+  },
+};
 const SIGNALS: KeyOrder = {
   keys: [
     'schemaVersion',
@@ -96,6 +105,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     'coverage',
     'ruleErrors',
     'timeline',
+    'ai',
     'signals',
   ],
   children: {
@@ -106,6 +116,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     coverage: COVERAGE,
     ruleErrors: { keys: ['rule', 'error'] },
     timeline: TIMELINE,
+    ai: AI,
     signals: SIGNALS,
   },
 };
