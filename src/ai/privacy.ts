@@ -1,9 +1,10 @@
 // What leaves the host: the privacy modes, applied to every text before a request is built (reference §9).
 // Pure functions; the only input from the outside is the host's own hostname, passed in.
 //
-// `redacted` replaces each identifying value with a placeholder numbered in order of first appearance
-// (ip-1, host-1, pod-1, path-1, uid-1): the same value always gets the same placeholder within one request,
-// so the model can still say "pod-2 is throttled because …" and the reader can map it back.
+// `redacted` replaces each identifying value with a placeholder (ip-1, host-1, pod-1, namespace-1, path-1,
+// uid-1), numbered per class in the order the masking passes meet them: the same value always gets the same
+// placeholder within one request, and the same text always the same output, so the model can still say
+// "pod-2 is throttled because …" and the reader can map it back.
 import { isIPv6 } from 'node:net';
 
 export type Placeholders = Map<string, string>;
