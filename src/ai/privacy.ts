@@ -62,7 +62,8 @@ const ABS_PATH = /(^|[\s'"`=(:,[])(\/(?!\/)[\w.@%+~-]+(?:\/[\w.@%+~:-]*)*)/g;
 const UUID = /\b[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}\b/gi;
 // How kerno's reports name pods: "pod ns/name", "pod name", "describe pod 'name'", "pods/name".
 const POD_REF = /\b(pods?[ /])(['"]?)(?:([a-z0-9][a-z0-9-]{0,62})\/)?([a-z0-9][a-z0-9.-]{0,252}[a-z0-9])\b/g;
-const NAMESPACE_FLAG = /((?:^|\s)(?:-n|--namespace)[ =]'?)([a-z0-9][a-z0-9-]{0,62})\b/g;
+// Only in a kubectl command line: `sort -n file` has no namespace.
+const NAMESPACE_FLAG = /(?<=\bkubectl\b[^\n;|&]*)(\s(?:-n|--namespace)[ =]'?)([a-z0-9][a-z0-9-]{0,62})\b/g;
 // A Deployment's pod name outside those forms: <name>-<replicaset hash>-<5 chars>.
 const REPLICA_POD = /\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[a-z0-9]{6,10}-[a-z0-9]{5}\b/g;
 const IPV6_CANDIDATE = /(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%\w+)?(?![\w:])/gi;

@@ -41,6 +41,10 @@ test('pod names in the forms reports print them, and their namespaces, are maske
     "pod namespace-1/pod-1 throttled; kubectl -n namespace-1 describe pod 'pod-1'",
   );
   assert.equal(redact('pod web-0 restarted; worker-6d4cf56db6-zx9qv too'), 'pod pod-1 restarted; pod-2 too');
+  assert.equal(
+    redact('kubectl get pods --namespace=shop; sort -n counts'),
+    'kubectl get pods --namespace=namespace-1; sort -n counts',
+  );
 });
 
 test('absolute paths and UIDs are masked; relative paths and ratios are not', () => {
