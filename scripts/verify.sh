@@ -129,6 +129,9 @@ phase_smoke() {
   check "bpf-verify --help" "$root/bin/bpf-verify" --help
   check "unknown flag: exit 2, one line" expect_exit 2 "$root/bin/kerno" --bogus
   check "unknown command: exit 2, one line" expect_exit 2 "$root/bin/kerno" frobnicate
+  check "explain <message> with AI off (the default): 'AI is not configured', exit 1, nothing sent" bash -c "
+    out=\$(env -u KERNO_AI_ENABLED '$root/bin/kerno' explain 'OOM killer invoked' 2>&1 </dev/null); rc=\$?
+    echo \"\$out\"; [ \$rc -eq 1 ] && echo \"\$out\" | grep -q 'AI is not configured'"
   check "bpf-verify bad --read: exit 2" expect_exit 2 "$root/bin/bpf-verify" --read abc
   check "kerno completion bash: a script bash accepts" bash -c "'$root/bin/kerno' completion bash | bash -n"
   check "kerno man: groff renders it without a warning" bash -c "

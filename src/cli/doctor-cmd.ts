@@ -6,10 +6,17 @@ import { Collection } from '../runtime/collection.js';
 import { evaluate, evaluateDetailed, buildReport, onlyCriticalReport } from '../doctor/engine.js';
 import { ALL_RULES } from '../../rules/index.js';
 import type { Report } from '../doctor/types.js';
-import { renderJson, renderMarkdown, renderPlain, renderQuietLine } from '../render/index.js';
+import {
+  renderAiSection,
+  renderJson,
+  renderMarkdown,
+  renderMarkdownAi,
+  renderPlain,
+  renderQuietLine,
+} from '../render/index.js';
 import type { LiveCollector } from '../render/live-model.js';
 import type { CollectorStatus } from '../runtime/types.js';
-import { resolveOutput, type Config, type ConfigFlags } from '../config/index.js';
+import { AI_PRIVACY_MODES, resolveOutput, type Config, type ConfigFlags } from '../config/index.js';
 import { formatDuration } from '../util/duration.js';
 import { sleepUntilAborted } from '../util/sleep.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
@@ -19,6 +26,7 @@ import { commandContext, ExitError } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
 import { demotePermissionWarnings } from './privilege-log.js';
+import type { DoctorAi } from './doctor-ai.js';
 
 interface DoctorOptions {
   duration?: string;
@@ -32,6 +40,8 @@ interface DoctorOptions {
   from?: string;
   tokenFile?: string;
   watch?: boolean;
+  ai?: boolean;
+  aiPrivacy?: string;
 }
 
 export const doctorCommand: CommandModule = {
@@ -61,6 +71,12 @@ export const doctorCommand: CommandModule = {
         "render a running daemon's current findings (kerno start) instead of collecting",
       )
       .option('--token-file <file>', 'bearer token file for --from')
+      .option('--ai', 'after the report, a summary from the configured AI provider (needs ai.enabled: true)')
+      .addOption(
+        new Option('--ai-privacy <mode>', 'what --ai sends (default: ai.privacy, summary)').choices(
+          AI_PRIVACY_MODES,
+        ),
+      )
       .addHelpText(
         'after',
         `
@@ -70,8 +86,10 @@ Examples:
   sudo kerno doctor --exit-code -q          for cron/CI: one line when healthy, exit 1 on critical
   sudo kerno doctor --watch --interval 5s   live screen of new, ongoing and resolved findings
   kerno doctor --from http://node-1:9733    findings of a running daemon
+  sudo kerno doctor --ai                    the report, then an AI summary (docs/ai.md; off by default)
 
-Exit status: 0 ok, 1 critical finding with --exit-code, 2 bad usage, 3 bad configuration.`,
+Exit status: 0 ok, 1 critical finding with --exit-code, --ai when AI is not configured or its request
+failed (the report is still printed), 2 bad usage, 3 bad configuration.`,
       )
       .action(async (opts: DoctorOptions, cmd: Command) => {
         setExit(await runDoctor(opts, cmd, io));
@@ -84,18 +102,29 @@ function configFlags(opts: DoctorOptions): { flags: ConfigFlags; names: Record<s
   if (opts.duration !== undefined) doctor.duration = opts.duration;
   if (opts.interval !== undefined) doctor.interval = opts.interval;
   if (opts.output !== undefined) doctor.output = opts.output;
+  const flags: Record<string, unknown> = {};
+  if (Object.keys(doctor).length) flags.doctor = doctor;
+  if (opts.aiPrivacy !== undefined) flags.ai = { privacy: opts.aiPrivacy };
   return {
-    flags: Object.keys(doctor).length ? ({ doctor } as ConfigFlags) : {},
-    names: { 'doctor.duration': '--duration', 'doctor.interval': '--interval', 'doctor.output': '--output' },
+    flags: flags as ConfigFlags,
+    names: {
+      'doctor.duration': '--duration',
+      'doctor.interval': '--interval',
+      'doctor.output': '--output',
+      'ai.privacy': '--ai-privacy',
+    },
   };
 }
 
 async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<number> {
+  if (opts.watch && opts.ai) throw new UsageError('--ai and --watch: the AI summary is for one report');
+  if (opts.aiPrivacy !== undefined && !opts.ai) throw new UsageError('--ai-privacy needs --ai');
   if (opts.watch) return (await import('./doctor-watch.js')).runDoctorWatch(opts, cmd, io);
   const { flags, names } = configFlags(opts);
   const { config, logger, color } = commandContext(cmd, io, flags, names);
   const output = resolveOutput(config.doctor.output, io.stdoutIsTTY);
-  if (opts.from !== undefined) return renderFromDaemon(opts, output, color, io);
+  const ai = opts.ai ? (await import('./doctor-ai.js')).prepareDoctorAi(config, io.env) : undefined;
+  if (opts.from !== undefined) return renderFromDaemon(opts, output, color, io, ai);
   const priv = checkBpfPrivileges();
   if (!priv.ok) {
     io.err(
@@ -124,7 +153,7 @@ async function runDoctor(opts: DoctorOptions, cmd: Command, io: CliIO): Promise<
       if (cycle === 0) await collection.start();
       else await collection.reset();
       if (fatal) break;
-      const report = await oneWindow(collection, config, opts, output, color, windowIO);
+      const report = await oneWindow(collection, config, opts, output, color, windowIO, ai);
       if (fatal) break;
       code = Math.max(code, exitCodeFor(report, opts, io));
       if (!opts.continuous || io.signal?.aborted) break;
@@ -145,6 +174,7 @@ async function oneWindow(
   output: string,
   color: boolean,
   io: CliIO,
+  ai: DoctorAi | undefined,
 ): Promise<Report> {
   const durationMs = config.doctor.duration / 1e6;
   const window = new AbortController();
@@ -181,6 +211,10 @@ async function oneWindow(
       ruleErrors,
       selfCost: collection.selfCost(),
     });
+    if (ai) {
+      if (!interactive && output !== 'json') io.err(`Asking ${ai.provider} (${ai.model}) for a summary…\n`);
+      report.ai = await ai.summarise(report);
+    }
     const onlyCritical = Boolean(opts.onlyCritical);
     if (ui) {
       if (opts.quiet && renderQuietLine(report, { onlyCritical }) !== null) {
@@ -188,6 +222,7 @@ async function oneWindow(
         io.out(renderQuietLine(report, { onlyCritical })! + '\n');
       } else await ui.showReport(report, { onlyCritical, banner: opts.banner !== false });
       ui = undefined;
+      if (report.ai) io.out('\n' + renderAi(report, 'pretty', color));
     } else io.out(render(report, output, opts, color));
     return report;
   } finally {
@@ -202,20 +237,44 @@ function render(report: Report, output: string, opts: DoctorOptions, color: bool
     const shown = onlyCritical ? onlyCriticalReport(report) : report;
     return renderJson(shown) + '\n';
   }
-  if (output === 'md') return renderMarkdown(report, { onlyCritical });
+  const ai = report.ai ? (output === 'md' ? '\n' : '') + renderAi(report, output, color) : '';
+  if (output === 'md') return renderMarkdown(report, { onlyCritical }) + ai;
   if (opts.quiet) {
     const line = renderQuietLine(report, { onlyCritical });
-    if (line !== null) return line + '\n';
+    if (line !== null) return line + '\n' + ai;
   }
-  return renderPlain(report, {
+  return (
+    renderPlain(report, {
+      color,
+      banner: opts.banner !== false,
+      onlyCritical,
+      width: process.stdout.columns,
+    }) + ai
+  );
+}
+
+/** The AI section after the report (its text form; JSON carries it as the report's `ai` field). */
+function renderAi(report: Report, output: string, color: boolean): string {
+  if (!report.ai) return '';
+  if (output === 'md') return renderMarkdownAi(report.ai);
+  return renderAiSection(report.ai, {
     color,
-    banner: opts.banner !== false,
-    onlyCritical,
     width: process.stdout.columns,
+    title: 'AI SUMMARY',
+    note: 'AI-generated from the findings above: check before acting. The rules decide the findings, not the model.',
   });
 }
 
 function exitCodeFor(report: Report, opts: DoctorOptions, io: CliIO): number {
+  // --ai was asked for and not delivered: the report stands, the run did not do all it was asked.
+  if (report.ai?.error !== undefined) {
+    io.err(`kerno: AI summary: ${report.ai.error}\n`);
+    return Math.max(EXIT.FAILURE, exitCodeForFindings(report, opts, io));
+  }
+  return exitCodeForFindings(report, opts, io);
+}
+
+function exitCodeForFindings(report: Report, opts: DoctorOptions, io: CliIO): number {
   if (!opts.exitCode) return EXIT.OK;
   if (!report.findings.some((f) => f.severity === 'critical')) return EXIT.OK;
   io.err('kerno: critical findings detected (exit code 1)\n');
@@ -265,6 +324,7 @@ async function renderFromDaemon(
   output: string,
   color: boolean,
   io: CliIO,
+  ai: DoctorAi | undefined,
 ): Promise<number> {
   const from = opts.from ?? '';
   if (from.trim() === '') throw new UsageError('--from: empty URL (expected e.g. http://10.0.0.5:9733)');
@@ -288,6 +348,7 @@ async function renderFromDaemon(
     if (err.kind === 'bad_url') throw new UsageError(err.message);
     throw new ExitError(`--from ${sanitizeRemoteText(from)}: ${err.message}`, EXIT.FAILURE);
   }
+  if (ai) report.ai = await ai.summarise(report);
   io.out(render(report, output === 'pretty' ? 'plain' : output, opts, color));
   return exitCodeFor(report, opts, io);
 }

@@ -1,6 +1,7 @@
 // `kerno explain --rule [id]`: what a doctor rule watches, when it fires (with the thresholds in effect:
 // the user's config shows its own numbers), why it matters, how to fix it, and which chaos scenario induces
-// it (reference §1.8). Free-text explanations need an AI model, which kerno deliberately does not ship.
+// it (reference §1.8). `kerno explain <message…>` (or piped stdin) asks the configured AI provider
+// (explain-ai.ts, loaded only then); with AI off that is "AI is not configured", exit 1.
 import { Command, Option } from 'commander';
 import { explainRule, ruleCatalogue, suggestRules, type RuleCatalogueEntry } from '../../rules/catalogue.js';
 import { scenariosForRule } from '../chaos/index.js';
@@ -8,6 +9,7 @@ import { envName } from '../config/index.js';
 import { wrap } from '../render/plain/layout.js';
 import { makePalette } from '../render/plain/palette.js';
 import { formatDuration } from '../util/duration.js';
+import { AI_PRIVACY_MODES, AI_PROVIDERS, type ConfigFlags } from '../config/index.js';
 import { commandContext, ExitError } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
@@ -16,6 +18,10 @@ import { outputWidth, renderTable } from './table.js';
 interface ExplainFlags {
   rule?: string | true;
   output: 'text' | 'json';
+  provider?: string;
+  model?: string;
+  endpoint?: string;
+  privacy?: string;
 }
 
 export const explainCommand: CommandModule = {
@@ -23,10 +29,21 @@ export const explainCommand: CommandModule = {
     program
       .command('explain')
       .description(
-        'document a doctor rule: trigger (with your thresholds), why it matters, fix, paired chaos scenario',
+        'document a doctor rule (--rule), or explain an error message with the configured AI provider (opt-in)',
       )
-      .argument('[text...]', 'not supported: kerno has no AI explanations')
-      .option('--rule [id]', 'the rule to explain; without an id, list every rule')
+      .argument(
+        '[message...]',
+        'error message or log lines to explain with AI (or pipe up to 100 lines on stdin)',
+      )
+      .option('--rule [id]', 'the rule to explain; without an id, list every rule (no AI involved)')
+      .addOption(new Option('--provider <name>', 'AI provider (default: ai.provider)').choices(AI_PROVIDERS))
+      .option('--model <name>', 'AI model (default: ai.model)')
+      .option('--endpoint <url>', "AI provider base URL (default: ai.endpoint, else the provider's own)")
+      .addOption(
+        new Option('--privacy <mode>', 'what leaves the host (default: ai.privacy)').choices(
+          AI_PRIVACY_MODES,
+        ),
+      )
       .addOption(
         new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
       )
@@ -37,20 +54,49 @@ Examples:
   kerno explain --rule                      every rule: signal, severity, trigger
   kerno explain --rule fd_leak              one rule in full
   kerno explain --rule disk                 unknown id: suggests disk_io_bottleneck, disk_io_write_high
+  kerno explain "Out of memory: Killed process 4123 (java)"     ask the AI provider (ai.enabled: true)
+  dmesg | tail -40 | kerno explain --privacy redacted           the last 100 lines of stdin at most
 
-Exit status: 0 ok, 1 unknown rule, 2 bad usage, 3 bad configuration.`,
+AI is off by default and nothing is sent anywhere until ai.enabled is true (config file or
+KERNO_AI_ENABLED). Privacy: summary/redacted mask IPs, hostnames, pod names and paths before sending;
+full sends the text as is. See docs/ai.md.
+
+Exit status: 0 ok, 1 unknown rule, AI is not configured or the AI request failed, 2 bad usage,
+3 bad configuration.`,
       )
-      .action((text: string[], opts: ExplainFlags, cmd: Command) => {
-        setExit(runExplain(text, opts, cmd, io));
+      .action(async (text: string[], opts: ExplainFlags, cmd: Command) => {
+        setExit(await runExplain(text, opts, cmd, io));
       });
   },
 };
 
-function runExplain(text: string[], opts: ExplainFlags, cmd: Command, io: CliIO): number {
+function aiFlags(opts: ExplainFlags): { flags: ConfigFlags; names: Record<string, string> } {
+  const ai: Record<string, string> = {};
+  if (opts.provider !== undefined) ai.provider = opts.provider;
+  if (opts.model !== undefined) ai.model = opts.model;
+  if (opts.endpoint !== undefined) ai.endpoint = opts.endpoint;
+  if (opts.privacy !== undefined) ai.privacy = opts.privacy;
+  return {
+    flags: Object.keys(ai).length ? ({ ai } as ConfigFlags) : {},
+    names: {
+      'ai.provider': '--provider',
+      'ai.model': '--model',
+      'ai.endpoint': '--endpoint',
+      'ai.privacy': '--privacy',
+    },
+  };
+}
+
+async function runExplain(text: string[], opts: ExplainFlags, cmd: Command, io: CliIO): Promise<number> {
   if (opts.rule === undefined) {
-    if (text.length > 0) throw new UsageError('AI explanations are not part of kerno; use --rule <id>');
-    throw new UsageError(
-      'nothing to explain: use --rule <id> for one rule, or --rule alone to list them all',
+    const { flags, names } = aiFlags(opts);
+    const { config, color } = commandContext(cmd, io, flags, names);
+    const { runExplainAi } = await import('./explain-ai.js');
+    return runExplainAi(
+      text,
+      config,
+      { json: opts.output === 'json', color, width: outputWidth(io.stdoutIsTTY) },
+      io,
     );
   }
   if (text.length > 0) {

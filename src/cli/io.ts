@@ -1,5 +1,6 @@
 // What a command needs from the outside world, passed in so commands are testable without a terminal and
 // so only bin/ touches process.exit.
+import { fstatSync } from 'node:fs';
 
 export interface CliIO {
   out(text: string): void;
@@ -10,6 +11,11 @@ export interface CliIO {
   outputClosed?: AbortSignal;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /**
+   * Standard input when it is a pipe or a file (`dmesg | kerno explain`), undefined for a terminal or
+   * /dev/null. A function: only a command that reads stdin may open it (an open pipe keeps the loop alive).
+   */
+  pipedStdin?(): AsyncIterable<Buffer | string> | undefined;
   /**
    * Calls `listener` once if stdout's reader goes away (EPIPE: `kerno trace … | head`). Streaming commands
    * use it to stop quietly; without a listener the stream's error would end in a crash record.
@@ -41,6 +47,15 @@ export class UsageError extends Error {
   }
 }
 
+function stdinIsPiped(): boolean {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isFile() || st.isSocket();
+  } catch {
+    return false; // closed
+  }
+}
+
 export function processIO(signal?: AbortSignal): CliIO {
   const closed = new AbortController();
   // Without a listener a write to a closed pipe is an uncaught 'error' (a crash record for `| head`).
@@ -57,6 +72,7 @@ export function processIO(signal?: AbortSignal): CliIO {
     signal,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     env: process.env,
+    pipedStdin: () => (stdinIsPiped() ? process.stdin : undefined),
     onOutputClosed: (listener) => {
       let closed = false;
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {

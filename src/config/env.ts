@@ -76,8 +76,10 @@ export function envAssignments(
     keys.kind === 'section'
       ? [...keys.children].filter(([, c]) => c.kind === 'section').map(([k]) => `${envName([k])}_`)
       : [];
+  // The AI key is a secret read from the variable ai.api_key_env names, never a config value.
+  const secrets = new Set(['KERNO_AI_API_KEY', env.KERNO_AI_API_KEY_ENV?.trim() ?? '']);
   for (const name of Object.keys(env).sort()) {
-    if (known.has(name) || !sectionPrefixes.some((p) => name.startsWith(p))) continue;
+    if (known.has(name) || secrets.has(name) || !sectionPrefixes.some((p) => name.startsWith(p))) continue;
     warnings.push(`unknown config variable ${name} (ignored)`);
   }
   return out;

@@ -4,6 +4,8 @@ export type { ConfigFlags, LoadOptions, LoadResult } from './load.js';
 export { envName, formatKey } from './keys.js';
 export { failurePolicyFor, resolveLogFormat, resolveOutput } from './resolve.js';
 export {
+  AI_PRIVACY_MODES,
+  AI_PROVIDERS,
   ConfigSchema,
   CONFIG_KEYS,
   defaultConfig,
@@ -12,4 +14,13 @@ export {
   OUTPUT_FORMATS,
 } from './schema.js';
 export { DEFAULT_FAILURE_POLICY, FAILURE_POLICIES, type FailurePolicy } from './failure-policy.js';
-export type { Config, LogFormat, LogLevel, OutputFormat, Thresholds } from './schema.js';
+export type {
+  AiConfig,
+  AiPrivacy,
+  AiProvider,
+  Config,
+  LogFormat,
+  LogLevel,
+  OutputFormat,
+  Thresholds,
+} from './schema.js';

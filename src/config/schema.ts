@@ -21,11 +21,15 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
 export const OUTPUT_FORMATS = ['auto', 'pretty', 'plain', 'json', 'md'] as const;
 export const DROP_POLICIES = ['oldest', 'newest'] as const;
+export const AI_PROVIDERS = ['anthropic', 'openai', 'ollama'] as const;
+export const AI_PRIVACY_MODES = ['full', 'redacted', 'summary'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export type DropPolicy = (typeof DROP_POLICIES)[number];
+export type AiProvider = (typeof AI_PROVIDERS)[number];
+export type AiPrivacy = (typeof AI_PRIVACY_MODES)[number];
 export type KubernetesEnabled = 'auto' | boolean;
 export type { Thresholds };
 
@@ -111,6 +115,28 @@ export interface Config {
     /** Pods kept from one list. */
     max_pods: number;
   };
+  /** Optional AI summaries (`kerno explain <message>`, `kerno doctor --ai`); nothing is sent when off. */
+  ai: AiConfig;
+}
+
+export interface AiConfig {
+  enabled: boolean;
+  provider: AiProvider;
+  /** Base URL; undefined = the provider's public default (ollama: http://127.0.0.1:11434). */
+  endpoint?: string;
+  model: string;
+  /** The NAME of the environment variable holding the API key (the key itself never sits in a file). */
+  api_key_env: string;
+  privacy: AiPrivacy;
+  /** One request, ns. */
+  timeout: number;
+  max_tokens: number;
+  /** Requests sent per rolling minute (cache hits are free); 0 = no limit. */
+  rate_limit_per_minute: number;
+  /** How long an answer is reused for the same request, ns; 0 = no cache. */
+  cache_ttl: number;
+  /** Cache and rate-limit state; undefined = $XDG_CACHE_HOME/kerno/ai (~/.cache/kerno/ai). */
+  cache_dir?: string;
 }
 
 /** Threshold keys whose negative value means "rule disabled" (reference §4.2: oom_memory_pct < 0). */
@@ -356,6 +382,34 @@ export const ConfigSchema = section({
     // 2s: a healthy kubelet answers /pods in milliseconds; a slower one must not delay a report.
     timeout: duration('2s', { min: 1_000_000, max: 30 * SECOND }),
     max_pods: integer(4_096, 1, 1_000_000),
+  }),
+  ai: section({
+    enabled: bool(false),
+    provider: leaf('string', oneOf(AI_PROVIDERS).default('anthropic')),
+    endpoint: optionalText(httpUrlProblem),
+    model: text('', () => null),
+    api_key_env: text('KERNO_AI_API_KEY', (s) =>
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)
+        ? null
+        : 'expected an environment variable name such as KERNO_AI_API_KEY',
+    ),
+    // summary (the original's default): rule ids, severities and values only, nothing host-specific.
+    privacy: leaf('string', oneOf(AI_PRIVACY_MODES).default('summary')),
+    // 30s: a hosted model answers a ~1k-token summary in a few seconds; a local CPU-only ollama is slower.
+    timeout: duration('30s', { min: 1_000_000, max: 300 * SECOND }),
+    max_tokens: integer(1_024, 16, 65_536),
+    rate_limit_per_minute: integer(10, 0, 10_000),
+    cache_ttl: duration('5m', { min: 0 }),
+    cache_dir: optionalText(),
+  }).superRefine((ai, ctx) => {
+    // Only an enabled section must be complete: a disabled one may be half-written and sends nothing.
+    if (ai.enabled && ai.model === '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model'],
+        message: 'required when ai.enabled is true',
+        input: '',
+      });
   }),
 });
 

@@ -112,7 +112,38 @@ export interface Report {
   timeline?: Timeline;
   /** Additive: what kerno's own BPF programs cost during the window (absent when nothing was loaded). */
   selfCost?: SelfCost;
+  /** Additive: the AI summary asked for with `kerno doctor --ai` (absent otherwise). */
+  ai?: ReportAi;
   signals: Signals;
+}
+
+/** One likely root cause named by the model. */
+export interface AiCause {
+  description: string;
+  /** 0–1, when the model gave one. */
+  confidence?: number;
+  fix: string[];
+}
+
+/** What a model answered, in the shape the prompt asks for (src/ai/answer.ts; plain text → summary only). */
+export interface AiAnswer {
+  summary: string;
+  why?: string;
+  impact?: string;
+  fix: string[];
+  causes: AiCause[];
+}
+
+/** The AI section of a report: who was asked, under which privacy mode, and the answer or why there is none. */
+export interface ReportAi {
+  provider: string;
+  model: string;
+  privacy: 'full' | 'redacted' | 'summary';
+  /** True when the answer came from the local cache (nothing was sent). */
+  cached: boolean;
+  answer?: AiAnswer;
+  /** One line: why no answer (timeout, HTTP status, rate limit). */
+  error?: string;
 }
 
 /** One finding on the timeline (the finding itself is in `findings`, same rule and subject). */

@@ -2,7 +2,8 @@
 // the CLI) so JSON/plain runs never load React, Ink and its layout engine.
 export { colorEnabled, type ColorInputs } from './color.js';
 export { renderJson } from './json.js';
-export { renderMarkdown } from './md.js';
+export { renderMarkdown, renderMarkdownAi } from './md.js';
+export { renderAiSection } from './plain/ai.js';
 export { renderPlain, renderQuietLine, type PlainOptions } from './plain/report.js';
 export { toViewModel, type ViewModel, type ViewModelOptions } from './view-model.js';
 export type { LiveCollector, LiveCollectorState } from './live-model.js';

@@ -70,6 +70,15 @@ const TIMELINE: KeyOrder = {
     links: { keys: ['cause', 'effect', 'gapMs', 'confidence', 'why'] },
   },
 };
+const AI: KeyOrder = {
+  keys: ['provider', 'model', 'privacy', 'cached', 'answer', 'error'],
+  children: {
+    answer: {
+      keys: ['summary', 'why', 'impact', 'fix', 'causes'],
+      children: { causes: { keys: ['description', 'confidence', 'fix'] } },
+    },
+  },
+};
 const SIGNALS: KeyOrder = {
   keys: [
     'schemaVersion',
@@ -97,6 +106,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
     'ruleErrors',
     'timeline',
     'selfCost',
+    'ai',
     'signals',
   ],
   children: {
@@ -122,6 +132,7 @@ export const REPORT_KEY_ORDER: KeyOrder = {
         programs: { keys: ['object', 'program', 'runs', 'runTimeNs', 'avgNs', 'recursionMisses'] },
       },
     },
+    ai: AI,
     signals: SIGNALS,
   },
 };

@@ -3,7 +3,7 @@
 //
 // Escaping is deliberately light: Slack shows backslash escapes literally, so free text is left as is and
 // only what would break structure is handled (pipes/newlines in table cells, backticks in code).
-import type { Report } from '../doctor/types.js';
+import type { Report, ReportAi } from '../doctor/types.js';
 import { TONE_EMOJI } from './tone.js';
 import { toViewModel, type FindingView, type ViewModel } from './view-model.js';
 
@@ -121,4 +121,34 @@ function inlineCode(text: string): string {
   const ticks = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
+/** `kerno doctor --ai -o md`: the AI section after the report. */
+export function renderMarkdownAi(ai: ReportAi): string {
+  const cached = ai.cached ? ', cached' : '';
+  const out = [
+    '### AI summary',
+    '',
+    `_${ai.provider} ${ai.model}, privacy ${ai.privacy}${cached}; check before acting._`,
+    '',
+  ];
+  if (ai.error !== undefined) out.push(`> ⚠️ ${ai.error}`, '');
+  const a = ai.answer;
+  if (a) {
+    out.push(a.summary, '');
+    if (a.why) out.push(`- **Why:** ${a.why}`);
+    if (a.impact) out.push(`- **Impact:** ${a.impact}`);
+    if (a.why || a.impact) out.push('');
+    a.causes.forEach((c, i) => {
+      const conf = c.confidence !== undefined ? ` (${Math.round(c.confidence * 100)}%)` : '';
+      out.push(`${i + 1}. ${c.description}${conf}`);
+      for (const f of c.fix) out.push(`   - ${inlineCode(f)}`);
+    });
+    if (a.causes.length) out.push('');
+    if (a.fix.length) {
+      const fence = codeFence(a.fix.join('\n'));
+      out.push('**Fix**', '', fence + 'sh', ...a.fix, fence, '');
+    }
+  }
+  return out.join('\n') + '\n';
 }

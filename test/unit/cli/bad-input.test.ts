@@ -141,12 +141,26 @@ describe('bad input: exit code and one stderr line', { concurrency: 2 }, () => {
       /unknown rule "disk"; did you mean disk_io_bottleneck, disk_io_write_high\?/,
     );
   });
-  test('explain "free text" → 2, AI explanations are not part of kerno', async () => {
+  test('explain "free text" with AI off (the default) → 1, AI is not configured', async () => {
     assertOneLineError(
-      await kerno('explain', 'connection reset by peer'),
-      2,
-      /AI explanations are not part of kerno; use --rule <id>$/,
+      await kerno('explain', 'OOM killer invoked'),
+      1,
+      /^kerno: AI is not configured: set ai\.enabled: true/,
     );
+  });
+  test('explain with no message and no piped stdin → 2', async () => {
+    assertOneLineError(await kerno('explain'), 2, /nothing to explain: give the message/);
+  });
+  test('doctor --ai with AI off → 1 before any collection, AI is not configured', async () => {
+    assertOneLineError(await kerno('doctor', '--ai', '-d', '1s'), 1, /^kerno: AI is not configured/);
+  });
+  test('doctor --ai --watch → 2; --ai-privacy without --ai → 2', async () => {
+    assertOneLineError(await kerno('doctor', '--ai', '--watch'), 2, /--ai and --watch/);
+    assertOneLineError(await kerno('doctor', '--ai-privacy', 'full'), 2, /--ai-privacy needs --ai/);
+  });
+  test('ai.provider not one of the three → 3', async () => {
+    const o = await spawnKerno(['explain', 'x'], { env: { ...env, KERNO_AI_PROVIDER: 'gemini' } });
+    assertOneLineError(o, 3, /KERNO_AI_PROVIDER: must be one of anthropic, openai, ollama, got "gemini"/);
   });
   test('signals --duration abc → 2', async () => {
     assertOneLineError(await kerno('signals', '--duration', 'abc'), 2, /--duration: .*"abc"/);
