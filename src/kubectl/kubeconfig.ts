@@ -1,9 +1,11 @@
 // The kubeconfig as kubectl reads it, for `kubectl kerno`: --kubeconfig, else the first file of
 // $KUBECONFIG (kubectl merges every file of the list; one file is what almost every setup has), else
 // ~/.kube/config; --context, else current-context. What it yields is enough for plain HTTPS GETs to the API
-// server: its URL, how to trust it, and the user's bearer token or client certificate. Exec and
-// auth-provider credential plugins are refused with a one-line error rather than half-supported.
+// server: its URL, how to trust it, and the user's bearer token or client certificate — given in the file or
+// by an exec credential plugin (aws eks get-token, gke-gcloud-auth-plugin, kubelogin …), run as kubectl runs
+// it. The legacy auth-provider entries (removed from kubectl in 1.26) are refused with a one-line error.
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -141,10 +143,19 @@ export function loadKubeconfig(inputs: KubeconfigInputs): ClusterAccess {
   if (ns) access.namespace = ns;
 
   const uw = `${where}: user "${userName ?? ''}"`;
-  if (user.exec !== undefined || user['auth-provider'] !== undefined)
+  if (user['auth-provider'] !== undefined)
     throw new KubeconfigError(
-      `${uw}: credential plugins (exec / auth-provider) are not supported by kubectl-kerno; use a context with a token or client certificate`,
+      `${uw}: auth-provider is not supported (kubectl dropped it in 1.26); use an exec credential plugin, a token or a client certificate`,
     );
+  if (user.exec !== undefined) {
+    const cred = execCredential(user.exec, uw, inputs.env);
+    if (cred.token) access.token = cred.token;
+    if (cred.cert && cred.key) {
+      access.cert = cred.cert;
+      access.key = cred.key;
+    }
+    return access;
+  }
   let token = str(user, 'token', uw);
   const tokenFile = str(user, 'tokenFile', uw);
   if (!token && tokenFile) {
@@ -167,4 +178,88 @@ export function loadKubeconfig(inputs: KubeconfigInputs): ClusterAccess {
     access.key = key;
   }
   return access;
+}
+
+/** How long an exec credential plugin may take (it may call a cloud API). */
+const EXEC_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs a `users[].user.exec` credential plugin the way kubectl does (client.authentication.k8s.io): its
+ * command with args and env, KUBERNETES_EXEC_INFO describing a non-interactive call, and reads the
+ * ExecCredential it prints: status.token, or status.clientCertificateData + clientKeyData (PEM).
+ */
+function execCredential(
+  exec: unknown,
+  where: string,
+  env: Readonly<Record<string, string | undefined>>,
+): { token?: string; cert?: Buffer; key?: Buffer } {
+  if (!isObj(exec)) throw new KubeconfigError(`${where}: exec is not a mapping`);
+  const command = str(exec, 'command', `${where}: exec`);
+  if (!command) throw new KubeconfigError(`${where}: exec has no command`);
+  const apiVersion = str(exec, 'apiVersion', `${where}: exec`) ?? 'client.authentication.k8s.io/v1';
+  const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
+  const extra: Record<string, string> = {};
+  if (Array.isArray(exec.env))
+    for (const e of exec.env)
+      if (isObj(e) && typeof e.name === 'string') extra[e.name] = String(e.value ?? '');
+  let out: string;
+  try {
+    out = execFileSync(command, args, {
+      encoding: 'utf8',
+      timeout: EXEC_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...env,
+        ...extra,
+        KUBERNETES_EXEC_INFO: JSON.stringify({
+          apiVersion,
+          kind: 'ExecCredential',
+          spec: { interactive: false },
+        }),
+      },
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & {
+      status?: number | null;
+      stderr?: string;
+      signal?: string | null;
+    };
+    const why =
+      e.code === 'ENOENT'
+        ? 'not found on PATH'
+        : e.code === 'ETIMEDOUT' || e.signal === 'SIGTERM'
+          ? `no answer within ${EXEC_TIMEOUT_MS / 1000}s`
+          : `exited ${e.status ?? e.signal ?? e.code}${lastLine(e.stderr) ? `: ${lastLine(e.stderr)}` : ''}`;
+    throw new KubeconfigError(`${where}: exec credential plugin ${command}: ${why}`);
+  }
+  let cred: unknown;
+  try {
+    cred = JSON.parse(out);
+  } catch {
+    throw new KubeconfigError(`${where}: exec credential plugin ${command}: printed no ExecCredential JSON`);
+  }
+  const status = isObj(cred) && isObj(cred.status) ? cred.status : undefined;
+  if (!status || !isObj(cred) || cred.kind !== 'ExecCredential')
+    throw new KubeconfigError(
+      `${where}: exec credential plugin ${command}: printed no ExecCredential with a status`,
+    );
+  const token = typeof status.token === 'string' && status.token !== '' ? status.token : undefined;
+  const cert = typeof status.clientCertificateData === 'string' ? status.clientCertificateData : undefined;
+  const key = typeof status.clientKeyData === 'string' ? status.clientKeyData : undefined;
+  if (!token && !(cert && key))
+    throw new KubeconfigError(
+      `${where}: exec credential plugin ${command}: the ExecCredential has neither a token nor a client certificate and key`,
+    );
+  return {
+    ...(token ? { token } : {}),
+    ...(cert && key ? { cert: Buffer.from(cert), key: Buffer.from(key) } : {}),
+  };
+}
+
+function lastLine(text: string | undefined): string {
+  const lines = (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return (lines[lines.length - 1] ?? '').slice(0, 200);
 }

@@ -46,7 +46,7 @@ users:
     tokenFile: token
 - name: exec
   user:
-    exec: {apiVersion: client.authentication.k8s.io/v1, command: aws}
+    exec: {apiVersion: client.authentication.k8s.io/v1, command: kerno-test-no-such-plugin}
 `;
 
 test('which file: --kubeconfig, else the first of $KUBECONFIG, else ~/.kube/config', () => {
@@ -96,7 +96,10 @@ test('what cannot be used is one line naming the file and what is wrong', () => 
         (err: Error) => err instanceof KubeconfigError && !err.message.includes('\n') && re.test(err.message),
       );
     };
-    fails({ context: 'ex' }, /user "exec": credential plugins \(exec \/ auth-provider\) are not supported/);
+    fails(
+      { context: 'ex' },
+      /user "exec": exec credential plugin kerno-test-no-such-plugin: not found on PATH$/,
+    );
     fails({ context: 'zz' }, /no context named "zz" in contexts$/);
     fails({}, /cluster "c1": certificate-authority .*pki\/ca\.crt: cannot read: ENOENT$/);
     fails({ text: 'clusters: [' }, /not YAML: /);
@@ -105,6 +108,58 @@ test('what cannot be used is one line naming the file and what is wrong', () => 
     fails(
       { text: CONFIG.replace('https://10.0.0.1:6443/', 'ftp://x') },
       /cluster "c1": server "ftp:\/\/x" is not an http\(s\) URL$/,
+    );
+  });
+});
+
+test('an exec credential plugin runs with its args and env and KUBERNETES_EXEC_INFO; its token is used', () => {
+  withDir((dir) => {
+    const plugin = join(dir, 'plugin.sh');
+    // Echoes what it was given into the token, so the test sees the arguments, env and exec info arrive.
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\ninfo=$(printf '%s' "$KUBERNETES_EXEC_INFO" | tr -d '"{}:, ')\n` +
+        `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s-%s-%s"}}' "$1" "$KERNO_TEST_REGION" "$info"\n`,
+      { mode: 0o755 },
+    );
+    const fail = join(dir, 'fail.sh');
+    writeFileSync(fail, '#!/bin/sh\necho "starting" >&2\necho "error: you must be logged in" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const empty = join(dir, 'empty.sh');
+    writeFileSync(empty, '#!/bin/sh\necho \'{"kind":"ExecCredential","status":{}}\'\n', { mode: 0o755 });
+    const config = (command: string, extra = ''): string =>
+      CONFIG.replace(
+        'exec: {apiVersion: client.authentication.k8s.io/v1, command: kerno-test-no-such-plugin}',
+        `exec: {apiVersion: client.authentication.k8s.io/v1, command: ${command}, args: [get-token], env: [{name: KERNO_TEST_REGION, value: eu-1}]${extra}}`,
+      );
+    const file = join(dir, 'config');
+    writeFileSync(file, config(plugin));
+    const a = loadKubeconfig({ path: file, context: 'ex', env: { PATH: process.env.PATH } });
+    assert.equal(
+      a.token,
+      'get-token-eu-1-apiVersionclient.authentication.k8s.io/v1kindExecCredentialspecinteractivefalse',
+    );
+    for (const [cmd, re] of [
+      [fail, /exec credential plugin \S+fail\.sh: exited 1: error: you must be logged in$/],
+      [empty, /the ExecCredential has neither a token nor a client certificate and key$/],
+    ] as const) {
+      writeFileSync(file, config(cmd));
+      assert.throws(
+        () => loadKubeconfig({ path: file, context: 'ex', env: { PATH: process.env.PATH } }),
+        (err: Error) => err instanceof KubeconfigError && re.test(err.message) && !err.message.includes('\n'),
+      );
+    }
+    writeFileSync(
+      file,
+      CONFIG.replace(
+        'exec: {apiVersion: client.authentication.k8s.io/v1, command: kerno-test-no-such-plugin}',
+        'auth-provider: {name: gcp}',
+      ),
+    );
+    assert.throws(
+      () => loadKubeconfig({ path: file, context: 'ex', env: {} }),
+      /auth-provider is not supported \(kubectl dropped it in 1\.26\)/,
     );
   });
 });
