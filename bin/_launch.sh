@@ -8,6 +8,7 @@ if [ -f "$root/scripts/setup.sh" ]; then
   stamp="$root/dist/.stamp"
   if [ ! -f "$stamp" ] || [ ! -f "$root/build/Release/kerno_native.node" ] ||
     [ ! -f "$root/dist/bundle/kerno.js" ] || [ ! -f "$root/dist/bundle/bpf-verify.js" ] ||
+    [ ! -f "$root/dist/bundle/kubectl-kerno.js" ] ||
     [ -n "$(find "$root/src" "$root/rules" "$root/bin" "$root/native" "$root/bpf" \
       "$root/package-lock.json" "$root/package.json" -newer "$stamp" \
       \( -name '*.ts' -o -name '*.tsx' -o -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.hh' \
@@ -15,7 +16,7 @@ if [ -f "$root/scripts/setup.sh" ]; then
     "$root/scripts/setup.sh" >&2 || { echo "kerno: setup failed (see above); run scripts/setup.sh as root" >&2; exit 1; }
   fi
 else
-  for f in build/Release/kerno_native.node dist/bundle/kerno.js dist/bundle/bpf-verify.js; do
+  for f in build/Release/kerno_native.node dist/bundle/kerno.js dist/bundle/bpf-verify.js dist/bundle/kubectl-kerno.js; do
     [ -f "$root/$f" ] || { echo "kerno: $root/$f is missing: the installed package is incomplete; reinstall it" >&2; exit 1; }
   done
 fi

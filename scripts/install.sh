@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the release executable as a systemd service: what deploy/systemd/kerno.service expects, where it
 # expects it.
-#   /usr/local/bin/kerno                 the release executable (npm run package), and bpf-verify beside it
+#   /usr/local/bin/kerno                 the release executable (npm run package), and bpf-verify and
+#                                        kubectl-kerno beside it (links: it dispatches on its name)
 #   /etc/systemd/system/kerno.service    the unit
 #   /etc/kerno/config.yaml               deploy/systemd/config.yaml, only when there is none (never overwritten)
 #   /usr/local/share/man/man1/kerno.1    the man page; bash completion in /etc/bash_completion.d/kerno
@@ -24,6 +25,8 @@ bin=$(sed -n 's#^ExecStart=\([^ ]*\) .*#\1#p' "$root/deploy/systemd/kerno.servic
 [[ $bin == /* ]] || die "deploy/systemd/kerno.service: no absolute ExecStart path"
 install -D -m 0755 "$exe" "$dest$bin.new" && mv -f "$dest$bin.new" "$dest$bin"
 ln -sfn "$(basename "$bin")" "$dest$(dirname "$bin")/bpf-verify"
+# The kubectl plugin (`kubectl kerno doctor`) is the same executable under that name.
+ln -sfn "$(basename "$bin")" "$dest$(dirname "$bin")/kubectl-kerno"
 say "$bin ($("$dest$bin" --version))"
 install -D -m 0644 "$root/deploy/systemd/kerno.service" "$dest/etc/systemd/system/kerno.service"
 say /etc/systemd/system/kerno.service

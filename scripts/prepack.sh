@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
-for f in dist/bundle/kerno.js dist/bundle/bpf-verify.js dist/bundle/meta.json dist/man/kerno.1 \
+for f in dist/bundle/kerno.js dist/bundle/bpf-verify.js dist/bundle/kubectl-kerno.js dist/bundle/meta.json dist/man/kerno.1 \
   build/Release/kerno_native.node build/bpf/probe/feature.bpf.o; do
   [[ -f $f ]] || { echo "prepack: $f is missing: run scripts/setup.sh first" >&2; exit 1; }
 done

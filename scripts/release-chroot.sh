@@ -37,6 +37,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # The root: the executable, and the libraries ldd names (copied to the paths the loader looks them up at).
 install -m 0755 "$exe" "$croot/kerno"
 ln -s kerno "$croot/bpf-verify"
+ln -s kerno "$croot/kubectl-kerno"
 libs=$(ldd "$exe" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
 echo "libraries ldd names: $(echo $libs)"
 for l in $libs; do
@@ -72,6 +73,15 @@ for cmd in "/kerno bpf-verify" "/bpf-verify"; do
     fail "$cmd: $(jq -c '{total, loaded, attached}' <<<"$out"), want $want/$want"
   echo "$cmd --json: $(jq -r '"\(.attached)/\(.total)"' <<<"$out") programs loaded and attached"
 done
+
+# The kubectl plugin is the same executable under its name: it parses its own flags and reads a kubeconfig.
+kc_help=$(in_root /kubectl-kerno doctor --help) || fail "kubectl-kerno doctor --help exited $?"
+grep -q -- '--all-nodes' <<<"$kc_help" || fail "kubectl-kerno doctor --help: not the plugin's help"
+kc_rc=0
+kc_err=$(in_root /kubectl-kerno doctor --all-nodes --kubeconfig /nonexistent 2>&1) || kc_rc=$?
+[[ $kc_rc -eq 3 && $kc_err == 'kubectl-kerno: kubeconfig /nonexistent: cannot read: no such file' ]] ||
+  fail "kubectl-kerno without a kubeconfig: exit $kc_rc, '$kc_err'"
+echo "kubectl-kerno (link): its help, and exit 3 with one line for a missing kubeconfig"
 
 rep=$(in_root /kerno doctor -d 3s -o json) || fail "doctor exited $?"
 jq -e '.schemaVersion and (.coverage | length > 0)' <<<"$rep" >/dev/null || fail "doctor: no report with coverage"

@@ -97,7 +97,7 @@ fi
 #    running bin/kerno while this rebuilds, so it is built beside dist/bundle and renamed in file by file,
 #    chunks first (an entry never points at a chunk not yet there); old chunks stay an hour, for a kerno
 #    still running that imports one lazily (chunk names carry a content hash, so they never clash).
-if [[ ! -f dist/bundle/kerno.js || ! -f dist/bundle/bpf-verify.js ]] ||
+if [[ ! -f dist/bundle/kerno.js || ! -f dist/bundle/bpf-verify.js || ! -f dist/bundle/kubectl-kerno.js ]] ||
   newer dist/.bundle-stamp dist/.tsc-stamp package.json node_modules/.package-lock.json; then
   say "bundling"
   next=$(mktemp -d dist/.bundle-next.XXXXXX)

@@ -51,6 +51,25 @@ export interface FetchFindingsOptions {
   timeoutMs?: number;
   /** Default MAX_REPORT_BYTES (tests lower it). */
   maxBytes?: number;
+  /**
+   * Header that carries the daemon's token (default Authorization). Through the Kubernetes API server's
+   * pod proxy it is X-Kerno-Authorization: the API server consumes and strips the caller's Authorization.
+   */
+  tokenHeader?: string;
+  /** Further request headers (the API server's own Authorization for `kubectl kerno`). */
+  headers?: Record<string, string>;
+  /** TLS settings for an https:// URL (the API server's CA and client certificate). */
+  tls?: ClientTls;
+  /** Names the other end in error lines instead of "kerno daemon at <url>". */
+  label?: string;
+}
+
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
 }
 
 /**
@@ -160,6 +179,7 @@ function get(
   timeoutMs: number,
   maxBytes: number,
   where: string,
+  tls: ClientTls = {},
 ): Promise<RawAnswer> {
   return new Promise<RawAnswer>((resolve, reject) => {
     const u = new URL(target);
@@ -178,7 +198,7 @@ function get(
         finish(new DaemonClientError(`${where}: no complete answer within ${timeoutMs / 1000}s`, 'timeout')),
       timeoutMs,
     );
-    const req = send(u, { method: 'GET', headers });
+    const req = send(u, { method: 'GET', headers, ...(u.protocol === 'https:' ? tls : {}) });
     req.on('error', (err) =>
       finish(new DaemonClientError(`${where}: ${networkReason(err)}`, 'unreachable', { cause: err })),
     );
@@ -224,12 +244,13 @@ function get(
 export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}): Promise<Report> {
   const target = findingsUrl(url);
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const where = `kerno daemon at ${sanitizeRemoteText(target)}`;
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (opts.token !== undefined) headers.Authorization = `Bearer ${opts.token}`;
+  const where = opts.label ?? `kerno daemon at ${sanitizeRemoteText(target)}`;
+  const headers: Record<string, string> = { ...opts.headers, Accept: 'application/json' };
+  if (opts.token !== undefined) headers[opts.tokenHeader ?? 'Authorization'] = `Bearer ${opts.token}`;
 
-  const res = await get(target, headers, timeoutMs, opts.maxBytes ?? MAX_REPORT_BYTES, where);
+  const res = await get(target, headers, timeoutMs, opts.maxBytes ?? MAX_REPORT_BYTES, where, opts.tls);
   const text = res.body.toString('utf8');
+  if (res.status !== 200) throwIfKubeStatus(res.status, text, where);
 
   if (res.status >= 300 && res.status < 400) {
     const to = res.headers.location;
@@ -268,6 +289,29 @@ export async function fetchFindings(url: string, opts: FetchFindingsOptions = {}
     );
   }
   return checkReport(body, where);
+}
+
+/**
+ * A Kubernetes API server answers for itself (its own auth, RBAC, a pod it cannot reach: 503 "error trying
+ * to reach service") with a v1 Status object; the daemon never sends one. Said as the API server's words,
+ * not as the daemon's ("not ready").
+ */
+function throwIfKubeStatus(status: number, text: string, where: string): void {
+  let v: { kind?: unknown; apiVersion?: unknown; message?: unknown };
+  try {
+    v = JSON.parse(text) as typeof v;
+  } catch {
+    return;
+  }
+  if (v === null || typeof v !== 'object' || v.kind !== 'Status' || v.apiVersion !== 'v1') return;
+  const msg = typeof v.message === 'string' ? sanitizeRemoteText(v.message) : '';
+  const kind: DaemonClientErrorKind =
+    status === 502 || status === 503 || status === 504
+      ? 'unreachable'
+      : status === 401 || status === 403
+        ? 'unauthorized'
+        : 'http';
+  throw new DaemonClientError(`${where}: API server: HTTP ${status}${msg ? `: ${msg}` : ''}`, kind);
 }
 
 let reportSchema: z.ZodType | undefined;

@@ -198,7 +198,10 @@ export class DaemonServer {
   #authorize(req: IncomingMessage): HttpReply | undefined {
     const auth = this.#opts.auth;
     if (!auth?.enabled) return undefined;
-    const result = auth.check(req.headers.authorization);
+    // X-Kerno-Authorization: the Kubernetes API server's pod proxy (`kubectl kerno`) strips the caller's
+    // Authorization header after using it for itself, so the daemon's token travels in this one instead.
+    const alt = req.headers['x-kerno-authorization'];
+    const result = auth.check(req.headers.authorization ?? (Array.isArray(alt) ? alt[0] : alt));
     if (result === 'ok') return undefined;
     const challenge =
       result === 'missing' ? 'Bearer realm="kerno"' : 'Bearer realm="kerno", error="invalid_token"';

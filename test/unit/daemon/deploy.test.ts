@@ -14,6 +14,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { startCommand } from '../../../src/cli/start-cmd.js';
 import { preflightCommand } from '../../../src/cli/preflight-cmd.js';
 import { packageRoot } from '../../../src/bpf/paths.js';
+import { dashboardPanels, dashboardQueries, DASHBOARD } from '../../helpers/grafana.js';
 
 const root = packageRoot();
 const deploy = join(root, 'deploy');
@@ -230,6 +231,37 @@ describe('deploy/k8s', () => {
   });
 });
 
+describe('deploy/grafana/kerno.json', () => {
+  test('every panel has queries, each valid PromQL (promtool), naming only kerno series or its own process', () => {
+    const panels = dashboardPanels();
+    assert.ok(panels.length >= 15, `${panels.length} panels`);
+    for (const p of panels) assert.ok((p.targets ?? []).length > 0, `panel "${p.title}" has no query`);
+    const queries = dashboardQueries();
+    const dir = mkdtempSync(join(tmpdir(), 'kerno-test-dashboard-'));
+    try {
+      // promtool parses the expressions of a rule file: each query becomes a recording rule.
+      const file = join(dir, 'rules.yml');
+      writeFileSync(
+        file,
+        YAML.stringify({
+          groups: [
+            {
+              name: 'dashboard',
+              rules: queries.map((q, i) => ({ record: `dashboard:q${i}`, expr: q.expr })),
+            },
+          ],
+        }),
+      );
+      execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const q of queries)
+      for (const m of q.expr.matchAll(/\b([a-z_:][a-z0-9_:]*)\{/g))
+        assert.match(m[1]!, /^(kerno_|process_)/, `${q.panel}: ${m[1]} is not a kerno series`);
+  });
+});
+
 describe('deploy/helm/kerno', () => {
   const chart = join('helm', 'kerno');
   const values = YAML.parse(read(chart, 'values.yaml')) as Obj;
@@ -246,6 +278,20 @@ describe('deploy/helm/kerno', () => {
     assert.equal(meta.appVersion, pkg.version);
     assert.equal(at(values, 'daemon', 'port'), 9733);
     assert.ok((values.capabilities as string[]).includes('BPF'));
+  });
+
+  test('the Grafana dashboard ConfigMap: off by default, the sidecar label, the chart copy of the dashboard', () => {
+    assert.equal(at(values, 'grafanaDashboard', 'enabled'), false);
+    assert.equal(at(values, 'grafanaDashboard', 'label'), 'grafana_dashboard');
+    const t = templates.find((x) => x.f === 'grafana-dashboard.yaml')!.text;
+    assert.match(t, /^\{\{- if \.Values\.grafanaDashboard\.enabled \}\}/);
+    assert.match(
+      t,
+      /\{\{ \.Values\.grafanaDashboard\.label \}\}: \{\{ \.Values\.grafanaDashboard\.labelValue \| quote \}\}/,
+    );
+    assert.match(t, /\{\{ \.Files\.Get "dashboards\/kerno\.json" \| indent 4 \}\}/);
+    // Helm reads only files inside the chart: the copy must be the dashboard itself.
+    assert.equal(read(chart, 'dashboards', 'kerno.json'), readFileSync(DASHBOARD, 'utf8'));
   });
 
   test('templates: balanced delimiters, every .Values path exists, every include is defined', () => {

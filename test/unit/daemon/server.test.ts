@@ -117,6 +117,18 @@ describe('DaemonServer', () => {
     const right = await http(`${base}/secret`, { headers: { Authorization: 'Bearer t0ken' } });
     assert.equal(right.status, 200);
     assert.equal(right.body, 'secret data');
+    // Through the Kubernetes API server's pod proxy, which strips Authorization (kubectl kerno).
+    const proxied = await http(`${base}/secret`, { headers: { 'X-Kerno-Authorization': 'Bearer t0ken' } });
+    assert.equal(proxied.status, 200);
+    const proxiedWrong = await http(`${base}/secret`, {
+      headers: { 'X-Kerno-Authorization': 'Bearer nope' },
+    });
+    assert.equal(proxiedWrong.status, 401);
+    // Authorization, when present, is the one judged.
+    const both = await http(`${base}/secret`, {
+      headers: { Authorization: 'Bearer nope', 'X-Kerno-Authorization': 'Bearer t0ken' },
+    });
+    assert.equal(both.status, 401);
     assert.equal((await http(`${base}/ok`)).status, 200, 'unprotected routes stay open');
     token = undefined;
   });

@@ -120,6 +120,7 @@ describe('scripts/install.sh', () => {
     assert.equal(statSync(installed).mode & 0o777, 0o755);
     assert.ok(lstatSync(join(root, '/usr/local/bin/bpf-verify')).isSymbolicLink());
     assert.equal(readlinkSync(join(root, '/usr/local/bin/bpf-verify')), 'kerno');
+    assert.equal(readlinkSync(join(root, '/usr/local/bin/kubectl-kerno')), 'kerno');
     assert.equal(readFileSync(join(root, 'etc/systemd/system/kerno.service'), 'utf8'), unit);
     assert.equal(
       readFileSync(join(root, 'etc/kerno/config.yaml'), 'utf8'),

@@ -42,6 +42,7 @@ test('it holds what a user runs: launchers, bundle, addon, every BPF object, man
     'bin/_launch.sh',
     'dist/bundle/kerno.js',
     'dist/bundle/bpf-verify.js',
+    'dist/bundle/kubectl-kerno.js',
     'build/Release/kerno_native.node',
     ...bpf,
     'build/bpf/probe/feature.bpf.o',
