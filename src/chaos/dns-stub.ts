@@ -4,7 +4,8 @@
 // network namespace of its own, over a veth pair, answering UDP and TCP on port 53. What it answers is
 // decided by the query name so one resolver serves every case: "nx-…" NXDOMAIN, "fail-…" SERVFAIL,
 // "refuse-…" REFUSED, "drop-…" never answered, anything else NOERROR (an A record for A queries) — and
-// `--rcode` turns every ordinary name into SERVFAIL / REFUSED, `--delay-ms` delays every answer. It counts
+// `--rcode` turns every ordinary name into SERVFAIL / REFUSED, `--delay-ms` delays every answer, and
+// `--max-labels n` answers NXDOMAIN for longer names (what search-path expansion asks first). It counts
 // what it received and answered: the ground truth kerno's counts are compared with.
 //
 // The clients are real software: Python's socket.getaddrinfo is glibc's getaddrinfo, so the queries are
@@ -24,6 +25,7 @@ p.add_argument('--port', type=int, default=53)
 p.add_argument('--delay-ms', type=float, default=0)
 p.add_argument('--rcode', default='noerror')
 p.add_argument('--comm', default='kchaos-dnsstub')
+p.add_argument('--max-labels', type=int, default=0)
 a = p.parse_args()
 ctypes.CDLL(None).prctl(15, a.comm.encode()[:15], 0, 0, 0)
 RC = {'noerror': 0, 'servfail': 2, 'nxdomain': 3, 'refused': 5}
@@ -46,7 +48,8 @@ def answer(msg):
     if first.startswith('drop-'):
         with lock: stats['dropped'] += 1
         return None
-    rcode = 3 if first.startswith('nx-') else 2 if first.startswith('fail-') else 5 if first.startswith('refuse-') else RC[a.rcode]
+    deep = a.max_labels > 0 and len(name.split('.')) > a.max_labels
+    rcode = 3 if first.startswith('nx-') or deep else 2 if first.startswith('fail-') else 5 if first.startswith('refuse-') else RC[a.rcode]
     qtype = struct.unpack('>H', msg[end - 4:end - 2])[0] if end <= len(msg) else 0
     an = b''
     if rcode == 0 and qtype == 1:
@@ -209,12 +212,15 @@ export function writeResolvConf(s: ChaosSession, ns: string, text: string): void
 export interface StubSpec {
   delayMs?: number;
   rcode?: 'noerror' | 'servfail' | 'refused';
+  /** Names with more labels than this are NXDOMAIN (0 = no limit). */
+  maxLabels?: number;
 }
 
 export async function startStub(s: ChaosSession, lab: DnsLab, spec: StubSpec = {}): Promise<WorkerProcess> {
   const argv = ['netns', 'exec', lab.srvNs, 'python3', '-c', DNS_STUB_PY];
   argv.push('--bind', lab.addrs.srv4, '--bind', lab.addrs.srv6);
   argv.push('--delay-ms', String(spec.delayMs ?? 0), '--rcode', spec.rcode ?? 'noerror');
+  argv.push('--max-labels', String(spec.maxLabels ?? 0));
   const stub = s.startCommand('ip', argv, 'kchaos-dnsstub');
   await stub.ready();
   return stub;

@@ -18,7 +18,9 @@ import { cString, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import {
   HIST_LAYOUT,
+  HIST_SLOTS,
   addHistogramDelta,
+  slotMidpoint,
   emptyHistogram,
   mergeHistogram,
   percentiles,
@@ -78,6 +80,11 @@ const AF_INET = 2;
 
 /** glibc's default per-try timeout (resolv.conf `options timeout:5`): after it the client has given up. */
 export const DNS_TIMEOUT_NS = 5e9;
+/**
+ * What a client's `slowResponses` counts: 100 ms, the dns_high_latency default, so that rule can ask for
+ * several slow answers rather than a p99 made of one (as tcp's rtt_slow_ns does for RTT samples).
+ */
+export const DNS_SLOW_NS = 100_000_000;
 /** Clients in the report (by failures, then queries) and resolvers labelled in /metrics. */
 export const DNS_LIMITS = { clients: 32, metricResolvers: 16 };
 
@@ -151,6 +158,14 @@ function statsKeyOfFlight(fk: Buffer, fv: Buffer): Buffer {
   k.writeUInt32LE(fv.readUInt32LE(FLIGHT_VALUE.offset.pid), STATS_KEY.offset.pid);
   k.writeUInt32LE(fv.readUInt32LE(FLIGHT_VALUE.offset.netns), STATS_KEY.offset.netns);
   return k;
+}
+
+/** Samples in buckets whose midpoint is at or above DNS_SLOW_NS. */
+function slowCount(h: Histogram): number {
+  let n = 0;
+  for (let i = 1; i < HIST_SLOTS; i++)
+    if (h.slots[i]! > 0 && slotMidpoint(i) >= DNS_SLOW_NS) n += h.slots[i]!;
+  return n;
 }
 
 /** Ranked by what hurts: failures, then traffic. */
@@ -315,6 +330,7 @@ export class DnsCollector implements Collector {
         failures,
         failureRatePct: counts.queries > 0 ? Math.min(100, (failures / counts.queries) * 100) : 0,
         latency: percentiles(hist),
+        slowResponses: slowCount(hist),
       });
     }
     clients.sort(byFailures);
@@ -337,6 +353,7 @@ export class DnsCollector implements Collector {
       latency: percentiles(total),
       unmatchedResponses: d(COUNTER.unmatched),
       timeoutNs: this.#timeoutNs,
+      slowNs: DNS_SLOW_NS,
       clients: shown,
       otherClients: {
         count: rest.length,

@@ -276,6 +276,8 @@ export interface DnsClient {
   failureRatePct: number;
   /** Query → response latency of the answered queries, whatever their RCODE. */
   latency: Percentiles;
+  /** Responses that took `DnsSignals.slowNs` or longer (resolved to the histogram's 12.5 % buckets). */
+  slowResponses: number;
 }
 
 export interface DnsSignals {
@@ -293,6 +295,8 @@ export interface DnsSignals {
   unmatchedResponses: number;
   /** A query unanswered this long (ns) counts as a timeout (glibc's default per-try timeout: 5 s). */
   timeoutNs: number;
+  /** What `slowResponses` counts: responses at least this slow (ns). */
+  slowNs: number;
   /** (resolver, process) pairs by failures, then queries (bounded: see otherClients). */
   clients: DnsClient[];
   /** The clients beyond `clients`, summed. */
