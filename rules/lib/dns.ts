@@ -17,6 +17,7 @@ export function resolverOf(c: DnsClient): string {
 /** Who sends the queries, as on-call would name them: process, pod or container, namespace, cgroup. */
 export function clientLabel(c: DnsClient): string {
   const parts = [c.pid > 0 ? processSubject(c.comm, c.pid) : 'an unknown process'];
+  if (c.processes > 1) parts[0] += ` and ${formatCount(c.processes - 1)} other ${c.comm} processes`;
   const pod = podLabel(c);
   if (pod !== undefined) parts.push(`pod ${pod}`);
   else if (c.podUid !== undefined) parts.push(`pod ${c.podUid}`);

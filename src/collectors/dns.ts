@@ -305,8 +305,14 @@ export class DnsCollector implements Collector {
   async snapshot(_windowNs: number): Promise<SignalsPart> {
     const now = this.read(true);
     const base = this.#baseline;
-    const clients: DnsClient[] = [];
     const total = emptyHistogram();
+    // One row per (resolver, namespace, program): a shell loop running `getent` or `curl` is a new process
+    // per lookup, and one row per pid would leave each with a handful of queries that no rule can judge.
+    // The row's pid is the process that sent the most queries; `processes` says how many were folded in.
+    const groups = new Map<
+      string,
+      { who: Who; counts: Counts; timeouts: number; hist: Histogram; pids: Map<number, number> }
+    >();
     const keys = new Set([...now.entries.keys(), ...this.#timeouts.keys()]);
     for (const k of keys) {
       const e = now.entries.get(k);
@@ -316,21 +322,36 @@ export class DnsCollector implements Collector {
       const timeouts = (now.timeouts.get(k) ?? 0) - (base?.timeouts.get(k) ?? 0);
       if (counts.queries === 0 && counts.responses === 0 && counts.retransmits === 0 && timeouts === 0)
         continue;
-      const hist: Histogram = emptyHistogram();
-      if (e?.raw) addHistogramDelta(hist, e.raw, STATS_VALUE.offset.latency, b?.hist);
-      mergeHistogram(total, hist);
-      const failures = counts.servfail + counts.refused + timeouts;
       const who = e?.who ?? this.#timeouts.get(k)!.who;
+      const gk = `${who.resolver}|${who.resolverPort}|${who.netns}|${who.pid > 0 ? who.comm : ''}`;
+      let g = groups.get(gk);
+      if (!g) {
+        g = { who, counts: {} as Counts, timeouts: 0, hist: emptyHistogram(), pids: new Map() };
+        for (const c of COUNTS) g.counts[c] = 0;
+        groups.set(gk, g);
+      }
+      for (const c of COUNTS) g.counts[c] += counts[c];
+      g.timeouts += timeouts;
+      g.pids.set(who.pid, (g.pids.get(who.pid) ?? 0) + counts.queries + timeouts);
+      if (e?.raw) addHistogramDelta(g.hist, e.raw, STATS_VALUE.offset.latency, b?.hist);
+    }
+    const clients: DnsClient[] = [];
+    for (const g of groups.values()) {
+      mergeHistogram(total, g.hist);
+      const failures = g.counts.servfail + g.counts.refused + g.timeouts;
+      const [pid] = [...g.pids].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]!;
       clients.push({
-        ...who,
+        ...g.who,
+        pid,
+        processes: g.pids.size,
         host: false,
         cgroupPath: '',
-        ...counts,
-        timeouts,
+        ...g.counts,
+        timeouts: g.timeouts,
         failures,
-        failureRatePct: counts.queries > 0 ? Math.min(100, (failures / counts.queries) * 100) : 0,
-        latency: percentiles(hist),
-        slowResponses: slowCount(hist),
+        failureRatePct: g.counts.queries > 0 ? Math.min(100, (failures / g.counts.queries) * 100) : 0,
+        latency: percentiles(g.hist),
+        slowResponses: slowCount(g.hist),
       });
     }
     clients.sort(byFailures);

@@ -239,9 +239,14 @@ export interface DnsClient {
   resolver: string;
   resolverPort: number;
   family: 4 | 6;
-  /** The sending process (0 / "" when the query left from a context that was not the sender's). */
+  /**
+   * The sending process (0 / "" when the query left from a context that was not the sender's). Processes of
+   * one program in one namespace are one row (a shell loop's `getent` is a new process per lookup): `pid` is
+   * the one that sent the most queries, `processes` how many there were.
+   */
   pid: number;
   comm: string;
+  processes: number;
   /** The sender's network-namespace inode (0 = unknown), its `ip netns` name and whether it is pid 1's. */
   netns: number;
   netnsName?: string;

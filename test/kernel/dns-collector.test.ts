@@ -101,6 +101,7 @@ test('queries, RCODEs, timeouts and latency per (resolver, process): UDP v4, UDP
       [d, 'kdns-silent'],
     ] as const) {
       assert.equal(r.comm, comm);
+      assert.equal(r.processes, 1);
       assert.equal(r.netns, nsInode);
       assert.equal(r.netnsName, lab.cliNs);
       assert.equal(r.host, false);

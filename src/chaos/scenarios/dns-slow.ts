@@ -54,6 +54,8 @@ export const dnsSlowScenario: Scenario = {
     const client = await startClient(ctx.session, {
       netns: lab.cliNs,
       names: ['api.kerno.test.', 'db.kerno.test.', 'cache.kerno.test.'],
+      // A and AAAA at once, as getaddrinfo(AF_UNSPEC) does for most programs: two timed answers per lookup.
+      family: 0,
       comm: CLIENT,
     });
     // glibc sends each lookup from a new ephemeral port: the resolver end is what identifies the path.

@@ -16,6 +16,7 @@ function client(over: Partial<DnsClient> = {}): DnsClient {
     family: 4,
     pid: 4242,
     comm: 'checkout',
+    processes: 1,
     netns: 4026532281,
     host: false,
     cgroupPath: '/kubepods/burstable/pod5d1c0a4e-2b1f-4c7e-8d6a-1e2f3a4b5c6d/' + '3f9a'.repeat(16),
@@ -126,6 +127,17 @@ describe('dns_high_latency', () => {
     assert.equal(c!.severity, 'critical');
     assert.equal(c!.threshold, D.dns_p99_critical_ns);
     assert.equal(dnsHighLatency.judgedBy!(c!), 'dns_p99_critical_ns');
+  });
+
+  it('a row folding many short-lived processes says so', () => {
+    const loop = client({
+      comm: 'getent',
+      processes: 40,
+      latency: pctl(200, 300 * MS, 310 * MS, 320 * MS),
+      slowResponses: 200,
+    });
+    const [f] = runRule(dnsHighLatency, withDns(loop));
+    assert.match(f!.cause, /getent \(pid 4242\) and 39 other getent processes/);
   });
 
   it('an IPv6 resolver is written in brackets; an unknown sender is named by its namespace', () => {
