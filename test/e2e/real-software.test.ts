@@ -297,8 +297,8 @@ test(
       const sum = (comm: string, k: 'queries' | 'nxdomain' | 'noerror') =>
         rows.filter((c) => c.comm === comm).reduce((n, c) => n + c[k], 0);
       // Doctor saw the workload: getent's search expansion (3 NXDOMAIN per answer) and the other client.
-      assert.ok(sum('getent', 'nxdomain') >= 300, `getent NXDOMAIN seen: ${sum('getent', 'nxdomain')} ≥ 300`);
-      assert.ok(sum('getent', 'noerror') >= 100, `getent answers seen: ${sum('getent', 'noerror')} ≥ 100`);
+      assert.ok(sum('getent', 'nxdomain') >= 150, `getent NXDOMAIN seen: ${sum('getent', 'nxdomain')} ≥ 150`);
+      assert.ok(sum('getent', 'noerror') >= 50, `getent answers seen: ${sum('getent', 'noerror')} ≥ 50`);
       assert.ok(
         sum('kdns-benign', 'queries') >= 200,
         `kdns-benign queries seen: ${sum('kdns-benign', 'queries')} ≥ 200`,
