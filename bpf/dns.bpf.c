@@ -50,7 +50,13 @@ struct {
 	__type(value, struct dns_stats_value);
 } stats SEC(".maps");
 
-/* Zeroed template for new `stats` entries: 2.3 KB does not fit the 512-byte BPF stack. */
+/*
+ * Template for new `stats` entries: 2.3 KB does not fit the 512-byte BPF stack. Its counters and histogram
+ * are never written, so they stay zero; only cgroup_id and comm are set before each insert. An ingress
+ * program in softirq that interrupts an egress one on the same CPU between those writes and the insert can
+ * leave the new entry with the other sender's comm: bounded to the name (user space renames a row from
+ * /proc/<pid>/comm), never to its counts.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
