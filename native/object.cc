@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -476,15 +477,44 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::string name = info[0].As<Napi::String>().Utf8Value();
+  // attach(program, {cgroup: path}): cgroup programs (cgroup_skb, cgroup/sock…) need the cgroup's fd,
+  // which bpf_program__attach cannot guess. The link holds its own reference, so the fd is closed here.
+  std::string cgroup;
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Value cg = info[1].As<Napi::Object>().Get("cgroup");
+    if (cg.IsString()) {
+      cgroup = cg.As<Napi::String>().Utf8Value();
+    } else if (!cg.IsUndefined()) {
+      Napi::TypeError::New(env, "attach(program: string, {cgroup?: string})").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
   struct bpf_program* p = FindProgram(env, name);
   if (!p) return env.Undefined();
   TakeLog();
   errno = 0;
-  struct bpf_link* link = bpf_program__attach(p);
+  struct bpf_link* link = nullptr;
+  std::string where;
+  if (cgroup.empty()) {
+    link = bpf_program__attach(p);
+  } else {
+    where = " to cgroup " + cgroup;
+    int fd = open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      Napi::Error e = MakeError(env, "attach " + name + ": open cgroup " + cgroup, errno);
+      e.Set("program", name);
+      e.ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    link = bpf_program__attach_cgroup(p, fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+  }
   if (!link) {
     int err = errno ? errno : EINVAL;
     std::string sec = bpf_program__section_name(p);
-    Napi::Error e = MakeError(env, "attach " + name + " (" + sec + ")", err);
+    Napi::Error e = MakeError(env, "attach " + name + " (" + sec + ")" + where, err);
     e.Set("program", name);
     e.Set("libbpfLog", TakeLog());
     e.ThrowAsJavaScriptException();

@@ -277,7 +277,7 @@ image_contents() {
 }
 
 phase_chaos() {
-  check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|fd-leak|cgroup-memory|oom-kill|memory-stall|host-memory|tcp-loss|tcp-rtt|syscall-errors|slow-io|disk-sat|slow-disk|cascade) ' | grep -qx 13"
+  check "chaos --list names every scenario" bash -c "'$root/bin/kerno' chaos --list | grep -c -E '^ *(cpu|cpu-throttle|dns-slow|dns-servfail|fd-leak|cgroup-memory|oom-kill|memory-stall|host-memory|tcp-loss|tcp-rtt|syscall-errors|slow-io|disk-sat|slow-disk|cascade) ' | grep -qx 16"
   check "paired rules fire at production thresholds; specificity (idle and benign busy)" scripts/e2e-chaos.sh
   check "chaos left nothing behind" bash -c "
     ! ip netns list | grep -q kerno-chaos && ! nft list tables 2>/dev/null | grep -q kerno_chaos &&

@@ -86,6 +86,12 @@ export interface ObjectHandle {
   raw(): RawBpfObject;
 }
 
+/** Where a program attaches when its section cannot say: a cgroup program needs its cgroup directory. */
+export interface AttachOptions {
+  /** cgroup v2 directory a cgroup program (cgroup_skb, cgroup/sock…) attaches to (BPF link, multi-attach). */
+  cgroup?: string;
+}
+
 export interface RawBpfObject {
   programs(): RawProgram[];
   maps(): RawMap[];
@@ -94,7 +100,7 @@ export interface RawBpfObject {
   setGlobal(name: string, value: Buffer): void;
   setMaxEntries(map: string, n: number): void;
   load(): Promise<RawLoadResult>;
-  attach(program: string): number;
+  attach(program: string, opts?: AttachOptions): number;
   detach(linkId: number): void;
   programInfo(program: string): RawProgramInfo | null;
   mapLookup(map: string, key: Buffer): Buffer | null;

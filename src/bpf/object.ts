@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
   native,
+  type AttachOptions,
   type ObjectHandle,
   type RawBpfObject,
   type RawLoadedProgram,
@@ -13,6 +14,8 @@ import {
   type RawProgramInfo,
 } from './native.js';
 import { BpfError, toBpfError } from './errors.js';
+
+export type { AttachOptions } from './native.js';
 import { BpfMap } from './map.js';
 import type { BtfStruct } from './layout.js';
 import { RingBuffer, type RingBufferOptions } from './ringbuf.js';
@@ -59,6 +62,12 @@ export class Link {
     this.#destroyed = true;
     if (!this.owner.closed) this.owner.raw().detach(this.id);
   }
+}
+
+/** A program libbpf attaches to a cgroup (its fd is needed): cgroup_skb/…, cgroup/…, sockops. */
+export function isCgroupProgram(section: string): boolean {
+  const s = section.replace(/^\?/, '');
+  return s.startsWith('cgroup') || s === 'sockops';
 }
 
 /** Friendly attach-kind name from the ELF section, for tables and hints. */
@@ -186,18 +195,19 @@ export class BpfObject implements ObjectHandle {
     }
   }
 
-  attach(program: string): Link {
-    const id = this.call(() => this.raw().attach(program), { program });
+  attach(program: string, opts?: AttachOptions): Link {
+    const id = this.call(() => this.raw().attach(program, opts), { program });
     const link = new Link(this, program, id);
     this.#links.add(link);
     return link;
   }
 
   /** Attaches every loaded (autoload) program; on failure detaches what was attached and rethrows. */
-  attachAll(): Link[] {
+  attachAll(opts?: AttachOptions): Link[] {
     const links: Link[] = [];
     try {
-      for (const p of this.programs()) if (p.autoload) links.push(this.attach(p.name));
+      for (const p of this.programs())
+        if (p.autoload) links.push(this.attach(p.name, isCgroupProgram(p.section) ? opts : undefined));
       return links;
     } catch (err) {
       for (const l of links) l.destroy();

@@ -87,6 +87,11 @@ async function sweepOrphans(
     if (name.startsWith(NAME_PREFIX) && orphan(name))
       await attempt(`network namespace ${name}`, () => removeNetns(name));
   }
+  // Per-namespace resolver files (`ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf): DNS scenarios.
+  for (const name of listDir('/etc/netns')) {
+    if (name.startsWith(NAME_PREFIX) && orphan(name))
+      await attempt(`path /etc/netns/${name}`, () => removePath(join('/etc/netns', name)));
+  }
   // Host-side veth ends whose namespace vanished without them.
   for (const name of listDir('/sys/class/net')) {
     if (isChaosLinkName(name) && orphan(name) && (await isVeth(name)))

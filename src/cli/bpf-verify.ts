@@ -6,7 +6,8 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import Table from 'cli-table3';
-import { BpfObject, attachKind, type Link } from '../bpf/object.js';
+import { BpfObject, attachKind, isCgroupProgram, type Link } from '../bpf/object.js';
+import { findUnifiedMount } from '../collectors/procfs/cgroup-mounts.js';
 import { bpfObjectDir } from '../bpf/paths.js';
 import { probeFeatures } from '../bpf/probe.js';
 import { native } from '../bpf/native.js';
@@ -66,6 +67,8 @@ export async function verifyObjects(
 ): Promise<VerifyResult> {
   const verdicts: ProgramVerdict[] = [];
   const live: { obj: BpfObject; link: Link | null; verdict: ProgramVerdict }[] = [];
+  // cgroup programs attach to the cgroup v2 root, where kerno's collectors put them (host-wide view).
+  const cgroupRoot = await findUnifiedMount();
   try {
     for (const path of paths) {
       let names: { name: string; section: string; optional: boolean }[];
@@ -93,7 +96,12 @@ export async function verifyObjects(
           verdict.loadMs = r.loadMs;
           verdict.verifiedInsns = p?.verifiedInsns ?? 0;
           if (attach) {
-            live[live.length - 1]!.link = obj.attach(name);
+            if (isCgroupProgram(section) && cgroupRoot === undefined)
+              throw new Error(`attach ${name}: no cgroup v2 hierarchy is mounted (cgroup programs need one)`);
+            live[live.length - 1]!.link = obj.attach(
+              name,
+              isCgroupProgram(section) ? { cgroup: cgroupRoot } : undefined,
+            );
             verdict.attached = true;
           }
         } catch (err) {

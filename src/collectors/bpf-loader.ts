@@ -2,7 +2,7 @@
 // then the hash fallback), checks the record layouts the collector decodes against the object's BTF, caps
 // per-CPU maps by memory, filters kerno's own PID, attaches, and reports loaded/total for coverage and
 // readiness. Reading helpers live with the facade (src/bpf/read.ts).
-import { BpfObject, type Link } from '../bpf/object.js';
+import { BpfObject, type AttachOptions, type Link } from '../bpf/object.js';
 import { possibleCpus } from '../bpf/map.js';
 import { layoutDrift, type StructLayout } from '../bpf/layout.js';
 import { readCounter } from '../bpf/read.js';
@@ -59,6 +59,8 @@ export async function loadBpfObject(
   layouts: readonly StructLayout[] = [],
   /** Collector-specific .rodata values written before load (e.g. syscall's `live_waits` bitmap). */
   globals: Readonly<Record<string, Buffer>> = {},
+  /** Where cgroup programs attach (the cgroup v2 root for a host-wide view); other programs ignore it. */
+  attach?: AttachOptions,
 ): Promise<LoadedBpf> {
   let firstError: unknown;
   for (const variant of variants) {
@@ -75,7 +77,7 @@ export async function loadBpfObject(
         if (cap < m.maxEntries) obj.setMaxEntries(m.name, cap);
       }
       await obj.load();
-      const links = obj.attachAll();
+      const links = obj.attachAll(attach);
       return {
         obj,
         links,

@@ -59,6 +59,16 @@ export const DEFAULT_THRESHOLDS = {
   cpu_throttled_time_critical_pct: 50.0,
   cpu_throttled_min_periods: 20,
 
+  // --- dns ---
+  dns_p99_warning_ns: 100_000_000,
+  dns_p99_critical_ns: 500_000_000,
+  dns_min_responses: 20,
+  dns_min_slow_responses: 3,
+  dns_failure_warning_pct: 1.0,
+  dns_failure_critical_pct: 5.0,
+  dns_min_queries: 20,
+  dns_min_failures: 5,
+
   // --- pressure stall information (share of the window) ---
   psi_memory_full_warning_pct: 5.0,
   psi_memory_full_critical_pct: 20.0,
@@ -163,6 +173,27 @@ export const THRESHOLD_DOCS: Record<ThresholdKey, string> = {
     'Enforcement periods the cgroup must be active for in the window before cpu_throttled judges it (count): ' +
     '20 is 2 s of activity at the default 100 ms period; on fewer, one start-up burst of 5 throttled periods ' +
     'is 25 % by itself.',
+  dns_p99_warning_ns:
+    "dns_high_latency WARNING when a process's DNS p99 towards one resolver reaches this (ns): a cached answer " +
+    "takes well under 10 ms and even a cold recursive lookup rarely 100 ms (the original's default).",
+  dns_p99_critical_ns:
+    'dns_high_latency CRITICAL at this DNS p99 (ns): half a second per lookup stalls every request that ' +
+    "resolves a name (the original's default).",
+  dns_min_responses:
+    'Responses a (resolver, process) needs in the window before dns_high_latency judges its p99 (count): ' +
+    'fewer make the p99 the slowest one or two lookups.',
+  dns_min_slow_responses:
+    'Responses of 100 ms or more needed before dns_high_latency fires (count): one cold recursive lookup ' +
+    '(an uncached name) is slow by nature and not an incident.',
+  dns_failure_warning_pct:
+    "dns_failure_rate WARNING when SERVFAIL + REFUSED + timeouts reach this share of a process's queries to " +
+    "one resolver (%, the original's default). NXDOMAIN is not a failure.",
+  dns_failure_critical_pct: "dns_failure_rate CRITICAL at this failure share (%, the original's default).",
+  dns_min_queries:
+    'Queries a (resolver, process) must send in the window before dns_failure_rate judges its rate (count).',
+  dns_min_failures:
+    'Failed queries needed before dns_failure_rate fires (count): one SERVFAIL from an upstream hiccup, or ' +
+    'one lost UDP packet, is not an incident; five in one window is a pattern.',
   psi_memory_full_warning_pct:
     'memory_pressure_stall WARNING when all non-idle tasks stalled on memory this share of the window (%).',
   psi_memory_full_critical_pct: 'memory_pressure_stall CRITICAL at this memory "full" share (%).',

@@ -68,6 +68,12 @@ export function enrichSignals(signals: Signals, index: PodIndex): Signals {
       ),
     };
   }
+  if (signals.dns !== undefined) {
+    out.dns = {
+      ...signals.dns,
+      clients: signals.dns.clients.map((c) => named(c, namesFor(index, c.podUid, c.containerId))),
+    };
+  }
   return out;
 }
 

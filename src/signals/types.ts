@@ -56,6 +56,7 @@ export interface PodNamesStatus {
 export const COLLECTOR_SIGNALS = {
   syscall: 'syscall',
   tcp: 'tcp',
+  dns: 'dns',
   fd: 'fd',
   memory: 'memory',
   pressure: 'pressure',
@@ -264,6 +265,86 @@ export interface TcpSignals {
   otherNamespaces: { count: number; segmentsOut: number; retransSegs: number; tracedRetransSegs: number };
   /** Distinct network namespaces found (with a process in them) at the end of the window. */
   namespacesSeen: number;
+}
+
+// ---------------------------------------------------------------------------------------------- dns
+
+/**
+ * One client of one resolver: a process (in its network namespace) and the resolver it queried, over UDP
+ * and TCP port 53. Counts are deltas over the window.
+ */
+export interface DnsClient {
+  /** The resolver's address ("10.0.0.10", "fd00::53") and port. */
+  resolver: string;
+  resolverPort: number;
+  family: 4 | 6;
+  /**
+   * The sending process (0 / "" when the query left from a context that was not the sender's). Processes of
+   * one program in one namespace are one row (a shell loop's `getent` is a new process per lookup): `pid` is
+   * the one that sent the most queries, `processes` how many there were.
+   */
+  pid: number;
+  comm: string;
+  processes: number;
+  /** The sender's network-namespace inode (0 = unknown), its `ip netns` name and whether it is pid 1's. */
+  netns: number;
+  netnsName?: string;
+  host: boolean;
+  /** The sender's cgroup (from /proc/<pid>/cgroup), and the container / pod it names. */
+  cgroupPath: string;
+  containerId?: string;
+  podUid?: string;
+  /** Names from the kubelet's pod list, when it knew the pod / container. */
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  /** Queries sent (a retransmission of an in-flight query is counted in `retransmits`, not here). */
+  queries: number;
+  /** Queries over TCP (also in `queries`). */
+  tcpQueries: number;
+  retransmits: number;
+  /** Responses matched to a query, by RCODE: noerror + nxdomain + servfail + refused + otherRcode. */
+  responses: number;
+  noerror: number;
+  /** Name does not exist: normal under search-path expansion, so not a failure. */
+  nxdomain: number;
+  servfail: number;
+  refused: number;
+  /** FORMERR, NOTIMP and the rest. */
+  otherRcode: number;
+  /** Queries not answered within `DnsSignals.timeoutNs`. */
+  timeouts: number;
+  /** servfail + refused + timeouts. */
+  failures: number;
+  /** failures ÷ queries × 100 (0 when no query). */
+  failureRatePct: number;
+  /** Query → response latency of the answered queries, whatever their RCODE. */
+  latency: Percentiles;
+  /** Responses that took `DnsSignals.slowNs` or longer (resolved to the histogram's 12.5 % buckets). */
+  slowResponses: number;
+}
+
+export interface DnsSignals {
+  /** Totals over every client, including those beyond `clients`. */
+  queries: number;
+  responses: number;
+  nxdomain: number;
+  servfail: number;
+  refused: number;
+  otherRcode: number;
+  timeouts: number;
+  failures: number;
+  latency: Percentiles;
+  /** Responses that matched no query in flight (sent before kerno attached, answered after the timeout). */
+  unmatchedResponses: number;
+  /** A query unanswered this long (ns) counts as a timeout (glibc's default per-try timeout: 5 s). */
+  timeoutNs: number;
+  /** What `slowResponses` counts: responses at least this slow (ns). */
+  slowNs: number;
+  /** (resolver, process) pairs by failures, then queries (bounded: see otherClients). */
+  clients: DnsClient[];
+  /** The clients beyond `clients`, summed. */
+  otherClients: { count: number; queries: number; failures: number; nxdomain: number };
 }
 
 // ---------------------------------------------------------------------------------------------- fd
@@ -531,6 +612,7 @@ export interface Signals {
   coverage: CollectorCoverage[];
   syscall?: SyscallSignals;
   tcp?: TcpSignals;
+  dns?: DnsSignals;
   fd?: FdSignals;
   memory?: MemorySignals;
   pressure?: PressureSignals;

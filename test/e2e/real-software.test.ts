@@ -24,6 +24,9 @@ import {
   sleep,
 } from './harness.js';
 import { ActivityMeter, alarms, assertWindowWasOurs, waitForIdleHost } from './host-activity.js';
+import { ChaosSession } from '../../src/chaos/session.js';
+import { ensureWorkerBinary } from '../../src/chaos/worker.js';
+import { createDnsLab, startClient, startStub } from '../../src/chaos/dns-stub.js';
 
 const TMP = mkdtempSync('/tmp/kerno-test-real-');
 const CGROUP_LIMIT = 1 << 30; // 1 GiB, a common container limit
@@ -237,3 +240,72 @@ for (const w of WORKLOADS) {
     }
   });
 }
+
+// DNS as Kubernetes pods do it: glibc's own `getent` resolving a service name through a search list with
+// ndots:5, so each lookup first asks for three names that do not exist (NXDOMAIN) before the one that does,
+// plus a program (getaddrinfo for A and AAAA) resolving names that exist, and now and then one that does not.
+// The resolver (our stub, in its own namespace) answers in ~2 ms. Thousands of NXDOMAIN are normal here:
+// neither DNS rule may fire.
+test(
+  'real software stays quiet: glibc getent with ndots:5 search-path expansion (NXDOMAIN-heavy) and fast lookups',
+  T,
+  async (t) => {
+    await waitForIdleHost();
+    const s = new ChaosSession('dns-specificity', 600e9, await ensureWorkerBinary());
+    try {
+      const lab = await createDnsLab(
+        s,
+        (a) => `nameserver ${a.srv4}\nsearch ns.svc.kerno.test svc.kerno.test kerno.test\noptions ndots:5\n`,
+      );
+      // Names of more than five labels are what search expansion appends: the stub says they do not exist.
+      await startStub(s, lab, { delayMs: 2, maxLabels: 5 });
+      const getent = s.startCommand(
+        'ip',
+        [
+          'netns',
+          'exec',
+          lab.cliNs,
+          'sh',
+          '-c',
+          'while :; do getent ahostsv4 web.other.svc.kerno.test >/dev/null; sleep 0.02; done',
+        ],
+        'sh',
+      );
+      await startClient(s, {
+        netns: lab.cliNs,
+        names: ['api.kerno.test.', 'db.kerno.test.', 'nx-typo.kerno.test.', 'cache.kerno.test.'],
+        family: 0,
+        intervalMs: 20,
+        comm: 'kdns-benign',
+      });
+      await sleep(2000);
+      assert.ok(getent.running, 'the getent loop is running');
+      const meter = new ActivityMeter();
+      const { pid, report, elapsedMs } = await runDoctor();
+      const act = meter.read((p, info) => p === pid || info.pgrp === getent.pid || p === getent.pid);
+      t.diagnostic(
+        `doctor ${round(elapsedMs / 1000)} s; CPUs busy ${round(act.busyCpus)}: ${act.top.join(', ')}`,
+      );
+      const rows = (report.signals.dns?.clients ?? []).filter((c) => c.netnsName === lab.cliNs);
+      for (const c of rows)
+        t.diagnostic(
+          `dns ${c.comm} (pid ${c.pid}) → ${c.resolver}: ${c.queries} queries, ${c.noerror} NOERROR, ${c.nxdomain} NXDOMAIN, ${c.failures} failures, p99 ${round(c.latency.p99 / 1e6)} ms`,
+        );
+      for (const f of report.findings) t.diagnostic(`finding: ${describeFinding(f).split('\n')[0]}`);
+      assertWindowWasOurs(act, report);
+      assert.deepEqual(coverageGaps(report), [], 'every collector covered the window');
+      const sum = (comm: string, k: 'queries' | 'nxdomain' | 'noerror') =>
+        rows.filter((c) => c.comm === comm).reduce((n, c) => n + c[k], 0);
+      // Doctor saw the workload: getent's search expansion (3 NXDOMAIN per answer) and the other client.
+      assert.ok(sum('getent', 'nxdomain') >= 150, `getent NXDOMAIN seen: ${sum('getent', 'nxdomain')} ≥ 150`);
+      assert.ok(sum('getent', 'noerror') >= 50, `getent answers seen: ${sum('getent', 'noerror')} ≥ 50`);
+      assert.ok(
+        sum('kdns-benign', 'queries') >= 200,
+        `kdns-benign queries seen: ${sum('kdns-benign', 'queries')} ≥ 200`,
+      );
+      assert.deepEqual(alarms(report), [], 'DNS specificity');
+    } finally {
+      await s.close();
+    }
+  },
+);

@@ -150,6 +150,8 @@ function assertCleanedUp(result: ScenarioResult, seen: Seen): void {
     assert.deepEqual(left, [], `left behind in ${root}`);
   }
   assert.ok(!existsSync(`${STATE_DIR}/${id}.json`), 'state file left behind');
+  const netnsEtc = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.includes(id)) : [];
+  assert.deepEqual(netnsEtc, [], 'resolv.conf directory left behind in /etc/netns');
   for (const [pid, st] of seen.starts) assert.ok(!alive(pid, st), `process ${pid} still alive`);
 }
 
@@ -417,6 +419,62 @@ test('syscall-errors: the child’s connect() calls are refused at the configure
   assert.ok(o.ratePerSec! >= 0.8 * 1000);
   assertCleanedUp(result, seen);
 });
+
+test(
+  'dns-slow: the glibc client’s own lookups take the stub’s delay; the stub answered every query',
+  T,
+  async (t) => {
+    const { result, seen } = await induce(
+      'dns-slow',
+      { durationNs: 6e9, intensity: 'medium' },
+      async (seen) => {
+        const p = await waitFor('subject', () => subjectOf(seen, 'process'));
+        assert.equal(readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim(), 'kchaos-dnsslow');
+      },
+    );
+    const o = result.observed;
+    t.diagnostic(
+      `dns-slow medium: ${o.lookups} lookups, client p50 ${o.clientP50Ms} ms p99 ${o.clientP99Ms} ms, stub ${o.stubQueries} queries, delay ${o.delayMs} ms`,
+    );
+    assert.equal(o.delayMs, 300);
+    assert.ok(o.lookups! >= 3, 'lookups were made');
+    assert.ok(o.clientP50Ms! >= 300, 'every lookup waits for the delayed answer');
+    // getaddrinfo(AF_UNSPEC): an A and an AAAA query per lookup (the last may be cut by the stop)
+    assert.ok(o.stubQueries! >= 2 * o.lookups! && o.stubQueries! <= 2 * o.lookups! + 2);
+    assertCleanedUp(result, seen);
+  },
+);
+
+test(
+  'dns-servfail: the stub fails the configured share of names; the client sees exactly those fail',
+  T,
+  async (t) => {
+    const { result, seen } = await induce(
+      'dns-servfail',
+      { durationNs: 4e9, intensity: 'medium' },
+      async (seen) => {
+        const p = await waitFor('subject', () => subjectOf(seen, 'process'));
+        assert.equal(readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim(), 'kchaos-dnsfail');
+      },
+    );
+    const o = result.observed;
+    t.diagnostic(
+      `dns-servfail medium: ${o.lookups} lookups, ${o.clientFailedLookups} failed; stub ${o.stubServfail} SERVFAIL, ${o.stubNxdomain} NXDOMAIN, ${o.stubNoerror} NOERROR`,
+    );
+    assert.ok(o.lookups! >= 20, 'lookups were made');
+    // attempts:1 and A queries only: one query per lookup, and a lookup fails exactly when its answer is
+    // SERVFAIL or NXDOMAIN (an in-flight lookup at the stop may be counted by the stub only)
+    const answered = o.stubServfail! + o.stubNxdomain! + o.stubNoerror!;
+    assert.ok(
+      answered - o.lookups! >= 0 && answered - o.lookups! <= 1,
+      `${answered} answers for ${o.lookups} lookups`,
+    );
+    assert.ok(Math.abs(o.clientFailedLookups! - (o.stubServfail! + o.stubNxdomain!)) <= 1);
+    const share = o.stubServfail! / answered;
+    assert.ok(share >= 0.15 && share <= 0.25, `SERVFAIL share ${share} is 2 in 10 names`);
+    assertCleanedUp(result, seen);
+  },
+);
 
 test('disk-sat: /proc/diskstats write and flush time grow on the root disk', T, async (t) => {
   let dev = '';

@@ -55,7 +55,8 @@ async function nsInodeOf(pid: number | 'self'): Promise<number | undefined> {
   }
 }
 
-async function namedNamespaces(dir: string): Promise<Map<number, string>> {
+/** `ip netns` names by namespace inode (bind mounts under `dir`). */
+export async function namedNamespaces(dir: string = NETNS_RUN_DIR): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   let names: string[];
   try {
@@ -91,6 +92,11 @@ export async function scanNetNamespaces(opts: { proc?: string; runDir?: string }
   });
   const hostInode = (await nsInodeOf(1)) ?? (await nsInodeOf('self')) ?? 0;
   return { withProcesses, named: await namedNamespaces(opts.runDir ?? NETNS_RUN_DIR), hostInode, processes };
+}
+
+/** The inode of the namespace pid 1 lives in ("the host"), 0 when unreadable. */
+export async function hostNetnsInode(): Promise<number> {
+  return (await nsInodeOf(1)) ?? (await nsInodeOf('self')) ?? 0;
 }
 
 /** The cgroup a process lives in: the unified (v2) line, else the v1 memory (or first named) line. */

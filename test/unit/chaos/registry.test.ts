@@ -48,6 +48,8 @@ test('SCENARIO_RULES is the issue table plus cascade: by name, cascade (made of 
     'cpu',
     'cpu-throttle',
     'disk-sat',
+    'dns-servfail',
+    'dns-slow',
     'fd-leak',
     'host-memory',
     'memory-stall',
@@ -125,6 +127,8 @@ test('listScenarios mirrors the registry and marks root-only scenarios', () => {
     new Set([
       'cgroup-memory',
       'cpu-throttle',
+      'dns-servfail',
+      'dns-slow',
       'oom-kill',
       'memory-stall',
       'host-memory',

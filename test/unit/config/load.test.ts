@@ -394,7 +394,7 @@ describe('unknown keys warn and are ignored', () => {
         'runtime:',
         '  failure_policy:',
         '    overrides:',
-        '      dns: isolate',
+        '      nosuch: isolate',
       ].join('\n'),
     );
     const { config, warnings } = result();
@@ -402,7 +402,7 @@ describe('unknown keys warn and are ignored', () => {
       'unknown config key "bogus" (ignored)',
       'unknown config key "doctor.foo" (ignored)',
       'unknown config key "doctor.thresholds.made_up_pct" (ignored)',
-      'unknown config key "runtime.failure_policy.overrides.dns" (ignored)',
+      'unknown config key "runtime.failure_policy.overrides.nosuch" (ignored)',
     ]);
     assert.deepEqual(config, defaultConfig());
     assert.ok(!('made_up_pct' in config.doctor.thresholds));

@@ -255,7 +255,7 @@ describe('buildReport', () => {
     assert.equal(r.windowEnd, s.windowEnd);
     assert.equal(r.durationNs, 30e9);
     assert.equal(r.partial, false);
-    assert.deepEqual(r.summary, { critical: 2, warning: 1, info: 1, eventsCollected: 550 }); // 10 × (0 + … + 10), one per collector
+    assert.deepEqual(r.summary, { critical: 2, warning: 1, info: 1, eventsCollected: 660 }); // 10 × (0 + … + 11), one per collector
     assert.equal(r.findings.length, 4);
     assert.equal(r.signals, s);
     assert.equal('ruleErrors' in r, false);

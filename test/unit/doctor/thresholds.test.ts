@@ -27,7 +27,7 @@ describe('thresholds', () => {
       assert.ok(Number.isFinite(v), k);
       assert.match(
         k,
-        /_(ns|pct|per_sec|calls|segments|samples|ios|wakeups|fds|periods)$/,
+        /_(ns|pct|per_sec|calls|segments|samples|ios|wakeups|fds|periods|responses|queries|failures)$/,
         `unit suffix on ${k}`,
       );
     }

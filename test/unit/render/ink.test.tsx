@@ -108,7 +108,7 @@ test('ReportView: partial window notice, --no-banner, all-clear', () => {
     ).lastFrame(),
   );
   assert.match(clean, /✓ No findings: every kernel signal stayed within its thresholds\./);
-  assert.match(clean, /✓ All 10 collectors observed the whole window\./);
+  assert.match(clean, /✓ All 11 collectors observed the whole window\./);
   assert.doesNotMatch(clean, /RECOMMENDED ACTION ORDER/);
 });
 

@@ -116,8 +116,9 @@ test('coverage lines say what was not observed first, then what is incomplete', 
     ],
   );
   assert.deepEqual(vm.coverage.table.rows[0]!.cells, ['syscall', 'ok', '2/2', '1,204,331', '120', '0']);
-  // A procfs collector has no eBPF programs: shown as a dash, not as 0/0.
-  assert.equal(vm.coverage.table.rows[3]!.cells[2], '—');
+  // A procfs collector (memory) has no eBPF programs: shown as a dash, not as 0/0.
+  assert.equal(vm.coverage.table.rows[4]!.cells[0], 'memory');
+  assert.equal(vm.coverage.table.rows[4]!.cells[2], '—');
 });
 
 test('a failed collector without a hint falls back to its error text', () => {
@@ -130,7 +131,7 @@ test('complete coverage is stated as such', () => {
   const vm = toViewModel(fixtureReport({ coverage: completeCoverage() }));
   assert.equal(vm.coverage.complete, true);
   assert.equal(vm.coverage.tone, 'ok');
-  assert.equal(vm.coverage.headline, 'All 10 collectors observed the whole window.');
+  assert.equal(vm.coverage.headline, 'All 11 collectors observed the whole window.');
   assert.deepEqual(vm.coverage.lines, []);
 });
 

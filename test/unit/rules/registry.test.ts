@@ -12,6 +12,8 @@ describe('rule registry', () => {
       'cpu_throttled',
       'disk_io_bottleneck',
       'disk_io_write_high',
+      'dns_failure_rate',
+      'dns_high_latency',
       'fd_leak',
       'io_pressure_stall',
       'kernel_hard_lockup',
