@@ -13,6 +13,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   watch: async () => (await import('./watch-cmd.js')).watchCommand,
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   trace: async () => (await import('./trace-cmd.js')).traceCommand,
+  audit: async () => (await import('./audit-cmd.js')).auditCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,
   // Completion and man describe every command: they get the table's loader rather than importing it.
