@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { native, type RawFanEvent, type RawFanInfo, type RawFanotifyReader } from '../bpf/native.js';
 import { DIR_MASK, FAN, FILE_MASK, decode, type AuditEvent } from './events.js';
+import type { ExitedComms } from './comm.js';
 
 /** The credential and configuration files `--sensitive` adds (reference §1.6). */
 export const SENSITIVE_PATHS: readonly string[] = [
@@ -115,8 +116,11 @@ export class FileAudit {
     return { audit: new FileAudit(fd, known, watched), unwatched };
   }
 
-  /** Starts reading: `onEvents` gets each batch, in the kernel's order. */
-  start(onEvents: (events: AuditEvent[]) => void): void {
+  /**
+   * Starts reading: `onEvents` gets each batch, in the kernel's order. `exited` names the processes that
+   * were gone by the time their event was read.
+   */
+  start(onEvents: (events: AuditEvent[]) => void, exited?: ExitedComms): void {
     const n = native();
     // A directory kerno did not mark (a file renamed out of a watched one): its path, if the kernel knows it.
     const resolveHandle = (info: RawFanInfo): string | null => {
@@ -130,6 +134,7 @@ export class FileAudit {
       const out: AuditEvent[] = [];
       for (const raw of raws) {
         if (raw.mask & FAN.Q_OVERFLOW) this.overflows++;
+        if (raw.comm === null && raw.pid > 0 && exited) raw.comm = exited.lookup(raw.pid);
         out.push(...decode(raw, this.known, resolveHandle, process.pid));
       }
       if (out.length) onEvents(out);

@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import type { AuditEvent } from '../audit/events.js';
 import type { FileAudit } from '../audit/files.js';
+import type { ExitedComms } from '../audit/comm.js';
 import { AUDIT_HEADER, auditJsonLine, auditLine, auditSummary } from '../render/audit/lines.js';
 import { parseDuration } from '../util/duration.js';
 import { monotonicNs } from '../util/clock.js';
@@ -75,14 +76,35 @@ function openAudit(
   return { audit: opened.audit, watched: opened.audit.watched };
 }
 
+/** Optional: without it, a process gone before its event is read has no name (null). */
+async function startExitedComms(io: CliIO): Promise<ExitedComms | undefined> {
+  const { ExitedComms } = await import('../audit/comm.js');
+  try {
+    return await ExitedComms.start();
+  } catch (err) {
+    io.err(`kerno: warning: ${(err as Error).message}; processes that exit at once may show no name\n`);
+    return undefined;
+  }
+}
+
 async function runFiles(opts: AuditFlags, cmd: Command, io: CliIO): Promise<number> {
   const { FileAudit, SENSITIVE_PATHS } = await import('../audit/files.js');
   const plan = parseAuditFlags(opts, SENSITIVE_PATHS);
   const { color } = commandContext(cmd, io);
   const output: Output = opts.output ?? (io.stdoutIsTTY ? 'pretty' : 'json');
-  const { audit, watched } = openAudit(FileAudit, plan.paths, io);
+  // Before the marks: a process that causes an event and exits at once must be seen exiting.
+  const exited = await startExitedComms(io);
+  let opened;
+  try {
+    opened = openAudit(FileAudit, plan.paths, io);
+  } catch (err) {
+    exited?.close();
+    throw err;
+  }
+  const { audit, watched } = opened;
   if (watched.length === 0) {
     await audit.stop();
+    exited?.close();
     throw new ExitError(NO_PATHS, EXIT.FAILURE);
   }
   const end = endOfStream(plan.durationNs, io);
@@ -92,7 +114,7 @@ async function runFiles(opts: AuditFlags, cmd: Command, io: CliIO): Promise<numb
     count += events.length;
     io.out(events.map((e) => (output === 'json' ? auditJsonLine(e) : auditLine(e, color))).join(''));
   };
-  audit.start(write);
+  audit.start(write, exited);
   const started = monotonicNs();
   end.arm();
   io.err(
@@ -115,6 +137,7 @@ async function runFiles(opts: AuditFlags, cmd: Command, io: CliIO): Promise<numb
     end.stop();
   }
   const stats = await audit.stop();
+  exited?.close();
   const elapsed = monotonicNs() - started;
   if (!end.closed()) {
     if (output === 'json')
