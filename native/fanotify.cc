@@ -135,7 +135,8 @@ Napi::Value PathOfHandleFn(const Napi::CallbackInfo& info) {
   fh->handle_bytes = static_cast<unsigned>(buf.Length());
   fh->handle_type = info[1].As<Napi::Number>().Int32Value();
   memcpy(fh->f_handle, buf.Data(), buf.Length());
-  int mfd = open(mount.c_str(), O_PATH | O_CLOEXEC);
+  // Not O_PATH: open_by_handle_at's mount fd goes through fdget(), which refuses O_PATH descriptors.
+  int mfd = open(mount.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (mfd < 0) return env.Null();
   int fd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
   close(mfd);

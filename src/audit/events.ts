@@ -93,13 +93,15 @@ export function eventPaths(
   resolve: HandleResolver,
 ): { path: string; to?: string | null } {
   const by = (t: number) => raw.infos.find((i) => i.type === t);
+  const fid = by(INFO.FID);
   if (raw.mask & FAN.RENAME) {
+    // The kernel leaves out the new directory when it is not watched: then the entry's own identifier
+    // says where it is now.
     return {
       path: named(by(INFO.OLD_DFID_NAME), known, resolve) ?? '?',
-      to: named(by(INFO.NEW_DFID_NAME), known, resolve),
+      to: named(by(INFO.NEW_DFID_NAME), known, resolve) ?? (fid ? resolve(fid) : null),
     };
   }
-  const fid = by(INFO.FID);
   const self = fid ? known.get(fid.key) : undefined;
   const path = self ?? named(by(INFO.DFID_NAME) ?? by(INFO.DFID), known, resolve);
   const p = path ?? (fid ? resolve(fid) : null) ?? '?';

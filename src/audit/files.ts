@@ -26,6 +26,8 @@ const FAN_NONBLOCK = 0x2;
 const FAN_CLASS_NOTIF = 0x0;
 const FAN_REPORT_FID = 0x200;
 const FAN_REPORT_DFID_NAME = 0x400 | 0x800;
+/** Dirent events also name the entry itself: where a file renamed out of a watched directory went. */
+const FAN_REPORT_TARGET_FID = 0x1000;
 const FAN_MARK_ADD = 0x1;
 const O_RDONLY_CLOEXEC = 0x80000;
 
@@ -84,7 +86,12 @@ export class FileAudit {
     let fd: number;
     try {
       fd = n.fanotifyInit(
-        FAN_CLOEXEC | FAN_NONBLOCK | FAN_CLASS_NOTIF | FAN_REPORT_FID | FAN_REPORT_DFID_NAME,
+        FAN_CLOEXEC |
+          FAN_NONBLOCK |
+          FAN_CLASS_NOTIF |
+          FAN_REPORT_FID |
+          FAN_REPORT_DFID_NAME |
+          FAN_REPORT_TARGET_FID,
         O_RDONLY_CLOEXEC,
       );
     } catch (err) {

@@ -87,7 +87,7 @@ const WRITES = 5;
 test('a child’s known operations are the stream, exactly, with its pid and name; another process’s unwatched work is absent', async () => {
   const dir = tempDir('watched');
   const other = tempDir('unwatched');
-  for (const f of ['a', 'b', 'd']) writeFileSync(join(dir, f), `${f}\n`);
+  for (const f of ['a', 'b', 'd', 'f']) writeFileSync(join(dir, f), `${f}\n`);
   writeFileSync(join(other, 'x'), 'x\n');
   const a = audit(['--watch', dir]);
   await a.attached;
@@ -100,7 +100,8 @@ test('a child’s known operations are the stream, exactly, with its pid and nam
      fs.readFileSync(p('b'));
      fs.closeSync(fs.openSync(p('c'), 'wx'));
      fs.unlinkSync(p('c'));
-     fs.renameSync(p('d'), p('e'));`,
+     fs.renameSync(p('d'), p('e'));
+     fs.renameSync(p('f'), ${JSON.stringify(join(other, 'f-out'))});`,
   );
   const stranger = await runNamed(
     'kerno-auditoth',
@@ -108,8 +109,8 @@ test('a child’s known operations are the stream, exactly, with its pid and nam
      for (let i = 0; i < 20; i++) { fs.appendFileSync(p, 'y'); fs.readFileSync(p); }
      fs.renameSync(p, p + '2');`,
   );
-  // Ten distinct (op, path) pairs are expected; then a quiet half second for anything extra to show up.
-  await until(() => new Set(a.events.map((e) => `${e.op} ${e.path}`)).size >= 10, 10_000);
+  // Eleven distinct (op, path) pairs are expected; then a quiet half second for anything extra to show up.
+  await until(() => new Set(a.events.map((e) => `${e.op} ${e.path}`)).size >= 11, 10_000);
   await new Promise((r) => setTimeout(r, 500));
   a.child.kill('SIGINT');
   const [code, signal] = await a.exited;
@@ -133,6 +134,7 @@ test('a child’s known operations are the stream, exactly, with its pid and nam
         [`close_write ${join(dir, 'c')}`, 1],
         [`delete ${join(dir, 'c')}`, 1],
         [`rename ${join(dir, 'd')}`, 1],
+        [`rename ${join(dir, 'f')}`, 1],
       ].sort(),
     ),
     JSON.stringify(a.events),
@@ -141,7 +143,9 @@ test('a child’s known operations are the stream, exactly, with its pid and nam
   // writes are one to five modify lines, never more, never none.
   assert.ok(modifies >= 1 && modifies <= WRITES, `modify lines for ${WRITES} writes: ${modifies}`);
   console.log(`# ${WRITES} writes → ${modifies} modify line(s); ${a.events.length} events in all`);
-  assert.equal(a.events.find((e) => e.op === 'rename')?.to, join(dir, 'e'));
+  assert.equal(a.events.find((e) => e.path === join(dir, 'd'))?.to, join(dir, 'e'));
+  // Out of the watched directory: the kernel names only the new directory's handle; kerno resolves it.
+  assert.equal(a.events.find((e) => e.path === join(dir, 'f'))?.to, join(other, 'f-out'));
   for (const e of a.events) {
     assert.equal(e.pid, kid, JSON.stringify(e));
     assert.equal(e.comm, 'kerno-auditkid', JSON.stringify(e));

@@ -81,6 +81,14 @@ test('a rename carries both paths; a target outside every watched directory is r
     1,
   );
   assert.equal(out[0]!.to, '/tmp/z');
+  // Into an unwatched directory the kernel names no new directory: the entry's own identifier says where.
+  const away = decode(
+    raw(FAN.RENAME, [info(INFO.OLD_DFID_NAME, 'fs:1:d1', 'd'), info(INFO.FID, 'fs:1:file')]),
+    known,
+    (i) => (i.key === 'fs:1:file' ? '/elsewhere/d2' : null),
+    1,
+  );
+  assert.equal(away[0]!.to, '/elsewhere/d2');
   const lost = decode(raw(FAN.RENAME, [info(INFO.OLD_DFID_NAME, 'fs:1:d1', 'd')]), known, none, 1);
   assert.equal(lost[0]!.to, null);
 });
