@@ -8,6 +8,7 @@ import type { ExitedComms } from '../audit/comm.js';
 import { AUDIT_HEADER, auditJsonLine, auditLine, auditSummary } from '../render/audit/lines.js';
 import { parseDuration } from '../util/duration.js';
 import { monotonicNs } from '../util/clock.js';
+import { effectiveCapabilities } from '../util/privileges.js';
 import { commandContext, ExitError } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { endOfStream } from './stream-end.js';
@@ -25,6 +26,7 @@ export interface AuditFlags {
 /** The original's message, word for word (reference §1.6). */
 export const NO_PATHS = 'no paths to watch — use --sensitive or --watch <paths>';
 const DROP_REPORT_MS = 5000;
+const CAP_SYS_ADMIN = 21n;
 
 /** `--watch a,b --watch c` → [a, b, c]; empty items (a trailing comma) are ignored. */
 function collectPaths(value: string, previous: string[] | undefined): string[] {
@@ -92,6 +94,13 @@ async function runFiles(opts: AuditFlags, cmd: Command, io: CliIO): Promise<numb
   const plan = parseAuditFlags(opts, SENSITIVE_PATHS);
   const { color } = commandContext(cmd, io);
   const output: Output = opts.output ?? (io.stdoutIsTTY ? 'pretty' : 'json');
+  // Without CAP_SYS_ADMIN the kernel still grants fanotify (5.13+), but hides every pid (0) and some paths:
+  // an audit that cannot say who is refused rather than shown.
+  if ((effectiveCapabilities() & (1n << CAP_SYS_ADMIN)) === 0n)
+    throw new ExitError(
+      `audit files needs root (CAP_SYS_ADMIN): without it fanotify hides which process did what (uid ${process.getuid?.()})`,
+      EXIT.PRIVILEGES,
+    );
   // Before the marks: a process that causes an event and exits at once must be seen exiting.
   const exited = await startExitedComms(io);
   let opened;

@@ -257,3 +257,14 @@ test('the name of a process already reaped comes from the exit map', async () =>
     comms.close();
   }
 });
+
+test('not root: one line and exit 4 (unprivileged fanotify would hide every pid)', async () => {
+  const dir = tempDir('noroot');
+  const o = await spawnKerno(['audit', 'files', '--watch', dir], {
+    wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+  });
+  assert.equal(o.code, 4, o.stderr);
+  assert.deepEqual(stderrLines(o).length, 1, o.stderr);
+  assert.match(o.stderr, /^kerno: audit files needs root \(CAP_SYS_ADMIN\)/);
+  assert.equal(o.stdout, '');
+});
