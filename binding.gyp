@@ -8,7 +8,8 @@
         "native/log.cc",
         "native/object.cc",
         "native/map.cc",
-        "native/ringbuf.cc"
+        "native/ringbuf.cc",
+        "native/fanotify.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

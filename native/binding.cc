@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common.hh"
+#include "fanotify.hh"
 #include "log.hh"
 #include "object.hh"
 
@@ -49,6 +50,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("enableStats", Napi::Function::New(env, EnableStats, "enableStats"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("numPossibleCpus", Napi::Function::New(env, NumPossibleCpus, "numPossibleCpus"));
+  exports.Set("FanotifyReader", FanotifyReader::Init(env));
+  exports.Set("fanotifyInit", Napi::Function::New(env, FanotifyInitFn, "fanotifyInit"));
+  exports.Set("fanotifyMark", Napi::Function::New(env, FanotifyMarkFn, "fanotifyMark"));
+  exports.Set("fileHandle", Napi::Function::New(env, FileHandleFn, "fileHandle"));
+  exports.Set("pathOfHandle", Napi::Function::New(env, PathOfHandleFn, "pathOfHandle"));
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion, "libbpfVersion"));
   return exports;
 }

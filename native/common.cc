@@ -23,6 +23,10 @@ const char* ErrnoName(int err) {
     case EBUSY: return "EBUSY";
     case EEXIST: return "EEXIST";
     case ENODEV: return "ENODEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EMFILE: return "EMFILE";
+    case EXDEV: return "EXDEV";
+    case ESTALE: return "ESTALE";
     case EINVAL: return "EINVAL";
     case ENOSPC: return "ENOSPC";
     case ERANGE: return "ERANGE";

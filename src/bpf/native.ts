@@ -125,6 +125,30 @@ export interface RawBpfObject {
   close(): void;
 }
 
+/** One file identifier of a fanotify event (native/fanotify.cc); `key` matches fileHandle(path). */
+export interface RawFanInfo {
+  type: number;
+  key: string;
+  handleType: number;
+  handle: Buffer;
+  name?: string;
+}
+
+export interface RawFanEvent {
+  mask: number;
+  pid: number;
+  /** Wall clock (ms) when the reader thread read it. */
+  timeMs: number;
+  /** /proc/<pid>/comm read at that moment; null when the process was already gone. */
+  comm: string | null;
+  infos: RawFanInfo[];
+}
+
+export interface RawFanotifyReader {
+  stop(): void;
+  stats(): { events: number; droppedEvents: number; readErrors: number; pending: number };
+}
+
 export interface NativeAddon {
   BpfObject: new (path: string) => RawBpfObject;
   takeLog(): string;
@@ -132,6 +156,15 @@ export interface NativeAddon {
   numPossibleCpus(): number;
   enableStats(): number;
   closeFd(fd: number): void;
+  fanotifyInit(flags: number, eventFlags: number): number;
+  fanotifyMark(fd: number, flags: number, mask: number, path: string): void;
+  fileHandle(path: string): string;
+  pathOfHandle(pathOnSameFs: string, handleType: number, handle: Buffer): string | null;
+  FanotifyReader: new (
+    fd: number,
+    cb: (events: RawFanEvent[]) => void,
+    opts?: { maxPending?: number },
+  ) => RawFanotifyReader;
   /** The loaded libbpf's version string, e.g. "v1.1". */
   libbpfVersion(): string;
 }

@@ -14,6 +14,7 @@ const TABLE: Record<string, () => Promise<CommandModule>> = {
   predict: async () => (await import('./predict-cmd.js')).predictCommand,
   panics: async () => (await import('./panics-cmd.js')).panicsCommand,
   trace: async () => (await import('./trace-cmd.js')).traceCommand,
+  audit: async () => (await import('./audit-cmd.js')).auditCommand,
   netconsole: async () => (await import('./netconsole-cmd.js')).netconsoleCommand,
   preflight: async () => (await import('./preflight-cmd.js')).preflightCommand,
   version: async () => (await import('./version-cmd.js')).versionCommand,

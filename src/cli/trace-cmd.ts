@@ -37,6 +37,7 @@ import { parseDuration } from '../util/duration.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
 import { monotonicNs } from '../util/clock.js';
 import { commandContext, ExitError } from './context.js';
+import { endOfStream } from './stream-end.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
 
@@ -265,43 +266,6 @@ function prepare(opts: CommonFlags, f: CommonFilters, cmd: Command, io: CliIO): 
   return { output: opts.output ?? (io.stdoutIsTTY ? 'pretty' : 'json'), color, durationNs };
 }
 
-/**
- * The end of a trace: --duration elapsed, Ctrl+C / SIGTERM (io.signal), or the reader of stdout went away.
- * `closed` tells the last apart: then nothing more is written, not even the summary.
- */
-function endOfTrace(
-  durationNs: number,
-  io: CliIO,
-): { done: Promise<void>; closed: () => boolean; arm: () => void; stop: () => void } {
-  const ac = new AbortController();
-  let closed = false;
-  io.onOutputClosed?.(() => {
-    closed = true;
-    ac.abort();
-  });
-  const onSignal = () => ac.abort();
-  if (io.signal?.aborted) ac.abort();
-  io.signal?.addEventListener('abort', onSignal, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const done = new Promise<void>((resolve) => {
-    if (ac.signal.aborted) resolve();
-    ac.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  return {
-    done,
-    closed: () => closed,
-    // --duration counts from attach: loading takes a moment that must not be taken out of the trace.
-    arm: () => {
-      if (durationNs > 0 && !ac.signal.aborted) timer = setTimeout(() => ac.abort(), durationNs / 1e6);
-    },
-    stop: () => {
-      clearTimeout(timer);
-      io.signal?.removeEventListener('abort', onSignal);
-      ac.abort();
-    },
-  };
-}
-
 async function runStream<T>(
   kind: TraceKind,
   filters: CommonFilters & { nr?: number; ops?: readonly string[] },
@@ -309,7 +273,7 @@ async function runStream<T>(
   io: CliIO,
   start: (opts: { onEvents(events: T[]): void }) => Promise<TraceSession<T>>,
 ): Promise<number> {
-  const end = endOfTrace(p.durationNs, io);
+  const end = endOfStream(p.durationNs, io);
   const renderer: LineRenderer<T> =
     p.output === 'json' ? jsonRenderer<T>() : (prettyRenderer(kind, p.color) as unknown as LineRenderer<T>);
   const write = (s: string) => {
@@ -389,7 +353,7 @@ async function runTop(f: SyscallFilters & { top: number }, p: Prepared, io: CliI
   const live = p.output === 'pretty' && io.stdoutIsTTY;
   // Loaded before attach: importing Ink and React takes long enough to eat into a short --duration.
   const runUi = live ? (await import('../render/ink/trace-top.js')).runTraceTopUi : undefined;
-  const end = endOfTrace(p.durationNs, io);
+  const end = endOfStream(p.durationNs, io);
   let top: SyscallTop;
   try {
     top = await SyscallTop.start(f);

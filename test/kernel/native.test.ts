@@ -297,3 +297,49 @@ test('a killed process leaves no program attached', async () => {
   }
   assert.deepEqual(await programsAfterTeardown('count_getppid'), []);
 });
+
+test('fanotify binding: a file handle names what the kernel reports; errors carry the path and errno name', async () => {
+  const { native } = await import('../../src/bpf/native.js');
+  const n = native();
+  const dir = mkdtempSync(join(tmpdir(), 'kerno-test-native-fan-'));
+  // FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_FID | FAN_REPORT_DFID_NAME; O_RDONLY | O_CLOEXEC
+  const fd = n.fanotifyInit(0x1 | 0x2 | 0x200 | 0x400 | 0x800, 0x80000);
+  const got: { mask: number; pid: number; comm: string | null; keys: string[]; names: string[] }[] = [];
+  const reader = new n.FanotifyReader(fd, (evs) => {
+    for (const e of evs)
+      got.push({
+        mask: e.mask,
+        pid: e.pid,
+        comm: e.comm,
+        keys: e.infos.map((i) => i.key),
+        names: e.infos.flatMap((i) => (i.name === undefined ? [] : [i.name])),
+      });
+  });
+  try {
+    // FAN_CREATE | FAN_EVENT_ON_CHILD on the directory.
+    n.fanotifyMark(fd, 0x1, 0x100 | 0x08000000, dir);
+    assert.throws(
+      () => n.fanotifyMark(fd, 0x1, 0x100, join(dir, 'missing')),
+      (e: Error & { code?: string }) => e.code === 'ENOENT' && e.message.includes(join(dir, 'missing')),
+    );
+    assert.throws(() => n.fileHandle(join(dir, 'missing')), /name_to_handle_at|statfs/);
+    const key = n.fileHandle(dir);
+    assert.match(key, /^[0-9a-f]{16}:-?\d+:[0-9a-f]+$/);
+    const maker = spawn('touch', [join(dir, 'new')], { stdio: 'ignore' });
+    await once(maker, 'exit');
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0]!.mask & 0x100, 0x100);
+    assert.equal(got[0]!.pid, maker.pid);
+    assert.ok(got[0]!.keys.includes(key), JSON.stringify(got[0]));
+    assert.deepEqual(got[0]!.names, ['new']);
+    // pathOfHandle gives the directory back from its handle.
+    const [, type, hex] = key.split(':');
+    assert.equal(n.pathOfHandle(dir, Number(type), Buffer.from(hex!, 'hex')), dir);
+    assert.equal(reader.stats().droppedEvents, 0);
+  } finally {
+    reader.stop();
+    n.closeFd(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
