@@ -140,7 +140,7 @@ def send(fam, addr):
     s.connect(addr)
     # One write per line: print() writes its parts separately, and the two threads' lines interleaved.
     with lock:
-        sys.stdout.write(f"{fam.name} {s.getsockname()[1]}\n"); sys.stdout.flush()
+        sys.stdout.write(f"{fam.name} {s.getsockname()[1]}\\n"); sys.stdout.flush()
     buf = b"x" * 32768
     sent = 0
     while sent < ${bytes}:  # paced, ~1 MB/s: a transfer long enough for ss to sample its RTT many times
