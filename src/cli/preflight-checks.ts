@@ -229,13 +229,13 @@ export function capabilityChecks(
       'fail',
       'tracing programs cannot be loaded or read kernel memory',
     ),
-    // The original warns only, and so does kerno: no collector needs it, and the Helm chart's
-    // least-privilege set leaves it out (a FAIL would stop its init container on every node).
+    // A warning, as in the original: only the dns collector needs it (the kernel asks for it to attach
+    // cgroup_skb programs); every other collector runs without it.
     cap_net_admin: one(
       'cap_net_admin',
       'NET_ADMIN',
       'warn',
-      'the collectors do not need it; chaos network scenarios (netns, qdiscs, nftables) do',
+      'the dns collector cannot attach its cgroup_skb programs (the others run); chaos network scenarios need it too',
     ),
   };
 }

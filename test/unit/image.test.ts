@@ -100,7 +100,7 @@ describe('DaemonSet safe by default', () => {
 
   test('no CAP_SYS_ADMIN, no CAP_SYS_RESOURCE by default (measured by the image phase)', () => {
     const caps = ((container.securityContext as Obj).capabilities as Obj).add as string[];
-    assert.deepEqual(caps, ['BPF', 'PERFMON', 'SYS_PTRACE', 'DAC_READ_SEARCH']);
+    assert.deepEqual(caps, ['BPF', 'PERFMON', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH']);
     const values = YAML.parse(read('deploy', 'helm', 'kerno', 'values.yaml')) as Obj;
     assert.deepEqual(values.capabilities, caps);
   });
@@ -133,6 +133,7 @@ describe('DaemonSet → docker run (test/image/daemonset-docker.ts)', () => {
         '--cap-drop=ALL',
         '--cap-add=BPF',
         '--cap-add=PERFMON',
+        '--cap-add=NET_ADMIN',
         '--cap-add=SYS_PTRACE',
         '--cap-add=DAC_READ_SEARCH',
       ],

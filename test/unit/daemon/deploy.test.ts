@@ -80,7 +80,7 @@ describe('deploy/systemd', () => {
     assert.equal(key('StateDirectory'), 'kerno');
     const caps = key('AmbientCapabilities')!.split(' ');
     assert.deepEqual(key('CapabilityBoundingSet')!.split(' '), caps);
-    for (const c of ['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH'])
+    for (const c of ['CAP_BPF', 'CAP_PERFMON', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH'])
       assert.ok(caps.includes(c), c);
     assert.ok(!caps.includes('CAP_SYS_ADMIN'), 'no CAP_SYS_ADMIN on kernels with CAP_BPF');
     assert.doesNotMatch(
@@ -173,7 +173,7 @@ describe('deploy/k8s', () => {
     const sc = c.securityContext as Obj;
     assert.ok(!sc.privileged, 'least privilege by default');
     const caps = at(sc, 'capabilities', 'add') as string[];
-    for (const cap of ['BPF', 'PERFMON', 'SYS_PTRACE', 'DAC_READ_SEARCH']) assert.ok(caps.includes(cap), cap);
+    for (const cap of ['BPF', 'PERFMON', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH']) assert.ok(caps.includes(cap), cap);
     assert.ok(at(c, 'resources', 'limits', 'memory'));
     assert.match(read('k8s', 'daemonset.yaml'), /privileged: true/, 'the privileged fallback is documented');
   });
