@@ -27,6 +27,20 @@ struct {
 	__type(value, __u64);
 } enqueued SEC(".maps");
 
+/*
+ * Task storage refuses an update while another task-storage operation holds its per-CPU busy lock on this
+ * CPU: a BPF program (the syscall collector's, which keeps its start times there too) that this wakeup or
+ * switch interrupted or preempted. Rare, but a fork-heavy workload (a shell loop of short commands) hit it
+ * about once per 10 s window. The time then goes here, keyed by thread id; LRU, so the entry of a task that
+ * exits before it runs again ages out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SCHED_MAX_SPILL);
+	__type(key, __u32);
+	__type(value, __u64);
+} enqueued_spill SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -71,7 +85,11 @@ static __always_inline void enqueue(struct task_struct *p)
 		return;
 	ts = bpf_task_storage_get(&enqueued, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
-		count(SCHED_CNT_STORAGE_FAIL);
+		__u32 tid = p->pid;
+		__u64 now = bpf_ktime_get_ns();
+
+		if (bpf_map_update_elem(&enqueued_spill, &tid, &now, BPF_ANY))
+			count(SCHED_CNT_STORAGE_FAIL);
 		return;
 	}
 	*ts = bpf_ktime_get_ns();
@@ -158,10 +176,19 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (!next->pid || is_self(tgid))
 		return 0;
 	ts = bpf_task_storage_get(&enqueued, next, 0, 0);
-	if (!ts || !*ts)
-		return 0; /* runnable since before attach, or already measured */
-	delta = bpf_ktime_get_ns() - *ts;
-	*ts = 0;
+	if (ts && *ts) {
+		delta = bpf_ktime_get_ns() - *ts;
+		*ts = 0;
+	} else {
+		/* Only when task storage held no time: runnable since before attach, already measured, or spilled. */
+		__u32 tid = next->pid;
+		__u64 *spilled = bpf_map_lookup_elem(&enqueued_spill, &tid);
+
+		if (!spilled)
+			return 0;
+		delta = bpf_ktime_get_ns() - *spilled;
+		bpf_map_delete_elem(&enqueued_spill, &tid);
+	}
 
 	h = bpf_map_lookup_elem(&runq, &zero);
 	if (h)

@@ -19,6 +19,8 @@
  *   longest   PERCPU_ARRAY, 1 entry: key __u32 0 → struct sched_longest, the longest delay recorded on this
  *             CPU (the live view's "longest wait + process"). Take the max over CPUs; user space may zero it.
  *   enqueued: internal TASK_STORAGE (time the task became runnable).
+ *   enqueued_spill: internal LRU_HASH tid → time, max SCHED_MAX_SPILL: where that time goes when task
+ *             storage refuses (see sched.bpf.c).
  *
  * Programs (attach type tp_btf), all required: sched_wakeup, sched_wakeup_new, sched_switch,
  * sched_process_exec (refreshes `comms`).
@@ -37,6 +39,7 @@
 #include "hist.h"
 
 #define SCHED_MAX_PROCS 8192
+#define SCHED_MAX_SPILL 4096
 
 /* procs value: 2216 bytes */
 struct sched_value {
@@ -54,7 +57,7 @@ struct sched_longest {
 /* counters indexes */
 #define SCHED_CNT_EVENTS	   0 /* delays recorded (into runq; into procs too unless PROCS_FULL) */
 #define SCHED_CNT_PROCS_FULL	   1 /* drop of detail: no room in `procs`/`procs_shared`, host-wide only */
-#define SCHED_CNT_STORAGE_FAIL	   2 /* drop: enqueue time not stored (task storage busy or no memory) */
+#define SCHED_CNT_STORAGE_FAIL	   2 /* drop: enqueue time stored neither in task storage nor in the spill map */
 #define SCHED_CNT_SHARED	   3 /* not a drop: processes inserted into `procs_shared` */
 #define SCHED_CNT_PROMOTED	   4 /* not a drop: `procs_shared` processes later also inserted into `procs` */
 #define SCHED_NR_COUNTERS	   5
