@@ -66,6 +66,7 @@ export function createMemoryCgroup(
   host: HostFacts,
   tag: string,
   limitBytes: number,
+  opts: { oomKill?: boolean } = {},
 ): MemoryCgroup {
   const { version, root } = requireMemoryCgroup(host);
   const name = session.name(tag);
@@ -84,7 +85,9 @@ export function createMemoryCgroup(
     // (measured here, kernel 6.18: 300 MB streamed through a 64 MiB group, failcnt 116 without, 0 with),
     // which would hide the throttling memory_high_throttling reads.
     if (swapConfigured()) tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(limitBytes));
-    tryWrite(join(dir, 'memory.oom_control'), '0'); // make sure the OOM killer is enabled
+    // The OOM killer on (the default), or off where a scenario wants a task that cannot charge to wait
+    // (v1 only: v2 has no switch for it).
+    tryWrite(join(dir, 'memory.oom_control'), opts.oomKill === false ? '1' : '0');
   } else {
     writeFileSync(join(dir, 'memory.max'), String(limitBytes));
     if (existsSync(join(dir, 'memory.swap.max'))) tryWrite(join(dir, 'memory.swap.max'), '0');
