@@ -173,7 +173,8 @@ describe('deploy/k8s', () => {
     const sc = c.securityContext as Obj;
     assert.ok(!sc.privileged, 'least privilege by default');
     const caps = at(sc, 'capabilities', 'add') as string[];
-    for (const cap of ['BPF', 'PERFMON', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH']) assert.ok(caps.includes(cap), cap);
+    for (const cap of ['BPF', 'PERFMON', 'NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH'])
+      assert.ok(caps.includes(cap), cap);
     assert.ok(at(c, 'resources', 'limits', 'memory'));
     assert.match(read('k8s', 'daemonset.yaml'), /privileged: true/, 'the privileged fallback is documented');
   });
