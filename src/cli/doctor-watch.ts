@@ -3,7 +3,6 @@
 // (with what changed in the evidence) and RESOLVED findings. An Ink screen on a TTY; otherwise one JSON
 // object per window (NDJSON), or plain text blocks with -o plain. Runs until Ctrl+C or --duration.
 import type { Command } from 'commander';
-import { Collection } from '../runtime/collection.js';
 import { startOnsetSampling } from '../runtime/onset-sampler.js';
 import { buildReport, evaluate, evaluateDetailed } from '../doctor/engine.js';
 import { diffFindings, EMPTY_WATCH_STATE, type WatchState } from '../doctor/watch-diff.js';
@@ -11,11 +10,10 @@ import { ALL_RULES } from '../../rules/index.js';
 import { renderWatchJson, renderWatchPlain, type WatchFrame } from '../render/watch.js';
 import { DurationParseError, formatDuration, parseDuration } from '../util/duration.js';
 import { sleepUntilAborted } from '../util/sleep.js';
-import { checkBpfPrivileges } from '../util/privileges.js';
 import { VERSION } from '../version.js';
-import { commandContext, ExitError } from './context.js';
+import { commandContext } from './context.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
-import { demotePermissionWarnings } from './privilege-log.js';
+import { openCommandCollection } from './command-collection.js';
 
 export interface WatchOptions {
   duration?: string;
@@ -68,25 +66,12 @@ export async function runDoctorWatch(opts: WatchOptions, cmd: Command, io: CliIO
   const totalNs = opts.duration === undefined ? undefined : parseWatchDuration('--duration', opts.duration);
   const output = watchOutput(opts.output, io.stdoutIsTTY);
   const { config, logger, color } = commandContext(cmd, io);
-  const priv = checkBpfPrivileges();
-  if (!priv.ok) {
-    io.err(
-      `kerno: ${priv.reason}; BPF collectors cannot load — watching only what /proc and cgroupfs show\n`,
-    );
-  }
-  const collection = new Collection({
+  const { collection, stop, close, throwIfFatal } = openCommandCollection(
+    io,
     config,
-    logger: priv.ok ? logger : demotePermissionWarnings(logger),
-    env: io.env,
-  });
-  const stop = new AbortController();
-  let fatal: Error | undefined;
-  collection.supervisor.fatal.catch((err: Error) => {
-    fatal = err;
-    stop.abort();
-  });
-  const onAbort = (): void => stop.abort();
-  io.signal?.addEventListener('abort', onAbort, { once: true });
+    logger,
+    'watching only what /proc and cgroupfs show',
+  );
   // healthy_system-like rules speak only when nothing else does: in a diff they would come and go as noise;
   // the screen says "no findings" itself.
   const fallbackRules = new Set(ALL_RULES.filter((r) => r.onlyIfNoFindings).map((r) => r.id));
@@ -148,9 +133,8 @@ export async function runDoctorWatch(opts: WatchOptions, cmd: Command, io: CliIO
     await ui?.close();
   } finally {
     ui?.unmount();
-    io.signal?.removeEventListener('abort', onAbort);
-    await collection.stop();
+    await close();
   }
-  if (fatal) throw new ExitError(fatal.message, EXIT.FAILURE);
+  throwIfFatal();
   return EXIT.OK;
 }

@@ -3,7 +3,6 @@
 // file descriptors, cgroup memory, and the doctor's critical disk-latency, run-queue and retransmit
 // thresholds. The original registered no collectors and so never predicted anything.
 import { Command, Option } from 'commander';
-import { Collection } from '../runtime/collection.js';
 import { MIN_POINTS, MIN_R2, predict, type Urgency } from '../doctor/predict.js';
 import { SeriesBuilder } from '../doctor/predict-series.js';
 import {
@@ -16,13 +15,12 @@ import {
 import { makePalette } from '../render/plain/palette.js';
 import { formatDuration } from '../util/duration.js';
 import { sleepUntilAborted } from '../util/sleep.js';
-import { checkBpfPrivileges } from '../util/privileges.js';
 import { VERSION } from '../version.js';
-import { commandContext, ExitError } from './context.js';
+import { commandContext } from './context.js';
 import { parseWatchDuration } from './doctor-watch.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import type { CommandModule } from './main.js';
-import { demotePermissionWarnings } from './privilege-log.js';
+import { openCommandCollection } from './command-collection.js';
 import { outputWidth, renderTable } from './table.js';
 
 interface PredictOptions {
@@ -100,25 +98,12 @@ async function runPredict(opts: PredictOptions, cmd: Command, io: CliIO): Promis
   const intervalNs = parseWatchDuration('--interval', opts.interval ?? DEFAULT_INTERVAL);
   const output = predictOutput(opts.output, io.stdoutIsTTY);
   const { config, logger, color } = commandContext(cmd, io);
-  const priv = checkBpfPrivileges();
-  if (!priv.ok) {
-    io.err(
-      `kerno: ${priv.reason}; BPF collectors cannot load — predicting only from what /proc and cgroupfs show\n`,
-    );
-  }
-  const collection = new Collection({
+  const { collection, stop, close, throwIfFatal } = openCommandCollection(
+    io,
     config,
-    logger: priv.ok ? logger : demotePermissionWarnings(logger),
-    env: io.env,
-  });
-  const stop = new AbortController();
-  let fatal: Error | undefined;
-  collection.supervisor.fatal.catch((err: Error) => {
-    fatal = err;
-    stop.abort();
-  });
-  const onAbort = (): void => stop.abort();
-  io.signal?.addEventListener('abort', onAbort, { once: true });
+    logger,
+    'predicting only from what /proc and cgroupfs show',
+  );
   const builder = new SeriesBuilder(config.doctor.thresholds);
   const intervalMs = intervalNs / 1e6;
   let first: number | undefined;
@@ -147,10 +132,9 @@ async function runPredict(opts: PredictOptions, cmd: Command, io: CliIO): Promis
         .map((c) => ({ name: c.name, state: c.state, ...(c.hint ? { hint: c.hint } : {}) }));
     }
   } finally {
-    io.signal?.removeEventListener('abort', onAbort);
-    await collection.stop();
+    await close();
   }
-  if (fatal) throw new ExitError(fatal.message, EXIT.FAILURE);
+  throwIfFatal();
   const result = predict(builder.series());
   const run: PredictRun = {
     version: VERSION,
