@@ -3,37 +3,16 @@
 // bearer auth works with Prometheus' own `authorization` block (a job without the token is down).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireKernel } from '../helpers/kernel.js';
 import { startWorkload } from '../helpers/workload.js';
 import { get, startDaemon, type DaemonProcess } from './daemon-harness.js';
+import { freePort, query, spawnPrometheus, stopPrometheus } from './prometheus-harness.js';
 
 requireKernel();
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-interface PromResult {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(prom: string, q: string): Promise<PromResult[]> {
-  const r = await get(`${prom}/api/v1/query?query=${encodeURIComponent(q)}`);
-  const body = JSON.parse(r.body) as { status: string; data?: { result: PromResult[] }; error?: string };
-  if (body.status !== 'success') throw new Error(`query ${q}: ${body.error ?? r.body}`);
-  return body.data!.result;
-}
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -66,7 +45,6 @@ describe('Prometheus scraping kerno start', () => {
     const target = daemon.url.replace('http://', '');
     const port = await freePort();
     prom = `http://127.0.0.1:${port}`;
-    mkdirSync(join(dir, 'data'));
     writeFileSync(
       join(dir, 'prometheus.yml'),
       [
@@ -87,19 +65,7 @@ describe('Prometheus scraping kerno start', () => {
         '',
       ].join('\n'),
     );
-    prometheus = spawn(
-      '/usr/bin/prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--storage.tsdb.retention.time=1h',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prometheus
-      .stderr!.setEncoding('utf8')
-      .on('data', (c: string) => (promLog = (promLog + c).slice(-20_000)));
+    prometheus = spawnPrometheus(dir, port, (c) => (promLog = (promLog + c).slice(-20_000)));
     await until(
       async () => ((await get(`${prom}/-/ready`)).status === 200 ? true : undefined),
       'Prometheus to be ready',
@@ -107,13 +73,7 @@ describe('Prometheus scraping kerno start', () => {
   });
 
   after(async () => {
-    if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
-      const exited = once(prometheus, 'exit');
-      process.kill(prometheus.pid!, 'SIGTERM');
-      const t = setTimeout(() => prometheus!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopPrometheus(prometheus);
     if (daemon) await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   });
