@@ -68,6 +68,11 @@ export class RunStatsHandle {
     }
   }
 
+  /** A handle that enables nothing: figures are counted only if the sysctl is on anyway. */
+  static off(): RunStatsHandle {
+    return new RunStatsHandle(undefined, 'BPF run-time statistics not enabled for this run');
+  }
+
   close(): void {
     if (this.#fd === undefined) return;
     native().closeFd(this.#fd);

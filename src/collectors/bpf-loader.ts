@@ -7,6 +7,7 @@ import { possibleCpus } from '../bpf/map.js';
 import { layoutDrift, type StructLayout } from '../bpf/layout.js';
 import { readCounter } from '../bpf/read.js';
 import type { CollectorStats } from './types.js';
+import { sumDrops, type DropCounts } from '../events/stream.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { BpfError, toBpfError } from '../bpf/errors.js';
 
@@ -98,19 +99,35 @@ export async function loadBpfObject(
 
 /**
  * stats() of a BPF collector: programs from its loaded object (the variant's size before it loads), events
- * read live from counters[0] (falling back to the last snapshot's figure once the object is closed).
+ * read live from counters[0] (falling back to the last snapshot's figure once the object is closed), and
+ * the drops its counters name plus the events the kernel skipped for its programs (`recursion_misses`).
  */
 export function bpfStats(
   bpf: LoadedBpf | undefined,
   programsTotal: number,
   lastEvents: number,
-  eventsDropped: number,
+  drops: Partial<DropCounts>,
 ): CollectorStats {
+  const droppedByReason: Partial<DropCounts> = { ...drops };
+  const recursion = bpf ? recursionMisses(bpf.obj) : 0;
+  if (recursion > 0) droppedByReason.recursion = (droppedByReason.recursion ?? 0) + recursion;
   return {
     programsLoaded: bpf?.programsLoaded ?? 0,
     programsTotal: bpf?.programsTotal ?? programsTotal,
     // counters[0] is "events recorded" in every kerno program.
     events: (bpf && readCounter(bpf.obj, 0)) ?? lastEvents,
-    eventsDropped,
+    eventsDropped: sumDrops(droppedByReason),
+    droppedByReason,
   };
+}
+
+/** Runs the kernel skipped for the object's loaded programs (cumulative since load; counted without BPF stats). */
+function recursionMisses(obj: BpfObject): number {
+  if (obj.closed) return 0;
+  let n = 0;
+  for (const p of obj.programs()) {
+    if (!p.autoload) continue;
+    n += obj.programInfo(p.name)?.recursionMisses ?? 0;
+  }
+  return n;
 }

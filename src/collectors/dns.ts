@@ -256,8 +256,7 @@ export class DnsCollector implements Collector {
 
   stats(): CollectorStats {
     return {
-      ...bpfStats(this.#bpf, 2, this.#events, this.#dropped),
-      droppedByReason: { map_full: this.#dropped },
+      ...bpfStats(this.#bpf, 2, this.#events, { map_full: this.#dropped }),
     };
   }
 

@@ -12,6 +12,7 @@ import type {
 } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import { cString, readCommOf, readComms, readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
@@ -74,7 +75,7 @@ export class FdCollector implements Collector {
   #baseline: RawFd | undefined;
   #windowStartNs = 0;
   #events = 0;
-  #dropped = 0;
+  #dropped: Partial<DropCounts> = {};
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject(
@@ -138,7 +139,7 @@ export class FdCollector implements Collector {
     }
     const c = readCounters(obj);
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = c[COUNTER.mapFull] ?? 0;
+    this.#dropped = { map_full: c[COUNTER.mapFull] ?? 0 };
     return { byPid, opens: c[COUNTER.opens] ?? 0, closes: c[COUNTER.closes] ?? 0 };
   }
 

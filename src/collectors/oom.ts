@@ -160,10 +160,7 @@ export class OomCollector implements Collector {
 
   stats(): CollectorStats {
     const s = this.#stream.stats();
-    return {
-      ...bpfStats(this.#bpf, 1, this.#stats.events, s.droppedTotal),
-      droppedByReason: s.dropped,
-    };
+    return bpfStats(this.#bpf, 1, this.#stats.events, s.dropped);
   }
 
   /** Kills so far and the latest victim with its RSS, from memory: the drainer already decoded them. */

@@ -11,6 +11,7 @@ import type {
 } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import {
   cString,
   commHistReduce,
@@ -91,7 +92,7 @@ export class SchedCollector implements Collector {
   #bpf: LoadedBpf | undefined;
   #baseline: Baseline | undefined;
   #events = 0;
-  #dropped = 0;
+  #dropped: Partial<DropCounts> = {};
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject(
@@ -141,7 +142,8 @@ export class SchedCollector implements Collector {
     if (v) for (const cpu of runq.perCpuValues(v)) addHistogram(global, cpu, 0);
     const c = readCounters(this.obj());
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = c[COUNTER.storageFail] ?? 0;
+    // Neither task storage nor the spill map had room for the enqueue time.
+    this.#dropped = { map_full: c[COUNTER.storageFail] ?? 0 };
     return global;
   }
 

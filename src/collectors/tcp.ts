@@ -22,6 +22,7 @@ import type {
 } from './types.js';
 import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import { cString, readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import { HIST_LAYOUT } from '../bpf/histogram.js';
@@ -186,7 +187,7 @@ export class TcpCollector implements Collector {
   #baseline: RawTcp | undefined;
   #before: MibReading | undefined;
   #events = 0;
-  #dropped = 0;
+  #dropped: Partial<DropCounts> = {};
   /** The live view's worst connection, recomputed only when the retransmit counter moved. */
   #live: { retransmits: number; top: LiveTop | undefined } | undefined;
 
@@ -290,10 +291,12 @@ export class TcpCollector implements Collector {
     if (v) for (const cpu of rttMap.perCpuValues(v)) addHistogram(rtt, cpu, 0);
     const counters = readCounters(obj);
     this.#events = counters[COUNTER.events] ?? 0;
-    this.#dropped =
-      (counters[COUNTER.connUpdateFail] ?? 0) +
-      (counters[COUNTER.skStorageFail] ?? 0) +
-      (counters[COUNTER.netnsUpdateFail] ?? 0);
+    this.#dropped = {
+      map_full:
+        (counters[COUNTER.connUpdateFail] ?? 0) +
+        (counters[COUNTER.skStorageFail] ?? 0) +
+        (counters[COUNTER.netnsUpdateFail] ?? 0),
+    };
     return { conns, netns, rtt, counters };
   }
 

@@ -23,7 +23,7 @@ export { DROP_REASONS, type DropReason };
 export type DropCounts = Record<DropReason, number>;
 
 export function zeroDrops(): DropCounts {
-  return { queue_full: 0, ring_full: 0, map_full: 0, unspecified: 0 };
+  return { queue_full: 0, ring_full: 0, map_full: 0, no_start: 0, recursion: 0, unspecified: 0 };
 }
 
 export function sumDrops(drops: Partial<DropCounts>): number {
@@ -246,7 +246,7 @@ export function registerDropSource(registry: Registry, source: DropSource): void
     dropSources.set(registry, list);
     new Counter({
       name: EVENTS_DROPPED_METRIC,
-      help: 'Events lost before analysis, by collector (or stream) and reason: queue_full (kerno bounded queue), ring_full (kernel ring buffer), map_full (BPF map), unspecified.',
+      help: 'Events lost before analysis, by collector (or stream) and reason: queue_full (kerno bounded queue), ring_full (kernel ring buffer), map_full (BPF map), no_start (end event whose start was not seen), recursion (kernel skipped a kerno program already running on that CPU), unspecified.',
       labelNames: ['collector', 'reason'],
       registers: [registry],
       collect() {

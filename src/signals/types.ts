@@ -78,9 +78,12 @@ void EVERY_SIGNAL_HAS_A_COLLECTOR;
 /**
  * Why an event was lost (a closed set: it is a metric label). queue_full: kerno's bounded queue was full;
  * ring_full: the kernel-side buffer was (BPF ring buffer reserve failure, /dev/kmsg records overwritten
- * before they were read); map_full: a BPF map had no room for a new key; unspecified: the source does not say.
+ * before they were read); map_full: a BPF map had no room for a new key; no_start: an end event whose start
+ * kerno never saw (a disk completion of a request issued before attach), so it could not be timed;
+ * recursion: the kernel skipped one of kerno's programs because it was already running on that CPU
+ * (`recursion_misses`: an event the program never saw); unspecified: the source does not say.
  */
-export const DROP_REASONS = ['queue_full', 'ring_full', 'map_full', 'unspecified'] as const;
+export const DROP_REASONS = ['queue_full', 'ring_full', 'map_full', 'no_start', 'recursion', 'unspecified'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /**

@@ -11,6 +11,7 @@ import type {
 } from '../types.js';
 import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals/types.js';
 import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
+import type { DropCounts } from '../../events/stream.js';
 import {
   cString,
   commHistReduce,
@@ -194,7 +195,7 @@ export class SyscallCollector implements Collector {
   #cumulative = new Map<string, { hist: Histogram; errors: number }>();
   #lastSeen = new Map<string, BaseKey>();
   #events = 0;
-  #dropped = 0;
+  #dropped: Partial<DropCounts> = {};
   /**
    * The window's share of keys deleted mid-window because their process exited (compact()): a host
    * running short-lived processes (shell scripts, a build) inserts a (syscall, tgid) key per syscall per
@@ -328,7 +329,9 @@ export class SyscallCollector implements Collector {
   private readDropCounters(): number[] {
     const c = readCounters(this.#bpf!.obj);
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = (c[COUNTER.startFail] ?? 0) + (c[COUNTER.errnoFull] ?? 0);
+    // A start that could not be stored (task storage busy) leaves the syscall untimed; a full `errnos`
+    // loses the errno only (the error itself is still counted).
+    this.#dropped = { unspecified: c[COUNTER.startFail] ?? 0, map_full: c[COUNTER.errnoFull] ?? 0 };
     return c;
   }
 

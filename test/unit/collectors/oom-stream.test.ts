@@ -54,6 +54,8 @@ for (const [dropPolicy, survivors] of [
       queue_full: pushed - queueSize,
       ring_full: 0,
       map_full: 0,
+      no_start: 0,
+      recursion: 0,
       unspecified: 0,
     });
     assert.equal(st.sampledOut ?? 0, 0, 'an OOM kill is never sampled, whatever the configured rate');

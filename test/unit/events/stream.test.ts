@@ -50,7 +50,14 @@ test('policy newest: a flood keeps the first events and refuses the rest', () =>
     [0, 1, 2],
   );
   assert.deepEqual(dropped, [3, 4, 5, 6]);
-  assert.deepEqual(s.stats().dropped, { queue_full: 4, ring_full: 0, map_full: 0, unspecified: 0 });
+  assert.deepEqual(s.stats().dropped, {
+    queue_full: 4,
+    ring_full: 0,
+    map_full: 0,
+    no_start: 0,
+    recursion: 0,
+    unspecified: 0,
+  });
 });
 
 test('onDrop names the evicted event under policy oldest', () => {
@@ -79,7 +86,14 @@ test('drops from outside the queue: added, or set from a cumulative counter', ()
   s.push(oops(0));
   s.push(oops(1));
   const st = s.stats();
-  assert.deepEqual(st.dropped, { queue_full: 1, ring_full: 2, map_full: 5, unspecified: 0 });
+  assert.deepEqual(st.dropped, {
+    queue_full: 1,
+    ring_full: 2,
+    map_full: 5,
+    no_start: 0,
+    recursion: 0,
+    unspecified: 0,
+  });
   assert.equal(st.droppedTotal, 8);
 });
 
@@ -216,9 +230,18 @@ test('dropBreakdown: named reasons plus the rest as unspecified', () => {
     queue_full: 0,
     ring_full: 2,
     map_full: 0,
+    no_start: 0,
+    recursion: 0,
     unspecified: 3,
   });
-  assert.deepEqual(dropBreakdown(4), { queue_full: 0, ring_full: 0, map_full: 0, unspecified: 4 });
+  assert.deepEqual(dropBreakdown(4), {
+    queue_full: 0,
+    ring_full: 0,
+    map_full: 0,
+    no_start: 0,
+    recursion: 0,
+    unspecified: 4,
+  });
 });
 
 test('kerno_events_dropped_total: one family per registry, fed by every source', async () => {

@@ -60,6 +60,8 @@ for (const dropPolicy of ['oldest', 'newest'] as const) {
       queue_full: total - 9,
       ring_full: 0,
       map_full: 0,
+      no_start: 0,
+      recursion: 0,
       unspecified: 0,
     });
     assert.equal(logged.length, full.incidentsLost, 'each drop is logged with its id');

@@ -583,7 +583,14 @@ describe('Supervisor: reporting', () => {
     f.last.droppedByReason = { queue_full: 2 };
     const s = state('kernel');
     assert.equal(s.eventsDropped, 7);
-    assert.deepEqual(s.eventsDroppedByReason, { queue_full: 5, ring_full: 1, map_full: 0, unspecified: 1 });
+    assert.deepEqual(s.eventsDroppedByReason, {
+      queue_full: 5,
+      ring_full: 1,
+      map_full: 0,
+      no_start: 0,
+      recursion: 0,
+      unspecified: 1,
+    });
     assert.equal(s.eventsSampledOut, 4);
     const text = await registry.metrics();
     assert.match(text, /^kerno_events_dropped_total\{collector="kernel",reason="queue_full"\} 5$/m);
