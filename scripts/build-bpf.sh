@@ -9,6 +9,7 @@
 #   bpf/*.bpf.c            → build/bpf/<name>.bpf.o
 #   bpf/probe/*.bpf.c      → build/bpf/probe/<name>.bpf.o
 #   test/fixtures/*.bpf.c  → build/bpf/fixtures/<name>.bpf.o
+#   bench/*/*.bpf.c        → build/bpf/bench/<name>.bpf.o
 # An object is rebuilt when it is older than its .c, any bpf/*.h (shared headers and boundary structs), or
 # bpf/vmlinux.h. Environment: CLANG (default clang), BPFTOOL (default bpftool), VMLINUX_BTF (default
 # /sys/kernel/btf/vmlinux), BPF_CFLAGS (extra flags appended), KERNO_BPF_ARCH (the target's kernel arch
@@ -105,6 +106,7 @@ shopt -s nullglob
 for src in bpf/*.bpf.c; do compile "$src" "$OUT"; done
 for src in bpf/probe/*.bpf.c; do compile "$src" "$OUT/probe"; done
 for src in test/fixtures/*.bpf.c; do compile "$src" "$OUT/fixtures"; done
+for src in bench/*/*.bpf.c; do compile "$src" "$OUT/bench"; done
 
 (( failed == 0 )) || die "$failed object(s) failed to compile"
 (( built == 0 )) && echo "build-bpf: up to date"

@@ -1,13 +1,19 @@
 // Starts every collector exactly as `kerno doctor` does (default configuration, the supervisor, the same
 // program variants and PID filter) and holds them until SIGTERM/SIGINT. Prints one coverage line per
-// collector on stderr, then "ready" on stdout once all have attached (or failed).
+// collector on stderr, then "ready" on stdout once all have attached (or failed). With HOLD_RUN_STATS=0 it
+// does not turn on BPF run-time statistics (which `kerno doctor` does for its self-cost figures).
 //   node --import tsx bench/all-collectors/hold.ts
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/runtime/log.js';
 import { Collection } from '../../src/runtime/collection.js';
 
 const { config } = loadConfig({ env: process.env });
-const collection = new Collection({ config, logger: createLogger({ level: 'warn' }), env: process.env });
+const collection = new Collection({
+  config,
+  logger: createLogger({ level: 'warn' }),
+  env: process.env,
+  runStats: process.env.HOLD_RUN_STATS !== '0',
+});
 await collection.start();
 let programs = 0;
 for (const s of collection.states()) {

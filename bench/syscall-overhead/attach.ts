@@ -1,13 +1,14 @@
 // Attaches kerno BPF programs the way the collectors do (default program set per object, own PID
 // filtered) and holds them until SIGTERM/SIGINT. Prints "ready" once attached.
 //   node --import tsx bench/syscall-overhead/attach.ts syscall [fd sched …]
+// A name with a slash is an object path (e.g. build/bpf/bench/floor.bpf.o).
 import { BpfObject } from '../../src/bpf/object.js';
 import { bpfObjectPath } from '../../src/bpf/paths.js';
 
 const names = process.argv.slice(2);
 const objs: BpfObject[] = [];
 for (const n of names) {
-  const obj = BpfObject.open(bpfObjectPath(n));
+  const obj = BpfObject.open(n.includes('/') ? n : bpfObjectPath(n));
   // Fallback variants (suffix _hash) are alternatives, not extras.
   obj.selectPrograms(
     obj
