@@ -211,7 +211,7 @@ export class SyscallCollector implements Collector {
       'syscall',
       [
         {
-          programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'],
+          programs: ['sys_enter', 'sys_exit', 'spill_start', 'sched_process_exec', 'task_rename'],
           unusedMaps: ['start_hash'],
         },
         { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
@@ -303,7 +303,7 @@ export class SyscallCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
   }
 
   /** Syscalls so far and the slowest one that is not a wait: two small per-CPU lookups and one comm. */
