@@ -1,7 +1,7 @@
 // Starts every collector exactly as `kerno doctor` does (default configuration, the supervisor, the same
 // program variants and PID filter) and holds them until SIGTERM/SIGINT. Prints one coverage line per
-// collector on stderr, then "ready" on stdout once all have attached (or failed). With HOLD_RUN_STATS=0 it
-// does not turn on BPF run-time statistics (which `kerno doctor` does for its self-cost figures).
+// collector on stderr, then "ready" on stdout once all have attached (or failed). Configuration comes from
+// the environment: KERNO_RUNTIME_BPF_STATS=false leaves BPF run-time statistics off (doctor turns them on).
 //   node --import tsx bench/all-collectors/hold.ts
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/runtime/log.js';
@@ -12,7 +12,6 @@ const collection = new Collection({
   config,
   logger: createLogger({ level: 'warn' }),
   env: process.env,
-  runStats: process.env.HOLD_RUN_STATS !== '0',
 });
 await collection.start();
 let programs = 0;

@@ -4,7 +4,7 @@
 # on for the self-cost figures), against
 #   - the floor: two empty tp_btf programs on sys_enter/sys_exit (bench/all-collectors/floor.bpf.c), what
 #     any tool that times syscalls from these hooks pays before its first instruction;
-#   - kerno without the run-time statistics (HOLD_RUN_STATS=0), to show what the statistics cost;
+#   - kerno without the run-time statistics (runtime.bpf_stats: false), to show what the statistics cost;
 #   - the bpftrace one-liner that builds a syscall latency histogram.
 # Every holder runs the loop twice: pinned to the last CPU at nice −20 (neighbours cannot steal its CPU) and
 # unpinned at nice 0 (as a user's process runs). Variants interleave per round; medians per variant and mode.
@@ -67,7 +67,7 @@ for ((r = 1; r <= rounds; r++)); do
       bare) ;;
       floor) start_holder 'ready' node --import tsx bench/syscall-overhead/attach.ts build/bpf/bench/floor.bpf.o ;;
       kerno) start_holder 'ready' node --import tsx bench/all-collectors/hold.ts ;;
-      kerno_nostats) start_holder 'ready' env HOLD_RUN_STATS=0 node --import tsx bench/all-collectors/hold.ts ;;
+      kerno_nostats) start_holder 'ready' env KERNO_RUNTIME_BPF_STATS=false node --import tsx bench/all-collectors/hold.ts ;;
       bpftrace) start_holder 'Attaching' bpftrace -e "$script" ;;
     esac
     p[$v]+="$(pinned) "

@@ -70,7 +70,7 @@ export class RunStatsHandle {
 
   /** A handle that enables nothing: figures are counted only if the sysctl is on anyway. */
   static off(): RunStatsHandle {
-    return new RunStatsHandle(undefined, 'BPF run-time statistics not enabled for this run');
+    return new RunStatsHandle(undefined, 'BPF run-time statistics off (runtime.bpf_stats: false)');
   }
 
   close(): void {

@@ -57,6 +57,11 @@ export interface Config {
     stop_timeout: number;
     /** How long a collector's start() may take, ns. */
     start_timeout: number;
+    /**
+     * Keep the kernel's BPF run-time statistics on while collecting, for kerno's own cost in its output.
+     * While on, every BPF program on the host pays two clock reads per run (bench/README.md all-collectors).
+     */
+    bpf_stats: boolean;
     failure_policy: {
       default: FailurePolicy;
       /** Per-collector policy; collectors not named here use `default`. */
@@ -339,6 +344,7 @@ export const ConfigSchema = section({
     panic_dir: optionalText(),
     stop_timeout: duration('2s', { min: 1 }),
     start_timeout: duration('10s', { min: 1 }),
+    bpf_stats: bool(true),
     failure_policy: section({
       default: leaf('string', oneOf(FAILURE_POLICIES).default(DEFAULT_FAILURE_POLICY)),
       overrides: section(overridesShape),

@@ -26,11 +26,6 @@ export interface CollectionOptions {
   logger: Logger;
   registry?: Registry;
   env?: NodeJS.ProcessEnv;
-  /**
-   * Keep the kernel's BPF run-time statistics on while collecting (default true): the self-cost figures
-   * need them, and they cost every BPF program on the host two clock reads per run while on.
-   */
-  runStats?: boolean;
 }
 
 export class Collection {
@@ -75,7 +70,7 @@ export class Collection {
     // The first pod list is fetched while the collectors load; nothing waits for it.
     void this.#kubernetes.podNames?.refresh();
     // Counting starts before the programs load, so the window's first events are counted too.
-    this.#runStats ??= this.opts.runStats === false ? RunStatsHandle.off() : RunStatsHandle.open();
+    this.#runStats ??= this.opts.config.runtime.bpf_stats ? RunStatsHandle.open() : RunStatsHandle.off();
     this.#cost = new CostWindow(this.#runStats);
     await this.supervisor.startAll();
     this.#markWindow();
