@@ -160,7 +160,12 @@ export class OomCollector implements Collector {
 
   stats(): CollectorStats {
     const s = this.#stream.stats();
-    return bpfStats(this.#bpf, 1, this.#stats.events, s.dropped);
+    // The stream's drops (ring_full set at each snapshot from the counters, queue_full as it happens).
+    return {
+      ...bpfStats(this.#bpf, 1, { events: this.#stats.events, drops: {} }, {}),
+      eventsDropped: s.droppedTotal,
+      droppedByReason: s.dropped,
+    };
   }
 
   /** Kills so far and the latest victim with its RSS, from memory: the drainer already decoded them. */
