@@ -37,19 +37,33 @@ export function loadedObjects(): LoadedBpf[] {
 }
 
 /**
- * Kernel memory one hash of histograms may take when full, by kind. kerno's maps must stay under 32 MiB
- * whatever the CPU count (issue #20; bench/map-memory): a per-CPU hash costs value × possible CPUs per key
- * (one 2.2 KB histogram is 427 KB at 192 CPUs), so on big hosts it holds few keys and the programs put the
- * rest in their shared fallback maps (bpf/syscall.h, bpf/sched.h), which are capped in bytes as well.
+ * Kernel memory one growable hash of kerno's may take when full, by kind, as a function of the CPU count.
+ * A per-CPU hash costs value × possible CPUs per key (one 2.2 KB histogram is 427 KB at 192 CPUs), so on
+ * big hosts it holds few keys and the programs put the rest in their shared fallback maps (bpf/syscall.h,
+ * bpf/sched.h), themselves capped in bytes. The budgets shrink as 2/cpus from their 2-CPU size to a floor:
+ * on a small host the per-CPU copies are cheap and the full key capacity (10 240 syscall keys, 8192
+ * processes) is what keeps attribution under process churn (test/kernel/syscall-collector.test.ts), while
+ * from 64 CPUs up the floors keep everything kerno loads under 32 MiB full (issue #20; bench/map-memory).
  * Preallocated maps are not capped here: their size is their definition's.
  */
-export const PERCPU_MAP_BUDGET = 2 << 20;
-export const SHARED_MAP_BUDGET = 4 << 20;
+export interface MapBudget {
+  /** Bytes on a 2-CPU host (and below). */
+  onTwo: number;
+  /** Bytes on a big host: the budget never goes lower. */
+  floor: number;
+}
+export const PERCPU_MAP_BUDGET: MapBudget = { onTwo: 64 << 20, floor: 2 << 20 };
+export const SHARED_MAP_BUDGET: MapBudget = { onTwo: 32 << 20, floor: 4 << 20 };
+
+/** A budget's bytes on a host of `cpus` possible CPUs. */
+export function budgetBytes(b: MapBudget, cpus: number): number {
+  return Math.max(b.floor, Math.floor((b.onTwo * 2) / Math.max(2, cpus)));
+}
 
 /** max_entries for a per-CPU hash under PERCPU_MAP_BUDGET (never raised, never below 1). */
 export function perCpuMaxEntries(maxEntries: number, valueSize: number, cpus: number): number {
   const perKey = ((valueSize + 7) & ~7) * Math.max(1, cpus);
-  return Math.min(maxEntries, Math.max(1, Math.floor(PERCPU_MAP_BUDGET / perKey)));
+  return Math.min(maxEntries, Math.max(1, Math.floor(budgetBytes(PERCPU_MAP_BUDGET, cpus) / perKey)));
 }
 
 /**
@@ -66,7 +80,7 @@ export function budgetedMaxEntries(
     return perCpuMaxEntries(m.maxEntries, m.valueSize, cpus);
   if (m.type === 'hash' && (m.flags & BPF_F_NO_PREALLOC) !== 0) {
     const perKey = (m.valueSize + 7) & ~7;
-    return Math.min(m.maxEntries, Math.max(1, Math.floor(SHARED_MAP_BUDGET / perKey)));
+    return Math.min(m.maxEntries, Math.max(1, Math.floor(budgetBytes(SHARED_MAP_BUDGET, cpus) / perKey)));
   }
   return m.maxEntries;
 }

@@ -12,7 +12,7 @@ import type { Collector, CollectorContext } from './types.js';
 export const MAP_MEMORY_BOUND = 32 << 20;
 
 /** CPU counts the worst case is stated at by default: this host's, and two big hosts'. */
-export const DEFAULT_CPU_COUNTS = [2, 64, 192] as const;
+export const DEFAULT_CPU_COUNTS = [2, 16, 64, 192] as const;
 
 export interface ObjectMapMemory {
   object: string;
