@@ -49,7 +49,9 @@ export function loadedMapMemory(loaded: LoadedBpf, cpuCounts: readonly number[])
 }
 
 function sumBy(xs: readonly { worstCaseBytes: Record<number, number> }[], cpuCounts: readonly number[]) {
-  return Object.fromEntries(cpuCounts.map((n) => [n, xs.reduce((s, x) => s + (x.worstCaseBytes[n] ?? 0), 0)]));
+  return Object.fromEntries(
+    cpuCounts.map((n) => [n, xs.reduce((s, x) => s + (x.worstCaseBytes[n] ?? 0), 0)]),
+  );
 }
 
 export function mapMemoryReport(
@@ -73,6 +75,8 @@ export function mapMemoryReport(
  */
 export async function collectorMapMemory(
   cpuCounts: readonly number[] = DEFAULT_CPU_COUNTS,
+  /** Called while the collectors are up, after the report is read (a bench cross-checks with bpftool). */
+  whileLoaded?: () => void,
 ): Promise<MapMemoryReport> {
   const ac = new AbortController();
   const ctx: CollectorContext = { signal: ac.signal, fault: () => {}, log: () => {} };
@@ -97,6 +101,7 @@ export async function collectorMapMemory(
       .filter((l) => !before.has(l))
       .map((l) => loadedMapMemory(l, cpuCounts))
       .sort((a, b) => a.object.localeCompare(b.object));
+    whileLoaded?.();
     return mapMemoryReport(objects, cpuCounts, errors);
   } finally {
     ac.abort();
