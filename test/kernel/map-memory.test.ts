@@ -8,7 +8,13 @@ import { bpfObjectPath } from '../../src/bpf/paths.js';
 import { possibleCpus } from '../../src/bpf/map.js';
 import { growsWithEntries, memlockOf, modelMapBytes } from '../../src/bpf/map-memory.js';
 import { budgetedMaxEntries } from '../../src/collectors/bpf-loader.js';
-import { MAP_MEMORY_BOUND, collectorMapMemory } from '../../src/collectors/map-memory.js';
+import {
+  MAP_MEMORY_BOUND,
+  collectorMapMemory,
+  type MapMemoryReport,
+} from '../../src/collectors/map-memory.js';
+import { runBpfVerify } from '../../src/cli/bpf-verify.js';
+import type { CliIO } from '../../src/cli/io.js';
 
 before(() => requireKernel());
 
@@ -118,4 +124,21 @@ test('what kerno doctor loads stays under 32 MiB full at 192 CPUs, and under its
         `${o.object}.${m.name}: ${m.memlockBytes} B now, worst case ${worst} B`,
       );
     }
+});
+
+test('bpf-verify --json reports the collectors’ map memory; --object files do not get it', async () => {
+  let out = '';
+  const io = { out: (s: string) => void (out += s), err: () => {}, signal: new AbortController().signal };
+  assert.equal(await runBpfVerify(['--json'], io as unknown as CliIO), 0);
+  const r = JSON.parse(out) as { mapMemory: MapMemoryReport };
+  assert.equal(r.mapMemory.cpus, possibleCpus());
+  assert.equal(r.mapMemory.objects.length, OBJECTS.length);
+  assert.equal(
+    r.mapMemory.memlockBytes,
+    r.mapMemory.objects.reduce((s, o) => s + o.memlockBytes, 0),
+  );
+  assert.ok(r.mapMemory.worstCaseBytes[192]! < r.mapMemory.boundBytes);
+  out = '';
+  assert.equal(await runBpfVerify(['--json', '--object', bpfObjectPath('oom')], io as unknown as CliIO), 0);
+  assert.equal((JSON.parse(out) as { mapMemory?: unknown }).mapMemory, undefined);
 });
