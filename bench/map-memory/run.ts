@@ -74,18 +74,24 @@ async function before(dir: string): Promise<ObjectMapMemory[]> {
   return out;
 }
 
-/** memlock of every map this process holds, as bpftool reports it (map ids from our fds' fdinfo). */
-function bpftoolMemlock(): number | undefined {
-  const ids = new Set<number>();
+/**
+ * memlock of every map this process holds, from our fds' fdinfo and from `bpftool map show` (matched by map
+ * id), read back to back: no-prealloc maps grow between two reads while the programs run.
+ */
+function bothMemlocks(): { fdinfo: number; bpftool: number | undefined } {
+  const ours = new Map<number, number>();
   const fdDir = '/proc/self/fdinfo';
   for (const fd of readdirSync(fdDir)) {
     try {
-      const id = /^map_id:\s*(\d+)/m.exec(readFileSync(join(fdDir, fd), 'utf8'))?.[1];
-      if (id) ids.add(Number(id));
+      const text = readFileSync(join(fdDir, fd), 'utf8');
+      const id = /^map_id:\s*(\d+)/m.exec(text)?.[1];
+      const memlock = /^memlock:\s*(\d+)/m.exec(text)?.[1];
+      if (id && memlock) ours.set(Number(id), Number(memlock));
     } catch {
       /* closed meanwhile */
     }
   }
+  const fdinfo = [...ours.values()].reduce((s, x) => s + x, 0);
   let listing: string;
   try {
     listing = execFileSync('bpftool', ['-j', 'map', 'show'], {
@@ -93,22 +99,22 @@ function bpftoolMemlock(): number | undefined {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
   } catch {
-    return undefined; // no bpftool (a minimal guest)
+    return { fdinfo, bpftool: undefined }; // no bpftool (a minimal guest)
   }
-  const maps = JSON.parse(listing) as {
-    id: number;
-    bytes_memlock?: number;
-  }[];
-  return maps.filter((m) => ids.has(m.id)).reduce((s, m) => s + (m.bytes_memlock ?? 0), 0);
+  const maps = JSON.parse(listing) as { id: number; bytes_memlock?: number }[];
+  return {
+    fdinfo,
+    bpftool: maps.filter((m) => ours.has(m.id)).reduce((s, m) => s + (m.bytes_memlock ?? 0), 0),
+  };
 }
 
 const mb = (b: number | undefined): string => (b === undefined ? '–' : (b / 1e6).toFixed(1));
 
 const prior = values.before ? await before(values.before) : undefined;
 // Measured inside collectorMapMemory, while the collectors are up: bpftool is asked in the same window.
-let viaBpftool: number | undefined;
+let check: ReturnType<typeof bothMemlocks> | undefined;
 const after = await collectorMapMemory(cpuCounts, () => {
-  viaBpftool = bpftoolMemlock();
+  check = bothMemlocks();
 });
 
 console.log(
@@ -117,7 +123,8 @@ console.log(
     .join(' ')}`,
 );
 console.log(
-  `after: memlock of the collectors' maps ${after.memlockBytes} B; bpftool map show: ${viaBpftool ?? 'n/a'} B`,
+  `after: memlock of the collectors' maps ${after.memlockBytes} B; cross-check, read back to back: fdinfo ` +
+    `${check?.fdinfo} B, bpftool map show ${check?.bpftool ?? 'n/a'} B`,
 );
 const head = `| object | memlock here (MB) | ${cpuCounts.map((n) => `full, ${n} CPUs`).join(' | ')} |`;
 console.log(`\n${head}\n|${'---|'.repeat(cpuCounts.length + 2)}`);
