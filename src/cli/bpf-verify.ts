@@ -245,7 +245,7 @@ export function bpfVerifyProgram(io: CliIO): Command {
       'keep programs attached for this long and count how often each ran (e.g. 5s)',
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']))
-    .option('--json', 'the same as --output json (adds `mapMemory`: kernel memory of the collectors\' maps)')
+    .option('--json', "the same as --output json (adds `mapMemory`: kernel memory of the collectors' maps)")
     .option('--object <path...>', 'verify these object files instead of every object in build/bpf')
     .option('--features', 'probe which attach types this kernel supports (load + attach a tiny program each)')
     .option('-v, --verbose', 'print libbpf debug output on stderr')
