@@ -27,7 +27,7 @@ import {
 const { values } = parseArgs({
   options: { before: { type: 'string' }, cpus: { type: 'string', default: '2,16,64,192' } },
 });
-const cpuCounts = values.cpus!.split(',').map(Number);
+const cpuCounts = [...new Set(values.cpus!.split(',').map(Number))];
 const OBJECTS = ['disk', 'dns', 'fd', 'oom', 'sched', 'syscall', 'tcp'];
 
 /** The loader rule before the bound: per-CPU hashes under 64 MiB each, never below 64 keys. */
