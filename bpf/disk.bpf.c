@@ -31,8 +31,12 @@ struct {
 	__type(value, struct start);
 } starts SEC(".maps");
 
+/*
+ * Shared (atomic updates), not per-CPU: completions are at most a few million a second spread over few
+ * keys, while a per-CPU histogram per (disk, op) was 434 MB full at 192 CPUs.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DISK_MAX_KEYS);
 	__type(key, struct disk_key);
@@ -132,8 +136,8 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 			return 0;
 		}
 	}
-	v->bytes += bytes;
-	hist_record(&v->h, delta);
+	__sync_fetch_and_add(&v->bytes, bytes);
+	hist_record_atomic(&v->h, delta);
 	count_atomic(DISK_CNT_EVENTS);
 	return 0;
 }

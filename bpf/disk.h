@@ -4,9 +4,8 @@
  * and bytes, per disk and operation class. All integers little-endian; sizes and offsets in bytes.
  *
  * Maps
- *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max DISK_MAX_KEYS (user space lowers it
- *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
- *             key struct disk_key → value struct disk_value (one copy per CPU)
+ *   hists     HASH, BPF_F_NO_PREALLOC, max DISK_MAX_KEYS
+ *             key struct disk_key → value struct disk_value (one shared copy, atomic updates)
  *   counters  PERCPU_ARRAY __u32 → __u64, DISK_NR_COUNTERS entries (indexes below)
  *   starts:   internal HASH (request pointer → issue time).
  *
@@ -14,7 +13,7 @@
  *
  * Rodata: self_tgid (__u32): requests issued while kerno is the current task are not measured.
  *
- * Per-CPU values: sum bytes/count/sum_ns/slots over CPUs, max of max_ns.
+ * Values are shared (one copy per key): user space reads them as they are.
  */
 #ifndef __KERNO_DISK_H
 #define __KERNO_DISK_H

@@ -4,9 +4,8 @@
  * All integers little-endian; sizes and offsets in bytes.
  *
  * Maps
- *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max FD_MAX_PROCS (user space lowers it
- *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
- *             key __u32 tgid → value struct fd_value (one copy per CPU)
+ *   procs     HASH, BPF_F_NO_PREALLOC, max FD_MAX_PROCS
+ *             key __u32 tgid → value struct fd_value (one shared copy, atomic adds)
  *             An entry is deleted when its process exits (the last thread): only live processes can leak.
  *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).
  *             The process's latest name (rewritten at exec); prefer it over fd_value.comm.
@@ -29,8 +28,7 @@
  * descriptors created or closed by io_uring requests or received via SCM_RIGHTS, and the implicit close
  * of dup2/dup3 onto an open descriptor.
  *
- * Per-CPU values: sum opens/closes over CPUs; first_seen_ns and comm are set only in the copy of the CPU
- * that inserted the key: take the smallest non-zero first_seen_ns and the first non-empty comm.
+ * Values are shared (one copy per key, set at insert and then added to atomically).
  */
 #ifndef __KERNO_FD_H
 #define __KERNO_FD_H
@@ -47,7 +45,7 @@ struct fd_value {
 
 /* counters indexes */
 #define FD_CNT_EVENTS	 0 /* syscalls recorded (an open, a pipe pair or a close) */
-#define FD_CNT_MAP_FULL	 1 /* drop: `procs` full (or no per-CPU memory): not attributed, still in totals */
+#define FD_CNT_MAP_FULL	 1 /* drop: `procs` full (or out of memory): not attributed, still in totals */
 #define FD_CNT_OPENS	 2 /* total descriptors created, all processes (exact even when entries are gone) */
 #define FD_CNT_CLOSES	 3 /* total successful close() calls, all processes */
 #define FD_CNT_EXITED	 4 /* entries deleted because their process exited */

@@ -19,6 +19,7 @@
 
 #define TASK_RUNNING 0
 #define ENOMEM	     12
+#define E2BIG	     7
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -120,7 +121,8 @@ static __always_inline void record_proc(struct task_struct *p, __u32 tgid, __u64
 		init_comm(v, p, tgid);
 		goto percpu;
 	}
-	if (err == -ENOMEM) {
+	/* E2BIG: full, its size capped by user space on many-CPU hosts (bpf-loader.ts) */
+	if (err == -ENOMEM || err == -E2BIG) {
 		bpf_map_update_elem(&procs_shared, &tgid, &zero_value, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&procs_shared, &tgid);
 		if (v) {

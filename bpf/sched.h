@@ -6,11 +6,13 @@
  * Maps
  *   runq      PERCPU_ARRAY, 1 entry: key __u32 0 → struct hist (hist.h), every delay on the host, ns
  *   procs     PERCPU_HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS (user space lowers it
- *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
+ *             to its memory budget: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
  *             key __u32 tgid → value struct sched_value (one copy per CPU)
- *   procs_shared  HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS
+ *   procs_shared  HASH, BPF_F_NO_PREALLOC, max SCHED_MAX_PROCS (user space lowers it to its memory
+ *             budget: bpf-loader.ts SHARED_MAP_BUDGET)
  *             key __u32 tgid → value struct sched_value (one shared copy, atomic updates)
- *             Processes whose per-CPU insert failed for lack of per-CPU memory; busy ones are retried
+ *             Processes whose per-CPU insert failed for lack of per-CPU memory or found `procs` full
+ *             (few keys on many-CPU hosts); busy ones are retried
  *             into `procs` every 1024 samples. A tgid may appear in both maps: its histogram is procs
  *             (summed over CPUs) + procs_shared.
  *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).

@@ -5,17 +5,20 @@
  *
  * Maps
  *   hists     PERCPU_HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS (user space lowers it
- *             on many-CPU hosts: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
+ *             to its memory budget: src/collectors/bpf-loader.ts PERCPU_MAP_BUDGET)
  *             key struct syscall_key → value struct syscall_value (one copy per CPU)
- *   hists_shared  HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS
+ *   hists_shared  HASH, BPF_F_NO_PREALLOC, max SYSCALL_MAX_KEYS (user space lowers it to its memory
+ *             budget: bpf-loader.ts SHARED_MAP_BUDGET)
  *             key struct syscall_key → value struct syscall_value (one shared copy, atomic updates)
- *             Keys whose per-CPU insert failed for lack of per-CPU memory; busy ones are retried into
+ *             Keys whose per-CPU insert failed for lack of per-CPU memory or found `hists` full (few
+ *             keys on many-CPU hosts); busy ones are retried into
  *             `hists` every 1024 samples. The same key may appear in both maps: a key's totals are
  *             hists (summed over CPUs) + hists_shared.
- *   overflow  PERCPU_ARRAY, SYSCALL_OVERFLOW_SLOTS entries (preallocated)
+ *   overflow  ARRAY (shared, atomic updates), SYSCALL_OVERFLOW_SLOTS entries (preallocated)
  *             key __u32 nr (nr >= 511 folded into 511) → value struct syscall_value
  *             The "[other]" bucket: samples whose (nr, tgid) key could be inserted into neither map
- *             (full). comm is empty. Read all 512 entries and skip those with h.count == 0 on every CPU.
+ *             (full). comm is empty. Read all 512 entries and skip those with h.count == 0. One shared
+ *             copy, not per CPU: the rare path, ~1.1 MB whatever the CPU count (per CPU: 210 MB at 192).
  *   errnos    HASH (shared, atomic adds), max SYSCALL_ERRNO_KEYS
  *             key struct syscall_errno_key → value __u64 count
  *   comms     LRU_HASH, max COMMS_MAX (16384): key __u32 tgid → value char[16] comm (common.bpf.h).
@@ -108,7 +111,7 @@ struct syscall_slowest {
 #define SYSCALL_CNT_START_FAIL	 2 /* drop: enter timestamp not stored (task storage busy / start_hash full) */
 #define SYSCALL_CNT_NO_START	 3 /* exit without a stored enter: in flight at attach time, or a START_FAIL */
 #define SYSCALL_CNT_ERRNO_FULL	 4 /* drop: `errnos` full, errno not counted (errors still are) */
-#define SYSCALL_CNT_SHARED	 5 /* not a drop: keys inserted into `hists_shared` (per-CPU pool was dry) */
+#define SYSCALL_CNT_SHARED	 5 /* not a drop: keys inserted into `hists_shared` (per-CPU pool dry, or `hists` full) */
 #define SYSCALL_CNT_PROMOTED	 6 /* not a drop: `hists_shared` keys later also inserted into `hists` */
 #define SYSCALL_NR_COUNTERS	 7
 

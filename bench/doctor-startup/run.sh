@@ -4,18 +4,37 @@
 # medians. Then the floors (node alone; `--version`: node + launcher; `doctor --help`: node + launcher +
 # doctor's imports from the bundle) and the phase breakdown (dist/bench/doctor-startup/profile.js).
 # Targets (issue #5): kerno's fixed overhead < 1 s and no more than bpftrace's.
-#   bench/doctor-startup/run.sh [ROUNDS]     (default 7)
+#   bench/doctor-startup/run.sh [ROUNDS] [--contend]     (default 7)
+# --contend: a neighbour holds a CPU for the whole run (a kerno-bench-busy loop pinned to the last CPU, started
+# here and killed by its PID on exit), as when other work shares the host.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
 # shellcheck source=../lib.sh
 source bench/lib.sh
-rounds=${1:-7}
+rounds=7 contend=0
+for a in "$@"; do
+  case $a in
+    --contend) contend=1 ;;
+    *[!0-9]* | '') { echo "usage: run.sh [ROUNDS] [--contend]" >&2; exit 2; } ;;
+    *) rounds=$a ;;
+  esac
+done
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
 command -v bpftrace >/dev/null || { echo "bpftrace missing: scripts/setup.sh --test installs it" >&2; exit 1; }
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 scripts/setup.sh >/dev/null 2>&1 || { echo "scripts/setup.sh failed" >&2; exit 1; }
 
+
+busy=
+stop_busy() { [[ -n $busy ]] && kill "$busy" 2>/dev/null && wait "$busy" 2>/dev/null; busy=; }
+trap stop_busy EXIT
+if ((contend)); then
+  cpu=$(($(nproc) - 1))
+  taskset -c "$cpu" node -e 'process.title = "kerno-bench-busy"; for (;;);' &
+  busy=$!
+  echo "contention: kerno-bench-busy (pid $busy) holds CPU $cpu"
+fi
 
 kerno=() bpft=() node0=() version=() dhelp=()
 bt='tracepoint:raw_syscalls:sys_enter { @c = count(); } interval:s:1 { exit(); }'

@@ -17,6 +17,7 @@ import { sleepUntilAborted } from '../util/sleep.js';
 import { checkBpfPrivileges } from '../util/privileges.js';
 import { classifyError } from '../runtime/classify-error.js';
 import { VERSION } from '../version.js';
+import { collectorMapMemory } from '../collectors/map-memory.js';
 import { UsageError, type CliIO } from './io.js';
 
 export interface ProgramVerdict {
@@ -244,7 +245,7 @@ export function bpfVerifyProgram(io: CliIO): Command {
       'keep programs attached for this long and count how often each ran (e.g. 5s)',
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']))
-    .option('--json', 'the same as --output json')
+    .option('--json', "the same as --output json (adds `mapMemory`: kernel memory of the collectors' maps)")
     .option('--object <path...>', 'verify these object files instead of every object in build/bpf')
     .option('--features', 'probe which attach types this kernel supports (load + attach a tiny program each)')
     .option('-v, --verbose', 'print libbpf debug output on stderr')
@@ -299,7 +300,12 @@ export async function runBpfVerify(argv: string[], io: CliIO): Promise<number> {
   }
   const result = await verifyObjects(paths, readNs, io.signal);
   if (opts.verbose) io.err(native().takeLog());
-  if (opts.json) io.out(JSON.stringify(result, null, 2) + '\n');
+  // Kernel memory of the maps as the collectors load them (each verdict above loads its own copies, so
+  // their memory says nothing): only for kerno's own objects, not for --object files.
+  if (opts.json && opts.object === undefined) {
+    const mapMemory = await collectorMapMemory();
+    io.out(JSON.stringify({ ...result, mapMemory }, null, 2) + '\n');
+  } else if (opts.json) io.out(JSON.stringify(result, null, 2) + '\n');
   else io.out(renderTable(result) + '\n');
   return result.attached === result.total && result.total > 0 ? 0 : 1;
 }

@@ -3,6 +3,7 @@
 // per-CPU maps by memory, filters kerno's own PID, attaches, and reports loaded/total for coverage and
 // readiness. Reading helpers live with the facade (src/bpf/read.ts).
 import { BpfObject, type AttachOptions, type Link } from '../bpf/object.js';
+import type { RawMap } from '../bpf/native.js';
 import { possibleCpus } from '../bpf/map.js';
 import { layoutDrift, type StructLayout } from '../bpf/layout.js';
 import { readCounters } from '../bpf/read.js';
@@ -23,23 +24,70 @@ export interface LoadedBpf {
   obj: BpfObject;
   links: Link[];
   variant: ProgramVariant;
+  /** Its maps as defined (the variant's unused maps shrunk), before the memory budgets: see budgetedMaxEntries. */
+  definitions: RawMap[];
   programsLoaded: number;
   programsTotal: number;
   close(): void;
 }
 
-/**
- * Kernel memory one per-CPU hash may take when full (entries × value × possible CPUs). A 10 240-key map of
- * 2.2 KB histograms is 45 MB on 2 CPUs but 1.4 GB on a 64-CPU host: there it holds fewer keys, and the
- * programs put the rest in their shared (non-per-CPU) fallback maps (bpf/syscall.h, bpf/sched.h).
- */
-export const PERCPU_MAP_BUDGET = 64 << 20;
+const live = new Set<LoadedBpf>();
 
-/** max_entries for a per-CPU hash under PERCPU_MAP_BUDGET (never raised, never below 64). */
+/** Every collector object this process has loaded and not closed (bpf-verify's map-memory report). */
+export function loadedObjects(): LoadedBpf[] {
+  return [...live];
+}
+
+/**
+ * Kernel memory one growable hash of kerno's may take when full, by kind, as a function of the CPU count.
+ * A per-CPU hash costs value × possible CPUs per key (one 2.2 KB histogram is 427 KB at 192 CPUs), so on
+ * big hosts it holds few keys and the programs put the rest in their shared fallback maps (bpf/syscall.h,
+ * bpf/sched.h), themselves capped in bytes. The budgets shrink as 2/cpus from their 2-CPU size to a floor:
+ * on a small host the per-CPU copies are cheap and the full key capacity (10 240 syscall keys, 8192
+ * processes) is what keeps attribution under process churn (test/kernel/syscall-collector.test.ts), while
+ * from 64 CPUs up the floors keep everything kerno loads under 32 MiB full (issue #20; bench/map-memory).
+ * Preallocated maps are not capped here: their size is their definition's.
+ */
+export interface MapBudget {
+  /** Bytes on a 2-CPU host (and below). */
+  onTwo: number;
+  /** Bytes on a big host: the budget never goes lower. */
+  floor: number;
+}
+export const PERCPU_MAP_BUDGET: MapBudget = { onTwo: 64 << 20, floor: 2 << 20 };
+export const SHARED_MAP_BUDGET: MapBudget = { onTwo: 32 << 20, floor: 4 << 20 };
+
+/** A budget's bytes on a host of `cpus` possible CPUs. */
+export function budgetBytes(b: MapBudget, cpus: number): number {
+  return Math.max(b.floor, Math.floor((b.onTwo * 2) / Math.max(2, cpus)));
+}
+
+/** max_entries for a per-CPU hash under PERCPU_MAP_BUDGET (never raised, never below 1). */
 export function perCpuMaxEntries(maxEntries: number, valueSize: number, cpus: number): number {
   const perKey = ((valueSize + 7) & ~7) * Math.max(1, cpus);
-  return Math.min(maxEntries, Math.max(64, Math.floor(PERCPU_MAP_BUDGET / perKey)));
+  return Math.min(maxEntries, Math.max(1, Math.floor(budgetBytes(PERCPU_MAP_BUDGET, cpus) / perKey)));
 }
+
+/**
+ * The max_entries loadBpfObject gives a map on a host with `cpus` possible CPUs: per-CPU hashes under
+ * PERCPU_MAP_BUDGET, shared no-prealloc hashes under SHARED_MAP_BUDGET (by value size: the bucket and
+ * element headers are small beside kerno's values), everything else as defined. Also what the map-memory
+ * model applies to state the worst case at a CPU count this host does not have.
+ */
+export function budgetedMaxEntries(
+  m: { type: string; valueSize: number; maxEntries: number; flags: number },
+  cpus: number,
+): number {
+  if (m.type === 'percpu_hash' || m.type === 'lru_percpu_hash')
+    return perCpuMaxEntries(m.maxEntries, m.valueSize, cpus);
+  if (m.type === 'hash' && (m.flags & BPF_F_NO_PREALLOC) !== 0) {
+    const perKey = (m.valueSize + 7) & ~7;
+    return Math.min(m.maxEntries, Math.max(1, Math.floor(budgetBytes(SHARED_MAP_BUDGET, cpus) / perKey)));
+  }
+  return m.maxEntries;
+}
+
+const BPF_F_NO_PREALLOC = 1;
 
 /**
  * Refuses an object whose structs no longer match what the collector decodes: a stale build or a C change
@@ -78,9 +126,9 @@ export async function loadBpfObject(
       obj.setGlobal('self_tgid', process.pid, 4);
       for (const [name, value] of Object.entries(globals)) obj.setGlobal(name, value);
       for (const m of variant.unusedMaps ?? []) obj.setMaxEntries(m, 1);
-      for (const m of obj.mapInfos()) {
-        if (m.type !== 'percpu_hash' && m.type !== 'lru_percpu_hash') continue;
-        const cap = perCpuMaxEntries(m.maxEntries, m.valueSize, possibleCpus());
+      const definitions = obj.mapInfos();
+      for (const m of definitions) {
+        const cap = budgetedMaxEntries(m, possibleCpus());
         if (cap < m.maxEntries) obj.setMaxEntries(m.name, cap);
       }
       for (const m of obj.mapInfos()) {
@@ -89,14 +137,20 @@ export async function loadBpfObject(
       }
       await obj.load();
       const links = obj.attachAll(attach);
-      return {
+      const loaded: LoadedBpf = {
         obj,
         links,
         variant,
+        definitions,
         programsLoaded: links.length,
         programsTotal: variant.programs.length,
-        close: () => obj.close(),
+        close: () => {
+          live.delete(loaded);
+          obj.close();
+        },
       };
+      live.add(loaded);
+      return loaded;
     } catch (err) {
       obj.close();
       firstError ??= err;

@@ -1,6 +1,6 @@
 // Command line for the guest harness (used by scripts/verify.sh's kernels phase):
 //   node --import tsx test/guest/run.ts prepare                     packages, kernels, host-built workloads
-//   node --import tsx test/guest/run.ts run --kernel 6.1 [--cgroup v1|v2] [--timeout 300] -- SCRIPT
+//   node --import tsx test/guest/run.ts run --kernel 6.1 [--cgroup v1|v2] [--timeout 300] [--cpus 2] -- SCRIPT
 // `run` streams the guest's output and exits with the script's exit status; 124 on timeout, 125 when the
 // guest never reported one (boot failure, panic), with the kernel console's tail on stderr.
 import { parseArgs } from 'node:util';
@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd !== 'run')
-    throw new Error(`usage: run.ts prepare | run --kernel SERIES [--cgroup v1|v2] [--timeout S] -- SCRIPT`);
+    throw new Error(
+      `usage: run.ts prepare | run --kernel SERIES [--cgroup v1|v2] [--timeout S] [--cpus N] -- SCRIPT`,
+    );
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -59,11 +61,14 @@ async function main(argv: string[]): Promise<number> {
       cgroup: { type: 'string', default: 'v2' },
       timeout: { type: 'string', default: '300' },
       mem: { type: 'string', default: '1536' },
+      cpus: { type: 'string', default: '2' },
     },
   });
   if (values.cgroup !== 'v1' && values.cgroup !== 'v2') throw new Error(`--cgroup must be v1 or v2`);
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) throw new Error(`--timeout must be a positive number of seconds`);
+  if (!(Number.isInteger(Number(values.cpus)) && Number(values.cpus) > 0))
+    throw new Error(`--cpus must be a positive integer (got ${values.cpus})`);
   if (positionals.length === 0) throw new Error('no script to run in the guest');
   ensurePackages();
   const kernel = fetchKernel(series(values.kernel));
@@ -74,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     timeoutMs: timeoutS * 1000,
     cgroup: values.cgroup,
     memMiB: Number(values.mem),
+    cpus: Number(values.cpus),
     onOutput: (s) => process.stdout.write(s),
   });
   process.stderr.write(

@@ -109,7 +109,8 @@ interface Agg {
 
 /**
  * One kernel entry, cumulative since attach: a (nr, tgid) key of `hists` or of `hists_shared`, or an
- * overflow bucket (nr), as its struct syscall_value with the per-CPU copies folded. `value` is a view into
+ * overflow bucket (nr), as its struct syscall_value (per-CPU copies of `hists` folded; the other two maps
+ * are shared, one copy). `value` is a view into
  * a chunk buffer, valid only while the visitor runs: decoded if a window needs it, copied compactly
  * (BaseKey) when it becomes a baseline.
  */
