@@ -15,7 +15,7 @@
 //
 //   node --import tsx bench/snapshot-cost/run.ts [--procs 334] [--per-proc 30] [--runs 15]
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../src/bpf/paths.js';
@@ -242,6 +242,7 @@ async function phaseBreakdown(): Promise<void> {
   }
 }
 
+mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
 execFileSync('cc', ['-O2', '-o', KEYS_BIN, join(ROOT, 'bench', 'snapshot-cost', 'keys.c')]);
 console.log(`snapshot-cost: ${PROCS} processes × ${PER_PROC} distinct syscalls each`);
 await phaseSyscall();

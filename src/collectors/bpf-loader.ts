@@ -5,7 +5,9 @@
 import { BpfObject, type AttachOptions, type Link } from '../bpf/object.js';
 import { possibleCpus } from '../bpf/map.js';
 import { layoutDrift, type StructLayout } from '../bpf/layout.js';
-import { readCounter } from '../bpf/read.js';
+import { readCounters } from '../bpf/read.js';
+import type { DropReason } from '../signals/types.js';
+import { sumDrops, type DropCounts } from '../events/stream.js';
 import type { CollectorStats } from './types.js';
 import { bpfObjectPath } from '../bpf/paths.js';
 import { BpfError, toBpfError } from '../bpf/errors.js';
@@ -61,6 +63,11 @@ export async function loadBpfObject(
   globals: Readonly<Record<string, Buffer>> = {},
   /** Where cgroup programs attach (the cgroup v2 root for a host-wide view); other programs ignore it. */
   attach?: AttachOptions,
+  /**
+   * Lower max_entries per map (never raised): what a host with more keys than entries looks like, at a
+   * size a test can fill (the map-full path must reach coverage, and production maps take ~10 000 keys).
+   */
+  maxEntries: Readonly<Record<string, number>> = {},
 ): Promise<LoadedBpf> {
   let firstError: unknown;
   for (const variant of variants) {
@@ -75,6 +82,10 @@ export async function loadBpfObject(
         if (m.type !== 'percpu_hash' && m.type !== 'lru_percpu_hash') continue;
         const cap = perCpuMaxEntries(m.maxEntries, m.valueSize, possibleCpus());
         if (cap < m.maxEntries) obj.setMaxEntries(m.name, cap);
+      }
+      for (const m of obj.mapInfos()) {
+        const want = maxEntries[m.name];
+        if (want !== undefined && want < m.maxEntries) obj.setMaxEntries(m.name, want);
       }
       await obj.load();
       const links = obj.attachAll(attach);
@@ -97,20 +108,41 @@ export async function loadBpfObject(
 }
 
 /**
+ * The `counters` indexes (a collector's *_CNT_* in bpf/*.h) that count losses, by reason. A key that found
+ * its map full is `map_full` even when its event still reached a host-wide total (a "drop of detail": the
+ * overflow bucket, the global counters): what the report names is then less than what happened, and
+ * coverage must say so rather than stay silent.
+ */
+export type DropIndexes = Partial<Record<DropReason, readonly number[]>>;
+
+/** A collector's drops by reason from its `counters` (only reasons it has indexes for). */
+export function dropsFrom(counters: readonly number[], indexes: DropIndexes): Partial<DropCounts> {
+  const out: Partial<DropCounts> = {};
+  for (const [reason, idx] of Object.entries(indexes) as [DropReason, readonly number[]][]) {
+    out[reason] = idx.reduce((n, i) => n + (counters[i] ?? 0), 0);
+  }
+  return out;
+}
+
+/**
  * stats() of a BPF collector: programs from its loaded object (the variant's size before it loads), events
- * read live from counters[0] (falling back to the last snapshot's figure once the object is closed).
+ * (counters[0]) and drops read live from `counters` (falling back to the last snapshot's figures once the
+ * object is closed), so a window's coverage counts the drops up to its very end, not up to the last read.
  */
 export function bpfStats(
   bpf: LoadedBpf | undefined,
   programsTotal: number,
-  lastEvents: number,
-  eventsDropped: number,
+  last: { events: number; drops: Partial<DropCounts> },
+  dropIndexes: DropIndexes,
 ): CollectorStats {
+  const live = bpf && !bpf.obj.closed ? readCounters(bpf.obj) : undefined;
+  const drops = live ? dropsFrom(live, dropIndexes) : last.drops;
   return {
     programsLoaded: bpf?.programsLoaded ?? 0,
     programsTotal: bpf?.programsTotal ?? programsTotal,
     // counters[0] is "events recorded" in every kerno program.
-    events: (bpf && readCounter(bpf.obj, 0)) ?? lastEvents,
-    eventsDropped,
+    events: live?.[0] ?? last.events,
+    eventsDropped: sumDrops(drops),
+    droppedByReason: drops,
   };
 }

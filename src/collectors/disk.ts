@@ -11,7 +11,8 @@ import type {
   MetricFamily,
 } from './types.js';
 import type { DiskDevice, Percentiles, SignalsPart } from '../signals/types.js';
-import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, dropsFrom, loadBpfObject, type DropIndexes, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import { readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import {
@@ -36,6 +37,8 @@ const OP_SYNC = 2;
 const OP_NAMES = ['read', 'write', 'sync'];
 /** `counters` indexes (DISK_CNT_* in bpf/disk.h). */
 const COUNTER = { events: 0, inflightFull: 1, histsFull: 2 };
+/** Losses for coverage: requests not measured because `starts` or `hists` was full. */
+const DROPS: DropIndexes = { map_full: [COUNTER.inflightFull, COUNTER.histsFull] };
 
 /** "maj:min" from the kernel's MKDEV encoding (major << 20 | minor). */
 export function devString(dev: number): string {
@@ -88,14 +91,14 @@ export class DiskCollector implements Collector {
   #baseline: Map<string, { dev: number; op: number; bytes: number; hist: Histogram }> | undefined;
   #names = new Map<string, string>();
   #events = 0;
-  #dropped = 0;
+  #drops: Partial<DropCounts> = {};
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject('disk', [{ programs: ['block_rq_issue', 'block_rq_complete'] }], LAYOUTS);
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 2, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 2, { events: this.#events, drops: this.#drops }, DROPS);
   }
 
   /**
@@ -145,7 +148,7 @@ export class DiskCollector implements Collector {
     }
     const c = readCounters(obj);
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = (c[COUNTER.inflightFull] ?? 0) + (c[COUNTER.histsFull] ?? 0);
+    this.#drops = dropsFrom(c, DROPS);
     return out;
   }
 

@@ -13,7 +13,8 @@ import type {
   MetricFamily,
 } from './types.js';
 import type { DnsClient, DnsSignals, SignalsPart } from '../signals/types.js';
-import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, dropsFrom, loadBpfObject, type DropIndexes, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import { cString, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import {
@@ -76,6 +77,8 @@ const STATS_VALUE = defineLayout('dns_stats_value', 2304, {
 const LAYOUTS = [FLIGHT_KEY, FLIGHT_VALUE, STATS_KEY, STATS_VALUE, HIST_LAYOUT];
 /** `counters` indexes (DNS_CNT_* in bpf/dns.h). */
 const COUNTER = { events: 0, flightFull: 1, statsFull: 2, unmatched: 5 };
+/** Losses for coverage: queries not tracked (`flights` full) and detail not kept (`stats` full). */
+const DROPS: DropIndexes = { map_full: [COUNTER.flightFull, COUNTER.statsFull] };
 const AF_INET = 2;
 
 /** glibc's default per-try timeout (resolv.conf `options timeout:5`): after it the client has given up. */
@@ -225,7 +228,7 @@ export class DnsCollector implements Collector {
   #timeouts = new Map<string, { n: number; who: Who }>();
   #baseline: Reading | undefined;
   #events = 0;
-  #dropped = 0;
+  #drops: Partial<DropCounts> = {};
 
   constructor(opts: DnsCollectorOptions = {}) {
     this.#timeoutNs = opts.timeoutNs ?? DNS_TIMEOUT_NS;
@@ -255,10 +258,7 @@ export class DnsCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return {
-      ...bpfStats(this.#bpf, 2, this.#events, this.#dropped),
-      droppedByReason: { map_full: this.#dropped },
-    };
+    return bpfStats(this.#bpf, 2, { events: this.#events, drops: this.#drops }, DROPS);
   }
 
   /** Deletes flights older than the timeout and counts each as a timeout of its (resolver, process). */
@@ -297,7 +297,7 @@ export class DnsCollector implements Collector {
     }
     const counters = readCounters(obj);
     this.#events = counters[COUNTER.events] ?? 0;
-    this.#dropped = (counters[COUNTER.flightFull] ?? 0) + (counters[COUNTER.statsFull] ?? 0);
+    this.#drops = dropsFrom(counters, DROPS);
     const timeouts = new Map([...this.#timeouts].map(([k, v]) => [k, v.n]));
     return { entries, timeouts, counters };
   }

@@ -11,7 +11,8 @@ import type {
   MetricFamily,
 } from './types.js';
 import type { FdEntry, SignalsPart } from '../signals/types.js';
-import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, dropsFrom, loadBpfObject, type DropIndexes, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import { cString, readCommOf, readComms, readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import { countFds, readComm, softFdLimit } from './procfs/pid-fds.js';
@@ -30,6 +31,8 @@ const LAYOUTS = [VALUE];
 const LIVE_REDUCE = { max: [VALUE.offset.first_seen_ns], first: [[VALUE.offset.comm, 16] as const] };
 /** `counters` indexes (FD_CNT_* in bpf/fd.h). */
 const COUNTER = { events: 0, mapFull: 1, opens: 2, closes: 3 };
+/** Losses for coverage: processes that found `procs` full (their descriptors stay in the totals only). */
+const DROPS: DropIndexes = { map_full: [COUNTER.mapFull] };
 
 export const FD_LIMITS = {
   /** Entries reported (by net growth). */
@@ -74,7 +77,7 @@ export class FdCollector implements Collector {
   #baseline: RawFd | undefined;
   #windowStartNs = 0;
   #events = 0;
-  #dropped = 0;
+  #drops: Partial<DropCounts> = {};
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject(
@@ -86,7 +89,7 @@ export class FdCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 4, { events: this.#events, drops: this.#drops }, DROPS);
   }
 
   /**
@@ -138,7 +141,7 @@ export class FdCollector implements Collector {
     }
     const c = readCounters(obj);
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = c[COUNTER.mapFull] ?? 0;
+    this.#drops = dropsFrom(c, DROPS);
     return { byPid, opens: c[COUNTER.opens] ?? 0, closes: c[COUNTER.closes] ?? 0 };
   }
 

@@ -160,8 +160,10 @@ export class OomCollector implements Collector {
 
   stats(): CollectorStats {
     const s = this.#stream.stats();
+    // The stream's drops (ring_full set at each snapshot from the counters, queue_full as it happens).
     return {
-      ...bpfStats(this.#bpf, 1, this.#stats.events, s.droppedTotal),
+      ...bpfStats(this.#bpf, 1, { events: this.#stats.events, drops: {} }, {}),
+      eventsDropped: s.droppedTotal,
       droppedByReason: s.dropped,
     };
   }

@@ -10,7 +10,8 @@ import type {
   MetricFamily,
 } from './types.js';
 import type { SchedDelayed, SignalsPart } from '../signals/types.js';
-import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, dropsFrom, loadBpfObject, type DropIndexes, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import {
   cString,
   commHistReduce,
@@ -42,7 +43,10 @@ const LONGEST = defineLayout('sched_longest', 16, { max_ns: 0, tgid: 8, pid: 12 
 const LAYOUTS = [VALUE, LONGEST, HIST_LAYOUT];
 const REDUCE = commHistReduce(VALUE.offset.comm, VALUE.offset.h);
 /** `counters` indexes (SCHED_CNT_* in bpf/sched.h). */
-const COUNTER = { events: 0, storageFail: 2 };
+const COUNTER = { events: 0, procsFull: 1, storageFail: 2 };
+/** Losses for coverage: delays whose process found `procs` full (host-wide only), and enqueue times stored
+ * nowhere. */
+const DROPS: DropIndexes = { map_full: [COUNTER.procsFull], unspecified: [COUNTER.storageFail] };
 
 export const SCHED_LIMITS = {
   topDelayed: 16,
@@ -91,7 +95,7 @@ export class SchedCollector implements Collector {
   #bpf: LoadedBpf | undefined;
   #baseline: Baseline | undefined;
   #events = 0;
-  #dropped = 0;
+  #drops: Partial<DropCounts> = {};
 
   async start(_ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject(
@@ -106,7 +110,7 @@ export class SchedCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 5, { events: this.#events, drops: this.#drops }, DROPS);
   }
 
   /** Delays so far and the longest single wait with its process: two small per-CPU lookups and one comm. */
@@ -141,7 +145,7 @@ export class SchedCollector implements Collector {
     if (v) for (const cpu of runq.perCpuValues(v)) addHistogram(global, cpu, 0);
     const c = readCounters(this.obj());
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = c[COUNTER.storageFail] ?? 0;
+    this.#drops = dropsFrom(c, DROPS);
     return global;
   }
 

@@ -21,7 +21,8 @@ import type {
   MetricFamily,
 } from './types.js';
 import type { SignalsPart, TcpConnection, TcpNamespace, TcpSignals } from '../signals/types.js';
-import { bpfStats, loadBpfObject, type LoadedBpf } from './bpf-loader.js';
+import { bpfStats, dropsFrom, loadBpfObject, type DropIndexes, type LoadedBpf } from './bpf-loader.js';
+import type { DropCounts } from '../events/stream.js';
 import { cString, readCounter, readCounters } from '../bpf/read.js';
 import { defineLayout } from '../bpf/layout.js';
 import { HIST_LAYOUT } from '../bpf/histogram.js';
@@ -80,6 +81,11 @@ const COUNTER = {
   stateChanges: 8,
   established: 9,
   netnsUpdateFail: 13,
+};
+/** Losses for coverage: retransmits or namespaces that found their map full, and sockets without storage. */
+const DROPS: DropIndexes = {
+  map_full: [COUNTER.connUpdateFail, COUNTER.netnsUpdateFail],
+  unspecified: [COUNTER.skStorageFail],
 };
 
 export const TCP_LIMITS = { topRetransmitters: 32, namespaces: 16 };
@@ -186,7 +192,7 @@ export class TcpCollector implements Collector {
   #baseline: RawTcp | undefined;
   #before: MibReading | undefined;
   #events = 0;
-  #dropped = 0;
+  #drops: Partial<DropCounts> = {};
   /** The live view's worst connection, recomputed only when the retransmit counter moved. */
   #live: { retransmits: number; top: LiveTop | undefined } | undefined;
 
@@ -210,7 +216,7 @@ export class TcpCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 5, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 5, { events: this.#events, drops: this.#drops }, DROPS);
   }
 
   /**
@@ -290,10 +296,7 @@ export class TcpCollector implements Collector {
     if (v) for (const cpu of rttMap.perCpuValues(v)) addHistogram(rtt, cpu, 0);
     const counters = readCounters(obj);
     this.#events = counters[COUNTER.events] ?? 0;
-    this.#dropped =
-      (counters[COUNTER.connUpdateFail] ?? 0) +
-      (counters[COUNTER.skStorageFail] ?? 0) +
-      (counters[COUNTER.netnsUpdateFail] ?? 0);
+    this.#drops = dropsFrom(counters, DROPS);
     return { conns, netns, rtt, counters };
   }
 

@@ -10,7 +10,8 @@ import type {
   MetricFamily,
 } from '../types.js';
 import { OTHER_COMM, type SignalsPart, type SyscallEntry, type SyscallSignals } from '../../signals/types.js';
-import { bpfStats, loadBpfObject, type LoadedBpf } from '../bpf-loader.js';
+import { bpfStats, dropsFrom, loadBpfObject, type DropIndexes, type LoadedBpf } from '../bpf-loader.js';
+import type { DropCounts } from '../../events/stream.js';
 import {
   cString,
   commHistReduce,
@@ -50,6 +51,12 @@ const VALUE_HIST = VALUE.offset.h;
 const REDUCE = commHistReduce(VALUE.offset.comm, VALUE_HIST);
 /** `counters` indexes (SYSCALL_CNT_* in bpf/syscall.h). */
 const COUNTER = { events: 0, overflowed: 1, startFail: 2, errnoFull: 4, shared: 5 };
+/** Losses for coverage: keys that found `hists`, `hists_shared` or `errnos` full (their samples went to the
+ * overflow bucket, or their errno went uncounted), and enter timestamps that could not be stored. */
+const DROPS: DropIndexes = {
+  map_full: [COUNTER.overflowed, COUNTER.errnoFull],
+  unspecified: [COUNTER.startFail],
+};
 
 /** How often the collector checks whether the maps are filling up (a read of the per-CPU counters). */
 export const COMPACT_CHECK_MS = 250;
@@ -182,8 +189,14 @@ export const syscallDef: CollectorDef = {
   families: SYSCALL_FAMILIES,
 };
 
+export interface SyscallCollectorOptions {
+  /** Lower max_entries for named maps (e.g. `hists`): a host with more keys than entries, at test size. */
+  maxEntries?: Readonly<Record<string, number>>;
+}
+
 export class SyscallCollector implements Collector {
   readonly name = 'syscall';
+  readonly #opts: SyscallCollectorOptions;
   #bpf: LoadedBpf | undefined;
   #baseline: Baseline | undefined;
   /**
@@ -194,7 +207,7 @@ export class SyscallCollector implements Collector {
   #cumulative = new Map<string, { hist: Histogram; errors: number }>();
   #lastSeen = new Map<string, BaseKey>();
   #events = 0;
-  #dropped = 0;
+  #drops: Partial<DropCounts> = {};
   /**
    * The window's share of keys deleted mid-window because their process exited (compact()): a host
    * running short-lived processes (shell scripts, a build) inserts a (syscall, tgid) key per syscall per
@@ -204,6 +217,10 @@ export class SyscallCollector implements Collector {
   #folded = new Map<string, Agg>();
   #pressure = 0;
   #timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: SyscallCollectorOptions = {}) {
+    this.#opts = opts;
+  }
 
   async start(ctx: CollectorContext): Promise<void> {
     this.#bpf = await loadBpfObject(
@@ -217,6 +234,8 @@ export class SyscallCollector implements Collector {
       ],
       LAYOUTS,
       { live_waits: liveWaitsBitmap() },
+      undefined,
+      this.#opts.maxEntries,
     );
     this.#timer = setInterval(() => {
       try {
@@ -302,7 +321,20 @@ export class SyscallCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 4, this.#events, this.#dropped);
+    return bpfStats(this.#bpf, 4, { events: this.#events, drops: this.#drops }, DROPS);
+  }
+
+  /**
+   * Each loss counter on its own (coverage sums them by reason): keys whose samples went to the overflow
+   * bucket, errnos not counted, enter timestamps not stored.
+   */
+  lossCounters(): { overflowed: number; errnoFull: number; startFail: number } {
+    const c = this.readDropCounters();
+    return {
+      overflowed: c[COUNTER.overflowed] ?? 0,
+      errnoFull: c[COUNTER.errnoFull] ?? 0,
+      startFail: c[COUNTER.startFail] ?? 0,
+    };
   }
 
   /** Syscalls so far and the slowest one that is not a wait: two small per-CPU lookups and one comm. */
@@ -328,7 +360,7 @@ export class SyscallCollector implements Collector {
   private readDropCounters(): number[] {
     const c = readCounters(this.#bpf!.obj);
     this.#events = c[COUNTER.events] ?? 0;
-    this.#dropped = (c[COUNTER.startFail] ?? 0) + (c[COUNTER.errnoFull] ?? 0);
+    this.#drops = dropsFrom(c, DROPS);
     return c;
   }
 
