@@ -14,8 +14,10 @@
 // (what a daemon scrape pays). Target (issue #5): < 50 ms.
 //
 //   node --import tsx bench/snapshot-cost/run.ts [--procs 334] [--per-proc 30] [--runs 15]
+//     [--phases syscall,collection,per-collector,breakdown]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../src/bpf/paths.js';
@@ -35,8 +37,10 @@ const { values: args } = parseArgs({
     procs: { type: 'string', default: '334' },
     'per-proc': { type: 'string', default: '30' },
     runs: { type: 'string', default: '15' },
+    phases: { type: 'string', default: 'syscall,collection,per-collector,breakdown' },
   },
 });
+const PHASES = new Set(args.phases.split(','));
 const PROCS = Number(args.procs);
 const PER_PROC = Number(args['per-proc']);
 const RUNS = Number(args.runs);
@@ -244,8 +248,11 @@ async function phaseBreakdown(): Promise<void> {
 
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
 execFileSync('cc', ['-O2', '-o', KEYS_BIN, join(ROOT, 'bench', 'snapshot-cost', 'keys.c')]);
-console.log(`snapshot-cost: ${PROCS} processes × ${PER_PROC} distinct syscalls each`);
-await phaseSyscall();
-await phaseCollection();
-await phasePerCollector();
-await phaseBreakdown();
+console.log(
+  `snapshot-cost: ${PROCS} processes × ${PER_PROC} distinct syscalls each; load average ${loadavg()[0]!.toFixed(1)}`,
+);
+if (PHASES.has('syscall')) await phaseSyscall();
+if (PHASES.has('collection')) await phaseCollection();
+if (PHASES.has('per-collector')) await phasePerCollector();
+if (PHASES.has('breakdown')) await phaseBreakdown();
+console.log(`load average at the end ${loadavg()[0]!.toFixed(1)}`);
