@@ -14,7 +14,7 @@
 // (what a daemon scrape pays). Target (issue #5): < 50 ms.
 //
 //   node --import tsx bench/snapshot-cost/run.ts [--procs 334] [--per-proc 30] [--runs 15]
-//     [--phases syscall,collection,per-collector,breakdown]
+//     [--phases syscall,collection,compact,per-collector,breakdown]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     procs: { type: 'string', default: '334' },
     'per-proc': { type: 'string', default: '30' },
     runs: { type: 'string', default: '15' },
-    phases: { type: 'string', default: 'syscall,collection,per-collector,breakdown' },
+    phases: { type: 'string', default: 'syscall,collection,compact,per-collector,breakdown' },
   },
 });
 const PHASES = new Set(args.phases.split(','));
@@ -156,6 +156,37 @@ async function phaseCollection(): Promise<void> {
   }
 }
 
+/**
+ * compact(): what the collector pays to delete the keys of exited processes under map pressure (every
+ * 250 ms while the maps fill, and at each reset): the keys made by makeKeys() all belong to exited
+ * processes. Each round makes fresh keys, times compact(), then one snapshot of what is left.
+ */
+async function phaseCompact(): Promise<void> {
+  const c = new SyscallCollector();
+  const abort = new AbortController();
+  await c.start({ signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  try {
+    for (let i = 0; i < Math.min(RUNS, 5); i++) {
+      makeKeys();
+      const t = performance.now();
+      const u = process.cpuUsage();
+      c.compact();
+      const du = process.cpuUsage(u);
+      wall.push(performance.now() - t);
+      cpu.push((du.user + du.system) / 1000);
+    }
+    console.log(
+      `compact() of ~${PROCS * PER_PROC} keys of exited processes: median ${ms(median(wall))} wall, ` +
+        `${ms(median(cpu))} CPU over ${wall.length} rounds`,
+    );
+  } finally {
+    abort.abort();
+    await c.stop();
+  }
+}
+
 /** Every collector on its own (same factories as the Collection), each snapshot timed separately. */
 async function phasePerCollector(): Promise<void> {
   const abort = new AbortController();
@@ -253,6 +284,7 @@ console.log(
 );
 if (PHASES.has('syscall')) await phaseSyscall();
 if (PHASES.has('collection')) await phaseCollection();
+if (PHASES.has('compact')) await phaseCompact();
 if (PHASES.has('per-collector')) await phasePerCollector();
 if (PHASES.has('breakdown')) await phaseBreakdown();
 console.log(`load average at the end ${loadavg()[0]!.toFixed(1)}`);

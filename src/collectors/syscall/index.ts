@@ -275,7 +275,8 @@ export class SyscallCollector implements Collector {
     const commOf = new Map<string, string>();
     this.visitKeys((r) => {
       if (!exits.exited(r.tgid)) return;
-      this.accumulate(r);
+      // Its last growth goes to the totals; no reading is kept, the key is deleted below.
+      this.accumulate(r, false);
       const b = base?.keys.get(r.id);
       if (keyCount(r) - (b?.hist.count ?? 0) > 0) {
         const agg = aggFor(this.#folded, r.nr, r.comm);
@@ -288,6 +289,7 @@ export class SyscallCollector implements Collector {
     if (dead.length === 0) return;
     this.deleteKeys(dead);
     for (const r of dead) base?.keys.delete(r.id);
+    const gone: [number, number, number][] = [];
     for (const [k, count] of this.readErrnos()) {
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
       if (!exits.dead.has(tgid)) continue;
@@ -295,29 +297,42 @@ export class SyscallCollector implements Collector {
       const comm = commOf.get(`${nr}:${tgid}`);
       const agg = comm !== undefined ? this.#folded.get(`${nr}\0${comm}`) : undefined;
       if (agg && n > 0) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
-      this.deleteErrno(nr, tgid, err);
+      gone.push([nr, tgid, err]);
       base?.errnos.delete(k);
     }
+    this.deleteErrnos(gone);
   }
 
-  /** Deletes keys from their kernel map (after a walk: deleting during it would disturb the batch cursor). */
+  /**
+   * Deletes keys from their kernel map (after a walk: deleting during it would disturb the batch cursor),
+   * all of a map's keys in one native call: compacting ~10 000 keys of exited processes one bpf() call
+   * each was most of compact() (bench/snapshot-cost).
+   */
   private deleteKeys(dead: readonly DeadKey[]): void {
     const obj = this.#bpf!.obj;
-    for (const r of dead) {
-      const key = Buffer.alloc(8);
-      key.writeUInt32LE(r.nr, 0);
-      key.writeUInt32LE(r.tgid, 4);
-      obj.map(r.id.startsWith('s') ? 'hists_shared' : 'hists').delete(key);
-      this.#lastSeen.delete(r.id);
+    for (const map of ['hists', 'hists_shared'] as const) {
+      const mine = dead.filter((r) => r.id.startsWith(map === 'hists' ? 'h' : 's'));
+      if (mine.length === 0) continue;
+      const keys = Buffer.alloc(mine.length * KEY.size);
+      mine.forEach((r, i) => {
+        keys.writeUInt32LE(r.nr, i * KEY.size + KEY.offset.nr);
+        keys.writeUInt32LE(r.tgid, i * KEY.size + KEY.offset.tgid);
+      });
+      obj.map(map).deleteMany(keys);
     }
+    for (const r of dead) this.#lastSeen.delete(r.id);
   }
 
-  private deleteErrno(nr: number, tgid: number, err: number): void {
-    const key = Buffer.alloc(12);
-    key.writeUInt32LE(nr, 0);
-    key.writeUInt32LE(tgid, 4);
-    key.writeUInt32LE(err, 8);
-    this.#bpf!.obj.map('errnos').delete(key);
+  /** Deletes (nr, tgid, errno) keys from `errnos`, in one native call like deleteKeys. */
+  private deleteErrnos(gone: readonly (readonly [number, number, number])[]): void {
+    const keys = Buffer.alloc(gone.length * ERRNO_KEY.size);
+    gone.forEach(([nr, tgid, err], i) => {
+      const at = i * ERRNO_KEY.size;
+      keys.writeUInt32LE(nr, at + ERRNO_KEY.offset.nr);
+      keys.writeUInt32LE(tgid, at + ERRNO_KEY.offset.tgid);
+      keys.writeUInt32LE(err, at + ERRNO_KEY.offset.err);
+    });
+    this.#bpf!.obj.map('errnos').deleteMany(keys);
   }
 
   stats(): CollectorStats {
@@ -438,9 +453,10 @@ export class SyscallCollector implements Collector {
     const dead: DeadKey[] = [];
     const exits = exitTracker();
     this.visitKeys((r) => {
-      // Totals first: a key about to be pruned leaves its last growth in the metrics state.
-      this.accumulate(r);
-      if (exits.exited(r.tgid)) {
+      // Totals first: a key about to be pruned leaves its last growth in the metrics state (and no reading).
+      const gone = exits.exited(r.tgid);
+      this.accumulate(r, !gone);
+      if (gone) {
         dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
         return;
       }
@@ -453,12 +469,14 @@ export class SyscallCollector implements Collector {
     });
     this.deleteKeys(dead);
     const errnos = this.readErrnos();
+    const gone: [number, number, number][] = [];
     for (const k of [...errnos.keys()]) {
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
       if (!exits.dead.has(tgid)) continue;
-      this.deleteErrno(nr, tgid, err);
+      gone.push([nr, tgid, err]);
       errnos.delete(k);
     }
+    this.deleteErrnos(gone);
     this.#baseline = { keys, errnos };
     this.#folded.clear();
     // The live view's slowest is per window too (nothing else reads it).
@@ -466,7 +484,7 @@ export class SyscallCollector implements Collector {
   }
 
   /** Adds a key's growth since it was last seen to the per-name metrics totals. */
-  private accumulate(r: RawKey): void {
+  private accumulate(r: RawKey, remember = true): void {
     const last = this.#lastSeen.get(r.id);
     const count = keyCount(r);
     if (last && count === last.hist.count) return;
@@ -477,7 +495,9 @@ export class SyscallCollector implements Collector {
     if (!x) this.#cumulative.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
     addHistogramDelta(x.hist, r.value, VALUE_HIST, since?.hist);
     x.errors += Math.max(0, keyErrors(r) - (since?.errors ?? 0));
-    this.#lastSeen.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    if (remember)
+      this.#lastSeen.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    else this.#lastSeen.delete(r.id);
   }
 
   /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
