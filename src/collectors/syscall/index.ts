@@ -23,6 +23,7 @@ import {
   readPerCpuMax,
 } from '../../bpf/read.js';
 import { defineLayout } from '../../bpf/layout.js';
+import { readdirSync } from 'node:fs';
 import { processAlive } from '../procfs/process-alive.js';
 import {
   addHistogramDelta,
@@ -60,6 +61,13 @@ const DROPS: DropIndexes = {
 
 /** How often the collector checks whether the maps are filling up (a read of the per-CPU counters). */
 export const COMPACT_CHECK_MS = 250;
+/**
+ * Longest wait after compactions that deleted nothing. When the maps are full of live processes' keys
+ * (a node with thousands of processes), every check sees pressure and a compaction walks every key and asks
+ * /proc about every process for nothing: with 3 334 live processes that was most of a CPU. Each futile
+ * compaction doubles the wait (from COMPACT_CHECK_MS) up to this; one that deletes keys resets it.
+ */
+export const COMPACT_MAX_BACKOFF_MS = 2000;
 
 /** Bounds of the snapshot (design: bounded key count with an "other" bucket). */
 export const SYSCALL_LIMITS = {
@@ -133,14 +141,20 @@ interface DeadKey {
   tgid: number;
 }
 
-/** Whether a key's process has exited, asking /proc once per tgid per walk (0 = overflow bucket: never). */
+/**
+ * Whether a key's process has exited (0 = overflow bucket: never). One listing of /proc per walk answers
+ * for every process that existed before it; only a tgid missing from it (exited, or started since) is
+ * asked about on its own. With thousands of processes that is a handful of getdents calls instead of a
+ * stat per process (3 334 stats were most of a compaction: bench/snapshot-cost --phases idle --hold).
+ */
 function exitTracker(): { dead: Set<number>; exited(tgid: number): boolean } {
+  const listed = liveTgids();
   const alive = new Set<number>();
   const dead = new Set<number>();
   return {
     dead,
     exited(tgid) {
-      if (tgid === 0 || alive.has(tgid)) return false;
+      if (tgid === 0 || alive.has(tgid) || listed.has(tgid)) return false;
       if (dead.has(tgid) || !processAlive(tgid)) {
         dead.add(tgid);
         return true;
@@ -149,6 +163,22 @@ function exitTracker(): { dead: Set<number>; exited(tgid: number): boolean } {
       return false;
     },
   };
+}
+
+/** The tgids /proc lists now (empty if it cannot be read: every tgid is then asked about on its own). */
+function liveTgids(): Set<number> {
+  const out = new Set<number>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.add(Number(n));
+  }
+  return out;
 }
 
 /** A key as the window began: its counters and non-empty slots, independent of any dump buffer. */
@@ -216,6 +246,9 @@ export class SyscallCollector implements Collector {
    */
   #folded = new Map<string, Agg>();
   #pressure = 0;
+  /** compactUnderPressure() skips checks until then (performance.now()) after compactions that deleted nothing. */
+  #compactAfter = 0;
+  #backoffMs = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: SyscallCollectorOptions = {}) {
@@ -257,18 +290,26 @@ export class SyscallCollector implements Collector {
     const c = readCounters(this.#bpf.obj);
     const pressure = (c[COUNTER.shared] ?? 0) + (c[COUNTER.overflowed] ?? 0) + (c[COUNTER.errnoFull] ?? 0);
     if (pressure === this.#pressure) return;
+    const now = performance.now();
+    if (now < this.#compactAfter) return;
     this.#pressure = pressure;
-    this.compact();
+    if (this.compact() > 0) {
+      this.#backoffMs = 0;
+      this.#compactAfter = 0;
+    } else {
+      this.#backoffMs = Math.min(COMPACT_MAX_BACKOFF_MS, Math.max(COMPACT_CHECK_MS, this.#backoffMs * 2));
+      this.#compactAfter = now + this.#backoffMs;
+    }
   }
 
   /**
    * Deletes the keys of processes that have exited, after folding what they did in this window into
    * #folded (and their growth into the /metrics totals), so the window loses nothing and the maps have
-   * room again.
+   * room again. Returns how many keys it deleted.
    */
-  compact(): void {
+  compact(): number {
     const obj = this.#bpf?.obj;
-    if (!obj) return;
+    if (!obj) return 0;
     const base = this.#baseline;
     const dead: DeadKey[] = [];
     const exits = exitTracker();
@@ -286,7 +327,7 @@ export class SyscallCollector implements Collector {
       commOf.set(`${r.nr}:${r.tgid}`, r.comm);
       dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
     });
-    if (dead.length === 0) return;
+    if (dead.length === 0) return 0;
     this.deleteKeys(dead);
     for (const r of dead) base?.keys.delete(r.id);
     const gone: [number, number, number][] = [];
@@ -301,6 +342,7 @@ export class SyscallCollector implements Collector {
       base?.errnos.delete(k);
     }
     this.deleteErrnos(gone);
+    return dead.length;
   }
 
   /**
