@@ -189,6 +189,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod("mapLookup", &BpfObject::MapLookup),
                          InstanceMethod("mapUpdate", &BpfObject::MapUpdate),
                          InstanceMethod("mapDelete", &BpfObject::MapDelete),
+                         InstanceMethod("mapDeleteMany", &BpfObject::MapDeleteMany),
                          InstanceMethod("mapDump", &BpfObject::MapDump),
                          InstanceMethod("mapDumpChunk", &BpfObject::MapDumpChunk),
                          InstanceMethod("mapClear", &BpfObject::MapClear),

@@ -47,6 +47,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value MapLookup(const Napi::CallbackInfo& info);
   Napi::Value MapUpdate(const Napi::CallbackInfo& info);
   Napi::Value MapDelete(const Napi::CallbackInfo& info);
+  Napi::Value MapDeleteMany(const Napi::CallbackInfo& info);
   Napi::Value MapDump(const Napi::CallbackInfo& info);
   Napi::Value MapDumpChunk(const Napi::CallbackInfo& info);
   Napi::Value MapClear(const Napi::CallbackInfo& info);

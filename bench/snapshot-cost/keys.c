@@ -1,11 +1,14 @@
 // Creates many distinct (syscall, process) keys for the syscall collector: forks PROCS short-lived children,
 // each making PER_PROC distinct cheap syscalls (raw syscall(2), so no libc caching), then exits.
 // With PROCS × PER_PROC = 10 000 the collector's maps hold ~10 000 keys (plus the host's own).
-//   keys PROCS PER_PROC     prints the number of keys it created
+//   keys PROCS PER_PROC          prints the number of keys it created
+//   keys PROCS PER_PROC hold     the same, but the children stay alive (their keys are not compacted away)
+//                                until stdin closes; they die with the parent (PR_SET_PDEATHSIG)
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -72,6 +75,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keys: PER_PROC must be 1..%d\n", NCALLS);
     return 2;
   }
+  int hold = argc > 3 && argv[3][0] == 'h';
+  pid_t parent = getpid();
+  pid_t *kids = hold ? calloc(procs, sizeof(pid_t)) : NULL;
+  int ready[2];
+  if (hold && (!kids || pipe(ready) < 0)) {
+    perror("keys: setup");
+    return 1;
+  }
   for (long p = 0; p < procs; p++) {
     pid_t pid = fork();
     if (pid < 0) {
@@ -79,14 +90,34 @@ int main(int argc, char **argv) {
       return 1;
     }
     if (pid == 0) {
+      if (hold) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(0);
+      }
       for (int i = 0; i < per; i++) call(i);
-      _exit(0);
+      if (!hold) _exit(0);
+      char c = 1;
+      if (write(ready[1], &c, 1) != 1) _exit(1);
+      for (;;) pause();
     }
-    if (waitpid(pid, NULL, 0) < 0) {
+    if (hold) {
+      kids[p] = pid;
+      char c;
+      if (read(ready[0], &c, 1) != 1) return 1;
+    } else if (waitpid(pid, NULL, 0) < 0) {
       perror("waitpid");
       return 1;
     }
   }
   printf("%ld\n", procs * per);
+  fflush(stdout);
+  if (hold) {
+    char b;
+    while (read(0, &b, 1) > 0) {
+    }
+    for (long p = 0; p < procs; p++) kill(kids[p], SIGKILL);
+    while (wait(NULL) > 0) {
+    }
+  }
   return 0;
 }

@@ -14,8 +14,11 @@
 // (what a daemon scrape pays). Target (issue #5): < 50 ms.
 //
 //   node --import tsx bench/snapshot-cost/run.ts [--procs 334] [--per-proc 30] [--runs 15]
-import { execFileSync } from 'node:child_process';
+//     [--phases syscall,collection,compact,per-collector,breakdown] [--hold]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../src/bpf/paths.js';
@@ -35,8 +38,13 @@ const { values: args } = parseArgs({
     procs: { type: 'string', default: '334' },
     'per-proc': { type: 'string', default: '30' },
     runs: { type: 'string', default: '15' },
+    hold: { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'syscall,collection,compact,per-collector,breakdown' },
   },
 });
+const PHASES = new Set(args.phases.split(','));
+/** Keep the key-making processes alive: their keys stay in the maps (no compaction deletes them). */
+const HOLD = args.hold;
 const PROCS = Number(args.procs);
 const PER_PROC = Number(args['per-proc']);
 const RUNS = Number(args.runs);
@@ -82,18 +90,58 @@ function heldSyscallKeys(): { hists: number; shared: number } {
   return keys;
 }
 
-function makeKeys(): number {
-  return Number(execFileSync(KEYS_BIN, [String(PROCS), String(PER_PROC)], { encoding: 'utf8' }).trim());
+/** With --hold, the key-making processes still alive (released at the end of each phase). */
+const held: ChildProcess[] = [];
+
+async function makeKeys(): Promise<number> {
+  if (!HOLD)
+    return Number(execFileSync(KEYS_BIN, [String(PROCS), String(PER_PROC)], { encoding: 'utf8' }).trim());
+  const child = spawn(KEYS_BIN, [String(PROCS), String(PER_PROC), 'hold'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  held.push(child);
+  let out = '';
+  while (!out.includes('\n')) {
+    const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+    out += chunk.toString();
+  }
+  return Number(out.trim());
 }
 
-async function timeRuns(fn: () => Promise<unknown>): Promise<{ cold: number; warm: number; all: number[] }> {
+async function releaseKeys(): Promise<void> {
+  for (const child of held.splice(0)) {
+    child.stdin!.end();
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+}
+
+interface Timed {
+  cold: number;
+  warm: number;
+  /** CPU time (user + system) of the first run and the median of the others: what neighbours do not change. */
+  coldCpu: number;
+  warmCpu: number;
+  all: number[];
+}
+
+async function timeRuns(fn: () => Promise<unknown>): Promise<Timed> {
   const all: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
+    const u = process.cpuUsage();
     await fn();
     all.push(performance.now() - t0);
+    const du = process.cpuUsage(u);
+    cpu.push((du.user + du.system) / 1000);
   }
-  return { cold: all[0]!, warm: median(all.slice(1)), all };
+  return {
+    cold: all[0]!,
+    warm: median(all.slice(1)),
+    coldCpu: cpu[0]!,
+    warmCpu: median(cpu.slice(1)),
+    all,
+  };
 }
 
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
@@ -108,7 +156,7 @@ async function phaseSyscall(): Promise<void> {
   };
   await c.start(ctx);
   try {
-    const created = makeKeys();
+    const created = await makeKeys();
     const held = heldSyscallKeys();
     let entries = 0;
     const t = await timeRuns(async () => {
@@ -120,9 +168,10 @@ async function phaseSyscall(): Promise<void> {
         `(hists ${held.hists}, hists_shared ${held.shared}) → ${entries} entries after ranking`,
     );
     console.log(
-      `  snapshot(): cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`,
+      `  snapshot(): cold ${ms(t.cold)} (CPU ${ms(t.coldCpu)}), warm median ${ms(t.warm)} (CPU ${ms(t.warmCpu)}) over ${RUNS - 1} runs (target < 50 ms)`,
     );
   } finally {
+    await releaseKeys();
     abort.abort();
     await c.stop();
   }
@@ -133,7 +182,7 @@ async function phaseCollection(): Promise<void> {
   const collection = new Collection({ config, logger: createLogger({ level: 'error' }), env: process.env });
   await collection.start();
   try {
-    const created = makeKeys();
+    const created = await makeKeys();
     const held = heldSyscallKeys();
     let collectors = 0;
     const t = await timeRuns(async () => {
@@ -145,10 +194,66 @@ async function phaseCollection(): Promise<void> {
         `${held.hists + held.shared} keys (hists ${held.hists}, hists_shared ${held.shared})`,
     );
     console.log(
-      `  snapshot() → Signals: cold ${ms(t.cold)}, warm median ${ms(t.warm)} over ${RUNS - 1} runs (target < 50 ms)`,
+      `  snapshot() → Signals: cold ${ms(t.cold)} (CPU ${ms(t.coldCpu)}), warm median ${ms(t.warm)} (CPU ${ms(t.warmCpu)}) over ${RUNS - 1} runs (target < 50 ms)`,
     );
   } finally {
+    await releaseKeys();
     await collection.stop();
+  }
+}
+
+/**
+ * compact(): what the collector pays to delete the keys of exited processes under map pressure (every
+ * 250 ms while the maps fill, and at each reset): the keys made by makeKeys() all belong to exited
+ * processes. Each round makes fresh keys, times compact(), then one snapshot of what is left.
+ */
+async function phaseCompact(): Promise<void> {
+  const c = new SyscallCollector();
+  const abort = new AbortController();
+  await c.start({ signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  try {
+    for (let i = 0; i < Math.min(RUNS, 5); i++) {
+      await makeKeys();
+      const t = performance.now();
+      const u = process.cpuUsage();
+      c.compact();
+      const du = process.cpuUsage(u);
+      wall.push(performance.now() - t);
+      cpu.push((du.user + du.system) / 1000);
+    }
+    console.log(
+      `compact() of ~${PROCS * PER_PROC} keys of exited processes: median ${ms(median(wall))} wall, ` +
+        `${ms(median(cpu))} CPU over ${wall.length} rounds`,
+    );
+  } finally {
+    await releaseKeys();
+    abort.abort();
+    await c.stop();
+  }
+}
+
+/**
+ * What the syscall collector costs while nobody reads it, with the keys made by makeKeys() (with --hold:
+ * live processes' keys, so the maps stay full and its pressure checks keep seeing overflow): process CPU
+ * over 5 s of idle.
+ */
+async function phaseIdle(): Promise<void> {
+  const c = new SyscallCollector();
+  const abort = new AbortController();
+  await c.start({ signal: abort.signal, fault: (e) => console.error('fault', e), log: () => {} });
+  try {
+    await makeKeys();
+    await new Promise((r) => setTimeout(r, 1000));
+    const u = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 5000));
+    const du = process.cpuUsage(u);
+    console.log(`idle: ${ms((du.user + du.system) / 5000)} of CPU per second (5 s, nothing read)`);
+  } finally {
+    await releaseKeys();
+    abort.abort();
+    await c.stop();
   }
 }
 
@@ -167,7 +272,7 @@ async function phasePerCollector(): Promise<void> {
       await c.start(ctx);
       started.push(c);
     }
-    makeKeys();
+    await makeKeys();
     const rows: string[] = [];
     for (const c of started) {
       const t = await timeRuns(() => c.snapshot(1e9));
@@ -178,6 +283,7 @@ async function phasePerCollector(): Promise<void> {
     console.log(`per collector (all started, keys created once, each snapshot timed alone):`);
     console.log(rows.join('\n'));
   } finally {
+    await releaseKeys();
     abort.abort();
     for (const c of started) await c.stop();
   }
@@ -192,7 +298,7 @@ async function phaseBreakdown(): Promise<void> {
     { programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'], unusedMaps: ['start_hash'] },
   ]);
   try {
-    makeKeys();
+    await makeKeys();
     const obj = bpf.obj;
     const steps: Record<string, number[]> = {};
     const time = <T>(name: string, fn: () => T): T => {
@@ -238,14 +344,20 @@ async function phaseBreakdown(): Promise<void> {
     );
     for (const [name, xs] of Object.entries(steps)) console.log(`  ${name.padEnd(56)} ${ms(median(xs))}`);
   } finally {
+    await releaseKeys();
     bpf.close();
   }
 }
 
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
 execFileSync('cc', ['-O2', '-o', KEYS_BIN, join(ROOT, 'bench', 'snapshot-cost', 'keys.c')]);
-console.log(`snapshot-cost: ${PROCS} processes × ${PER_PROC} distinct syscalls each`);
-await phaseSyscall();
-await phaseCollection();
-await phasePerCollector();
-await phaseBreakdown();
+console.log(
+  `snapshot-cost: ${PROCS} processes × ${PER_PROC} distinct syscalls each; load average ${loadavg()[0]!.toFixed(1)}`,
+);
+if (PHASES.has('syscall')) await phaseSyscall();
+if (PHASES.has('collection')) await phaseCollection();
+if (PHASES.has('compact') && !HOLD) await phaseCompact();
+if (PHASES.has('idle')) await phaseIdle();
+if (PHASES.has('per-collector')) await phasePerCollector();
+if (PHASES.has('breakdown')) await phaseBreakdown();
+console.log(`load average at the end ${loadavg()[0]!.toFixed(1)}`);

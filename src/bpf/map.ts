@@ -65,6 +65,15 @@ export class BpfMap {
     return this.call(() => this.owner.raw().mapDelete(this.name, key));
   }
 
+  /**
+   * Deletes many keys in one native call (one BPF_MAP_DELETE_BATCH where the map kind supports it): `keys`
+   * holds them back to back, `keySize` bytes each. Keys already gone are skipped. Returns how many existed.
+   */
+  deleteMany(keys: Buffer): number {
+    if (keys.length === 0) return 0;
+    return this.call(() => this.owner.raw().mapDeleteMany(this.name, keys));
+  }
+
   /** Removes every entry (arrays: zeroes them). Returns how many were affected. */
   clear(): number {
     return this.call(() => this.owner.raw().mapClear(this.name));

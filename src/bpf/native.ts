@@ -106,6 +106,8 @@ export interface RawBpfObject {
   mapLookup(map: string, key: Buffer): Buffer | null;
   mapUpdate(map: string, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(map: string, key: Buffer): boolean;
+  /** Deletes the keys packed back to back in `keys` (batched where supported); returns how many existed. */
+  mapDeleteMany(map: string, keys: Buffer): number;
   mapDump(map: string, reduce?: PerCpuReduce): RawDump;
   mapDumpChunk(
     map: string,

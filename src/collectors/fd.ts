@@ -27,7 +27,10 @@ export const FD_VALUE_LAYOUT = defineLayout('fd_value', 40, {
 });
 const VALUE = FD_VALUE_LAYOUT;
 const LAYOUTS = [VALUE];
-/** Per-CPU fold for the live read: opens/closes summed, first_seen_ns set only in the inserting CPU's copy. */
+/**
+ * Per-CPU fold (live and snapshot reads): opens/closes summed; first_seen_ns and comm are set only in the
+ * inserting CPU's copy (the others are 0), so the max is that copy's time and the first non-empty comm its name.
+ */
 const LIVE_REDUCE = { max: [VALUE.offset.first_seen_ns], first: [[VALUE.offset.comm, 16] as const] };
 /** `counters` indexes (FD_CNT_* in bpf/fd.h). */
 const COUNTER = { events: 0, mapFull: 1, opens: 2, closes: 3 };
@@ -124,20 +127,17 @@ export class FdCollector implements Collector {
     const procs = obj.map('procs');
     const comms = readComms(obj);
     const byPid = new Map<number, { opens: number; closes: number; firstSeen: number; comm: string }>();
-    for (const { key, value } of procs.dump()) {
+    // Folded natively (one 40-byte struct per process, not one per CPU): with thousands of processes the
+    // per-CPU decode in JS was most of the read (bench/fd-scale).
+    for (const { key, value } of procs.dump({ reduce: LIVE_REDUCE })) {
       const pid = key.readUInt32LE(0); // key: __u32 tgid
-      let opens = 0;
-      let closes = 0;
-      let firstSeen = 0;
-      let comm = '';
-      for (const cpu of procs.perCpuValues(value)) {
-        opens += Number(cpu.readBigUInt64LE(VALUE.offset.opens));
-        closes += Number(cpu.readBigUInt64LE(VALUE.offset.closes));
-        const fs = Number(cpu.readBigUInt64LE(VALUE.offset.first_seen_ns));
-        if (fs > 0 && (firstSeen === 0 || fs < firstSeen)) firstSeen = fs;
-        if (!comm) comm = cString(cpu, VALUE.offset.comm, 16);
-      }
-      byPid.set(pid, { opens, closes, firstSeen, comm: comms.get(pid) || comm || `pid ${pid}` });
+      const comm = cString(value, VALUE.offset.comm, 16);
+      byPid.set(pid, {
+        opens: Number(value.readBigUInt64LE(VALUE.offset.opens)),
+        closes: Number(value.readBigUInt64LE(VALUE.offset.closes)),
+        firstSeen: Number(value.readBigUInt64LE(VALUE.offset.first_seen_ns)),
+        comm: comms.get(pid) || comm || `pid ${pid}`,
+      });
     }
     const c = readCounters(obj);
     this.#events = c[COUNTER.events] ?? 0;

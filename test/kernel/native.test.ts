@@ -150,7 +150,12 @@ test('map lookup / update / delete / dump / clear', async () => {
     assert.equal(sum, BigInt((39 * 40 * 3) / 2));
     assert.equal(m.delete(key(7)), true);
     assert.equal(m.delete(key(7)), false);
-    assert.equal(m.clear(), 39);
+    // Many at once: 7 is already gone and 99 never was (skipped, not an error); the rest are deleted.
+    assert.equal(m.deleteMany(Buffer.concat([key(5), key(7), key(6), key(99), key(8)])), 3);
+    assert.equal(m.lookup(key(6)), null);
+    assert.equal(m.deleteMany(Buffer.alloc(0)), 0);
+    assert.throws(() => m.deleteMany(Buffer.alloc(6)), /not a whole number of keys/);
+    assert.equal(m.clear(), 36);
     assert.equal(m.dump().length, 0);
     assert.throws(() => m.update(Buffer.alloc(3), val(1)), /key is 3 bytes, expected 4/);
     const pc = obj.map('counts');

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { isVanished, withContext } from './read-text.js';
 import { mapSliced } from './sliced.js';
 
@@ -49,6 +49,10 @@ export async function walkCgroupTree(
 
 function subdirs(dir: CgroupDir, isRoot: boolean): CgroupDir[] {
   try {
+    // A directory's link count is 2 + its subdirectories on cgroupfs (kernfs) as on most Unix file systems:
+    // 2 means a leaf, and one stat replaces listing it (open, two getdents, close), which matters when
+    // most of a node's thousands of cgroups are leaves. Other counts (btrfs says 1) are listed as before.
+    if (!isRoot && statSync(dir.abs).nlink === 2) return [];
     return readdirSync(dir.abs, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .map((e) => ({

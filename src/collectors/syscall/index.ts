@@ -23,6 +23,7 @@ import {
   readPerCpuMax,
 } from '../../bpf/read.js';
 import { defineLayout } from '../../bpf/layout.js';
+import { readdirSync } from 'node:fs';
 import { processAlive } from '../procfs/process-alive.js';
 import {
   addHistogramDelta,
@@ -60,6 +61,13 @@ const DROPS: DropIndexes = {
 
 /** How often the collector checks whether the maps are filling up (a read of the per-CPU counters). */
 export const COMPACT_CHECK_MS = 250;
+/**
+ * Longest wait after compactions that deleted nothing. When the maps are full of live processes' keys
+ * (a node with thousands of processes), every check sees pressure and a compaction walks every key and asks
+ * /proc about every process for nothing: with 3 334 live processes that was most of a CPU. Each futile
+ * compaction doubles the wait (from COMPACT_CHECK_MS) up to this; one that deletes keys resets it.
+ */
+export const COMPACT_MAX_BACKOFF_MS = 2000;
 
 /** Bounds of the snapshot (design: bounded key count with an "other" bucket). */
 export const SYSCALL_LIMITS = {
@@ -134,14 +142,20 @@ interface DeadKey {
   tgid: number;
 }
 
-/** Whether a key's process has exited, asking /proc once per tgid per walk (0 = overflow bucket: never). */
+/**
+ * Whether a key's process has exited (0 = overflow bucket: never). One listing of /proc per walk answers
+ * for every process that existed before it; only a tgid missing from it (exited, or started since) is
+ * asked about on its own. With thousands of processes that is a handful of getdents calls instead of a
+ * stat per process (3 334 stats were most of a compaction: bench/snapshot-cost --phases idle --hold).
+ */
 function exitTracker(): { dead: Set<number>; exited(tgid: number): boolean } {
+  const listed = liveTgids();
   const alive = new Set<number>();
   const dead = new Set<number>();
   return {
     dead,
     exited(tgid) {
-      if (tgid === 0 || alive.has(tgid)) return false;
+      if (tgid === 0 || alive.has(tgid) || listed.has(tgid)) return false;
       if (dead.has(tgid) || !processAlive(tgid)) {
         dead.add(tgid);
         return true;
@@ -150,6 +164,22 @@ function exitTracker(): { dead: Set<number>; exited(tgid: number): boolean } {
       return false;
     },
   };
+}
+
+/** The tgids /proc lists now (empty if it cannot be read: every tgid is then asked about on its own). */
+function liveTgids(): Set<number> {
+  const out = new Set<number>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.add(Number(n));
+  }
+  return out;
 }
 
 /** A key as the window began: its counters and non-empty slots, independent of any dump buffer. */
@@ -217,6 +247,9 @@ export class SyscallCollector implements Collector {
    */
   #folded = new Map<string, Agg>();
   #pressure = 0;
+  /** compactUnderPressure() skips checks until then (performance.now()) after compactions that deleted nothing. */
+  #compactAfter = 0;
+  #backoffMs = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: SyscallCollectorOptions = {}) {
@@ -258,25 +291,34 @@ export class SyscallCollector implements Collector {
     const c = readCounters(this.#bpf.obj);
     const pressure = (c[COUNTER.shared] ?? 0) + (c[COUNTER.overflowed] ?? 0) + (c[COUNTER.errnoFull] ?? 0);
     if (pressure === this.#pressure) return;
+    const now = performance.now();
+    if (now < this.#compactAfter) return;
     this.#pressure = pressure;
-    this.compact();
+    if (this.compact() > 0) {
+      this.#backoffMs = 0;
+      this.#compactAfter = 0;
+    } else {
+      this.#backoffMs = Math.min(COMPACT_MAX_BACKOFF_MS, Math.max(COMPACT_CHECK_MS, this.#backoffMs * 2));
+      this.#compactAfter = now + this.#backoffMs;
+    }
   }
 
   /**
    * Deletes the keys of processes that have exited, after folding what they did in this window into
    * #folded (and their growth into the /metrics totals), so the window loses nothing and the maps have
-   * room again.
+   * room again. Returns how many keys it deleted.
    */
-  compact(): void {
+  compact(): number {
     const obj = this.#bpf?.obj;
-    if (!obj) return;
+    if (!obj) return 0;
     const base = this.#baseline;
     const dead: DeadKey[] = [];
     const exits = exitTracker();
     const commOf = new Map<string, string>();
     this.visitKeys((r) => {
       if (!exits.exited(r.tgid)) return;
-      this.accumulate(r);
+      // Its last growth goes to the totals; no reading is kept, the key is deleted below.
+      this.accumulate(r, false);
       const b = base?.keys.get(r.id);
       if (keyCount(r) - (b?.hist.count ?? 0) > 0) {
         const agg = aggFor(this.#folded, r.nr, r.comm);
@@ -286,9 +328,10 @@ export class SyscallCollector implements Collector {
       commOf.set(`${r.nr}:${r.tgid}`, r.comm);
       dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
     });
-    if (dead.length === 0) return;
+    if (dead.length === 0) return 0;
     this.deleteKeys(dead);
     for (const r of dead) base?.keys.delete(r.id);
+    const gone: [number, number, number][] = [];
     for (const [k, count] of this.readErrnos()) {
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
       if (!exits.dead.has(tgid)) continue;
@@ -296,29 +339,43 @@ export class SyscallCollector implements Collector {
       const comm = commOf.get(`${nr}:${tgid}`);
       const agg = comm !== undefined ? this.#folded.get(`${nr}\0${comm}`) : undefined;
       if (agg && n > 0) agg.errnos.set(err, (agg.errnos.get(err) ?? 0) + n);
-      this.deleteErrno(nr, tgid, err);
+      gone.push([nr, tgid, err]);
       base?.errnos.delete(k);
     }
+    this.deleteErrnos(gone);
+    return dead.length;
   }
 
-  /** Deletes keys from their kernel map (after a walk: deleting during it would disturb the batch cursor). */
+  /**
+   * Deletes keys from their kernel map (after a walk: deleting during it would disturb the batch cursor),
+   * all of a map's keys in one native call: compacting ~10 000 keys of exited processes one bpf() call
+   * each was most of compact() (bench/snapshot-cost).
+   */
   private deleteKeys(dead: readonly DeadKey[]): void {
     const obj = this.#bpf!.obj;
-    for (const r of dead) {
-      const key = Buffer.alloc(8);
-      key.writeUInt32LE(r.nr, 0);
-      key.writeUInt32LE(r.tgid, 4);
-      obj.map(r.id.startsWith('s') ? 'hists_shared' : 'hists').delete(key);
-      this.#lastSeen.delete(r.id);
+    for (const map of ['hists', 'hists_shared'] as const) {
+      const mine = dead.filter((r) => r.id.startsWith(map === 'hists' ? 'h' : 's'));
+      if (mine.length === 0) continue;
+      const keys = Buffer.alloc(mine.length * KEY.size);
+      mine.forEach((r, i) => {
+        keys.writeUInt32LE(r.nr, i * KEY.size + KEY.offset.nr);
+        keys.writeUInt32LE(r.tgid, i * KEY.size + KEY.offset.tgid);
+      });
+      obj.map(map).deleteMany(keys);
     }
+    for (const r of dead) this.#lastSeen.delete(r.id);
   }
 
-  private deleteErrno(nr: number, tgid: number, err: number): void {
-    const key = Buffer.alloc(12);
-    key.writeUInt32LE(nr, 0);
-    key.writeUInt32LE(tgid, 4);
-    key.writeUInt32LE(err, 8);
-    this.#bpf!.obj.map('errnos').delete(key);
+  /** Deletes (nr, tgid, errno) keys from `errnos`, in one native call like deleteKeys. */
+  private deleteErrnos(gone: readonly (readonly [number, number, number])[]): void {
+    const keys = Buffer.alloc(gone.length * ERRNO_KEY.size);
+    gone.forEach(([nr, tgid, err], i) => {
+      const at = i * ERRNO_KEY.size;
+      keys.writeUInt32LE(nr, at + ERRNO_KEY.offset.nr);
+      keys.writeUInt32LE(tgid, at + ERRNO_KEY.offset.tgid);
+      keys.writeUInt32LE(err, at + ERRNO_KEY.offset.err);
+    });
+    this.#bpf!.obj.map('errnos').deleteMany(keys);
   }
 
   stats(): CollectorStats {
@@ -439,9 +496,10 @@ export class SyscallCollector implements Collector {
     const dead: DeadKey[] = [];
     const exits = exitTracker();
     this.visitKeys((r) => {
-      // Totals first: a key about to be pruned leaves its last growth in the metrics state.
-      this.accumulate(r);
-      if (exits.exited(r.tgid)) {
+      // Totals first: a key about to be pruned leaves its last growth in the metrics state (and no reading).
+      const gone = exits.exited(r.tgid);
+      this.accumulate(r, !gone);
+      if (gone) {
         dead.push({ id: r.id, nr: r.nr, tgid: r.tgid });
         return;
       }
@@ -454,12 +512,14 @@ export class SyscallCollector implements Collector {
     });
     this.deleteKeys(dead);
     const errnos = this.readErrnos();
+    const gone: [number, number, number][] = [];
     for (const k of [...errnos.keys()]) {
       const [nr, tgid, err] = k.split(':').map(Number) as [number, number, number];
       if (!exits.dead.has(tgid)) continue;
-      this.deleteErrno(nr, tgid, err);
+      gone.push([nr, tgid, err]);
       errnos.delete(k);
     }
+    this.deleteErrnos(gone);
     this.#baseline = { keys, errnos };
     this.#folded.clear();
     // The live view's slowest is per window too (nothing else reads it).
@@ -467,7 +527,7 @@ export class SyscallCollector implements Collector {
   }
 
   /** Adds a key's growth since it was last seen to the per-name metrics totals. */
-  private accumulate(r: RawKey): void {
+  private accumulate(r: RawKey, remember = true): void {
     const last = this.#lastSeen.get(r.id);
     const count = keyCount(r);
     if (last && count === last.hist.count) return;
@@ -478,7 +538,9 @@ export class SyscallCollector implements Collector {
     if (!x) this.#cumulative.set(name, (x = { hist: emptyHistogram(), errors: 0 }));
     addHistogramDelta(x.hist, r.value, VALUE_HIST, since?.hist);
     x.errors += Math.max(0, keyErrors(r) - (since?.errors ?? 0));
-    this.#lastSeen.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    if (remember)
+      this.#lastSeen.set(r.id, { errors: keyErrors(r), hist: readHistogram(r.value, VALUE_HIST) });
+    else this.#lastSeen.delete(r.id);
   }
 
   /** Cumulative per-syscall-name series (bounded: top METRIC_SYSCALLS by calls, the rest "[other]"). */
