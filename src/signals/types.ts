@@ -83,7 +83,14 @@ void EVERY_SIGNAL_HAS_A_COLLECTOR;
  * recursion: the kernel skipped one of kerno's programs because it was already running on that CPU
  * (`recursion_misses`: an event the program never saw); unspecified: the source does not say.
  */
-export const DROP_REASONS = ['queue_full', 'ring_full', 'map_full', 'no_start', 'recursion', 'unspecified'] as const;
+export const DROP_REASONS = [
+  'queue_full',
+  'ring_full',
+  'map_full',
+  'no_start',
+  'recursion',
+  'unspecified',
+] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /**
