@@ -10,6 +10,7 @@
 # unpinned at nice 0 (as a user's process runs). Variants interleave per round; medians per variant and mode.
 # Targets (issue #20): kerno added ≤ 2 × floor added, and kerno/bpftrace ≤ 0.5, in both modes.
 #   bench/all-collectors/run.sh [ROUNDS] [N]        (default 5 rounds × 3M calls)
+# KERNO_BEFORE=DIR adds a variant: DIR's hold.ts (a checkout of an earlier commit, built), for before → after.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 cd "$root"
@@ -59,6 +60,8 @@ stop_holder() {
 }
 
 variants=(bare floor kerno kerno_nostats bpftrace)
+before=${KERNO_BEFORE:-}
+[[ -z $before ]] || variants+=(kerno_before)
 declare -A p u # pinned / unpinned results: "variant" → space-separated ns/call
 script='tracepoint:raw_syscalls:sys_enter { @s[tid]=nsecs } tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h=hist(nsecs-@s[tid]); delete(@s[tid]) }'
 for ((r = 1; r <= rounds; r++)); do
@@ -69,6 +72,7 @@ for ((r = 1; r <= rounds; r++)); do
       kerno) start_holder 'ready' node --import tsx bench/all-collectors/hold.ts ;;
       kerno_nostats) start_holder 'ready' env KERNO_RUNTIME_BPF_STATS=false node --import tsx bench/all-collectors/hold.ts ;;
       bpftrace) start_holder 'Attaching' bpftrace -e "$script" ;;
+      kerno_before) start_holder 'ready' node --import tsx "$before/bench/all-collectors/hold.ts" ;;
     esac
     p[$v]+="$(pinned) "
     u[$v]+="$(unpinned) "
@@ -92,10 +96,11 @@ report() { # mode-name assoc-array-name
     m[$v]=$(median ${res[$v]})
   done
   awk -v mode="$mode" -v b="${m[bare]}" -v f="${m[floor]}" -v k="${m[kerno]}" -v ks="${m[kerno_nostats]}" \
-    -v t="${m[bpftrace]}" 'BEGIN {
+    -v t="${m[bpftrace]}" -v kb="${m[kerno_before]:-}" -v bdir="$before" 'BEGIN {
     printf "  %s: medians ns/call: bare %.1f, floor %.1f, kerno %.1f, kerno without run-time stats %.1f, bpftrace %.1f\n", mode, b, f, k, ks, t
     printf "    added: floor +%.1f, kerno +%.1f, kerno without stats +%.1f, bpftrace +%.1f\n", f-b, k-b, ks-b, t-b
     printf "    kerno/floor %.2f (target ≤ 2.0), without stats %.2f; kerno/bpftrace %.2f (target ≤ 0.5), without stats %.2f\n", (k-b)/(f-b), (ks-b)/(f-b), (k-b)/(t-b), (ks-b)/(t-b)
+    if (kb != "") printf "    before (%s): +%.1f, kerno/floor %.2f, kerno/bpftrace %.2f\n", bdir, kb-b, (kb-b)/(f-b), (kb-b)/(t-b)
   }'
 }
 echo "all-collectors: $rounds rounds × $n getppid (load average $(cut -d' ' -f1-3 /proc/loadavg))"
