@@ -1,11 +1,12 @@
 // Starts `kerno start` for the benchmarks (bench/metrics-load, bench/daemon-footprint) on 127.0.0.1:<any>,
 // learns its URL from the banner, waits for /readyz, and reads its RSS and CPU time from /proc.
-//   KERNO_ENTRY=dist/bin/kerno.js   benchmark the compiled build (default: bin/kerno.ts through tsx)
+//   KERNO_ENTRY=dist/bin/kerno.js   benchmark the compiled build (default: bin/kerno.ts through tsx);
+//                                   bin/kerno: the launcher, with the environment and V8 flags it sets
 //   MALLOC_ARENA_MAX=               measure without the deployed malloc setting (default 2, as deployed)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { packageRoot } from '../../src/bpf/paths.js';
 
 export interface BenchDaemon {
@@ -26,16 +27,26 @@ function status(url: string): Promise<number> {
   });
 }
 
-export async function startDaemon(args: string[] = []): Promise<BenchDaemon> {
+export async function startDaemon(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<BenchDaemon> {
   const root = packageRoot();
   const entry = process.env.KERNO_ENTRY ?? join(root, 'bin', 'kerno.ts');
-  const node = /\.m?ts$/.test(entry) ? ['--import', 'tsx', entry] : [entry];
-  const child = spawn(process.execPath, [...node, 'start', '--listen', '127.0.0.1:0', ...args], {
+  // A launcher (bin/kerno: no extension) runs as itself, with the environment and flags it sets.
+  const [cmd, ...pre] = /\.m?ts$/.test(entry)
+    ? [process.execPath, '--import', 'tsx', entry]
+    : /\.m?js$/.test(entry)
+      ? [process.execPath, entry]
+      : [isAbsolute(entry) ? entry : join(root, entry)];
+  const child = spawn(cmd!, [...pre, 'start', '--listen', '127.0.0.1:0', ...args], {
     cwd: root,
     // As deployed (deploy/systemd/kerno.service, the DaemonSet): two malloc arenas instead of one per
     // thread that ever allocated — the BPF objects load on worker threads and would otherwise leave
     // ~40 MB of freed-but-retained arena memory behind. MALLOC_ARENA_MAX= (empty) measures without.
-    env: { ...process.env, KERNO_LOG_FORMAT: 'json', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    env: {
+      ...process.env,
+      KERNO_LOG_FORMAT: 'json',
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

@@ -34,6 +34,7 @@ import {
   type CollectorStats,
   type MetricFamily,
 } from './types.js';
+import { compareText } from '../util/compare.js';
 
 export interface CgroupCpuOptions {
   /** Where to look for cpu hierarchies; default: $KERNO_CGROUP_ROOT, else the mounts in mountinfo. */
@@ -148,7 +149,7 @@ export class CgroupCpuCollector implements Collector {
       (a, b) =>
         b.throttledPct - a.throttledPct ||
         b.throttledSec - a.throttledSec ||
-        a.cgroupPath.localeCompare(b.cgroupPath),
+        compareText(a.cgroupPath, b.cgroupPath),
     );
     const kept = entries.slice(0, this.opts.maxEntries);
     for (const e of kept) notePathIdentity(e);
@@ -163,7 +164,7 @@ export class CgroupCpuCollector implements Collector {
   async metrics(): Promise<CollectorMetrics> {
     const leaves = await this.scanLeaves();
     const pct = (c: CpuCounters) => (c.periods > 0 ? c.throttledPeriods / c.periods : 0);
-    leaves.sort((a, b) => pct(b.counters) - pct(a.counters) || a.rel.localeCompare(b.rel));
+    leaves.sort((a, b) => pct(b.counters) - pct(a.counters) || compareText(a.rel, b.rel));
     const kept = leaves.slice(0, this.opts.maxEntries);
     // Namespace, pod and container are filled in from the cgroup label (src/k8s/enrich.ts nameMetrics).
     const series = (f: (l: LeafSample) => number) =>

@@ -25,6 +25,7 @@ import {
   type LiveReading,
   type MetricFamily,
 } from './types.js';
+import { compareText } from '../util/compare.js';
 
 export const CGROUP_ROOT_ENV = 'KERNO_CGROUP_ROOT';
 
@@ -145,7 +146,7 @@ export class CgroupMemoryCollector implements Collector {
   async snapshot(_windowNs: number): Promise<SignalsPart> {
     const leaves = await this.poll();
     const containers = leaves.map((leaf) => this.entry(leaf));
-    containers.sort((a, b) => b.usedPct - a.usedPct || a.cgroupPath.localeCompare(b.cgroupPath));
+    containers.sort((a, b) => b.usedPct - a.usedPct || compareText(a.cgroupPath, b.cgroupPath));
     const kept = containers.slice(0, this.opts.maxEntries);
     for (const e of kept) notePathIdentity(e);
     const cgroupMemory: CgroupMemorySignals = {

@@ -45,10 +45,17 @@ export function formatByteRate(bytesPerSec: number): string {
   return `${formatBytes(bytesPerSec)}/s`;
 }
 
-/** Counts with thousands separators → "12,345". */
+/**
+ * Counts with thousands separators → "12,345". Not toLocaleString: that loads ICU's number formatting and
+ * faults ~7 MB of the node binary's ICU data into the daemon on its first diagnosis window.
+ */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return 'n/a';
-  return Math.round(n).toLocaleString('en-US');
+  const r = Math.round(n);
+  const digits = String(Math.abs(r));
+  // Past 1e21 String() switches to exponent notation; leave those as they are.
+  const grouped = /e/.test(digits) ? digits : digits.replace(/\B(?=(\d{3})+$)/g, ',');
+  return r < 0 ? `-${grouped}` : grouped;
 }
 
 /** A finding's value in the unit its rule stated; a report without one (an older producer) shows a number. */
