@@ -2,11 +2,10 @@
 /*
  * Syscall latency and errors, aggregated in the kernel per (syscall, process).
  *
- * sys_enter stores {time, nr} for the thread (in a per-CPU slot, spilled to task storage when the thread is
- * switched out mid-syscall); sys_exit turns it into one histogram sample. Nothing goes
+ * sys_enter stores {time, nr} for the thread; sys_exit turns it into one histogram sample. Nothing goes
  * to user space per syscall: the collector reads `hists`, `hists_shared`, `overflow`, `errnos` and
- * `comms` at the end of its window. The hot path is two per-CPU array lookups, two clock reads and a per-CPU
- * hash lookup; comm is read only when a key is inserted, and the errno map is touched only on the error path. Map layouts: syscall.h.
+ * `comms` at the end of its window. The hot path is a storage lookup and a per-CPU hash lookup; comm is read only when a key is
+ * inserted, and the errno map is touched only on the error path. Map layouts: syscall.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -265,67 +264,22 @@ static __always_inline __u32 classify(struct pt_regs *regs, long id)
 	return (__u32)id | SYSCALL_NR_FILE_BIT;
 }
 
-/*
- * ---- per-CPU slot with a task-storage spill (preferred) ----
- *
- * Most syscalls return on the CPU they entered without the thread ever leaving it, so the start lives in
- * a per-CPU slot that names its thread: two inlined array lookups per syscall instead of two task-storage
- * lookups (measured in bench/syscall-overhead/cost.ts). Only a thread switched out in the middle of a
- * syscall (it blocked, or was preempted) has its start moved into its task storage, by `spill_start` on
- * sched_switch; its exit, on whichever CPU, finds it there. Invariant: a slot names either no thread or
- * the thread running on that CPU, because every switch away from a thread in a syscall empties it.
- */
-struct cpu_start {
-	__u64 task; /* the thread whose syscall is open on this CPU (task_struct address), 0: none */
-	__u64 ts;
-	__u32 nr;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct cpu_start);
-} cpu_start SEC(".maps");
+/* ---- task-storage pair (preferred) ---- */
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct cpu_start *c;
-	__u32 zero = 0;
+	struct start *s;
 
 	/* kerno's own threads are filtered at exit: that keeps this path free of a pid lookup. */
-	c = bpf_map_lookup_elem(&cpu_start, &zero);
-	if (!c)
-		return 0; /* unreachable: key 0 exists */
-	c->nr = classify(regs, id);
-	c->ts = bpf_ktime_get_ns();
-	c->task = (__u64)bpf_get_current_task_btf();
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(spill_start, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	struct cpu_start *c;
-	struct start *s;
-	__u32 zero = 0;
-
-	c = bpf_map_lookup_elem(&cpu_start, &zero);
-	if (!c || c->task != (__u64)prev)
-		return 0;
-	c->task = 0;
-	/* exit and exit_group never return: nothing to keep for a thread that is going away. */
-	if (c->nr == NR_EXIT || c->nr == NR_EXIT_GROUP)
-		return 0;
-	s = bpf_task_storage_get(&start_task, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	s = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
 		count(SYSCALL_CNT_START_FAIL);
 		return 0;
 	}
-	s->ts = c->ts;
-	s->nr = c->nr;
+	s->nr = classify(regs, id);
+	s->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -333,31 +287,21 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tgid = task->tgid, nr, zero = 0;
-	struct cpu_start *c;
+	__u32 tgid = task->tgid;
 	struct start *s;
 	__u64 ts;
 
-	c = bpf_map_lookup_elem(&cpu_start, &zero);
-	if (c && c->task == (__u64)task) {
-		c->task = 0;
-		ts = c->ts;
-		nr = c->nr;
-	} else {
-		s = bpf_task_storage_get(&start_task, task, 0, 0);
-		if (!s || !s->ts) {
-			/* A thread's first return from fork/clone, or a syscall open when the programs attached. */
-			count(SYSCALL_CNT_NO_START);
-			return 0;
-		}
-		ts = s->ts;
-		nr = s->nr;
-		/* Cleared so a later exit without a matching enter is not paired with a stale start. */
-		s->ts = 0;
-	}
 	if (is_self(tgid))
 		return 0;
-	record(nr, tgid, bpf_ktime_get_ns() - ts, ret);
+	s = bpf_task_storage_get(&start_task, task, 0, 0);
+	if (!s || !s->ts) {
+		count(SYSCALL_CNT_NO_START);
+		return 0;
+	}
+	ts = s->ts;
+	/* Cleared so a later exit without a matching enter is not paired with a stale start. */
+	s->ts = 0;
+	record(s->nr, tgid, bpf_ktime_get_ns() - ts, ret);
 	return 0;
 }
 

@@ -27,12 +27,10 @@
  *   counters  PERCPU_ARRAY __u32 → __u64, SYSCALL_NR_COUNTERS entries (indexes below)
  *   slowest   PERCPU_ARRAY, 1 entry: key __u32 0 → struct syscall_slowest, this CPU's longest syscall that
  *             is not a wait (`live_waits`). Take the max over CPUs. User space may zero it (a new window).
- *   cpu_start / start_task / start_hash: internal (enter timestamps), not for user space.
+ *   start_task / start_hash: internal (enter timestamps), not for user space.
  *
- * Programs (attach type tp_btf). Load exactly one enter/exit set, the other with autoload off:
- *   sys_enter, sys_exit, spill_start  start time in a per-CPU slot (`cpu_start`), moved into task storage by
- *                                   spill_start (sched_switch) when the thread leaves the CPU mid-syscall
- *                                   (preferred, cheapest)
+ * Programs (attach type tp_btf). Load exactly one enter/exit pair, the other with autoload off:
+ *   sys_enter, sys_exit             start time in task storage (preferred, cheaper)
  *   sys_enter_hash, sys_exit_hash   start time in a tid-keyed hash (fallback: no task storage).
  *                                   Shrink start_hash (bpf_map__set_max_entries(…, 1)) when unused: it is
  *                                   preallocated (~2.5 MiB at 32768 entries).

@@ -261,7 +261,7 @@ export class SyscallCollector implements Collector {
       'syscall',
       [
         {
-          programs: ['sys_enter', 'sys_exit', 'spill_start', 'sched_process_exec', 'task_rename'],
+          programs: ['sys_enter', 'sys_exit', 'sched_process_exec', 'task_rename'],
           unusedMaps: ['start_hash'],
         },
         { programs: ['sys_enter_hash', 'sys_exit_hash', 'sched_process_exec', 'task_rename'] },
@@ -379,7 +379,7 @@ export class SyscallCollector implements Collector {
   }
 
   stats(): CollectorStats {
-    return bpfStats(this.#bpf, 5, { events: this.#events, drops: this.#drops }, DROPS);
+    return bpfStats(this.#bpf, 4, { events: this.#events, drops: this.#drops }, DROPS);
   }
 
   /**
