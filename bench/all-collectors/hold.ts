@@ -8,11 +8,7 @@ import { createLogger } from '../../src/runtime/log.js';
 import { Collection } from '../../src/runtime/collection.js';
 
 const { config } = loadConfig({ env: process.env });
-const collection = new Collection({
-  config,
-  logger: createLogger({ level: 'warn' }),
-  env: process.env,
-});
+const collection = new Collection({ config, logger: createLogger({ level: 'warn' }), env: process.env });
 await collection.start();
 let programs = 0;
 for (const s of collection.states()) {

@@ -114,9 +114,12 @@ export class CostWindow {
     );
     const totalRuns = programs.reduce((n, p) => n + p.runs, 0);
     const totalRunTimeNs = programs.reduce((n, p) => n + p.runTimeNs, 0);
+    // Another process may hold statistics on (a BPF_ENABLE_STATS handle does not show in the sysctl): run
+    // time that grew was counted, whoever turned the counting on.
+    const counted = this.stats.counting || totalRunTimeNs > 0;
     return {
-      counted: this.stats.counting,
-      ...(this.stats.reason !== undefined ? { reason: this.stats.reason } : {}),
+      counted,
+      ...(!counted && this.stats.reason !== undefined ? { reason: this.stats.reason } : {}),
       windowNs,
       programs,
       totalRuns,

@@ -48,10 +48,10 @@ function holdsProgram(pid: number, name: string): boolean {
  * `kerno doctor` for a window with N getppid calls made inside it (after its syscall programs are attached
  * and the window is open); resolves with its stdout.
  */
-async function doctorAround(args: string[]): Promise<string> {
+async function doctorAround(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bin/kerno.ts'), 'doctor', ...args], {
     cwd: REPO,
-    env: cleanEnv(),
+    env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -107,6 +107,27 @@ test('doctor --output json: selfCost counts the syscall programs at least N time
   for (let i = 1; i < c.programs.length; i++) {
     assert.ok(c.programs[i - 1]!.runTimeNs >= c.programs[i]!.runTimeNs, 'busiest first');
   }
+  assert.equal(statsSysctl(), sysctlBefore, 'kernel.bpf_stats_enabled left as it was');
+});
+
+test('runtime.bpf_stats: false leaves the statistics off and the report says they were not counted', async () => {
+  const sysctlBefore = statsSysctl();
+  const report = JSON.parse(
+    await doctorAround(['--duration', '3s', '--output', 'json'], { KERNO_RUNTIME_BPF_STATS: 'false' }),
+  ) as { selfCost?: SelfCost };
+  const c = report.selfCost;
+  assert.ok(c, 'the report still has selfCost (run counts and recursion misses need no statistics)');
+  // Run time is counted only if something else on the host holds statistics on (the sysctl, or another
+  // process's BPF_ENABLE_STATS handle, which the sysctl does not show); the report says which it was.
+  if (c.counted) {
+    assert.ok(c.totalRunTimeNs > 0, 'counted means run time was counted');
+  } else {
+    assert.equal(sysctlBefore, '0');
+    assert.match(c.reason ?? '', /runtime\.bpf_stats: false/);
+    assert.equal(c.totalRunTimeNs, 0, 'no run time without statistics');
+    assert.ok(c.totalRuns === 0, 'nor run counts');
+  }
+  if (process.env.CI) assert.equal(c.counted, false, 'in CI nothing else holds BPF statistics on');
   assert.equal(statsSysctl(), sysctlBefore, 'kernel.bpf_stats_enabled left as it was');
 });
 
