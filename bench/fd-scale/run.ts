@@ -9,12 +9,13 @@
 // Holders are bench/fd-scale/holder.c, named kerno-fdhold, killed by PID (and with their parent) at the end.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../src/bpf/paths.js';
 import { FdCollector } from '../../src/collectors/fd.js';
+import { heldMaps, mapEntries, MAP_TYPE } from '../held-maps.js';
 import type { CollectorContext } from '../../src/collectors/types.js';
 
 const { values } = parseArgs({
@@ -37,24 +38,10 @@ const median = (xs: number[]): number => {
 };
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
 
-/** Entries in the fd `procs` map this process holds (per-CPU hash, key 4 B, value 40 B), via bpftool. */
+/** Entries in the fd `procs` map this process holds (a shared hash since the map-memory bound: key 4 B, value 40 B). */
 function procsEntries(): number {
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    const field = (k: string): string | undefined => new RegExp(`^${k}:\\s+(\\S+)$`, 'm').exec(text)?.[1];
-    if (field('map_type') !== '5' || field('key_size') !== '4' || field('value_size') !== '40') continue;
-    const out = execFileSync('bpftool', ['map', 'dump', 'id', field('map_id')!], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    });
-    return out.match(/^ {8}"key": /gm)?.length ?? 0;
-  }
-  return -1;
+  const procs = heldMaps().find((m) => m.type === MAP_TYPE.hash && m.keySize === 4 && m.valueSize === 40);
+  return procs ? mapEntries(procs.id) : -1;
 }
 
 async function holders(n: number): Promise<() => Promise<void>> {

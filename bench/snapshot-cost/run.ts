@@ -17,7 +17,7 @@
 //     [--phases syscall,collection,compact,per-collector,breakdown] [--hold]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ import { Collection } from '../../src/runtime/collection.js';
 import { collectorDefs } from '../../src/collectors/registry.js';
 import type { Collector } from '../../src/collectors/types.js';
 import { createLogger } from '../../src/runtime/log.js';
+import { heldMaps, mapEntries, MAP_TYPE } from '../held-maps.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,25 +68,11 @@ const median = (xs: number[]): number => {
  */
 function heldSyscallKeys(): { hists: number; shared: number } {
   const keys = { hists: 0, shared: 0 };
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    const field = (k: string): string | undefined => new RegExp(`^${k}:\\s+(\\S+)$`, 'm').exec(text)?.[1];
-    if (Number(field('key_size')) !== KEY_SIZE || Number(field('value_size')) !== VALUE_SIZE) continue;
-    const type = field('map_type'); // 1 hash (hists_shared), 5 per-CPU hash (hists); the overflow array is 6
-    if (type !== '1' && type !== '5') continue;
-    const out = execFileSync('bpftool', ['map', 'dump', 'id', field('map_id')!], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    });
-    // bpftool prints entries BTF-formatted as JSON; each entry opens with a `"key":` line at depth 1.
-    const n = out.match(/^ {8}"key": /gm)?.length ?? 0;
-    if (type === '5') keys.hists += n;
-    else keys.shared += n;
+  for (const m of heldMaps()) {
+    if (m.keySize !== KEY_SIZE || m.valueSize !== VALUE_SIZE) continue;
+    // hists is the per-CPU hash, hists_shared the hash; the overflow array has the same sizes.
+    if (m.type === MAP_TYPE.percpuHash) keys.hists += mapEntries(m.id);
+    else if (m.type === MAP_TYPE.hash) keys.shared += mapEntries(m.id);
   }
   return keys;
 }

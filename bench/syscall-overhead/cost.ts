@@ -1,15 +1,14 @@
 // Where the syscall path's cost goes, per program, as the kernel counts it (BPF run-time statistics:
 // `run_time_ns / run_cnt` of each program, the body only — not the tracepoint's call into BPF).
-// Attaches the named objects as bench/syscall-overhead/attach.ts does, enables statistics for the run
+// Attaches the named objects as the collectors do (attach-objects.ts), enables statistics for the run
 // (a BPF_ENABLE_STATS handle, closed at the end), runs the pinned getppid loop ROUNDS times and prints
 // each program's median ns per run.
 //   node --import tsx bench/syscall-overhead/cost.ts [--rounds 5] [--calls 3000000] syscall fd build/bpf/bench/floor.bpf.o
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BpfObject } from '../../src/bpf/object.js';
-import { bpfObjectPath } from '../../src/bpf/paths.js';
 import { RunStatsHandle, programCounters } from '../../src/bpf/run-stats.js';
+import { attachObjects } from './attach-objects.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,24 +20,7 @@ const loop = 'bench/out/getppid-loop';
 execFileSync('mkdir', ['-p', 'bench/out']);
 execFileSync('cc', ['-O2', '-o', loop, 'bench/syscall-overhead/getppid-loop.c']);
 
-const objs: BpfObject[] = [];
-for (const n of positionals.length > 0 ? positionals : ['syscall', 'fd']) {
-  const obj = BpfObject.open(n.includes('/') ? n : bpfObjectPath(n));
-  obj.selectPrograms(
-    obj
-      .programs()
-      .map((p) => p.name)
-      .filter((p) => !p.endsWith('_hash')),
-  );
-  try {
-    obj.setGlobal('self_tgid', process.pid, 4);
-  } catch {
-    /* no filter global */
-  }
-  await obj.load();
-  obj.attachAll();
-  objs.push(obj);
-}
+const objs = await attachObjects(positionals.length > 0 ? positionals : ['syscall', 'fd']);
 const stats = RunStatsHandle.open();
 if (!stats.counting) throw new Error(stats.reason ?? 'BPF statistics unavailable');
 

@@ -21,19 +21,26 @@ export interface ProgramCounters {
 export function programCounters(): Map<number, ProgramCounters> {
   const out = new Map<number, ProgramCounters>();
   for (const obj of BpfObject.loadedObjects()) {
-    if (obj.closed) continue;
-    for (const p of obj.programs()) {
-      if (!p.autoload) continue;
-      const info = obj.programInfo(p.name);
-      if (info === null) continue; // not loaded (an optional program the kernel lacks)
-      out.set(info.id, {
-        object: obj.name,
-        program: p.name,
-        runs: info.runCount,
-        runTimeNs: info.runTimeNs,
-        recursionMisses: info.recursionMisses,
-      });
-    }
+    for (const [id, c] of objectProgramCounters(obj)) out.set(id, c);
+  }
+  return out;
+}
+
+/** Cumulative counters of one object's loaded programs, by kernel program id (none once it is closed). */
+export function objectProgramCounters(obj: BpfObject): Map<number, ProgramCounters> {
+  const out = new Map<number, ProgramCounters>();
+  if (obj.closed) return out;
+  for (const p of obj.programs()) {
+    if (!p.autoload) continue;
+    const info = obj.programInfo(p.name);
+    if (info === null) continue; // not loaded (an optional program the kernel lacks)
+    out.set(info.id, {
+      object: obj.name,
+      program: p.name,
+      runs: info.runCount,
+      runTimeNs: info.runTimeNs,
+      recursionMisses: info.recursionMisses,
+    });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import type { RawMap } from '../bpf/native.js';
 import { possibleCpus } from '../bpf/map.js';
 import { layoutDrift, type StructLayout } from '../bpf/layout.js';
 import { readCounters } from '../bpf/read.js';
+import { objectProgramCounters } from '../bpf/run-stats.js';
 import type { DropReason } from '../signals/types.js';
 import { sumDrops, type DropCounts } from '../events/stream.js';
 import type { CollectorStats } from './types.js';
@@ -210,9 +211,6 @@ export function bpfStats(
 /** Runs the kernel skipped for the object's loaded programs (cumulative since load). */
 function recursionMisses(obj: BpfObject): number {
   let n = 0;
-  for (const p of obj.programs()) {
-    if (!p.autoload) continue;
-    n += obj.programInfo(p.name)?.recursionMisses ?? 0;
-  }
+  for (const c of objectProgramCounters(obj).values()) n += c.recursionMisses;
   return n;
 }
