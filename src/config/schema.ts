@@ -88,6 +88,14 @@ export interface Config {
     netconsole_k8s_kubeconfig?: string;
     /** One Kubernetes API request's deadline, ns. */
     netconsole_k8s_timeout: number;
+    /** Senders tracked at once; the least recently heard is evicted (its open incident recorded). */
+    netconsole_max_senders: number;
+    /** Lines one incident keeps; the incident ends (line-limit) at this many. */
+    netconsole_max_incident_lines: number;
+    /** Bytes one incident keeps; the incident ends (byte-limit) at this many. */
+    netconsole_max_incident_bytes: number;
+    /** Bytes buffered across all senders; beyond it the least recently heard sender is evicted. */
+    netconsole_max_buffered_bytes: number;
     webhook_url?: string;
   };
   /** Event streams (OOM kills, kernel-log reports, netconsole incidents): one bounded queue each. */
@@ -362,6 +370,12 @@ export const ConfigSchema = section({
     netconsole_k8s_kubeconfig: optionalText(),
     // 5s: an API server answers a node or pod list in well under a second; a panic must not wait longer.
     netconsole_k8s_timeout: duration('5s', { min: 1_000_000, max: 60 * SECOND }),
+    // What bounds the receiver's memory under a flood, whatever the flood (bench/netconsole-flood): the
+    // defaults hold a whole panic with its stack traces from each of 1024 nodes, 64 MiB in all.
+    netconsole_max_senders: integer(1_024, 1, 65_536),
+    netconsole_max_incident_lines: integer(400, 10, 100_000),
+    netconsole_max_incident_bytes: integer(64 * 1024, 1024, 16 * 1024 * 1024),
+    netconsole_max_buffered_bytes: integer(64 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
     webhook_url: optionalText(httpUrlProblem),
   }),
   events: section({

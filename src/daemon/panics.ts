@@ -173,6 +173,10 @@ export async function startPanicReceiver(
       listen,
       nodeNames,
       store,
+      maxSenders: config.daemon.netconsole_max_senders,
+      maxIncidentLines: config.daemon.netconsole_max_incident_lines,
+      maxIncidentBytes: config.daemon.netconsole_max_incident_bytes,
+      maxTotalBufferedBytes: config.daemon.netconsole_max_buffered_bytes,
       events: { queueSize: config.events.queue_size, dropPolicy: config.events.drop_policy },
       log: logFn,
     });

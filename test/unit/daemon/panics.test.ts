@@ -100,6 +100,41 @@ describe('startPanicReceiver', () => {
     assert.equal((await again.list({})).length, 1);
   });
 
+  test('the configured incident bound is the one the receiver keeps to', async () => {
+    const r = await startPanicReceiver(
+      config({ netconsole_listen: 'udp://127.0.0.1:0', netconsole_max_incident_lines: 10 }),
+      new Registry(),
+      createLogger({ write: () => {} }),
+    );
+    const sender = await udpSender('127.0.0.2');
+    try {
+      const port = Number(r.address!.split(':').at(-1));
+      const packets = plainPackets('panic-null-deref.log');
+      assert.ok(packets.length > 20, 'the fixture is longer than the bound');
+      for (const p of packets) await sender.send(p, port);
+      let incidents: PanicIncident[] = [];
+      const deadline = Date.now() + 10_000;
+      while (incidents.length === 0 && Date.now() < deadline) {
+        incidents = await r.list({});
+        if (incidents.length === 0) await new Promise((res) => setTimeout(res, 20));
+      }
+      // The report's later trigger lines ("Kernel panic - not syncing") may open a second incident once
+      // the first is cut: every incident keeps to the bound, and the first one says it was cut.
+      await new Promise((res) => setTimeout(res, 300));
+      incidents = await r.list({});
+      assert.ok(incidents.length >= 1);
+      for (const i of incidents)
+        assert.ok(i.context.length < 10, `context kept to the bound (${i.context.length} lines)`);
+      const first = incidents.find((i) => i.reason.startsWith('BUG: kernel NULL pointer dereference'));
+      assert.ok(first, 'the opening report is recorded');
+      assert.equal(first.truncated, true);
+      assert.equal(first.endedBy, 'line-limit');
+    } finally {
+      await sender.close();
+      await r.stop();
+    }
+  });
+
   test('a port that cannot be bound is an error, and the store is released', async () => {
     const first = await startPanicReceiver(
       config({ netconsole_listen: 'udp://127.0.0.1:0' }),
