@@ -158,16 +158,19 @@ export class BpfMap {
     return out;
   }
 
-  /** Sums a per-CPU array of u64 counters (e.g. the `counters` map every kerno program has). */
+  /**
+   * Sums a per-CPU array of u64 counters (e.g. the `counters` map every kerno program has). One dump (a
+   * batched lookup), not a lookup per index: every scrape and health check reads each collector's counters,
+   * and a bpf() call per index was ~5 ms of each ~35 ms /metrics render here (a CPU profile of 30 scrapes).
+   */
   readCounters(): bigint[] {
-    const out: bigint[] = [];
-    for (let i = 0; i < this.maxEntries; i++) {
-      const key = Buffer.alloc(4);
-      key.writeUInt32LE(i);
-      const v = this.lookup(key);
+    const out: bigint[] = new Array<bigint>(this.maxEntries).fill(0n);
+    for (const { key, value } of this.dump()) {
+      const i = key.readUInt32LE(0);
+      if (i >= out.length) continue;
       let sum = 0n;
-      if (v) for (const slot of this.perCpuValues(v)) sum += slot.readBigUInt64LE(0);
-      out.push(sum);
+      for (const slot of this.perCpuValues(value)) sum += slot.readBigUInt64LE(0);
+      out[i] = sum;
     }
     return out;
   }

@@ -45,6 +45,13 @@ export function objectProgramCounters(obj: BpfObject): Map<number, ProgramCounte
   return out;
 }
 
+/** Runs the kernel skipped for the object's loaded programs (`recursion_misses`, cumulative since load). */
+export function objectRecursionMisses(obj: BpfObject): number {
+  let n = 0;
+  for (const c of objectProgramCounters(obj).values()) n += c.recursionMisses;
+  return n;
+}
+
 function sysctlOn(): boolean {
   try {
     return readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() === '1';

@@ -7,7 +7,7 @@ import type { RawMap } from '../bpf/native.js';
 import { possibleCpus } from '../bpf/map.js';
 import { layoutDrift, type StructLayout } from '../bpf/layout.js';
 import { readCounters } from '../bpf/read.js';
-import { objectProgramCounters } from '../bpf/run-stats.js';
+import { objectRecursionMisses } from '../bpf/run-stats.js';
 import type { DropReason } from '../signals/types.js';
 import { sumDrops, type DropCounts } from '../events/stream.js';
 import type { CollectorStats } from './types.js';
@@ -195,7 +195,7 @@ export function bpfStats(
   // Runs the kernel skipped for the object's programs (`recursion_misses`, counted with or without BPF
   // run-time statistics): events the programs never saw. Read live like the counters.
   if (live && bpf) {
-    const recursion = recursionMisses(bpf.obj);
+    const recursion = objectRecursionMisses(bpf.obj);
     if (recursion > 0) drops.recursion = recursion;
   }
   return {
@@ -206,11 +206,4 @@ export function bpfStats(
     eventsDropped: sumDrops(drops),
     droppedByReason: drops,
   };
-}
-
-/** Runs the kernel skipped for the object's loaded programs (cumulative since load). */
-function recursionMisses(obj: BpfObject): number {
-  let n = 0;
-  for (const c of objectProgramCounters(obj).values()) n += c.recursionMisses;
-  return n;
 }

@@ -9,7 +9,7 @@
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { z } from 'zod';
+import * as z from 'zod';
 import reportSchemaJson from '../../docs/report.schema.json' with { type: 'json' };
 import { SCHEMA_VERSION } from '../signals/types.js';
 import type { Report } from '../doctor/types.js';

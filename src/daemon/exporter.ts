@@ -341,7 +341,11 @@ export class Exporter {
  */
 function registerProcessMetrics(registry: Registry): void {
   const staging = new Registry();
-  collectDefaultMetrics({ register: staging });
+  // prom-client's event-loop lag monitor is a repeating libuv timer at this resolution (default 10 ms): 100
+  // wake-ups a second, each through kerno's own sys_enter/sys_exit programs, were most of an idle daemon's
+  // CPU (bench/daemon-footprint/idle-cpu.ts). A blocked loop still shows at one sample a second: the timer
+  // fires late by the time it was blocked.
+  collectDefaultMetrics({ register: staging, eventLoopMonitoringPrecision: 1000 });
   for (const metric of staging.getMetricsAsArray()) {
     const m = metric as unknown as { name: string; type: unknown };
     if (m.name.endsWith('_total') && String(m.type) !== 'counter') continue;

@@ -251,6 +251,8 @@ describe('Exporter', () => {
       all.some((s) => s.name === 'nodejs_active_handles' || s.name === 'nodejs_heap_size_used_bytes'),
     );
     assert.equal(samples(all, 'nodejs_active_handles_total').length, 0);
+    // The event-loop lag monitor samples once a second (not prom-client's 10 ms), but is still exported.
+    assert.equal(samples(all, 'nodejs_eventloop_lag_p99_seconds').length, 1);
   });
 
   test('a completed render is reused for cacheMs, then read again', async () => {
