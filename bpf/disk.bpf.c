@@ -53,8 +53,6 @@ static __always_inline int issue(struct request *rq)
 	__u64 key = (__u64)rq;
 	int op;
 
-	if (is_self(bpf_get_current_pid_tgid() >> 32))
-		return 0;
 	op = op_class(rq);
 	if (op < 0) {
 		count_atomic(DISK_CNT_OTHER_OPS);
@@ -62,8 +60,11 @@ static __always_inline int issue(struct request *rq)
 	}
 	s.ts = bpf_ktime_get_ns();
 	s.bytes = BPF_CORE_READ(rq, __data_len);
-	s.op = op;
-	if (bpf_map_update_elem(&starts, &key, &s, BPF_ANY))
+	/* Kept, marked, so that the completion knows it is kerno's own rather than one in flight at attach. */
+	s.op = is_self(bpf_get_current_pid_tgid() >> 32) ? DISK_OP_SELF : op;
+	/* Without room, only a request the block layer keeps no start time for is lost: the completion times
+	 * the others from rq->start_time_ns. */
+	if (bpf_map_update_elem(&starts, &key, &s, BPF_ANY) && !BPF_CORE_READ(rq, start_time_ns))
 		count_atomic(DISK_CNT_INFLIGHT_FULL);
 	return 0;
 }
@@ -97,15 +98,11 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 	struct gendisk *disk;
 	struct start *s;
 	__u64 key = (__u64)rq, delta, now, started;
-	__u32 bytes;
+	__u32 bytes, op;
 
 	s = bpf_map_lookup_elem(&starts, &key);
-	if (!s) {
-		if (!issue_expected(rq, nr_bytes))
-			return 0;
-		count_atomic(DISK_CNT_NO_START);
+	if (!s && !issue_expected(rq, nr_bytes))
 		return 0;
-	}
 	/* The tracepoint fires before the request is shrunk: fewer bytes than remain is a partial completion. */
 	if (nr_bytes < BPF_CORE_READ(rq, __data_len)) {
 		count_atomic(DISK_CNT_PARTIAL);
@@ -114,12 +111,31 @@ int BPF_PROG(block_rq_complete, struct request *rq, int error, unsigned int nr_b
 	now = bpf_ktime_get_ns();
 	/* Queued since: the block layer's own start time when it kept one (io stats or a scheduler). */
 	started = BPF_CORE_READ(rq, start_time_ns);
-	if (!started || started > s->ts)
-		started = s->ts;
-	delta = now - started;
-	bytes = s->bytes;
-	dkey.op = s->op;
-	bpf_map_delete_elem(&starts, &key);
+	if (s) {
+		if (!started || started > s->ts)
+			started = s->ts;
+		bytes = s->bytes;
+		op = s->op;
+		bpf_map_delete_elem(&starts, &key);
+		if (op == DISK_OP_SELF)
+			return 0;
+	} else {
+		/*
+		 * Issued before the programs attached (or not stored: `starts` was full). The block layer's start
+		 * time still times it, so a request stuck since before the window shows its whole latency; only
+		 * without one is it lost. A request both not stored and without a start time counts at issue
+		 * (map_full) and here (no_start): the total overstates such losses, never hides them.
+		 */
+		if (!started) {
+			count_atomic(DISK_CNT_NO_START);
+			return 0;
+		}
+		bytes = BPF_CORE_READ(rq, __data_len);
+		op = op_class(rq);
+		count_atomic(DISK_CNT_BLOCK_START);
+	}
+	delta = now > started ? now - started : 0;
+	dkey.op = op;
 
 	if ((__u8)error)
 		count_atomic(DISK_CNT_ERRORS);

@@ -27,6 +27,7 @@
 #define DISK_OP_READ  0 /* REQ_OP_READ */
 #define DISK_OP_WRITE 1 /* REQ_OP_WRITE without SYNC/FUA/PREFLUSH: background writeback */
 #define DISK_OP_SYNC  2 /* REQ_OP_FLUSH, or REQ_OP_WRITE with REQ_SYNC, REQ_FUA or REQ_PREFLUSH */
+#define DISK_OP_SELF  3 /* `starts` only: issued by kerno itself, not measured */
 
 /*
  * hists key: 8 bytes. dev is the whole disk (gendisk major/first_minor; partitions are folded into their
@@ -48,10 +49,12 @@ struct disk_value {
 #define DISK_CNT_EVENTS		 0 /* requests completed and recorded */
 #define DISK_CNT_INFLIGHT_FULL	 1 /* drop: `starts` full at issue, request not measured */
 #define DISK_CNT_HISTS_FULL	 2 /* drop: `hists` full (or no per-CPU memory) at completion */
-#define DISK_CNT_NO_START	 3 /* completion without a recorded issue: issued before attach or by kerno */
+#define DISK_CNT_NO_START	 3 /* drop: completion without a recorded issue nor a block-layer start time */
 #define DISK_CNT_OTHER_OPS	 4 /* discard, write-zeroes, zone ops, driver-private ...: not measured */
 #define DISK_CNT_PARTIAL	 5 /* partial completions (the request stays in flight for the rest) */
 #define DISK_CNT_ERRORS		 6 /* completions with a non-zero blk_status_t (still recorded) */
-#define DISK_NR_COUNTERS	 7
+#define DISK_CNT_BLOCK_START	 7 /* completions without a recorded issue (in flight at attach, or not
+				    stored: `starts` full) timed from rq->start_time_ns */
+#define DISK_NR_COUNTERS	 8
 
 #endif /* __KERNO_DISK_H */

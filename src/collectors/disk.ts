@@ -36,12 +36,12 @@ const OP_WRITE = 1;
 const OP_SYNC = 2;
 const OP_NAMES = ['read', 'write', 'sync'];
 /** `counters` indexes (DISK_CNT_* in bpf/disk.h). */
-const COUNTER = { events: 0, inflightFull: 1, histsFull: 2, noStart: 3 };
+const COUNTER = { events: 0, inflightFull: 1, histsFull: 2, noStart: 3, blockStart: 7 };
 /** Losses for coverage: requests not measured because `starts` or `hists` was full. */
 const DROPS: DropIndexes = {
   map_full: [COUNTER.inflightFull, COUNTER.histsFull],
-  // Completions that should have had an issue (bpf/disk.bpf.c issue_expected) but kerno saw none: requests
-  // in flight at attach. They happened and were not timed.
+  // Completions whose issue kerno did not see (in flight at attach) are timed from the block layer's own
+  // start time; only those it kept none for (no io stats, no scheduler) happened and were not timed.
   no_start: [COUNTER.noStart],
 };
 
@@ -104,6 +104,17 @@ export class DiskCollector implements Collector {
 
   stats(): CollectorStats {
     return bpfStats(this.#bpf, 2, { events: this.#events, drops: this.#drops }, DROPS);
+  }
+
+  /**
+   * Completions whose issue kerno never saw (requests in flight at attach): `timed` from the block layer's
+   * start time, `untimed` without one (also in stats() as no_start drops).
+   */
+  issuedBeforeAttach(): { timed: number; untimed: number } {
+    const obj = this.#bpf?.obj;
+    if (!obj) throw new Error('disk: read before start');
+    const c = readCounters(obj);
+    return { timed: c[COUNTER.blockStart] ?? 0, untimed: c[COUNTER.noStart] ?? 0 };
   }
 
   /**

@@ -79,7 +79,8 @@ void EVERY_SIGNAL_HAS_A_COLLECTOR;
  * Why an event was lost (a closed set: it is a metric label). queue_full: kerno's bounded queue was full;
  * ring_full: the kernel-side buffer was (BPF ring buffer reserve failure, /dev/kmsg records overwritten
  * before they were read); map_full: a BPF map had no room for a new key; no_start: an end event whose start
- * kerno never saw (a disk completion of a request issued before attach), so it could not be timed;
+ * kerno never saw nor could recover (a disk completion of a request issued before attach, on a disk whose
+ * block layer keeps no start time), so it could not be timed;
  * recursion: the kernel skipped one of kerno's programs because it was already running on that CPU
  * (`recursion_misses`: an event the program never saw); unspecified: the source does not say.
  */
