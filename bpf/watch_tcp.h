@@ -16,11 +16,13 @@
  *   counters  PERCPU_ARRAY __u32 → __u64, WATCH_TCP_NR_COUNTERS entries (indexes below)
  *   sk_info:  internal SK_STORAGE (socket owner), not readable from user space.
  *
- * Programs (attach type tp_btf), all required:
+ * Programs (attach type tp_btf), all required but sock_send_length (6.3+):
  *   tcp_probe            one RTT sample (smoothed RTT, tcp_sock srtt_us >> 3) per incoming segment
- *   tcp_retransmit_skb   successful retransmits (failed attempts, reported since v6.17, are not counted)
- *   inet_sock_set_state  owner at connect() (SYN_SENT runs in the connecting process)
+ *   tcp_retransmit_skb   successful retransmits (failed attempts, reported since v6.17, are not events)
+ *   inet_sock_set_state  owner at connect() (SYN_SENT runs in the connecting process); on the other
+ *                        transitions, a closing connection's last retransmitted segments
  *   sock_send_length     owner of any other socket (accepted ones): sendmsg runs in the owning process
+ *   The first three read the socket's own count of retransmitted segments (tcp_sock.total_retrans).
  *
  * Rodata: self_tgid (__u32): kerno's own sockets are ignored once their owner is known.
  */
@@ -52,10 +54,15 @@ struct watch_tcp_key {
 /* conns value: 2248 bytes */
 struct watch_tcp_value {
 	__u64 retransmits;  /* off 0: successful retransmit events */
-	__u64 retrans_segs; /* off 8: segments in them (TSO/GSO skbs carry several) */
-	__u64 events;	    /* off 16: events recorded (RTT samples + retransmits) */
+	/*
+	 * off 8: segments the socket retransmitted since the entry was made: its total_retrans less
+	 * total_base, as of its latest event. What RetransSegs counts: failed attempts the device refused
+	 * included, and retransmits whose tracepoint run reached no program (seen on 6.18) too.
+	 */
+	__u64 retrans_segs;
+	__u64 events;	    /* off 16: events recorded (RTT samples + retransmits + closing updates) */
 	__u32 pid;	    /* off 24: owner tgid, 0 = unknown */
-	__u32 pad;	    /* off 28 */
+	__u32 total_base;   /* off 28: the socket's total_retrans before the entry's first event */
 	char comm[16];	    /* off 32: owner's thread-group leader comm, empty if unknown */
 	struct hist rtt;    /* off 48: smoothed RTT in ns, one sample per incoming segment */
 };

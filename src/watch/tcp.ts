@@ -16,6 +16,7 @@ import {
   type HistReading,
 } from '../bpf/histogram.js';
 import { cString, readCounters } from '../bpf/read.js';
+import { objectRecursionMisses } from '../bpf/run-stats.js';
 import { monotonicNs } from '../util/clock.js';
 
 // Layouts: bpf/watch_tcp.h (checked against the object's BTF at load)
@@ -33,7 +34,7 @@ const VALUE = defineLayout('watch_tcp_value', 2248, {
   retrans_segs: 8,
   events: 16,
   pid: 24,
-  pad: 28,
+  total_base: 28,
   comm: 32,
   rtt: 48,
 });
@@ -65,7 +66,13 @@ export interface TcpWatchConnection {
   rttP50Ns: number;
   rttP99Ns: number;
   rttSamples: number;
+  /** Successful retransmit events the tracepoint delivered in the window. */
   retransmits: number;
+  /**
+   * Segments the socket itself counted as retransmitted in the window (its tcp_sock.total_retrans, what
+   * RetransSegs sums): TSO/GSO retransmits carry several, and a retransmit whose tracepoint run reached no
+   * program is still here.
+   */
   retransSegs: number;
   events: number;
 }
@@ -78,8 +85,13 @@ export interface TcpWatchWindow {
   connections: TcpWatchConnection[];
   /** Connections active in the window, before the filters (--retransmits, --threshold-rtt). */
   seen: number;
-  /** Events the kernel could not store this window (map full). */
-  dropped: number;
+  /**
+   * Events lost this window, by reason (their sum is the JSON line's `dropped`). map_full: no room in the
+   * connection map; recursion: runs the kernel skipped because one of these programs was already running
+   * on that CPU (a softirq retransmit interrupting one in process context).
+   * A skipped run loses an RTT sample or a retransmit event, not retransmitted segments (retransSegs).
+   */
+  droppedByReason: { map_full: number; recursion: number };
 }
 
 export interface TcpWatchFilter {
@@ -92,6 +104,7 @@ export interface TcpWatchFilter {
 export function compareConnections(a: TcpWatchConnection, b: TcpWatchConnection): number {
   return (
     b.retransmits - a.retransmits ||
+    b.retransSegs - a.retransSegs ||
     b.rttP99Ns - a.rttP99Ns ||
     b.events - a.events ||
     a.netns - b.netns ||
@@ -105,7 +118,10 @@ export function filterConnections(
   f: TcpWatchFilter,
 ): TcpWatchConnection[] {
   return conns
-    .filter((c) => (!f.retransmitsOnly || c.retransmits > 0) && c.rttP99Ns >= (f.minRttNs ?? 0))
+    .filter(
+      (c) =>
+        (!f.retransmitsOnly || c.retransmits > 0 || c.retransSegs > 0) && c.rttP99Ns >= (f.minRttNs ?? 0),
+    )
     .sort(compareConnections);
 }
 
@@ -154,7 +170,7 @@ export class TcpWatcher {
   /** Previous reading per entry, by the key's bytes (hex). */
   #base = new Map<string, ConnReading>();
   #windowStart = 0;
-  #dropped = 0;
+  #dropped = { map_full: 0, recursion: 0 };
 
   constructor(
     private readonly intervalNs: number,
@@ -197,16 +213,20 @@ export class TcpWatcher {
     for (const k of idle) conns.delete(k);
     this.#base = base;
     const counters = readCounters(obj);
-    const dropped = counters[COUNTER.connUpdateFail] ?? 0;
+    const total = { map_full: counters[COUNTER.connUpdateFail] ?? 0, recursion: objectRecursionMisses(obj) };
+    const droppedByReason = {
+      map_full: total.map_full - this.#dropped.map_full,
+      recursion: total.recursion - this.#dropped.recursion,
+    };
     const window: TcpWatchWindow = {
       timestamp: new Date().toISOString(),
       intervalNs: this.intervalNs,
       elapsedNs: now - this.#windowStart,
       connections: filterConnections(active, this.filter),
       seen: active.length,
-      dropped: dropped - this.#dropped,
+      droppedByReason,
     };
-    this.#dropped = dropped;
+    this.#dropped = total;
     this.#windowStart = now;
     await nameNamespaces(window.connections);
     return window;

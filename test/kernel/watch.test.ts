@@ -199,6 +199,7 @@ interface TcpTick {
   intervalNs: number;
   elapsedNs: number;
   dropped: number;
+  droppedByReason: { map_full: number; recursion: number };
   connections: TcpWatchConnection[];
 }
 
@@ -264,7 +265,8 @@ test('watch tcp: retransmits and RTT per connection, IPv4 and IPv6, in the sende
     assert.ok(ticks.length >= 15, `one JSON line per 1 s window (${ticks.length})`);
     for (const tk of ticks) {
       assert.equal(tk.interval, '1s');
-      assert.equal(tk.dropped, 0, 'no event lost to a full map');
+      assert.equal(tk.droppedByReason.map_full, 0, 'no event lost to a full map');
+      assert.equal(tk.dropped, tk.droppedByReason.map_full + tk.droppedByReason.recursion);
       assert.ok(Array.isArray(tk.connections));
     }
 
@@ -309,22 +311,18 @@ test('watch tcp: retransmits and RTT per connection, IPv4 and IPv6, in the sende
       );
       assert.ok(busiest.rttP99Ns >= busiest.rttP50Ns);
     }
-    // Namespace a holds only the sender: every segment it retransmitted belongs to these two connections.
-    // Two kinds of RetransSegs never reach the tracepoint: an attempt the device refused (counted before it
-    // is handed down; bounded by TCPRetransFail), and, since v6.17 (the tracepoint moved from
-    // __tcp_retransmit_skb into tcp_retransmit_skb), a tail-loss probe that resends the last segment
-    // (tcp_send_loss_probe calls __tcp_retransmit_skb directly; bounded by TCPLossProbes). Without either,
-    // the counts are equal.
+    // Namespace a holds only the sender: every segment it retransmitted belongs to these two connections,
+    // and each socket's own counter (total_retrans, what kerno reports) adds up to the namespace's
+    // RetransSegs — tail-loss probes and attempts the device refused included, and retransmits whose
+    // tracepoint run reached no program too (6.18 did that to 1–2 of ~230 segments in 5 of 16 runs, with
+    // recursion_misses 0: the tracepoint alone fell short of RetransSegs in CI, 252 vs 253 and 242 vs 243).
+    const missed = ticks.reduce((n, tk) => n + tk.droppedByReason.recursion, 0);
     t.diagnostic(
       `retransmitted segments: kerno ${seen}, nstat in ${line.a}: RetransSegs ${truth}, ` +
-        `TCPRetransFail ${failed}, TCPLossProbes ${probes}`,
+        `TCPRetransFail ${failed}, TCPLossProbes ${probes}; runs kerno reported missed ${missed}`,
     );
     assert.ok(truth > 5, `the lossy link really caused retransmits (${truth})`);
-    assert.ok(
-      seen <= truth && seen >= truth - failed - probes,
-      `kerno ${seen} vs RetransSegs ${truth} − failed ${failed} − loss probes ${probes}`,
-    );
-    if (failed === 0 && probes === 0) assert.equal(seen, truth);
+    assert.equal(seen, truth, `kerno's retransmitted segments vs RetransSegs in ${line.a}`);
     const loop = ticks.flatMap((tk) =>
       tk.connections.filter((c) => c.dstPort === loopPort && c.dstAddr === '127.0.0.1'),
     );

@@ -13,7 +13,8 @@ export function tcpJsonLine(w: TcpWatchWindow): string {
       interval: formatNs(w.intervalNs),
       intervalNs: w.intervalNs,
       elapsedNs: w.elapsedNs,
-      dropped: w.dropped,
+      dropped: w.droppedByReason.map_full + w.droppedByReason.recursion,
+      droppedByReason: w.droppedByReason,
       connections: w.connections,
     }) + '\n'
   );

@@ -55,7 +55,10 @@ export function tcpTable(w: TcpWatchWindow, maxRows = Infinity): WatchTable {
   const notes: string[] = [];
   if (w.connections.length > shown.length)
     notes.push(`${w.connections.length - shown.length} more connections`);
-  if (w.dropped > 0) notes.push(`${w.dropped} events not stored (connection map full)`);
+  if (w.droppedByReason.map_full > 0)
+    notes.push(`${w.droppedByReason.map_full} events not stored (connection map full)`);
+  if (w.droppedByReason.recursion > 0)
+    notes.push(`${w.droppedByReason.recursion} events missed (program already running on that CPU)`);
   if (w.connections.length === 0)
     notes.push(w.seen > 0 ? `${w.seen} connections, none matching` : 'no TCP activity');
   return {

@@ -23,7 +23,7 @@ const tcpWindow: TcpWatchWindow = {
   intervalNs: 2e9,
   elapsedNs: 2e9,
   seen: 2,
-  dropped: 0,
+  droppedByReason: { map_full: 0, recursion: 0 },
   connections: [
     {
       family: 6,
@@ -115,6 +115,17 @@ test('tcp JSON: one line with timestamp, interval and the reference fields per c
   ])
     assert.ok(k in c, k);
   assert.equal(c.netns, 4026532000);
+});
+
+test('tcp window losses: each reason in the table note, the split in JSON', () => {
+  const w: TcpWatchWindow = { ...tcpWindow, droppedByReason: { map_full: 3, recursion: 2 } };
+  const note = tcpTable(w).note;
+  assert.match(note, /3 events not stored \(connection map full\)/);
+  assert.match(note, /2 events missed \(program already running on that CPU\)/);
+  assert.doesNotMatch(tcpTable(tcpWindow).note, /events/);
+  const o = JSON.parse(tcpJsonLine(w)) as Record<string, unknown>;
+  assert.equal(o.dropped, 5);
+  assert.deepEqual(o.droppedByReason, { map_full: 3, recursion: 2 });
 });
 
 const fdWindow: FdWatchWindow = {

@@ -68,6 +68,19 @@ test('--retransmits and --threshold-rtt filter, and the result is sorted', () =>
   assert.deepEqual(filterConnections([], {}), []);
 });
 
+test('--retransmits keeps a connection whose retransmitted segments the socket counted but no event carried', () => {
+  // The socket's own counter moved (retransSegs) while no tracepoint run reached the program (retransmits 0).
+  const rows = [
+    conn({ srcPort: 1, retransmits: 0, retransSegs: 0, rttP99Ns: 5e6 }),
+    conn({ srcPort: 2, retransmits: 0, retransSegs: 1, rttP99Ns: 5e6 }),
+    conn({ srcPort: 3, retransmits: 0, retransSegs: 2, rttP99Ns: 5e6 }),
+  ];
+  assert.deepEqual(
+    filterConnections(rows, { retransmitsOnly: true }).map((c) => c.srcPort),
+    [3, 2],
+  );
+});
+
 /** A watch_tcp_key + watch_tcp_value pair laid out as bpf/watch_tcp.h says. */
 function entry(opts: {
   family: 2 | 10;
