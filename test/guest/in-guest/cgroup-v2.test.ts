@@ -132,7 +132,11 @@ test('page cache beyond memory.high → memory_high_throttling names the v2 cgro
     });
     reader = await inGroup(dir, `sh -c 'while :; do cat ${file} >/dev/null; done'`, false);
     const before = events(dir).high!;
-    await new Promise((r) => setTimeout(r, 2000));
+    // The reader must first pull 64 MiB through the emulated disk: ~2 s of TCG was once not enough (0 → 0),
+    // so wait for the events rather than a fixed time (bounded; the count asked for is the same).
+    const deadline = Date.now() + 30_000;
+    while (events(dir).high! - before < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
     assert.ok(events(dir).high! - before >= 2, `memory.events high grows (${before} → ${events(dir).high})`);
     const f = finding(doctor(), 'memory_high_throttling', '/kerno-guest-high');
     assert.equal(f.severity, 'warning');
