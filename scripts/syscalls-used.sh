@@ -23,12 +23,14 @@ port=$((20000 + RANDOM % 20000)) udp=$((20000 + RANDOM % 20000))
 KERNO_LOG_FORMAT=json strace -f -qq -c -o "$tmp/strace" "${cmd[@]}" start --listen "127.0.0.1:$port" \
   --state-dir "$tmp/state" --interval 2s --netconsole-listen "udp://127.0.0.1:$udp" >"$tmp/out" 2>&1 &
 pid=$!
-# Signals go to the daemon, strace's child: sent to strace itself they would only detach it.
-for _ in $(seq 1 50); do daemon=$(pgrep -P "$pid" | head -1) && break; sleep 0.1; done
-[[ -n $daemon ]] || { echo "syscalls-used: the daemon did not start" >&2; exit 1; }
 get() { node -e 'fetch(process.argv[1]).then(async (r) => { await r.text(); process.exit(r.ok ? 0 : 1); }, () => process.exit(1))' "$1"; }
 for _ in $(seq 1 150); do get "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
 get "http://127.0.0.1:$port/readyz" || { cat "$tmp/out" >&2; echo "syscalls-used: the daemon never became ready" >&2; exit 1; }
+# Signals go to the daemon, strace's child: sent to strace itself they would only detach it. Looked up only
+# once the daemon answers: at start-up strace forks short-lived children of its own to probe ptrace features,
+# and one of those taken for the daemon is gone by the time it is signalled.
+daemon=$(pgrep -P "$pid" -f "$(basename "${cmd[-1]}")" || true)
+[[ -n $daemon && $daemon != *[!0-9]* ]] || { echo "syscalls-used: strace's child running ${cmd[*]} is not one process: '${daemon//$'\n'/ }'" >&2; exit 1; }
 sleep 3 # one diagnosis window
 for path in metrics findings panics healthz; do get "http://127.0.0.1:$port/$path"; done
 printf '6,1,0,-;kerno syscalls-used probe\n' >"/dev/udp/127.0.0.1/$udp"
