@@ -59,9 +59,20 @@ stop_holder() {
   exec 3<&-
 }
 
-variants=(bare floor kerno kerno_nostats bpftrace)
+# VARIANTS="…" picks (bare and floor are always run); besides the ones above, for finding where the cost goes:
+#   syscall_fd         the syscall and fd objects alone (syscall-overhead/attach.ts, no Collection)
+#   kerno_syscall_fd   the Collection with every collector but syscall and fd disabled
+#   kerno_no_sched     the Collection without the sched collector
+#   syscall_fd_stats   syscall_fd with BPF run-time statistics held on (what doctor turns on)
+#   floor_stats        the floor with the statistics on
+#   kerno_syscall_fd_nostats  kerno_syscall_fd with runtime.bpf_stats: false
+read -ra variants <<<"bare floor ${VARIANTS:-kerno kerno_nostats bpftrace}"
 before=${KERNO_BEFORE:-}
 [[ -z $before ]] || variants+=(kerno_before)
+only_syscall_fd=()
+for c in TCP DNS MEMORY PRESSURE CGROUP_MEMORY CGROUP_CPU OOM SCHED DISK KERNEL; do
+  only_syscall_fd+=("KERNO_COLLECTORS_$c=false")
+done
 declare -A p u # pinned / unpinned results: "variant" → space-separated ns/call
 script='tracepoint:raw_syscalls:sys_enter { @s[tid]=nsecs } tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h=hist(nsecs-@s[tid]); delete(@s[tid]) }'
 for ((r = 1; r <= rounds; r++)); do
@@ -73,6 +84,13 @@ for ((r = 1; r <= rounds; r++)); do
       kerno_nostats) start_holder 'ready' env KERNO_RUNTIME_BPF_STATS=false node --import tsx bench/all-collectors/hold.ts ;;
       bpftrace) start_holder 'Attaching' bpftrace -e "$script" ;;
       kerno_before) start_holder 'ready' node --import tsx "$before/bench/all-collectors/hold.ts" ;;
+      syscall_fd) start_holder 'ready' node --import tsx bench/syscall-overhead/attach.ts syscall fd ;;
+      kerno_syscall_fd) start_holder 'ready' env "${only_syscall_fd[@]}" node --import tsx bench/all-collectors/hold.ts ;;
+      syscall_fd_stats) start_holder 'ready' env BPF_STATS=1 node --import tsx bench/syscall-overhead/attach.ts syscall fd ;;
+      floor_stats) start_holder 'ready' env BPF_STATS=1 node --import tsx bench/syscall-overhead/attach.ts build/bpf/bench/floor.bpf.o ;;
+      kerno_syscall_fd_nostats) start_holder 'ready' env "${only_syscall_fd[@]}" KERNO_RUNTIME_BPF_STATS=false node --import tsx bench/all-collectors/hold.ts ;;
+      kerno_no_sched) start_holder 'ready' env KERNO_COLLECTORS_SCHED=false node --import tsx bench/all-collectors/hold.ts ;;
+      *) echo "unknown variant $v" >&2; exit 2 ;;
     esac
     p[$v]+="$(pinned) "
     u[$v]+="$(unpinned) "
@@ -95,6 +113,14 @@ report() { # mode-name assoc-array-name
     # shellcheck disable=SC2086 # word splitting of the collected figures is intended
     m[$v]=$(median ${res[$v]})
   done
+  if [[ -z ${m[kerno]:-} || -z ${m[kerno_nostats]:-} || -z ${m[bpftrace]:-} ]]; then
+    echo "  $mode: medians ns/call, added, and ratio to the floor's added:"
+    for v in "${variants[@]}"; do
+      awk -v v="$v" -v b="${m[bare]}" -v f="${m[floor]}" -v x="${m[$v]}" \
+        'BEGIN { printf "    %-18s %8.1f  +%6.1f  ×%.2f\n", v, x, x-b, (x-b)/(f-b) }'
+    done
+    return
+  fi
   awk -v mode="$mode" -v b="${m[bare]}" -v f="${m[floor]}" -v k="${m[kerno]}" -v ks="${m[kerno_nostats]}" \
     -v t="${m[bpftrace]}" -v kb="${m[kerno_before]:-}" -v bdir="$before" 'BEGIN {
     printf "  %s: medians ns/call: bare %.1f, floor %.1f, kerno %.1f, kerno without run-time stats %.1f, bpftrace %.1f\n", mode, b, f, k, ks, t

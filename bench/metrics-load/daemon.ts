@@ -27,9 +27,13 @@ function status(url: string): Promise<number> {
   });
 }
 
-export async function startDaemon(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<BenchDaemon> {
+export async function startDaemon(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  entryOverride?: string,
+): Promise<BenchDaemon> {
   const root = packageRoot();
-  const entry = process.env.KERNO_ENTRY ?? join(root, 'bin', 'kerno.ts');
+  const entry = entryOverride ?? process.env.KERNO_ENTRY ?? join(root, 'bin', 'kerno.ts');
   // A launcher (bin/kerno: no extension) runs as itself, with the environment and flags it sets.
   const [cmd, ...pre] = /\.m?ts$/.test(entry)
     ? [process.execPath, '--import', 'tsx', entry]
