@@ -6,7 +6,7 @@
 //   sudo node --import tsx bench/daemon-footprint/idle-cpu.ts before=/tmp/ab/before/dist/bundle/kerno.js after=dist/bundle/kerno.js
 // The launcher's malloc settings are applied to every variant; V8 flags go in NODE_OPTIONS.
 import { readdirSync, readFileSync } from 'node:fs';
-import { mb, sampleProc, startDaemon, type BenchDaemon } from '../metrics-load/daemon.js';
+import { mb, sampleProc, startDaemon, statCpuSeconds, type BenchDaemon } from '../metrics-load/daemon.js';
 
 const warmup = Number(process.env.WARMUP ?? 75);
 const measure = Number(process.env.MEASURE ?? 120);
@@ -28,7 +28,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const LAUNCH_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
 
 interface Threads {
-  /** thread name → [cpu ticks, voluntary switches] */
+  /** thread name → [CPU seconds, voluntary switches] */
   [name: string]: [number, number];
 }
 function threads(pid: number): Threads {
@@ -36,7 +36,6 @@ function threads(pid: number): Threads {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const vol = Number(
         /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(
@@ -46,7 +45,7 @@ function threads(pid: number): Threads {
       // The main thread is the one whose tid is the pid; the others are grouped by name.
       const name = tid === String(pid) ? 'main' : comm;
       const prev = out[name] ?? [0, 0];
-      out[name] = [prev[0] + Number(rest[11]) + Number(rest[12]), prev[1] + vol];
+      out[name] = [prev[0] + statCpuSeconds(stat), prev[1] + vol];
     } catch {
       // a thread that exited between readdir and read
     }
@@ -72,7 +71,7 @@ try {
     const cpu = ((b.p.cpuSeconds - a.p.cpuSeconds) / secs) * 100;
     let wake = 0;
     for (const [k, [, v]] of Object.entries(b.th)) wake += v - (a.th[k]?.[1] ?? 0);
-    const main = [(b.th.main![0] - a.th.main![0]) / secs, (b.th.main![1] - a.th.main![1]) / secs];
+    const main = [((b.th.main![0] - a.th.main![0]) / secs) * 100, (b.th.main![1] - a.th.main![1]) / secs];
     console.log(
       `${name}\t${cpu.toFixed(2)}\t${(wake / secs).toFixed(0)}\t${main[0]!.toFixed(2)} / ${main[1]!.toFixed(0)}\t${mb(b.p.rssBytes)}`,
     );

@@ -89,14 +89,17 @@ export interface ProcSample {
 
 const TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
-export function sampleProc(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the ")" of comm: state is field 3, utime 14, stime 15.
+/** user + system CPU seconds of a /proc/<pid>/stat (or /proc/<pid>/task/<tid>/stat) line. */
+export function statCpuSeconds(stat: string): number {
+  // Fields after the last ")" (comm may hold spaces and parentheses): state is field 3, utime 14, stime 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
+  return (Number(rest[11]) + Number(rest[12])) / TICKS;
+}
+
+export function sampleProc(pid: number): ProcSample {
+  const cpuSeconds = statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return { t: Date.now() / 1000, rssBytes: rssKb * 1024, cpuSeconds: (utime + stime) / TICKS };
+  return { t: Date.now() / 1000, rssBytes: rssKb * 1024, cpuSeconds };
 }
 
 export function percentile(sorted: number[], q: number): number {
