@@ -50,7 +50,7 @@ start=$(date +%s)
 C_G=$'\e[32m' C_R=$'\e[31m' C_Y=$'\e[33m' C_0=$'\e[0m'
 [[ -t 1 && -z ${NO_COLOR:-} ]] || { C_G='' C_R='' C_Y='' C_0=''; }
 
-# check NAME CMD... : runs CMD, output to a log; prints the log tail on failure.
+# check NAME CMD... : runs CMD, output to a log; prints its failing tests and the log tail on failure.
 check() {
   local name=$1; shift
   local log="$logdir/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
@@ -60,7 +60,16 @@ check() {
     pass=$((pass + 1))
   else
     printf '  %sFAIL%s  %s (%ss, log: %s)\n' "$C_R" "$C_0" "$name" $((SECONDS - t0)) "$log"
-    tail -40 "$log" | sed 's/^/        /'
+    # node's test runner ends with its failing tests: they come first, or a long log's tail buries them.
+    local cut
+    cut=$(grep -n -m1 '^✖ failing tests:' "$log" | cut -d: -f1)
+    if [[ -n $cut ]]; then
+      tail -n +"$cut" "$log" | grep -v '^ℹ' | head -30 | sed 's/^/        /'
+      echo "        ── the log before that:"
+      head -n $((cut - 1)) "$log" | tail -25 | sed 's/^/        /'
+    else
+      tail -40 "$log" | sed 's/^/        /'
+    fi
     fail=$((fail + 1))
     failed_checks+=("$name")
   fi

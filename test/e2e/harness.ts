@@ -130,7 +130,11 @@ export function startScenario(
         if (check()) return;
         const timer = setTimeout(() => {
           waiters.delete(fn);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} from chaos ${name}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what} from chaos ${name}:\n${err.slice(-2000)}`,
+            ),
+          );
         }, timeoutMs);
         const fn = () => {
           if (check()) {

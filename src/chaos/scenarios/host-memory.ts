@@ -139,10 +139,11 @@ export const hostMemoryScenario: Scenario = {
     return result;
   },
   verify: {
-    // Touching ~21 GiB before it is ready takes 20–60 s on this VM (first touch of guest memory: 0.35–1 GB/s,
-    // slower under load; transparent huge pages measured slower still), and over 100 s right after disk-sat
-    // left the page cache full (the gate of stop 24: the incident ended at 120 s, before doctor's window
-    // did). The run is stopped as soon as doctor is done, so a long nominal length costs nothing.
+    // Taking ~21 GiB before it is ready took 20–60 s on this VM when the worker touched it page by page,
+    // over 100 s right after disk-sat left the page cache full (stop 24: the incident ended at 120 s, before
+    // doctor's window did), and over 120 s once in CI (stop 27). The worker now populates it with
+    // MADV_POPULATE_WRITE: 6–25 s for 19 GiB here. The run is stopped as soon as doctor is done, so a long
+    // nominal length costs nothing.
     intensity: 'medium',
     seconds: 200,
     settleMs: 2000,

@@ -446,6 +446,21 @@ static void touch(char *p, uint64_t len, uint64_t seed) {
   for (uint64_t o = 0; o < len; o += page_size) p[o] = (char)(seed + o / page_size + 1);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 // Linux 5.14; older headers lack it
+#endif
+
+// Allocates [p, p+len) as touch() does, with the page faults taken in one system call. What the guest
+// kernel accounts is the same (anonymous pages charged to this cgroup); only their content differs (zeros).
+// Measured here for 18–19 GiB: touch() 70–79 s (~16 µs a page; 79 s with 17 GiB of page cache to reclaim,
+// over 120 s once in CI), MADV_POPULATE_WRITE 4–25 s (7–12 s with that page cache). Writing a byte to each
+// page after populating still cost ~30 s: the first non-zero write to a guest page is what is slow on this
+// hypervisor, so the pages stay zero. Kernels before 5.14 (EINVAL), or a populate cut short at the cgroup
+// limit (ENOMEM), fault page by page instead, so what the kernel does at the limit is unchanged.
+static void fault_in(char *p, uint64_t len, uint64_t seed) {
+  if (madvise(p, len, MADV_POPULATE_WRITE) != 0) touch(p, len, seed);
+}
+
 static char *map_anon(uint64_t len) {
   void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) die("mmap %llu bytes: %s", (unsigned long long)len, strerror(errno));
@@ -459,7 +474,7 @@ static int mode_mem_ramp(void) {
   int64_t ramp = (int64_t)arg_u64("ramp-ms", 10000) * 1000000LL;
   if (end_b < start_b) end_b = start_b;
   char *mem = map_anon(end_b);
-  touch(mem, start_b, 0);
+  fault_in(mem, start_b, 0);
   uint64_t held = start_b;
   int64_t t0 = now_ns(), next_report = t0 + 1000000000LL;
   emit("{\"event\":\"ready\",\"pid\":%d,\"heldBytes\":%llu}", getpid(), (unsigned long long)held);
@@ -468,7 +483,7 @@ static int mode_mem_ramp(void) {
     uint64_t want = el >= ramp ? end_b : start_b + (uint64_t)((double)(end_b - start_b) * (double)el / (double)ramp);
     want -= want % page_size;
     if (want > held) {
-      touch(mem + held, want - held, held);
+      fault_in(mem + held, want - held, held);
       held = want;
     }
     if (now_ns() >= next_report) {
