@@ -142,8 +142,8 @@ export const hostMemoryScenario: Scenario = {
     // Taking ~21 GiB before it is ready took 20–60 s on this VM when the worker touched it page by page,
     // over 100 s right after disk-sat left the page cache full (stop 24: the incident ended at 120 s, before
     // doctor's window did), and over 120 s once in CI (stop 27). The worker now populates it with
-    // MADV_POPULATE_WRITE: 6–25 s for 19 GiB here. The run is stopped as soon as doctor is done, so a long
-    // nominal length costs nothing.
+    // MADV_POPULATE_WRITE (measured at fault_in() in kerno-chaos-worker.c). The run is stopped as soon as
+    // doctor is done, so a long nominal length costs nothing.
     intensity: 'medium',
     seconds: 200,
     settleMs: 2000,
